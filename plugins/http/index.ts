@@ -1,0 +1,82 @@
+import * as v from "valibot";
+import { definePlugin, InvalidEventsError, type EventInput, type SourceContext } from "../../src/plugin-api/index.ts";
+import { isValidPattern, matchesAny } from "../../src/core/patterns.ts";
+import { bearerToken, findToken } from "../../src/core/tokens.ts";
+import { problem, readBody } from "../../src/http/problem.ts";
+
+const MAX_EVENTS = 1_000;
+const QUERY_TOKENS = ["token", "access_token", "api_key", "apikey", "key", "auth"];
+
+const Options = v.strictObject({
+  path: v.optional(v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9/_.-]*$/, 'must be a path like "/v1/events"')), "/v1/events"),
+  tokens: v.pipe(
+    v.array(v.strictObject({
+      name: v.string(),
+      token: v.pipe(v.string(), v.minLength(16, "must be at least 16 characters (openssl rand -hex 24)")),
+      events: v.optional(v.array(v.pipe(v.string(), v.check(isValidPattern, 'must be an event type, "*" or "prefix.*"'))), ["*"]),
+    })),
+    v.minLength(1, "list at least one token: an http source without tokens accepts nothing"),
+  ),
+});
+type Options = v.InferOutput<typeof Options>;
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** `POST {path}` with a bearer token: one event or an array of up to 1,000 (DESIGN section 3). */
+async function handle(request: Request, options: Options, ctx: SourceContext): Promise<Response> {
+  const url = new URL(request.url);
+  if (QUERY_TOKENS.some((name) => url.searchParams.has(name))) {
+    return problem(401, "tokens in the query string are refused: send Authorization: Bearer <token>", undefined, { "www-authenticate": "Bearer" });
+  }
+  const presented = bearerToken(request.headers.get("authorization"));
+  const token = presented ? findToken(options.tokens, presented) : null;
+  if (!token) {
+    return problem(401, presented ? "the bearer token is not valid for this source" : "send Authorization: Bearer <token>", undefined, { "www-authenticate": "Bearer" });
+  }
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(type)) {
+    return problem(415, `content-type must be application/json, not "${type || "(none)"}"`);
+  }
+  const bytes = await readBody(request, ctx.settings.maxBodyBytes);
+  if (bytes === null) return problem(413, `the body is over ${ctx.settings.maxBodyBytes} bytes (server.maxBodyBytes)`);
+  let body: unknown;
+  try { body = JSON.parse(new TextDecoder().decode(bytes)); } catch { return problem(400, "the body is not valid JSON"); }
+
+  const isArray = Array.isArray(body);
+  const events = (isArray ? body : [body]) as unknown[];
+  if (isArray && events.length === 0) return problem(422, "the array is empty: send at least one event", [{ path: "", message: "must hold 1-1000 events" }]);
+  if (events.length > MAX_EVENTS) return problem(422, `at most ${MAX_EVENTS} events per request, got ${events.length}`, [{ path: "", message: `must hold 1-${MAX_EVENTS} events` }]);
+
+  const denied = events.flatMap((e, i) => {
+    const t = (e as { type?: unknown } | null)?.type;
+    return typeof t === "string" && !matchesAny(t, token.events) ? [{ path: isArray ? `[${i}].type` : "type", message: `token "${token.name}" may not send "${t}"` }] : [];
+  });
+  if (denied.length) return problem(403, `token "${token.name}" is not allowed these event types`, denied);
+
+  const key = request.headers.get("idempotency-key");
+  if (!isArray && key && typeof body === "object" && body !== null && !("id" in body)) (body as Record<string, unknown>).id = key;
+
+  try {
+    const results = await ctx.emit(events as EventInput[]);
+    if (!isArray) {
+      const r = results[0]!;
+      return r.duplicate ? json(200, { id: r.id, deliveries: r.deliveries, duplicate: true }) : json(202, { id: r.id, deliveries: r.deliveries });
+    }
+    const all = results.every((r) => r.duplicate);
+    return json(all ? 200 : 202, { events: results.map((r) => (r.duplicate ? r : { id: r.id, deliveries: r.deliveries })) });
+  } catch (e) {
+    if (e instanceof InvalidEventsError) return problem(422, "invalid event: nothing was stored", e.problems);
+    ctx.log.error("ingest failed", { error: String(e) });
+    return problem(503, "the event could not be stored; retry shortly", undefined, { "retry-after": "1" });
+  }
+}
+
+export default definePlugin({
+  type: "http",
+  options: Options,
+  create(options, ctx) {
+    ctx.route({ method: "POST", path: options.path, handle: (request) => handle(request, options, ctx) });
+    return { async start() {}, async stop() {} };
+  },
+});

@@ -1,0 +1,116 @@
+import { Cron } from "croner";
+import type { LoadedConfig } from "./config/load.ts";
+import { Dispatcher } from "./core/dispatcher.ts";
+import { toMs } from "./core/duration.ts";
+import { EndpointRegistry, plainCodec, type SecretCodec } from "./core/endpoints.ts";
+import { Ingest } from "./core/ingest.ts";
+import { createHttp } from "./http/server.ts";
+import { send, type Resolver } from "./outbound/send.ts";
+import type { Logger, Source, SourceContext, SourceRoute } from "./plugin-api/index.ts";
+import { openStore } from "./store/open.ts";
+import type { Store } from "./store/store.ts";
+
+export interface AppOptions {
+  log: Logger & { child(fields: Record<string, unknown>): Logger };
+  /** For tests: a resolver standing in for DNS. */
+  resolve?: Resolver;
+  codec?: SecretCodec;
+}
+
+export interface App {
+  url: string;
+  port: number;
+  store: Store;
+  registry: EndpointRegistry;
+  dispatcher: Dispatcher;
+  ingest: Ingest;
+  stop(): Promise<void>;
+}
+
+interface RunningSource { id: string; source: Source; started: boolean; retry: Timer | null }
+
+/** Wires config → store → sources → dispatcher → http, and takes them down in the reverse order. */
+export async function startApp(loaded: LoadedConfig, options: AppOptions): Promise<App> {
+  const { config } = loaded;
+  const log = options.log;
+  const store = openStore(config.store);
+  await store.migrate();
+  const registry = new EndpointRegistry(store, config, options.codec ?? plainCodec);
+  await registry.reconcile();
+
+  const policy = { requireHttps: config.delivery.requireHttps, allowNetworks: config.delivery.allowNetworks, resolve: options.resolve };
+  const dispatcher = new Dispatcher(store, registry, (request) => send(request, policy), { concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }) });
+  const ingest = new Ingest(store, registry, dispatcher, config.events);
+
+  const abort = new AbortController();
+  const routes: SourceRoute[] = [];
+  const eventTypes = config.events ? Object.keys(config.events) : null;
+  const sources: RunningSource[] = loaded.sources.map((s) => {
+    const ctx: SourceContext = {
+      id: s.id,
+      emit: (events, opts) => ingest.emit(s.id, events, opts),
+      state: { get: () => store.getCursor(s.id), set: (value) => store.setCursor(s.id, value) },
+      log: log.child({ source: s.id }),
+      signal: abort.signal,
+      route: (route) => routes.push(route),
+      settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes },
+    };
+    return { id: s.id, source: s.plugin.create(s.options, ctx), started: false, retry: null };
+  });
+
+  let draining = false;
+  const http = createHttp({ routes, isDraining: () => draining });
+  const server = Bun.serve({
+    hostname: config.server.host,
+    port: config.server.port,
+    maxRequestBodySize: Math.max(config.server.maxBodyBytes * 2, 16 * 1024 * 1024),
+    fetch: (request, srv) => http.handle(request),
+  });
+  const port = server.port!;
+
+  dispatcher.start();
+  const startSource = async (s: RunningSource, attempt = 0): Promise<void> => {
+    if (abort.signal.aborted) return;
+    try {
+      await s.source.start();
+      s.started = true;
+      await store.setSourceStatus(s.id, "running", null);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      const delay = Math.min(60_000, 1_000 * 2 ** attempt);
+      log.error("source failed to start", { source: s.id, error: message, retryInMs: delay });
+      await store.setSourceStatus(s.id, "error", message).catch(() => {});
+      await s.source.stop().catch(() => {});
+      s.retry = setTimeout(() => void startSource(s, attempt + 1), delay);
+    }
+  };
+  for (const s of sources) void startSource(s);
+
+  const retention = toMs(config.store.retention);
+  const purge = new Cron("17 * * * *", { protect: true }, async () => {
+    const removed = await store.purge(Date.now() - retention).catch((e) => { log.error("retention purge failed", { error: String(e) }); return 0; });
+    if (removed) log.info("retention purge", { events: removed });
+  });
+
+  const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${port}`;
+  let stopped: Promise<void> | null = null;
+  return {
+    url, port, store, registry, dispatcher, ingest,
+    stop() {
+      stopped ??= (async () => {
+        draining = true;
+        abort.abort();
+        purge.stop();
+        for (const s of sources) {
+          if (s.retry) clearTimeout(s.retry);
+          await s.source.stop().catch((e) => log.error("source stop failed", { source: s.id, error: String(e) }));
+        }
+        await ingest.idle();
+        await dispatcher.stop();
+        server.stop(true);
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+}

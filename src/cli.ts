@@ -1,0 +1,102 @@
+#!/usr/bin/env bun
+import { loadConfig, resolveConfigPath } from "./config/load.ts";
+import { VERSION } from "./core/attempt.ts";
+import { createLogger } from "./log.ts";
+import { startApp } from "./app.ts";
+import { openStore } from "./store/open.ts";
+import { pgSetup } from "./cli/pg-setup.ts";
+
+const USAGE = `usage: hookgate <serve|check|migrate|pg-setup|version> [--config PATH]`;
+
+function parseArgs(argv: string[]): { command: string; config?: string } {
+  const [command = "serve", ...rest] = argv;
+  let config: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === "--config" || arg === "-c") config = rest[++i];
+    else if (arg.startsWith("--config=")) config = arg.slice(9);
+    else fail(`unknown argument ${arg}\n${USAGE}`);
+  }
+  return { command, config };
+}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function load(flag: string | undefined) {
+  const path = resolveConfigPath(flag);
+  const result = await loadConfig(path);
+  if (!result.ok) {
+    fail(`hookgate: ${path} has ${result.problems.length} problem(s):\n${result.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+  }
+  return result.loaded;
+}
+
+async function main(): Promise<void> {
+  const { command, config } = parseArgs(process.argv.slice(2));
+  switch (command) {
+    case "version":
+    case "--version":
+      console.log(`hookgate ${VERSION} (bun ${Bun.version})`);
+      return;
+    case "check": {
+      const loaded = await load(config);
+      const c = loaded.config;
+      console.log(`${loaded.path}: OK — ${c.endpoints.length} endpoint(s), ${loaded.sources.length} source(s), ${c.events ? Object.keys(c.events).length : "any"} event type(s), store ${c.store.postgres ? "postgres" : `sqlite ${c.store.sqlite}`}`);
+      return;
+    }
+    case "migrate": {
+      const loaded = await load(config);
+      const store = openStore(loaded.config.store);
+      try { await store.migrate(); } catch (e) { fail(`hookgate: ${(e as Error).message}`); }
+      await store.close();
+      console.log("store migrated");
+      return;
+    }
+    case "pg-setup": {
+      const loaded = await load(config);
+      console.log(pgSetup(loaded));
+      return;
+    }
+    case "serve":
+      return serve(config);
+    default:
+      fail(USAGE, 2);
+  }
+}
+
+async function serve(flag: string | undefined): Promise<void> {
+  const loaded = await load(flag);
+  const log = createLogger();
+  let app;
+  try {
+    app = await startApp(loaded, { log });
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    const reason = err.code === "EADDRINUSE" ? `port ${loaded.config.server.port} is in use (set server.port)` : err.message ?? String(e);
+    fail(`hookgate: cannot start: ${reason}`);
+  }
+  for (const hint of readyHints(loaded)) log.info(hint);
+  console.log(`hookgate listening on ${app.url}`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    await app.stop();
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+function readyHints(loaded: Awaited<ReturnType<typeof load>>): string[] {
+  const hints: string[] = [];
+  if (loaded.config.admin.tokens.length === 0) hints.push("no admin token configured: the admin API answers 403 (add admin.tokens to the config)");
+  return hints;
+}
+
+await main();

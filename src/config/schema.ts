@@ -1,0 +1,140 @@
+import * as v from "valibot";
+import { parseDuration } from "../core/duration.ts";
+import { isValidPattern } from "../core/patterns.ts";
+
+/** The one source of truth for the config file. Types are inferred from it, never restated. */
+
+const Duration = v.pipe(
+  v.union([v.string(), v.number()]),
+  v.check((d) => (typeof d === "number" ? d >= 0 : parseDuration(d) !== null), 'must be a duration like "30s", "2m", "1h", "30d" or milliseconds'),
+);
+
+const Pattern = v.pipe(v.string(), v.check(isValidPattern, 'must be an event type, "*" or "prefix.*"'));
+
+const isSchema = (x: unknown): x is v.GenericSchema =>
+  typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "schema" && "~run" in x;
+
+/** Header names a config may not set: they belong to the transport or to hookgate. */
+export const RESERVED_HEADERS = new Set([
+  "host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer",
+  "proxy-authorization", "proxy-connection", "expect",
+]);
+const HeaderName = v.pipe(
+  v.string(),
+  v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, "must be a valid HTTP header name"),
+  v.check((name) => !RESERVED_HEADERS.has(name.toLowerCase()), "is set by the transport and cannot be overridden"),
+);
+const HeaderValue = v.pipe(v.string(), v.regex(/^[^\r\n\0]*$/, "must not contain CR, LF or NUL"));
+export const HeadersSchema = v.record(HeaderName, v.union([HeaderValue, v.function()]));
+
+export const Scheme = v.picklist(["standard", "stripe", "github", "hex", "none"]);
+export const SigningSchema = v.strictObject({
+  scheme: v.optional(Scheme, "standard"),
+  header: v.optional(v.pipe(HeaderName)),
+});
+
+export const AuthSchema = v.variant("type", [
+  v.strictObject({ type: v.literal("basic"), username: HeaderValue, password: HeaderValue }),
+  v.strictObject({ type: v.literal("bearer"), token: HeaderValue }),
+]);
+
+const Cidr = v.pipe(v.string(), v.regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be a CIDR like "10.0.0.0/8"'));
+
+const RetrySchedule = v.array(Duration);
+
+export const EndpointSchema = v.strictObject({
+  id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be 1-64 letters, digits, '_', '.' or '-'")),
+  url: v.pipe(v.string(), v.url("must be an absolute URL")),
+  description: v.optional(v.string(), ""),
+  events: v.pipe(v.array(Pattern), v.minLength(1, 'must list at least one event type (use ["*"] for all)')),
+  secret: v.optional(v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"))),
+  signing: v.optional(SigningSchema, { scheme: "standard" }),
+  headers: v.optional(HeadersSchema, {}),
+  auth: v.optional(AuthSchema),
+  enabled: v.optional(v.boolean(), true),
+  transform: v.optional(v.function()),
+  /** Per-endpoint overrides of the delivery defaults, for receivers that document their own policy. */
+  schedule: v.optional(RetrySchedule),
+  autoDisableAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  rateLimit: v.optional(v.pipe(v.number(), v.minValue(0.001))),
+  maxConcurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+});
+
+const TokenSchema = v.pipe(v.string(), v.minLength(16, "must be at least 16 characters"));
+
+export const ConfigSchema = v.strictObject({
+  server: v.optional(
+    v.strictObject({
+      host: v.optional(v.string(), "0.0.0.0"),
+      port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)), 8080),
+      maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024)), 1_048_576),
+    }),
+    {},
+  ),
+  store: v.optional(
+    v.pipe(
+      v.strictObject({
+        sqlite: v.optional(v.string()),
+        postgres: v.optional(v.string()),
+        retention: v.optional(Duration, "30d"),
+        /** "full" survives power loss; "normal" survives a process crash only. */
+        synchronous: v.optional(v.picklist(["full", "normal"]), "full"),
+      }),
+      v.check((s) => !(s.sqlite && s.postgres), "set either sqlite or postgres, not both"),
+    ),
+    {},
+  ),
+  admin: v.optional(
+    v.strictObject({
+      tokens: v.optional(
+        v.array(v.strictObject({
+          name: v.string(),
+          token: TokenSchema,
+          scopes: v.optional(v.array(v.picklist(["read", "write"])), ["read", "write"]),
+        })),
+        [],
+      ),
+    }),
+    {},
+  ),
+  events: v.optional(
+    v.record(
+      v.pipe(v.string(), v.regex(/^[A-Za-z0-9_\-:]+(\.[A-Za-z0-9_\-:]+)*$/, "must be a dotted event type name")),
+      v.strictObject({
+        description: v.optional(v.string(), ""),
+        schema: v.optional(v.custom<v.GenericSchema>(isSchema, "must be a valibot schema (v.object(...))")),
+      }),
+    ),
+  ),
+  delivery: v.optional(
+    v.strictObject({
+      timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 10_000),
+      connectTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 5_000),
+      schedule: v.optional(RetrySchedule, ["30s", "2m", "15m", "1h", "6h", "24h"]),
+      jitter: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.2),
+      autoDisableAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 20),
+      requireHttps: v.optional(v.boolean(), true),
+      allowNetworks: v.optional(v.array(Cidr), []),
+      concurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 64),
+      maxConcurrencyPerEndpoint: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 32),
+      proxy: v.optional(v.pipe(v.string(), v.url())),
+    }),
+    {},
+  ),
+  sources: v.optional(
+    v.array(v.looseObject({
+      type: v.string(),
+      id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "must be 1-64 letters, digits, '_' or '-'")),
+    })),
+    [],
+  ),
+  endpoints: v.optional(v.array(EndpointSchema), []),
+});
+
+export type ConfigInput = v.InferInput<typeof ConfigSchema>;
+export type Config = v.InferOutput<typeof ConfigSchema>;
+export type EndpointConfig = v.InferOutput<typeof EndpointSchema>;
+export type SigningConfig = v.InferOutput<typeof SigningSchema>;
+export type AuthConfig = v.InferOutput<typeof AuthSchema>;
+export type DeliveryConfig = Config["delivery"];

@@ -1,0 +1,53 @@
+import type { RuntimeEndpoint } from "./endpoints.ts";
+import { eventBody, eventView } from "./events.ts";
+import { sign } from "./signing.ts";
+import type { EventRow } from "../store/schema.ts";
+
+export const VERSION = "0.1.0";
+const USER_AGENT = `hookgate/${VERSION}`;
+
+export interface PreparedRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** The request headers as the attempt log shows them: credentials redacted. */
+  loggedHeaders: Record<string, string>;
+}
+
+/** Builds one attempt's request: body (transformed or not), hookgate's headers, the endpoint's, auth, signature. */
+export function prepareRequest(endpoint: RuntimeEndpoint, event: EventRow, deliveryId: string, attempt: number, nowMs: number): PreparedRequest {
+  const timestamp = Math.floor(nowMs / 1000);
+  const view = endpoint.transform || hasFunctions(endpoint.headers) ? eventView(event) : null;
+  const body = endpoint.transform ? JSON.stringify(endpoint.transform(view!) ?? null) : eventBody(event);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "user-agent": USER_AGENT,
+    "webhook-id": event.id,
+    "webhook-timestamp": String(timestamp),
+    "webhook-event": event.type,
+    "webhook-attempt": String(attempt),
+  };
+  for (const [name, value] of Object.entries(endpoint.headers)) {
+    const text = typeof value === "function" ? String(value({ event: view!, deliveryId, attempt, timestamp }) ?? "") : value;
+    if (/[\r\n\0]/.test(text)) throw new Error(`header ${name}: value must not contain CR, LF or NUL`);
+    headers[name.toLowerCase()] = text;
+  }
+  const logged = { ...headers };
+  if (endpoint.auth) {
+    headers.authorization = endpoint.auth.type === "basic"
+      ? `Basic ${Buffer.from(`${endpoint.auth.username}:${endpoint.auth.password}`).toString("base64")}`
+      : `Bearer ${endpoint.auth.token}`;
+    logged.authorization = `${endpoint.auth.type === "basic" ? "Basic" : "Bearer"} [redacted]`;
+  }
+  const signature = sign(endpoint.scheme, endpoint.secrets, { id: event.id, timestamp, body });
+  if (signature !== null && endpoint.header) {
+    headers[endpoint.header.toLowerCase()] = signature;
+    logged[endpoint.header.toLowerCase()] = signature;
+  }
+  return { url: endpoint.url, headers, body, loggedHeaders: logged };
+}
+
+function hasFunctions(headers: RuntimeEndpoint["headers"]): boolean {
+  for (const value of Object.values(headers)) if (typeof value === "function") return true;
+  return false;
+}

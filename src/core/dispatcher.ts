@@ -1,0 +1,229 @@
+import { Cron } from "croner";
+import type { Logger } from "../plugin-api/index.ts";
+import type { AttemptRow } from "../store/schema.ts";
+import type { AttemptOutcome, IngestItem, Store } from "../store/store.ts";
+import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
+import { prepareRequest } from "./attempt.ts";
+import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints.ts";
+import { newId } from "./ids.ts";
+import { Lane, type Job } from "./lane.ts";
+import { afterAttempt, parseRetryAfter, verdictOf } from "./retry.ts";
+
+export type Sender = (request: OutboundRequest, endpoint: RuntimeEndpoint) => Promise<OutboundResult>;
+
+export interface DispatcherOptions {
+  /** Attempts in flight across all endpoints. */
+  concurrency: number;
+  log: Logger;
+  /** How often due deliveries are looked for (croner pattern). */
+  sweep?: string;
+}
+
+/** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
+const leaseMs = (endpoint: RuntimeEndpoint) => 4 * endpoint.timeoutMs + 10_000;
+/** How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. */
+const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurrency * 8);
+
+/**
+ * Sends deliveries: a new event's deliveries at once (handed over by ingest), due retries from the store
+ * on a sweep. Each attempt is prepare → send → record → reschedule; records are written in batches.
+ */
+export class Dispatcher {
+  private lanes = new Map<string, Lane>();
+  private active = 0;
+  private outcomes: { outcome: AttemptOutcome; done?: (row: AttemptRow) => void }[] = [];
+  private releases: string[] = [];
+  private flushing: Promise<void> | null = null;
+  private cron: Cron | null = null;
+  private stopping = false;
+  private ticks = 0;
+  private wakeTimer: Timer | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly registry: EndpointRegistry,
+    private readonly send: Sender,
+    private readonly options: DispatcherOptions,
+  ) {}
+
+  private lane(id: string): Lane {
+    let lane = this.lanes.get(id);
+    if (!lane) { lane = new Lane(); this.lanes.set(id, lane); }
+    return lane;
+  }
+
+  /** At ingest: whether a new delivery is leased to this process and sent at once (returns the due time to store). */
+  reserve(endpoint: RuntimeEndpoint, now: number): number {
+    const lane = this.lane(endpoint.id);
+    if (this.stopping || !endpoint.enabled || lane.queued + lane.reserved >= laneCap(endpoint)) return now;
+    lane.reserved++;
+    return now + leaseMs(endpoint);
+  }
+
+  /** After the commit: a reserved delivery joins its lane; a duplicate's reservation is dropped. */
+  handOff(item: IngestItem, duplicate: boolean): void {
+    for (const d of item.deliveries) {
+      if (d.next_attempt_at === item.event.received_at) continue; // not reserved: the sweep will find it
+      const lane = this.lane(d.endpoint_id);
+      lane.reserved--;
+      if (!duplicate) lane.push({ deliveryId: d.id, endpointId: d.endpoint_id, attemptsMade: 0, event: item.event, trigger: "scheduled" });
+    }
+    this.pump();
+  }
+
+  start(): void {
+    this.cron = new Cron(this.options.sweep ?? "* * * * * *", { protect: true }, () => this.tick());
+    void this.tick();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopping) return;
+    // Other processes sharing a Postgres store may change endpoints: reload now and then.
+    if (++this.ticks % 5 === 0) await this.registry.refresh().catch((e) => this.options.log.error("endpoint refresh failed", { error: String(e) }));
+    await Promise.all(this.registry.all().map((endpoint) => this.claim(endpoint)));
+  }
+
+  /** Looks for due deliveries of one endpoint now (after enabling it, or when its lane ran low). */
+  async claim(endpoint: RuntimeEndpoint): Promise<void> {
+    const lane = this.lane(endpoint.id);
+    if (this.stopping || !endpoint.enabled || lane.claiming) return;
+    const room = laneCap(endpoint) - lane.queued - lane.reserved;
+    if (room < laneCap(endpoint) / 2) return;
+    lane.claiming = true;
+    try {
+      const now = Date.now();
+      const claimed = await this.store.claimDue(endpoint.id, now, now + leaseMs(endpoint), room);
+      lane.moreDue = claimed.length === room;
+      for (const c of claimed) lane.push({ deliveryId: c.id, endpointId: c.endpoint_id, attemptsMade: c.attempts, event: c.event, trigger: "scheduled" });
+    } catch (e) {
+      this.options.log.error("claiming due deliveries failed", { endpoint: endpoint.id, error: String(e) });
+    } finally {
+      lane.claiming = false;
+    }
+    this.pump();
+  }
+
+  /** Starts as many queued jobs as the limits allow, round-robin over endpoints. */
+  private pump(): void {
+    if (this.stopping) return;
+    let progress = true;
+    while (progress && this.active < this.options.concurrency) {
+      progress = false;
+      for (const [id, lane] of this.lanes) {
+        if (this.active >= this.options.concurrency) break;
+        if (lane.queued === 0) continue;
+        const endpoint = this.registry.get(id);
+        if (!endpoint || !endpoint.enabled) { this.releases.push(...lane.drain().map((j) => j.deliveryId)); this.scheduleFlush(); continue; }
+        if (lane.active >= endpoint.maxConcurrency) continue;
+        const wait = lane.take(endpoint.rateLimit, Date.now());
+        if (wait > 0) { this.wakeIn(wait); continue; }
+        const job = lane.shift()!;
+        this.active++; lane.active++;
+        progress = true;
+        void this.run(job, endpoint).finally(() => {
+          this.active--; lane.active--;
+          if (lane.moreDue && lane.queued < laneCap(endpoint) / 2) void this.claim(endpoint);
+          this.pump();
+        });
+      }
+    }
+  }
+
+  private wakeIn(ms: number): void {
+    if (this.wakeTimer) return;
+    this.wakeTimer = setTimeout(() => { this.wakeTimer = null; this.pump(); }, ms);
+  }
+
+  /** One attempt: prepare → send → decide → queue the record. Resolves with the recorded attempt. */
+  private run(job: Job, endpoint: RuntimeEndpoint): Promise<AttemptRow> {
+    return (async () => {
+      const attempt = job.attemptsMade + 1;
+      const startedAt = Date.now();
+      let result: OutboundResult;
+      let loggedHeaders: Record<string, string> = {};
+      try {
+        const request = prepareRequest(endpoint, job.event, job.deliveryId, attempt, startedAt);
+        loggedHeaders = request.loggedHeaders;
+        result = await this.send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs }, endpoint);
+      } catch (e) {
+        result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${e instanceof Error ? e.message : String(e)}`, refused: false };
+      }
+      const verdict = verdictOf(result.statusCode);
+      const finishedAt = Date.now();
+      const next = afterAttempt(endpoint.retry, verdict, attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
+      const row: AttemptRow = {
+        id: newId("att", startedAt), delivery_id: job.deliveryId, endpoint_id: endpoint.id, number: attempt, trigger: job.trigger,
+        started_at: startedAt, url: endpoint.url, request_headers: JSON.stringify(loggedHeaders), status_code: result.statusCode,
+        response_headers: JSON.stringify(result.responseHeaders), response_body: result.responseBody, duration_ms: result.durationMs,
+        error: result.error ?? (verdict === "succeeded" ? null : `HTTP ${result.statusCode}`),
+      };
+      if (verdict !== "succeeded") this.options.log.warn("attempt failed", { delivery: job.deliveryId, endpoint: endpoint.id, attempt, status: result.statusCode, error: row.error, next: next.status });
+      return new Promise<AttemptRow>((done) => {
+        this.outcomes.push({
+          done,
+          outcome: {
+            attempt: row,
+            delivery: { id: job.deliveryId, status: next.status, attempts: attempt, next_attempt_at: next.nextAttemptAt },
+            endpoint: { id: endpoint.id, success: verdict === "succeeded", disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null, autoDisableAfter: endpoint.autoDisableAfter },
+          },
+        });
+        this.scheduleFlush();
+      });
+    })();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) return;
+    this.flushing = new Promise<void>((resolve) => setImmediate(() => this.flush().finally(resolve)));
+  }
+
+  private async flush(): Promise<void> {
+    while (this.outcomes.length || this.releases.length) {
+      const batch = this.outcomes; this.outcomes = [];
+      const releases = this.releases; this.releases = [];
+      try {
+        if (releases.length) await this.store.release(releases);
+        const disabled = await this.store.recordAttempts(batch.map((b) => b.outcome));
+        for (const { id, reason } of disabled) {
+          this.registry.setEnabled(id, false);
+          this.options.log.warn("endpoint disabled", { endpoint: id, reason });
+        }
+        for (const b of batch) b.done?.(b.outcome.attempt as AttemptRow);
+      } catch (e) {
+        // The attempts happened but could not be recorded: their leases expire and they are tried again.
+        this.options.log.error("recording attempts failed", { error: String(e), attempts: batch.length });
+        for (const b of batch) b.done?.(b.outcome.attempt as AttemptRow);
+      }
+    }
+    this.flushing = null;
+  }
+
+  /** An attempt now, outside the queues, whatever the delivery's status (admin retry and test). */
+  async attemptNow(deliveryId: string, trigger: "manual" | "scheduled" = "manual"): Promise<AttemptRow | null> {
+    const delivery = await this.store.db.selectFrom("deliveries").selectAll().where("id", "=", deliveryId).executeTakeFirst();
+    if (!delivery) return null;
+    const event = await this.store.db.selectFrom("events").selectAll().where("id", "=", delivery.event_id).executeTakeFirst();
+    const endpoint = this.registry.get(delivery.endpoint_id);
+    if (!event || !endpoint) return null;
+    return this.run({ deliveryId, endpointId: endpoint.id, attemptsMade: delivery.attempts, event, trigger }, endpoint);
+  }
+
+  /** Stops taking work, lets attempts in flight finish, hands queued deliveries back to the store. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.cron?.stop();
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    const longest = Math.max(1_000, ...this.registry.all().map((e) => e.timeoutMs)) + 2_000;
+    const deadline = Date.now() + longest;
+    while (this.active > 0 && Date.now() < deadline) await Bun.sleep(10);
+    for (const lane of this.lanes.values()) this.releases.push(...lane.drain().map((j) => j.deliveryId));
+    this.scheduleFlush();
+    await this.flushing;
+  }
+
+  stats(): { active: number; queued: number } {
+    let queued = 0;
+    for (const lane of this.lanes.values()) queued += lane.queued;
+    return { active: this.active, queued };
+  }
+}

@@ -1,0 +1,72 @@
+import { createHmac, randomBytes } from "node:crypto";
+
+/** The signing schemes of DESIGN section 4, as pure functions of the secret(s) and the exact bytes sent. */
+export type SchemeName = "standard" | "stripe" | "github" | "hex" | "none";
+
+export const DEFAULT_HEADER: Record<SchemeName, string | null> = {
+  standard: "webhook-signature",
+  stripe: "webhook-signature",
+  github: "x-hub-signature-256",
+  hex: "x-webhook-signature",
+  none: null,
+};
+
+export interface SignInput {
+  /** The webhook-id (event id). */
+  id: string;
+  /** Unix seconds of this attempt. */
+  timestamp: number;
+  body: string;
+}
+
+export function generateSecret(): string {
+  return `whsec_${randomBytes(32).toString("base64")}`;
+}
+
+/** The HMAC key of the `standard` scheme: the base64 part of `whsec_...`. */
+export function standardKey(secret: string): Buffer {
+  return Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
+}
+
+/** Why a secret cannot be used with a scheme, or null. */
+export function secretProblem(scheme: SchemeName, secret: string | undefined): string | null {
+  if (scheme === "none") return null;
+  if (!secret) return `is required for signing scheme "${scheme}" (or set signing: { scheme: "none" })`;
+  if (scheme === "standard") {
+    const raw = secret.startsWith("whsec_") ? secret.slice(6) : secret;
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw) || standardKey(secret).length < 24) {
+      return 'must be "whsec_" + base64 of 24-64 random bytes for the standard scheme (generate one: openssl rand -base64 32)';
+    }
+  }
+  return null;
+}
+
+const hmacHex = (key: string, data: string) => createHmac("sha256", key).update(data).digest("hex");
+
+/** One scheme's signature value for one secret. */
+function signOne(scheme: Exclude<SchemeName, "none">, secret: string, input: SignInput): string {
+  switch (scheme) {
+    case "standard":
+      return `v1,${createHmac("sha256", standardKey(secret)).update(`${input.id}.${input.timestamp}.${input.body}`).digest("base64")}`;
+    case "stripe":
+      return `v1=${hmacHex(secret, `${input.timestamp}.${input.body}`)}`;
+    case "github":
+      return `sha256=${hmacHex(secret, input.body)}`;
+    case "hex":
+      return hmacHex(secret, input.body);
+  }
+}
+
+/**
+ * The signature header value. `secrets` is newest first: during a rotation's grace period the old
+ * secret signs too (standard: `v1,a v1,b`; stripe: `t=..,v1=a,v1=b`; github and hex: comma-separated).
+ */
+export function sign(scheme: SchemeName, secrets: readonly string[], input: SignInput): string | null {
+  if (scheme === "none" || secrets.length === 0) return null;
+  const parts = secrets.map((secret) => signOne(scheme, secret, input));
+  switch (scheme) {
+    case "standard": return parts.join(" ");
+    case "stripe": return `t=${input.timestamp},${parts.join(",")}`;
+    default: return parts.join(",");
+  }
+}

@@ -1,0 +1,78 @@
+import type * as v from "valibot";
+
+/** What a source hands to `ctx.emit`: one event. `id` is its idempotency key within the source. */
+export interface EventInput {
+  type: string;
+  data: unknown;
+  id?: string;
+  timestamp?: string;
+}
+
+export interface EmitResult {
+  id: string;
+  deliveries: number;
+  duplicate: boolean;
+}
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Problems with an emitted batch: nothing of the batch was stored. */
+export class InvalidEventsError extends Error {
+  constructor(readonly problems: { path: string; message: string }[]) {
+    super(problems.map((p) => `${p.path}: ${p.message}`).join("; "));
+    this.name = "InvalidEventsError";
+  }
+}
+
+/** A request route the source serves on the gateway's HTTP port (used by the `http` source). */
+export interface SourceRoute {
+  method: "GET" | "POST" | "PUT";
+  path: string;
+  handle(request: Request, info: { ip: string | null }): Response | Promise<Response>;
+}
+
+export interface SourceState<T = unknown> {
+  get(): Promise<T | undefined>;
+  set(value: T): Promise<void>;
+}
+
+export interface SourceContext {
+  /** The source id from the config. */
+  readonly id: string;
+  /**
+   * Stores the events and all their deliveries, and `state` when given, in one transaction.
+   * Resolves only after the commit: advance a cursor or delete a row after this, never before.
+   */
+  emit(events: EventInput[], options?: { state?: unknown }): Promise<EmitResult[]>;
+  /** The source's cursor, kept in the store. */
+  readonly state: SourceState;
+  readonly log: Logger;
+  /** Aborted when the gateway shuts down. */
+  readonly signal: AbortSignal;
+  /** Serves a route on the gateway's port. Call it in `create`; routes are mounted before listening. */
+  route(route: SourceRoute): void;
+  /** The gateway's settings a source may need. */
+  readonly settings: { maxBodyBytes: number; eventTypes: readonly string[] | null };
+}
+
+export interface Source {
+  /** May be retried with backoff when it throws. */
+  start(): Promise<void>;
+  /** Idempotent, and safe to call after a failed start. */
+  stop(): Promise<void>;
+}
+
+export interface PluginDefinition<S extends v.GenericSchema = v.GenericSchema> {
+  type: string;
+  options: S;
+  /** Does no I/O: it only wires the source up. */
+  create(options: v.InferOutput<S>, ctx: SourceContext): Source;
+}
+
+export function definePlugin<S extends v.GenericSchema>(plugin: PluginDefinition<S>): PluginDefinition<S> {
+  return plugin;
+}

@@ -1,0 +1,87 @@
+import type { Generated, Insertable, Selectable } from "kysely";
+
+/** The store's tables. Times are unix milliseconds; JSON columns hold text. */
+export interface EventsTable {
+  id: string;
+  source: string;
+  type: string;
+  timestamp: string;
+  data: string;
+  /** The client's idempotency key, or the event id when there is none: unique per source. */
+  dedupe_key: string;
+  idempotency_key: string | null;
+  received_at: number;
+}
+
+export interface EndpointsTable {
+  id: string;
+  url: string;
+  description: string;
+  events: string;
+  enabled: number;
+  disabled_reason: string | null;
+  managed_by: "config" | "api";
+  headers: string;
+  auth: string | null;
+  signing_scheme: string;
+  signing_header: string | null;
+  secret: string | null;
+  previous_secret: string | null;
+  previous_secret_until: number | null;
+  consecutive_failures: Generated<number>;
+  options: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type DeliveryStatus = "pending" | "retrying" | "succeeded" | "failed";
+
+export interface DeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When it is due; while an attempt is in flight, the end of that attempt's lease. */
+  next_attempt_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AttemptsTable {
+  id: string;
+  delivery_id: string;
+  endpoint_id: string;
+  number: number;
+  trigger: "scheduled" | "manual";
+  started_at: number;
+  url: string;
+  request_headers: string;
+  status_code: number | null;
+  response_headers: string;
+  response_body: string;
+  duration_ms: number;
+  error: string | null;
+}
+
+export interface SourceStateTable {
+  id: string;
+  cursor: string | null;
+  status: string;
+  last_error: string | null;
+  updated_at: number;
+}
+
+export interface DB {
+  events: EventsTable;
+  endpoints: EndpointsTable;
+  deliveries: DeliveriesTable;
+  attempts: AttemptsTable;
+  source_state: SourceStateTable;
+}
+
+export type EventRow = Selectable<EventsTable>;
+export type EndpointRow = Selectable<EndpointsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type AttemptRow = Selectable<AttemptsTable>;
+export type NewAttempt = Insertable<AttemptsTable>;
