@@ -45,8 +45,13 @@ export async function loadConfig(path: string): Promise<LoadResult> {
   }
   const imported = await importDefault(path);
   if (imported.error) return { ok: false, path, problems: [{ path: "(file)", message: imported.error }] };
+  return resolveConfig(imported.value, path);
+}
 
-  const parsed = v.safeParse(ConfigSchema, imported.value);
+/** Validates a config value as if it had been loaded from `path` (relative paths resolve beside it). */
+export async function resolveConfig(value: unknown, path: string): Promise<LoadResult> {
+  registerHookgateModule();
+  const parsed = v.safeParse(ConfigSchema, value);
   if (!parsed.success) return { ok: false, path, problems: toProblems(parsed.issues) };
   const config = parsed.output;
   const dir = dirname(path);

@@ -1,0 +1,7 @@
+/** `bun run build`: the single binary dist/hookgate, minified with bytecode for a fast start. */
+import { $ } from "bun";
+
+const outfile = process.env.HOOKGATE_OUT ?? "dist/hookgate";
+await $`bun build --compile --minify --sourcemap=none --bytecode --format=esm src/cli.ts --outfile ${outfile}`.quiet();
+const size = (await Bun.file(outfile).stat()).size;
+console.log(`wrote ${outfile} (${(size / 1024 / 1024).toFixed(1)} MiB)`);
