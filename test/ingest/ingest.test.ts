@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as v from "valibot";
+import { baseConfig, INGEST_TOKEN, startTestApp, type TestApp } from "../support/app.ts";
+
+let app: TestApp;
+const LIMITED = "limited-token-0123456789";
+
+beforeAll(async () => {
+  app = await startTestApp(baseConfig({
+    server: { host: "127.0.0.1", port: 0, maxBodyBytes: 64 * 1024 },
+    events: {
+      "job.completed": { description: "done", schema: v.object({ jobId: v.string(), amount: v.optional(v.number()) }) },
+      "invoice.paid": {},
+      "invoice.sent": {},
+    },
+    sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [
+      { name: "t", token: INGEST_TOKEN, events: ["*"] },
+      { name: "billing", token: LIMITED, events: ["invoice.*"] },
+    ] }],
+  }));
+});
+afterAll(() => app.close());
+
+const url = () => `${app.url}/v1/events`;
+const send = (init: { body?: string; headers?: Record<string, string>; query?: string }) =>
+  fetch(url() + (init.query ?? ""), { method: "POST", body: init.body ?? JSON.stringify({ type: "invoice.paid", data: {} }), headers: init.headers });
+const json = { "content-type": "application/json" };
+const auth = (token = INGEST_TOKEN) => ({ authorization: `Bearer ${token}` });
+
+async function expectProblem(response: Response, status: number, detail?: RegExp) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get("content-type")).toStartWith("application/problem+json");
+  const body = await response.json() as { type: string; title: string; status: number; detail: string; errors?: unknown[] };
+  if (detail) expect(body.detail).toMatch(detail);
+  expect(body.status).toBe(status);
+  for (const key of ["type", "title", "detail"] as const) expect(typeof body[key]).toBe("string");
+  return body;
+}
+
+describe("ingest: every bad input gets its status and a problem+json body", () => {
+  test("401 without a token", async () => { await expectProblem(await send({ headers: json }), 401); });
+  test("401 with a wrong token", async () => { await expectProblem(await send({ headers: { ...json, ...auth("wrong-token-0123456789") } }), 401); });
+  test("401 with another scheme", async () => { await expectProblem(await send({ headers: { ...json, authorization: `Basic ${btoa("a:b")}` } }), 401); });
+  test("401 for a token in the query string, even a valid one", async () => {
+    await expectProblem(await send({ headers: json, query: `?token=${INGEST_TOKEN}` }), 401, /query string/);
+    await expectProblem(await send({ headers: { ...json, ...auth() }, query: `?access_token=${INGEST_TOKEN}` }), 401, /query string/);
+  });
+  test("the bearer scheme name is case-insensitive", async () => {
+    const response = await send({ headers: { ...json, authorization: `bEaReR ${INGEST_TOKEN}` } });
+    expect(response.status).toBe(202);
+  });
+  test("403 for a type the token may not send", async () => {
+    const body = await expectProblem(await send({ headers: { ...json, ...auth(LIMITED) }, body: JSON.stringify({ type: "job.completed", data: { jobId: "x" } }) }), 403);
+    expect(body.errors).toEqual([{ path: "type", message: expect.stringContaining("job.completed") }]);
+    expect((await send({ headers: { ...json, ...auth(LIMITED) } })).status).toBe(202);
+  });
+  test("415 for a non-JSON content type", async () => {
+    await expectProblem(await send({ headers: { ...auth(), "content-type": "text/plain" } }), 415);
+    await expectProblem(await send({ headers: { ...auth(), "content-type": "application/x-www-form-urlencoded" }, body: "a=b" }), 415);
+  });
+  test("400 for a body that is not JSON", async () => {
+    await expectProblem(await send({ headers: { ...json, ...auth() }, body: "{not json" }), 400);
+    await expectProblem(await send({ headers: { ...json, ...auth() }, body: "" }), 400);
+  });
+  test("413 over maxBodyBytes, also when chunked without a length", async () => {
+    const big = JSON.stringify({ type: "invoice.paid", data: "x".repeat(70 * 1024) });
+    await expectProblem(await send({ headers: { ...json, ...auth() }, body: big }), 413);
+    const stream = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(big)); c.close(); } });
+    const response = await fetch(url(), { method: "POST", headers: { ...json, ...auth() }, body: stream });
+    await expectProblem(response, 413);
+  });
+  test("422 for an unknown type, data failing its schema, a missing data, bad id/timestamp, unknown keys", async () => {
+    const cases: [unknown, string][] = [
+      [{ type: "nope.never", data: {} }, "type"],
+      [{ type: "job.completed", data: { jobId: 5 } }, "data.jobId"],
+      [{ type: "invoice.paid" }, "data"],
+      [{ type: "invoice.paid", data: {}, id: "" }, "id"],
+      [{ type: "invoice.paid", data: {}, timestamp: "yesterday" }, "timestamp"],
+      [{ type: "invoice.paid", data: {}, extra: 1 }, "extra"],
+      [{ data: {} }, "type"],
+      ["just a string", "(event)"],
+    ];
+    for (const [event, path] of cases) {
+      const body = await expectProblem(await send({ headers: { ...json, ...auth() }, body: JSON.stringify(event) }), 422);
+      expect(body.errors).toContainEqual({ path, message: expect.any(String) });
+    }
+  });
+  test("422 for an empty array and for more than 1,000 events; paths index the array", async () => {
+    await expectProblem(await send({ headers: { ...json, ...auth() }, body: "[]" }), 422);
+    const many = Array.from({ length: 1_001 }, () => ({ type: "invoice.paid", data: 1 }));
+    await expectProblem(await send({ headers: { ...json, ...auth() }, body: JSON.stringify(many) }), 422, /1000/);
+    const mixed = [{ type: "invoice.paid", data: 1 }, { type: "job.completed", data: {} }];
+    const body = await expectProblem(await send({ headers: { ...json, ...auth() }, body: JSON.stringify(mixed) }), 422);
+    expect(body.errors).toEqual([{ path: "[1].data.jobId", message: expect.any(String) }]);
+  });
+  test("an invalid batch stores nothing", async () => {
+    const before = await app.store.db.selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    await send({ headers: { ...json, ...auth() }, body: JSON.stringify([{ type: "invoice.paid", data: 1 }, { type: "bad.type", data: 1 }]) });
+    const after = await app.store.db.selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
+  });
+  test("404 problem for an unknown path", async () => {
+    await expectProblem(await fetch(`${app.url}/nope`, { method: "POST" }), 404);
+  });
+  test("garbage never gives a 5xx", async () => {
+    const bodies = ["null", "0", "true", '"x"', "[null]", "[[]]", '{"type":null,"data":1}', '{"type":"invoice.paid","data":1,"id":5}',
+      '{"__proto__":{"x":1},"type":"invoice.paid","data":1}', "\u0000", '{"type":"' + "a".repeat(500) + '","data":1}'];
+    for (const body of bodies) {
+      const response = await send({ headers: { ...json, ...auth() }, body });
+      expect(response.status).toBeLessThan(500);
+    }
+  });
+});
+
+describe("ingest: accepted events", () => {
+  test("202 with the id and the number of deliveries", async () => {
+    const response = await send({ headers: { ...json, ...auth() }, body: JSON.stringify({ type: "job.completed", data: { jobId: "1" } }) });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ id: expect.stringMatching(/^evt_/), deliveries: 0 });
+  });
+  test("an array answers { events: [...] }", async () => {
+    const response = await send({ headers: { ...json, ...auth() }, body: JSON.stringify([{ type: "invoice.paid", data: 1 }, { type: "invoice.sent", data: 2 }]) });
+    expect(response.status).toBe(202);
+    const body = await response.json() as { events: { id: string }[] };
+    expect(body.events).toHaveLength(2);
+    expect(body.events[0]!.id).not.toBe(body.events[1]!.id);
+  });
+  test("the same idempotency key stores nothing new: 200 with the original id and duplicate: true", async () => {
+    const event = JSON.stringify({ type: "invoice.paid", data: { n: 1 }, id: "client-key-1" });
+    const first = await send({ headers: { ...json, ...auth() }, body: event });
+    expect(first.status).toBe(202);
+    const { id } = await first.json() as { id: string };
+    const second = await send({ headers: { ...json, ...auth() }, body: event });
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual({ id, deliveries: 0, duplicate: true });
+    const rows = await app.store.db.selectFrom("events").select("id").where("idempotency_key", "=", "client-key-1").execute();
+    expect(rows).toHaveLength(1);
+  });
+  test("the Idempotency-Key header works for a single event, and concurrent duplicates store one event", async () => {
+    const responses = await Promise.all(Array.from({ length: 20 }, () =>
+      send({ headers: { ...json, ...auth(), "idempotency-key": "hdr-key-7" } })));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 202)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(19);
+    const ids = new Set(await Promise.all(responses.map(async (r) => (await r.json() as { id: string }).id)));
+    expect(ids.size).toBe(1);
+  });
+  test("a duplicate inside one array is stored once", async () => {
+    const response = await send({ headers: { ...json, ...auth() }, body: JSON.stringify([{ type: "invoice.paid", data: 1, id: "in-batch" }, { type: "invoice.paid", data: 1, id: "in-batch" }]) });
+    const body = await response.json() as { events: { id: string; duplicate?: boolean }[] };
+    expect(body.events[0]!.id).toBe(body.events[1]!.id);
+    expect(body.events[1]!.duplicate).toBe(true);
+  });
+  test("a client timestamp is kept", async () => {
+    const response = await send({ headers: { ...json, ...auth() }, body: JSON.stringify({ type: "invoice.paid", data: 1, timestamp: "2026-03-14T16:45:00Z" }) });
+    const { id } = await response.json() as { id: string };
+    const row = await app.store.db.selectFrom("events").select("timestamp").where("id", "=", id).executeTakeFirstOrThrow();
+    expect(row.timestamp).toBe("2026-03-14T16:45:00.000Z");
+  });
+});
+
+test("503 while shutting down", async () => {
+  const other = await startTestApp(baseConfig());
+  const stopping = other.stop();
+  const response = await other.post({ type: "a.b", data: 1 }).catch(() => null);
+  await stopping;
+  // Either the drain answered 503, or the listener was already closed: never a 202 after shutdown began.
+  if (response) {
+    expect(response.status).toBe(503);
+    expect(response.headers.get("content-type")).toStartWith("application/problem+json");
+  }
+  await other.close();
+});
