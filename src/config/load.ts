@@ -7,6 +7,7 @@ import { ConfigSchema, type Config } from "./schema.ts";
 import { formatPath, toProblems, type Problem } from "./problems.ts";
 import { checkEndpoint } from "./endpoint-checks.ts";
 import { registerHookgateModule } from "./module.ts";
+import { parseCidr } from "../outbound/address.ts";
 
 export interface LoadedSource {
   id: string;
@@ -57,15 +58,17 @@ export async function resolveConfig(value: unknown, path: string): Promise<LoadR
   const dir = dirname(path);
   const problems: Problem[] = [];
 
+  const validNetworks = config.delivery.allowNetworks.filter((cidr, i) => {
+    try { parseCidr(cidr); return true; } catch (e) {
+      problems.push({ path: `delivery.allowNetworks[${i}]`, message: (e as Error).message });
+      return false;
+    }
+  });
   const seen = new Set<string>();
   config.endpoints.forEach((endpoint, i) => {
     if (seen.has(endpoint.id)) problems.push({ path: `endpoints[${i}].id`, message: `"${endpoint.id}" is used by another endpoint: ids must be unique` });
     seen.add(endpoint.id);
-    problems.push(...checkEndpoint(endpoint, config.delivery, `endpoints[${i}]`));
-  });
-  config.delivery.allowNetworks.forEach((cidr, i) => {
-    const error = checkCidr(cidr);
-    if (error) problems.push({ path: `delivery.allowNetworks[${i}]`, message: error });
+    problems.push(...checkEndpoint(endpoint, { ...config.delivery, allowNetworks: validNetworks }, `endpoints[${i}]`));
   });
 
   const sources: LoadedSource[] = [];
@@ -112,11 +115,4 @@ async function resolvePlugin(entry: Record<string, unknown> & { type: string; id
   }
   const { type: _t, id: _i, ...options } = entry;
   return { plugin, rawOptions: options, prefix: (i) => ["sources", i] };
-}
-
-function checkCidr(text: string): string | null {
-  const [addr, bits] = text.split("/");
-  const max = addr?.includes(":") ? 128 : 32;
-  if (bits !== undefined && (!/^\d+$/.test(bits) || Number(bits) > max)) return `prefix length must be 0-${max}`;
-  return null;
 }

@@ -20,7 +20,7 @@ export interface DispatcherOptions {
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
-const leaseMs = (endpoint: RuntimeEndpoint) => 4 * endpoint.timeoutMs + 10_000;
+const leaseMs = (endpoint: RuntimeEndpoint) => 2 * endpoint.timeoutMs + 5_000;
 /** How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. */
 const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurrency * 8);
 
