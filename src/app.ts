@@ -46,14 +46,23 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const routes: SourceRoute[] = [];
   const eventTypes = config.events ? Object.keys(config.events) : null;
   const sources: RunningSource[] = loaded.sources.map((s) => {
+    const sourceLog = log.child({ source: s.id });
+    let reported = Promise.resolve(); // status writes land in the order they were reported
     const ctx: SourceContext = {
       id: s.id,
       emit: (events, opts) => ingest.emit(s.id, events, opts),
       state: { get: () => store.getCursor(s.id), set: (value) => store.setCursor(s.id, value) },
-      log: log.child({ source: s.id }),
+      log: sourceLog,
+      report: (status, error) => {
+        if (abort.signal.aborted) return;
+        const message = error === undefined || error === null ? null : error instanceof Error ? error.message : String(error);
+        if (status !== "running") sourceLog.warn(`source ${status}`, { error: message });
+        reported = reported.then(() => store.setSourceStatus(s.id, status, message))
+          .catch((e) => sourceLog.error("source status not recorded", { error: String(e) }));
+      },
       signal: abort.signal,
       route: (route) => routes.push(route),
-      settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes },
+      settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes, configDir: loaded.dir },
     };
     return { id: s.id, source: s.plugin.create(s.options, ctx), started: false, retry: null };
   });
@@ -73,9 +82,11 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     if (abort.signal.aborted) return;
     try {
       await s.source.start();
+      if (abort.signal.aborted) return;
       s.started = true;
       await store.setSourceStatus(s.id, "running", null);
     } catch (e) {
+      if (abort.signal.aborted) return;
       const message = e instanceof Error ? e.message : String(e);
       const delay = Math.min(60_000, 1_000 * 2 ** attempt);
       log.error("source failed to start", { source: s.id, error: message, retryInMs: delay });

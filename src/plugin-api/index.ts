@@ -35,6 +35,9 @@ export interface SourceRoute {
   handle(request: Request, info: { ip: string | null }): Response | Promise<Response>;
 }
 
+/** What `GET /api/v1/sources` shows for a source. */
+export type SourceStatus = "running" | "reconnecting" | "error";
+
 export interface SourceState<T = unknown> {
   get(): Promise<T | undefined>;
   set(value: T): Promise<void>;
@@ -51,12 +54,22 @@ export interface SourceContext {
   /** The source's cursor, kept in the store. */
   readonly state: SourceState;
   readonly log: Logger;
+  /**
+   * Records the source's health after `start` resolved (a lost connection, a failed run, a recovery):
+   * the admin API and the logs show it. Never throws. A failed `start` is recorded by the gateway.
+   */
+  report(status: SourceStatus, error?: unknown): void;
   /** Aborted when the gateway shuts down. */
   readonly signal: AbortSignal;
   /** Serves a route on the gateway's port. Call it in `create`; routes are mounted before listening. */
   route(route: SourceRoute): void;
   /** The gateway's settings a source may need. */
-  readonly settings: { maxBodyBytes: number; eventTypes: readonly string[] | null };
+  readonly settings: {
+    maxBodyBytes: number;
+    eventTypes: readonly string[] | null;
+    /** The config file's folder: resolve a plugin's relative paths against it, as the config does. */
+    configDir: string;
+  };
 }
 
 export interface Source {
@@ -72,6 +85,9 @@ export interface PluginDefinition<S extends v.GenericSchema = v.GenericSchema> {
   /** Does no I/O: it only wires the source up. */
   create(options: v.InferOutput<S>, ctx: SourceContext): Source;
 }
+
+export { backoff, sleep } from "./backoff.ts";
+export { Duration } from "./schemas.ts";
 
 export function definePlugin<S extends v.GenericSchema>(plugin: PluginDefinition<S>): PluginDefinition<S> {
   return plugin;
