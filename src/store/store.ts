@@ -75,6 +75,13 @@ export class Store {
           .returning("id").execute();
         for (const row of rows) inserted.add(row.id);
       }
+      const now = Date.now();
+      const deliveries = items.filter((i) => inserted.has(i.event.id)).flatMap((i) => i.deliveries.map((d) => ({
+        id: d.id, event_id: i.event.id, endpoint_id: d.endpoint_id, status: "pending" as const, attempts: 0,
+        next_attempt_at: d.next_attempt_at, created_at: now, updated_at: now,
+      })));
+      for (const part of chunks(deliveries)) await trx.insertInto("deliveries").values(part).execute();
+      // Duplicates are resolved after this batch's deliveries exist, so a duplicate within the batch counts them.
       const duplicates = items.filter((i) => !inserted.has(i.event.id));
       const originals = new Map<string, { id: string; deliveries: number }>();
       for (const item of duplicates) {
@@ -86,12 +93,6 @@ export class Store {
           .where("event_id", "=", original.id).executeTakeFirstOrThrow();
         originals.set(key, { id: original.id, deliveries: Number(count.n) });
       }
-      const now = Date.now();
-      const deliveries = items.filter((i) => inserted.has(i.event.id)).flatMap((i) => i.deliveries.map((d) => ({
-        id: d.id, event_id: i.event.id, endpoint_id: d.endpoint_id, status: "pending" as const, attempts: 0,
-        next_attempt_at: d.next_attempt_at, created_at: now, updated_at: now,
-      })));
-      for (const part of chunks(deliveries)) await trx.insertInto("deliveries").values(part).execute();
       for (const c of cursors) await this.writeCursor(trx, c);
       return items.map((i) => {
         if (inserted.has(i.event.id)) return { id: i.event.id, deliveries: i.deliveries.length, duplicate: false };

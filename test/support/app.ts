@@ -31,7 +31,7 @@ export interface TestApp extends App {
 /** Starts the gateway in this process on loopback with real SQLite in a temp folder. */
 export async function startTestApp(config: ConfigInput, options: { resolve?: Resolver; dir?: string; logs?: string[] } = {}): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "hookgate-test-"));
-  const input = { ...config, store: { sqlite: join(dir, "hookgate.db"), ...config.store } };
+  const input = { ...config, store: config.store?.postgres ? config.store : { sqlite: join(dir, "hookgate.db"), ...config.store } };
   const result = await resolveConfig(input, join(dir, "webhooks.config.ts"));
   if (!result.ok) throw new Error(`test config invalid: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
   const logs = options.logs;

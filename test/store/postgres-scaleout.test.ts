@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, expect, test, describe } from "bun:test";
+import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { createTestDatabase, skipPg } from "../support/pg.ts";
+import { startReceiver, type Receiver } from "../support/receiver.ts";
+
+describe.skipIf(skipPg)("postgres store: several processes share one queue", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let receiver: Receiver;
+  let apps: TestApp[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    receiver = startReceiver((_r, n) => new Response("ok", { status: n % 7 === 0 ? 503 : 200 }));
+    const config = () => baseConfig({
+      store: { postgres: db.url },
+      delivery: { schedule: ["100ms", "100ms", "100ms"], jitter: 0 } as never,
+      endpoints: [{ id: "rx", url: receiver.url, events: ["*"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
+    });
+    apps = [await startTestApp(config()), await startTestApp(config())];
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    receiver.stop();
+    await db.drop();
+  });
+
+  test("events taken by either gateway are all delivered, retries included", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const app = apps[i % 2]!;
+      const response = await app.post(Array.from({ length: 10 }, (_, k) => ({ type: "job.completed", data: { n: i * 10 + k } })));
+      expect(response.status).toBe(202);
+      ids.push(...(await response.json() as { events: { id: string }[] }).events.map((e) => e.id));
+    }
+    const delivered = () => new Set(receiver.requests.filter((r, n) => (n + 1) % 7 !== 0).map((r) => r.headers["webhook-id"]));
+    await waitFor(() => ids.every((id) => delivered().has(id)), 20_000, "all 400 events delivered");
+    await waitFor(async () => {
+      const open = await apps[0]!.store.db.selectFrom("deliveries").select("id").where("status", "!=", "succeeded").execute();
+      return open.length === 0;
+    }, 10_000, "every delivery succeeded");
+  });
+});

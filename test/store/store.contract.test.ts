@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { newId } from "../../src/core/ids.ts";
+import { openStore } from "../../src/store/open.ts";
+import type { Store, IngestItem } from "../../src/store/store.ts";
+import { createTestDatabase, skipPg } from "../support/pg.ts";
+
+/** One suite, run against every store (the kysely habit): SQLite and Postgres must behave alike. */
+const STORES: { name: string; skip: boolean; open(): Promise<{ store: Store; cleanup(): Promise<void> }> }[] = [
+  {
+    name: "sqlite", skip: false,
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), "hookgate-store-"));
+      const store = openStore({ sqlite: join(dir, "s.db"), retention: "30d", synchronous: "full" });
+      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: "postgres", skip: skipPg,
+    async open() {
+      const db = await createTestDatabase();
+      const store = openStore({ postgres: db.url, retention: "30d", synchronous: "full" });
+      return { store, cleanup: () => db.drop() };
+    },
+  },
+];
+
+function item(source: string, type: string, endpointIds: string[], key?: string, due = Date.now()): IngestItem {
+  const now = Date.now();
+  const id = newId("evt", now);
+  return {
+    event: { id, source, type, timestamp: new Date(now).toISOString(), data: JSON.stringify({ type }), dedupe_key: key ? `k:${key}` : id, idempotency_key: key ?? null, received_at: now },
+    deliveries: endpointIds.map((endpoint_id) => ({ id: newId("dlv"), endpoint_id, next_attempt_at: due })),
+  };
+}
+
+const endpointRow = (id: string) => ({
+  id, url: `https://example.com/${id}`, description: "", events: '["*"]', enabled: 1, managed_by: "config" as const,
+  headers: "{}", auth: null, signing_scheme: "standard", signing_header: null, secret: "s", options: "{}",
+});
+
+for (const kind of STORES) {
+  describe.skipIf(kind.skip)(`store contract: ${kind.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await kind.open());
+      await store.migrate();
+      await store.migrate(); // idempotent
+      await store.reconcileConfigEndpoints([endpointRow("ep1"), endpointRow("ep2")]);
+    });
+    afterAll(async () => { await store.close(); await cleanup(); });
+
+    test("ingest stores events with deliveries; duplicates by key return the original", async () => {
+      const a = item("app", "x.created", ["ep1", "ep2"], "key-1");
+      const b = item("app", "x.created", ["ep1", "ep2"], "key-1");
+      const c = item("other", "x.created", ["ep1"], "key-1");
+      const [ra, rb, rc] = await store.ingest([a, b, c]);
+      expect(ra).toEqual({ id: a.event.id, deliveries: 2, duplicate: false });
+      expect(rb).toEqual({ id: a.event.id, deliveries: 2, duplicate: true });
+      expect(rc).toEqual({ id: c.event.id, deliveries: 1, duplicate: false }); // keys are per source
+      const [again] = await store.ingest([item("app", "x.created", ["ep1"], "key-1")]);
+      expect(again).toEqual({ id: a.event.id, deliveries: 2, duplicate: true });
+    });
+
+    test("ingest writes a source cursor in the same transaction", async () => {
+      await store.ingest([item("poller", "p.q", [])], [{ id: "poller", cursor: { page: 3 } }]);
+      expect(await store.getCursor("poller")).toEqual({ page: 3 });
+    });
+
+    test("claimDue leases due deliveries once; release makes them due again", async () => {
+      const now = Date.now();
+      await store.ingest([item("app", "c.one", ["ep2"], undefined, now - 10), item("app", "c.two", ["ep2"], undefined, now + 60_000)]);
+      const first = await store.claimDue("ep2", now, now + 30_000, 100);
+      const ids = first.map((c) => c.id);
+      expect(first.every((c) => c.event.type.length > 0)).toBe(true);
+      expect(first.some((c) => c.event.type === "c.two")).toBe(false);
+      expect(await store.claimDue("ep2", now, now + 30_000, 100)).toEqual([]);
+      await store.release(ids, now);
+      expect((await store.claimDue("ep2", now, now + 30_000, 100)).map((c) => c.id).sort()).toEqual([...ids].sort());
+    });
+
+    test("recordAttempts updates deliveries and disables after N consecutive failures", async () => {
+      const now = Date.now();
+      const [r] = await store.ingest([item("app", "r.one", ["ep1"], undefined, now - 1)]);
+      const claimed = (await store.claimDue("ep1", now, now + 30_000, 1000)).find((c) => c.event.id === r!.id)!;
+      const outcome = (n: number, success: boolean) => ({
+        attempt: { id: newId("att"), delivery_id: claimed.id, endpoint_id: "ep1", number: n, trigger: "scheduled" as const, started_at: now, url: "u", request_headers: "{}", status_code: success ? 200 : 500, response_headers: "{}", response_body: "", duration_ms: 1, error: success ? null : "HTTP 500" },
+        delivery: { id: claimed.id, status: (success ? "succeeded" : "retrying") as "succeeded" | "retrying", attempts: n, next_attempt_at: success ? null : now + 1000 },
+        endpoint: { id: "ep1", success, disableReason: null, autoDisableAfter: 3 },
+      });
+      expect(await store.recordAttempts([outcome(1, false), outcome(2, false)])).toEqual([]);
+      expect(await store.recordAttempts([outcome(3, true)])).toEqual([]);
+      expect((await store.getEndpoint("ep1"))!.consecutive_failures).toBe(0);
+      const disabled = await store.recordAttempts([outcome(4, false), outcome(5, false), outcome(6, false)]);
+      expect(disabled).toEqual([{ id: "ep1", reason: expect.stringContaining("3 consecutive") }]);
+      expect((await store.getEndpoint("ep1"))!.enabled).toBe(0);
+      const attempts = await store.db.selectFrom("attempts").select("number").where("delivery_id", "=", claimed.id).execute();
+      expect(attempts.map((a) => a.number).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(await store.setEndpointEnabled("ep1", true, null)).toBe(true);
+      expect((await store.getEndpoint("ep1"))!.consecutive_failures).toBe(0);
+    });
+
+    test("purge removes old finished events with their deliveries and attempts, never open ones", async () => {
+      const old = item("app", "old.done", ["ep1"]);
+      const open = item("app", "old.open", ["ep1"]);
+      old.event.received_at = open.event.received_at = Date.now() - 40 * 86_400_000;
+      await store.ingest([old, open]);
+      await store.db.updateTable("deliveries").set({ status: "succeeded" }).where("event_id", "=", old.event.id).execute();
+      const removed = await store.purge(Date.now() - 30 * 86_400_000);
+      expect(removed).toBe(1);
+      expect(await store.db.selectFrom("events").select("id").where("id", "in", [old.event.id, open.event.id]).execute()).toEqual([{ id: open.event.id }]);
+      expect(await store.db.selectFrom("deliveries").select("id").where("event_id", "=", old.event.id).execute()).toEqual([]);
+    });
+
+    test("reconcile keeps a runtime disable, and orphans become API-managed", async () => {
+      await store.setEndpointEnabled("ep2", false, "manual");
+      await store.reconcileConfigEndpoints([endpointRow("ep2")]);
+      expect((await store.getEndpoint("ep2"))!.enabled).toBe(0);
+      expect((await store.getEndpoint("ep1"))!.managed_by).toBe("api");
+    });
+  });
+}
