@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { parseDuration } from "../core/duration.ts";
 import { isValidPattern } from "../core/patterns.ts";
+import type { HeaderFn, TransformFn } from "../core/event-view.ts";
 
 /** The one source of truth for the config file. Types are inferred from it, never restated. */
 
@@ -25,7 +26,8 @@ const HeaderName = v.pipe(
   v.check((name) => !RESERVED_HEADERS.has(name.toLowerCase()), "is set by the transport and cannot be overridden"),
 );
 const HeaderValue = v.pipe(v.string(), v.regex(/^[^\r\n\0]*$/, "must not contain CR, LF or NUL"));
-export const HeadersSchema = v.record(HeaderName, v.union([HeaderValue, v.function()]));
+const isFunction = (x: unknown) => typeof x === "function";
+export const HeadersSchema = v.record(HeaderName, v.union([HeaderValue, v.custom<HeaderFn>(isFunction, "must be a string or a function")]));
 
 export const Scheme = v.picklist(["standard", "stripe", "github", "hex", "none"]);
 export const SigningSchema = v.strictObject({
@@ -52,7 +54,7 @@ export const EndpointSchema = v.strictObject({
   headers: v.optional(HeadersSchema, {}),
   auth: v.optional(AuthSchema),
   enabled: v.optional(v.boolean(), true),
-  transform: v.optional(v.function()),
+  transform: v.optional(v.custom<TransformFn>(isFunction, "must be a function (event) => body")),
   /** Per-endpoint overrides of the delivery defaults, for receivers that document their own policy. */
   schedule: v.optional(RetrySchedule),
   autoDisableAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),

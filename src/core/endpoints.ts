@@ -6,8 +6,8 @@ import { matchesAny } from "./patterns.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { DEFAULT_HEADER, type SchemeName } from "./signing.ts";
 
-export type HeaderFn = (ctx: { event: EventView; deliveryId: string; attempt: number; timestamp: number }) => unknown;
-export interface EventView { id: string; type: string; timestamp: string; data: unknown; source: string }
+import type { EventView, HeaderFn } from "./event-view.ts";
+export type { EventView, HeaderFn } from "./event-view.ts";
 
 /** Per-endpoint settings an API endpoint keeps in its `options` column, and a config endpoint in the file. */
 export interface EndpointOptions {
