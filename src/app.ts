@@ -5,7 +5,7 @@ import { toMs } from "./core/duration.ts";
 import { EndpointRegistry, plainCodec, type SecretCodec } from "./core/endpoints.ts";
 import { Ingest } from "./core/ingest.ts";
 import { createHttp } from "./http/server.ts";
-import { send, type Resolver } from "./outbound/send.ts";
+import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger, Source, SourceContext, SourceRoute } from "./plugin-api/index.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/store.ts";
@@ -14,6 +14,8 @@ export interface AppOptions {
   log: Logger & { child(fields: Record<string, unknown>): Logger };
   /** For tests: a resolver standing in for DNS. */
   resolve?: Resolver;
+  /** For tests: an extra trusted CA (PEM) for https receivers. */
+  ca?: string;
   codec?: SecretCodec;
 }
 
@@ -38,7 +40,10 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const registry = new EndpointRegistry(store, config, options.codec ?? plainCodec);
   await registry.reconcile();
 
-  const policy = { requireHttps: config.delivery.requireHttps, allowNetworks: config.delivery.allowNetworks, resolve: options.resolve };
+  const policy: SenderOptions = {
+    requireHttps: config.delivery.requireHttps, allowNetworks: config.delivery.allowNetworks, resolve: options.resolve,
+    connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
+  };
   const dispatcher = new Dispatcher(store, registry, (request) => send(request, policy), { concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }) });
   const ingest = new Ingest(store, registry, dispatcher, config.events);
 

@@ -1,6 +1,8 @@
-import { lookup } from "node:dns/promises";
-import { classifyAddress, refusalReason } from "./address.ts";
-import { allowedCidrs, hostOf, type UrlPolicy } from "./url-policy.ts";
+import { markCold, markWarm, watchConnect } from "./connect-watch.ts";
+import { pinTarget, type PinnedTarget, type Resolver } from "./target.ts";
+import type { UrlPolicy } from "./url-policy.ts";
+
+export { systemResolver, type Resolver } from "./target.ts";
 
 export const MAX_RESPONSE_BODY = 64 * 1024;
 
@@ -8,6 +10,7 @@ export interface OutboundRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** Total time for the attempt: connect, send, response headers and body. */
   timeoutMs: number;
 }
 
@@ -21,43 +24,36 @@ export interface OutboundResult {
   refused: boolean;
 }
 
-export type Resolver = (host: string) => Promise<string[]>;
-
-export const systemResolver: Resolver = async (host) =>
-  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-
 export interface SenderOptions extends UrlPolicy {
   resolve?: Resolver;
+  /** Abort when the peer has not accepted a connection within this long (see connect-watch.ts). */
+  connectTimeoutMs?: number;
+  /** An HTTP proxy (CONNECT for https) that all deliveries go through; it is asked for the checked address. */
+  proxy?: string;
+  /** Extra trusted CA certificates (PEM) for https receivers; tests use it for a self-signed receiver. */
+  ca?: string;
 }
 
-/** Resolves the host and checks every address; the connection goes to the checked address only. */
-async function pickAddress(url: URL, options: SenderOptions): Promise<{ address: string } | { refusal: string }> {
-  const host = hostOf(url);
-  const cidrs = allowedCidrs(options.allowNetworks);
-  const addresses = classifyAddress(host) !== null ? [host] : await (options.resolve ?? systemResolver)(host);
-  if (addresses.length === 0) return { refusal: `${host} did not resolve to any address` };
-  for (const address of addresses) {
-    const reason = refusalReason(address, cidrs);
-    if (reason) return { refusal: host === address ? reason : `${host} resolves to ${reason}` };
-  }
-  return { address: addresses[0]! };
-}
-
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return "";
+/** Reads at most MAX_RESPONSE_BODY bytes, then drops the connection: a receiver streaming gigabytes costs nothing more. */
+async function readCapped(response: Response): Promise<{ text: string; error: unknown }> {
+  if (!response.body) return { text: "", error: null };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  while (size < MAX_RESPONSE_BODY) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
+  let error: unknown = null;
+  try {
+    while (size < MAX_RESPONSE_BODY) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+    if (size >= MAX_RESPONSE_BODY) reader.cancel().catch(() => {});
+  } catch (e) {
+    error = e;
   }
-  // Stop reading past the cap: a receiver streaming gigabytes costs nothing more.
-  if (size >= MAX_RESPONSE_BODY) reader.cancel().catch(() => {});
-  const all = Buffer.concat(chunks, size);
-  return new TextDecoder().decode(all.subarray(0, MAX_RESPONSE_BODY));
+  const text = new TextDecoder().decode(Buffer.concat(chunks, size).subarray(0, MAX_RESPONSE_BODY));
+  return { text, error };
 }
 
 /** One POST with the address policy applied at connect time. Never throws. */
@@ -67,39 +63,69 @@ export async function send(request: OutboundRequest, options: SenderOptions): Pr
     statusCode: null, responseHeaders: {}, responseBody: "", error: null, refused: false,
     durationMs: Math.round(performance.now() - started), ...partial,
   });
-  let url: URL;
-  try { url = new URL(request.url); } catch { return result({ error: "invalid URL", refused: true }); }
-  if (url.protocol === "http:" && options.requireHttps) return result({ error: "refused: http is not allowed (delivery.requireHttps)", refused: true });
 
-  const signal = AbortSignal.timeout(request.timeoutMs);
+  // One controller for both deadlines; `why` says which one fired.
+  const abort = new AbortController();
+  let why: string | null = null;
+  const stopAt = (reason: string) => { if (!why) { why = reason; abort.abort(new Error(reason)); } };
+  const total = setTimeout(() => stopAt(`timeout after ${request.timeoutMs} ms`), request.timeoutMs);
+  let target: PinnedTarget | null = null;
+  let watchKey = "";
+  let stopWatch = () => {};
   try {
-    const picked = await pickAddress(url, options);
+    const picked = await Promise.race([pinTarget(request.url, options, options.resolve), aborted(abort.signal)]);
     if ("refusal" in picked) return result({ error: `refused: ${picked.refusal}`, refused: true });
-    const target = new URL(url);
-    target.hostname = picked.address.includes(":") ? `[${picked.address}]` : picked.address;
-    const response = await fetch(target, {
+    target = picked.target;
+
+    const via = options.proxy ? new URL(options.proxy) : null;
+    watchKey = via ? `proxy ${via.host}` : `${target.address} ${target.port}`;
+    const connectMs = options.connectTimeoutMs;
+    if (connectMs !== undefined && connectMs < request.timeoutMs) {
+      const watch = via
+        ? watchConnect(watchKey, via.hostname.replace(/^\[|\]$/g, ""), Number(via.port || (via.protocol === "https:" ? 443 : 80)), connectMs)
+        : watchConnect(watchKey, target.address, target.port, connectMs);
+      stopWatch = watch.stop;
+      void watch.expired.then(() => stopAt(`connect timeout: ${via ? `the proxy ${via.host}` : target!.address} did not accept a connection within ${connectMs} ms`));
+    }
+
+    const response = await fetch(target.url, {
       method: "POST",
-      headers: { ...request.headers, host: url.host },
+      headers: { ...request.headers, host: target.host },
       body: request.body,
-      redirect: "manual",
-      signal,
-      tls: url.protocol === "https:" ? { serverName: hostOf(url) } : undefined,
+      redirect: "manual", // a 3xx is the receiver's answer: recorded and failed, never followed
+      signal: abort.signal,
+      tls: target.url.protocol === "https:" ? { serverName: target.serverName, ...(options.ca ? { ca: options.ca } : {}) } : undefined,
+      proxy: options.proxy,
       keepalive: true,
     } as RequestInit);
+    stopWatch();
+    markWarm(watchKey);
     const responseHeaders: Record<string, string> = {};
     response.headers.forEach((value, key) => { responseHeaders[key] = value; });
-    const responseBody = await readCapped(response);
-    return result({ statusCode: response.status, responseHeaders, responseBody });
+    const body = await readCapped(response);
+    if (body.error !== null) {
+      // The receiver answered but the body broke off (reset, or too slow): the attempt failed, whatever the status.
+      const cause = why ?? describe(body.error);
+      return result({ responseHeaders, responseBody: body.text, error: `HTTP ${response.status}, then the response body failed: ${cause}` });
+    }
+    return result({ statusCode: response.status, responseHeaders, responseBody: body.text });
   } catch (e) {
-    const timedOut = signal.aborted;
-    return result({ error: timedOut ? `timeout after ${request.timeoutMs} ms` : describe(e) });
+    if (watchKey) markCold(watchKey);
+    return result({ error: why ?? describe(e) });
+  } finally {
+    clearTimeout(total);
+    stopWatch();
   }
 }
 
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+}
+
+/** Bun's fetch errors read "ECONNRESET: ECONNRESET: ... pass `verbose: true` ..."; keep the part a reader needs. */
 function describe(e: unknown): string {
-  if (e instanceof Error) {
-    const code = (e as { code?: string }).code;
-    return code ? `${code}: ${e.message}` : e.message;
-  }
-  return String(e);
+  if (!(e instanceof Error)) return String(e);
+  const code = (e as { code?: string }).code;
+  const message = e.message.replace(/\s*For more information, pass `verbose: true`.*$/s, "").replace(/ fetching "[^"]*"\.?/, "");
+  return code && !message.startsWith(code) ? `${code}: ${message}` : message;
 }
