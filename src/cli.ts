@@ -80,6 +80,8 @@ async function serve(flag: string | undefined): Promise<void> {
   }
   for (const hint of readyHints(loaded)) log.info(hint);
   console.log(`hookgate listening on ${app.url}`);
+  const hint = firstEventHint(loaded, app.url);
+  if (hint) log.info("send a first event", { curl: hint });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -97,6 +99,15 @@ function readyHints(loaded: Awaited<ReturnType<typeof load>>): string[] {
   const hints: string[] = [];
   if (loaded.config.admin.tokens.length === 0) hints.push("no admin token configured: the admin API answers 403 (add admin.tokens to the config)");
   return hints;
+}
+
+/** The curl line for the first http source, so a fresh start says how to send an event. */
+function firstEventHint(loaded: Awaited<ReturnType<typeof load>>, url: string): string | null {
+  const http = loaded.sources.find((s) => s.type === "http");
+  if (!http) return null;
+  const path = (http.options as { path: string }).path;
+  const type = loaded.config.events ? Object.keys(loaded.config.events)[0] ?? "test.event" : "test.event";
+  return `curl -X POST ${url}${path} -H 'Authorization: Bearer <a token of source "${http.id}">' -H 'Content-Type: application/json' -d '{"type":"${type}","data":{}}'`;
 }
 
 await main();
