@@ -106,7 +106,8 @@ function firstEventHint(loaded: Awaited<ReturnType<typeof load>>, url: string): 
   const http = loaded.sources.find((s) => s.type === "http");
   if (!http) return null;
   const path = (http.options as { path: string }).path;
-  const type = loaded.config.events ? Object.keys(loaded.config.events)[0] ?? "test.event" : "test.event";
+  const catalog = loaded.config.events;
+  const type = catalog ? Object.keys(catalog).find((t) => !catalog[t]!.schema) ?? Object.keys(catalog)[0] ?? "test.event" : "test.event";
   return `curl -X POST ${url}${path} -H 'Authorization: Bearer <a token of source "${http.id}">' -H 'Content-Type: application/json' -d '{"type":"${type}","data":{}}'`;
 }
 
