@@ -53,7 +53,9 @@ export class Store {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider });
     const { error, results } = await migrator.migrateToLatest();
     const failed = results?.find((r) => r.status === "Error");
-    if (error || failed) throw new Error(`store migration ${failed?.migrationName ?? ""} failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (!error && !failed) return;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(failed ? `store migration ${failed.migrationName} failed: ${reason}` : `cannot open the ${this.dialect} store: ${reason}`);
   }
 
   async close(): Promise<void> {

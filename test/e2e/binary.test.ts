@@ -115,6 +115,16 @@ export default defineConfig({
     expect(migrate.code).toBe(0);
   });
 
+  test("a store it cannot open fails the start with a one-line reason", async () => {
+    for (const store of ['{ sqlite: "/proc/no-such-dir/h.db" }', '{ postgres: "postgres://postgres@127.0.0.1:1/x" }']) {
+      const path = writeConfig(`import { defineConfig } from "hookgate";\nexport default defineConfig({ server: { port: 0 }, store: ${store} });\n`);
+      const { code, stderr } = await runBinary(["serve", "--config", path]);
+      expect(code).not.toBe(0);
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      expect(stderr).toStartWith("hookgate: cannot start:");
+    }
+  });
+
   test("a port in use fails the start with a one-line reason", async () => {
     const blocker = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     const path = writeConfig(gatewayConfig(receiver.url).replace("port: 0", `port: ${blocker.port}`));
