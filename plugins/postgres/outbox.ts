@@ -1,0 +1,124 @@
+import type pg from "pg";
+import { backoff, InvalidEventsError, sleep, type EventInput, type Source, type SourceContext } from "../../src/plugin-api/index.ts";
+import { Listener } from "./listener.ts";
+import { quoteName, type PostgresOptions } from "./options.ts";
+
+interface Row { id: string | number; type: string; data: unknown }
+
+/**
+ * Table mode: the app writes rows in its own transactions; hookgate takes them in batches, stores
+ * them as events keyed by row id, and deletes them in the same Postgres transaction that locked them.
+ * A crash between hookgate's commit and the delete re-takes the rows, and their keys make them duplicates.
+ */
+export function createOutbox(options: PostgresOptions & { table: string }, ctx: SourceContext): Source {
+  const table = quoteName(options.table);
+  const select = `SELECT id, type, data FROM ${table} WHERE NOT (id = ANY($2)) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
+  const remove = `DELETE FROM ${table} WHERE id = ANY($1)`;
+  /** Rows that are not valid events stay in the table (logged) and are passed over until a restart. */
+  const invalid = new Set<string>();
+  let draining: Promise<void> | null = null;
+  let again = false;
+  let failures = 0;
+  let stopped = true;
+  let sweep: Timer | null = null;
+  let retry: Timer | null = null;
+
+  const listener = new Listener(options.url, options.channel, ctx, {
+    ready: (client) => checkTable(client, options.table),
+    connected: () => kick(),
+    notified: () => kick(),
+  });
+
+  function kick(): void {
+    if (stopped) return;
+    if (draining) { again = true; return; }
+    draining = drain().finally(() => { draining = null; });
+  }
+
+  async function drain(): Promise<void> {
+    do {
+      again = false;
+      const client = listener.client;
+      if (!client) return; // the listener catches up after it reconnects
+      try {
+        while (!stopped && (await takeBatch(client)) === options.batchSize);
+        if (failures) { failures = 0; ctx.report("running"); }
+      } catch (error) {
+        if (client !== listener.client) return; // the connection went away: the listener reconnects
+        const delay = backoff(failures++, 500, 60_000);
+        ctx.report("error", `reading ${options.table} failed (retry in ${delay} ms): ${(error as Error).message}`);
+        retry = setTimeout(kick, delay);
+        return;
+      }
+    } while (again && !stopped);
+  }
+
+  async function takeBatch(client: pg.Client): Promise<number> {
+    await client.query("BEGIN");
+    try {
+      const { rows } = await client.query<Row>(select, [options.batchSize, [...invalid]]);
+      const taken = rows.length ? await store(rows) : [];
+      if (taken.length) await client.query(remove, [taken]);
+      await client.query("COMMIT");
+      return rows.length;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Emits the rows; returns the ids that are stored. */
+  async function store(rows: Row[]): Promise<string[]> {
+    const events = rows.map((r): EventInput => ({ id: String(r.id), type: r.type, data: r.data }));
+    try {
+      await ctx.emit(events);
+      return events.map((e) => e.id!);
+    } catch (error) {
+      if (!(error instanceof InvalidEventsError)) throw error;
+    }
+    // One row spoils the batch: store the others one by one and leave the bad ones where they are.
+    const stored: string[] = [];
+    for (const event of events) {
+      try {
+        await ctx.emit([event]);
+        stored.push(event.id!);
+      } catch (error) {
+        if (!(error instanceof InvalidEventsError)) throw error;
+        invalid.add(event.id!);
+        const message = `row ${event.id} of ${options.table} is not a valid event and stays in the table: ${error.message}`;
+        ctx.log.error(message, { row: event.id });
+        ctx.report("running", message);
+      }
+    }
+    return stored;
+  }
+
+  return {
+    async start() {
+      stopped = false;
+      invalid.clear();
+      await listener.start();
+      sweep = setInterval(kick, options.sweep);
+    },
+    async stop() {
+      stopped = true;
+      if (sweep) clearInterval(sweep);
+      if (retry) clearTimeout(retry);
+      sweep = retry = null;
+      // Let a batch in flight commit (its emit is quick), then close the connection.
+      if (draining) await Promise.race([draining, sleep(10_000)]);
+      await listener.stop();
+    },
+  };
+}
+
+async function checkTable(client: pg.Client, table: string): Promise<void> {
+  try {
+    await client.query(`SELECT id, type, data FROM ${quoteName(table)} LIMIT 0`);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "42P01") throw new Error(`table ${table} does not exist: run "hookgate pg-setup" and apply the SQL it prints to this database`);
+    if (code === "42703") throw new Error(`table ${table} needs the columns id, type and data: see "hookgate pg-setup" for its definition`);
+    throw error;
+  }
+}
