@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { startItemsServer, type ItemsServer } from "./items-server.ts";
+
+let app: TestApp | null = null;
+let receiver: Receiver | null = null;
+let api: ItemsServer | null = null;
+afterEach(async () => {
+  await app?.close();
+  receiver?.stop();
+  api?.stop();
+  app = receiver = api = null;
+});
+
+type Item = { id: number; name: string };
+const status = async (a: TestApp) => a.store.db.selectFrom("source_state").selectAll().where("id", "=", "crm").executeTakeFirst();
+
+function start(extra: Record<string, unknown> = {}) {
+  return startTestApp(baseConfig({
+    sources: [{
+      type: "poll", id: "crm", schedule: "* * * * * *", url: `${api!.url}?after={cursor}`,
+      items: (body: { items: Item[] }) => body.items,
+      map: (item: Item) => ({ type: "contact.updated", data: item }),
+      cursor: (item: Item) => item.id,
+      ...extra,
+    }],
+    endpoints: [{ id: "r", url: receiver!.url, events: ["*"], signing: { scheme: "none" } }],
+  }));
+}
+
+const deliveredIds = (r: Receiver) => r.requests.map((q) => (JSON.parse(q.body) as { data: Item }).data.id);
+
+describe("poll source", () => {
+  test("pages through items after the cursor, keeps the cursor, and picks up new items on the next run", async () => {
+    api = startItemsServer({ count: 25, pageSize: 10 });
+    receiver = startReceiver();
+    app = await start({ headers: { "x-tenant": "acme" } });
+    await waitFor(() => receiver!.requests.length === 25, 10_000, "25 deliveries");
+    expect(new Set(deliveredIds(receiver))).toEqual(new Set(Array.from({ length: 25 }, (_, i) => i + 1)));
+    expect(api.requests.slice(0, 4).map((r) => r.after)).toEqual(["", "10", "20", "25"]);
+    expect(api.requests[0]!.tenant).toBe("acme");
+    expect(await app.store.getCursor("crm")).toBe(25);
+
+    api.items.push({ id: 26, name: "late" }, { id: 27, name: "later" });
+    await waitFor(() => receiver!.requests.length === 27, 5_000, "the new items");
+    expect(deliveredIds(receiver).slice(25).sort()).toEqual([26, 27]);
+    expect(await app.store.db.selectFrom("events").select("id").execute()).toHaveLength(27);
+  }, 30_000);
+
+  test("an error shows on the source and is retried with backoff; auth is sent", async () => {
+    api = startItemsServer({ count: 3, pageSize: 10 });
+    api.token = "right-token";
+    receiver = startReceiver();
+    app = await start({ auth: { type: "bearer", token: "wrong-token" } });
+    await waitFor(async () => (await status(app!))?.status === "error", 5_000, "the error status");
+    expect((await status(app))!.last_error).toContain("answered 401");
+    const failedAt = api.requests.length;
+    await Bun.sleep(1_500);
+    expect(api.requests.length - failedAt).toBeLessThanOrEqual(2); // backed off, not once a second
+    expect(receiver.requests).toHaveLength(0);
+    expect(api.requests[0]!.authorization).toBe("Bearer wrong-token");
+
+    api.token = "wrong-token"; // the API is fixed meanwhile
+    await waitFor(() => receiver!.requests.length === 3, 15_000, "the deliveries after recovery");
+    await waitFor(async () => (await status(app!))?.status === "running", 5_000, "running again");
+    expect((await status(app))!.last_error).toBeNull();
+  }, 30_000);
+
+  test("basic auth, no cursor function: the whole answer each run, deduplicated by the id map sets", async () => {
+    api = startItemsServer({ count: 4, pageSize: 10 });
+    receiver = startReceiver();
+    app = await start({
+      url: api.url, cursor: undefined,
+      auth: { type: "basic", username: "u", password: "p" },
+      map: (item: Item) => ({ type: "contact.updated", id: `contact-${item.id}`, data: item }),
+    });
+    await waitFor(() => api!.requests.length >= 3, 5_000, "three runs");
+    expect(api.requests[0]!.authorization).toBe(`Basic ${btoa("u:p")}`);
+    await waitFor(() => receiver!.requests.length === 4, 5_000, "four deliveries");
+    await Bun.sleep(300);
+    expect(receiver.requests).toHaveLength(4);
+  }, 30_000);
+});
