@@ -12,7 +12,10 @@ import { afterAttempt, parseRetryAfter, verdictOf } from "./retry.ts";
 export type Sender = (request: OutboundRequest, endpoint: RuntimeEndpoint) => Promise<OutboundResult>;
 
 export interface DispatcherOptions {
-  /** Attempts in flight across all endpoints. */
+  /**
+   * Attempts in flight across all endpoints. An endpoint with none in flight may still start one past it,
+   * so endpoints that hang and hold every slot cannot stall the healthy ones (at most one extra per endpoint).
+   */
   concurrency: number;
   log: Logger;
   /** How often due deliveries are looked for (croner pattern). */
@@ -38,6 +41,7 @@ export class Dispatcher {
   private stopping = false;
   private ticks = 0;
   private wakeTimer: Timer | null = null;
+  private wakeAt = 0;
 
   constructor(
     private readonly store: Store,
@@ -107,11 +111,11 @@ export class Dispatcher {
   private pump(): void {
     if (this.stopping) return;
     let progress = true;
-    while (progress && this.active < this.options.concurrency) {
+    while (progress) {
       progress = false;
       for (const [id, lane] of this.lanes) {
-        if (this.active >= this.options.concurrency) break;
         if (lane.queued === 0) continue;
+        if (this.active >= this.options.concurrency && lane.active > 0) continue;
         const endpoint = this.registry.get(id);
         if (!endpoint || !endpoint.enabled) { this.releases.push(...lane.drain().map((j) => j.deliveryId)); this.scheduleFlush(); continue; }
         if (lane.active >= endpoint.maxConcurrency) continue;
@@ -129,8 +133,12 @@ export class Dispatcher {
     }
   }
 
+  /** One timer for all rate-limited lanes, set for the earliest: a lane waiting 5 s must not hold up one waiting 100 ms. */
   private wakeIn(ms: number): void {
-    if (this.wakeTimer) return;
+    const at = Date.now() + ms;
+    if (this.wakeTimer && this.wakeAt <= at) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
     this.wakeTimer = setTimeout(() => { this.wakeTimer = null; this.pump(); }, ms);
   }
 

@@ -33,7 +33,7 @@ function startProxy() {
         }
         s.data.upstream = await Bun.connect({
           hostname: connect[1]!, port: Number(connect[2]),
-          socket: { data: (_u, d) => { s.write(d); }, close: () => s.end(), error: () => s.end() },
+          socket: { data: (_u, d) => { s.write(d); }, close: () => { s.end(); }, error: () => { s.end(); } },
         });
         for (const b of s.data.pending.splice(0)) s.data.upstream.write(b);
         s.write("HTTP/1.1 200 Connection established\r\n\r\n");
