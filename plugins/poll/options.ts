@@ -10,7 +10,7 @@ export function cronProblem(pattern: string): string | null {
     job.stop();
     return next ? null : "never runs: no date matches this cron pattern";
   } catch (error) {
-    const reason = (error as Error).message.replace(/^CronPattern:\s*/, "");
+    const reason = (error as Error).message.replace(/^CronPattern:\s*/, "").replace(/\.$/, "");
     return `is not a valid cron pattern (${reason}): e.g. "*/30 * * * * *" for every 30 seconds or "*/5 * * * *" for every 5 minutes`;
   }
 }
