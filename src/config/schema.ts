@@ -1,6 +1,8 @@
 import * as v from "valibot";
 import { parseDuration } from "../core/duration.ts";
 import { isValidPattern } from "../core/patterns.ts";
+import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
+import { checkProxyUrl } from "../outbound/url-policy.ts";
 import type { HeaderFn, TransformFn } from "../core/event-view.ts";
 
 /** The one source of truth for the config file. Types are inferred from it, never restated. */
@@ -15,17 +17,15 @@ const Pattern = v.pipe(v.string(), v.check(isValidPattern, 'must be an event typ
 const isSchema = (x: unknown): x is v.GenericSchema =>
   typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "schema" && "~run" in x;
 
-/** Header names a config may not set: they belong to the transport or to hookgate. */
-export const RESERVED_HEADERS = new Set([
-  "host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer",
-  "proxy-authorization", "proxy-connection", "expect",
-]);
+export { RESERVED_HEADERS } from "../outbound/header-rules.ts";
 const HeaderName = v.pipe(
   v.string(),
-  v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, "must be a valid HTTP header name"),
-  v.check((name) => !RESERVED_HEADERS.has(name.toLowerCase()), "is set by the transport and cannot be overridden"),
+  v.check((name) => headerNameProblem(name) === null, (issue) => headerNameProblem(String(issue.input)) ?? "is not a valid header name"),
 );
-const HeaderValue = v.pipe(v.string(), v.regex(/^[^\r\n\0]*$/, "must not contain CR, LF or NUL"));
+const HeaderValue = v.pipe(
+  v.string(),
+  v.check((value) => headerValueProblem(value) === null, (issue) => headerValueProblem(String(issue.input)) ?? "is not a valid header value"),
+);
 const isFunction = (x: unknown) => typeof x === "function";
 export const HeadersSchema = v.record(HeaderName, v.union([HeaderValue, v.custom<HeaderFn>(isFunction, "must be a string or a function")]));
 
@@ -120,7 +120,7 @@ export const ConfigSchema = v.strictObject({
       allowNetworks: v.optional(v.array(Cidr), []),
       concurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 64),
       maxConcurrencyPerEndpoint: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 32),
-      proxy: v.optional(v.pipe(v.string(), v.url())),
+      proxy: v.optional(v.pipe(v.string(), v.check((p) => checkProxyUrl(p) === null, (issue) => checkProxyUrl(String(issue.input)) ?? "is not a proxy URL"))),
     }),
     {},
   ),

@@ -2,6 +2,7 @@ import type { RuntimeEndpoint } from "./endpoints.ts";
 import { eventBody, eventView } from "./events.ts";
 import { sign } from "./signing.ts";
 import type { EventRow } from "../store/schema.ts";
+import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
 
 export const VERSION = "0.1.0";
 const USER_AGENT = `hookgate/${VERSION}`;
@@ -28,8 +29,12 @@ export function prepareRequest(endpoint: RuntimeEndpoint, event: EventRow, deliv
     "webhook-attempt": String(attempt),
   };
   for (const [name, value] of Object.entries(endpoint.headers)) {
+    // Checked here too: a header function's value is only known now, and API rows may predate a rule.
+    const nameProblem = headerNameProblem(name);
+    if (nameProblem) throw new Error(`header ${name}: ${nameProblem}`);
     const text = typeof value === "function" ? String(value({ event: view!, deliveryId, attempt, timestamp }) ?? "") : value;
-    if (/[\r\n\0]/.test(text)) throw new Error(`header ${name}: value must not contain CR, LF or NUL`);
+    const valueProblem = headerValueProblem(text);
+    if (valueProblem) throw new Error(`header ${name}: the value ${valueProblem}`);
     headers[name.toLowerCase()] = text;
   }
   const logged = { ...headers };

@@ -34,3 +34,12 @@ export function checkUrl(text: string, policy: UrlPolicy): string | null {
   }
   return null;
 }
+
+/** `delivery.proxy`: an HTTP proxy that takes CONNECT (smokescreen and the like); credentials may be in the URL. */
+export function checkProxyUrl(text: string): string | null {
+  let url: URL;
+  try { url = new URL(text); } catch { return 'must be a URL like "http://127.0.0.1:4750"'; }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `scheme ${url.protocol} is not supported: use an http:// (or https://) proxy URL`;
+  if (url.pathname !== "/" || url.search || url.hash) return 'must be the proxy\'s address only, with no path or query, like "http://127.0.0.1:4750"';
+  return null;
+}
