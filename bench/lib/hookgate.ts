@@ -1,0 +1,73 @@
+/** The hookgate side of the benchmarks: the compiled binary with a user's defaults, in a temp folder. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Database } from "bun:sqlite";
+import type { Subprocess } from "bun";
+import { freePort, ROOT } from "./proc.ts";
+import { wallMs } from "./stats.ts";
+
+export const BINARY = join(ROOT, "dist/hookgate");
+export const TOKEN = "bench-ingest-token-0123456789abcdef";
+export const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+export async function build(): Promise<void> {
+  const proc = Bun.spawn(["bun", "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if ((await proc.exited) !== 0) throw new Error(`bun run build failed: ${await new Response(proc.stderr).text()}`);
+}
+
+export interface Site { dir: string; port: number; url: string; ingestUrl: string; db: string; remove(): void }
+
+/**
+ * A config with the defaults a user gets (SQLite, WAL, synchronous FULL, retries, auto-disable), changed only
+ * where the bench needs it: loopback delivery allowed, and the endpoint at concurrency 64 like the peer.
+ */
+export function site(receiverUrl: string, enabled: boolean): Site {
+  const dir = mkdtempSync(join(tmpdir(), "hookgate-bench-"));
+  const port = freePort();
+  writeFileSync(join(dir, "webhooks.config.ts"), `import { defineConfig } from "hookgate";
+export default defineConfig({
+  server: { host: "127.0.0.1", port: ${port} },
+  store: { sqlite: "./data/hookgate.db" },
+  delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"] },
+  sources: [{ type: "http", id: "bench", path: "/v1/events", tokens: [{ name: "bench", token: "${TOKEN}", events: ["*"] }] }],
+  endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ["*"], secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64 }],
+});
+`);
+  const url = `http://127.0.0.1:${port}`;
+  return { dir, port, url, ingestUrl: `${url}/v1/events`, db: join(dir, "data/hookgate.db"), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Running { proc: Subprocess; spawnAt: number; readyAt: number; stop(): Promise<number> }
+
+/** Spawns `dist/hookgate serve` and resolves at the first 200 on /healthz. */
+export async function start(s: Site, extraArgs: string[] = [], timeoutMs = 20_000): Promise<Running> {
+  const spawnAt = wallMs();
+  const proc = Bun.spawn([BINARY, ...extraArgs, "serve", "--config", join(s.dir, "webhooks.config.ts")], {
+    cwd: s.dir, stdout: Bun.file(join(s.dir, "hookgate.log")), stderr: Bun.file(join(s.dir, "hookgate.err")), stdin: "ignore",
+  });
+  const deadline = spawnAt + timeoutMs;
+  for (;;) {
+    const ok = await fetch(`${s.url}/healthz`).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (proc.exitCode !== null) throw new Error(`hookgate exited ${proc.exitCode}: ${await Bun.file(join(s.dir, "hookgate.err")).text()}`);
+    if (wallMs() > deadline) { proc.kill(); throw new Error("hookgate was not ready in time"); }
+    await Bun.sleep(1);
+  }
+  return { proc, spawnAt, readyAt: wallMs(), async stop() { proc.kill("SIGTERM"); return proc.exited; } };
+}
+
+/** Enables the endpoint in the store of a stopped gateway (the admin API is the user's way; the row is the same). */
+export function enableEndpoint(s: Site): void {
+  const db = new Database(s.db);
+  db.exec("PRAGMA busy_timeout = 5000");
+  db.run("UPDATE endpoints SET enabled = 1, disabled_reason = NULL, consecutive_failures = 0");
+  db.close();
+}
+
+export function countPending(s: Site): number {
+  const db = new Database(s.db, { readonly: true });
+  const row = db.query("SELECT count(*) AS n FROM deliveries WHERE status IN ('pending','retrying')").get() as { n: number };
+  db.close();
+  return row.n;
+}

@@ -1,0 +1,105 @@
+/** Writes RESULTS.md: the machine, each figure as median and min–max of its runs, and whether each goal holds. */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BENCH, ROOT } from "./lib/proc.ts";
+import { summarize, type Summary } from "./lib/stats.ts";
+
+export interface Figure { id: string; runs: number[] }
+
+interface Meta {
+  quick: boolean; runs: number; gen: number; seconds: number; cores: string; redisHow: string;
+  scale: { deliveries: number; rate: number; openMs: number; pending: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
+  figures: Figure[]; extra: Record<string, number[]>;
+}
+
+const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
+  L0: { what: "trivial Bun.serve answering 202, single-event POSTs at concurrency 64", unit: "req/s", goal: "baseline" },
+  P1: { what: "hookgate ingest, single events, durable commit, endpoint disabled", unit: "events/s", goal: "≥ 0.5 × L0" },
+  P1b: { what: "hookgate ingest in arrays of 100", unit: "events/s", goal: "≥ 50,000" },
+  L1: { what: "plain Bun fetch loop, signed POSTs at concurrency 64 to the receiver", unit: "deliveries/s", goal: "baseline" },
+  P2: { what: "hookgate draining pending deliveries (enable → last arrival)", unit: "deliveries/s", goal: "≥ 0.6 × L1 and ≥ 2 × B2" },
+  B2: { what: "BullMQ 6 + Redis (AOF everysec), worker at concurrency 64, same signed POSTs", unit: "deliveries/s", goal: "peer" },
+  P3p50: { what: "open loop 1,000 events/s: send → receiver arrival, p50", unit: "ms", goal: "≤ 5" },
+  P3p99: { what: "open loop 1,000 events/s: send → receiver arrival, p99", unit: "ms", goal: "≤ 20" },
+  P4: { what: "RSS holding the pending deliveries (disabled endpoint), after sweeps", unit: "MB", goal: "≤ 150" },
+  P5: { what: "compiled binary: spawn → first 200 on /healthz (median of the spawns)", unit: "ms", goal: "≤ 100" },
+  P5size: { what: "compiled binary size", unit: "MiB", goal: "(reported)" },
+};
+
+function verdicts(m: Map<string, Summary>): Record<string, string> {
+  const v = (id: string) => m.get(id)?.median;
+  const yes = (ok: boolean) => (ok ? "yes" : "**no**");
+  const out: Record<string, string> = {};
+  const [l0, p1, p1b, l1, p2, b2] = ["L0", "P1", "P1b", "L1", "P2", "B2"].map(v);
+  if (p1 !== undefined && l0 !== undefined) out.P1 = `${yes(p1 >= 0.5 * l0)} (${(p1 / l0).toFixed(2)} × L0)`;
+  if (p1b !== undefined) out.P1b = yes(p1b >= 50_000);
+  if (p2 !== undefined) {
+    const parts: string[] = [];
+    if (l1 !== undefined) parts.push(`${yes(p2 >= 0.6 * l1)} (${(p2 / l1).toFixed(2)} × L1)`);
+    if (b2 !== undefined) parts.push(`${yes(p2 >= 2 * b2)} (${(p2 / b2).toFixed(2)} × B2)`);
+    out.P2 = parts.join("; ");
+  }
+  if (v("P3p50") !== undefined) out.P3p50 = yes(v("P3p50")! <= 5);
+  if (v("P3p99") !== undefined) out.P3p99 = yes(v("P3p99")! <= 20);
+  if (v("P4") !== undefined) out.P4 = yes(v("P4")! <= 150);
+  if (v("P5") !== undefined) out.P5 = yes(v("P5")! <= 100);
+  return out;
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(n >= 10 ? 1 : 2));
+const range = (s: Summary) => (s.runs.length > 1 ? `${fmt(s.min)}–${fmt(s.max)}` : "(1 run)");
+
+async function git(...args: string[]): Promise<string> {
+  const p = Bun.spawn(["git", ...args], { cwd: ROOT, stdout: "pipe", stderr: "ignore" });
+  return (await new Response(p.stdout).text()).trim();
+}
+
+export async function report(path: string, meta: Meta): Promise<void> {
+  const commit = await git("rev-parse", "--short", "HEAD");
+  const dirty = (await git("status", "--porcelain", "--", "src", "plugins", "bench/lib", "bench/procs", "bench/scenarios", "bench/run.ts")) !== "";
+  const m = new Map(meta.figures.map((f) => [f.id, summarize(f.runs)]));
+  const ok = verdicts(m);
+  const s = meta.scale;
+  const lines = [
+    `# hookgate benchmarks${meta.quick ? " (quick pass: scaled down, not the figures of record)" : ""}`,
+    "",
+    `- commit: \`${commit}\`${dirty ? " (with uncommitted changes)" : ""}`,
+    `- date: ${new Date().toISOString()}`,
+    `- Bun: ${Bun.version}; machine: ${meta.cores}; ${process.platform} ${process.arch}`,
+    `- runs per figure: ${meta.runs} (median, min–max); whole bench: ${Math.round(meta.seconds)} s; \`bun run bench${meta.quick ? " -- --quick" : ""}\``,
+    `- Redis (the peer's): ${meta.redisHow}`,
+    "",
+    "| id | what | unit | goal | median | min–max | holds |",
+    "|---|---|---|---|---|---|---|",
+    ...meta.figures.map((f) => {
+      const row = ROWS[f.id]!;
+      const sum = m.get(f.id)!;
+      return `| ${f.id} | ${row.what} | ${row.unit} | ${row.goal} | ${fmt(sum.median)} | ${range(sum)} | ${ok[f.id] ?? ""} |`;
+    }),
+    "",
+    "## How it was measured",
+    `- Everything on loopback on this one machine: hookgate (the compiled \`dist/hookgate\`), the receiver, the load generators and the peer share its ${meta.cores.split(" ")[0]} cores.`,
+    `- Events carry about 1 KB of data. Every delivery is signed (\`standard\` scheme) and the receiver (bench/procs/receiver.ts, its own process) verifies every signature and that the body is the signed event; a refusal fails the run.`,
+    `- hookgate runs with a user's defaults (SQLite in WAL with \`synchronous = FULL\`, retries, auto-disable), in a temp folder; the config only allows loopback delivery and gives the endpoint \`maxConcurrency: 64\` to match the peer's worker.`,
+    `- Ingest (L0, P1, P1b): closed loop at concurrency ${s.ingest.concurrency}, split over ${s.ingest.procs} load-generator process(es) (bench/procs/load.ts), ${s.ingest.warmMs} ms warm-up then ${s.ingest.durationMs} ms counted; L0 uses the same generators, so the ratio compares servers, not clients.`,
+    `- Delivery (L1, P2, B2): ${s.deliveries.toLocaleString("en-US")} deliveries; the clock runs from the spawn of the sending process to the last distinct arrival at the receiver. L1 and B2 send with the same function (bench/lib/signed-post.ts). P2 fills a gateway whose endpoint is disabled (arrays of 500), stops it, enables the endpoint in the store, and starts it: the clock starts at that spawn, so P2 includes hookgate's start-up.`,
+    `- P3: ${s.rate} single-event POSTs per second for ${s.openMs / 1000} s, sent on schedule whatever the answers; latency is the receiver's arrival time minus the sender's clock in \`data.t\` (so it includes the ingest request).`,
+    `- P4: ${s.pending.toLocaleString("en-US")} events ingested (arrays of 500) for a disabled endpoint, then 2.5 s of sweeps, then VmRSS.`,
+    `- P5: ${s.spawns} spawns of the binary on one data folder (the first creates the store), time to the first 200 on /healthz.`,
+    "",
+    "## Other figures from the same runs",
+    ...Object.entries(meta.extra).map(([k, values]) => {
+      const sum = summarize(values);
+      const label: Record<string, string> = {
+        fill: "P2 fill rate (ingest in arrays of 500, events/s)", p4fill: "P4 fill rate (ingest in arrays of 500, events/s)",
+        idleRss: "RSS of an idle gateway before P4's fill (MB)", p3max: "P3 max latency (ms)",
+        p3acceptP50: "P3 p50 from hookgate's accept timestamp (event.timestamp, ms resolution) to arrival (ms)",
+        p3acceptP99: "P3 p99 from hookgate's accept timestamp to arrival (ms)",
+      };
+      return `- ${label[k] ?? k}: ${fmt(sum.median)} (${range(sum)})`;
+    }),
+  ];
+  const findings = join(BENCH, "FINDINGS.md");
+  if (existsSync(findings)) lines.push("", readFileSync(findings, "utf8").trim());
+  writeFileSync(path, `${lines.join("\n")}\n`);
+}

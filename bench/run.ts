@@ -1,0 +1,105 @@
+/**
+ * `bun run bench [-- --quick] [--out PATH] [--only L0,P1,...] [--runs N] [--gen N] [--no-build]`
+ * Measures hookgate beside the machine's limits (L0, L1) and a peer (BullMQ + Redis), and writes RESULTS.md.
+ * --quick is a scaled-down pass (one run each, small counts) that CI runs so the harness never rots.
+ */
+import { cpus } from "node:os";
+import { join } from "node:path";
+import * as hookgate from "./lib/hookgate.ts";
+import { ROOT } from "./lib/proc.ts";
+import { startReceiver } from "./lib/receiver.ts";
+import { prepareRedis, redisVersion, type RedisSession } from "./lib/redis.ts";
+import { summarize } from "./lib/stats.ts";
+import { report, type Figure } from "./report.ts";
+import { bullmqDrain, fetchLoop, hookgateDrain } from "./scenarios/deliver.ts";
+import { hookgateIngest, trivialBaseline, type LoadShape } from "./scenarios/ingest.ts";
+import { openLoop } from "./scenarios/latency.ts";
+import { pendingRss } from "./scenarios/memory.ts";
+import { binaryMb, startupMs } from "./scenarios/startup.ts";
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const option = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const quick = flag("--quick");
+const out = option("--out") ?? join(ROOT, "bench/RESULTS.md");
+const only = option("--only")?.split(",");
+const runs = Number(option("--runs") ?? (quick ? 1 : 3));
+const gen = Number(option("--gen") ?? 2);
+
+const scale = quick
+  ? { ingest: { procs: gen, concurrency: 64, warmMs: 300, durationMs: 1_500 }, deliveries: 5_000, rate: 1_000, openMs: 3_000, pending: 20_000, spawns: 3 }
+  : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, rate: 1_000, openMs: 30_000, pending: 1_000_000, spawns: 10 };
+const shape: LoadShape = scale.ingest;
+const want = (id: string) => !only || only.includes(id);
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+async function repeat(id: string, fn: () => Promise<number>): Promise<number[]> {
+  const values: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const v = await fn();
+    log(`${id} run ${i + 1}/${runs}: ${v.toFixed(1)}`);
+    values.push(v);
+  }
+  return values;
+}
+
+const started = Date.now();
+if (!flag("--no-build")) { log("building dist/hookgate"); await hookgate.build(); }
+const figures: Figure[] = [];
+const extra: Record<string, number[]> = {};
+let redisHow = "not used";
+const receiver = await startReceiver();
+try {
+  if (want("L0")) figures.push({ id: "L0", runs: await repeat("L0", () => trivialBaseline(shape)) });
+  if (want("P1")) figures.push({ id: "P1", runs: await repeat("P1", () => hookgateIngest(shape, 1)) });
+  if (want("P1b")) figures.push({ id: "P1b", runs: await repeat("P1b", () => hookgateIngest(shape, 100)) });
+  if (want("L1")) figures.push({ id: "L1", runs: await repeat("L1", () => fetchLoop(receiver, scale.deliveries)) });
+  if (want("P2")) {
+    const fills: number[] = [];
+    figures.push({ id: "P2", runs: await repeat("P2", async () => { const r = await hookgateDrain(receiver, scale.deliveries); fills.push(r.fillRate); return r.rate; }) });
+    extra.fill = fills;
+  }
+  if (want("B2")) {
+    let redis: RedisSession | null = null;
+    try {
+      redis = await prepareRedis();
+      if (!redis) { redisHow = "no redis-server/redis-cli on this machine: B2 skipped"; log(redisHow); }
+      else {
+        redisHow = `${redis.how}; redis ${await redisVersion()}`;
+        figures.push({ id: "B2", runs: await repeat("B2", () => bullmqDrain(receiver, scale.deliveries)) });
+      }
+    } finally {
+      await redis?.restore();
+    }
+  }
+  if (want("P3")) {
+    const lat: { p50: number; p99: number; acceptP50: number; acceptP99: number; max: number }[] = [];
+    for (let i = 0; i < runs; i++) {
+      const l = await openLoop(receiver, scale.rate, scale.openMs);
+      log(`P3 run ${i + 1}/${runs}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(1)} ms (from accept: p50 ${l.acceptP50.toFixed(1)}, p99 ${l.acceptP99.toFixed(1)})`);
+      lat.push(l);
+    }
+    figures.push({ id: "P3p50", runs: lat.map((l) => l.p50) }, { id: "P3p99", runs: lat.map((l) => l.p99) });
+    extra.p3max = lat.map((l) => l.max); extra.p3acceptP50 = lat.map((l) => l.acceptP50); extra.p3acceptP99 = lat.map((l) => l.acceptP99);
+  }
+  if (want("P4")) {
+    const idle: number[] = []; const fills: number[] = [];
+    figures.push({ id: "P4", runs: await repeat("P4", async () => { const r = await pendingRss(scale.pending); idle.push(r.idleRss); fills.push(r.fillRate); return r.rss; }) });
+    extra.idleRss = idle; extra.p4fill = fills;
+  }
+  if (want("P5")) {
+    figures.push({ id: "P5", runs: await repeat("P5", () => startupMs(scale.spawns)) });
+    figures.push({ id: "P5size", runs: [binaryMb()] });
+  }
+} finally {
+  await receiver.stop();
+}
+
+await report(out, {
+  quick, runs, gen, scale, figures, extra, redisHow,
+  cores: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
+  seconds: (Date.now() - started) / 1000,
+});
+log(`wrote ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+for (const f of figures) { const s = summarize(f.runs); log(`${f.id}: median ${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`); }
+process.exit(0);

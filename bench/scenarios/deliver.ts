@@ -1,0 +1,75 @@
+/** L1, P2, B2: 100,000 signed POSTs to the receiver: a plain fetch loop, hookgate draining, BullMQ draining. */
+import { Queue } from "bullmq";
+import { deliveryJson } from "../lib/body.ts";
+import * as hookgate from "../lib/hookgate.ts";
+import { runProc } from "../lib/proc.ts";
+import type { Receiver } from "../lib/receiver.ts";
+import { wallMs } from "../lib/stats.ts";
+import { fill } from "./ingest.ts";
+
+const drainTimeout = (count: number) => 60_000 + count * 5;
+
+/** Deliveries per second: `count` over the time from the sender's spawn to the last arrival. */
+export async function fetchLoop(receiver: Receiver, count: number): Promise<number> {
+  await receiver.reset();
+  const spawnAt = wallMs();
+  const r = await runProc<{ errors: number }>("fetch-loop", { url: receiver.url, secret: hookgate.SECRET, count, concurrency: 64 });
+  if (r.errors) throw new Error(`the fetch loop had ${r.errors} failed POSTs`);
+  const stats = await receiver.waitFor(count, drainTimeout(count));
+  return count / ((stats.lastAt - spawnAt) / 1000);
+}
+
+/**
+ * hookgate holding `count` pending deliveries for a disabled endpoint; the endpoint is enabled and the gateway
+ * started; the clock runs from that spawn to the last arrival. Also returns the fill rate (arrays of 500).
+ */
+export async function hookgateDrain(receiver: Receiver, count: number): Promise<{ rate: number; fillRate: number }> {
+  const s = hookgate.site(receiver.url, false);
+  try {
+    let gw = await hookgate.start(s);
+    const fillStart = wallMs();
+    await fill(s.ingestUrl, count);
+    const fillRate = count / ((wallMs() - fillStart) / 1000);
+    await gw.stop();
+    const pending = hookgate.countPending(s);
+    if (pending !== count) throw new Error(`expected ${count} pending deliveries, found ${pending}`);
+    hookgate.enableEndpoint(s);
+    await receiver.reset();
+    gw = await hookgate.start(s);
+    try {
+      const stats = await receiver.waitFor(count, drainTimeout(count));
+      return { rate: count / ((stats.lastAt - gw.spawnAt) / 1000), fillRate };
+    } finally {
+      await gw.stop();
+    }
+  } finally {
+    s.remove();
+  }
+}
+
+/** BullMQ 6: `count` jobs queued first (not timed), then a worker process at concurrency 64 drains them. */
+export async function bullmqDrain(receiver: Receiver, count: number): Promise<number> {
+  const name = `hookgate-bench-${Date.now()}`;
+  const connection = { host: "127.0.0.1", port: 6379, maxRetriesPerRequest: null };
+  const queue = new Queue(name, { connection });
+  try {
+    const t = Date.now();
+    for (let i = 0; i < count; i += 1_000) {
+      const jobs = [];
+      for (let n = i; n < Math.min(count, i + 1_000); n++) {
+        const id = `evt_bullmq_${n}`;
+        jobs.push({ name: "deliver", data: { id, body: deliveryJson(id, t, n) }, opts: { attempts: 7, backoff: { type: "exponential", delay: 30_000 } } });
+      }
+      await queue.addBulk(jobs);
+    }
+    await receiver.reset();
+    const spawnAt = wallMs();
+    const r = await runProc<{ completed: number; failed: number }>("bullmq-worker", { queue: name, url: receiver.url, secret: hookgate.SECRET, count, concurrency: 64 });
+    if (r.failed) throw new Error(`the BullMQ worker had ${r.failed} failed jobs`);
+    const stats = await receiver.waitFor(count, drainTimeout(count));
+    return count / ((stats.lastAt - spawnAt) / 1000);
+  } finally {
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+  }
+}

@@ -1,0 +1,58 @@
+/** L0, P1, P1b: closed-loop ingest at concurrency 64 against the trivial server and against hookgate. */
+import * as hookgate from "../lib/hookgate.ts";
+import { runProc, startProc } from "../lib/proc.ts";
+import { wallMs } from "../lib/stats.ts";
+
+export interface LoadShape {
+  /** Load generator processes sharing the concurrency (one Bun process's fetch can itself be the limit). */
+  procs: number;
+  concurrency: number;
+  warmMs: number;
+  durationMs: number;
+}
+
+interface LoadResult { requests: number; events: number; errors: number; statuses: Record<string, number> }
+
+/** Events per second answered with `expect` inside the measured window; throws on any other answer. */
+export async function drive(url: string, batch: number, shape: LoadShape, expect = 202): Promise<number> {
+  const startAt = wallMs() + 300 + 50 * shape.procs; // room for the generators to start
+  const countFrom = startAt + shape.warmMs;
+  const endAt = countFrom + shape.durationMs;
+  const per = Math.ceil(shape.concurrency / shape.procs);
+  const results = await Promise.all(Array.from({ length: shape.procs }, () => runProc<LoadResult>("load", {
+    url, token: hookgate.TOKEN, mode: "closed", batch, startAt, countFrom, endAt, concurrency: per, expect,
+  })));
+  const errors = results.reduce((n, r) => n + r.errors, 0);
+  if (errors) throw new Error(`${errors} requests to ${url} failed: ${JSON.stringify(results.map((r) => r.statuses))}`);
+  return results.reduce((n, r) => n + r.events, 0) / (shape.durationMs / 1000);
+}
+
+export async function trivialBaseline(shape: LoadShape): Promise<number> {
+  const server = await startProc<{ port: number }>("trivial");
+  try {
+    return await drive(`http://127.0.0.1:${server.info.port}/v1/events`, 1, shape);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** hookgate's ingest with its only endpoint disabled: every event is committed, nothing is sent. */
+export async function hookgateIngest(shape: LoadShape, batch: number): Promise<number> {
+  const s = hookgate.site("http://127.0.0.1:9/hooks", false);
+  const gw = await hookgate.start(s);
+  try {
+    return await drive(s.ingestUrl, batch, shape);
+  } finally {
+    await gw.stop();
+    s.remove();
+  }
+}
+
+/** Fills a gateway with `events` events in arrays of 500 (not timed by the caller's clock). */
+export async function fill(url: string, events: number, concurrency = 4): Promise<void> {
+  const batch = 500;
+  const r = await runProc<LoadResult>("load", {
+    url, token: hookgate.TOKEN, mode: "count", batch, total: Math.ceil(events / batch), concurrency, startAt: 0, expect: 202,
+  });
+  if (r.errors) throw new Error(`filling ${url} failed: ${JSON.stringify(r.statuses)}`);
+}
