@@ -4,6 +4,7 @@ import { Listener } from "./listener.ts";
 import type { PostgresOptions } from "./options.ts";
 
 type Map = (payload: unknown) => EventInput | null | undefined | Promise<EventInput | null | undefined>;
+interface Mapped { event: EventInput; payload: string }
 
 /**
  * Notify mode: each notification's JSON payload is one event, through `map` when set. Postgres does not
@@ -11,41 +12,66 @@ type Map = (payload: unknown) => EventInput | null | undefined | Promise<EventIn
  */
 export function createNotify(options: PostgresOptions, ctx: SourceContext): Source {
   const map = (options.map as Map | undefined) ?? ((payload) => payload as EventInput);
-  let chain: Promise<void> = Promise.resolve(); // events are stored in the order they were notified
+  const queue: pg.Notification[] = [];
+  let working: Promise<void> | null = null;
   let failing = false;
   const listener = new Listener(options.url, options.channel, ctx, {
     connected: () => {},
-    notified: (message) => { chain = chain.then(() => handle(message)); },
+    notified: (message) => {
+      queue.push(message);
+      working ??= work().finally(() => { working = null; });
+    },
   });
 
-  async function handle(message: pg.Notification): Promise<void> {
-    const text = message.payload ?? "";
-    let event: EventInput | null | undefined;
-    try {
-      event = await map(JSON.parse(text));
-    } catch (error) {
-      ctx.log.error("notification skipped: its payload is not JSON or map threw", { payload: text.slice(0, 1_000), error: String(error) });
-      return;
-    }
-    if (event === null || event === undefined) return;
-    try {
-      await ctx.emit([event]);
-      if (failing) { failing = false; ctx.report("running"); }
-    } catch (error) {
-      const why = error instanceof InvalidEventsError ? "is not a valid event" : "could not be stored";
-      ctx.log.error(`notification skipped: it ${why}`, { payload: text.slice(0, 1_000), error: (error as Error).message });
-      if (!(error instanceof InvalidEventsError)) {
-        failing = true;
-        ctx.report("error", `a notification could not be stored: ${(error as Error).message}`);
+  /** Notifications that arrive while a batch is being stored wait and go together, in order. */
+  async function work(): Promise<void> {
+    while (queue.length) {
+      const batch = (await Promise.all(queue.splice(0, 500).map(toEvent))).filter((m): m is Mapped => m !== null);
+      let stored = true;
+      try {
+        await ctx.emit(batch.map((m) => m.event));
+      } catch (error) {
+        if (!(error instanceof InvalidEventsError)) { storeFailed(batch, error); continue; }
+        // One bad payload spoils the batch: store the others one by one.
+        for (const m of batch) {
+          try {
+            await ctx.emit([m.event]);
+          } catch (e) {
+            if (e instanceof InvalidEventsError) skipped(m.payload, "is not a valid event", e);
+            else { storeFailed([m], e); stored = false; }
+          }
+        }
       }
+      if (stored && failing) { failing = false; ctx.report("running"); }
     }
+  }
+
+  async function toEvent(message: pg.Notification): Promise<Mapped | null> {
+    const payload = message.payload ?? "";
+    try {
+      const event = await map(JSON.parse(payload));
+      return event === null || event === undefined ? null : { event, payload };
+    } catch (error) {
+      skipped(payload, "has a payload that is not JSON, or map threw", error);
+      return null;
+    }
+  }
+
+  function skipped(payload: string, why: string, error: unknown): void {
+    ctx.log.error(`notification skipped: it ${why}`, { payload: payload.slice(0, 1_000), error: (error as Error).message });
+  }
+
+  function storeFailed(batch: Mapped[], error: unknown): void {
+    for (const m of batch) skipped(m.payload, "could not be stored", error);
+    failing = true;
+    ctx.report("error", `notifications could not be stored: ${(error as Error).message}`);
   }
 
   return {
     start: () => listener.start(),
     async stop() {
       await listener.stop();
-      await chain;
+      await working;
     },
   };
 }

@@ -20,7 +20,8 @@ const listening = (d: TestDatabase) => waitFor(async () =>
   10_000, "hookgate listening");
 
 describe.skipIf(!available)("postgres source, notify mode", () => {
-  test("each notification's payload becomes an event through map; bad payloads are skipped", async () => {
+  test("each notification's payload becomes an event through map; bad payloads are skipped and logged", async () => {
+    const logs: string[] = [];
     db = await createDatabase();
     receiver = startReceiver();
     app = await startTestApp(baseConfig({
@@ -30,12 +31,13 @@ describe.skipIf(!available)("postgres source, notify mode", () => {
           p.op === "ignored" ? null : { type: `user.${p.op}`, data: p.user, ...(p.key ? { id: p.key } : {}) },
       }],
       endpoints: [{ id: "r", url: receiver.url, events: ["user.*"], signing: { scheme: "none" } }],
-    }));
+    }), { logs });
     await listening(db);
     const notify = (payload: string) => db!.client.query("SELECT pg_notify('user_changes', $1)", [payload]);
     await notify(JSON.stringify({ op: "created", user: { id: "u1" } }));
     await notify("not json");
     await notify(JSON.stringify({ op: "ignored", user: { id: "u0" } }));
+    await notify(JSON.stringify({ op: "nodata" })); // maps to an event without data: invalid, skipped
     await notify(JSON.stringify({ op: "deleted", user: { id: "u1" }, key: "k-1" }));
     await notify(JSON.stringify({ op: "deleted", user: { id: "u1" }, key: "k-1" })); // same key: a duplicate
     await waitFor(() => receiver!.requests.length === 2, 5_000, "two deliveries");
@@ -44,6 +46,10 @@ describe.skipIf(!available)("postgres source, notify mode", () => {
     expect(bodies.map((b) => b.type)).toEqual(["user.created", "user.deleted"]);
     expect(bodies[0]!.data).toEqual({ id: "u1" });
     expect(await app.store.db.selectFrom("events").select("id").execute()).toHaveLength(2);
+    expect(logs.filter((l) => l.includes("notification skipped")).map((l) => JSON.parse(l).msg)).toEqual([
+      "notification skipped: it has a payload that is not JSON, or map threw",
+      "notification skipped: it is not a valid event",
+    ]);
   }, 30_000);
 
   test("without map the payload is the event, and it listens again after a lost connection", async () => {
