@@ -125,6 +125,28 @@ describe.skipIf(!available)("postgres source, table mode", () => {
   }, 90_000);
 });
 
+describe.skipIf(!available)("postgres source, table mode, a bad row", () => {
+  test("a row that is not a valid event stays in the table, is logged, and does not hold up the others", async () => {
+    db = await createDatabase();
+    receiver = startReceiver();
+    dir = mkdtempSync(join(tmpdir(), "hookgate-pg-"));
+    const cfg = { ...config(db.url, receiver.url), events: { "row.created": {} } };
+    const loaded = await resolveConfig({ ...cfg, store: { sqlite: join(dir, "hookgate.db") } }, join(dir, "webhooks.config.ts"));
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    await db.client.query(pgSetup(loaded.loaded));
+    await db.client.query(`INSERT INTO hookgate_outbox (type, data) VALUES ('row.created', '{"n": 1}'), ('row.unknown', '{"n": 2}'), ('row.created', '{"n": 3}')`);
+    app = await startTestApp(cfg, { dir, logs });
+    await waitFor(() => receivedRows(receiver!).size === 2, 5_000, "the two good rows");
+    expect([...receivedRows(receiver)].sort()).toEqual([1, 3]);
+    const left = await db.client.query("SELECT id, type FROM hookgate_outbox");
+    expect(left.rows).toEqual([{ id: 2, type: "row.unknown" }]);
+    const lastError = async () => (await app!.store.db.selectFrom("source_state").select("last_error").where("id", "=", "db").executeTakeFirst())?.last_error;
+    await waitFor(async () => Boolean(await lastError()), 5_000, "the source's last error");
+    expect(await lastError()).toContain('row 2 of hookgate_outbox is not a valid event and stays in the table: type: unknown event type "row.unknown"');
+    expect(logs.some((l) => l.includes('"level":"error"') && l.includes("row 2 of hookgate_outbox"))).toBe(true);
+  }, 30_000);
+});
+
 async function sourceStatus(a: TestApp): Promise<string | undefined> {
   const row = await a.store.db.selectFrom("source_state").select("status").where("id", "=", "db").executeTakeFirst();
   return row?.status;
