@@ -1,5 +1,5 @@
 /**
- * `bun run bench [-- --quick] [--out PATH] [--only L0,P1,...] [--runs N] [--gen N] [--no-build]`
+ * `bun run bench [-- --quick] [--out PATH] [--only L0,P1,...] [--runs N] [--gen N] [--no-build]` (and see the overrides below)
  * Measures hookgate beside the machine's limits (L0, L1) and a peer (BullMQ + Redis), and writes RESULTS.md.
  * --quick is a scaled-down pass (one run each, small counts) that CI runs so the harness never rots.
  */
@@ -29,6 +29,11 @@ const gen = Number(option("--gen") ?? 2);
 const scale = quick
   ? { ingest: { procs: gen, concurrency: 64, warmMs: 300, durationMs: 1_500 }, deliveries: 5_000, rate: 1_000, openMs: 3_000, pending: 20_000, spawns: 3 }
   : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, rate: 1_000, openMs: 30_000, pending: 1_000_000, spawns: 10 };
+// Overrides for working on one figure: --deliveries N, --pending N, --open-ms N, --duration-ms N.
+if (option("--deliveries")) scale.deliveries = Number(option("--deliveries"));
+if (option("--pending")) scale.pending = Number(option("--pending"));
+if (option("--open-ms")) scale.openMs = Number(option("--open-ms"));
+if (option("--duration-ms")) scale.ingest.durationMs = Number(option("--duration-ms"));
 const shape: LoadShape = scale.ingest;
 const want = (id: string) => !only || only.includes(id);
 const log = (line: string) => console.log(`[bench] ${line}`);
