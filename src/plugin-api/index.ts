@@ -1,5 +1,8 @@
 import type * as v from "valibot";
 
+export { backoff, sleep } from "./backoff.ts";
+export { Duration } from "./schemas.ts";
+
 /** What a source hands to `ctx.emit`: one event. `id` is its idempotency key within the source. */
 export interface EventInput {
   type: string;
@@ -85,9 +88,6 @@ export interface PluginDefinition<S extends v.GenericSchema = v.GenericSchema> {
   /** Does no I/O: it only wires the source up. */
   create(options: v.InferOutput<S>, ctx: SourceContext): Source;
 }
-
-export { backoff, sleep } from "./backoff.ts";
-export { Duration } from "./schemas.ts";
 
 export function definePlugin<S extends v.GenericSchema>(plugin: PluginDefinition<S>): PluginDefinition<S> {
   return plugin;
