@@ -12,9 +12,15 @@ export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 field-name
 
+/** Names hookgate sets on every attempt: overriding them would break receivers' signature checks and dedupe. */
+export const HOOKGATE_HEADERS: ReadonlySet<string> = new Set([
+  "content-type", "webhook-id", "webhook-timestamp", "webhook-signature", "webhook-event", "webhook-attempt",
+]);
+
 export function headerNameProblem(name: string): string | null {
   if (!TOKEN.test(name)) return "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)";
   if (RESERVED_HEADERS.has(name.toLowerCase())) return "is set by the transport and cannot be overridden";
+  if (HOOKGATE_HEADERS.has(name.toLowerCase())) return "is set by hookgate on every attempt and cannot be overridden";
   return null;
 }
 

@@ -105,3 +105,11 @@ describe("what goes on the wire", () => {
     expect(receiver.requests).toHaveLength(0);
   });
 });
+
+test("hookgate's own headers cannot be overridden by an endpoint", async () => {
+  const { headerNameProblem } = await import("../../src/outbound/header-rules.ts");
+  for (const name of ["Webhook-Id", "webhook-timestamp", "webhook-signature", "Content-Type", "webhook-attempt", "webhook-event"]) {
+    expect(headerNameProblem(name)).toContain("set by hookgate");
+  }
+  expect(headerNameProblem("X-CEPro-Event")).toBeNull();
+});
