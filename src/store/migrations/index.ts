@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from "kysely/migration";
 import * as initial from "./001-initial.ts";
+import * as meta from "./002-meta.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
   "001-initial": initial,
+  "002-meta": meta,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,46 @@
+import { dirname, resolve } from "node:path";
+import type { Config } from "../config/schema.ts";
+import { getMeta, setMetaIfAbsent } from "../store/meta.ts";
+import type { Store } from "../store/store.ts";
+import { AesGcmCodec } from "./codec.ts";
+import { loadMasterKey } from "./key.ts";
+
+export { AesGcmCodec, SecretDecryptError } from "./codec.ts";
+
+const CHECK_KEY = "secrets.check";
+const CHECK_TEXT = "hookgate secrets key check";
+
+export interface OpenedSecrets {
+  codec: AesGcmCodec;
+  source: string;
+  warnings: string[];
+}
+
+/** Where the key file lives: beside the SQLite file, or ./data for a Postgres store. */
+export function dataDirOf(store: Config["store"], cwd = process.cwd()): string {
+  return store.sqlite && store.sqlite !== ":memory:" ? dirname(store.sqlite) : resolve(cwd, "data");
+}
+
+/**
+ * Loads the secrets key and proves it is the one the store was set up with: the store keeps one value
+ * encrypted with it. A different key fails the start here, so no delivery is ever signed with garbage.
+ */
+export async function openSecrets(store: Store, storeConfig: Config["store"], env: Record<string, string | undefined> = process.env): Promise<OpenedSecrets> {
+  const master = loadMasterKey(env, dataDirOf(storeConfig));
+  const codec = new AesGcmCodec(master.key);
+  await setMetaIfAbsent(store.db, CHECK_KEY, codec.encrypt(CHECK_TEXT));
+  const check = await getMeta(store.db, CHECK_KEY);
+  let matches = false;
+  try { matches = check !== null && codec.decrypt(check) === CHECK_TEXT; } catch { matches = false; }
+  if (!matches) {
+    const fix = master.source === "HOOKGATE_MASTER_KEY"
+      ? "set HOOKGATE_MASTER_KEY to the key the store was set up with"
+      : `restore the original ${master.source}${master.created ? " (it was just created: the old one is missing)" : ""} or set HOOKGATE_MASTER_KEY to the original key`;
+    throw new Error(`the secrets key from ${master.source} does not open this store's endpoint secrets: ${fix}`);
+  }
+  const warnings = [...master.warnings];
+  if (storeConfig.postgres && master.source !== "HOOKGATE_MASTER_KEY") {
+    warnings.push(`endpoint secrets are encrypted with ${master.source}: every process sharing this Postgres store needs the same key (set HOOKGATE_MASTER_KEY)`);
+  }
+  return { codec, source: master.source, warnings };
+}
