@@ -1,12 +1,16 @@
 import { Cron } from "croner";
 import type { LoadedConfig } from "./config/load.ts";
-import { Dispatcher } from "./core/dispatcher.ts";
+import { Dispatcher, type Sender } from "./core/dispatcher.ts";
 import { toMs } from "./core/duration.ts";
-import { EndpointRegistry, plainCodec, type SecretCodec } from "./core/endpoints.ts";
+import { EndpointRegistry, type SecretCodec } from "./core/endpoints.ts";
 import { Ingest } from "./core/ingest.ts";
+import { adminApi } from "./http/admin/index.ts";
+import { docs } from "./http/docs.ts";
 import { createHttp } from "./http/server.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger, Source, SourceContext, SourceRoute } from "./plugin-api/index.ts";
+import { openSecrets } from "./secrets/index.ts";
+import { AdminQueries } from "./store/admin-queries.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/store.ts";
 
@@ -16,6 +20,7 @@ export interface AppOptions {
   resolve?: Resolver;
   /** For tests: an extra trusted CA (PEM) for https receivers. */
   ca?: string;
+  /** Encrypts endpoint secrets at rest; by default AES-256-GCM with the key from HOOKGATE_MASTER_KEY or the data folder. */
   codec?: SecretCodec;
 }
 
@@ -37,14 +42,22 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const log = options.log;
   const store = openStore(config.store);
   await store.migrate();
-  const registry = new EndpointRegistry(store, config, options.codec ?? plainCodec);
+  let codec = options.codec;
+  if (!codec) {
+    // A wrong key must stop the start here: decrypting with it would sign deliveries with garbage.
+    const secrets = await openSecrets(store, config.store).catch(async (e) => { await store.close(); throw e; });
+    for (const warning of secrets.warnings) log.warn(warning);
+    codec = secrets.codec;
+  }
+  const registry = new EndpointRegistry(store, config, codec);
   await registry.reconcile();
 
   const policy: SenderOptions = {
     requireHttps: config.delivery.requireHttps, allowNetworks: config.delivery.allowNetworks, resolve: options.resolve,
     connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
   };
-  const dispatcher = new Dispatcher(store, registry, (request) => send(request, policy), { concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }) });
+  const sender: Sender = (request) => send(request, policy);
+  const dispatcher = new Dispatcher(store, registry, sender, { concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }) });
   const ingest = new Ingest(store, registry, dispatcher, config.events);
 
   const abort = new AbortController();
@@ -73,7 +86,10 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   });
 
   let draining = false;
-  const http = createHttp({ routes, isDraining: () => draining });
+  const admin = adminApi({
+    config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: new AdminQueries(store.db), registry, dispatcher, send: sender,
+  }, config.admin.tokens);
+  const http = createHttp({ routes, isDraining: () => draining, plugins: [docs(), admin], log: log.child({ component: "http" }) });
   const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,

@@ -1,0 +1,49 @@
+import { Elysia } from "elysia";
+import type { DeliveryRow } from "../../store/schema.ts";
+import type { adminAuth } from "../auth.ts";
+import { HttpProblem } from "../errors.ts";
+import type { AdminContext } from "./context.ts";
+import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
+import { DeliveriesQuery, Delivery, errors, Id, ManualAttempt, page } from "./schemas.ts";
+import { attemptView, deliveryView } from "./views.ts";
+
+const tags = ["deliveries"];
+
+/** Deliveries as the API shows them: each with its event type and every attempt. */
+export async function deliveryViews(ctx: AdminContext, rows: DeliveryRow[]) {
+  const ids = rows.map((r) => r.id);
+  const [attempts, types] = await Promise.all([ctx.queries.attemptsOf(ids), ctx.queries.eventTypes(rows.map((r) => r.event_id))]);
+  return rows.map((row) => deliveryView(row, types.get(row.event_id) ?? "", attempts.get(row.id) ?? []));
+}
+
+/** `/deliveries`: the delivery log with every attempt, and a manual retry. */
+export function deliveryRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAuth>) {
+  return new Elysia({ name: "hookgate/admin/deliveries" })
+    .use(auth)
+    .get("/deliveries", async ({ query }) => {
+      const after = decodeCursor<[string]>(query.cursor, ["string"])?.[0];
+      const { rows, more } = await ctx.queries.deliveriesPage({ endpoint: query.endpoint, status: query.status, event: query.event }, after, query.limit ?? DEFAULT_LIMIT);
+      return { data: await deliveryViews(ctx, rows), nextCursor: more ? encodeCursor([rows.at(-1)!.id]) : null };
+    }, {
+      admin: "read", query: DeliveriesQuery, response: { 200: page(Delivery), ...errors(422) },
+      detail: { tags, operationId: "listDeliveries", summary: "List deliveries, newest first", description: "Filter by `endpoint`, `status` and `event`. Each delivery carries every attempt." },
+    })
+    .get("/deliveries/:id", async ({ params }) => {
+      const row = await ctx.queries.delivery(params.id);
+      if (!row) throw new HttpProblem(404, `no delivery "${params.id}"`);
+      return (await deliveryViews(ctx, [row]))[0]!;
+    }, {
+      admin: "read", params: Id, response: { 200: Delivery, ...errors(404) },
+      detail: { tags, operationId: "getDelivery", summary: "Read a delivery with every attempt", description: "Each attempt: number, time, url, request headers, status code, response headers and body (first 64 KiB), duration, error, trigger." },
+    })
+    .post("/deliveries/:id/retry", async ({ params }) => {
+      const row = await ctx.queries.delivery(params.id);
+      if (!row) throw new HttpProblem(404, `no delivery "${params.id}"`);
+      const attempt = await ctx.dispatcher.attemptNow(row.id, "manual");
+      if (!attempt) throw new HttpProblem(404, `the endpoint of delivery "${row.id}" no longer exists`);
+      return { ...attemptView(attempt), deliveryId: row.id, eventId: row.event_id };
+    }, {
+      admin: "write", params: Id, response: { 200: ManualAttempt, ...errors(404) },
+      detail: { tags, operationId: "retryDelivery", summary: "Attempt a delivery now, whatever its status", description: "The attempt is recorded with trigger `manual`; the delivery's status follows its outcome." },
+    });
+}

@@ -1,0 +1,56 @@
+import { Elysia } from "elysia";
+import * as v from "valibot";
+import type { adminAuth } from "../auth.ts";
+import { HttpProblem } from "../errors.ts";
+import { requireApiManaged, requireEndpoint, type AdminContext } from "./context.ts";
+import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
+import { createEndpoint, patchEndpoint } from "./endpoint-service.ts";
+import { Endpoint, EndpointCreate, EndpointPatch, EndpointWithSecret, errors, Id, page, PageQuery, VerifyFailed } from "./schemas.ts";
+import { endpointView } from "./views.ts";
+
+const tags = ["endpoints"];
+
+/** `/endpoints`: list, read, create (with the verification ping), change, delete. */
+export function endpointRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAuth>) {
+  return new Elysia({ name: "hookgate/admin/endpoints" })
+    .use(auth)
+    .get("/endpoints", async ({ query }) => {
+      const after = decodeCursor<[number, string]>(query.cursor, ["number", "string"]);
+      const { rows, more } = await ctx.queries.endpointsPage(after, query.limit ?? DEFAULT_LIMIT);
+      const last = rows.at(-1);
+      return { data: rows.map(endpointView), nextCursor: more && last ? encodeCursor([last.created_at, last.id]) : null };
+    }, {
+      admin: "read", query: PageQuery, response: { 200: page(Endpoint), ...errors(422) },
+      detail: { tags, operationId: "listEndpoints", summary: "List endpoints, newest first" },
+    })
+    .post("/endpoints", async ({ body, status }) => status(201, await createEndpoint(ctx, body)), {
+      admin: "write", body: EndpointCreate, response: { 201: EndpointWithSecret, ...errors(400), 422: VerifyFailed },
+      detail: {
+        tags, operationId: "createEndpoint", summary: "Create an endpoint",
+        description: "Unless `verify` is false, a `ping` event is sent first and the endpoint is saved only on a 2xx; " +
+          "otherwise 422 carries the `attempt`. The answer holds `signingSecret`: it is shown this once.",
+      },
+    })
+    .get("/endpoints/:id", async ({ params }) => endpointView(await requireEndpoint(ctx, params.id)), {
+      admin: "read", params: Id, response: { 200: Endpoint, ...errors(404) },
+      detail: { tags, operationId: "getEndpoint", summary: "Read an endpoint (never its secret)" },
+    })
+    .patch("/endpoints/:id", ({ params, body }) => patchEndpoint(ctx, params.id, body), {
+      admin: "write", params: Id, body: EndpointPatch, response: { 200: Endpoint, ...errors(400, 404, 409, 422) },
+      detail: {
+        tags, operationId: "updateEndpoint", summary: "Change an endpoint, or enable / disable it",
+        description: "A config-managed endpoint takes only `enabled` (409 otherwise). Enabling resumes its waiting deliveries at once.",
+      },
+    })
+    .delete("/endpoints/:id", async ({ params, set }) => {
+      const row = await requireEndpoint(ctx, params.id);
+      requireApiManaged(row, "remove it");
+      if (!(await ctx.queries.deleteEndpoint(params.id))) throw new HttpProblem(404, `no endpoint "${params.id}"`);
+      await ctx.registry.refresh();
+      set.status = 204;
+      return null;
+    }, {
+      admin: "write", params: Id, response: { 204: v.null(), ...errors(404, 409) },
+      detail: { tags, operationId: "deleteEndpoint", summary: "Delete an endpoint with its deliveries and their attempts" },
+    });
+}

@@ -1,0 +1,23 @@
+import { Elysia } from "elysia";
+import { adminAuth, type AdminToken } from "../auth.ts";
+import type { AdminContext } from "./context.ts";
+import { deliveryRoutes } from "./deliveries.ts";
+import { endpointActionRoutes } from "./endpoint-actions.ts";
+import { endpointRoutes } from "./endpoints.ts";
+import { eventTypeRoutes } from "./event-types.ts";
+import { eventRoutes } from "./events.ts";
+import { sourceRoutes } from "./sources.ts";
+
+export type { AdminContext } from "./context.ts";
+
+/** The admin API under /api/v1 (DESIGN section 5): one route group per resource, all behind the admin macro. */
+export function adminApi(ctx: AdminContext, tokens: readonly AdminToken[]) {
+  const auth = adminAuth(tokens);
+  return new Elysia({ name: "hookgate/admin", prefix: "/api/v1" })
+    .use(endpointRoutes(ctx, auth))
+    .use(endpointActionRoutes(ctx, auth))
+    .use(deliveryRoutes(ctx, auth))
+    .use(eventRoutes(ctx, auth))
+    .use(eventTypeRoutes(ctx, auth))
+    .use(sourceRoutes(ctx, auth));
+}

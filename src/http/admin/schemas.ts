@@ -1,0 +1,200 @@
+import * as v from "valibot";
+import { AuthSchema, RESERVED_HEADERS, Scheme, SigningSchema } from "../../config/schema.ts";
+import { parseDuration } from "../../core/duration.ts";
+import { isValidPattern } from "../../core/patterns.ts";
+
+/** The admin API's shapes: request bodies, queries and answers. Types are inferred from here. */
+
+export const Problem = v.object({
+  type: v.string(),
+  title: v.string(),
+  status: v.pipe(v.number(), v.integer()),
+  detail: v.string(),
+  errors: v.optional(v.array(v.object({ path: v.string(), message: v.string() }))),
+});
+
+/** The error answers a route can give besides its own, declared on every route so the document is complete. */
+export function errors<const S extends number>(...statuses: S[]): { [K in S | 401 | 403]: typeof Problem } {
+  return Object.fromEntries([401, 403, ...statuses].map((s) => [s, Problem])) as never;
+}
+
+const Iso = v.pipe(v.string(), v.isoTimestamp("must be an ISO-8601 date-time like 2026-03-14T16:45:00Z"));
+export const Id = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(100)) });
+
+// The config file's header rules, for string values only (the API cannot hold functions).
+const HeaderName = v.pipe(
+  v.string(),
+  v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, "must be a valid HTTP header name"),
+  v.check((name) => !RESERVED_HEADERS.has(name.toLowerCase()), "is set by the transport and cannot be overridden"),
+);
+const HeaderValue = v.pipe(v.string(), v.maxLength(8192), v.regex(/^[^\r\n\0]*$/, "must not contain CR, LF or NUL"));
+const Headers = v.pipe(v.record(HeaderName, HeaderValue), v.check((h) => Object.keys(h).length <= 50, "at most 50 headers"));
+
+const Pattern = v.pipe(v.string(), v.maxLength(200), v.check(isValidPattern, 'must be an event type, "*" or "prefix.*"'));
+const Events = v.pipe(v.array(Pattern), v.minLength(1, 'must list at least one event type (use ["*"] for all)'), v.maxLength(200));
+export const EventTypeName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_\-:]+(\.[A-Za-z0-9_\-:]+)*$/, "must be a dotted event type name"), v.maxLength(200));
+
+const Duration = v.union([
+  v.pipe(v.string(), v.check((d) => parseDuration(d) !== null, 'must be a duration like "30s", "2m", "1h"')),
+  v.pipe(v.number(), v.integer(), v.minValue(0)),
+]);
+/** Per-endpoint overrides of the delivery defaults (null in a PATCH goes back to the default). */
+const OptionFields = {
+  schedule: v.pipe(v.array(Duration), v.maxLength(30)),
+  timeoutMs: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(300_000)),
+  autoDisableAfter: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  rateLimit: v.pipe(v.number(), v.minValue(0.001)),
+  maxConcurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+};
+export const OPTION_KEYS = Object.keys(OptionFields) as (keyof typeof OptionFields)[];
+
+const Url = v.pipe(v.string(), v.maxLength(2048), v.url("must be an absolute URL"));
+const Description = v.pipe(v.string(), v.maxLength(1000));
+
+export const EndpointCreate = v.strictObject({
+  url: Url,
+  events: Events,
+  description: v.optional(Description, ""),
+  enabled: v.optional(v.boolean(), true),
+  headers: v.optional(Headers, {}),
+  auth: v.optional(AuthSchema),
+  signing: v.optional(SigningSchema, { scheme: "standard" }),
+  /** Bring your own signing secret (a receiver may hand one out); otherwise one is generated. */
+  secret: v.optional(v.pipe(v.string(), v.minLength(8), v.maxLength(512))),
+  /** Send a `ping` first and save only on a 2xx. */
+  verify: v.optional(v.boolean(), true),
+  schedule: v.optional(OptionFields.schedule),
+  timeoutMs: v.optional(OptionFields.timeoutMs),
+  autoDisableAfter: v.optional(OptionFields.autoDisableAfter),
+  rateLimit: v.optional(OptionFields.rateLimit),
+  maxConcurrency: v.optional(OptionFields.maxConcurrency),
+});
+export type EndpointCreate = v.InferOutput<typeof EndpointCreate>;
+
+export const EndpointPatch = v.strictObject({
+  url: v.optional(Url),
+  events: v.optional(Events),
+  description: v.optional(Description),
+  enabled: v.optional(v.boolean()),
+  headers: v.optional(Headers),
+  auth: v.optional(v.nullable(AuthSchema)),
+  signing: v.optional(SigningSchema),
+  schedule: v.optional(v.nullable(OptionFields.schedule)),
+  timeoutMs: v.optional(v.nullable(OptionFields.timeoutMs)),
+  autoDisableAfter: v.optional(v.nullable(OptionFields.autoDisableAfter)),
+  rateLimit: v.optional(v.nullable(OptionFields.rateLimit)),
+  maxConcurrency: v.optional(v.nullable(OptionFields.maxConcurrency)),
+});
+export type EndpointPatch = v.InferOutput<typeof EndpointPatch>;
+
+/** Receiver credentials are write-only: reads show them masked. */
+export const MASK = "********";
+const AuthView = v.variant("type", [
+  v.object({ type: v.literal("basic"), username: v.string(), password: v.string() }),
+  v.object({ type: v.literal("bearer"), token: v.string() }),
+]);
+
+export const Endpoint = v.object({
+  id: v.string(),
+  url: v.string(),
+  description: v.string(),
+  events: v.array(v.string()),
+  enabled: v.boolean(),
+  disabledReason: v.nullable(v.string()),
+  managedBy: v.picklist(["config", "api"]),
+  headers: v.record(v.string(), v.string()),
+  auth: v.nullable(AuthView),
+  signing: v.object({ scheme: Scheme, header: v.nullable(v.string()) }),
+  schedule: v.nullable(v.array(v.union([v.string(), v.number()]))),
+  timeoutMs: v.nullable(v.number()),
+  autoDisableAfter: v.nullable(v.number()),
+  rateLimit: v.nullable(v.number()),
+  maxConcurrency: v.nullable(v.number()),
+  createdAt: Iso,
+  updatedAt: Iso,
+});
+export const EndpointWithSecret = v.object({ ...Endpoint.entries, signingSecret: v.string() });
+
+export const Attempt = v.object({
+  id: v.string(),
+  number: v.pipe(v.number(), v.integer()),
+  trigger: v.picklist(["scheduled", "manual"]),
+  outcome: v.picklist(["succeeded", "failed"]),
+  startedAt: Iso,
+  url: v.string(),
+  requestHeaders: v.record(v.string(), v.string()),
+  statusCode: v.nullable(v.pipe(v.number(), v.integer())),
+  responseHeaders: v.record(v.string(), v.string()),
+  /** The first 64 KiB. */
+  responseBody: v.string(),
+  durationMs: v.pipe(v.number(), v.integer()),
+  error: v.nullable(v.string()),
+});
+/** An attempt made on request (test event, retry), with where it was recorded. */
+export const ManualAttempt = v.object({ ...Attempt.entries, deliveryId: v.string(), eventId: v.string() });
+/** A 422 from creation: a failed verification carries the ping's attempt. */
+export const VerifyFailed = v.object({ ...Problem.entries, attempt: v.optional(Attempt) });
+
+export const DeliveryStatus = v.picklist(["pending", "retrying", "succeeded", "failed"]);
+export const Delivery = v.object({
+  id: v.string(),
+  eventId: v.string(),
+  eventType: v.string(),
+  endpointId: v.string(),
+  status: DeliveryStatus,
+  /** Every attempt, oldest first. */
+  attempts: v.array(Attempt),
+  nextAttemptAt: v.nullable(Iso),
+  createdAt: Iso,
+  updatedAt: Iso,
+});
+
+export const Event = v.object({
+  id: v.string(),
+  type: v.string(),
+  source: v.string(),
+  timestamp: v.string(),
+  receivedAt: Iso,
+  idempotencyKey: v.nullable(v.string()),
+  data: v.unknown(),
+});
+export const EventWithDeliveries = v.object({ ...Event.entries, deliveries: v.array(Delivery) });
+
+export const EventType = v.object({
+  type: v.string(),
+  description: v.string(),
+  /** The data schema as JSON Schema, when the catalog gives one. */
+  schema: v.nullable(v.record(v.string(), v.unknown())),
+  /** False for types seen in the store but not in the config's catalog (no catalog: any type is accepted). */
+  inCatalog: v.boolean(),
+});
+
+export const Source = v.object({
+  id: v.string(),
+  type: v.string(),
+  status: v.string(),
+  lastError: v.nullable(v.string()),
+  cursor: v.unknown(),
+  updatedAt: v.nullable(Iso),
+});
+
+export const page = <T extends v.GenericSchema>(item: T) => v.object({ data: v.array(item), nextCursor: v.nullable(v.string()) });
+
+const Limit = v.pipe(v.string(), v.regex(/^\d{1,3}$/, "must be a number from 1 to 100"), v.transform(Number), v.minValue(1), v.maxValue(100));
+export const ListQuery = { cursor: v.optional(v.pipe(v.string(), v.maxLength(200))), limit: v.optional(Limit) };
+export const PageQuery = v.object(ListQuery);
+export const EventsQuery = v.object({ ...ListQuery, type: v.optional(EventTypeName), since: v.optional(Iso) });
+export const DeliveriesQuery = v.object({
+  ...ListQuery,
+  endpoint: v.optional(v.string()),
+  status: v.optional(DeliveryStatus),
+  event: v.optional(v.string()),
+});
+
+export const RotateBody = v.optional(v.strictObject({
+  graceSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(30 * 86_400)), 86_400),
+}));
+export const Rotated = v.object({ signingSecret: v.string(), previousSecretExpiresAt: v.nullable(Iso) });
+export const TestBody = v.optional(v.strictObject({ type: v.optional(EventTypeName, "ping"), data: v.optional(v.unknown()) }));
+export const RecoverBody = v.strictObject({ since: Iso, until: v.optional(Iso) });
+export const Recovered = v.object({ requeued: v.pipe(v.number(), v.integer()) });

@@ -1,0 +1,88 @@
+import type * as v from "valibot";
+import { verdictOf } from "../../core/retry.ts";
+import type { EndpointOptions } from "../../core/endpoints.ts";
+import type { AttemptRow, DeliveryRow, EndpointRow, EventRow, SourceStateTable } from "../../store/schema.ts";
+import { MASK, type Attempt, type Delivery, type Endpoint, type Event, type Source } from "./schemas.ts";
+
+/** Store rows (unix ms, JSON text) → API objects (ISO-8601, JSON values). The secret never leaves here. */
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export function endpointView(row: EndpointRow): v.InferOutput<typeof Endpoint> {
+  const options = JSON.parse(row.options) as EndpointOptions;
+  const auth = row.auth ? JSON.parse(row.auth) as { type: "basic"; username: string } | { type: "bearer" } : null;
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    events: JSON.parse(row.events),
+    enabled: row.enabled === 1,
+    disabledReason: row.disabled_reason,
+    managedBy: row.managed_by,
+    headers: JSON.parse(row.headers),
+    auth: auth === null ? null : auth.type === "basic" ? { type: "basic", username: auth.username, password: MASK } : { type: "bearer", token: MASK },
+    signing: { scheme: row.signing_scheme as "standard", header: row.signing_header },
+    schedule: options.schedule ?? null,
+    timeoutMs: options.timeoutMs ?? null,
+    autoDisableAfter: options.autoDisableAfter ?? null,
+    rateLimit: options.rateLimit ?? null,
+    maxConcurrency: options.maxConcurrency ?? null,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export function attemptView(row: AttemptRow): v.InferOutput<typeof Attempt> {
+  return {
+    id: row.id,
+    number: row.number,
+    trigger: row.trigger,
+    outcome: verdictOf(row.status_code) === "succeeded" && row.error === null ? "succeeded" : "failed",
+    startedAt: iso(row.started_at),
+    url: row.url,
+    requestHeaders: JSON.parse(row.request_headers),
+    statusCode: row.status_code,
+    responseHeaders: JSON.parse(row.response_headers),
+    responseBody: row.response_body,
+    durationMs: row.duration_ms,
+    error: row.error,
+  };
+}
+
+export function deliveryView(row: DeliveryRow, eventType: string, attempts: AttemptRow[]): v.InferOutput<typeof Delivery> {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    eventType,
+    endpointId: row.endpoint_id,
+    status: row.status,
+    attempts: attempts.map(attemptView),
+    // While an attempt is in flight the store holds its lease's end; a finished delivery has none.
+    nextAttemptAt: row.status === "pending" || row.status === "retrying" ? isoOrNull(row.next_attempt_at) : null,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export function eventView(row: EventRow): v.InferOutput<typeof Event> {
+  return {
+    id: row.id,
+    type: row.type,
+    source: row.source,
+    timestamp: row.timestamp,
+    receivedAt: iso(row.received_at),
+    idempotencyKey: row.idempotency_key,
+    data: JSON.parse(row.data),
+  };
+}
+
+export function sourceView(source: { id: string; type: string }, state: SourceStateTable | undefined): v.InferOutput<typeof Source> {
+  return {
+    id: source.id,
+    type: source.type,
+    status: state?.status ?? "starting",
+    lastError: state?.last_error ?? null,
+    cursor: state?.cursor ? JSON.parse(state.cursor) : null,
+    updatedAt: state ? iso(state.updated_at) : null,
+  };
+}

@@ -1,0 +1,114 @@
+import type { Insertable, Kysely, Updateable } from "kysely";
+import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EndpointRow, EndpointsTable, EventRow, SourceStateTable } from "./schema.ts";
+
+export interface PageOf<T> { rows: T[]; more: boolean }
+
+/** What the admin API reads and changes in the store, newest first with keyset pages. Works on SQLite and Postgres. */
+export class AdminQueries {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  // Endpoints: config ids are not time-sortable, so the key is (created_at, id).
+  async endpointsPage(after: [number, string] | undefined, limit: number): Promise<PageOf<EndpointRow>> {
+    let q = this.db.selectFrom("endpoints").selectAll().orderBy("created_at", "desc").orderBy("id", "desc").limit(limit + 1);
+    if (after) {
+      const [at, id] = after;
+      q = q.where((eb) => eb.or([eb("created_at", "<", at), eb.and([eb("created_at", "=", at), eb("id", "<", id)])]));
+    }
+    return page(await q.execute(), limit);
+  }
+
+  endpoint(id: string): Promise<EndpointRow | undefined> {
+    return this.db.selectFrom("endpoints").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  async insertEndpoint(row: Insertable<EndpointsTable>): Promise<void> {
+    await this.db.insertInto("endpoints").values(row).execute();
+  }
+
+  async updateEndpoint(id: string, set: Updateable<EndpointsTable>): Promise<void> {
+    await this.db.updateTable("endpoints").set({ ...set, updated_at: Date.now() }).where("id", "=", id).execute();
+  }
+
+  /** Removes the endpoint with its deliveries and their attempts, in one transaction. */
+  async deleteEndpoint(id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const ofEndpoint = trx.selectFrom("deliveries").select("id").where("endpoint_id", "=", id);
+      await trx.deleteFrom("attempts").where("delivery_id", "in", ofEndpoint).execute();
+      await trx.deleteFrom("deliveries").where("endpoint_id", "=", id).execute();
+      const result = await trx.deleteFrom("endpoints").where("id", "=", id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  // Events and deliveries: ids are time-sortable, so the id alone is the key.
+  async eventsPage(filter: { type?: string; since?: number }, after: string | undefined, limit: number): Promise<PageOf<EventRow>> {
+    let q = this.db.selectFrom("events").selectAll().orderBy("id", "desc").limit(limit + 1);
+    if (filter.type) q = q.where("type", "=", filter.type);
+    if (filter.since !== undefined) q = q.where("received_at", ">=", filter.since);
+    if (after) q = q.where("id", "<", after);
+    return page(await q.execute(), limit);
+  }
+
+  event(id: string): Promise<EventRow | undefined> {
+    return this.db.selectFrom("events").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  async deliveriesPage(filter: { endpoint?: string; status?: DeliveryStatus; event?: string }, after: string | undefined, limit: number): Promise<PageOf<DeliveryRow>> {
+    let q = this.db.selectFrom("deliveries").selectAll().orderBy("id", "desc").limit(limit + 1);
+    if (filter.endpoint) q = q.where("endpoint_id", "=", filter.endpoint);
+    if (filter.status) q = q.where("status", "=", filter.status);
+    if (filter.event) q = q.where("event_id", "=", filter.event);
+    if (after) q = q.where("id", "<", after);
+    return page(await q.execute(), limit);
+  }
+
+  delivery(id: string): Promise<DeliveryRow | undefined> {
+    return this.db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  deliveriesOfEvent(eventId: string): Promise<DeliveryRow[]> {
+    return this.db.selectFrom("deliveries").selectAll().where("event_id", "=", eventId).orderBy("id").execute();
+  }
+
+  /** Every attempt of these deliveries, oldest first per delivery. */
+  async attemptsOf(deliveryIds: string[]): Promise<Map<string, AttemptRow[]>> {
+    const out = new Map<string, AttemptRow[]>(deliveryIds.map((id) => [id, []]));
+    if (deliveryIds.length === 0) return out;
+    const rows = await this.db.selectFrom("attempts").selectAll().where("delivery_id", "in", deliveryIds)
+      .orderBy("delivery_id").orderBy("number").orderBy("started_at").execute();
+    for (const row of rows) out.get(row.delivery_id)?.push(row);
+    return out;
+  }
+
+  async eventTypes(eventIds: string[]): Promise<Map<string, string>> {
+    if (eventIds.length === 0) return new Map();
+    const rows = await this.db.selectFrom("events").select(["id", "type"]).where("id", "in", [...new Set(eventIds)]).execute();
+    return new Map(rows.map((r) => [r.id, r.type]));
+  }
+
+  /** Makes the endpoint's failed deliveries of events received in [since, until) due now. Returns how many. */
+  async recover(endpointId: string, since: number, until: number): Promise<number> {
+    const now = Date.now();
+    const result = await this.db.updateTable("deliveries")
+      .set({ status: "pending", next_attempt_at: now, updated_at: now })
+      .where("endpoint_id", "=", endpointId)
+      .where("status", "=", "failed")
+      .where("event_id", "in", (eb) => eb.selectFrom("events").select("id").where("received_at", ">=", since).where("received_at", "<", until))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  sourceStates(): Promise<SourceStateTable[]> {
+    return this.db.selectFrom("source_state").selectAll().execute();
+  }
+
+  /** Event types present in the store, for a gateway without a catalog. */
+  async seenTypes(limit = 500): Promise<string[]> {
+    const rows = await this.db.selectFrom("events").select("type").distinct().orderBy("type").limit(limit).execute();
+    return rows.map((r) => r.type);
+  }
+}
+
+function page<T>(rows: T[], limit: number): PageOf<T> {
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
+}
