@@ -3,6 +3,7 @@ import pg from "pg";
 import type { Config } from "../config/schema.ts";
 import type { DB } from "./schema.ts";
 import { openSqlite } from "./sqlite.ts";
+import { SqliteFast } from "./sqlite-fast.ts";
 import { Store } from "./store.ts";
 
 // bigint columns hold unix milliseconds: well inside a JS number.
@@ -13,6 +14,6 @@ export function openStore(store: Config["store"]): Store {
     const pool = new pg.Pool({ connectionString: store.postgres, max: 10 });
     return new Store(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), "postgres");
   }
-  const { db } = openSqlite({ file: store.sqlite ?? "./data/hookgate.db", synchronous: store.synchronous });
-  return new Store(db, "sqlite");
+  const { db, raw } = openSqlite({ file: store.sqlite ?? "./data/hookgate.db", synchronous: store.synchronous });
+  return new Store(db, "sqlite", undefined, new SqliteFast(raw));
 }

@@ -20,17 +20,27 @@ function adapt(db: Database): SqliteDatabase {
   };
 }
 
-/** One connection shared by everyone: a transaction must hold it alone until it ends. */
-class SerialSqliteDriver extends SqliteDriver {
+/** Turns on the one connection: kysely's transactions and the raw hot paths (sqlite-fast.ts) take it in order. */
+class SerialLock {
   #tail: Promise<void> = Promise.resolve();
-  #release: (() => void) | null = null;
 
-  override async acquireConnection(): Promise<DatabaseConnection> {
+  async acquire(): Promise<() => void> {
     const previous = this.#tail;
     let release!: () => void;
     this.#tail = new Promise<void>((r) => { release = r; });
     await previous;
-    this.#release = release;
+    return release;
+  }
+}
+
+/** One connection shared by everyone: a transaction must hold it alone until it ends. */
+class SerialSqliteDriver extends SqliteDriver {
+  #release: (() => void) | null = null;
+
+  constructor(cfg: { database: SqliteDatabase }, private readonly lock: SerialLock) { super(cfg); }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    this.#release = await this.lock.acquire();
     return super.acquireConnection();
   }
 
@@ -42,8 +52,14 @@ class SerialSqliteDriver extends SqliteDriver {
 }
 
 class SerialSqliteDialect extends SqliteDialect {
-  constructor(private readonly cfg: { database: SqliteDatabase }) { super(cfg); }
-  override createDriver() { return new SerialSqliteDriver(this.cfg); }
+  constructor(private readonly cfg: { database: SqliteDatabase }, private readonly lock: SerialLock) { super(cfg); }
+  override createDriver() { return new SerialSqliteDriver(this.cfg, this.lock); }
+}
+
+/** The raw connection, for hot paths that skip kysely; `exclusive` runs synchronous work in its turn. */
+export interface RawSqlite {
+  db: Database;
+  exclusive<T>(fn: (db: Database) => T): Promise<T>;
 }
 
 export interface SqliteOptions {
@@ -52,7 +68,7 @@ export interface SqliteOptions {
 }
 
 /** All SQLite pragmas live here: WAL, the durability level, and a busy timeout for the CLI's migrate. */
-export function openSqlite(options: SqliteOptions): { raw: Database; db: Kysely<DB> } {
+export function openSqlite(options: SqliteOptions): { raw: RawSqlite; db: Kysely<DB> } {
   if (options.file !== ":memory:") mkdirSync(dirname(options.file), { recursive: true });
   const raw = new Database(options.file, { create: true, strict: false });
   raw.exec("PRAGMA journal_mode = WAL");
@@ -61,6 +77,11 @@ export function openSqlite(options: SqliteOptions): { raw: Database; db: Kysely<
   raw.exec("PRAGMA foreign_keys = OFF");
   raw.exec("PRAGMA cache_size = -32000");
   raw.exec("PRAGMA temp_store = MEMORY");
-  const db = new Kysely<DB>({ dialect: new SerialSqliteDialect({ database: adapt(raw) }) });
-  return { raw, db };
+  const lock = new SerialLock();
+  const db = new Kysely<DB>({ dialect: new SerialSqliteDialect({ database: adapt(raw) }, lock) });
+  const exclusive = async <T>(fn: (db: Database) => T): Promise<T> => {
+    const release = await lock.acquire();
+    try { return fn(raw); } finally { release(); }
+  };
+  return { raw: { db: raw, exclusive }, db };
 }

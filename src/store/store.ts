@@ -1,7 +1,9 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { Migrator } from "kysely/migration";
+import { disableReason, healthChanges } from "./health.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import type { DB, DeliveryStatus, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
+import type { SqliteFast } from "./sqlite-fast.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -47,7 +49,13 @@ const chunks = <T>(items: T[], size = CHUNK): T[][] => {
 
 /** The store over kysely: SQLite (one process) or Postgres (several processes sharing one queue). */
 export class Store {
-  constructor(readonly db: Kysely<DB>, readonly dialect: Dialect, private readonly onClose: () => Promise<void> = async () => {}) {}
+  constructor(
+    readonly db: Kysely<DB>,
+    readonly dialect: Dialect,
+    private readonly onClose: () => Promise<void> = async () => {},
+    /** SQLite's hot paths on prepared statements (sqlite-fast.ts); Postgres uses the kysely versions below. */
+    private readonly fast: SqliteFast | null = null,
+  ) {}
 
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider });
@@ -69,6 +77,7 @@ export class Store {
 
   /** Stores events with their deliveries and the sources' cursors in one transaction. */
   async ingest(items: IngestItem[], cursors: SourceCursorWrite[] = []): Promise<IngestOutcome[]> {
+    if (this.fast) return this.fast.ingest(items, cursors);
     return this.transaction(async (trx) => {
       const inserted = new Set<string>();
       for (const part of chunks(items)) {
@@ -128,6 +137,7 @@ export class Store {
   /** Claims up to `limit` due deliveries of one endpoint by moving their due time to the lease's end. */
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
+    if (this.fast) return this.fast.claimDue(endpointId, now, leaseUntil, limit);
     const claimed = await this.transaction(async (trx) => {
       let due = trx.selectFrom("deliveries").select("id")
         .where("endpoint_id", "=", endpointId)
@@ -160,39 +170,32 @@ export class Store {
   /** Records a batch of attempts and their consequences in one transaction. Returns the endpoints it disabled. */
   async recordAttempts(outcomes: AttemptOutcome[]): Promise<{ id: string; reason: string }[]> {
     if (outcomes.length === 0) return [];
+    if (this.fast) return this.fast.recordAttempts(outcomes);
     return this.transaction(async (trx) => {
       for (const part of chunks(outcomes.map((o) => o.attempt), 200)) await trx.insertInto("attempts").values(part).execute();
       const now = Date.now();
-      for (const { delivery: d } of outcomes) {
-        await trx.updateTable("deliveries")
-          .set({ status: d.status, attempts: d.attempts, next_attempt_at: d.next_attempt_at, updated_at: now })
-          .where("id", "=", d.id).execute();
+      // One UPDATE ... FROM (VALUES ...) per chunk rather than one statement per delivery.
+      for (const part of chunks(outcomes.map((o) => o.delivery), 200)) {
+        const values = sql.join(part.map((d) => sql`(${d.id}::text, ${d.status}::text, ${d.attempts}::integer, ${d.next_attempt_at}::bigint)`));
+        await sql`UPDATE deliveries AS d SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_at, updated_at = ${now}
+          FROM (VALUES ${values}) AS v(id, status, attempts, next_at) WHERE d.id = v.id`.execute(trx);
       }
       return this.updateEndpointHealth(trx, outcomes.map((o) => o.endpoint));
     });
   }
 
   private async updateEndpointHealth(trx: Kysely<DB>, results: AttemptOutcome["endpoint"][]): Promise<{ id: string; reason: string }[]> {
-    const byEndpoint = new Map<string, AttemptOutcome["endpoint"][]>();
-    for (const r of results) byEndpoint.set(r.id, [...(byEndpoint.get(r.id) ?? []), r]);
     const disabled: { id: string; reason: string }[] = [];
     const now = Date.now();
-    for (const [id, list] of byEndpoint) {
-      // Only the run of failures after the last success in this batch counts on top of the stored count.
-      const lastSuccess = list.map((r) => r.success).lastIndexOf(true);
-      const failuresAfter = list.length - lastSuccess - 1;
-      const gone = list.find((r) => r.disableReason)?.disableReason ?? null;
+    for (const change of healthChanges(results)) {
       const row = await trx.updateTable("endpoints")
-        .set((eb) => ({
-          consecutive_failures: lastSuccess >= 0 ? failuresAfter : eb("consecutive_failures", "+", failuresAfter),
-        }))
-        .where("id", "=", id).returning(["consecutive_failures", "enabled"]).executeTakeFirst();
+        .set((eb) => ({ consecutive_failures: change.reset ? change.failures : eb("consecutive_failures", "+", change.failures) }))
+        .where("id", "=", change.id).returning(["consecutive_failures", "enabled"]).executeTakeFirst();
       if (!row || !row.enabled) continue;
-      const limit = list[0]!.autoDisableAfter;
-      const reason = gone ?? (limit > 0 && row.consecutive_failures >= limit ? `disabled after ${row.consecutive_failures} consecutive failed attempts` : null);
+      const reason = disableReason(change, row.consecutive_failures);
       if (reason) {
-        await trx.updateTable("endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", id).execute();
-        disabled.push({ id, reason });
+        await trx.updateTable("endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", change.id).execute();
+        disabled.push({ id: change.id, reason });
       }
     }
     return disabled;

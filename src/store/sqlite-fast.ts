@@ -1,0 +1,109 @@
+import type { Database, Statement } from "bun:sqlite";
+import type { EventRow } from "./schema.ts";
+import { disableReason, healthChanges } from "./health.ts";
+import type { RawSqlite } from "./sqlite.ts";
+import type { AttemptOutcome, ClaimedDelivery, IngestItem, IngestOutcome, SourceCursorWrite } from "./store.ts";
+
+/**
+ * The hot paths of the SQLite store (ingest, claims, attempt records) as prepared statements on the raw
+ * connection, in one synchronous transaction each. Same semantics as the kysely versions in store.ts (which
+ * Postgres uses); building and compiling a query per row cost more than SQLite's own work.
+ */
+export class SqliteFast {
+  #s: ReturnType<typeof prepare> | null = null;
+
+  constructor(private readonly raw: RawSqlite) {}
+
+  /** Prepared on first use: the tables exist only after the migrations ran. */
+  private get s() { return (this.#s ??= prepare(this.raw.db)); }
+
+  ingest(items: IngestItem[], cursors: SourceCursorWrite[]): Promise<IngestOutcome[]> {
+    return this.raw.exclusive((db) => db.transaction(() => {
+      const s = this.s;
+      const now = Date.now();
+      const inserted = items.map((i) => {
+        const e = i.event;
+        if (s.insertEvent.run(e.id, e.source, e.type, e.timestamp, e.data, e.dedupe_key, e.idempotency_key, e.received_at).changes === 0) return false;
+        for (const d of i.deliveries) s.insertDelivery.run(d.id, e.id, d.endpoint_id, d.next_attempt_at, now, now);
+        return true;
+      });
+      // Duplicates are resolved after this batch's deliveries exist, so a duplicate within the batch counts them.
+      const originals = new Map<string, { id: string; deliveries: number }>();
+      const outcomes = items.map((item, k): IngestOutcome => {
+        const e = item.event;
+        if (inserted[k]) return { id: e.id, deliveries: item.deliveries.length, duplicate: false };
+        const key = `${e.source}\u0000${e.dedupe_key}`;
+        let original = originals.get(key);
+        if (!original) {
+          const row = s.original.get(e.source, e.dedupe_key) as { id: string; n: number };
+          original = { id: row.id, deliveries: row.n };
+          originals.set(key, original);
+        }
+        return { ...original, duplicate: true };
+      });
+      for (const c of cursors) s.upsertCursor.run(c.id, JSON.stringify(c.cursor ?? null), now);
+      return outcomes;
+    }).immediate());
+  }
+
+  claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
+    return this.raw.exclusive((db) => db.transaction(() => {
+      const s = this.s;
+      const claimed = s.claim.all(leaseUntil, endpointId, now, limit) as { id: string; endpoint_id: string; attempts: number; event_id: string }[];
+      if (claimed.length === 0) return [];
+      const events = s.eventsById.all(JSON.stringify([...new Set(claimed.map((c) => c.event_id))])) as EventRow[];
+      const byId = new Map(events.map((e) => [e.id, e]));
+      return claimed.flatMap((c) => {
+        const event = byId.get(c.event_id);
+        return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempts: c.attempts, event }] : [];
+      });
+    }).immediate());
+  }
+
+  recordAttempts(outcomes: AttemptOutcome[]): Promise<{ id: string; reason: string }[]> {
+    return this.raw.exclusive((db) => db.transaction(() => {
+      const s = this.s;
+      const now = Date.now();
+      for (const { attempt: a, delivery: d } of outcomes) {
+        s.insertAttempt.run(a.id, a.delivery_id, a.endpoint_id, a.number, a.trigger, a.started_at, a.url, a.request_headers,
+          a.status_code ?? null, a.response_headers, a.response_body, a.duration_ms, a.error ?? null);
+        s.updateDelivery.run(d.status, d.attempts, d.next_attempt_at, now, d.id);
+      }
+      const disabled: { id: string; reason: string }[] = [];
+      for (const change of healthChanges(outcomes.map((o) => o.endpoint))) {
+        const row = s.countFailures.get(change.reset ? 1 : 0, change.failures, change.id) as { consecutive_failures: number; enabled: number } | null;
+        if (!row || !row.enabled) continue;
+        const reason = disableReason(change, row.consecutive_failures);
+        if (reason) {
+          s.disable.run(reason, now, change.id);
+          disabled.push({ id: change.id, reason });
+        }
+      }
+      return disabled;
+    }).immediate());
+  }
+}
+
+function prepare(db: Database) {
+  const q = (sql: string): Statement => db.prepare(sql);
+  return {
+    insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING`),
+    insertDelivery: q(`INSERT INTO deliveries (id, event_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at)
+      VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`),
+    original: q(`SELECT e.id AS id, (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS n
+      FROM events e WHERE e.source = ? AND e.dedupe_key = ?`),
+    upsertCursor: q(`INSERT INTO source_state (id, cursor, status, last_error, updated_at) VALUES (?1, ?2, 'running', NULL, ?3)
+      ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`),
+    claim: q(`UPDATE deliveries SET next_attempt_at = ? WHERE id IN (
+      SELECT id FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'retrying') AND next_attempt_at <= ?
+      ORDER BY next_attempt_at LIMIT ?) RETURNING id, endpoint_id, attempts, event_id`),
+    eventsById: q(`SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))`),
+    insertAttempt: q(`INSERT INTO attempts (id, delivery_id, endpoint_id, number, trigger, started_at, url, request_headers,
+      status_code, response_headers, response_body, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    updateDelivery: q(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
+    countFailures: q(`UPDATE endpoints SET consecutive_failures = CASE WHEN ?1 THEN ?2 ELSE consecutive_failures + ?2 END
+      WHERE id = ?3 RETURNING consecutive_failures, enabled`),
+    disable: q(`UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?`),
+  };
+}
