@@ -4,7 +4,7 @@ import type { adminAuth } from "../auth.ts";
 import { HttpProblem } from "../errors.ts";
 import type { AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
-import { DeliveriesQuery, Delivery, errors, Id, ManualAttempt, page } from "./schemas.ts";
+import { DeliveriesQuery, Delivery, EmptyBody, errors, Id, ManualAttempt, page } from "./schemas.ts";
 import { attemptView, deliveryView } from "./views.ts";
 
 const tags = ["deliveries"];
@@ -43,7 +43,7 @@ export function deliveryRoutes(ctx: AdminContext, auth: ReturnType<typeof adminA
       if (!attempt) throw new HttpProblem(404, `the endpoint of delivery "${row.id}" no longer exists`);
       return { ...attemptView(attempt), deliveryId: row.id, eventId: row.event_id };
     }, {
-      admin: "write", params: Id, response: { 200: ManualAttempt, ...errors(404) },
+      admin: "write", params: Id, body: EmptyBody, response: { 200: ManualAttempt, ...errors(400, 404, 422) },
       detail: { tags, operationId: "retryDelivery", summary: "Attempt a delivery now, whatever its status", description: "The attempt is recorded with trigger `manual`; the delivery's status follows its outcome." },
     });
 }

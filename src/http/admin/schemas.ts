@@ -196,5 +196,7 @@ export const RotateBody = v.optional(v.strictObject({
 }));
 export const Rotated = v.object({ signingSecret: v.string(), previousSecretExpiresAt: v.nullable(Iso) });
 export const TestBody = v.optional(v.strictObject({ type: v.optional(EventTypeName, "ping"), data: v.optional(v.unknown()) }));
+/** For actions that take nothing: an empty object or no body at all. */
+export const EmptyBody = v.optional(v.strictObject({}));
 export const RecoverBody = v.strictObject({ since: Iso, until: v.optional(Iso) });
 export const Recovered = v.object({ requeued: v.pipe(v.number(), v.integer()) });

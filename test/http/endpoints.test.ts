@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { Webhook } from "standardwebhooks";
+import { waitFor } from "../support/app.ts";
+import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { expectProblem, SECRET, startAdminApp, type AdminApp } from "./support.ts";
+
+let app: AdminApp;
+let receiver: Receiver;
+/** The config endpoint's own receiver: API endpoints made by the tests subscribe to "*" on the other one. */
+let crm: Receiver;
+
+beforeAll(async () => {
+  receiver = startReceiver();
+  crm = startReceiver();
+  app = await startAdminApp({
+    endpoints: [{ id: "crm", url: crm.url, events: ["job.*"], secret: SECRET, auth: { type: "bearer", token: "crm-receiver-token" } }] as never,
+  });
+});
+afterAll(async () => { await app.close(); receiver.stop(); crm.stop(); });
+beforeEach(() => { receiver.requests.length = 0; receiver.respond(() => new Response("ok")); });
+
+const create = (body: Record<string, unknown>) => app.api("POST", "/endpoints", { url: receiver.url, events: ["*"], ...body });
+
+describe("creating an endpoint", () => {
+  test("pings first, saves on a 2xx, and shows the signing secret this once", async () => {
+    const created = await create({ description: "sales", events: ["job.completed"] });
+    expect(created.status).toBe(201);
+    const endpoint = created.body;
+    expect(endpoint.id).toStartWith("ep_");
+    expect(endpoint.managedBy).toBe("api");
+    expect(endpoint.signingSecret).toStartWith("whsec_");
+    expect(Buffer.from(endpoint.signingSecret.slice(6), "base64").length).toBe(32);
+    // The ping was a real signed delivery, verifiable with the secret just shown.
+    expect(receiver.requests).toHaveLength(1);
+    const ping = receiver.requests[0]!;
+    expect(JSON.parse(ping.body).type).toBe("ping");
+    expect(ping.headers["webhook-event"]).toBe("ping");
+    expect(() => new Webhook(endpoint.signingSecret).verify(ping.body, ping.headers)).not.toThrow();
+
+    const read = await app.api("GET", `/endpoints/${endpoint.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual({ ...endpoint, signingSecret: undefined });
+    const list = await app.api("GET", "/endpoints?limit=100");
+    for (const text of [JSON.stringify(read.body), JSON.stringify(list.body)]) {
+      expect(text).not.toContain(endpoint.signingSecret);
+      expect(text).not.toContain(endpoint.signingSecret.slice(6));
+      expect(text).not.toMatch(/"(signingSecret|secret|previousSecret)"/);
+    }
+  });
+
+  test("a failed ping answers 422 with the attempt, and nothing is saved", async () => {
+    receiver.respond(() => new Response("down for maintenance", { status: 503, headers: { "x-why": "maintenance" } }));
+    const before = (await app.api("GET", "/endpoints?limit=100")).body.data.length;
+    const result = await create({});
+    const problem = expectProblem(result, 422, /verification ping/);
+    expect(problem.attempt).toEqual(expect.objectContaining({ number: 1, statusCode: 503, outcome: "failed", responseBody: "down for maintenance", url: receiver.url }));
+    expect(problem.attempt.responseHeaders["x-why"]).toBe("maintenance");
+    expect(problem.attempt.requestHeaders["webhook-event"]).toBe("ping");
+    expect((await app.api("GET", "/endpoints?limit=100")).body.data.length).toBe(before);
+  });
+
+  test("a receiver that cannot be reached fails the ping too", async () => {
+    const result = await create({ url: "http://127.0.0.1:9/nothing-listens" });
+    const problem = expectProblem(result, 422);
+    expect(problem.attempt.statusCode).toBeNull();
+    expect(problem.attempt.error).toBeString();
+  });
+
+  test("verify: false saves without a ping", async () => {
+    const result = await create({ verify: false, url: "http://127.0.0.1:9/later" });
+    expect(result.status).toBe(201);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  test("takes headers, auth, signing and per-endpoint delivery options", async () => {
+    const result = await create({
+      headers: { "X-Team": "sales" }, auth: { type: "basic", username: "hook", password: "pa55" },
+      signing: { scheme: "hex", header: "X-CEPro-Signature" }, schedule: ["1m", 300_000], timeoutMs: 5000, rateLimit: 2, maxConcurrency: 4, autoDisableAfter: 5,
+    });
+    expect(result.status).toBe(201);
+    const ping = receiver.requests[0]!;
+    expect(ping.headers["x-team"]).toBe("sales");
+    expect(ping.headers.authorization).toBe(`Basic ${btoa("hook:pa55")}`);
+    expect(ping.headers["x-cepro-signature"]).toMatch(/^[0-9a-f]{64}$/);
+    const read = (await app.api("GET", `/endpoints/${result.body.id}`)).body;
+    expect(read).toEqual(expect.objectContaining({ schedule: ["1m", 300_000], timeoutMs: 5000, rateLimit: 2, maxConcurrency: 4, autoDisableAfter: 5, signing: { scheme: "hex", header: "X-CEPro-Signature" } }));
+    // Receiver credentials are write-only.
+    expect(read.auth).toEqual({ type: "basic", username: "hook", password: "********" });
+    expect(JSON.stringify(read)).not.toContain("pa55");
+  });
+
+  test("a secret of one's own is used and checked", async () => {
+    const own = "whsec_" + Buffer.alloc(32, 7).toString("base64");
+    const result = await create({ secret: own });
+    expect(result.body.signingSecret).toBe(own);
+    expect(() => new Webhook(own).verify(receiver.requests[0]!.body, receiver.requests[0]!.headers)).not.toThrow();
+    const bad = expectProblem(await create({ secret: "not-base64-!!" }), 422);
+    expect(bad.errors).toEqual([{ path: "secret", message: expect.stringContaining("whsec_") }]);
+  });
+});
+
+describe("422 with errors[] for bad input", () => {
+  test("schema problems, each with its path", async () => {
+    const result = await app.api("POST", "/endpoints", {
+      url: "not a url", events: [], headers: { Host: "evil", "X-Ok": "a\r\nInjected: 1", "Bad Name": "x" }, auth: { type: "digest" }, colour: "red",
+    });
+    const problem = expectProblem(result, 422);
+    const paths = problem.errors.map((e: { path: string }) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(["url", "events", "headers.Host", "headers.X-Ok", "headers.Bad Name", "auth.type", "colour"]));
+    for (const e of problem.errors) expect(e.message).toBeString();
+  });
+
+  test("the URL policy: forbidden addresses and schemes", async () => {
+    for (const url of ["http://169.254.169.254/latest/meta-data", "http://10.1.2.3/hook", "ftp://example.com/x", "http://user:pw@example.com/"]) {
+      const problem = expectProblem(await create({ url, verify: false }), 422);
+      expect({ url, paths: problem.errors.map((e: { path: string }) => e.path) }).toEqual({ url, paths: ["url"] });
+    }
+  });
+
+  test("event patterns", async () => {
+    const problem = expectProblem(await create({ events: ["ok", "bad pattern", "a.*.b"] }), 422);
+    expect(problem.errors.map((e: { path: string }) => e.path)).toEqual(["events.1", "events.2"]);
+  });
+
+  test("a body that is not JSON is 400", async () => {
+    const response = await fetch(`${app.url}/api/v1/endpoints`, { method: "POST", headers: { authorization: `Bearer ${(await import("./support.ts")).ADMIN_TOKEN}`, "content-type": "application/json" }, body: "{nope" });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toStartWith("application/problem+json");
+  });
+});
+
+describe("404 for an unknown id", () => {
+  test.each([
+    ["GET", "/endpoints/ep_nope"], ["PATCH", "/endpoints/ep_nope"], ["DELETE", "/endpoints/ep_nope"],
+    ["POST", "/endpoints/ep_nope/rotate-secret"], ["POST", "/endpoints/ep_nope/test"], ["POST", "/endpoints/ep_nope/recover"],
+    ["GET", "/deliveries/dlv_nope"], ["POST", "/deliveries/dlv_nope/retry"], ["GET", "/events/evt_nope"],
+  ])("%s %s", async (method, path) => {
+    const body = path.endsWith("/recover") ? { since: "2026-01-01T00:00:00Z" } : method === "GET" || method === "DELETE" ? undefined : {};
+    expectProblem(await app.api(method, path, body), 404);
+  });
+});
+
+describe("config-managed endpoints", () => {
+  test("are readable, and other changes than enabled answer 409", async () => {
+    const read = await app.api("GET", "/endpoints/crm");
+    expect(read.body).toEqual(expect.objectContaining({ id: "crm", managedBy: "config", events: ["job.*"], auth: { type: "bearer", token: "********" } }));
+    expectProblem(await app.api("PATCH", "/endpoints/crm", { url: "http://127.0.0.1:9/x" }), 409, /config file/);
+    expectProblem(await app.api("PATCH", "/endpoints/crm", { enabled: true, description: "x" }), 409);
+    expectProblem(await app.api("DELETE", "/endpoints/crm"), 409);
+    expectProblem(await app.api("POST", "/endpoints/crm/rotate-secret", {}), 409);
+    expect((await app.api("GET", "/endpoints/crm")).body).toEqual(read.body);
+  });
+
+  test("disable holds deliveries; enable resumes them", async () => {
+    const off = await app.api("PATCH", "/endpoints/crm", { enabled: false });
+    expect(off.status).toBe(200);
+    expect(off.body).toEqual(expect.objectContaining({ enabled: false, disabledReason: "disabled by an admin" }));
+    const sent = await (await app.post({ type: "job.completed", data: { n: 1 } })).json() as { id: string };
+    await Bun.sleep(300);
+    expect(crm.requests.filter((r) => r.headers["webhook-id"] === sent.id)).toHaveLength(0);
+    const waiting = await app.api("GET", `/deliveries?event=${sent.id}&endpoint=crm`);
+    expect(waiting.body.data).toEqual([expect.objectContaining({ endpointId: "crm", status: "pending", attempts: [] })]);
+
+    const on = await app.api("PATCH", "/endpoints/crm", { enabled: true });
+    expect(on.body).toEqual(expect.objectContaining({ enabled: true, disabledReason: null }));
+    await waitFor(() => crm.requests.some((r) => r.headers["webhook-id"] === sent.id), 5_000, "the held delivery after enabling");
+    expect(crm.requests.find((r) => r.headers["webhook-id"] === sent.id)!.headers.authorization).toBe("Bearer crm-receiver-token");
+  });
+});
+
+describe("changing and deleting an API endpoint", () => {
+  test("PATCH changes fields; a masked credential sent back keeps the stored one", async () => {
+    const { body: ep } = await create({ auth: { type: "bearer", token: "tok-1" } });
+    const other = startReceiver();
+    try {
+      const patched = await app.api("PATCH", `/endpoints/${ep.id}`, { url: other.url, events: ["job.completed"], description: "moved", headers: { "X-A": "1" }, auth: (await app.api("GET", `/endpoints/${ep.id}`)).body.auth, timeoutMs: 2000 });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toEqual(expect.objectContaining({ url: other.url, events: ["job.completed"], description: "moved", headers: { "X-A": "1" }, timeoutMs: 2000 }));
+      expect(Date.parse(patched.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(ep.updatedAt));
+      const test = await app.api("POST", `/endpoints/${ep.id}/test`, { type: "job.completed" });
+      expect(test.body.statusCode).toBe(200);
+      expect(other.requests[0]!.headers.authorization).toBe("Bearer tok-1");
+      expect(other.requests[0]!.headers["x-a"]).toBe("1");
+      const reset = await app.api("PATCH", `/endpoints/${ep.id}`, { timeoutMs: null, auth: null });
+      expect(reset.body).toEqual(expect.objectContaining({ timeoutMs: null, auth: null }));
+      expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { url: "http://169.254.169.254/" }), 422);
+      expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { secret: "whsec_x" }), 422);
+    } finally {
+      other.stop();
+    }
+  });
+
+  test("DELETE removes the endpoint with its deliveries and their attempts", async () => {
+    const { body: ep } = await create({ events: ["order.*"] });
+    receiver.respond(() => new Response("no", { status: 500 }));
+    for (let i = 0; i < 3; i++) await app.post({ type: "order.placed", data: { i } });
+    const db = app.store.db;
+    const count = async (table: "deliveries" | "attempts") => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).where("endpoint_id", "=", ep.id).executeTakeFirstOrThrow()).n);
+    await waitFor(async () => (await count("attempts")) >= 3, 5000, "attempts recorded");
+    expect(await count("deliveries")).toBe(3);
+
+    const deleted = await fetch(`${app.url}/api/v1/endpoints/${ep.id}`, { method: "DELETE", headers: { authorization: `Bearer ${(await import("./support.ts")).ADMIN_TOKEN}` } });
+    expect(deleted.status).toBe(204);
+    expect(await deleted.text()).toBe("");
+    await Bun.sleep(300); // an attempt in flight at delete time must not bring rows back
+    expect(await count("deliveries")).toBe(0);
+    expect(await count("attempts")).toBe(0);
+    expectProblem(await app.api("GET", `/endpoints/${ep.id}`), 404);
+    expect((await app.api("GET", `/deliveries?endpoint=${ep.id}`)).body.data).toEqual([]);
+  });
+});

@@ -1,0 +1,84 @@
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startAdminApp, type AdminApp } from "./support.ts";
+
+let app: AdminApp;
+let doc: any;
+
+beforeAll(async () => {
+  app = await startAdminApp();
+  const response = await fetch(`${app.url}/docs/json`);
+  expect(response.status).toBe(200);
+  doc = await response.json();
+});
+afterAll(() => app.close());
+
+const operations = () => Object.entries(doc.paths as Record<string, Record<string, any>>)
+  .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ id: `${method.toUpperCase()} ${path}`, method, path, op })));
+
+describe("/docs/json", () => {
+  test("is a valid OpenAPI 3.1 document (swagger-parser)", async () => {
+    expect(doc.openapi).toStartWith("3.1.");
+    await SwaggerParser.validate(structuredClone(doc));
+  });
+
+  test("declares the bearer scheme and applies it to the whole API", () => {
+    expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: "http", scheme: "bearer" }));
+    expect(doc.security).toEqual([{ bearer: [] }]);
+  });
+
+  test("holds every route of DESIGN section 5 and nothing outside /api/v1", () => {
+    const ids = operations().map((o) => o.id).sort();
+    expect(ids).toEqual([
+      "DELETE /api/v1/endpoints/{id}", "GET /api/v1/deliveries", "GET /api/v1/deliveries/{id}", "GET /api/v1/endpoints",
+      "GET /api/v1/endpoints/{id}", "GET /api/v1/event-types", "GET /api/v1/events", "GET /api/v1/events/{id}", "GET /api/v1/sources",
+      "PATCH /api/v1/endpoints/{id}", "POST /api/v1/deliveries/{id}/retry", "POST /api/v1/endpoints", "POST /api/v1/endpoints/{id}/recover",
+      "POST /api/v1/endpoints/{id}/rotate-secret", "POST /api/v1/endpoints/{id}/test",
+    ]);
+  });
+
+  test("every operation declares its parameters, body and each answer with a schema", () => {
+    for (const { id, method, path, op } of operations()) {
+      expect({ id, operationId: typeof op.operationId }).toEqual({ id, operationId: "string" });
+      const pathParams = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const declared = (op.parameters ?? []).filter((p: any) => p.in === "path").map((p: any) => p.name);
+      expect({ id, params: declared }).toEqual({ id, params: pathParams });
+      for (const p of op.parameters ?? []) expect({ id, p: p.name, hasSchema: !!p.schema }).toEqual({ id, p: p.name, hasSchema: true });
+      if (method === "post" || method === "patch") {
+        expect({ id, body: Object.keys(op.requestBody?.content ?? {}) }).toEqual({ id, body: ["application/json"] });
+        expect(op.requestBody.content["application/json"].schema.type).toBe("object");
+      }
+      const statuses = Object.keys(op.responses);
+      expect({ id, has: ["401", "403"].every((s) => statuses.includes(s)) }).toEqual({ id, has: true });
+      expect({ id, success: statuses.some((s) => s.startsWith("2")) }).toEqual({ id, success: true });
+      for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
+        if (status === "204") continue;
+        const type = Number(status) >= 400 ? "application/problem+json" : "application/json";
+        expect({ id, status, schema: !!response.content?.[type]?.schema }).toEqual({ id, status, schema: true });
+      }
+    }
+  });
+
+  test("no answer schema can carry a secret but the create and rotate answers", () => {
+    for (const { id, op } of operations()) {
+      const text = JSON.stringify(op.responses);
+      const allowed = op.operationId === "createEndpoint" || op.operationId === "rotateEndpointSecret";
+      expect({ id, signingSecret: text.includes("signingSecret") }).toEqual({ id, signingSecret: allowed });
+      expect({ id, secret: /"(secret|previousSecret)"/.test(text) }).toEqual({ id, secret: false });
+    }
+  });
+
+  test("the docs page and its assets name no other host", async () => {
+    const page = await (await fetch(`${app.url}/docs`)).text();
+    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(page).toContain("/docs/assets/swagger-ui-bundle.js");
+    const init = await (await fetch(`${app.url}/docs/assets/init.js`)).text();
+    expect(init).toContain("validatorUrl: null");
+    for (const asset of ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"]) {
+      const response = await fetch(`${app.url}/docs/assets/${asset}`);
+      expect({ asset, status: response.status }).toEqual({ asset, status: 200 });
+      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(500);
+    }
+    expect((await fetch(`${app.url}/docs/assets/nope.js`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,44 @@
+import { expect } from "bun:test";
+import type { ConfigInput } from "../../src/config/schema.ts";
+import { ADMIN_TOKEN, baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+
+export { ADMIN_TOKEN };
+export const READ_TOKEN = "test-read-only-token-0123456789";
+export const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+export interface AdminApp extends TestApp {
+  /** Calls /api/v1 with the full-scope admin token unless `token` is given (null: no Authorization header). */
+  api<T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T; headers: Headers }>;
+}
+
+/** A gateway with a read+write and a read-only admin token, fast retries, and real SQLite. */
+export async function startAdminApp(overrides: Partial<ConfigInput> = {}): Promise<AdminApp> {
+  const app = await startTestApp(baseConfig({
+    admin: { tokens: [
+      { name: "ops", token: ADMIN_TOKEN, scopes: ["read", "write"] },
+      { name: "viewer", token: READ_TOKEN, scopes: ["read"] },
+    ] },
+    ...overrides,
+    delivery: { schedule: ["100ms", "100ms"], jitter: 0, ...overrides.delivery } as never,
+  }));
+  return Object.assign(app, {
+    async api(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) {
+      const headers: Record<string, string> = {};
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      if (body !== undefined) headers["content-type"] = "application/json";
+      const response = await fetch(`${app.url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+    },
+  });
+}
+
+/** Asserts a problem+json answer with this status; returns its body. */
+export function expectProblem(result: { status: number; body: any; headers: Headers }, status: number, detail?: RegExp) {
+  expect(result.status).toBe(status);
+  expect(result.headers.get("content-type")).toStartWith("application/problem+json");
+  expect(result.body.status).toBe(status);
+  for (const key of ["type", "title", "detail"]) expect(typeof result.body[key]).toBe("string");
+  if (detail) expect(result.body.detail).toMatch(detail);
+  return result.body;
+}
