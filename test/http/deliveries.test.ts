@@ -1,0 +1,190 @@
+import { createHmac } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { Webhook } from "standardwebhooks";
+import { waitFor } from "../support/app.ts";
+import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { verifyBuildWorkPro } from "../support/verifiers.ts";
+import { expectProblem, startAdminApp, type AdminApp } from "./support.ts";
+
+let app: AdminApp;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  receiver = startReceiver();
+  app = await startAdminApp();
+});
+afterAll(async () => { await app.close(); receiver.stop(); });
+beforeEach(() => { receiver.requests.length = 0; receiver.respond(() => new Response("ok")); });
+
+/** A fresh API endpoint on its own path of the receiver, so tests can tell their requests apart. */
+async function endpoint(events: string[], extra: Record<string, unknown> = {}) {
+  const path = `/hooks/${Math.random().toString(36).slice(2)}`;
+  const url = receiver.url.replace("/hooks", path);
+  const result = await app.api("POST", "/endpoints", { url, events, verify: false, ...extra });
+  expect(result.status).toBe(201);
+  return { ...result.body as { id: string; signingSecret: string }, path, requests: () => receiver.requests.filter((r) => r.path === path) };
+}
+const ingest = async (type: string, data: unknown = {}) => (await (await app.post({ type, data })).json() as { id: string }).id;
+const delivery = async (id: string) => (await app.api("GET", `/deliveries/${id}`)).body;
+const deliveryOf = async (eventId: string, endpointId: string) => (await app.api("GET", `/deliveries?event=${eventId}&endpoint=${endpointId}`)).body.data[0];
+
+describe("rotating a secret", () => {
+  test("during the grace both signatures go out, the new one first; a real receiver verifies either", async () => {
+    const ep = await endpoint(["rot.*"]);
+    const rotated = await app.api("POST", `/endpoints/${ep.id}/rotate-secret`, { graceSeconds: 3600 });
+    expect(rotated.status).toBe(200);
+    const fresh = rotated.body.signingSecret as string;
+    expect(fresh).toStartWith("whsec_");
+    expect(fresh).not.toBe(ep.signingSecret);
+    expect(Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(3_500_000);
+
+    await ingest("rot.one");
+    await waitFor(() => ep.requests().length === 1, 5000, "the delivery");
+    const request = ep.requests()[0]!;
+    const parts = request.headers["webhook-signature"]!.split(" ");
+    expect(parts).toHaveLength(2);
+    const signed = `${request.headers["webhook-id"]}.${request.headers["webhook-timestamp"]}.${request.body}`;
+    const expected = (secret: string) => `v1,${createHmac("sha256", Buffer.from(secret.slice(6), "base64")).update(signed).digest("base64")}`;
+    expect(parts).toEqual([expected(fresh), expected(ep.signingSecret)]);
+    expect(() => new Webhook(fresh).verify(request.body, request.headers)).not.toThrow();
+    expect(() => new Webhook(ep.signingSecret).verify(request.body, request.headers)).not.toThrow();
+
+    // A second rotation without grace: only the newest secret signs.
+    const again = await app.api("POST", `/endpoints/${ep.id}/rotate-secret`, { graceSeconds: 0 });
+    expect(again.body.previousSecretExpiresAt).toBeNull();
+    await ingest("rot.two");
+    await waitFor(() => ep.requests().length === 2, 5000, "the second delivery");
+    const second = ep.requests()[1]!;
+    expect(second.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
+    expect(() => new Webhook(again.body.signingSecret).verify(second.body, second.headers)).not.toThrow();
+    expect(() => new Webhook(fresh).verify(second.body, second.headers)).toThrow();
+  });
+
+  test("stripe scheme: two v1= during the grace, and the reference verifier accepts the new secret", async () => {
+    const ep = await endpoint(["rot.stripe"], { signing: { scheme: "stripe" } });
+    const { body } = await app.api("POST", `/endpoints/${ep.id}/rotate-secret`);
+    await ingest("rot.stripe");
+    await waitFor(() => ep.requests().length === 1, 5000, "the delivery");
+    const request = ep.requests()[0]!;
+    expect(request.headers["webhook-signature"]!.match(/v1=/g)).toHaveLength(2);
+    expect(verifyBuildWorkPro(request.headers["webhook-signature"]!, request.body, body.signingSecret)).toBe(true);
+  });
+
+  test("the grace period is bounded and checked", async () => {
+    const ep = await endpoint(["x"]);
+    const problem = expectProblem(await app.api("POST", `/endpoints/${ep.id}/rotate-secret`, { graceSeconds: -1 }), 422);
+    expect(problem.errors[0].path).toBe("graceSeconds");
+  });
+});
+
+describe("test events", () => {
+  test("a ping to that endpoint only, sent now, answered with the attempt", async () => {
+    const ep = await endpoint(["*"]);
+    const bystander = await endpoint(["*"]);
+    const result = await app.api("POST", `/endpoints/${ep.id}/test`);
+    expect(result.status).toBe(200);
+    expect(result.body).toEqual(expect.objectContaining({ number: 1, trigger: "manual", outcome: "succeeded", statusCode: 200, responseBody: "ok" }));
+    expect(ep.requests()).toHaveLength(1);
+    expect(JSON.parse(ep.requests()[0]!.body)).toEqual(expect.objectContaining({ id: result.body.eventId, type: "ping" }));
+    const event = (await app.api("GET", `/events/${result.body.eventId}`)).body;
+    expect(event).toEqual(expect.objectContaining({ type: "ping", source: "admin" }));
+    expect(event.deliveries).toEqual([expect.objectContaining({ id: result.body.deliveryId, endpointId: ep.id, status: "succeeded" })]);
+    await Bun.sleep(200);
+    expect(bystander.requests()).toHaveLength(0);
+  });
+
+  test("any type and data, listed in the endpoint's events or not", async () => {
+    const ep = await endpoint(["job.*"]);
+    const result = await app.api("POST", `/endpoints/${ep.id}/test`, { type: "invoice.paid", data: { amount: 42 } });
+    expect(result.body.statusCode).toBe(200);
+    expect(JSON.parse(ep.requests()[0]!.body)).toEqual(expect.objectContaining({ type: "invoice.paid", data: { amount: 42 } }));
+    expectProblem(await app.api("POST", `/endpoints/${ep.id}/test`, { type: "not a type" }), 422);
+  });
+});
+
+describe("the delivery log", () => {
+  test("every attempt with its number, time, request, status, response headers and body, duration and outcome", async () => {
+    const ep = await endpoint(["log.*"], { auth: { type: "bearer", token: "receiver-secret-token" } });
+    receiver.respond((req) => req.path === ep.path && ep.requests().length === 1
+      ? new Response("busy", { status: 503, headers: { "retry-after": "0", "x-trace": "a1" } })
+      : new Response('{"ok":true}', { headers: { "x-trace": "b2" } }));
+    const eventId = await ingest("log.entry", { n: 1 });
+    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "succeeded", 5000, "success on the second attempt");
+    const d = await delivery((await deliveryOf(eventId, ep.id)).id);
+    expect(d).toEqual(expect.objectContaining({ eventId, eventType: "log.entry", endpointId: ep.id, status: "succeeded", nextAttemptAt: null }));
+    expect(d.attempts.map((a: any) => [a.number, a.trigger, a.statusCode, a.outcome])).toEqual([[1, "scheduled", 503, "failed"], [2, "scheduled", 200, "succeeded"]]);
+    const [first, second] = d.attempts;
+    expect(first.responseBody).toBe("busy");
+    expect(first.responseHeaders["x-trace"]).toBe("a1");
+    expect(first.error).toBe("HTTP 503");
+    expect(second.responseBody).toBe('{"ok":true}');
+    expect(second.error).toBeNull();
+    for (const a of d.attempts) {
+      expect(a.url).toContain(ep.path);
+      expect(Number.isNaN(Date.parse(a.startedAt))).toBe(false);
+      expect(a.durationMs).toBeGreaterThanOrEqual(0);
+      expect(a.requestHeaders["webhook-id"]).toBe(eventId);
+      expect(a.requestHeaders["webhook-attempt"]).toBe(String(a.number));
+      expect(a.requestHeaders.authorization).toBe("Bearer [redacted]");
+    }
+  });
+
+  test("a delivery waiting for its next attempt shows when", async () => {
+    const ep = await endpoint(["wait.*"], { schedule: ["1h"] });
+    receiver.respond(() => new Response("no", { status: 500 }));
+    const eventId = await ingest("wait.one");
+    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "retrying", 5000, "retrying");
+    const d = await deliveryOf(eventId, ep.id);
+    expect(Date.parse(d.nextAttemptAt) - Date.now()).toBeGreaterThan(3_000_000);
+  });
+});
+
+describe("retry and recover", () => {
+  test("retry: one attempt now whatever the status, recorded as manual", async () => {
+    const ep = await endpoint(["retry.*"]);
+    receiver.respond(() => new Response("bad", { status: 400 }));
+    const eventId = await ingest("retry.me");
+    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "failed", 5000, "failed for good");
+    receiver.respond(() => new Response("fixed"));
+    const id = (await deliveryOf(eventId, ep.id)).id;
+    const result = await app.api("POST", `/deliveries/${id}/retry`);
+    expect(result.status).toBe(200);
+    expect(result.body).toEqual(expect.objectContaining({ number: 2, trigger: "manual", statusCode: 200, outcome: "succeeded", deliveryId: id, eventId }));
+    const d = await delivery(id);
+    expect(d.status).toBe("succeeded");
+    expect(d.attempts.map((a: any) => a.trigger)).toEqual(["scheduled", "manual"]);
+    // A succeeded delivery can be sent again too.
+    expect((await app.api("POST", `/deliveries/${id}/retry`)).body.number).toBe(3);
+  });
+
+  test("recover: re-queues the endpoint's failed deliveries whose event arrived in [since, until)", async () => {
+    const ep = await endpoint(["rec.*"]);
+    const other = await endpoint(["rec.*"]);
+    receiver.respond(() => new Response("gone wrong", { status: 422 }));
+    const early = await ingest("rec.early");
+    await Bun.sleep(30);
+    const cut = new Date().toISOString();
+    await Bun.sleep(30);
+    const late = await ingest("rec.late");
+    for (const e of [early, late]) for (const x of [ep, other]) await waitFor(async () => (await deliveryOf(e, x.id))?.status === "failed", 5000, "failed");
+    receiver.respond(() => new Response("ok"));
+
+    const recovered = await app.api("POST", `/endpoints/${ep.id}/recover`, { since: cut });
+    expect(recovered.body).toEqual({ requeued: 1 });
+    await waitFor(async () => (await deliveryOf(late, ep.id)).status === "succeeded", 5000, "the late one delivered");
+    expect((await deliveryOf(early, ep.id)).status).toBe("failed");
+    expect((await deliveryOf(late, other.id)).status).toBe("failed"); // another endpoint's are untouched
+
+    const before = await app.api("POST", `/endpoints/${ep.id}/recover`, { since: "2020-01-01T00:00:00Z", until: cut });
+    expect(before.body).toEqual({ requeued: 1 });
+    await waitFor(async () => (await deliveryOf(early, ep.id)).status === "succeeded", 5000, "the early one delivered");
+    expect((await app.api("POST", `/endpoints/${ep.id}/recover`, { since: "2020-01-01T00:00:00Z" })).body).toEqual({ requeued: 0 });
+  });
+
+  test("recover checks its window", async () => {
+    const ep = await endpoint(["rec.*"]);
+    expect(expectProblem(await app.api("POST", `/endpoints/${ep.id}/recover`, {}), 422).errors[0].path).toBe("since");
+    expect(expectProblem(await app.api("POST", `/endpoints/${ep.id}/recover`, { since: "yesterday" }), 422).errors[0].path).toBe("since");
+    expect(expectProblem(await app.api("POST", `/endpoints/${ep.id}/recover`, { since: "2026-02-01T00:00:00Z", until: "2026-01-01T00:00:00Z" }), 422).errors[0].path).toBe("until");
+  });
+});

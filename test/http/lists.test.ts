@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as v from "valibot";
+import { waitFor } from "../support/app.ts";
+import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { expectProblem, startAdminApp, type AdminApp } from "./support.ts";
+
+let app: AdminApp;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  receiver = startReceiver((req) => new Response(JSON.stringify(req.method === "GET" && !req.path.includes("after") ? [{ n: 1 }, { n: 2 }] : []), { headers: { "content-type": "application/json" } }));
+  app = await startAdminApp({
+    sources: [
+      { type: "http", id: "app", path: "/v1/events", tokens: [{ name: "t", token: "test-ingest-token-0123456789", events: ["*"] }] },
+      // A source that moves a cursor, and one that cannot reach its server.
+      { type: "poll", id: "crm", schedule: "* * * * * *", url: `${receiver.url.replace("/hooks", "")}/{cursor}`, cursor: (item: { n: number }) => `after-${item.n}`, map: (item: { n: number }) => ({ type: "contact.updated", data: item, id: String(item.n) }) },
+      { type: "poll", id: "broken", schedule: "* * * * * *", url: "http://127.0.0.1:9/changes" },
+    ] as never,
+  });
+});
+afterAll(async () => { await app.close(); receiver.stop(); });
+
+/** Walks every page of a list, inserting rows between the pages. */
+async function walk(path: string, between: (page: number) => Promise<void>): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 50; page++) {
+    const sep = path.includes("?") ? "&" : "?";
+    const result = await app.api("GET", `${path}${cursor ? `${sep}cursor=${cursor}` : ""}`);
+    expect(result.status).toBe(200);
+    ids.push(...result.body.data.map((row: { id: string }) => row.id));
+    cursor = result.body.nextCursor;
+    if (!cursor) return ids;
+    await between(page);
+  }
+  throw new Error("too many pages");
+}
+
+describe("lists are newest first, with cursor pages that hold while rows arrive", () => {
+  test("events", async () => {
+    const sent: string[] = [];
+    for (let i = 0; i < 23; i++) sent.push((await (await app.post({ type: "page.event", data: { i } })).json() as { id: string }).id);
+    const seen = await walk("/events?type=page.event&limit=5", async (page) => {
+      for (let k = 0; k < 3; k++) await app.post({ type: "page.event", data: { page, k } });
+    });
+    expect(seen).toEqual([...sent].reverse());
+  });
+
+  test("deliveries, filtered by endpoint and status", async () => {
+    const { body: ep } = await app.api("POST", "/endpoints", { url: receiver.url, events: ["page.delivery"], verify: false });
+    for (let i = 0; i < 12; i++) await app.post({ type: "page.delivery", data: { i } });
+    await waitFor(async () => (await app.api("GET", `/deliveries?endpoint=${ep.id}&status=succeeded&limit=100`)).body.data.length === 12, 5000, "12 delivered");
+    const all = (await app.api("GET", `/deliveries?endpoint=${ep.id}&limit=100`)).body.data.map((d: { id: string }) => d.id);
+    const seen = await walk(`/deliveries?endpoint=${ep.id}&limit=5`, async () => { await app.post({ type: "page.delivery", data: {} }); });
+    expect(seen).toEqual(all);
+    expect([...all].sort().reverse()).toEqual(all);
+    expect((await app.api("GET", `/deliveries?endpoint=${ep.id}&status=failed`)).body.data).toEqual([]);
+  });
+
+  test("endpoints", async () => {
+    for (let i = 0; i < 6; i++) await app.api("POST", "/endpoints", { url: receiver.url, events: ["x"], verify: false, description: `before ${i}` });
+    const before = (await app.api("GET", "/endpoints?limit=100")).body.data.map((e: { id: string }) => e.id);
+    const seen = await walk("/endpoints?limit=4", async () => {
+      await app.api("POST", "/endpoints", { url: receiver.url, events: ["x"], verify: false, description: "during" });
+    });
+    expect(seen).toEqual(before);
+  });
+
+  test("events since a time", async () => {
+    await Bun.sleep(5);
+    const since = new Date().toISOString();
+    await Bun.sleep(5);
+    const id = (await (await app.post({ type: "since.test", data: {} })).json() as { id: string }).id;
+    const result = await app.api("GET", `/events?since=${since}`);
+    expect(result.body.data.map((e: { id: string }) => e.id)).toEqual([id]);
+    expect(result.body.nextCursor).toBeNull();
+    expect(result.body.data[0]).toEqual(expect.objectContaining({ type: "since.test", source: "app", data: {}, idempotencyKey: null }));
+  });
+
+  test("a cursor that was not given out, and limits out of range, answer 422", async () => {
+    expect(expectProblem(await app.api("GET", "/events?cursor=garbage"), 422).errors[0].path).toBe("query.cursor");
+    expect(expectProblem(await app.api("GET", "/deliveries?limit=0"), 422).errors[0].path).toBe("query.limit");
+    expect(expectProblem(await app.api("GET", "/endpoints?limit=101"), 422).errors[0].path).toBe("query.limit");
+    expect(expectProblem(await app.api("GET", "/deliveries?status=lost"), 422).errors[0].path).toBe("query.status");
+    expect(expectProblem(await app.api("GET", "/events?since=monday"), 422).errors[0].path).toBe("query.since");
+  });
+});
+
+describe("event types and sources", () => {
+  test("without a catalog, the types seen so far", async () => {
+    const types = (await app.api("GET", "/event-types")).body.data;
+    expect(types).toEqual(expect.arrayContaining([{ type: "page.event", description: "", schema: null, inCatalog: false }]));
+  });
+
+  test("each source with its state, last error and cursor", async () => {
+    await waitFor(async () => {
+      const sources = (await app.api("GET", "/sources")).body.data as { id: string; status: string; cursor: unknown }[];
+      return sources.find((s) => s.id === "broken")?.status === "error" && sources.find((s) => s.id === "crm")?.cursor === "after-2";
+    }, 10_000, "the poll sources to report");
+    const sources = (await app.api("GET", "/sources")).body.data;
+    expect(sources.map((s: { id: string; type: string }) => [s.id, s.type])).toEqual([["app", "http"], ["crm", "poll"], ["broken", "poll"]]);
+    expect(sources[0]).toEqual(expect.objectContaining({ status: "running", lastError: null }));
+    expect(sources[1]).toEqual(expect.objectContaining({ status: "running", cursor: "after-2" }));
+    expect(sources[2].lastError).toContain("poll failed");
+    expect(Number.isNaN(Date.parse(sources[2].updatedAt))).toBe(false);
+  });
+});
+
+describe("with an event catalog", () => {
+  let cataloged: AdminApp;
+  beforeAll(async () => {
+    cataloged = await startAdminApp({ events: { "job.completed": { description: "A job is done", schema: v.object({ jobId: v.string() }) }, "job.started": {} } });
+  });
+  afterAll(() => cataloged.close());
+
+  test("event types come from the catalog, schemas as JSON Schema", async () => {
+    const types = (await cataloged.api("GET", "/event-types")).body.data;
+    expect(types).toEqual([
+      { type: "job.completed", description: "A job is done", schema: expect.objectContaining({ type: "object", required: ["jobId"] }), inCatalog: true },
+      { type: "job.started", description: "", schema: null, inCatalog: true },
+    ]);
+  });
+
+  test("an endpoint may subscribe only to listed types (patterns are free)", async () => {
+    const problem = expectProblem(await cataloged.api("POST", "/endpoints", { url: receiver.url, events: ["job.*", "job.deleted"], verify: false }), 422);
+    expect(problem.errors).toEqual([{ path: "events[1]", message: expect.stringContaining("job.deleted") }]);
+  });
+});
