@@ -26,7 +26,7 @@ async function walk(path: string, between: (page: number) => Promise<void>): Pro
   let cursor: string | null = null;
   for (let page = 0; page < 50; page++) {
     const sep = path.includes("?") ? "&" : "?";
-    const result = await app.api("GET", `${path}${cursor ? `${sep}cursor=${cursor}` : ""}`);
+    const result: { status: number; body: any } = await app.api("GET", `${path}${cursor ? `${sep}cursor=${cursor}` : ""}`);
     expect(result.status).toBe(200);
     ids.push(...result.body.data.map((row: { id: string }) => row.id));
     cursor = result.body.nextCursor;
