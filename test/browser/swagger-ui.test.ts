@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext } from "playwright-core";
+import { startBinary, writeConfig, type Running } from "../support/binary.ts";
+
+/**
+ * Swagger UI in a real browser against the compiled binary: the page, its assets and "Try it out"
+ * touch no host but the gateway. Debian's chromium, driven by playwright-core (no browser download).
+ */
+const CHROMIUM = process.env.HOOKGATE_CHROMIUM ?? "/usr/bin/chromium";
+const haveBrowser = existsSync(CHROMIUM);
+const skip = !haveBrowser && !process.env.CI;
+if (skip) console.log(`browser test skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium; set CI=1 to make it fail instead)`);
+
+const ADMIN = "browser-admin-token-0123456789";
+const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+describe.skipIf(skip)("Swagger UI at /docs, offline", () => {
+  let gateway: Running;
+  let context: BrowserContext;
+  let profile: string;
+
+  beforeAll(async () => {
+    if (!haveBrowser) throw new Error(`CI is set but there is no chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
+    gateway = await startBinary(writeConfig(`import { defineConfig } from "hookgate";
+export default defineConfig({
+  server: { host: "127.0.0.1", port: 0 },
+  store: { sqlite: "./data/hookgate.db" },
+  admin: { tokens: [{ name: "ops", token: "${ADMIN}", scopes: ["read"] }] },
+  delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"] },
+  endpoints: [{ id: "crm", url: "http://127.0.0.1:9/hooks", events: ["*"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
+});
+`));
+    profile = mkdtempSync(join(tmpdir(), "hookgate-chromium-"));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await gateway?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test("authorize, Try it out on GET /api/v1/endpoints, 200, and no request to another host", async () => {
+    const origin = new URL(gateway.url).origin;
+    const requests: string[] = [];
+    const problems: string[] = [];
+    context.on("request", (request) => requests.push(request.url()));
+    const page = await context.newPage();
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("console", (message) => { if (message.type() === "error") problems.push(`console: ${message.text()}`); });
+
+    await page.goto(`${gateway.url}/docs`);
+    await page.waitForSelector(".swagger-ui .info .title", { timeout: 20_000 });
+    expect(await page.textContent(".swagger-ui .info .title")).toContain("hookgate admin API");
+
+    await page.click("button.btn.authorize");
+    await page.fill("#auth-bearer-value", ADMIN);
+    await page.click(".modal-ux button.modal-btn.auth.authorize");
+    await page.click(".modal-ux button.btn-done");
+
+    const op = "#operations-endpoints-listEndpoints";
+    await page.click(`${op} .opblock-summary`);
+    await page.click(`${op} button.try-out__btn`);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/endpoints"),
+      page.click(`${op} button.execute`),
+    ]);
+    expect(response.status()).toBe(200);
+    expect(response.request().headers().authorization).toBe(`Bearer ${ADMIN}`);
+    await page.waitForSelector(`${op} .live-responses-table .response-col_status`);
+    expect((await page.textContent(`${op} .live-responses-table tbody .response-col_status`))?.trim()).toBe("200");
+    expect(await page.textContent(`${op} .live-responses-table tbody`)).toContain('"managedBy": "config"');
+
+    // Every request the browser made: the page, its assets, the document and the API call, all on the gateway.
+    const paths = requests.map((url) => new URL(url)).filter((u) => u.protocol !== "data:" && u.protocol !== "blob:");
+    expect(paths.map((u) => u.pathname)).toEqual(expect.arrayContaining(["/docs", "/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css", "/docs/json", "/api/v1/endpoints"]));
+    expect(paths.filter((u) => u.origin !== origin).map((u) => u.href)).toEqual([]);
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
