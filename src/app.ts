@@ -34,7 +34,16 @@ export interface App {
   stop(): Promise<void>;
 }
 
-interface RunningSource { id: string; source: Source; started: boolean; retry: Timer | null }
+interface RunningSource {
+  id: string;
+  source: Source;
+  started: boolean;
+  retry: Timer | null;
+  /** How many times the source reported its status (ctx.report). */
+  reports: number;
+  /** Writes the source's status; writes land in the order they were made, by the gateway or the source. */
+  setStatus(status: string, error: string | null): Promise<void>;
+}
 
 /** Wires config → store → sources → dispatcher → http, and takes them down in the reverse order. */
 export async function startApp(loaded: LoadedConfig, options: AppOptions): Promise<App> {
@@ -65,7 +74,11 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const eventTypes = config.events ? Object.keys(config.events) : null;
   const sources: RunningSource[] = loaded.sources.map((s) => {
     const sourceLog = log.child({ source: s.id });
-    let reported = Promise.resolve(); // status writes land in the order they were reported
+    let written = Promise.resolve();
+    const setStatus = (status: string, error: string | null) => (written = written
+      .then(() => store.setSourceStatus(s.id, status, error))
+      .catch((e) => sourceLog.error("source status not recorded", { error: String(e) })));
+    const running = { id: s.id, started: false, retry: null, reports: 0, setStatus } as RunningSource;
     const ctx: SourceContext = {
       id: s.id,
       emit: (events, opts) => ingest.emit(s.id, events, opts),
@@ -75,14 +88,15 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         if (abort.signal.aborted) return;
         const message = error === undefined || error === null ? null : error instanceof Error ? error.message : String(error);
         if (status !== "running") sourceLog.warn(`source ${status}`, { error: message });
-        reported = reported.then(() => store.setSourceStatus(s.id, status, message))
-          .catch((e) => sourceLog.error("source status not recorded", { error: String(e) }));
+        running.reports++;
+        void setStatus(status, message);
       },
       signal: abort.signal,
       route: (route) => routes.push(route),
       settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes, configDir: loaded.dir },
     };
-    return { id: s.id, source: s.plugin.create(s.options, ctx), started: false, retry: null };
+    running.source = s.plugin.create(s.options, ctx);
+    return running;
   });
 
   let draining = false;
@@ -101,17 +115,19 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   dispatcher.start();
   const startSource = async (s: RunningSource, attempt = 0): Promise<void> => {
     if (abort.signal.aborted) return;
+    const reportsBefore = s.reports;
     try {
       await s.source.start();
       if (abort.signal.aborted) return;
       s.started = true;
-      await store.setSourceStatus(s.id, "running", null);
+      // A status the source reported while starting (a bad row, a first failed run) is newer: keep it.
+      if (s.reports === reportsBefore) await s.setStatus("running", null);
     } catch (e) {
       if (abort.signal.aborted) return;
       const message = e instanceof Error ? e.message : String(e);
       const delay = Math.min(60_000, 1_000 * 2 ** attempt);
       log.error("source failed to start", { source: s.id, error: message, retryInMs: delay });
-      await store.setSourceStatus(s.id, "error", message).catch(() => {});
+      await s.setStatus("error", message);
       await s.source.stop().catch(() => {});
       s.retry = setTimeout(() => void startSource(s, attempt + 1), delay);
     }
