@@ -78,7 +78,7 @@ async function serve(flag: string | undefined): Promise<void> {
     const reason = err.code === "EADDRINUSE" ? `port ${loaded.config.server.port} is in use (set server.port)` : err.message ?? String(e);
     fail(`hookgate: cannot start: ${reason}`);
   }
-  for (const hint of readyHints(loaded)) log.info(hint);
+  for (const warning of readyHints(loaded)) log.warn(warning);
   console.log(`hookgate listening on ${app.url}`);
   const hint = firstEventHint(loaded, app.url);
   if (hint) log.info("send a first event", { curl: hint });
@@ -97,7 +97,9 @@ async function serve(flag: string | undefined): Promise<void> {
 
 function readyHints(loaded: Awaited<ReturnType<typeof load>>): string[] {
   const hints: string[] = [];
-  if (loaded.config.admin.tokens.length === 0) hints.push("no admin token configured: the admin API answers 403 (add admin.tokens to the config)");
+  if (loaded.config.admin.tokens.length === 0) {
+    hints.push('no admin token configured: the admin API (/api/v1, Swagger UI at /docs) answers 403 until admin: { tokens: [{ name: "ops", token: env("HOOKGATE_ADMIN_TOKEN") }] } is in the config');
+  }
   return hints;
 }
 

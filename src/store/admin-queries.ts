@@ -40,6 +40,12 @@ export class AdminQueries {
     });
   }
 
+  /** Attempts left by a deleted endpoint (one in flight at the delete is recorded after it). */
+  async deleteAttemptsOf(endpointId: string): Promise<void> {
+    await this.db.deleteFrom("attempts").where("endpoint_id", "=", endpointId)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom("endpoints").select("id").where("id", "=", endpointId)))).execute();
+  }
+
   // Events and deliveries: ids are time-sortable, so the id alone is the key.
   async eventsPage(filter: { type?: string; since?: number }, after: string | undefined, limit: number): Promise<PageOf<EventRow>> {
     let q = this.db.selectFrom("events").selectAll().orderBy("id", "desc").limit(limit + 1);

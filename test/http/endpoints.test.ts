@@ -192,20 +192,36 @@ describe("changing and deleting an API endpoint", () => {
 
   test("DELETE removes the endpoint with its deliveries and their attempts", async () => {
     const { body: ep } = await create({ events: ["order.*"] });
-    receiver.respond(() => new Response("no", { status: 500 }));
+    receiver.respond(() => new Response("no", { status: 400 })); // failed for good: nothing in flight at the delete
     for (let i = 0; i < 3; i++) await app.post({ type: "order.placed", data: { i } });
     const db = app.store.db;
     const count = async (table: "deliveries" | "attempts") => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).where("endpoint_id", "=", ep.id).executeTakeFirstOrThrow()).n);
-    await waitFor(async () => (await count("attempts")) >= 3, 5000, "attempts recorded");
+    await waitFor(async () => (await app.api("GET", `/deliveries?endpoint=${ep.id}&status=failed`)).body.data.length === 3, 5000, "3 failed deliveries");
     expect(await count("deliveries")).toBe(3);
+    expect(await count("attempts")).toBe(3);
 
     const deleted = await fetch(`${app.url}/api/v1/endpoints/${ep.id}`, { method: "DELETE", headers: { authorization: `Bearer ${(await import("./support.ts")).ADMIN_TOKEN}` } });
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe("");
-    await Bun.sleep(300); // an attempt in flight at delete time must not bring rows back
     expect(await count("deliveries")).toBe(0);
     expect(await count("attempts")).toBe(0);
     expectProblem(await app.api("GET", `/endpoints/${ep.id}`), 404);
     expect((await app.api("GET", `/deliveries?endpoint=${ep.id}`)).body.data).toEqual([]);
   });
+
+  test("an attempt in flight at the delete leaves no attempt behind", async () => {
+    const { body: ep } = await create({ events: ["slow.*"], timeoutMs: 400, verify: false });
+    let arrived = false;
+    receiver.respond(async (req) => {
+      if (JSON.parse(req.body).type === "slow.one") { arrived = true; await Bun.sleep(200); }
+      return new Response("ok");
+    });
+    await app.post({ type: "slow.one", data: {} });
+    await waitFor(() => arrived, 5000, "the attempt in flight");
+    expect((await app.api("DELETE", `/endpoints/${ep.id}`)).status).toBe(204);
+    const attempts = () => app.store.db.selectFrom("attempts").select("id").where("endpoint_id", "=", ep.id).execute();
+    await waitFor(async () => (await attempts()).length === 1, 5000, "the late attempt recorded after the delete");
+    await waitFor(async () => (await attempts()).length === 0, 8000, "the late attempt swept up");
+    expect(await app.store.db.selectFrom("deliveries").select("id").where("endpoint_id", "=", ep.id).execute()).toEqual([]);
+  }, 15_000);
 });

@@ -45,8 +45,11 @@ export function endpointRoutes(ctx: AdminContext, auth: ReturnType<typeof adminA
     .delete("/endpoints/:id", async ({ params, set }) => {
       const row = await requireEndpoint(ctx, params.id);
       requireApiManaged(row, "remove it");
+      const timeoutMs = ctx.registry.get(params.id)?.timeoutMs ?? ctx.config.delivery.timeoutMs;
       if (!(await ctx.queries.deleteEndpoint(params.id))) throw new HttpProblem(404, `no endpoint "${params.id}"`);
       await ctx.registry.refresh();
+      // An attempt in flight now is recorded when it ends: sweep up such leftovers once it must have ended.
+      setTimeout(() => void ctx.queries.deleteAttemptsOf(params.id).catch(() => {}), 2 * timeoutMs + 5_000).unref();
       set.status = 204;
       return null;
     }, {
