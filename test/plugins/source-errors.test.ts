@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { runBinary, writeConfig } from "../support/binary.ts";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { createDatabase, postgresAvailable, type TestDatabase } from "./pg-support.ts";
 
@@ -65,6 +65,11 @@ export default defineConfig({
     }, 10_000, "three sources in error");
     const s = await states(app);
     for (const id of ["outbox", "signals", "rows"]) expect(s[id]!.last_error).toContain("ECONNREFUSED");
+
+    const listed = await fetch(`${app.url}/api/v1/sources`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const { data } = await listed.json() as { data: { id: string; type: string; status: string; lastError: string | null }[] };
+    expect(data.find((x) => x.id === "outbox")).toMatchObject({ type: "postgres", status: "error", lastError: expect.stringContaining("ECONNREFUSED") });
+    expect(data.find((x) => x.id === "rows")).toMatchObject({ type: "poll", status: "error" });
 
     const response = await app.post({ type: "job.completed", data: { ok: true } });
     expect(response.status).toBe(202);
