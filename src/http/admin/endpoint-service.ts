@@ -76,9 +76,7 @@ export async function patchEndpoint(ctx: AdminContext, id: string, body: Endpoin
   const row = await requireEndpoint(ctx, id);
   const changes = Object.keys(body).filter((k) => k !== "enabled" && body[k as keyof EndpointPatch] !== undefined);
   if (changes.length) requireApiManaged(row, `change ${changes.join(", ")}`);
-  const scheme = (body.signing?.scheme ?? row.signing_scheme) as SchemeName;
   fail(checkFields(ctx, { url: body.url, events: body.events }));
-  if (scheme !== "none" && !row.secret) fail([{ path: "signing.scheme", message: "the endpoint has no secret: rotate it first" }]);
 
   if (changes.length) {
     await ctx.queries.updateEndpoint(id, {
