@@ -3,7 +3,7 @@
  * Measures hookgate beside the machine's limits (L0, L1) and a peer (BullMQ + Redis), and writes RESULTS.md.
  * --quick is a scaled-down pass (one run each, small counts) that CI runs so the harness never rots.
  */
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import * as hookgate from "./lib/hookgate.ts";
 import { ROOT } from "./lib/proc.ts";
@@ -42,27 +42,31 @@ async function repeat(id: string, fn: () => Promise<number>): Promise<number[]> 
   const values: number[] = [];
   for (let i = 0; i < runs; i++) {
     const v = await fn();
-    log(`${id} run ${i + 1}/${runs}: ${v.toFixed(1)}`);
+    log(`${id} run ${i + 1}/${runs}: ${v.toFixed(1)} (load average ${loadavg()[0]!.toFixed(2)})`);
     values.push(v);
   }
   return values;
 }
 
 const started = Date.now();
-if (!flag("--no-build")) { log("building dist/hookgate"); await hookgate.build(); }
+if (!flag("--no-build") && !process.env.HOOKGATE_BENCH_BINARY) { log("building dist/hookgate"); await hookgate.build(); }
 const figures: Figure[] = [];
 const extra: Record<string, number[]> = {};
 let redisHow = "not used";
 const receiver = await startReceiver();
 try {
   if (want("L0")) figures.push({ id: "L0", runs: await repeat("L0", () => trivialBaseline(shape)) });
-  if (want("P1")) figures.push({ id: "P1", runs: await repeat("P1", () => hookgateIngest(shape, 1)) });
-  if (want("P1b")) figures.push({ id: "P1b", runs: await repeat("P1b", () => hookgateIngest(shape, 100)) });
+  for (const [id, batch] of [["P1", 1], ["P1b", 100]] as const) {
+    if (!want(id)) continue;
+    const cpu: number[] = [];
+    figures.push({ id, runs: await repeat(id, async () => { const r = await hookgateIngest(shape, batch); cpu.push(r.cpuUs); return r.rate; }) });
+    extra[`${id}cpu`] = cpu;
+  }
   if (want("L1")) figures.push({ id: "L1", runs: await repeat("L1", () => fetchLoop(receiver, scale.deliveries)) });
   if (want("P2")) {
-    const fills: number[] = [];
-    figures.push({ id: "P2", runs: await repeat("P2", async () => { const r = await hookgateDrain(receiver, scale.deliveries); fills.push(r.fillRate); return r.rate; }) });
-    extra.fill = fills;
+    const fills: number[] = []; const cpu: number[] = [];
+    figures.push({ id: "P2", runs: await repeat("P2", async () => { const r = await hookgateDrain(receiver, scale.deliveries); fills.push(r.fillRate); cpu.push(r.cpuUs); return r.rate; }) });
+    extra.fill = fills; extra.P2cpu = cpu;
   }
   if (want("B2")) {
     let redis: RedisSession | null = null;
@@ -107,4 +111,5 @@ await report(out, {
 });
 log(`wrote ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 for (const f of figures) { const s = summarize(f.runs); log(`${f.id}: median ${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`); }
+for (const [k, v] of Object.entries(extra)) log(`${k}: ${v.map((x) => x.toFixed(1)).join(", ")}`);
 process.exit(0);

@@ -7,7 +7,8 @@ import type { Subprocess } from "bun";
 import { freePort, ROOT } from "./proc.ts";
 import { wallMs } from "./stats.ts";
 
-export const BINARY = join(ROOT, "dist/hookgate");
+/** HOOKGATE_BENCH_BINARY runs another build (an A/B comparison of two commits); the bench then does not build. */
+export const BINARY = process.env.HOOKGATE_BENCH_BINARY ?? join(ROOT, "dist/hookgate");
 export const TOKEN = "bench-ingest-token-0123456789abcdef";
 export const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 

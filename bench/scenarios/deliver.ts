@@ -2,7 +2,7 @@
 import { Queue } from "bullmq";
 import { deliveryJson } from "../lib/body.ts";
 import * as hookgate from "../lib/hookgate.ts";
-import { runProc } from "../lib/proc.ts";
+import { cpuSeconds, runProc } from "../lib/proc.ts";
 import type { Receiver } from "../lib/receiver.ts";
 import { wallMs } from "../lib/stats.ts";
 import { fill } from "./ingest.ts";
@@ -23,7 +23,7 @@ export async function fetchLoop(receiver: Receiver, count: number): Promise<numb
  * hookgate holding `count` pending deliveries for a disabled endpoint; the endpoint is enabled and the gateway
  * started; the clock runs from that spawn to the last arrival. Also returns the fill rate (arrays of 500).
  */
-export async function hookgateDrain(receiver: Receiver, count: number): Promise<{ rate: number; fillRate: number }> {
+export async function hookgateDrain(receiver: Receiver, count: number): Promise<{ rate: number; fillRate: number; cpuUs: number }> {
   const s = hookgate.site(receiver.url, false);
   try {
     let gw = await hookgate.start(s);
@@ -38,7 +38,9 @@ export async function hookgateDrain(receiver: Receiver, count: number): Promise<
     gw = await hookgate.start(s);
     try {
       const stats = await receiver.waitFor(count, drainTimeout(count));
-      return { rate: count / ((stats.lastAt - gw.spawnAt) / 1000), fillRate };
+      // CPU per delivery is steadier than the rate when other work shares the machine.
+      const cpuUs = ((await cpuSeconds(gw.proc.pid)) * 1e6) / count;
+      return { rate: count / ((stats.lastAt - gw.spawnAt) / 1000), fillRate, cpuUs };
     } finally {
       await gw.stop();
     }

@@ -1,6 +1,6 @@
 /** L0, P1, P1b: closed-loop ingest at concurrency 64 against the trivial server and against hookgate. */
 import * as hookgate from "../lib/hookgate.ts";
-import { runProc, startProc } from "../lib/proc.ts";
+import { cpuSeconds, runProc, startProc } from "../lib/proc.ts";
 import { wallMs } from "../lib/stats.ts";
 
 export interface LoadShape {
@@ -37,11 +37,16 @@ export async function trivialBaseline(shape: LoadShape): Promise<number> {
 }
 
 /** hookgate's ingest with its only endpoint disabled: every event is committed, nothing is sent. */
-export async function hookgateIngest(shape: LoadShape, batch: number): Promise<number> {
+export async function hookgateIngest(shape: LoadShape, batch: number): Promise<{ rate: number; cpuUs: number }> {
   const s = hookgate.site("http://127.0.0.1:9/hooks", false);
   const gw = await hookgate.start(s);
   try {
-    return await drive(s.ingestUrl, batch, shape);
+    const before = await cpuSeconds(gw.proc.pid);
+    const rate = await drive(s.ingestUrl, batch, shape);
+    // Includes the warm-up's events too: CPU over the whole drive, per event answered in the window, is close.
+    const cpu = (await cpuSeconds(gw.proc.pid)) - before;
+    const events = rate * ((shape.durationMs + shape.warmMs) / 1000);
+    return { rate, cpuUs: (cpu * 1e6) / events };
   } finally {
     await gw.stop();
     s.remove();

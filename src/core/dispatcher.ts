@@ -24,6 +24,12 @@ export interface DispatcherOptions {
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
 const leaseMs = (endpoint: RuntimeEndpoint) => 2 * endpoint.timeoutMs + 5_000;
+/**
+ * Attempt records wait this long (or until this many are waiting) to share one transaction: every commit is an
+ * fsync, and an unrecorded attempt only means a resend after its lease if the process dies (at-least-once).
+ */
+const RECORD_WINDOW_MS = 10;
+const RECORD_BATCH = 512;
 /** How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. */
 const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurrency * 8);
 
@@ -37,6 +43,7 @@ export class Dispatcher {
   private outcomes: { outcome: AttemptOutcome; done?: (row: AttemptRow) => void }[] = [];
   private releases: string[] = [];
   private flushing: Promise<void> | null = null;
+  private flushTimer: Timer | null = null;
   private cron: Cron | null = null;
   private stopping = false;
   private ticks = 0;
@@ -124,7 +131,7 @@ export class Dispatcher {
         const job = lane.shift()!;
         this.active++; lane.active++;
         progress = true;
-        void this.run(job, endpoint).finally(() => {
+        void this.run(job, endpoint).sent.finally(() => {
           this.active--; lane.active--;
           if (lane.moreDue && lane.queued < laneCap(endpoint) / 2) void this.claim(endpoint);
           this.pump();
@@ -142,9 +149,13 @@ export class Dispatcher {
     this.wakeTimer = setTimeout(() => { this.wakeTimer = null; this.pump(); }, ms);
   }
 
-  /** One attempt: prepare → send → decide → queue the record. Resolves with the recorded attempt. */
-  private run(job: Job, endpoint: RuntimeEndpoint): Promise<AttemptRow> {
-    return (async () => {
+  /**
+   * One attempt: prepare → send → decide → queue the record. `sent` resolves when the receiver answered (the
+   * slot is free again), `recorded` with the attempt once its record is committed.
+   */
+  private run(job: Job, endpoint: RuntimeEndpoint): { sent: Promise<void>; recorded: Promise<AttemptRow> } {
+    const sent = Promise.withResolvers<void>();
+    const recorded = (async () => {
       const attempt = job.attemptsMade + 1;
       const startedAt = Date.now();
       let result: OutboundResult;
@@ -156,6 +167,7 @@ export class Dispatcher {
       } catch (e) {
         result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${e instanceof Error ? e.message : String(e)}`, refused: false };
       }
+      sent.resolve();
       const verdict = verdictOf(result.statusCode);
       const finishedAt = Date.now();
       const next = afterAttempt(endpoint.retry, verdict, attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
@@ -175,13 +187,21 @@ export class Dispatcher {
             endpoint: { id: endpoint.id, success: verdict === "succeeded", disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null, autoDisableAfter: endpoint.autoDisableAfter },
           },
         });
-        this.scheduleFlush();
+        this.scheduleFlush(this.outcomes.length >= RECORD_BATCH);
       });
     })();
+    recorded.catch(() => sent.resolve());
+    return { sent: sent.promise, recorded };
   }
 
-  private scheduleFlush(): void {
+  /** Records are written after a short window (or at once: a full batch, releases, shutdown). */
+  private scheduleFlush(now = true): void {
     if (this.flushing) return;
+    if (!now && this.stopping === false) {
+      this.flushTimer ??= setTimeout(() => { this.flushTimer = null; this.scheduleFlush(); }, RECORD_WINDOW_MS);
+      return;
+    }
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = null; }
     this.flushing = new Promise<void>((resolve) => setImmediate(() => this.flush().finally(resolve)));
   }
 
@@ -213,7 +233,7 @@ export class Dispatcher {
     const event = await this.store.db.selectFrom("events").selectAll().where("id", "=", delivery.event_id).executeTakeFirst();
     const endpoint = this.registry.get(delivery.endpoint_id);
     if (!event || !endpoint) return null;
-    return this.run({ deliveryId, endpointId: endpoint.id, attemptsMade: delivery.attempts, event, trigger }, endpoint);
+    return this.run({ deliveryId, endpointId: endpoint.id, attemptsMade: delivery.attempts, event, trigger }, endpoint).recorded;
   }
 
   /** Stops taking work, lets attempts in flight finish, hands queued deliveries back to the store. */

@@ -23,9 +23,17 @@ export function generateSecret(): string {
   return `whsec_${randomBytes(32).toString("base64")}`;
 }
 
-/** The HMAC key of the `standard` scheme: the base64 part of `whsec_...`. */
+const decodedKeys = new Map<string, Buffer>();
+
+/** The HMAC key of the `standard` scheme: the base64 part of `whsec_...` (decoded once per secret, not per attempt). */
 export function standardKey(secret: string): Buffer {
-  return Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
+  let key = decodedKeys.get(secret);
+  if (!key) {
+    if (decodedKeys.size >= 1_000) decodedKeys.clear();
+    key = Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
+    decodedKeys.set(secret, key);
+  }
+  return key;
 }
 
 /** Why a secret cannot be used with a scheme, or null. */
