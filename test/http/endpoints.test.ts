@@ -102,11 +102,11 @@ describe("creating an endpoint", () => {
 describe("422 with errors[] for bad input", () => {
   test("schema problems, each with its path", async () => {
     const result = await app.api("POST", "/endpoints", {
-      url: "not a url", events: [], headers: { Host: "evil", "X-Ok": "a\r\nInjected: 1", "Bad Name": "x" }, auth: { type: "digest" }, colour: "red",
+      url: "not a url", events: [], headers: { Host: "evil", "X-Ok": "a\r\nInjected: 1", "Bad Name": "x", "Webhook-Id": "mine" }, auth: { type: "digest" }, colour: "red",
     });
     const problem = expectProblem(result, 422);
     const paths = problem.errors.map((e: { path: string }) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(["url", "events", "headers.Host", "headers.X-Ok", "headers.Bad Name", "auth.type", "colour"]));
+    expect(paths).toEqual(expect.arrayContaining(["url", "events", "headers.Host", "headers.X-Ok", "headers.Bad Name", "headers.Webhook-Id", "auth.type", "colour"]));
     for (const e of problem.errors) expect(e.message).toBeString();
   });
 
