@@ -45,6 +45,19 @@ export interface SecretCodec {
 }
 export const plainCodec: SecretCodec = { encrypt: (s) => s, decrypt: (s) => s };
 
+type ReceiverAuth = NonNullable<RuntimeEndpoint["auth"]>;
+
+/** Receiver credentials at rest: the password or token encrypted like signing secrets; the rest readable. */
+export function sealAuth(auth: ReceiverAuth, codec: SecretCodec): ReceiverAuth {
+  return auth.type === "basic" ? { ...auth, password: codec.encrypt(auth.password) } : { ...auth, token: codec.encrypt(auth.token) };
+}
+
+export function openAuth(stored: string | null, codec: SecretCodec): ReceiverAuth | null {
+  if (!stored) return null;
+  const auth = JSON.parse(stored) as ReceiverAuth;
+  return auth.type === "basic" ? { ...auth, password: codec.decrypt(auth.password) } : { ...auth, token: codec.decrypt(auth.token) };
+}
+
 export class EndpointRegistry {
   private byId = new Map<string, RuntimeEndpoint>();
   private configById: Map<string, EndpointConfig>;
@@ -59,7 +72,7 @@ export class EndpointRegistry {
       id: e.id, url: e.url, description: e.description, events: JSON.stringify(e.events), enabled: e.enabled ? 1 : 0,
       managed_by: "config" as const,
       headers: JSON.stringify(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v]))),
-      auth: e.auth ? JSON.stringify(e.auth) : null,
+      auth: e.auth ? JSON.stringify(sealAuth(e.auth, this.codec)) : null,
       signing_scheme: e.signing.scheme, signing_header: e.signing.header ?? null,
       secret: e.secret ? this.codec.encrypt(e.secret) : null,
       options: JSON.stringify({ schedule: e.schedule, timeoutMs: e.timeoutMs, autoDisableAfter: e.autoDisableAfter, rateLimit: e.rateLimit, maxConcurrency: e.maxConcurrency }),
@@ -104,7 +117,7 @@ export class EndpointRegistry {
       header: row.signing_header ?? DEFAULT_HEADER[scheme],
       secrets,
       headers: (fromConfig?.headers as Record<string, string | HeaderFn>) ?? JSON.parse(row.headers),
-      auth: row.auth ? JSON.parse(row.auth) : null,
+      auth: openAuth(row.auth, this.codec),
       transform: (fromConfig?.transform as RuntimeEndpoint["transform"]) ?? null,
       retry: { schedule: (options.schedule ?? delivery.schedule).map(toMs), jitter: delivery.jitter },
       timeoutMs: options.timeoutMs ?? delivery.timeoutMs,

@@ -28,13 +28,14 @@ describe("endpoint secrets at rest", () => {
   test("are AES-GCM ciphertext in the SQLite file, never the secret itself", async () => {
     const app = await startTestApp(baseConfig(config()), { dir });
     const api = (method: string, path: string, body?: unknown) => fetch(`${app.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
-    const created = await api("POST", "/endpoints", { url: receiver.url, events: ["api.*"], verify: false });
+    const created = await api("POST", "/endpoints", { url: receiver.url, events: ["api.*"], verify: false, auth: { type: "basic", username: "fs-user", password: "receiver-password-42" } });
     apiSecret = created.signingSecret;
     rotatedSecret = (await api("POST", `/endpoints/${created.id}/rotate-secret`, { graceSeconds: 3600 })).signingSecret;
     await app.close();
 
     const bytes = everything();
     expect(bytes.length).toBeGreaterThan(0);
+    expect(bytes.includes(Buffer.from("receiver-password-42"))).toBe(false); // receiver credentials are sealed too
     for (const secret of [SECRET, apiSecret, rotatedSecret]) {
       expect(bytes.includes(Buffer.from(secret))).toBe(false);
       expect(bytes.includes(Buffer.from(secret.slice(6)))).toBe(false);
@@ -60,6 +61,7 @@ describe("endpoint secrets at rest", () => {
       expect(() => new Webhook(SECRET).verify(cfg.body, cfg.headers)).not.toThrow();
       expect(() => new Webhook(rotatedSecret).verify(api.body, api.headers)).not.toThrow();
       expect(() => new Webhook(apiSecret).verify(api.body, api.headers)).not.toThrow(); // still in its grace
+      expect(api.headers.authorization).toBe(`Basic ${btoa("fs-user:receiver-password-42")}`);
     } finally {
       await app.close();
     }

@@ -1,5 +1,5 @@
 import type { Insertable } from "kysely";
-import type { EndpointOptions } from "../../core/endpoints.ts";
+import { sealAuth, type EndpointOptions } from "../../core/endpoints.ts";
 import { newId } from "../../core/ids.ts";
 import { generateSecret, secretProblem, type SchemeName } from "../../core/signing.ts";
 import { checkUrl } from "../../outbound/url-policy.ts";
@@ -54,7 +54,7 @@ export async function createEndpoint(ctx: AdminContext, body: EndpointCreate) {
   const row: Insertable<EndpointsTable> & EndpointRow = {
     id: newId("ep", now), url: body.url, description: body.description, events: JSON.stringify(body.events),
     enabled: body.enabled ? 1 : 0, disabled_reason: body.enabled ? null : "created disabled", managed_by: "api",
-    headers: JSON.stringify(body.headers), auth: body.auth ? JSON.stringify(body.auth) : null,
+    headers: JSON.stringify(body.headers), auth: body.auth ? JSON.stringify(sealAuth(body.auth, ctx.registry.codec)) : null,
     signing_scheme: body.signing.scheme, signing_header: body.signing.header ?? null,
     secret: ctx.registry.codec.encrypt(secret), previous_secret: null, previous_secret_until: null,
     consecutive_failures: 0, options: optionsOf(body), created_at: now, updated_at: now,
@@ -84,7 +84,7 @@ export async function patchEndpoint(ctx: AdminContext, id: string, body: Endpoin
       ...(body.events !== undefined && { events: JSON.stringify(body.events) }),
       ...(body.description !== undefined && { description: body.description }),
       ...(body.headers !== undefined && { headers: JSON.stringify(body.headers) }),
-      ...(body.auth !== undefined && { auth: body.auth === null ? null : JSON.stringify(unmask(body.auth, row.auth)) }),
+      ...(body.auth !== undefined && { auth: body.auth === null ? null : JSON.stringify(unmask(ctx, body.auth, row.auth)) }),
       ...(body.signing !== undefined && { signing_scheme: body.signing.scheme, signing_header: body.signing.header ?? null }),
       options: optionsOf(body, JSON.parse(row.options)),
     });
@@ -98,8 +98,8 @@ export async function patchEndpoint(ctx: AdminContext, id: string, body: Endpoin
   return endpointView((await ctx.queries.endpoint(id))!);
 }
 
-/** A masked credential sent back unchanged (GET → PATCH round trip) keeps the stored one. */
-function unmask(auth: NonNullable<EndpointPatch["auth"]>, stored: string | null): NonNullable<EndpointPatch["auth"]> {
+/** A masked credential sent back unchanged (GET → PATCH round trip) keeps the stored (sealed) one; a new one is sealed. */
+function unmask(ctx: AdminContext, auth: NonNullable<EndpointPatch["auth"]>, stored: string | null): NonNullable<EndpointPatch["auth"]> {
   const old = stored ? JSON.parse(stored) as typeof auth : null;
   if (auth.type === "basic" && auth.password === MASK) {
     if (old?.type !== "basic") fail([{ path: "auth.password", message: "send the password itself" }]);
@@ -109,5 +109,5 @@ function unmask(auth: NonNullable<EndpointPatch["auth"]>, stored: string | null)
     if (old?.type !== "bearer") fail([{ path: "auth.token", message: "send the token itself" }]);
     return { ...auth, token: (old as { token: string }).token };
   }
-  return auth;
+  return sealAuth(auth, ctx.registry.codec);
 }
