@@ -14,6 +14,6 @@ export function openStore(store: Config["store"]): Store {
     const pool = new pg.Pool({ connectionString: store.postgres, max: 10 });
     return new Store(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), "postgres");
   }
-  const { db, raw } = openSqlite({ file: store.sqlite ?? "./data/hookgate.db", synchronous: store.synchronous });
-  return new Store(db, "sqlite", undefined, new SqliteFast(raw));
+  const { db, raw, close } = openSqlite({ file: store.sqlite ?? "./data/hookgate.db", synchronous: store.synchronous });
+  return new Store(db, "sqlite", close, new SqliteFast(raw));
 }

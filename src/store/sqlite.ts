@@ -2,6 +2,7 @@ import { Database, type SQLQueryBindings } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDatabase, type SqliteStatement } from "kysely";
+import { startCheckpointer } from "./checkpointer.ts";
 import type { DB } from "./schema.ts";
 
 /** kysely's SqliteDatabase over bun:sqlite. `query` caches the prepared statement per SQL text. */
@@ -67,12 +68,16 @@ export interface SqliteOptions {
   synchronous: "full" | "normal";
 }
 
-/** All SQLite pragmas live here: WAL, the durability level, and a busy timeout for the CLI's migrate. */
-export function openSqlite(options: SqliteOptions): { raw: RawSqlite; db: Kysely<DB> } {
+/**
+ * All SQLite pragmas live here: WAL, the durability level, and a busy timeout for the CLI's migrate.
+ * A background checkpointer (checkpointer.ts) keeps the WAL's copy-back off the event loop.
+ */
+export function openSqlite(options: SqliteOptions): { raw: RawSqlite; db: Kysely<DB>; close(): Promise<void> } {
   if (options.file !== ":memory:") mkdirSync(dirname(options.file), { recursive: true });
   const raw = new Database(options.file, { create: true, strict: false });
   raw.exec("PRAGMA journal_mode = WAL");
-  raw.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+  const synchronous = options.synchronous === "full" ? "FULL" : "NORMAL";
+  raw.exec(`PRAGMA synchronous = ${synchronous}`);
   raw.exec("PRAGMA busy_timeout = 5000");
   raw.exec("PRAGMA foreign_keys = OFF");
   raw.exec("PRAGMA cache_size = -32000");
@@ -83,5 +88,6 @@ export function openSqlite(options: SqliteOptions): { raw: RawSqlite; db: Kysely
     const release = await lock.acquire();
     try { return fn(raw); } finally { release(); }
   };
-  return { raw: { db: raw, exclusive }, db };
+  const checkpointer = options.file === ":memory:" ? null : startCheckpointer(options.file, synchronous);
+  return { raw: { db: raw, exclusive }, db, close: async () => { await checkpointer?.stop(); } };
 }
