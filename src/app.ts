@@ -116,6 +116,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const startSource = async (s: RunningSource, attempt = 0): Promise<void> => {
     if (abort.signal.aborted) return;
     const reportsBefore = s.reports;
+    // The previous run's "running" must not show while this one is still starting.
+    if (attempt === 0) await s.setStatus("starting", null);
     try {
       await s.source.start();
       if (abort.signal.aborted) return;
