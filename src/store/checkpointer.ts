@@ -43,7 +43,7 @@ export function startCheckpointer(file: string, synchronous: "FULL" | "NORMAL", 
       if (w) {
         const closed = new Promise<void>((resolve) => w.addEventListener("message", () => resolve(), { once: true }));
         w.postMessage({ stop: true });
-        await Promise.race([closed, Bun.sleep(2_000)]);
+        await Promise.race([closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
         w.terminate();
       }
       URL.revokeObjectURL(url);
