@@ -55,7 +55,11 @@ const extra: Record<string, number[]> = {};
 let redisHow = "not used";
 const receiver = await startReceiver();
 try {
-  if (want("L0")) figures.push({ id: "L0", runs: await repeat("L0", () => trivialBaseline(shape)) });
+  if (want("L0")) {
+    const cpu: number[] = [];
+    figures.push({ id: "L0", runs: await repeat("L0", async () => { const r = await trivialBaseline(shape); cpu.push(r.cpuUs); return r.rate; }) });
+    extra.L0cpu = cpu;
+  }
   for (const [id, batch] of [["P1", 1], ["P1b", 100]] as const) {
     if (!want(id)) continue;
     const cpu: number[] = [];

@@ -27,10 +27,13 @@ export async function drive(url: string, batch: number, shape: LoadShape, expect
   return results.reduce((n, r) => n + r.events, 0) / (shape.durationMs / 1000);
 }
 
-export async function trivialBaseline(shape: LoadShape): Promise<number> {
+export async function trivialBaseline(shape: LoadShape): Promise<{ rate: number; cpuUs: number }> {
   const server = await startProc<{ port: number }>("trivial");
   try {
-    return await drive(`http://127.0.0.1:${server.info.port}/v1/events`, 1, shape);
+    const before = await cpuSeconds(server.proc.pid);
+    const rate = await drive(`http://127.0.0.1:${server.info.port}/v1/events`, 1, shape);
+    const cpu = (await cpuSeconds(server.proc.pid)) - before;
+    return { rate, cpuUs: (cpu * 1e6) / (rate * ((shape.durationMs + shape.warmMs) / 1000)) };
   } finally {
     await server.stop();
   }

@@ -20,20 +20,35 @@ function nextRandom(now: number): Uint8Array {
   return lastRandom;
 }
 
+let timeMs = -1;
+let timeText = "";
+
+/** 48 bits of milliseconds as 10 base32 characters, most significant first; reused within one millisecond. */
+function timePart(ms: number): string {
+  if (ms !== timeMs) {
+    let t = ms;
+    let text = "";
+    for (let i = 0; i < 10; i++) { text = ALPHABET[t % 32]! + text; t = Math.floor(t / 32); }
+    timeMs = ms;
+    timeText = text;
+  }
+  return timeText;
+}
+
+/** 80 bits as 16 base32 characters: two 40-bit halves (5 bytes, 8 characters each), exact in a double. */
+function randomPart(random: Uint8Array): string {
+  let out = "";
+  for (let h = 0; h < 10; h += 5) {
+    let v = random[h]! * 4294967296 + ((random[h + 1]! << 24) >>> 0) + (random[h + 2]! << 16) + (random[h + 3]! << 8) + random[h + 4]!;
+    let chunk = "";
+    for (let i = 0; i < 8; i++) { chunk = ALPHABET[v % 32]! + chunk; v = Math.floor(v / 32); }
+    out += chunk;
+  }
+  return out;
+}
+
 export function newId(prefix: string, now = Date.now()): string {
   const ms = Math.max(now, lastMs);
   const random = nextRandom(ms);
-  let out = "";
-  let t = ms;
-  const time: string[] = [];
-  for (let i = 0; i < 10; i++) { time.push(ALPHABET[t % 32]!); t = Math.floor(t / 32); }
-  out = time.reverse().join("");
-  // 80 bits → 16 base32 chars
-  let acc = 0, bits = 0;
-  for (const byte of random) {
-    acc = (acc << 8) | byte; bits += 8;
-    while (bits >= 5) { bits -= 5; out += ALPHABET[(acc >> bits) & 31]; }
-    acc &= (1 << bits) - 1;
-  }
-  return `${prefix}_${out}`;
+  return `${prefix}_${timePart(ms)}${randomPart(random)}`;
 }
