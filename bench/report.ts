@@ -9,7 +9,7 @@ export interface Figure { id: string; runs: number[] }
 interface Meta {
   quick: boolean; runs: number; gen: number; seconds: number; cores: string; redisHow: string;
   scale: { deliveries: number; rate: number; openMs: number; pending: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
-  figures: Figure[]; extra: Record<string, number[]>;
+  figures: Figure[]; extra: Record<string, number[]>; loads: Record<string, number[]>;
 }
 
 const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
@@ -101,6 +101,10 @@ export async function report(path: string, meta: Meta): Promise<void> {
       return `- ${label[k] ?? k}: ${fmt(sum.median)} (${range(sum)})`;
     }),
   ];
+  lines.push(
+    "", `Load average (1 min) after each run, ${meta.cores.split(" ")[0]} cores; above about 2 other work was competing:`,
+    ...Object.entries(meta.loads).map(([id, l]) => `- ${id}: ${l.map((x) => x.toFixed(2)).join(", ")}`),
+  );
   const findings = join(BENCH, "FINDINGS.md");
   if (existsSync(findings)) lines.push("", readFileSync(findings, "utf8").trim());
   writeFileSync(path, `${lines.join("\n")}\n`);

@@ -38,10 +38,15 @@ const shape: LoadShape = scale.ingest;
 const want = (id: string) => !only || only.includes(id);
 const log = (line: string) => console.log(`[bench] ${line}`);
 
+/** The 1-minute load average after each run: other work on the machine shows here (this box is shared). */
+const loads: Record<string, number[]> = {};
+const noteLoad = (id: string) => (loads[id] ??= []).push(loadavg()[0]!);
+
 async function repeat(id: string, fn: () => Promise<number>): Promise<number[]> {
   const values: number[] = [];
   for (let i = 0; i < runs; i++) {
     const v = await fn();
+    noteLoad(id);
     log(`${id} run ${i + 1}/${runs}: ${v.toFixed(1)} (load average ${loadavg()[0]!.toFixed(2)})`);
     values.push(v);
   }
@@ -89,6 +94,7 @@ try {
     const lat: { p50: number; p99: number; acceptP50: number; acceptP99: number; max: number }[] = [];
     for (let i = 0; i < runs; i++) {
       const l = await openLoop(receiver, scale.rate, scale.openMs);
+      noteLoad("P3");
       log(`P3 run ${i + 1}/${runs}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(1)} ms (from accept: p50 ${l.acceptP50.toFixed(1)}, p99 ${l.acceptP99.toFixed(1)})`);
       lat.push(l);
     }
@@ -109,7 +115,7 @@ try {
 }
 
 await report(out, {
-  quick, runs, gen, scale, figures, extra, redisHow,
+  quick, runs, gen, scale, figures, extra, redisHow, loads,
   cores: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
   seconds: (Date.now() - started) / 1000,
 });
