@@ -47,7 +47,7 @@ function verdicts(m: Map<string, Summary>): Record<string, string> {
 }
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(n >= 10 ? 1 : 2));
-const range = (s: Summary) => (s.runs.length > 1 ? `${fmt(s.min)}–${fmt(s.max)}` : "(1 run)");
+const range = (s: Summary) => (s.runs.length > 1 ? `${fmt(s.min)}–${fmt(s.max)}` : "1 run");
 
 async function git(...args: string[]): Promise<string> {
   const p = Bun.spawn(["git", ...args], { cwd: ROOT, stdout: "pipe", stderr: "ignore" });
@@ -63,7 +63,9 @@ export async function report(path: string, meta: Meta): Promise<void> {
   const lines = [
     `# hookgate benchmarks${meta.quick ? " (quick pass: scaled down, not the figures of record)" : ""}`,
     "",
-    `- commit: \`${commit}\`${dirty ? " (with uncommitted changes)" : ""}`,
+    process.env.HOOKGATE_BENCH_BINARY
+      ? `- commit: \`${commit}\`; hookgate binary: \`${process.env.HOOKGATE_BENCH_BINARY}\` (HOOKGATE_BENCH_BINARY; built from \`git archive ${commit}\`)`
+      : `- commit: \`${commit}\`${dirty ? " (the binary was built from a tree with uncommitted changes)" : ""}`,
     `- date: ${new Date().toISOString()}`,
     `- Bun: ${Bun.version}; machine: ${meta.cores}; ${process.platform} ${process.arch}`,
     `- runs per figure: ${meta.runs} (median, min–max); whole bench: ${Math.round(meta.seconds)} s; \`bun run bench${meta.quick ? " -- --quick" : ""}\``,
