@@ -9,7 +9,7 @@ export interface Figure { id: string; runs: number[] }
 interface Meta {
   quick: boolean; runs: number; gen: number; seconds: number; cores: string; redisHow: string;
   scale: { deliveries: number; rate: number; openMs: number; pending: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
-  figures: Figure[]; extra: Record<string, number[]>; loads: Record<string, number[]>;
+  figures: Figure[]; extra: Record<string, number[]>; loads: Record<string, number[]>; p2how: string;
 }
 
 const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
@@ -84,7 +84,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
     `- Events carry about 1 KB of data. Every delivery is signed (\`standard\` scheme) and the receiver (bench/procs/receiver.ts, its own process) verifies every signature and that the body is the signed event; a refusal fails the run.`,
     `- hookgate runs with a user's defaults (SQLite in WAL with \`synchronous = FULL\`, retries, auto-disable), in a temp folder; the config only allows loopback delivery and gives the endpoint \`maxConcurrency: 64\` to match the peer's worker.`,
     `- Ingest (L0, P1, P1b): closed loop at concurrency ${s.ingest.concurrency}, split over ${s.ingest.procs} load-generator process(es) (bench/procs/load.ts), ${s.ingest.warmMs} ms warm-up then ${s.ingest.durationMs} ms counted; L0 uses the same generators, so the ratio compares servers, not clients.`,
-    `- Delivery (L1, P2, B2): ${s.deliveries.toLocaleString("en-US")} deliveries; the clock runs from the spawn of the sending process to the last distinct arrival at the receiver. L1 and B2 send with the same function (bench/lib/signed-post.ts). P2 fills a gateway whose endpoint is disabled (arrays of 500), stops it, enables the endpoint in the store, and starts it: the clock starts at that spawn, so P2 includes hookgate's start-up.`,
+    `- Delivery (L1, P2, B2): ${s.deliveries.toLocaleString("en-US")} deliveries, each counted at its first verified arrival. L1 and B2 send with the same function (bench/lib/signed-post.ts), and their clock runs from the spawn of the sending process (B2: the worker, with the jobs already queued) to the last arrival. P2 fills a running gateway whose endpoint is disabled (arrays of 500), then enables it; P2's clock: ${meta.p2how || "(P2 not run)"}.`,
     `- P3: ${s.rate} single-event POSTs per second for ${s.openMs / 1000} s, sent on schedule whatever the answers; latency is the receiver's arrival time minus the sender's clock in \`data.t\` (so it includes the ingest request).`,
     `- P4: ${s.pending.toLocaleString("en-US")} events ingested (arrays of 500) for a disabled endpoint, then 2.5 s of sweeps, then VmRSS.`,
     `- P5: ${s.spawns} spawns of the binary on one data folder (the first creates the store), time to the first 200 on /healthz.`,
@@ -104,7 +104,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
     }),
   ];
   lines.push(
-    "", `Load average (1 min) after each run, ${meta.cores.split(" ")[0]} cores; above about 2 other work was competing:`,
+    "", `Load average (1 min) after each run (${meta.cores.split(" ")[0]} cores). It counts the bench's own processes too, about 2–3 while a figure runs alone; more means other work shared the machine:`,
     ...Object.entries(meta.loads).map(([id, l]) => `- ${id}: ${l.map((x) => x.toFixed(2)).join(", ")}`),
   );
   const findings = join(BENCH, "FINDINGS.md");

@@ -58,6 +58,7 @@ if (!flag("--no-build") && !process.env.HOOKGATE_BENCH_BINARY) { log("building d
 const figures: Figure[] = [];
 const extra: Record<string, number[]> = {};
 let redisHow = "not used";
+let p2how = "";
 const receiver = await startReceiver();
 try {
   if (want("L0")) {
@@ -74,7 +75,7 @@ try {
   if (want("L1")) figures.push({ id: "L1", runs: await repeat("L1", () => fetchLoop(receiver, scale.deliveries)) });
   if (want("P2")) {
     const fills: number[] = []; const cpu: number[] = [];
-    figures.push({ id: "P2", runs: await repeat("P2", async () => { const r = await hookgateDrain(receiver, scale.deliveries); fills.push(r.fillRate); cpu.push(r.cpuUs); return r.rate; }) });
+    figures.push({ id: "P2", runs: await repeat("P2", async () => { const r = await hookgateDrain(receiver, scale.deliveries); fills.push(r.fillRate); cpu.push(r.cpuUs); p2how = r.how; return r.rate; }) });
     extra.fill = fills; extra.P2cpu = cpu;
   }
   if (want("B2")) {
@@ -115,7 +116,7 @@ try {
 }
 
 await report(out, {
-  quick, runs, gen, scale, figures, extra, redisHow, loads,
+  quick, runs, gen, scale, figures, extra, redisHow, loads, p2how,
   cores: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
   seconds: (Date.now() - started) / 1000,
 });

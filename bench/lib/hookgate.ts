@@ -11,6 +11,7 @@ import { wallMs } from "./stats.ts";
 export const BINARY = process.env.HOOKGATE_BENCH_BINARY ?? join(ROOT, "dist/hookgate");
 export const TOKEN = "bench-ingest-token-0123456789abcdef";
 export const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+export const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
 
 export async function build(): Promise<void> {
   const proc = Bun.spawn(["bun", "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
@@ -30,6 +31,7 @@ export function site(receiverUrl: string, enabled: boolean): Site {
 export default defineConfig({
   server: { host: "127.0.0.1", port: ${port} },
   store: { sqlite: "./data/hookgate.db" },
+  admin: { tokens: [{ name: "bench", token: "${ADMIN_TOKEN}", scopes: ["read", "write"] }] },
   delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"] },
   sources: [{ type: "http", id: "bench", path: "/v1/events", tokens: [{ name: "bench", token: "${TOKEN}", events: ["*"] }] }],
   endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ["*"], secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64 }],
@@ -58,7 +60,18 @@ export async function start(s: Site, extraArgs: string[] = [], timeoutMs = 20_00
   return { proc, spawnAt, readyAt: wallMs(), async stop() { proc.kill("SIGTERM"); return proc.exited; } };
 }
 
-/** Enables the endpoint in the store of a stopped gateway (the admin API is the user's way; the row is the same). */
+/** Enables the endpoint through the admin API, as a user would; false when this build has no admin API. */
+export async function enableViaAdmin(s: Site): Promise<boolean> {
+  const r = await fetch(`${s.url}/api/v1/endpoints/receiver`, {
+    method: "PATCH", headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" }, body: '{"enabled":true}',
+  });
+  await r.arrayBuffer();
+  if (r.status === 404) return false;
+  if (r.status !== 200) throw new Error(`enabling the endpoint answered ${r.status}`);
+  return true;
+}
+
+/** Enables the endpoint in the store of a stopped gateway (for builds without the admin API; the row is the same). */
 export function enableEndpoint(s: Site): void {
   const db = new Database(s.db);
   db.exec("PRAGMA busy_timeout = 5000");
