@@ -1,5 +1,5 @@
 import { markCold, markWarm, watchConnect } from "./connect-watch.ts";
-import { pinTarget, type PinnedTarget, type Resolver } from "./target.ts";
+import { pinKnown, pinTarget, type PinnedTarget, type Resolver } from "./target.ts";
 import type { UrlPolicy } from "./url-policy.ts";
 
 export { systemResolver, type Resolver } from "./target.ts";
@@ -37,6 +37,8 @@ export interface SenderOptions extends UrlPolicy {
 /** Reads at most MAX_RESPONSE_BODY bytes, then drops the connection: a receiver streaming gigabytes costs nothing more. */
 async function readCapped(response: Response): Promise<{ text: string; error: unknown }> {
   if (!response.body) return { text: "", error: null };
+  // An empty answer (the common 200/202/204 with no body) needs no stream reader.
+  if (response.status === 204 || response.headers.get("content-length") === "0") return { text: "", error: null };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -73,7 +75,7 @@ export async function send(request: OutboundRequest, options: SenderOptions): Pr
   let watchKey = "";
   let stopWatch = () => {};
   try {
-    const picked = await Promise.race([pinTarget(request.url, options, options.resolve), aborted(abort.signal)]);
+    const picked = pinKnown(request.url, options) ?? await Promise.race([pinTarget(request.url, options, options.resolve), aborted(abort.signal)]);
     if ("refusal" in picked) return result({ error: `refused: ${picked.refusal}`, refused: true });
     target = picked.target;
 

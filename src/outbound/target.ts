@@ -23,21 +23,22 @@ export interface PinnedTarget {
 
 export type Pick = { target: PinnedTarget } | { refusal: string };
 
-/**
- * Applies the URL and address policy to one attempt. Every resolved address must pass, not only the first:
- * a name answering one public and one private address is refused, since a later connection could pick either.
- */
-export async function pinTarget(text: string, policy: UrlPolicy, resolve: Resolver = systemResolver): Promise<Pick> {
+/** The scheme check, and the parsed URL with its host when the scheme may be used. */
+function parseTarget(text: string, policy: UrlPolicy): { url: URL; name: string } | { refusal: string } {
   let url: URL;
   try { url = new URL(text); } catch { return { refusal: `${text} is not an absolute URL` }; }
   if (url.protocol !== "https:" && url.protocol !== "http:") return { refusal: `scheme ${url.protocol} is not allowed (use https)` };
   if (url.protocol === "http:" && policy.requireHttps) return { refusal: "http is not allowed (use https, or set delivery.requireHttps: false)" };
-  const name = hostOf(url);
-  const cidrs = allowedCidrs(policy.allowNetworks);
-  const literal = classifyAddress(name) !== null;
-  // A resolver failure (NXDOMAIN, SERVFAIL) throws: it is a network error, retried like one, not a refusal.
-  const addresses = literal ? [name] : await resolve(name);
+  return { url, name: hostOf(url) };
+}
+
+/**
+ * Every resolved address must pass, not only the first: a name answering one public and one private address
+ * is refused, since a later connection could pick either.
+ */
+function pinAddresses(url: URL, name: string, addresses: string[], policy: UrlPolicy, literal: boolean): Pick {
   if (addresses.length === 0) return { refusal: `${name} did not resolve to any address` };
+  const cidrs = allowedCidrs(policy.allowNetworks);
   for (const address of addresses) {
     const reason = refusalReason(address, cidrs);
     if (reason) return { refusal: literal ? reason : `${name}: ${reason}` };
@@ -47,4 +48,34 @@ export async function pinTarget(text: string, policy: UrlPolicy, resolve: Resolv
   pinned.hostname = address.includes(":") ? `[${address}]` : address;
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
   return { target: { url: pinned, address: hostOf(pinned), port, host: url.host, serverName: name } };
+}
+
+const literalPicks = new WeakMap<UrlPolicy, Map<string, Pick>>();
+
+/**
+ * The decision for a URL whose host is an address literal (or whose scheme is refused) depends on nothing but
+ * the URL and the policy: made once, not per attempt. Returns null for a host name, which is resolved and
+ * checked again on every attempt.
+ */
+export function pinKnown(text: string, policy: UrlPolicy): Pick | null {
+  let picks = literalPicks.get(policy);
+  if (!picks) { picks = new Map(); literalPicks.set(policy, picks); }
+  const known = picks.get(text);
+  if (known) return known;
+  const parsed = parseTarget(text, policy);
+  let pick: Pick | null = null;
+  if ("refusal" in parsed) pick = parsed;
+  else if (classifyAddress(parsed.name) !== null) pick = pinAddresses(parsed.url, parsed.name, [parsed.name], policy, true);
+  if (pick && picks.size < 10_000) picks.set(text, pick);
+  return pick;
+}
+
+/** Applies the URL and address policy to one attempt, resolving a host name. */
+export async function pinTarget(text: string, policy: UrlPolicy, resolve: Resolver = systemResolver): Promise<Pick> {
+  const known = pinKnown(text, policy);
+  if (known) return known;
+  const parsed = parseTarget(text, policy);
+  if ("refusal" in parsed) return parsed;
+  // A resolver failure (NXDOMAIN, SERVFAIL) throws: it is a network error, retried like one, not a refusal.
+  return pinAddresses(parsed.url, parsed.name, await resolve(parsed.name), policy, false);
 }
