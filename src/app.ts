@@ -6,7 +6,7 @@ import { EndpointRegistry, type SecretCodec } from "./core/endpoints.ts";
 import { Ingest } from "./core/ingest.ts";
 import { adminApi } from "./http/admin/index.ts";
 import { docs } from "./http/docs.ts";
-import { createHttp } from "./http/server.ts";
+import { createHttp, sourceRoutes } from "./http/server.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger, Source, SourceContext, SourceRoute } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
@@ -103,12 +103,14 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const admin = adminApi({
     config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: new AdminQueries(store.db), registry, dispatcher, send: sender,
   }, config.admin.tokens);
-  const http = createHttp({ routes, isDraining: () => draining, plugins: [docs(), admin], log: log.child({ component: "http" }) });
+  const httpLog = log.child({ component: "http" });
+  const http = createHttp({ plugins: [docs(), admin], log: httpLog });
   const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,
     maxRequestBodySize: Math.max(config.server.maxBodyBytes * 2, 16 * 1024 * 1024),
-    fetch: (request, srv) => http.handle(request),
+    routes: sourceRoutes({ routes, isDraining: () => draining, log: httpLog }),
+    fetch: (request) => http.handle(request),
   });
   const port = server.port!;
 

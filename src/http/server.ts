@@ -12,8 +12,8 @@ export interface HttpOptions {
   log?: Logger;
 }
 
-/** The gateway's HTTP face: sources' routes, /healthz, and whatever admin groups are mounted. */
-export function createHttp(options: HttpOptions) {
+/** The gateway's HTTP face beside the sources' routes: /healthz, and whatever admin groups are mounted. */
+export function createHttp(options: Omit<HttpOptions, "routes" | "isDraining">) {
   const app = new Elysia({ name: "hookgate" })
     .onError(({ code, error, set }) => {
       set.headers["content-type"] = "application/problem+json";
@@ -36,13 +36,28 @@ export function createHttp(options: HttpOptions) {
     })
     .get("/healthz", () => ({ status: "ok" }));
 
-  for (const route of options.routes) {
-    app.route(route.method, route.path, ({ request, server }) => {
-      if (options.isDraining()) return problem(503, "hookgate is shutting down; retry shortly", undefined, { "retry-after": "5" });
-      const ip = server?.requestIP(request)?.address ?? null;
-      return route.handle(request, { ip });
-    }, { parse: "none" });
-  }
   for (const plugin of options.plugins ?? []) app.use(plugin);
   return app;
+}
+
+type BunRoutes = Record<string, Partial<Record<SourceRoute["method"], (request: Request, server: Bun.Server<unknown>) => Response | Promise<Response>>>>;
+
+/**
+ * The sources' routes (ingest is the hot path) go straight onto Bun.serve's router, not through the admin
+ * app's handler: per request that is several times cheaper. Every other path falls through to the admin app.
+ */
+export function sourceRoutes(options: Pick<HttpOptions, "routes" | "isDraining" | "log">): BunRoutes {
+  const routes: BunRoutes = {};
+  for (const route of options.routes) {
+    (routes[route.path] ??= {})[route.method] = async (request, server) => {
+      if (options.isDraining()) return problem(503, "hookgate is shutting down; retry shortly", undefined, { "retry-after": "5" });
+      try {
+        return await route.handle(request, { ip: server.requestIP(request)?.address ?? null });
+      } catch (e) {
+        options.log?.error("request failed", { path: route.path, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+        return problem(500, "internal error");
+      }
+    };
+  }
+  return routes;
 }
