@@ -9,7 +9,7 @@ export interface Figure { id: string; runs: number[] }
 interface Meta {
   quick: boolean; runs: number; gen: number; seconds: number; cores: string; redisHow: string;
   scale: { deliveries: number; rate: number; openMs: number; pending: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
-  figures: Figure[]; extra: Record<string, number[]>; loads: Record<string, number[]>; p2how: string;
+  figures: Figure[]; extra: Record<string, number[]>; loads: Record<string, number[]>; p2how: string; startCommit: string;
 }
 
 const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
@@ -49,13 +49,14 @@ function verdicts(m: Map<string, Summary>): Record<string, string> {
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(n >= 10 ? 1 : 2));
 const range = (s: Summary) => (s.runs.length > 1 ? `${fmt(s.min)}–${fmt(s.max)}` : "1 run");
 
-async function git(...args: string[]): Promise<string> {
+export async function git(...args: string[]): Promise<string> {
   const p = Bun.spawn(["git", ...args], { cwd: ROOT, stdout: "pipe", stderr: "ignore" });
   return (await new Response(p.stdout).text()).trim();
 }
 
 export async function report(path: string, meta: Meta): Promise<void> {
-  const commit = await git("rev-parse", "--short", "HEAD");
+  // With a prebuilt binary, HOOKGATE_BENCH_COMMIT names the commit it was built from (HEAD may have moved since).
+  const commit = process.env.HOOKGATE_BENCH_COMMIT ?? meta.startCommit;
   const dirty = (await git("status", "--porcelain", "--", "src", "plugins", "bench/lib", "bench/procs", "bench/scenarios", "bench/run.ts")) !== "";
   const m = new Map(meta.figures.map((f) => [f.id, summarize(f.runs)]));
   const ok = verdicts(m);
@@ -64,7 +65,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
     `# hookgate benchmarks${meta.quick ? " (quick pass: scaled down, not the figures of record)" : ""}`,
     "",
     process.env.HOOKGATE_BENCH_BINARY
-      ? `- commit: \`${commit}\`; hookgate binary: \`${process.env.HOOKGATE_BENCH_BINARY}\` (HOOKGATE_BENCH_BINARY; built from \`git archive ${commit}\`)`
+      ? `- commit: \`${commit}\`; hookgate binary: \`${process.env.HOOKGATE_BENCH_BINARY}\` (HOOKGATE_BENCH_BINARY${process.env.HOOKGATE_BENCH_COMMIT ? `, built from \`git archive ${commit}\`` : ""})`
       : `- commit: \`${commit}\`${dirty ? " (the binary was built from a tree with uncommitted changes)" : ""}`,
     `- date: ${new Date().toISOString()}`,
     `- Bun: ${Bun.version}; machine: ${meta.cores}; ${process.platform} ${process.arch}`,

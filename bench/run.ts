@@ -10,7 +10,7 @@ import { ROOT } from "./lib/proc.ts";
 import { startReceiver } from "./lib/receiver.ts";
 import { prepareRedis, redisVersion, type RedisSession } from "./lib/redis.ts";
 import { summarize } from "./lib/stats.ts";
-import { report, type Figure } from "./report.ts";
+import { git, report, type Figure } from "./report.ts";
 import { bullmqDrain, fetchLoop, hookgateDrain } from "./scenarios/deliver.ts";
 import { hookgateIngest, trivialBaseline, type LoadShape } from "./scenarios/ingest.ts";
 import { openLoop } from "./scenarios/latency.ts";
@@ -54,6 +54,7 @@ async function repeat(id: string, fn: () => Promise<number>): Promise<number[]> 
 }
 
 const started = Date.now();
+const startCommit = await git("rev-parse", "--short", "HEAD");
 if (!flag("--no-build") && !process.env.HOOKGATE_BENCH_BINARY) { log("building dist/hookgate"); await hookgate.build(); }
 const figures: Figure[] = [];
 const extra: Record<string, number[]> = {};
@@ -116,7 +117,7 @@ try {
 }
 
 await report(out, {
-  quick, runs, gen, scale, figures, extra, redisHow, loads, p2how,
+  quick, runs, gen, scale, figures, extra, redisHow, loads, p2how, startCommit,
   cores: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
   seconds: (Date.now() - started) / 1000,
 });
