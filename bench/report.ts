@@ -97,7 +97,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
         fill: "P2 fill rate (ingest in arrays of 500, events/s)", p4fill: "P4 fill rate (ingest in arrays of 500, events/s)",
         idleRss: "RSS of an idle gateway before P4's fill (MB)", p3max: "P3 max latency (ms)",
         L0cpu: "L0 trivial server CPU per request (µs, user + system)", P1cpu: "P1 hookgate CPU per event (µs, user + system)", P1bcpu: "P1b hookgate CPU per event (µs)",
-        P2cpu: "P2 hookgate CPU per delivery (µs, from its start to the last arrival)",
+        P2cpu: "P2 hookgate CPU per delivery (µs, from the enable to the last arrival)",
         p3acceptP50: "P3 p50 from hookgate's accept timestamp (event.timestamp, ms resolution) to arrival (ms)",
         p3acceptP99: "P3 p99 from hookgate's accept timestamp to arrival (ms)",
       };
