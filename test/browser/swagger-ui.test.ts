@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 /**
  * Swagger UI in a real browser against the compiled binary: the page, its assets and "Try it out"

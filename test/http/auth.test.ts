@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
 import { expectProblem, READ_TOKEN, startAdminApp, type AdminApp } from "./support.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 let app: AdminApp;
 let operations: { method: string; path: string }[] = [];

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { expectProblem, SECRET, startAdminApp, type AdminApp } from "./support.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 let app: AdminApp;
 let receiver: Receiver;

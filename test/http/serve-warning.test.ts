@@ -1,5 +1,8 @@
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { startBinary, writeConfig } from "../support/binary.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 test("serve without an admin token warns at start, and the API says how to configure one", async () => {
   const running = await startBinary(writeConfig(`import { defineConfig } from "hookgate";

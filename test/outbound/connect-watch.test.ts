@@ -1,6 +1,9 @@
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { markCold, markWarm, watchConnect } from "../../src/outbound/connect-watch.ts";
 import { startBlackhole, startTrap } from "./servers.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 const settle = () => Bun.sleep(50);
 

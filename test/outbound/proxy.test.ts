@@ -1,7 +1,10 @@
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Socket } from "bun";
 import { send, type SenderOptions } from "../../src/outbound/send.ts";
 import { startBlackhole, startTrap, TLS } from "./servers.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 /**
  * A tiny egress proxy, as smokescreen would sit: CONNECT host:port is tunnelled (to 127.0.0.1 only, so the

@@ -1,7 +1,10 @@
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { MAX_RESPONSE_BODY, send, type SenderOptions } from "../../src/outbound/send.ts";
 import { startReceiver } from "../support/receiver.ts";
 import { dribble, startBlackhole, startRaw, startTrap, TLS, type RawServer, type Trap } from "./servers.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 // Only 127.0.0.1 is let back in; 127.0.0.2 stays a forbidden loopback address with a trap listening on it.
 const policy: SenderOptions = { requireHttps: false, allowNetworks: ["127.0.0.1/32"] };

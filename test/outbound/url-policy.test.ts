@@ -1,6 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { resolveConfig } from "../../src/config/load.ts";
 import { checkProxyUrl, checkUrl } from "../../src/outbound/url-policy.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 const strict = { requireHttps: true, allowNetworks: [] as string[] };
 const loose = { requireHttps: false, allowNetworks: ["127.0.0.1/32"] };

@@ -1,5 +1,8 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { runBinary, writeConfig } from "../support/binary.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 describe("hookgate pg-setup", () => {
   test("prints the table, trigger function and trigger for each postgres source in table mode", async () => {

@@ -1,6 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import * as v from "valibot";
 import { backoff, Duration, sleep } from "../../src/plugin-api/index.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 describe("plugin API helpers", () => {
   test.each([

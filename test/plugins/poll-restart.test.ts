@@ -1,11 +1,14 @@
 import { Database } from "bun:sqlite";
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { dirname, join } from "node:path";
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { startItemsServer, type ItemsServer } from "./items-server.ts";
 import { createDatabase, postgresAvailable, type TestDatabase } from "./pg-support.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 const available = await postgresAvailable("the SQL poll across a restart");
 const COUNT = 300;

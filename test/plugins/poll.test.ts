@@ -1,7 +1,10 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { startItemsServer, type ItemsServer } from "./items-server.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 let app: TestApp | null = null;
 let receiver: Receiver | null = null;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,9 @@ import type { ConfigInput } from "../../src/config/schema.ts";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { createDatabase, postgresAvailable, terminateSource, type TestDatabase } from "./pg-support.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 const available = await postgresAvailable("postgres table-mode tests");
 const ROWS = 2_000;

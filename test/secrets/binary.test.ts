@@ -1,7 +1,10 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { dirname, join } from "node:path";
 import { existsSync, rmSync } from "node:fs";
 import { ensureBinary, runBinary, startBinary, writeConfig } from "../support/binary.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 const ADMIN = "binary-admin-token-0123456789";
 const CONFIG = `import { defineConfig } from "hookgate";

@@ -1,10 +1,13 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AesGcmCodec, SecretDecryptError } from "../../src/secrets/codec.ts";
 import { loadMasterKey, parseKey } from "../../src/secrets/key.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 const key = () => randomBytes(32);
 

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, expect, test, describe } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { createTestDatabase, skipPg } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 describe.skipIf(skipPg)("postgres store: several processes share one queue", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

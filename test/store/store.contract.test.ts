@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +6,9 @@ import { newId } from "../../src/core/ids.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { Store, IngestItem } from "../../src/store/store.ts";
 import { createTestDatabase, skipPg } from "../support/pg.ts";
+
+// Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(30_000);
 
 /** One suite, run against every store (the kysely habit): SQLite and Postgres must behave alike. */
 const STORES: { name: string; skip: boolean; open(): Promise<{ store: Store; cleanup(): Promise<void> }> }[] = [
