@@ -60,6 +60,7 @@ export function openAuth(stored: string | null, codec: SecretCodec): ReceiverAut
 
 export class EndpointRegistry {
   private byId = new Map<string, RuntimeEndpoint>();
+  private byType = new Map<string, RuntimeEndpoint[]>();
   private configById: Map<string, EndpointConfig>;
 
   constructor(private readonly store: Store, private readonly config: Config, readonly codec: SecretCodec = plainCodec) {
@@ -84,6 +85,7 @@ export class EndpointRegistry {
     const rows = await this.store.listEndpoints();
     const now = Date.now();
     this.byId = new Map(rows.map((row) => [row.id, this.toRuntime(row, now)]));
+    this.byType.clear();
   }
 
   get(id: string): RuntimeEndpoint | undefined { return this.byId.get(id); }
@@ -91,8 +93,14 @@ export class EndpointRegistry {
 
   /** Every endpoint subscribed to the type, enabled or not: a disabled one's deliveries wait for it. */
   subscribed(type: string): RuntimeEndpoint[] {
-    const out: RuntimeEndpoint[] = [];
+    let out = this.byType.get(type);
+    if (out) return out;
+    out = [];
     for (const endpoint of this.byId.values()) if (matchesAny(type, endpoint.events)) out.push(endpoint);
+    // Fan-out runs per event on the ingest path: match each type once per endpoint set, not once per event.
+    // Without a catalog, clients choose the types, so the memo is bounded.
+    if (this.byType.size >= 10_000) this.byType.clear();
+    this.byType.set(type, out);
     return out;
   }
 
