@@ -44,7 +44,9 @@ export function prepareRequest(endpoint: RuntimeEndpoint, event: EventRow, deliv
       : `Bearer ${endpoint.auth.token}`;
     logged.authorization = `${endpoint.auth.type === "basic" ? "Basic" : "Bearer"} [redacted]`;
   }
-  const signature = sign(endpoint.scheme, endpoint.secrets, { id: event.id, timestamp, body });
+  // The old secret stops signing the moment its grace ends, not at the next registry refresh.
+  const secrets = endpoint.previousUntil !== null && endpoint.previousUntil <= nowMs ? endpoint.secrets.slice(0, 1) : endpoint.secrets;
+  const signature = sign(endpoint.scheme, secrets, { id: event.id, timestamp, body });
   if (signature !== null && endpoint.header) {
     headers[endpoint.header.toLowerCase()] = signature;
     logged[endpoint.header.toLowerCase()] = signature;

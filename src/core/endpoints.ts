@@ -28,6 +28,8 @@ export interface RuntimeEndpoint {
   header: string | null;
   /** Newest first; the previous secret stays while its grace period runs. */
   secrets: string[];
+  /** Until when the second of `secrets` (the one before a rotation) still signs, in unix ms. */
+  previousUntil: number | null;
   headers: Record<string, string | HeaderFn>;
   auth: { type: "basic"; username: string; password: string } | { type: "bearer"; token: string } | null;
   transform: ((event: EventView) => unknown) | null;
@@ -124,6 +126,7 @@ export class EndpointRegistry {
       scheme,
       header: row.signing_header ?? DEFAULT_HEADER[scheme],
       secrets,
+      previousUntil: secrets.length > 1 ? row.previous_secret_until : null,
       headers: (fromConfig?.headers as Record<string, string | HeaderFn>) ?? JSON.parse(row.headers),
       auth: openAuth(row.auth, this.codec),
       transform: (fromConfig?.transform as RuntimeEndpoint["transform"]) ?? null,

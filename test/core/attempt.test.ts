@@ -1,0 +1,29 @@
+import { expect, test } from "bun:test";
+import { prepareRequest } from "../../src/core/attempt.ts";
+import type { RuntimeEndpoint } from "../../src/core/endpoints.ts";
+import type { EventRow } from "../../src/store/schema.ts";
+
+const event: EventRow = {
+  id: "evt_1", source: "app", type: "a.b", timestamp: "2026-03-14T16:45:00.000Z", data: '{"x":1}',
+  dedupe_key: "evt_1", idempotency_key: null, received_at: 0,
+};
+const endpoint = (previousUntil: number | null): RuntimeEndpoint => ({
+  id: "ep", url: "https://example.com", enabled: true, events: ["*"], scheme: "standard", header: "webhook-signature",
+  secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_dGhpcyBpcyB0aGUgb2xkIHNlY3JldCBrZXkgISE="], previousUntil,
+  headers: {}, auth: null, transform: null, retry: { schedule: [], jitter: 0 }, timeoutMs: 1000, autoDisableAfter: 0, maxConcurrency: 1, rateLimit: null,
+});
+
+test("the old secret signs during its grace, and stops the moment the grace ends", () => {
+  const now = 1_800_000_000_000;
+  const during = prepareRequest(endpoint(now + 1), event, "dlv_1", 1, now).headers["webhook-signature"]!;
+  const after = prepareRequest(endpoint(now), event, "dlv_1", 1, now).headers["webhook-signature"]!;
+  expect(during.split(" ")).toHaveLength(2);
+  expect(after.split(" ")).toEqual([during.split(" ")[0]!]);
+});
+
+test("the body is the event envelope, built from the stored JSON", () => {
+  const request = prepareRequest(endpoint(null), event, "dlv_1", 3, 1_800_000_000_000);
+  expect(JSON.parse(request.body)).toEqual({ id: "evt_1", type: "a.b", timestamp: "2026-03-14T16:45:00.000Z", data: { x: 1 } });
+  expect(request.headers["webhook-attempt"]).toBe("3");
+  expect(request.headers["webhook-timestamp"]).toBe("1800000000");
+});
