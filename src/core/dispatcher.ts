@@ -233,6 +233,7 @@ export class Dispatcher {
     const event = await this.store.db.selectFrom("events").selectAll().where("id", "=", delivery.event_id).executeTakeFirst();
     const endpoint = this.registry.get(delivery.endpoint_id);
     if (!event || !endpoint) return null;
+    this.lanes.get(endpoint.id)?.remove(deliveryId);
     return this.run({ deliveryId, endpointId: endpoint.id, attemptsMade: delivery.attempts, event, trigger }, endpoint).recorded;
   }
 

@@ -33,6 +33,14 @@ export class Lane {
     return job;
   }
 
+  /** Takes a queued job out (a manual attempt is about to send it), so it is not sent twice. */
+  remove(deliveryId: string): boolean {
+    const at = this.items.findIndex((job, i) => i >= this.head && job?.deliveryId === deliveryId);
+    if (at < 0) return false;
+    this.items.splice(at, 1);
+    return true;
+  }
+
   drain(): Job[] {
     const jobs = this.items.slice(this.head);
     this.items = []; this.head = 0;

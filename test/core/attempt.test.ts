@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { prepareRequest } from "../../src/core/attempt.ts";
 import type { RuntimeEndpoint } from "../../src/core/endpoints.ts";
+import { Lane } from "../../src/core/lane.ts";
 import type { EventRow } from "../../src/store/schema.ts";
 
 const event: EventRow = {
@@ -26,4 +27,15 @@ test("the body is the event envelope, built from the stored JSON", () => {
   expect(JSON.parse(request.body)).toEqual({ id: "evt_1", type: "a.b", timestamp: "2026-03-14T16:45:00.000Z", data: { x: 1 } });
   expect(request.headers["webhook-attempt"]).toBe("3");
   expect(request.headers["webhook-timestamp"]).toBe("1800000000");
+});
+
+test("a lane gives up a queued job to a manual attempt", () => {
+  const lane = new Lane();
+  for (const id of ["a", "b", "c"]) lane.push({ deliveryId: id, endpointId: "ep", attemptsMade: 0, event, trigger: "scheduled" });
+  expect(lane.shift()!.deliveryId).toBe("a");
+  expect(lane.remove("a")).toBe(false); // already taken
+  expect(lane.remove("c")).toBe(true);
+  expect(lane.queued).toBe(1);
+  expect(lane.shift()!.deliveryId).toBe("b");
+  expect(lane.shift()).toBeUndefined();
 });
