@@ -18,11 +18,12 @@ const isSchema = (x: unknown): x is v.GenericSchema =>
   typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "schema" && "~run" in x;
 
 export { RESERVED_HEADERS } from "../outbound/header-rules.ts";
-const HeaderName = v.pipe(
+/** Header rules (outbound/header-rules.ts) as schemas: the config file's and the admin API's. */
+export const HeaderName = v.pipe(
   v.string(),
   v.check((name) => headerNameProblem(name) === null, (issue) => headerNameProblem(String(issue.input)) ?? "is not a valid header name"),
 );
-const HeaderValue = v.pipe(
+export const HeaderValue = v.pipe(
   v.string(),
   v.check((value) => headerValueProblem(value) === null, (issue) => headerValueProblem(String(issue.input)) ?? "is not a valid header value"),
 );

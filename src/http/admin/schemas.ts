@@ -1,8 +1,7 @@
 import * as v from "valibot";
-import { AuthSchema, Scheme, SigningSchema } from "../../config/schema.ts";
+import { AuthSchema, HeaderName, HeaderValue as ConfigHeaderValue, Scheme, SigningSchema } from "../../config/schema.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { isValidPattern } from "../../core/patterns.ts";
-import { headerNameProblem, headerValueProblem } from "../../outbound/header-rules.ts";
 
 /** The admin API's shapes: request bodies, queries and answers. Types are inferred from here. */
 
@@ -22,16 +21,8 @@ export function errors<const S extends number>(...statuses: S[]): { [K in S | 40
 const Iso = v.pipe(v.string(), v.isoTimestamp("must be an ISO-8601 date-time like 2026-03-14T16:45:00Z"));
 export const Id = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(100)) });
 
-// The config file's header rules (outbound/header-rules.ts), for string values only: the API cannot hold functions.
-const HeaderName = v.pipe(
-  v.string(),
-  v.check((name) => headerNameProblem(name) === null, (issue) => headerNameProblem(String(issue.input)) ?? "is not a valid header name"),
-);
-const HeaderValue = v.pipe(
-  v.string(),
-  v.maxLength(8192),
-  v.check((value) => headerValueProblem(value) === null, (issue) => headerValueProblem(String(issue.input)) ?? "is not a valid header value"),
-);
+// The config file's header rules, for string values only: the API cannot hold functions.
+const HeaderValue = v.pipe(ConfigHeaderValue, v.maxLength(8192));
 const Headers = v.pipe(v.record(HeaderName, HeaderValue), v.check((h) => Object.keys(h).length <= 50, "at most 50 headers"));
 
 const Pattern = v.pipe(v.string(), v.maxLength(200), v.check(isValidPattern, 'must be an event type, "*" or "prefix.*"'));
