@@ -5,7 +5,7 @@ import { startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { startItemsServer, type ItemsServer } from "./items-server.ts";
-import { createDatabase, postgresAvailable, type TestDatabase } from "./pg-support.ts";
+import { createDatabase, postgresAvailable, type TestDatabase } from "../support/pg.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);

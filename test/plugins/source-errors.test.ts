@@ -2,7 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { runBinary, writeConfig } from "../support/binary.ts";
 import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { createDatabase, postgresAvailable, type TestDatabase } from "./pg-support.ts";
+import { createDatabase, postgresAvailable, type TestDatabase } from "../support/pg.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
-import { createTestDatabase, skipPg } from "../support/pg.ts";
+import { createDatabase, skipPg } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
 
 describe.skipIf(skipPg)("postgres store: several processes share one queue", () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: Awaited<ReturnType<typeof createDatabase>>;
   let receiver: Receiver;
   let apps: TestApp[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await createDatabase();
     receiver = startReceiver((_r, n) => new Response("ok", { status: n % 7 === 0 ? 503 : 200 }));
     const config = () => baseConfig({
       store: { postgres: db.url },

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { newId } from "../../src/core/ids.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { Store, IngestItem } from "../../src/store/store.ts";
-import { createTestDatabase, skipPg } from "../support/pg.ts";
+import { createDatabase, skipPg } from "../support/pg.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -23,7 +23,7 @@ const STORES: { name: string; skip: boolean; open(): Promise<{ store: Store; cle
   {
     name: "postgres", skip: skipPg,
     async open() {
-      const db = await createTestDatabase();
+      const db = await createDatabase();
       const store = openStore({ postgres: db.url, retention: "30d", synchronous: "full" });
       return { store, cleanup: () => db.drop() };
     },
