@@ -2,10 +2,12 @@ import type { RuntimeEndpoint } from "./endpoints.ts";
 import { eventBody, eventView } from "./events.ts";
 import { sign } from "./signing.ts";
 import type { EventRow } from "../store/schema.ts";
-import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
+import { headerValueProblem, isSecretHeaderName, sendableHeaderNameProblem } from "../outbound/header-rules.ts";
 
 export const VERSION = "0.1.0";
 const USER_AGENT = `hookgate/${VERSION}`;
+/** What the attempt log shows instead of a credential: auth's, and secret-looking headers' (isSecretHeaderName). */
+export const REDACTED = "[redacted]";
 
 export interface PreparedRequest {
   url: string;
@@ -28,21 +30,24 @@ export function prepareRequest(endpoint: RuntimeEndpoint, event: EventRow, deliv
     "webhook-event": event.type,
     "webhook-attempt": String(attempt),
   };
+  const secretNames: string[] = [];
   for (const [name, value] of Object.entries(endpoint.headers)) {
     // Checked here too: a header function's value is only known now, and API rows may predate a rule.
-    const nameProblem = headerNameProblem(name);
+    const nameProblem = sendableHeaderNameProblem(name);
     if (nameProblem) throw new Error(`header ${name}: ${nameProblem}`);
     const text = typeof value === "function" ? String(value({ event: view!, deliveryId, attempt, timestamp }) ?? "") : value;
     const valueProblem = headerValueProblem(text);
     if (valueProblem) throw new Error(`header ${name}: the value ${valueProblem}`);
     headers[name.toLowerCase()] = text;
+    if (isSecretHeaderName(name)) secretNames.push(name.toLowerCase());
   }
   const logged = { ...headers };
+  for (const name of secretNames) logged[name] = REDACTED;
   if (endpoint.auth) {
     headers.authorization = endpoint.auth.type === "basic"
       ? `Basic ${Buffer.from(`${endpoint.auth.username}:${endpoint.auth.password}`).toString("base64")}`
       : `Bearer ${endpoint.auth.token}`;
-    logged.authorization = `${endpoint.auth.type === "basic" ? "Basic" : "Bearer"} [redacted]`;
+    logged.authorization = `${endpoint.auth.type === "basic" ? "Basic" : "Bearer"} ${REDACTED}`;
   }
   // The old secret stops signing the moment its grace ends, not at the next registry refresh.
   const secrets = endpoint.previousUntil !== null && endpoint.previousUntil <= nowMs ? endpoint.secrets.slice(0, 1) : endpoint.secrets;

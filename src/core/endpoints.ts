@@ -5,6 +5,7 @@ import { toMs } from "./duration.ts";
 import { matchesAny } from "./patterns.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { DEFAULT_HEADER, type SchemeName } from "./signing.ts";
+import { isSecretHeaderName } from "../outbound/header-rules.ts";
 
 import type { EventView, HeaderFn } from "./event-view.ts";
 export type { EventView, HeaderFn } from "./event-view.ts";
@@ -60,6 +61,20 @@ export function openAuth(stored: string | null, codec: SecretCodec): ReceiverAut
   return auth.type === "basic" ? { ...auth, password: codec.decrypt(auth.password) } : { ...auth, token: codec.decrypt(auth.token) };
 }
 
+/** A header as the `headers` column keeps it: plain text, or sealed like `auth` when its name looks secret. */
+export type StoredHeaderValue = string | { sealed: string };
+
+/** Headers at rest: values of secret-looking names (isSecretHeaderName) are encrypted; the rest stay readable. */
+export function sealHeaders(headers: Record<string, string>, codec: SecretCodec): Record<string, StoredHeaderValue> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretHeaderName(name) ? { sealed: codec.encrypt(value) } : value]));
+}
+
+/** The headers to send. A plain value under a secret-looking name (a row from before sealing) is used as it is. */
+export function openHeaders(stored: string, codec: SecretCodec): Record<string, string> {
+  const headers = JSON.parse(stored) as Record<string, StoredHeaderValue>;
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, typeof value === "string" ? value : codec.decrypt(value.sealed)]));
+}
+
 export class EndpointRegistry {
   private byId = new Map<string, RuntimeEndpoint>();
   private byType = new Map<string, RuntimeEndpoint[]>();
@@ -74,7 +89,7 @@ export class EndpointRegistry {
     await this.store.reconcileConfigEndpoints(this.config.endpoints.map((e) => ({
       id: e.id, url: e.url, description: e.description, events: JSON.stringify(e.events), enabled: e.enabled ? 1 : 0,
       managed_by: "config" as const,
-      headers: JSON.stringify(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v]))),
+      headers: JSON.stringify(sealHeaders(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v])), this.codec)),
       auth: e.auth ? JSON.stringify(sealAuth(e.auth, this.codec)) : null,
       signing_scheme: e.signing.scheme, signing_header: e.signing.header ?? null,
       secret: e.secret ? this.codec.encrypt(e.secret) : null,
@@ -127,7 +142,7 @@ export class EndpointRegistry {
       header: row.signing_header ?? DEFAULT_HEADER[scheme],
       secrets,
       previousUntil: secrets.length > 1 ? row.previous_secret_until : null,
-      headers: (fromConfig?.headers as Record<string, string | HeaderFn>) ?? JSON.parse(row.headers),
+      headers: (fromConfig?.headers as Record<string, string | HeaderFn>) ?? openHeaders(row.headers, this.codec),
       auth: openAuth(row.auth, this.codec),
       transform: (fromConfig?.transform as RuntimeEndpoint["transform"]) ?? null,
       retry: { schedule: (options.schedule ?? delivery.schedule).map(toMs), jitter: delivery.jitter },

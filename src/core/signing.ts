@@ -66,15 +66,20 @@ function signOne(scheme: Exclude<SchemeName, "none">, secret: string, input: Sig
 }
 
 /**
+ * Schemes whose header holds exactly one signature: their receivers' verifiers (GitHub's, @octokit/webhooks-methods,
+ * CE Pro's) compare the whole value, so a second signature would fail both secrets. A rotation switches at once.
+ */
+export function singleSignature(scheme: SchemeName): scheme is "github" | "hex" {
+  return scheme === "github" || scheme === "hex";
+}
+
+/**
  * The signature header value. `secrets` is newest first: during a rotation's grace period the old
- * secret signs too (standard: `v1,a v1,b`; stripe: `t=..,v1=a,v1=b`; github and hex: comma-separated).
+ * secret signs too (standard: `v1,a v1,b`; stripe: `t=..,v1=a,v1=b`); github and hex carry the newest only.
  */
 export function sign(scheme: SchemeName, secrets: readonly string[], input: SignInput): string | null {
   if (scheme === "none" || secrets.length === 0) return null;
+  if (singleSignature(scheme)) return signOne(scheme, secrets[0]!, input);
   const parts = secrets.map((secret) => signOne(scheme, secret, input));
-  switch (scheme) {
-    case "standard": return parts.join(" ");
-    case "stripe": return `t=${input.timestamp},${parts.join(",")}`;
-    default: return parts.join(",");
-  }
+  return scheme === "standard" ? parts.join(" ") : `t=${input.timestamp},${parts.join(",")}`;
 }

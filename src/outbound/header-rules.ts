@@ -17,11 +17,38 @@ export const HOOKGATE_HEADERS: ReadonlySet<string> = new Set([
   "content-type", "webhook-id", "webhook-timestamp", "webhook-signature", "webhook-event", "webhook-attempt",
 ]);
 
+/** Names whose value is a receiver credential: they belong in `auth`, which is sealed at rest and masked in reads. */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(["authorization", "proxy-authorization", "cookie"]);
+
+/** Whether an endpoint may define a header of this name (config file and admin API). */
 export function headerNameProblem(name: string): string | null {
+  if (CREDENTIAL_HEADERS.has(name.toLowerCase())) {
+    return 'carries receiver credentials: put them in auth ({ type: "bearer", token } or { type: "basic", username, password }), not headers';
+  }
+  return sendableHeaderNameProblem(name);
+}
+
+/**
+ * Whether a header of this name can be sent. Checked at each attempt; the credential rule is not, so a row
+ * stored before that rule keeps working (its value is masked in the log, see isSecretHeaderName).
+ */
+export function sendableHeaderNameProblem(name: string): string | null {
   if (!TOKEN.test(name)) return "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)";
   if (RESERVED_HEADERS.has(name.toLowerCase())) return "is set by the transport and cannot be overridden";
   if (HOOKGATE_HEADERS.has(name.toLowerCase())) return "is set by hookgate on every attempt and cannot be overridden";
   return null;
+}
+
+// The last word of the name (after -, _ or .) says it carries a credential: X-Api-Key, Private-Token, X-Client-Secret.
+const SECRET_WORD = /(?:^|[-_.])(?:key|apikey|token|secret|password|passwd|auth|credentials?)$/i;
+
+/**
+ * Whether a header's value is treated as a secret: sealed at rest like `auth`, masked in admin reads and in
+ * attempt logs. Signatures (`*-signature`) are not: each is a MAC of one message, useless for another one,
+ * and receivers debugging a failed check need to see it. A false positive costs only visibility.
+ */
+export function isSecretHeaderName(name: string): boolean {
+  return CREDENTIAL_HEADERS.has(name.toLowerCase()) || SECRET_WORD.test(name);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { verify as octokitVerify } from "@octokit/webhooks-methods";
 import { Webhook } from "standardwebhooks";
-import { generateSecret, secretProblem, sign } from "../../src/core/signing.ts";
+import { generateSecret, secretProblem, sign, singleSignature } from "../../src/core/signing.ts";
 import { verifyBuildWorkPro, verifyCePro, verifyGithub } from "../support/verifiers.ts";
 
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -42,6 +43,34 @@ describe("signing schemes", () => {
 
   test("github is sha256=<hex> of the body", () => {
     expect(verifyGithub(input.body, sign("github", [secret], input)!, secret)).toBe(true);
+  });
+
+  test("github during rotation carries only the newest secret's signature, and @octokit/webhooks-methods verifies it", async () => {
+    const header = sign("github", [secret, oldSecret], input)!;
+    expect(header).toBe(sign("github", [secret], input)!);
+    expect(await octokitVerify(secret, input.body, header)).toBe(true);
+    expect(await octokitVerify(oldSecret, input.body, header)).toBe(false);
+  });
+
+  test("hex during rotation carries only the newest secret's signature, and the CE Pro verifier takes it", () => {
+    const header = sign("hex", [secret, oldSecret], input)!;
+    expect(verifyCePro(input.body, header, secret)).toBe(true);
+  });
+
+  test.each([
+    ["standard", 2, /v1,/g],
+    ["stripe", 2, /v1=/g],
+    ["github", 1, /sha256=/g],
+    ["hex", 1, /[0-9a-f]{64}/g],
+  ] as const)("%s with two secrets carries %i signature(s)", (scheme, count, one) => {
+    const header = sign(scheme, [secret, oldSecret], input)!;
+    expect(header.match(one)).toHaveLength(count);
+  });
+
+  test.each([
+    ["standard", false], ["stripe", false], ["github", true], ["hex", true], ["none", false],
+  ] as const)("singleSignature(%s) is %p", (scheme, expected) => {
+    expect(singleSignature(scheme)).toBe(expected);
   });
 
   test("none signs nothing", () => {

@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { verify as octokitVerify } from "@octokit/webhooks-methods";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { expectProblem, SECRET, startAdminApp, type AdminApp } from "./support.ts";
+import { verifyBuildWorkPro } from "../support/verifiers.ts";
+import { expectProblem, READ_TOKEN, SECRET, startAdminApp, type AdminApp } from "./support.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -176,14 +180,18 @@ describe("changing and deleting an API endpoint", () => {
     const { body: ep } = await create({ auth: { type: "bearer", token: "tok-1" } });
     const other = startReceiver();
     try {
-      const patched = await app.api("PATCH", `/endpoints/${ep.id}`, { url: other.url, events: ["job.completed"], description: "moved", headers: { "X-A": "1" }, auth: (await app.api("GET", `/endpoints/${ep.id}`)).body.auth, timeoutMs: 2000 });
+      // Same origin (scheme, host, port), another path: the masked credential sent back keeps the stored one.
+      const moved = `${receiver.url}/moved`;
+      const patched = await app.api("PATCH", `/endpoints/${ep.id}`, { url: moved, events: ["job.completed"], description: "moved", headers: { "X-A": "1" }, auth: (await app.api("GET", `/endpoints/${ep.id}`)).body.auth, timeoutMs: 2000 });
       expect(patched.status).toBe(200);
-      expect(patched.body).toEqual(expect.objectContaining({ url: other.url, events: ["job.completed"], description: "moved", headers: { "X-A": "1" }, timeoutMs: 2000 }));
+      expect(patched.body).toEqual(expect.objectContaining({ url: moved, events: ["job.completed"], description: "moved", headers: { "X-A": "1" }, timeoutMs: 2000 }));
       expect(Date.parse(patched.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(ep.updatedAt));
+      receiver.requests.length = 0;
       const test = await app.api("POST", `/endpoints/${ep.id}/test`, { type: "job.completed" });
       expect(test.body.statusCode).toBe(200);
-      expect(other.requests[0]!.headers.authorization).toBe("Bearer tok-1");
-      expect(other.requests[0]!.headers["x-a"]).toBe("1");
+      expect(receiver.requests[0]!.path).toBe("/hooks/moved");
+      expect(receiver.requests[0]!.headers.authorization).toBe("Bearer tok-1");
+      expect(receiver.requests[0]!.headers["x-a"]).toBe("1");
       const reset = await app.api("PATCH", `/endpoints/${ep.id}`, { timeoutMs: null, auth: null });
       expect(reset.body).toEqual(expect.objectContaining({ timeoutMs: null, auth: null }));
       expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { url: "http://169.254.169.254/" }), 422);
@@ -227,4 +235,145 @@ describe("changing and deleting an API endpoint", () => {
     await waitFor(async () => (await attempts()).length === 0, 8000, "the late attempt swept up");
     expect(await app.store.db.selectFrom("deliveries").select("id").where("endpoint_id", "=", ep.id).execute()).toEqual([]);
   }, 15_000);
+});
+
+describe("receiver credentials in headers", () => {
+  const KEY = "api-key-in-clear-4242";
+
+  test("a secret-looking header is masked in reads and attempt logs, sealed at rest, and sent for real", async () => {
+    const created = await create({ headers: { "X-Api-Key": KEY, "X-Team": "sales" } });
+    expect(created.status).toBe(201);
+    expect(created.body.headers).toEqual({ "X-Api-Key": "********", "X-Team": "sales" });
+    expect(receiver.requests[0]!.headers["x-api-key"]).toBe(KEY);
+    const read = await app.api("GET", `/endpoints/${created.body.id}`, undefined, READ_TOKEN);
+    expect(read.body.headers).toEqual({ "X-Api-Key": "********", "X-Team": "sales" });
+
+    const test = await app.api("POST", `/endpoints/${created.body.id}/test`, {});
+    expect(test.body.requestHeaders["x-api-key"]).toBe("[redacted]");
+    expect(test.body.requestHeaders["x-team"]).toBe("sales");
+    expect(receiver.requests[1]!.headers["x-api-key"]).toBe(KEY);
+    const delivery = await app.api("GET", `/deliveries/${test.body.deliveryId}`, undefined, READ_TOKEN);
+    expect(delivery.body.attempts[0].requestHeaders["x-api-key"]).toBe("[redacted]");
+    expect(JSON.stringify([read.body, delivery.body, (await app.api("GET", "/endpoints?limit=100")).body])).not.toContain(KEY);
+
+    const files = readdirSync(app.dir).filter((f) => f.startsWith("hookgate.db"));
+    expect(files.length).toBeGreaterThan(0);
+    const bytes = Buffer.concat(files.map((f) => readFileSync(join(app.dir, f))));
+    expect(bytes.includes(Buffer.from(KEY))).toBe(false);
+  });
+
+  test("Authorization, Cookie and Proxy-Authorization in headers answer 422, pointing to auth", async () => {
+    const problem = expectProblem(await create({ headers: { Authorization: "Bearer x", Cookie: "s=1", "Proxy-Authorization": "Basic eA==" }, verify: false }), 422);
+    expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(["headers.Authorization", "headers.Cookie", "headers.Proxy-Authorization"]);
+    for (const e of problem.errors) expect(e.message).toContain("put them in auth");
+    const { body: ep } = await create({ verify: false });
+    expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { headers: { authorization: "Bearer x" } }), 422);
+  });
+
+  test("PATCH headers replaces the map; a masked value sent back keeps the stored one", async () => {
+    const { body: ep } = await create({ headers: { "X-Api-Key": KEY }, verify: false });
+    const patched = await app.api("PATCH", `/endpoints/${ep.id}`, { headers: { "x-api-key": "********", "X-Other": "2" } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.headers).toEqual({ "x-api-key": "********", "X-Other": "2" });
+    await app.api("POST", `/endpoints/${ep.id}/test`, {});
+    expect(receiver.requests.at(-1)!.headers["x-api-key"]).toBe(KEY);
+    expect(receiver.requests.at(-1)!.headers["x-other"]).toBe("2");
+    const unknown = expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { headers: { "X-Client-Secret": "********" } }), 422);
+    expect(unknown.errors).toEqual([{ path: "headers.X-Client-Secret", message: expect.stringContaining("send the value itself") }]);
+  });
+});
+
+describe("a URL moved to another origin", () => {
+  test("needs auth again in the same PATCH; the stored credential is never sent to the new receiver", async () => {
+    const { body: ep } = await create({ auth: { type: "basic", username: "u", password: "old-password" }, verify: false });
+    const other = startReceiver();
+    try {
+      const refused = expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { url: other.url }), 422);
+      expect(refused.errors).toEqual([{ path: "auth", message: expect.stringContaining("another origin") }]);
+      const masked = expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { url: other.url, auth: { type: "basic", username: "u", password: "********" } }), 422);
+      expect(masked.errors[0].path).toBe("auth.password");
+      const unchanged = (await app.api("GET", `/endpoints/${ep.id}`)).body;
+      expect(unchanged).toEqual(expect.objectContaining({ url: receiver.url, auth: { type: "basic", username: "u", password: "********" } }));
+      await app.api("POST", `/endpoints/${ep.id}/test`, {});
+      expect(receiver.requests.at(-1)!.headers.authorization).toBe(`Basic ${btoa("u:old-password")}`);
+      expect(other.requests).toHaveLength(0);
+
+      const moved = await app.api("PATCH", `/endpoints/${ep.id}`, { url: other.url, auth: { type: "bearer", token: "new-token" } });
+      expect(moved.status).toBe(200);
+      await app.api("POST", `/endpoints/${ep.id}/test`, {});
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0]!.headers.authorization).toBe("Bearer new-token");
+      expect(JSON.stringify(other.requests)).not.toContain(btoa("u:old-password"));
+
+      // auth: null drops the credential, which is fine too.
+      const back = await app.api("PATCH", `/endpoints/${ep.id}`, { url: receiver.url, auth: null });
+      expect(back.status).toBe(200);
+      expect(back.body.auth).toBeNull();
+    } finally {
+      other.stop();
+    }
+  });
+
+  test("secret-looking headers must be re-sent or dropped", async () => {
+    const { body: ep } = await create({ headers: { "X-Api-Key": "old-key-1234", "X-Team": "a" }, verify: false });
+    const other = startReceiver();
+    try {
+      const refused = expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { url: other.url }), 422);
+      expect(refused.errors).toEqual([{ path: "headers", message: expect.stringContaining("X-Api-Key") }]);
+      const masked = expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { url: other.url, headers: { "X-Api-Key": "********" } }), 422);
+      expect(masked.errors[0].path).toBe("headers.X-Api-Key");
+      expect((await app.api("PATCH", `/endpoints/${ep.id}`, { url: other.url, headers: { "X-Api-Key": "new-key-5678", "X-Team": "a" } })).status).toBe(200);
+      await app.api("POST", `/endpoints/${ep.id}/test`, {});
+      expect(other.requests[0]!.headers["x-api-key"]).toBe("new-key-5678");
+    } finally {
+      other.stop();
+    }
+  });
+});
+
+describe("signing scheme changes and rotation", () => {
+  test("a secret the new scheme cannot use is re-issued and shown once in the PATCH answer", async () => {
+    const { body: ep } = await create({ signing: { scheme: "github" }, secret: "github-style-secret", verify: false });
+    const patched = await app.api("PATCH", `/endpoints/${ep.id}`, { signing: { scheme: "standard" } });
+    expect(patched.status).toBe(200);
+    const fresh = patched.body.signingSecret;
+    expect(fresh).toMatch(/^whsec_/);
+    expect(fresh).not.toBe("github-style-secret");
+    expect((await app.api("GET", `/endpoints/${ep.id}`)).body.signingSecret).toBeUndefined();
+    await app.api("POST", `/endpoints/${ep.id}/test`, {});
+    const sent = receiver.requests.at(-1)!;
+    expect(() => new Webhook(fresh).verify(sent.body, sent.headers)).not.toThrow();
+
+    // A secret that fits the new scheme is kept: no new secret in the answer.
+    const kept = await app.api("PATCH", `/endpoints/${ep.id}`, { signing: { scheme: "stripe" } });
+    expect(kept.status).toBe(200);
+    expect(kept.body.signingSecret).toBeUndefined();
+    await app.api("POST", `/endpoints/${ep.id}/test`, {});
+    expect(verifyBuildWorkPro(receiver.requests.at(-1)!.headers["webhook-signature"]!, receiver.requests.at(-1)!.body, fresh)).toBe(true);
+  });
+
+  test("github rotation switches at once: the answer says so, and @octokit/webhooks-methods verifies the next delivery", async () => {
+    const { body: ep } = await create({ signing: { scheme: "github" }, verify: false });
+    const rotated = await app.api("POST", `/endpoints/${ep.id}/rotate-secret`, { graceSeconds: 3600 });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toEqual({ signingSecret: expect.stringMatching(/^whsec_/), graceSeconds: 0, previousSecretExpiresAt: null, note: expect.stringContaining("immediate") });
+    await app.api("POST", `/endpoints/${ep.id}/test`, {});
+    const sent = receiver.requests.at(-1)!;
+    expect(sent.headers["x-hub-signature-256"]).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(await octokitVerify(rotated.body.signingSecret, sent.body, sent.headers["x-hub-signature-256"]!)).toBe(true);
+    expect(await octokitVerify(ep.signingSecret, sent.body, sent.headers["x-hub-signature-256"]!)).toBe(false);
+
+    // The two-step way: the receiver accepts a secret of one's own first, then the rotation installs it.
+    const own = "receiver-ready-secret-0001";
+    const installed = await app.api("POST", `/endpoints/${ep.id}/rotate-secret`, { secret: own });
+    expect(installed.body.signingSecret).toBe(own);
+    await app.api("POST", `/endpoints/${ep.id}/test`, {});
+    expect(await octokitVerify(own, receiver.requests.at(-1)!.body, receiver.requests.at(-1)!.headers["x-hub-signature-256"]!)).toBe(true);
+
+    const standard = await create({ verify: false });
+    const graced = await app.api("POST", `/endpoints/${standard.body.id}/rotate-secret`, {});
+    expect(graced.body).toEqual(expect.objectContaining({ graceSeconds: 86_400, previousSecretExpiresAt: expect.any(String) }));
+    expect(graced.body.note).toBeUndefined();
+    expectProblem(await app.api("POST", `/endpoints/${standard.body.id}/rotate-secret`, { secret: "not-a-standard-secret" }), 422);
+  });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { headerNameProblem, headerValueProblem } from "../../src/outbound/header-rules.ts";
+import { resolveConfig } from "../../src/config/load.ts";
+import { headerNameProblem, headerValueProblem, isSecretHeaderName } from "../../src/outbound/header-rules.ts";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver } from "../support/receiver.ts";
 
@@ -15,7 +16,9 @@ describe("header rules", () => {
     ["content-length", "is set by the transport and cannot be overridden"],
     ["Transfer-Encoding", "is set by the transport and cannot be overridden"],
     ["connection", "is set by the transport and cannot be overridden"],
-    ["Proxy-Authorization", "is set by the transport and cannot be overridden"],
+    ["Authorization", 'carries receiver credentials: put them in auth ({ type: "bearer", token } or { type: "basic", username, password }), not headers'],
+    ["proxy-authorization", 'carries receiver credentials: put them in auth ({ type: "bearer", token } or { type: "basic", username, password }), not headers'],
+    ["Cookie", 'carries receiver credentials: put them in auth ({ type: "bearer", token } or { type: "basic", username, password }), not headers'],
     ["x-a\r\nx-b", "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)"],
     ["x y", "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)"],
     ["x:y", "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)"],
@@ -38,6 +41,46 @@ describe("header rules", () => {
   ])("value %j", (value, expected) => {
     expect(headerValueProblem(value)).toBe(expected);
   });
+});
+
+describe("secret-looking header names (masked in reads and attempt logs, sealed at rest)", () => {
+  test.each([
+    ["X-Api-Key", true],
+    ["api-key", true],
+    ["X-APIKEY", true],
+    ["x-apikey", true],
+    ["Private-Token", true],
+    ["X-Auth-Token", true],
+    ["x-access-token", true],
+    ["X-Client-Secret", true],
+    ["x_api_key", true],
+    ["X-Password", true],
+    ["X-Auth", true],
+    ["X-Credentials", true],
+    ["Authorization", true], // refused in headers, but rows stored before that rule are masked too
+    ["Cookie", true],
+    ["Token", true],
+    ["x-idempotency-key", true], // a false positive costs only visibility
+    ["X-Hub-Signature-256", false], // a signature is a per-message MAC, not a credential
+    ["X-Signature", false],
+    ["X-Tenant", false],
+    ["X-CEPro-Event", false],
+    ["X-Keyboard", false],
+    ["X-Monkey-Business", false],
+    ["X-Tokenizer", false],
+    ["X-Secretary", false],
+  ])("%s → %p", (name, expected) => {
+    expect(isSecretHeaderName(name)).toBe(expected);
+  });
+});
+
+test("a config endpoint with receiver credentials in headers fails check, pointing to auth", async () => {
+  const result = await resolveConfig({
+    endpoints: [{ id: "a", url: "https://example.com/h", events: ["*"], signing: { scheme: "none" }, headers: { Authorization: "Bearer x", "X-Ok": "1" } }],
+  }, "/tmp/hookgate-headers/webhooks.config.ts");
+  expect(result.ok).toBe(false);
+  if (result.ok) return;
+  expect(result.problems).toEqual([{ path: "endpoints[0].headers.Authorization", message: expect.stringContaining("put them in auth ({ type: \"bearer\", token }") }]);
 });
 
 /** A receiver that keeps the request exactly as the bytes arrived. */

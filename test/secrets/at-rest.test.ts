@@ -13,7 +13,8 @@ setDefaultTimeout(30_000);
 
 let receiver: Receiver;
 let dir: string;
-const config = () => ({ endpoints: [{ id: "cfg", url: receiver.url, events: ["cfg.*"], secret: SECRET }] as never });
+const CONFIG_KEY = "config-api-key-in-clear-77";
+const config = () => ({ endpoints: [{ id: "cfg", url: receiver.url, events: ["cfg.*"], secret: SECRET, headers: { "X-Api-Key": CONFIG_KEY } }] as never });
 
 beforeAll(() => {
   receiver = startReceiver();
@@ -31,7 +32,7 @@ describe("endpoint secrets at rest", () => {
   test("are AES-GCM ciphertext in the SQLite file, never the secret itself", async () => {
     const app = await startTestApp(baseConfig(config()), { dir });
     const api = (method: string, path: string, body?: unknown) => fetch(`${app.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
-    const created = await api("POST", "/endpoints", { url: receiver.url, events: ["api.*"], verify: false, auth: { type: "basic", username: "fs-user", password: "receiver-password-42" } });
+    const created = await api("POST", "/endpoints", { url: receiver.url, events: ["api.*"], verify: false, auth: { type: "basic", username: "fs-user", password: "receiver-password-42" }, headers: { "Private-Token": "api-private-token-99" } });
     apiSecret = created.signingSecret;
     rotatedSecret = (await api("POST", `/endpoints/${created.id}/rotate-secret`, { graceSeconds: 3600 })).signingSecret;
     await app.close();
@@ -39,6 +40,8 @@ describe("endpoint secrets at rest", () => {
     const bytes = everything();
     expect(bytes.length).toBeGreaterThan(0);
     expect(bytes.includes(Buffer.from("receiver-password-42"))).toBe(false); // receiver credentials are sealed too
+    expect(bytes.includes(Buffer.from("api-private-token-99"))).toBe(false); // and secret-looking headers, from the API
+    expect(bytes.includes(Buffer.from(CONFIG_KEY))).toBe(false); // and from the config file
     for (const secret of [SECRET, apiSecret, rotatedSecret]) {
       expect(bytes.includes(Buffer.from(secret))).toBe(false);
       expect(bytes.includes(Buffer.from(secret.slice(6)))).toBe(false);
@@ -65,6 +68,8 @@ describe("endpoint secrets at rest", () => {
       expect(() => new Webhook(rotatedSecret).verify(api.body, api.headers)).not.toThrow();
       expect(() => new Webhook(apiSecret).verify(api.body, api.headers)).not.toThrow(); // still in its grace
       expect(api.headers.authorization).toBe(`Basic ${btoa("fs-user:receiver-password-42")}`);
+      expect(api.headers["private-token"]).toBe("api-private-token-99");
+      expect(cfg.headers["x-api-key"]).toBe(CONFIG_KEY);
     } finally {
       await app.close();
     }

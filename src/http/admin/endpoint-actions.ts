@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { toEventRow } from "../../core/events.ts";
 import { newId } from "../../core/ids.ts";
-import { generateSecret } from "../../core/signing.ts";
+import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../../core/signing.ts";
 import type { adminAuth } from "../auth.ts";
 import { HttpProblem } from "../errors.ts";
 import { requireApiManaged, requireEndpoint, type AdminContext } from "./context.ts";
@@ -17,8 +17,13 @@ export function endpointActionRoutes(ctx: AdminContext, auth: ReturnType<typeof 
     .post("/endpoints/:id/rotate-secret", async ({ params, body }) => {
       const row = await requireEndpoint(ctx, params.id);
       requireApiManaged(row, "change its secret");
-      const graceSeconds = body?.graceSeconds ?? 86_400;
-      const secret = generateSecret();
+      const scheme = row.signing_scheme as SchemeName;
+      const problem = body?.secret === undefined ? null : secretProblem(scheme, body.secret);
+      if (problem) throw new HttpProblem(422, "the secret cannot sign with this endpoint's scheme: nothing was changed", [{ path: "secret", message: problem }]);
+      const secret = body?.secret ?? generateSecret();
+      // github and hex carry one signature: the old secret cannot sign beside the new one, so there is no grace.
+      const single = singleSignature(scheme);
+      const graceSeconds = single ? 0 : body?.graceSeconds ?? 86_400;
       const until = graceSeconds > 0 && row.secret ? Date.now() + graceSeconds * 1000 : null;
       // The old secret (still encrypted) signs beside the new one until `until`.
       await ctx.queries.updateEndpoint(row.id, {
@@ -27,10 +32,17 @@ export function endpointActionRoutes(ctx: AdminContext, auth: ReturnType<typeof 
         previous_secret_until: until,
       });
       await ctx.registry.refresh();
-      return { signingSecret: secret, previousSecretExpiresAt: until ? new Date(until).toISOString() : null };
+      return {
+        signingSecret: secret, graceSeconds, previousSecretExpiresAt: until ? new Date(until).toISOString() : null,
+        ...(single && { note: `the switch is immediate: the ${scheme} scheme carries one signature, the new secret's. To rotate without failed deliveries, let the receiver accept both secrets first and send that secret here as "secret" (see the README)` }),
+      };
     }, {
       admin: "write", params: Id, body: RotateBody, response: { 200: Rotated, ...errors(400, 404, 409, 422) },
-      detail: { tags, operationId: "rotateEndpointSecret", summary: "Rotate the signing secret", description: "The new `signingSecret` is shown this once. The old one keeps signing beside it for `graceSeconds` (default 86400)." },
+      detail: {
+        tags, operationId: "rotateEndpointSecret", summary: "Rotate the signing secret",
+        description: "The new `signingSecret` (generated, or `secret` when given) is shown this once. The old one keeps signing beside it for `graceSeconds` (default 86400), " +
+          "except with the `github` and `hex` schemes: their header carries one signature, so the switch is immediate (`graceSeconds: 0` and a `note` in the answer).",
+      },
     })
     .post("/endpoints/:id/test", async ({ params, body }) => {
       const row = await requireEndpoint(ctx, params.id);

@@ -1,12 +1,13 @@
 import type { Insertable } from "kysely";
 import { sealAuth, type EndpointOptions } from "../../core/endpoints.ts";
+import { originMove, originMoveProblems, secretForScheme, storedHeaders, unmaskAuth } from "./endpoint-credentials.ts";
 import { newId } from "../../core/ids.ts";
 import { generateSecret, secretProblem, type SchemeName } from "../../core/signing.ts";
 import { checkUrl } from "../../outbound/url-policy.ts";
 import type { EndpointRow, EndpointsTable } from "../../store/schema.ts";
 import { HttpProblem } from "../errors.ts";
 import { requireApiManaged, requireEndpoint, type AdminContext } from "./context.ts";
-import { MASK, OPTION_KEYS, type EndpointCreate, type EndpointPatch } from "./schemas.ts";
+import { OPTION_KEYS, type EndpointCreate, type EndpointPatch } from "./schemas.ts";
 import { verifyPing } from "./verify.ts";
 import { endpointView } from "./views.ts";
 
@@ -54,7 +55,7 @@ export async function createEndpoint(ctx: AdminContext, body: EndpointCreate) {
   const row: Insertable<EndpointsTable> & EndpointRow = {
     id: newId("ep", now), url: body.url, description: body.description, events: JSON.stringify(body.events),
     enabled: body.enabled ? 1 : 0, disabled_reason: body.enabled ? null : "created disabled", managed_by: "api",
-    headers: JSON.stringify(body.headers), auth: body.auth ? JSON.stringify(sealAuth(body.auth, ctx.registry.codec)) : null,
+    headers: JSON.stringify(storedHeaders(ctx.registry.codec, body.headers, null, null)), auth: body.auth ? JSON.stringify(sealAuth(body.auth, ctx.registry.codec)) : null,
     signing_scheme: body.signing.scheme, signing_header: body.signing.header ?? null,
     secret: ctx.registry.codec.encrypt(secret), previous_secret: null, previous_secret_until: null,
     consecutive_failures: 0, options: optionsOf(body), created_at: now, updated_at: now,
@@ -76,16 +77,21 @@ export async function patchEndpoint(ctx: AdminContext, id: string, body: Endpoin
   const row = await requireEndpoint(ctx, id);
   const changes = Object.keys(body).filter((k) => k !== "enabled" && body[k as keyof EndpointPatch] !== undefined);
   if (changes.length) requireApiManaged(row, `change ${changes.join(", ")}`);
-  fail(checkFields(ctx, { url: body.url, events: body.events }));
+  // A credential set up for one receiver never follows the URL to another origin (endpoint-credentials.ts).
+  const move = originMove(row.url, body.url);
+  fail([...checkFields(ctx, { url: body.url, events: body.events }), ...(move ? originMoveProblems(row, body, move) : [])]);
+  const codec = ctx.registry.codec;
+  const rekeyed = body.signing !== undefined ? secretForScheme(codec, row, body.signing.scheme) : { columns: {} };
 
   if (changes.length) {
     await ctx.queries.updateEndpoint(id, {
       ...(body.url !== undefined && { url: body.url }),
       ...(body.events !== undefined && { events: JSON.stringify(body.events) }),
       ...(body.description !== undefined && { description: body.description }),
-      ...(body.headers !== undefined && { headers: JSON.stringify(body.headers) }),
-      ...(body.auth !== undefined && { auth: body.auth === null ? null : JSON.stringify(unmask(ctx, body.auth, row.auth)) }),
+      ...(body.headers !== undefined && { headers: JSON.stringify(storedHeaders(codec, body.headers, row.headers, move)) }),
+      ...(body.auth !== undefined && { auth: body.auth === null ? null : JSON.stringify(unmaskAuth(codec, body.auth, row.auth, move)) }),
       ...(body.signing !== undefined && { signing_scheme: body.signing.scheme, signing_header: body.signing.header ?? null }),
+      ...rekeyed.columns,
       options: optionsOf(body, JSON.parse(row.options)),
     });
   }
@@ -95,19 +101,6 @@ export async function patchEndpoint(ctx: AdminContext, id: string, body: Endpoin
   await ctx.registry.refresh();
   const runtime = ctx.registry.get(id);
   if (body.enabled && runtime) void ctx.dispatcher.claim(runtime);
-  return endpointView((await ctx.queries.endpoint(id))!);
-}
-
-/** A masked credential sent back unchanged (GET → PATCH round trip) keeps the stored (sealed) one; a new one is sealed. */
-function unmask(ctx: AdminContext, auth: NonNullable<EndpointPatch["auth"]>, stored: string | null): NonNullable<EndpointPatch["auth"]> {
-  const old = stored ? JSON.parse(stored) as typeof auth : null;
-  if (auth.type === "basic" && auth.password === MASK) {
-    if (old?.type !== "basic") fail([{ path: "auth.password", message: "send the password itself" }]);
-    return { ...auth, password: (old as { password: string }).password };
-  }
-  if (auth.type === "bearer" && auth.token === MASK) {
-    if (old?.type !== "bearer") fail([{ path: "auth.token", message: "send the token itself" }]);
-    return { ...auth, token: (old as { token: string }).token };
-  }
-  return sealAuth(auth, ctx.registry.codec);
+  const view = endpointView((await ctx.queries.endpoint(id))!);
+  return rekeyed.signingSecret === undefined ? view : { ...view, signingSecret: rekeyed.signingSecret };
 }

@@ -5,7 +5,7 @@ import { HttpProblem } from "../errors.ts";
 import { requireApiManaged, requireEndpoint, type AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { createEndpoint, patchEndpoint } from "./endpoint-service.ts";
-import { Endpoint, EndpointCreate, EndpointPatch, EndpointWithSecret, errors, Id, page, PageQuery, VerifyFailed } from "./schemas.ts";
+import { Endpoint, EndpointCreate, EndpointPatch, EndpointWithSecret, errors, Id, page, PageQuery, PatchedEndpoint, VerifyFailed } from "./schemas.ts";
 import { endpointView } from "./views.ts";
 
 const tags = ["endpoints"];
@@ -36,10 +36,12 @@ export function endpointRoutes(ctx: AdminContext, auth: ReturnType<typeof adminA
       detail: { tags, operationId: "getEndpoint", summary: "Read an endpoint (never its secret)" },
     })
     .patch("/endpoints/:id", ({ params, body }) => patchEndpoint(ctx, params.id, body), {
-      admin: "write", params: Id, body: EndpointPatch, response: { 200: Endpoint, ...errors(400, 404, 409, 422) },
+      admin: "write", params: Id, body: EndpointPatch, response: { 200: PatchedEndpoint, ...errors(400, 404, 409, 422) },
       detail: {
         tags, operationId: "updateEndpoint", summary: "Change an endpoint, or enable / disable it",
-        description: "A config-managed endpoint takes only `enabled` (409 otherwise). Enabling resumes its waiting deliveries at once.",
+        description: "A config-managed endpoint takes only `enabled` (409 otherwise). Enabling resumes its waiting deliveries at once. " +
+          "`headers` replaces the whole map; a masked value (`********`) sent back keeps the stored one. A `url` on another origin needs `auth` and secret-looking " +
+          "headers sent again (or dropped) in the same PATCH. A `signing.scheme` whose secret check the stored secret fails gets a new secret, in `signingSecret` this once.",
       },
     })
     .delete("/endpoints/:id", async ({ params, set }) => {

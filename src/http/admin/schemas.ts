@@ -45,6 +45,7 @@ export const OPTION_KEYS = Object.keys(OptionFields) as (keyof typeof OptionFiel
 
 const Url = v.pipe(v.string(), v.maxLength(2048), v.url("must be an absolute URL"));
 const Description = v.pipe(v.string(), v.maxLength(1000));
+const SecretText = v.pipe(v.string(), v.minLength(8), v.maxLength(512));
 
 export const EndpointCreate = v.strictObject({
   url: Url,
@@ -55,7 +56,7 @@ export const EndpointCreate = v.strictObject({
   auth: v.optional(AuthSchema),
   signing: v.optional(SigningSchema, { scheme: "standard" }),
   /** Bring your own signing secret (a receiver may hand one out); otherwise one is generated. */
-  secret: v.optional(v.pipe(v.string(), v.minLength(8), v.maxLength(512))),
+  secret: v.optional(SecretText),
   /** Send a `ping` first and save only on a 2xx. */
   verify: v.optional(v.boolean(), true),
   schedule: v.optional(OptionFields.schedule),
@@ -109,6 +110,8 @@ export const Endpoint = v.object({
   updatedAt: Iso,
 });
 export const EndpointWithSecret = v.object({ ...Endpoint.entries, signingSecret: v.string() });
+/** A PATCH answer: `signingSecret` only when a scheme change needed a new secret (shown this once). */
+export const PatchedEndpoint = v.object({ ...Endpoint.entries, signingSecret: v.optional(v.string()) });
 
 export const Attempt = v.object({
   id: v.string(),
@@ -188,8 +191,16 @@ export const DeliveriesQuery = v.object({
 
 export const RotateBody = v.optional(v.strictObject({
   graceSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(30 * 86_400)), 86_400),
+  /** A secret of one's own, e.g. one the receiver already accepts beside the old one (github and hex: see the README). */
+  secret: v.optional(SecretText),
 }));
-export const Rotated = v.object({ signingSecret: v.string(), previousSecretExpiresAt: v.nullable(Iso) });
+export const Rotated = v.object({
+  signingSecret: v.string(),
+  /** The grace in force: 0 for github and hex, whose header carries one signature (the switch is immediate). */
+  graceSeconds: v.pipe(v.number(), v.integer()),
+  previousSecretExpiresAt: v.nullable(Iso),
+  note: v.optional(v.string()),
+});
 export const TestBody = v.optional(v.strictObject({ type: v.optional(EventTypeName, "ping"), data: v.optional(v.unknown()) }));
 /** For actions that take nothing: an empty object or no body at all. */
 export const EmptyBody = v.optional(v.strictObject({}));

@@ -1,6 +1,7 @@
 import type * as v from "valibot";
 import { verdictOf } from "../../core/retry.ts";
-import type { EndpointOptions } from "../../core/endpoints.ts";
+import type { EndpointOptions, StoredHeaderValue } from "../../core/endpoints.ts";
+import { isSecretHeaderName } from "../../outbound/header-rules.ts";
 import type { AttemptRow, DeliveryRow, EndpointRow, EventRow, SourceStateTable } from "../../store/schema.ts";
 import { MASK, type Attempt, type Delivery, type Endpoint, type Event, type Source } from "./schemas.ts";
 
@@ -19,7 +20,9 @@ export function endpointView(row: EndpointRow): v.InferOutput<typeof Endpoint> {
     enabled: row.enabled === 1,
     disabledReason: row.disabled_reason,
     managedBy: row.managed_by,
-    headers: JSON.parse(row.headers),
+    // Secret-looking headers are write-only like auth: shown as the mask, whether sealed or from an older row.
+    headers: Object.fromEntries(Object.entries(JSON.parse(row.headers) as Record<string, StoredHeaderValue>)
+      .map(([name, value]) => [name, isSecretHeaderName(name) || typeof value !== "string" ? MASK : value])),
     auth: auth === null ? null : auth.type === "basic" ? { type: "basic", username: auth.username, password: MASK } : { type: "bearer", token: MASK },
     signing: { scheme: row.signing_scheme as "standard", header: row.signing_header },
     schedule: options.schedule ?? null,
