@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { makePrivateDir } from "../store/private-files.ts";
 
 export const KEY_FILE = "master.key";
 const HOW = "32 random bytes as base64 or hex (make one: openssl rand -base64 32)";
@@ -53,10 +54,11 @@ export function loadMasterKey(env: Record<string, string | undefined>, dataDir: 
 
 /** Writes a new key without ever exposing a half-written file: write a private temp file, then link it in place. */
 function writeNewKey(path: string, dataDir: string): boolean {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(dataDir);
   const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
   writeFileSync(temp, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
   try {
+    chmodSync(temp, 0o600); // the umask may have narrowed it: make it exactly 0600 before it is linked in
     linkSync(temp, path);
     return true;
   } catch (e) {

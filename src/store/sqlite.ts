@@ -1,8 +1,8 @@
 import { Database, type SQLQueryBindings } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDatabase, type SqliteStatement } from "kysely";
 import { startCheckpointer } from "./checkpointer.ts";
+import { createPrivateFile, makePrivateDir, tightenFiles } from "./private-files.ts";
 import type { DB } from "./schema.ts";
 
 /** kysely's SqliteDatabase over bun:sqlite. `query` caches the prepared statement per SQL text. */
@@ -73,9 +73,15 @@ export interface SqliteOptions {
  * A background checkpointer (checkpointer.ts) keeps the WAL's copy-back off the event loop.
  */
 export function openSqlite(options: SqliteOptions): { raw: RawSqlite; db: Kysely<DB>; close(): Promise<void> } {
-  if (options.file !== ":memory:") mkdirSync(dirname(options.file), { recursive: true });
+  // A new database is made 0600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+  let created = false;
+  if (options.file !== ":memory:") {
+    makePrivateDir(dirname(options.file));
+    created = createPrivateFile(options.file);
+  }
   const raw = new Database(options.file, { create: true, strict: false });
   raw.exec("PRAGMA journal_mode = WAL");
+  if (created) tightenFiles([`${options.file}-wal`, `${options.file}-shm`]);
   const synchronous = options.synchronous === "full" ? "FULL" : "NORMAL";
   raw.exec(`PRAGMA synchronous = ${synchronous}`);
   raw.exec("PRAGMA busy_timeout = 5000");
