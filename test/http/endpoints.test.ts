@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { verifyBuildWorkPro } from "../support/verifiers.ts";
+import { verifyBuildWorkPro, verifyCePro } from "../support/verifiers.ts";
 import { expectProblem, READ_TOKEN, SECRET, startAdminApp, type AdminApp } from "./support.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
@@ -369,6 +369,13 @@ describe("signing scheme changes and rotation", () => {
     expect(installed.body.signingSecret).toBe(own);
     await app.api("POST", `/endpoints/${ep.id}/test`, {});
     expect(await octokitVerify(own, receiver.requests.at(-1)!.body, receiver.requests.at(-1)!.headers["x-hub-signature-256"]!)).toBe(true);
+
+    // hex the same way: CE Pro's documented verifier takes the delivery right after a rotation.
+    const { body: hex } = await create({ signing: { scheme: "hex" }, verify: false });
+    const hexRotated = await app.api("POST", `/endpoints/${hex.id}/rotate-secret`, {});
+    expect(hexRotated.body.graceSeconds).toBe(0);
+    await app.api("POST", `/endpoints/${hex.id}/test`, {});
+    expect(verifyCePro(receiver.requests.at(-1)!.body, receiver.requests.at(-1)!.headers["x-webhook-signature"]!, hexRotated.body.signingSecret)).toBe(true);
 
     const standard = await create({ verify: false });
     const graced = await app.api("POST", `/endpoints/${standard.body.id}/rotate-secret`, {});
