@@ -31,6 +31,10 @@ describe("checkUrl: what registration can know", () => {
     ["https://[::]/", strict, ":: is an unspecified address (add it to delivery.allowNetworks to allow it)"],
     ["http://127.0.0.1:8080/", loose, null],
     ["http://127.0.0.2:8080/", loose, "127.0.0.2 is a loopback address (add it to delivery.allowNetworks to allow it)"],
+    // IPv6 outside 2000::/3, and SIIT's ::ffff:0:a.b.c.d (the URL parser writes it in hex).
+    ["https://[::ffff:0:127.0.0.1]/", strict, "::ffff:0:7f00:1 (embedding 127.0.0.1) is a loopback address (add it to delivery.allowNetworks to allow it)"],
+    ["https://[1::]/", strict, "1:: is a reserved address (add it to delivery.allowNetworks to allow it)"],
+    ["https://[2001:3::1]/", strict, "2001:3::1 is a reserved address (add it to delivery.allowNetworks to allow it)"],
     // A name is checked after resolving, at every attempt.
     ["https://localhost.example.test/", strict, null],
   ];
