@@ -102,6 +102,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   let draining = false;
   const admin = adminApi({
     config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: new AdminQueries(store.db), registry, dispatcher, send: sender,
+    resolve: options.resolve,
   }, config.admin.tokens);
   const httpLog = log.child({ component: "http" });
   const http = createHttp({ plugins: [docs(), admin], log: httpLog });

@@ -7,7 +7,7 @@ import type { EndpointRow, EndpointsTable } from "../../store/schema.ts";
 import { HttpProblem } from "../errors.ts";
 import { requireApiManaged, requireEndpoint, type AdminContext } from "./context.ts";
 import { MASK, OPTION_KEYS, type EndpointCreate, type EndpointPatch } from "./schemas.ts";
-import { verifyPing } from "./verify.ts";
+import { urlTargetProblems, verifyPing } from "./verify.ts";
 import { endpointView } from "./views.ts";
 
 type Problems = { path: string; message: string }[];
@@ -48,6 +48,7 @@ function optionsOf(body: Partial<Record<(typeof OPTION_KEYS)[number], unknown>>,
 /** Creates an API endpoint: checks, then (unless verify is false) a ping that must get a 2xx, then saves. */
 export async function createEndpoint(ctx: AdminContext, body: EndpointCreate) {
   fail(checkFields(ctx, { url: body.url, events: body.events, scheme: body.signing.scheme, secret: body.secret }));
+  fail(await urlTargetProblems(ctx, body.url));
   const now = Date.now();
   // Every endpoint gets a secret, even with scheme "none", so switching schemes later needs no new secret.
   const secret = body.secret ?? generateSecret();
@@ -77,6 +78,7 @@ export async function patchEndpoint(ctx: AdminContext, id: string, body: Endpoin
   const changes = Object.keys(body).filter((k) => k !== "enabled" && body[k as keyof EndpointPatch] !== undefined);
   if (changes.length) requireApiManaged(row, `change ${changes.join(", ")}`);
   fail(checkFields(ctx, { url: body.url, events: body.events }));
+  fail(await urlTargetProblems(ctx, body.url));
 
   if (changes.length) {
     await ctx.queries.updateEndpoint(id, {
