@@ -71,7 +71,7 @@ async function readCapped(response: Response, cap = MAX_RESPONSE_BODY): Promise<
   return { text, error, size: Math.min(size, cap) };
 }
 
-/** One POST with the address policy applied at connect time. Never throws. */
+/** One request (a POST unless `method` says GET) with the address policy applied at connect time. Never throws. */
 export async function send(request: OutboundRequest, options: SenderOptions): Promise<OutboundResult> {
   const started = performance.now();
   const result = (partial: Partial<OutboundResult>): OutboundResult => ({
