@@ -7,6 +7,7 @@ import { Ingest } from "./core/ingest.ts";
 import { adminApi } from "./http/admin/index.ts";
 import { docs } from "./http/docs.ts";
 import { createHttp, sourceRoutes } from "./http/server.ts";
+import { checkedFetch } from "./outbound/checked-fetch.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger, Source, SourceContext, SourceRoute } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
@@ -72,6 +73,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const abort = new AbortController();
   const routes: SourceRoute[] = [];
   const eventTypes = config.events ? Object.keys(config.events) : null;
+  // Sources reach out through the delivery policy too (the poll source, user plugins).
+  const sourceFetch = checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes });
   const sources: RunningSource[] = loaded.sources.map((s) => {
     const sourceLog = log.child({ source: s.id });
     let written = Promise.resolve();
@@ -92,6 +95,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         void setStatus(status, message);
       },
       signal: abort.signal,
+      fetch: sourceFetch,
       route: (route) => routes.push(route),
       settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes, configDir: loaded.dir },
     };
@@ -102,6 +106,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   let draining = false;
   const admin = adminApi({
     config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: new AdminQueries(store.db), registry, dispatcher, send: sender,
+    resolve: options.resolve,
   }, config.admin.tokens);
   const httpLog = log.child({ component: "http" });
   const http = createHttp({ plugins: [docs(), admin], log: httpLog });

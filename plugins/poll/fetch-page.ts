@@ -1,4 +1,5 @@
 import pg from "pg";
+import { OutboundError, type CheckedFetch } from "../../src/plugin-api/index.ts";
 import type { PollOptions } from "./options.ts";
 
 type Items = (body: unknown) => unknown;
@@ -9,7 +10,12 @@ export interface PageSource {
   close(): Promise<void>;
 }
 
-export function httpPages(options: PollOptions): PageSource {
+/**
+ * GETs through the gateway's checked sender (ctx.fetch): the delivery address policy, no redirects, the whole
+ * answer up to server.maxBodyBytes. Errors say the status and the size, never the body: an internal server's
+ * answer must not reach the logs or GET /api/v1/sources.
+ */
+export function httpPages(options: PollOptions, get: CheckedFetch, maxBytes: number): PageSource {
   const headers: Record<string, string> = { accept: "application/json", ...options.headers };
   if (options.auth?.type === "basic") headers.authorization = `Basic ${btoa(`${options.auth.username}:${options.auth.password}`)}`;
   if (options.auth?.type === "bearer") headers.authorization = `Bearer ${options.auth.token}`;
@@ -17,11 +23,17 @@ export function httpPages(options: PollOptions): PageSource {
   return {
     async fetch(cursor, signal) {
       const url = options.url.replaceAll("{cursor}", encodeURIComponent(cursor === undefined || cursor === null ? "" : String(cursor)));
-      const response = await fetch(url, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeout)]) });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`GET ${shown} answered ${response.status}: ${text.slice(0, 200)}`);
+      const response = await get(url, { headers, timeoutMs: options.timeout, maxBytes, signal }).catch((e: unknown) => {
+        if (e instanceof OutboundError && e.reason === "too-large") {
+          throw new Error(`GET ${shown} answered more than ${maxBytes} bytes (server.maxBodyBytes): ask for smaller pages, or raise server.maxBodyBytes`);
+        }
+        throw new Error(`GET ${shown} failed: ${(e as Error).message}`);
+      });
+      const answered = `GET ${shown} answered ${response.status} with ${response.bytes} bytes`;
+      if (response.status >= 300 && response.status < 400) throw new Error(`${answered}: redirects are not followed (set url to the final address)`);
+      if (response.status < 200 || response.status >= 300) throw new Error(answered);
       let body: unknown;
-      try { body = JSON.parse(text); } catch { throw new Error(`GET ${shown} did not answer JSON: ${text.slice(0, 200)}`); }
+      try { body = JSON.parse(response.body); } catch { throw new Error(`${answered} that are not JSON`); }
       const items = options.items ? await (options.items as Items)(body) : body;
       if (!Array.isArray(items)) {
         throw new Error(options.items ? "items(body) did not return an array" : `GET ${shown} did not answer an array: set items, e.g. items: (body) => body.data`);

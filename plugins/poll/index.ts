@@ -52,7 +52,7 @@ function createPoll(options: PollOptions, ctx: SourceContext) {
   return {
     async start() {
       halt = new AbortController();
-      pages = options.query ? sqlPages({ ...options, query: options.query }, `hookgate:${ctx.id}`) : httpPages(options);
+      pages = options.query ? sqlPages({ ...options, query: options.query }, `hookgate:${ctx.id}`) : httpPages(options, ctx.fetch, ctx.settings.maxBodyBytes);
       // protect: a run that outlasts the interval makes the next tick skip rather than overlap.
       job = new Cron(options.schedule, { protect: true }, () => {
         running = run().finally(() => { running = null; });

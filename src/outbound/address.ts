@@ -3,7 +3,7 @@
  * Pure functions, no DNS and no sockets. Ranges follow the IANA IPv4 and IPv6 special-purpose registries.
  */
 
-export type AddressKind = "public" | "loopback" | "private" | "link-local" | "cgnat" | "unspecified" | "broadcast" | "multicast" | "documentation" | "reserved" | "ula" | "benchmarking" | "ipv4-mapped" | "nat64" | "6to4" | "teredo" | "site-local";
+export type AddressKind = "public" | "loopback" | "private" | "link-local" | "cgnat" | "unspecified" | "broadcast" | "multicast" | "documentation" | "reserved" | "ula" | "benchmarking" | "ipv4-mapped" | "ipv4-translated" | "nat64" | "6to4" | "teredo" | "site-local";
 
 export type Cidr = { readonly family: 4 | 6; readonly bytes: Uint8Array; readonly prefix: number };
 
@@ -189,6 +189,7 @@ const V6_RULES: readonly Rule[] = [
   rule("::1/128", "loopback"),
   rule("::ffff:0:0/96", "ipv4-mapped", lastFour, true), // on the wire this is the embedded IPv4 address
   rule("::/96", "reserved", lastFour), // deprecated IPv4-compatible ::a.b.c.d
+  rule("::ffff:0:0:0/96", "ipv4-translated", lastFour), // RFC 2765 SIIT ::ffff:0:a.b.c.d, never on the public internet
   rule("64:ff9b::/96", "nat64", lastFour, true), // DNS64 networks hand these out for every IPv4-only host
   // Local-use NAT64 (RFC 8215) is not globally reachable, and its RFC 6052 layout (/48../96) is the operator's
   // choice, so it is always refused; the /96 reading only makes the message more precise.
@@ -200,6 +201,8 @@ const V6_RULES: readonly Rule[] = [
   rule("2001:db8::/32", "documentation"),
   // 6to4 and Teredo are deprecated tunnels to arbitrary hosts (reachability "N/A"): refused even when public.
   rule("2001::/32", "teredo", (b) => [v4At(b, 12, -1)]), // the client address is stored inverted
+  // IETF protocol assignments (anycast services, AMT, ORCHID, AS112...): no webhook receiver lives there.
+  rule("2001::/23", "reserved"),
   rule("2002::/16", "6to4", (b) => [v4At(b, 2)]),
   rule("3fff::/20", "documentation"),
   rule("5f00::/16", "reserved"), // SRv6 SIDs, not globally reachable
@@ -209,12 +212,18 @@ const V6_RULES: readonly Rule[] = [
   rule("ff00::/8", "multicast"),
 ];
 
+/** Global unicast. Every IPv6 address outside it that no rule above names is unassigned or special: refused. */
+const GLOBAL_UNICAST = parseCidr("2000::/3");
+
 type Classified = { readonly kind: AddressKind; readonly reachable: boolean; readonly embedded?: number };
 
 /** A transition form takes the kind of its embedded IPv4 when that is not public, so ::ffff:127.0.0.1 is loopback. */
 function classifyBytes(bytes: Uint8Array): Classified {
   const found = (bytes.length === 4 ? V4_RULES : V6_RULES).find((r) => prefixMatches(bytes, r.cidr.bytes, r.cidr.prefix));
-  if (!found) return { kind: "public", reachable: true };
+  if (!found) {
+    const global = bytes.length === 4 || prefixMatches(bytes, GLOBAL_UNICAST.bytes, GLOBAL_UNICAST.prefix);
+    return global ? { kind: "public", reachable: true } : { kind: "reserved", reachable: false };
+  }
   for (const v4 of found.embeds?.(bytes) ?? []) {
     const inner = classifyBytes(v4Bytes(v4)).kind;
     if (inner !== "public") return { kind: inner, reachable: false, embedded: v4 };
@@ -231,7 +240,7 @@ const DESCRIPTION: Readonly<Record<AddressKind, string>> = {
   public: "a public", loopback: "a loopback", private: "a private", "link-local": "a link-local",
   cgnat: "a carrier-grade NAT", unspecified: "an unspecified", broadcast: "a broadcast", multicast: "a multicast",
   documentation: "a documentation", reserved: "a reserved", ula: "a unique local", benchmarking: "a benchmarking",
-  "ipv4-mapped": "an IPv4-mapped", nat64: "a NAT64", "6to4": "a 6to4", teredo: "a Teredo", "site-local": "a site-local",
+  "ipv4-mapped": "an IPv4-mapped", "ipv4-translated": "an IPv4-translated", nat64: "a NAT64", "6to4": "a 6to4", teredo: "a Teredo", "site-local": "a site-local",
 };
 
 export function refusalReason(ip: string, allowNetworks: readonly Cidr[]): string | null {

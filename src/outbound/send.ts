@@ -8,10 +8,19 @@ export const MAX_RESPONSE_BODY = 64 * 1024;
 
 export interface OutboundRequest {
   url: string;
+  /** POST unless said (deliveries); sources GET through the same sender (checked-fetch.ts). */
+  method?: "GET" | "POST";
   headers: Record<string, string>;
-  body: string;
+  body?: string;
   /** Total time for the attempt: connect, send, response headers and body. */
   timeoutMs: number;
+  /**
+   * Read the whole response body up to this many bytes, and fail the request when it is longer. Without it the
+   * body is cut at MAX_RESPONSE_BODY (a receiver's answer is only logged).
+   */
+  maxResponseBytes?: number;
+  /** Aborts the request, e.g. when a source stops. */
+  signal?: AbortSignal;
 }
 
 export interface OutboundResult {
@@ -22,6 +31,10 @@ export interface OutboundResult {
   error: string | null;
   /** True when the address policy refused the target and no socket was opened. */
   refused: boolean;
+  /** The response body's size in bytes, as read. */
+  responseBytes?: number;
+  /** True when the body passed `maxResponseBytes` (error says so; the body is not returned). */
+  tooLarge?: boolean;
 }
 
 export interface SenderOptions extends UrlPolicy {
@@ -34,31 +47,31 @@ export interface SenderOptions extends UrlPolicy {
   ca?: string;
 }
 
-/** Reads at most MAX_RESPONSE_BODY bytes, then drops the connection: a receiver streaming gigabytes costs nothing more. */
-async function readCapped(response: Response): Promise<{ text: string; error: unknown }> {
-  if (!response.body) return { text: "", error: null };
+/** Reads at most `cap` bytes, then drops the connection: a receiver streaming gigabytes costs nothing more. */
+async function readCapped(response: Response, cap = MAX_RESPONSE_BODY): Promise<{ text: string; error: unknown; size: number }> {
+  if (!response.body) return { text: "", error: null, size: 0 };
   // An empty answer (the common 200/202/204 with no body) needs no stream reader.
-  if (response.status === 204 || response.headers.get("content-length") === "0") return { text: "", error: null };
+  if (response.status === 204 || response.headers.get("content-length") === "0") return { text: "", error: null, size: 0 };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let error: unknown = null;
   try {
-    while (size < MAX_RESPONSE_BODY) {
+    while (size < cap) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
       size += value.byteLength;
     }
-    if (size >= MAX_RESPONSE_BODY) reader.cancel().catch(() => {});
+    if (size >= cap) reader.cancel().catch(() => {});
   } catch (e) {
     error = e;
   }
-  const text = new TextDecoder().decode(Buffer.concat(chunks, size).subarray(0, MAX_RESPONSE_BODY));
-  return { text, error };
+  const text = new TextDecoder().decode(Buffer.concat(chunks, size).subarray(0, cap));
+  return { text, error, size: Math.min(size, cap) };
 }
 
-/** One POST with the address policy applied at connect time. Never throws. */
+/** One request (a POST unless `method` says GET) with the address policy applied at connect time. Never throws. */
 export async function send(request: OutboundRequest, options: SenderOptions): Promise<OutboundResult> {
   const started = performance.now();
   const result = (partial: Partial<OutboundResult>): OutboundResult => ({
@@ -71,6 +84,9 @@ export async function send(request: OutboundRequest, options: SenderOptions): Pr
   let why: string | null = null;
   const stopAt = (reason: string) => { if (!why) { why = reason; abort.abort(new Error(reason)); } };
   const total = setTimeout(() => stopAt(`timeout after ${request.timeoutMs} ms`), request.timeoutMs);
+  const callerAborted = () => stopAt("aborted");
+  if (request.signal?.aborted) callerAborted();
+  request.signal?.addEventListener("abort", callerAborted, { once: true });
   let target: PinnedTarget | null = null;
   let watchKey = "";
   let stopWatch = () => {};
@@ -91,7 +107,7 @@ export async function send(request: OutboundRequest, options: SenderOptions): Pr
     }
 
     const response = await fetch(target.url, {
-      method: "POST",
+      method: request.method ?? "POST",
       headers: { ...request.headers, host: target.host },
       body: request.body,
       redirect: "manual", // a 3xx is the receiver's answer: recorded and failed, never followed
@@ -104,18 +120,23 @@ export async function send(request: OutboundRequest, options: SenderOptions): Pr
     markWarm(watchKey);
     const responseHeaders: Record<string, string> = {};
     response.headers.forEach((value, key) => { responseHeaders[key] = value; });
-    const body = await readCapped(response);
+    const limit = request.maxResponseBytes;
+    const body = await readCapped(response, limit === undefined ? MAX_RESPONSE_BODY : limit + 1); // one more byte tells "too large"
+    if (limit !== undefined && body.size > limit) {
+      return result({ responseHeaders, responseBytes: body.size, tooLarge: true, error: `HTTP ${response.status}, then the response body passed ${limit} bytes` });
+    }
     if (body.error !== null) {
       // The receiver answered but the body broke off (reset, or too slow): the attempt failed, whatever the status.
       const cause = why ?? describe(body.error);
       return result({ responseHeaders, responseBody: body.text, error: `HTTP ${response.status}, then the response body failed: ${cause}` });
     }
-    return result({ statusCode: response.status, responseHeaders, responseBody: body.text });
+    return result({ statusCode: response.status, responseHeaders, responseBody: body.text, responseBytes: body.size });
   } catch (e) {
     if (watchKey) markCold(watchKey);
     return result({ error: why ?? describe(e) });
   } finally {
     clearTimeout(total);
+    request.signal?.removeEventListener("abort", callerAborted);
     stopWatch();
   }
 }

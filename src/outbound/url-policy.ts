@@ -1,4 +1,5 @@
 import { classifyAddress, parseCidr, refusalReason, type Cidr } from "./address.ts";
+import type { Resolver } from "./target.ts";
 
 export interface UrlPolicy {
   requireHttps: boolean;
@@ -17,9 +18,14 @@ export function hostOf(url: URL): string {
   return url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
 }
 
+/** `localhost` and `*.localhost` are loopback by definition (RFC 6761): resolvers answer them without asking DNS. */
+function isLoopbackName(host: string): boolean {
+  return /(^|\.)localhost\.?$/.test(host);
+}
+
 /**
- * What registration can know about a URL: its scheme, and its host when that is an address literal.
- * Host names are checked again at every connection, after resolving.
+ * What registration can know about a URL without DNS: its scheme, its host when that is an address literal,
+ * and the names that can only be loopback. Host names are checked again at every connection, after resolving.
  */
 export function checkUrl(text: string, policy: UrlPolicy): string | null {
   let url: URL;
@@ -28,11 +34,32 @@ export function checkUrl(text: string, policy: UrlPolicy): string | null {
   if (url.protocol === "http:" && policy.requireHttps) return "must be https (set delivery.requireHttps: false to allow http)";
   if (url.username || url.password) return 'must not hold credentials (use auth: { type: "basic", ... })';
   const host = hostOf(url);
-  if (classifyAddress(host) !== null) {
-    const reason = refusalReason(host, allowedCidrs(policy.allowNetworks));
-    if (reason) return reason;
+  const cidrs = allowedCidrs(policy.allowNetworks);
+  if (classifyAddress(host) !== null) return refusalReason(host, cidrs);
+  if (isLoopbackName(host) && refusalReason("127.0.0.1", cidrs) && refusalReason("::1", cidrs)) {
+    return `${host} is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)`;
   }
   return null;
+}
+
+/**
+ * checkUrl, then a look-up of the host name with the sender's resolver: a name whose every address is refused
+ * can never be delivered to, so the admin hears it now, not from refused attempts. A look-up that fails or takes
+ * longer than `timeoutMs` passes (DNS may be fixed later); every connection is checked again either way.
+ */
+export async function checkResolvedUrl(text: string, policy: UrlPolicy, resolve: Resolver, timeoutMs = 2_000): Promise<string | null> {
+  const early = checkUrl(text, policy);
+  if (early) return early;
+  const host = hostOf(new URL(text));
+  if (classifyAddress(host) !== null || isLoopbackName(host)) return null; // decided above, without DNS
+  let timer: Timer | undefined;
+  const gaveUp = new Promise<null>((done) => { timer = setTimeout(() => done(null), timeoutMs); });
+  const addresses = await Promise.race([resolve(host).catch(() => null), gaveUp]).finally(() => clearTimeout(timer));
+  if (!addresses?.length) return null;
+  const cidrs = allowedCidrs(policy.allowNetworks);
+  const reasons = addresses.map((address) => refusalReason(address, cidrs));
+  if (reasons.some((reason) => reason === null)) return null;
+  return `${host} resolves only to refused addresses: ${[...new Set(reasons)].join("; ")}`;
 }
 
 /** `delivery.proxy`: an HTTP proxy that takes CONNECT (smokescreen and the like); credentials may be in the URL. */

@@ -2,6 +2,9 @@ import type * as v from "valibot";
 
 export { backoff, sleep } from "./backoff.ts";
 export { Duration } from "./schemas.ts";
+export { OutboundError } from "../outbound/checked-fetch.ts";
+export type { CheckedFetch, CheckedFetchInit, CheckedResponse } from "../outbound/checked-fetch.ts";
+import type { CheckedFetch } from "../outbound/checked-fetch.ts";
 
 /** What a source hands to `ctx.emit`: one event. `id` is its idempotency key within the source. */
 export interface EventInput {
@@ -64,6 +67,12 @@ export interface SourceContext {
   report(status: SourceStatus, error?: unknown): void;
   /** Aborted when the gateway shuts down. */
   readonly signal: AbortSignal;
+  /**
+   * HTTP out of the gateway through the sender deliveries use: `delivery.requireHttps` and `allowNetworks`
+   * apply, the connection goes to the checked address, a 3xx is returned (never followed), and the answer is
+   * read whole up to `maxBytes`. Make every outbound request with it. Rejects with `OutboundError`.
+   */
+  fetch: CheckedFetch;
   /** Serves a route on the gateway's port. Call it in `create`; routes are mounted before listening. */
   route(route: SourceRoute): void;
   /** The gateway's settings a source may need. */

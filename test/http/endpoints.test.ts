@@ -136,6 +136,66 @@ describe("422 with errors[] for bad input", () => {
   });
 });
 
+describe("names that can only be refused, at registration (verify: false too)", () => {
+  // A strict policy, and a resolver standing in for DNS: the same one the sender would use.
+  const dns: Record<string, string[] | "hang"> = {
+    "internal.example.test": ["10.0.0.5", "fd00::5"],
+    "public.example.test": ["93.184.216.34"],
+    "mixed.example.test": ["93.184.216.34", "10.0.0.5"], // refused at connect, but not "only" refused addresses
+    "slow.example.test": "hang",
+  };
+  let strict: AdminApp;
+  beforeAll(async () => {
+    strict = await startAdminApp({ delivery: { requireHttps: true, allowNetworks: [] } as never }, {
+      resolve: async (host) => {
+        const answer = dns[host];
+        if (answer === "hang") return new Promise<string[]>(() => {});
+        if (!answer) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+        return answer;
+      },
+    });
+  });
+  afterAll(() => strict.close());
+  const add = (url: string) => strict.api("POST", "/endpoints", { url, events: ["*"], verify: false });
+
+  test.each([
+    ["https://localhost:8443/x", "localhost is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)"],
+    ["https://LocalHost./x", "localhost. is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)"],
+    ["https://api.localhost/x", "api.localhost is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)"],
+    ["https://internal.example.test/x", "internal.example.test resolves only to refused addresses: 10.0.0.5 is a private address (add it to delivery.allowNetworks to allow it); fd00::5 is a unique local address (add it to delivery.allowNetworks to allow it)"],
+  ])("%s answers 422 on url with the reason", async (url, message) => {
+    const problem = expectProblem(await add(url), 422);
+    expect(problem.errors).toEqual([{ path: "url", message }]);
+  });
+
+  test("a public name, a mixed answer and a failed look-up are saved (each attempt is checked at connect)", async () => {
+    for (const url of ["https://public.example.test/x", "https://mixed.example.test/x", "https://nxdomain.example.test/x"]) {
+      expect({ url, status: (await add(url)).status }).toEqual({ url, status: 201 });
+    }
+  });
+
+  test("a look-up that hangs gives up after about 2 s and saves", async () => {
+    const started = Date.now();
+    expect((await add("https://slow.example.test/x")).status).toBe(201);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  test("PATCH url is checked the same way, and nothing is changed", async () => {
+    const { body: ep } = await add("https://public.example.test/x");
+    for (const url of ["https://localhost/y", "https://internal.example.test/y"]) {
+      const problem = expectProblem(await strict.api("PATCH", `/endpoints/${ep.id}`, { url }), 422);
+      expect(problem.errors.map((e: { path: string }) => e.path)).toEqual(["url"]);
+    }
+    expect((await strict.api("GET", `/endpoints/${ep.id}`)).body.url).toBe("https://public.example.test/x");
+  });
+
+  test("allowNetworks opts loopback back in: localhost is fine there", async () => {
+    const result = await create({ url: "http://localhost:9/later", verify: false });
+    expect(result.status).toBe(201);
+  });
+});
+
 describe("404 for an unknown id", () => {
   test.each([
     ["GET", "/endpoints/ep_nope"], ["PATCH", "/endpoints/ep_nope"], ["DELETE", "/endpoints/ep_nope"],

@@ -1,5 +1,6 @@
 import { expect } from "bun:test";
 import type { ConfigInput } from "../../src/config/schema.ts";
+import type { Resolver } from "../../src/outbound/send.ts";
 import { ADMIN_TOKEN, baseConfig, startTestApp, type TestApp } from "../support/app.ts";
 
 export { ADMIN_TOKEN };
@@ -12,7 +13,7 @@ export interface AdminApp extends TestApp {
 }
 
 /** A gateway with a read+write and a read-only admin token, fast retries, and real SQLite. */
-export async function startAdminApp(overrides: Partial<ConfigInput> = {}): Promise<AdminApp> {
+export async function startAdminApp(overrides: Partial<ConfigInput> = {}, options: { resolve?: Resolver } = {}): Promise<AdminApp> {
   const app = await startTestApp(baseConfig({
     admin: { tokens: [
       { name: "ops", token: ADMIN_TOKEN, scopes: ["read", "write"] },
@@ -20,7 +21,7 @@ export async function startAdminApp(overrides: Partial<ConfigInput> = {}): Promi
     ] },
     ...overrides,
     delivery: { schedule: ["100ms", "100ms"], jitter: 0, ...overrides.delivery } as never,
-  }));
+  }), options);
   return Object.assign(app, {
     async api(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) {
       const headers: Record<string, string> = {};

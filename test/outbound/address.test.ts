@@ -122,23 +122,28 @@ describe("classifyAddress", () => {
 
   const ipv6: [string, AddressKind][] = [
     ["::", "unspecified"], ["::1", "loopback"], ["::ffff:0.0.0.0", "unspecified"],
-    ["::fffe:ffff:ffff", "public"], ["::ffff:0:0", "unspecified"], ["::ffff:ffff:ffff", "broadcast"], ["::1:0:0:0", "public"],
-    ["64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["64:ff9b::8.8.8.8", "nat64"], ["64:ff9b::ffff:ffff", "broadcast"], ["64:ff9b::1:0:0", "public"],
-    ["64:ff9b:0:ffff:ffff:ffff:ffff:ffff", "public"], ["64:ff9b:1::808:808", "nat64"], ["64:ff9b:1:ffff:ffff:ffff:808:808", "nat64"], ["64:ff9b:2::", "public"],
-    ["ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["100::", "reserved"], ["100::ffff:ffff:ffff:ffff", "reserved"], ["100:0:0:1::", "public"],
-    ["2000:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["2001::", "broadcast"], ["2001:0:4136:e378:8000:63bf:f7f7:f7f7", "teredo"], ["2001:0:ffff:ffff:ffff:ffff:0:0", "broadcast"], ["2001:1::", "public"],
-    ["2001:1:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["2001:2::", "benchmarking"], ["2001:2:0:ffff:ffff:ffff:ffff:ffff", "benchmarking"], ["2001:2:1::", "public"],
-    ["2001:f:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["2001:10::", "reserved"], ["2001:1f:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"],
-    ["2001:20::", "reserved"], ["2001:2f:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["2001:30::", "public"],
+    ["::fffe:ffff:ffff", "reserved"], ["::ffff:0:0", "unspecified"], ["::ffff:ffff:ffff", "broadcast"], ["::1:0:0:0", "reserved"],
+    ["64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["64:ff9b::8.8.8.8", "nat64"], ["64:ff9b::ffff:ffff", "broadcast"], ["64:ff9b::1:0:0", "reserved"],
+    ["64:ff9b:0:ffff:ffff:ffff:ffff:ffff", "reserved"], ["64:ff9b:1::808:808", "nat64"], ["64:ff9b:1:ffff:ffff:ffff:808:808", "nat64"], ["64:ff9b:2::", "reserved"],
+    ["ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["100::", "reserved"], ["100::ffff:ffff:ffff:ffff", "reserved"], ["100:0:0:1::", "reserved"],
+    ["2000:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["2001::", "broadcast"], ["2001:0:4136:e378:8000:63bf:f7f7:f7f7", "teredo"], ["2001:0:ffff:ffff:ffff:ffff:0:0", "broadcast"], ["2001:1::", "reserved"],
+    ["2001:1:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["2001:2::", "benchmarking"], ["2001:2:0:ffff:ffff:ffff:ffff:ffff", "benchmarking"], ["2001:2:1::", "reserved"],
+    ["2001:f:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["2001:10::", "reserved"], ["2001:1f:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"],
+    ["2001:20::", "reserved"], ["2001:2f:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["2001:30::", "reserved"], ["2001:3::1", "reserved"], ["2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["2001:200::", "public"],
     ["2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["2001:db8::", "documentation"], ["2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "documentation"], ["2001:db9::", "public"],
     ["2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["2002:808:808::", "6to4"], ["2002:ffff:ffff::", "broadcast"], ["2003::", "public"],
     ["3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["3fff::", "documentation"], ["3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff", "documentation"], ["3fff:1000::", "public"],
-    ["5eff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["5f00::", "reserved"], ["5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["5f01::", "public"],
-    ["fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["fc00::", "ula"], ["fd12:3456::1", "ula"], ["fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ula"], ["fe00::", "public"],
-    ["fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["fe80::", "link-local"], ["fe80::1%eth0", "link-local"], ["febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "link-local"],
+    ["5eff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["5f00::", "reserved"], ["5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["5f01::", "reserved"],
+    ["fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["fc00::", "ula"], ["fd12:3456::1", "ula"], ["fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ula"], ["fe00::", "reserved"],
+    ["fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["fe80::", "link-local"], ["fe80::1%eth0", "link-local"], ["febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "link-local"],
     ["fec0::", "site-local"], ["feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "site-local"],
     ["ff00::", "multicast"], ["ff02::1", "multicast"], ["ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "multicast"],
     ["2606:4700:4700::1111", "public"], ["[2a00:1450:4001:80b::200e]", "public"],
+    // Outside 2000::/3 (global unicast) nothing is assigned for the public internet: refused, whatever the form.
+    ["1::", "reserved"], ["1fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "reserved"], ["2000::", "public"],
+    ["3fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "public"], ["4000::", "reserved"], ["8000::1", "reserved"], ["e000::", "reserved"],
+    // RFC 2765 IPv4-translated ::ffff:0:a.b.c.d (SIIT)
+    ["::fffe:ffff:ffff:ffff", "reserved"], ["::ffff:0:0:0", "unspecified"], ["::ffff:0:8.8.8.8", "ipv4-translated"], ["::ffff:0:ffff:ffff", "broadcast"], ["::ffff:1:0:0", "reserved"],
   ];
   test.each(ipv6)("IPv6 %s is %s", (ip, kind) => {
     expect(classifyAddress(ip)).toBe(kind);
@@ -173,6 +178,11 @@ describe("classifyAddress", () => {
     ["::ffff:169.254.169.254", "link-local"],
     ["::ffff:100.64.0.1", "cgnat"],
     ["::ffff:8.8.8.8", "ipv4-mapped"],
+    ["::ffff:0:127.0.0.1", "loopback"], // IPv4-translated (RFC 2765)
+    ["[::ffff:0:127.0.0.1]", "loopback"],
+    ["::ffff:0:7f00:1", "loopback"],
+    ["::ffff:0:10.0.0.1", "private"],
+    ["::ffff:0:169.254.169.254", "link-local"],
     ["::127.0.0.1", "loopback"], // IPv4-compatible
     ["::10.0.0.1", "private"],
     ["::8.8.8.8", "reserved"],
@@ -294,6 +304,11 @@ describe("refusalReason", () => {
     ["2002:808:808::", [], "2002:808:808:: is a 6to4 address (add it to delivery.allowNetworks to allow it)"],
     ["2001:0:4136:e378:8000:63bf:f7f7:f7f7", [], "2001:0:4136:e378:8000:63bf:f7f7:f7f7 is a Teredo address (add it to delivery.allowNetworks to allow it)"],
     ["64:ff9b:1::8.8.8.8", [], "64:ff9b:1::8.8.8.8 is a NAT64 address (add it to delivery.allowNetworks to allow it)"],
+    ["::ffff:0:127.0.0.1", [], "::ffff:0:127.0.0.1 (embedding 127.0.0.1) is a loopback address (add it to delivery.allowNetworks to allow it)"],
+    ["::ffff:0:8.8.8.8", [], "::ffff:0:8.8.8.8 is an IPv4-translated address (add it to delivery.allowNetworks to allow it)"],
+    ["1::", [], "1:: is a reserved address (add it to delivery.allowNetworks to allow it)"],
+    ["2001:3::1", [], "2001:3::1 is a reserved address (add it to delivery.allowNetworks to allow it)"],
+    ["4000::1", [], "4000::1 is a reserved address (add it to delivery.allowNetworks to allow it)"],
     ["example.com", [], "example.com is not an IP address"],
     // allowNetworks opts ranges back in, whatever their kind.
     ["127.0.0.1", ["127.0.0.0/8"], null],
@@ -308,6 +323,8 @@ describe("refusalReason", () => {
     ["2002:808:808::", ["2002::/16"], null],
     ["64:ff9b::7f00:1", ["64:ff9b::/96"], null],
     ["224.0.0.1", ["0.0.0.0/0"], null],
+    ["1::", ["1::/16"], null], // outside 2000::/3, but opted in
+    ["::ffff:0:127.0.0.1", ["::ffff:0:0:0/96"], null],
   ])("%s with %p", (ip, cidrs, expected) => {
     expect(refusalReason(ip, allow(...cidrs))).toBe(expected);
   });

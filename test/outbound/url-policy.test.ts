@@ -1,6 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { resolveConfig } from "../../src/config/load.ts";
-import { checkProxyUrl, checkUrl } from "../../src/outbound/url-policy.ts";
+import { checkProxyUrl, checkResolvedUrl, checkUrl, type UrlPolicy } from "../../src/outbound/url-policy.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -31,14 +31,59 @@ describe("checkUrl: what registration can know", () => {
     ["https://[::]/", strict, ":: is an unspecified address (add it to delivery.allowNetworks to allow it)"],
     ["http://127.0.0.1:8080/", loose, null],
     ["http://127.0.0.2:8080/", loose, "127.0.0.2 is a loopback address (add it to delivery.allowNetworks to allow it)"],
+    // IPv6 outside 2000::/3, and SIIT's ::ffff:0:a.b.c.d (the URL parser writes it in hex).
+    ["https://[::ffff:0:127.0.0.1]/", strict, "::ffff:0:7f00:1 (embedding 127.0.0.1) is a loopback address (add it to delivery.allowNetworks to allow it)"],
+    ["https://[1::]/", strict, "1:: is a reserved address (add it to delivery.allowNetworks to allow it)"],
+    ["https://[2001:3::1]/", strict, "2001:3::1 is a reserved address (add it to delivery.allowNetworks to allow it)"],
+    // Names that are loopback by definition (RFC 6761) are refused like 127.0.0.1, unless loopback is allowed.
+    ["https://localhost/", strict, "localhost is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)"],
+    ["https://LOCALHOST.:8443/", strict, "localhost. is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)"],
+    ["https://api.localhost/", strict, "api.localhost is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)"],
+    ["http://localhost:8080/", loose, null],
+    ["http://a.b.localhost:8080/", loose, null],
+    ["https://localhost/", { requireHttps: true, allowNetworks: ["::1/128"] }, null],
+    ["https://localhost/", { requireHttps: true, allowNetworks: ["10.0.0.0/8"] }, "localhost is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)"],
     // A name is checked after resolving, at every attempt.
     ["https://localhost.example.test/", strict, null],
+    ["https://notlocalhost/", strict, null],
   ];
   for (const [url, policy, expected] of cases) {
     test(`${url} (${policy.requireHttps ? "https only" : "http allowed"})`, () => {
       expect(checkUrl(url, policy)).toBe(expected);
     });
   }
+});
+
+describe("checkResolvedUrl: registration looks the name up", () => {
+  const dns: Record<string, string[]> = { "internal.test": ["10.0.0.5"], "public.test": ["93.184.216.34"], "mixed.test": ["93.184.216.34", "10.0.0.5"], "empty.test": [] };
+  const lookups: string[] = [];
+  const resolve = async (host: string) => {
+    lookups.push(host);
+    if (host === "hang.test") return new Promise<string[]>(() => {});
+    const answer = dns[host];
+    if (!answer) throw new Error(`getaddrinfo ENOTFOUND ${host}`);
+    return answer;
+  };
+  test.each<[string, UrlPolicy, string | null]>([
+    ["https://internal.test/x", strict, "internal.test resolves only to refused addresses: 10.0.0.5 is a private address (add it to delivery.allowNetworks to allow it)"],
+    ["https://internal.test/x", { requireHttps: true, allowNetworks: ["10.0.0.0/8"] }, null],
+    ["https://public.test/x", strict, null],
+    ["https://mixed.test/x", strict, null], // refused at connect; not "only" refused here
+    ["https://empty.test/x", strict, null],
+    ["https://nxdomain.test/x", strict, null], // DNS may be fixed later; each attempt checks again
+    ["https://hang.test/x", strict, null],
+    ["https://localhost/x", strict, "localhost is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)"],
+    ["http://public.test/x", strict, "must be https (set delivery.requireHttps: false to allow http)"],
+    ["https://10.0.0.5/x", strict, "10.0.0.5 is a private address (add it to delivery.allowNetworks to allow it)"],
+  ])("%s", async (url, policy, expected) => {
+    expect(await checkResolvedUrl(url, policy, resolve, 50)).toBe(expected);
+  });
+
+  test("literals and refused URLs are not looked up", async () => {
+    lookups.length = 0;
+    for (const url of ["https://10.0.0.5/x", "https://[2606:4700::1111]/", "http://public.test/x", "https://localhost/", "https://api.localhost/"]) await checkResolvedUrl(url, strict, resolve, 50);
+    expect(lookups).toEqual([]);
+  });
 });
 
 describe("checkProxyUrl", () => {
@@ -65,6 +110,7 @@ describe("config check", () => {
       { id: "hex", url: "https://0x7f.1/hooks" },
       { id: "plain", url: "http://hooks.example.com/in" },
       { id: "fine", url: "https://hooks.example.com/in" },
+      { id: "local", url: "https://localhost:8443/in" },
     ]);
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -72,6 +118,7 @@ describe("config check", () => {
       { path: "endpoints[0].url", message: "169.254.169.254 is a link-local address (add it to delivery.allowNetworks to allow it)" },
       { path: "endpoints[1].url", message: "127.0.0.1 is a loopback address (add it to delivery.allowNetworks to allow it)" },
       { path: "endpoints[2].url", message: "must be https (set delivery.requireHttps: false to allow http)" },
+      { path: "endpoints[4].url", message: "localhost is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)" },
     ]);
   });
 
@@ -80,6 +127,7 @@ describe("config check", () => {
       { id: "local", url: "http://127.0.0.1:9000/in" },
       { id: "lan", url: "http://10.0.0.7/in" },
       { id: "name", url: "https://internal.example.test/in" },
+      { id: "localhost", url: "http://localhost:9000/in" },
     ], { requireHttps: false, allowNetworks: ["127.0.0.0/8", "10.0.0.0/24"] });
     expect(result.ok).toBe(true);
   });

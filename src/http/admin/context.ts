@@ -1,6 +1,7 @@
 import type { Config } from "../../config/schema.ts";
 import type { Dispatcher, Sender } from "../../core/dispatcher.ts";
 import type { EndpointRegistry } from "../../core/endpoints.ts";
+import type { Resolver } from "../../outbound/target.ts";
 import type { AdminQueries } from "../../store/admin-queries.ts";
 import type { EndpointRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
@@ -17,6 +18,8 @@ export interface AdminContext {
   dispatcher: Dispatcher;
   /** The outbound sender with the delivery policy applied (the verification ping uses it). */
   send: Sender;
+  /** The sender's resolver (DNS unless a test stands one in): registration looks endpoint names up with it. */
+  resolve?: Resolver;
 }
 
 export async function requireEndpoint(ctx: AdminContext, id: string): Promise<EndpointRow> {

@@ -8,7 +8,7 @@ import type { EndpointRow, EndpointsTable } from "../../store/schema.ts";
 import { HttpProblem } from "../errors.ts";
 import { requireApiManaged, requireEndpoint, type AdminContext } from "./context.ts";
 import { OPTION_KEYS, type EndpointCreate, type EndpointPatch } from "./schemas.ts";
-import { verifyPing } from "./verify.ts";
+import { urlTargetProblems, verifyPing } from "./verify.ts";
 import { endpointView } from "./views.ts";
 
 type Problems = { path: string; message: string }[];
@@ -49,6 +49,7 @@ function optionsOf(body: Partial<Record<(typeof OPTION_KEYS)[number], unknown>>,
 /** Creates an API endpoint: checks, then (unless verify is false) a ping that must get a 2xx, then saves. */
 export async function createEndpoint(ctx: AdminContext, body: EndpointCreate) {
   fail(checkFields(ctx, { url: body.url, events: body.events, scheme: body.signing.scheme, secret: body.secret }));
+  fail(await urlTargetProblems(ctx, body.url));
   const now = Date.now();
   // Every endpoint gets a secret, even with scheme "none", so switching schemes later needs no new secret.
   const secret = body.secret ?? generateSecret();
@@ -80,6 +81,7 @@ export async function patchEndpoint(ctx: AdminContext, id: string, body: Endpoin
   // A credential set up for one receiver never follows the URL to another origin (endpoint-credentials.ts).
   const move = originMove(row.url, body.url);
   fail([...checkFields(ctx, { url: body.url, events: body.events }), ...(move ? originMoveProblems(row, body, move) : [])]);
+  fail(await urlTargetProblems(ctx, body.url));
   const codec = ctx.registry.codec;
   const rekeyed = body.signing !== undefined ? secretForScheme(codec, row, body.signing.scheme) : { columns: {} };
 

@@ -3,11 +3,22 @@ import { prepareRequest } from "../../core/attempt.ts";
 import type { RuntimeEndpoint } from "../../core/endpoints.ts";
 import { toEventRow } from "../../core/events.ts";
 import { newId } from "../../core/ids.ts";
-import type { OutboundResult } from "../../outbound/send.ts";
+import { systemResolver, type OutboundResult } from "../../outbound/send.ts";
+import { checkResolvedUrl } from "../../outbound/url-policy.ts";
 import type { AttemptRow } from "../../store/schema.ts";
 import type { AdminContext } from "./context.ts";
 import type { Attempt } from "./schemas.ts";
 import { attemptView } from "./views.ts";
+
+/**
+ * Registration's look-up of the URL's host (checkResolvedUrl): a name that resolves only to refused addresses is
+ * refused now, even with verify: false, rather than saved to have every attempt refused.
+ */
+export async function urlTargetProblems(ctx: AdminContext, url: string | undefined): Promise<{ path: string; message: string }[]> {
+  if (url === undefined) return [];
+  const reason = await checkResolvedUrl(url, ctx.config.delivery, ctx.resolve ?? systemResolver);
+  return reason ? [{ path: "url", message: reason }] : [];
+}
 
 /**
  * The `ping` sent before an endpoint is saved: the same request a delivery makes (headers, auth,
