@@ -3,7 +3,7 @@ export * as v from "valibot";
 export { defineConfig, env } from "./config/define.ts";
 export type { Config, ConfigInput, EndpointConfig } from "./config/schema.ts";
 export type { EventView, HeaderFn, TransformFn } from "./core/event-view.ts";
-export { backoff, definePlugin, Duration, InvalidEventsError, sleep } from "./plugin-api/index.ts";
+export { backoff, definePlugin, Duration, InvalidEventsError, MAX_DEPTH, sleep, textTooDeep, valueTooDeep } from "./plugin-api/index.ts";
 export type {
-  EmitResult, EventInput, Logger, PluginDefinition, Source, SourceContext, SourceRoute, SourceState, SourceStatus,
+  EmitOptions, EmitResult, EventInput, Logger, PluginDefinition, Source, SourceContext, SourceRoute, SourceState, SourceStatus,
 } from "./plugin-api/index.ts";

@@ -2,6 +2,8 @@ import type * as v from "valibot";
 
 export { backoff, sleep } from "./backoff.ts";
 export { Duration } from "./schemas.ts";
+/** For sources that read raw JSON: check its nesting before JSON.parse (event data may nest MAX_DEPTH deep). */
+export { MAX_DEPTH, textTooDeep, valueTooDeep, type PathPart } from "../core/json-depth.ts";
 
 /** What a source hands to `ctx.emit`: one event. `id` is its idempotency key within the source. */
 export interface EventInput {
@@ -9,6 +11,16 @@ export interface EventInput {
   data: unknown;
   id?: string;
   timestamp?: string;
+}
+
+export interface EmitOptions {
+  /** The source's new cursor, committed with the events. */
+  state?: unknown;
+  /**
+   * Narrows idempotency keys from the source to (source, scope): the same `id` under another scope is another
+   * event. The http source passes the token's name, so one client's keys never collide with another's.
+   */
+  idempotencyScope?: string;
 }
 
 export interface EmitResult {
@@ -52,8 +64,9 @@ export interface SourceContext {
   /**
    * Stores the events and all their deliveries, and `state` when given, in one transaction.
    * Resolves only after the commit: advance a cursor or delete a row after this, never before.
+   * Rejects with InvalidEventsError for a bad event, also for `data` nested deeper than MAX_DEPTH.
    */
-  emit(events: EventInput[], options?: { state?: unknown }): Promise<EmitResult[]>;
+  emit(events: EventInput[], options?: EmitOptions): Promise<EmitResult[]>;
   /** The source's cursor, kept in the store. */
   readonly state: SourceState;
   readonly log: Logger;
