@@ -1,5 +1,6 @@
 import * as v from "valibot";
-import { definePlugin, InvalidEventsError, type EventInput, type SourceContext } from "../../src/plugin-api/index.ts";
+import { definePlugin, InvalidEventsError, MAX_DEPTH, textTooDeep, type EventInput, type SourceContext } from "../../src/plugin-api/index.ts";
+import { TOO_DEEP } from "../../src/core/events.ts";
 import { isValidPattern, matchesAny } from "../../src/core/patterns.ts";
 import { bearerToken, findToken } from "../../src/core/tokens.ts";
 import { problem, readBody } from "../../src/http/problem.ts";
@@ -36,6 +37,20 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array 
   return bytes.byteLength > limit ? null : bytes;
 }
 
+/**
+ * Refuses over-deep nesting before JSON.parse and anything recursive: one event's data may nest MAX_DEPTH deep,
+ * which the body does one level deeper (the event), two in an array. The path names the event's field.
+ */
+function tooDeep(bytes: Uint8Array): { path: string; message: string } | null {
+  let first = 0;
+  while (first < bytes.length && (bytes[first] === 0x20 || bytes[first] === 0x0a || bytes[first] === 0x0d || bytes[first] === 0x09)) first++;
+  const batch = bytes[first] === 0x5b;
+  const path = textTooDeep(bytes, MAX_DEPTH + (batch ? 2 : 1));
+  if (!path) return null;
+  const at = path.slice(0, batch ? 2 : 1);
+  return { path: at.map((p, i) => (typeof p === "number" ? `[${p}]` : i > 0 ? `.${p}` : p)).join(""), message: TOO_DEEP };
+}
+
 /** `POST {path}` with a bearer token: one event or an array of up to 1,000 (DESIGN section 3). */
 async function handle(request: Request, options: Options, ctx: SourceContext): Promise<Response> {
   const url = new URL(request.url);
@@ -53,6 +68,8 @@ async function handle(request: Request, options: Options, ctx: SourceContext): P
   }
   const bytes = await readLimited(request, ctx.settings.maxBodyBytes);
   if (bytes === null) return problem(413, `the body is over ${ctx.settings.maxBodyBytes} bytes (server.maxBodyBytes)`);
+  const deep = tooDeep(bytes);
+  if (deep) return problem(422, `event data may nest at most ${MAX_DEPTH} levels deep: nothing was stored`, [deep]);
   let body: unknown;
   try { body = JSON.parse(decoder.decode(bytes)); } catch { return problem(400, "the body is not valid JSON"); }
 
@@ -68,10 +85,11 @@ async function handle(request: Request, options: Options, ctx: SourceContext): P
   if (denied.length) return problem(403, `token "${token.name}" is not allowed these event types`, denied);
 
   const key = request.headers.get("idempotency-key");
-  if (!isArray && key && typeof body === "object" && body !== null && !("id" in body)) (body as Record<string, unknown>).id = key;
+  if (!isArray && key && typeof body === "object" && body !== null && !Object.hasOwn(body, "id")) (body as Record<string, unknown>).id = key;
 
   try {
-    const results = await ctx.emit(events as EventInput[]);
+    // Keys are per token: one client's "job-42" must not make another client's event a duplicate.
+    const results = await ctx.emit(events as EventInput[], { idempotencyScope: token.name });
     if (!isArray) {
       const r = results[0]!;
       return r.duplicate ? json(200, { id: r.id, deliveries: r.deliveries, duplicate: true }) : json(202, { id: r.id, deliveries: r.deliveries });

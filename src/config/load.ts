@@ -8,6 +8,7 @@ import { formatPath, toProblems, type Problem } from "./problems.ts";
 import { checkEndpoint } from "./endpoint-checks.ts";
 import { registerHookgateModule } from "./module.ts";
 import { parseCidr } from "../outbound/address.ts";
+import { unlistedTypes } from "../core/patterns.ts";
 
 export interface LoadedSource {
   id: string;
@@ -69,6 +70,9 @@ export async function resolveConfig(value: unknown, path: string): Promise<LoadR
     if (seen.has(endpoint.id)) problems.push({ path: `endpoints[${i}].id`, message: `"${endpoint.id}" is used by another endpoint: ids must be unique` });
     seen.add(endpoint.id);
     problems.push(...checkEndpoint(endpoint, { ...config.delivery, allowNetworks: validNetworks }, `endpoints[${i}]`));
+    for (const { index, type } of unlistedTypes(endpoint.events, config.events)) {
+      problems.push({ path: `endpoints[${i}].events[${index}]`, message: `unknown event type "${type}" (list it in events, or use a "prefix.*" pattern)` });
+    }
   });
 
   const sources: LoadedSource[] = [];
@@ -109,7 +113,7 @@ async function resolvePlugin(entry: Record<string, unknown> & { type: string; id
     }
     return { plugin, rawOptions: options ?? {}, prefix: (i) => ["sources", i, "options"] };
   }
-  const plugin = builtinPlugins[entry.type];
+  const plugin = Object.hasOwn(builtinPlugins, entry.type) ? builtinPlugins[entry.type] : undefined;
   if (!plugin) {
     return { key: "type", error: `unknown source type "${entry.type}" (one of: ${[...Object.keys(builtinPlugins), "plugin"].join(", ")})` };
   }

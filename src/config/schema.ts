@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { parseDuration } from "../core/duration.ts";
-import { isValidPattern } from "../core/patterns.ts";
+import { EVENT_TYPE_RULE, isValidEventType, isValidPattern } from "../core/patterns.ts";
 import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
 import { checkProxyUrl } from "../outbound/url-policy.ts";
 import type { HeaderFn, TransformFn } from "../core/event-view.ts";
@@ -103,7 +103,7 @@ export const ConfigSchema = v.strictObject({
   ),
   events: v.optional(
     v.record(
-      v.pipe(v.string(), v.regex(/^[A-Za-z0-9_\-:]+(\.[A-Za-z0-9_\-:]+)*$/, "must be a dotted event type name")),
+      v.pipe(v.string(), v.check(isValidEventType, EVENT_TYPE_RULE)),
       v.strictObject({
         description: v.optional(v.string(), ""),
         schema: v.optional(v.custom<v.GenericSchema>(isSchema, "must be a valibot schema (v.object(...))")),

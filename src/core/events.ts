@@ -4,11 +4,14 @@ import { formatPath } from "../config/problems.ts";
 import type { EventInput } from "../plugin-api/index.ts";
 import type { EventRow } from "../store/schema.ts";
 import type { EventView } from "./endpoints.ts";
+import { MAX_DEPTH, valueTooDeep } from "./json-depth.ts";
+import { EVENT_TYPE_RULE, isValidEventType, MAX_TYPE_LENGTH } from "./patterns.ts";
 
 type Catalog = Config["events"];
 export interface EventProblem { path: string; message: string }
 
 const MAX_KEY = 255;
+export const TOO_DEEP = `nests deeper than ${MAX_DEPTH} levels of arrays and objects (the limit for event data: flatten it)`;
 
 /** Checks one event input against the catalog; problems carry paths relative to the event. */
 export function validateEvent(input: unknown, catalog: Catalog): EventProblem[] {
@@ -18,12 +21,17 @@ export function validateEvent(input: unknown, catalog: Catalog): EventProblem[] 
   for (const key of Object.keys(e)) {
     if (!["type", "data", "id", "timestamp"].includes(key)) problems.push({ path: key, message: "unknown key (an event has type, data, id and timestamp)" });
   }
-  if (typeof e.type !== "string" || e.type.length === 0 || e.type.length > 200) {
-    problems.push({ path: "type", message: "is required: a string of 1-200 characters" });
-  } else if (catalog && !(e.type in catalog)) {
+  // Before anything walks `data` (a schema, JSON.stringify), and without recursion itself.
+  const tooDeep = valueTooDeep(e.data, MAX_DEPTH) !== null;
+  const entry = typeof e.type === "string" && catalog && Object.hasOwn(catalog, e.type) ? catalog[e.type] : undefined;
+  if (typeof e.type !== "string") {
+    problems.push({ path: "type", message: `is required: a string that ${EVENT_TYPE_RULE.slice("must be ".length)}` });
+  } else if (!isValidEventType(e.type)) {
+    problems.push({ path: "type", message: `${JSON.stringify(e.type.slice(0, MAX_TYPE_LENGTH))} is not an event type: ${EVENT_TYPE_RULE}` });
+  } else if (catalog && !entry) {
     problems.push({ path: "type", message: `unknown event type "${e.type}" (add it to events in the config)` });
-  } else if (catalog?.[e.type]?.schema && e.data !== undefined) {
-    const result = v.safeParse(catalog[e.type]!.schema!, e.data);
+  } else if (entry?.schema && e.data !== undefined && !tooDeep) {
+    const result = v.safeParse(entry.schema, e.data);
     if (!result.success) {
       for (const issue of result.issues) {
         problems.push({ path: formatPath(["data", ...(issue.path ?? []).map((p) => p.key as string | number)]), message: issue.message });
@@ -31,6 +39,7 @@ export function validateEvent(input: unknown, catalog: Catalog): EventProblem[] 
     }
   }
   if (e.data === undefined) problems.push({ path: "data", message: "is required (any JSON value)" });
+  if (tooDeep) problems.push({ path: "data", message: TOO_DEEP });
   if (e.id !== undefined && (typeof e.id !== "string" || e.id.length === 0 || e.id.length > MAX_KEY)) {
     problems.push({ path: "id", message: `must be a string of 1-${MAX_KEY} characters` });
   }
@@ -40,12 +49,20 @@ export function validateEvent(input: unknown, catalog: Catalog): EventProblem[] 
   return problems;
 }
 
-export function toEventRow(id: string, source: string, input: EventInput, now: number): EventRow {
+/**
+ * The stored dedupe key: the client's key within the source, or within (source, scope) when the source scopes
+ * keys (the http source: per token). The scope is length-prefixed so no name and key pair can pass for another.
+ */
+export function dedupeKey(key: string, scope?: string): string {
+  return scope === undefined ? `k:${key}` : `s:${scope.length}:${scope}:${key}`;
+}
+
+export function toEventRow(id: string, source: string, input: EventInput, now: number, scope?: string): EventRow {
   const timestamp = input.timestamp ? new Date(input.timestamp).toISOString() : new Date(now).toISOString();
   return {
     id, source, type: input.type, timestamp,
     data: JSON.stringify(input.data),
-    dedupe_key: input.id !== undefined ? `k:${input.id}` : id,
+    dedupe_key: input.id !== undefined ? dedupeKey(input.id, scope) : id,
     idempotency_key: input.id ?? null,
     received_at: now,
   };

@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.ts";
-import { InvalidEventsError, type EmitResult, type EventInput } from "../plugin-api/index.ts";
+import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput } from "../plugin-api/index.ts";
 import type { IngestItem, SourceCursorWrite, Store } from "../store/store.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { EndpointRegistry } from "./endpoints.ts";
@@ -36,12 +36,12 @@ export class Ingest {
     })));
   }
 
-  emit(source: string, inputs: EventInput[], options: { state?: unknown } = {}): Promise<EmitResult[]> {
+  emit(source: string, inputs: EventInput[], options: EmitOptions = {}): Promise<EmitResult[]> {
     const problems = this.validate(inputs);
     if (problems.length) return Promise.reject(new InvalidEventsError(problems));
     const now = Date.now();
     const items = inputs.map((input): IngestItem => {
-      const event = toEventRow(newId("evt", now), source, input, now);
+      const event = toEventRow(newId("evt", now), source, input, now, options.idempotencyScope);
       const deliveries = this.registry.subscribed(input.type).map((endpoint) => ({
         id: newId("dlv", now),
         endpoint_id: endpoint.id,

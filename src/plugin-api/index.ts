@@ -5,6 +5,8 @@ export { Duration } from "./schemas.ts";
 export { OutboundError } from "../outbound/checked-fetch.ts";
 export type { CheckedFetch, CheckedFetchInit, CheckedResponse } from "../outbound/checked-fetch.ts";
 import type { CheckedFetch } from "../outbound/checked-fetch.ts";
+/** For sources that read raw JSON: check its nesting before JSON.parse (event data may nest MAX_DEPTH deep). */
+export { MAX_DEPTH, textTooDeep, valueTooDeep, type PathPart } from "../core/json-depth.ts";
 
 /** What a source hands to `ctx.emit`: one event. `id` is its idempotency key within the source. */
 export interface EventInput {
@@ -12,6 +14,16 @@ export interface EventInput {
   data: unknown;
   id?: string;
   timestamp?: string;
+}
+
+export interface EmitOptions {
+  /** The source's new cursor, committed with the events. */
+  state?: unknown;
+  /**
+   * Narrows idempotency keys from the source to (source, scope): the same `id` under another scope is another
+   * event. The http source passes the token's name, so one client's keys never collide with another's.
+   */
+  idempotencyScope?: string;
 }
 
 export interface EmitResult {
@@ -55,8 +67,9 @@ export interface SourceContext {
   /**
    * Stores the events and all their deliveries, and `state` when given, in one transaction.
    * Resolves only after the commit: advance a cursor or delete a row after this, never before.
+   * Rejects with InvalidEventsError for a bad event, also for `data` nested deeper than MAX_DEPTH.
    */
-  emit(events: EventInput[], options?: { state?: unknown }): Promise<EmitResult[]>;
+  emit(events: EventInput[], options?: EmitOptions): Promise<EmitResult[]>;
   /** The source's cursor, kept in the store. */
   readonly state: SourceState;
   readonly log: Logger;

@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro } from "../support/verifiers.ts";
-import { expectProblem, startAdminApp, type AdminApp } from "./support.ts";
+import { ADMIN_TOKEN, expectProblem, startAdminApp, type AdminApp } from "./support.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -102,6 +102,32 @@ describe("test events", () => {
     expect(result.body.statusCode).toBe(200);
     expect(JSON.parse(ep.requests()[0]!.body)).toEqual(expect.objectContaining({ type: "invoice.paid", data: { amount: 42 } }));
     expectProblem(await app.api("POST", `/endpoints/${ep.id}/test`, { type: "not a type" }), 422);
+  });
+});
+
+describe("test events with deep data", () => {
+  const sendTest = (id: string, body: string) => fetch(`${app.url}/api/v1/endpoints/${id}/test`, {
+    method: "POST", body, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+  });
+  const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+
+  test("data may nest 64 levels; 65 is 422 with the path data, and nothing is sent", async () => {
+    const ep = await endpoint(["*"]);
+    expect((await sendTest(ep.id, `{"type":"job.deep","data":${nested(64)}}`)).status).toBe(200);
+    const response = await sendTest(ep.id, `{"type":"job.deep","data":${nested(65)}}`);
+    const problem = expectProblem({ status: response.status, headers: response.headers, body: await response.json() }, 422);
+    expect(problem.errors).toEqual([{ path: "data", message: expect.stringContaining("64") }]);
+    expect(ep.requests()).toHaveLength(1);
+  });
+
+  test("1 MB nested 500,000 deep is refused fast, never a 500", async () => {
+    const ep = await endpoint(["*"]);
+    const started = performance.now();
+    const response = await sendTest(ep.id, `{"type":"job.deep","data":${nested(500_000)}}`);
+    // 422 here; 413 once admin bodies are capped below 1 MB. Before the limit: a stack overflow, 500.
+    expect([413, 422]).toContain(response.status);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(ep.requests()).toHaveLength(0);
   });
 });
 

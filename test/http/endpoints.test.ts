@@ -6,7 +6,7 @@ import { Webhook } from "standardwebhooks";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro, verifyCePro } from "../support/verifiers.ts";
-import { expectProblem, READ_TOKEN, SECRET, startAdminApp, type AdminApp } from "./support.ts";
+import { ADMIN_TOKEN, expectProblem, READ_TOKEN, SECRET, startAdminApp, type AdminApp } from "./support.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -127,6 +127,21 @@ describe("422 with errors[] for bad input", () => {
   test("event patterns", async () => {
     const problem = expectProblem(await create({ events: ["ok", "bad pattern", "a.*.b"] }), 422);
     expect(problem.errors.map((e: { path: string }) => e.path)).toEqual(["events.1", "events.2"]);
+  });
+
+  test("a body nested deeper than 64 levels is 422 at once with its field (after the token check)", async () => {
+    const deep = `{"url":"http://127.0.0.1:9/x","events":["*"],"verify":false,"colour":${"[".repeat(5_000)}${"]".repeat(5_000)}}`;
+    const post = (token: string | null) => fetch(`${app.url}/api/v1/endpoints`, {
+      method: "POST", body: deep, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    const started = performance.now();
+    const response = await post(ADMIN_TOKEN);
+    // Before the limit, Elysia's validation error pretty-printed the value: seconds for 10 KB.
+    expect(performance.now() - started).toBeLessThan(500);
+    const problem = expectProblem({ status: response.status, headers: response.headers, body: await response.json() }, 422);
+    expect(problem.errors).toEqual([{ path: "colour", message: expect.stringContaining("64") }]);
+    expect((await post(null)).status).toBe(401);
+    expect((await post(READ_TOKEN)).status).toBe(403);
   });
 
   test("a body that is not JSON is 400", async () => {
@@ -442,5 +457,21 @@ describe("signing scheme changes and rotation", () => {
     expect(graced.body).toEqual(expect.objectContaining({ graceSeconds: 86_400, previousSecretExpiresAt: expect.any(String) }));
     expect(graced.body.note).toBeUndefined();
     expectProblem(await app.api("POST", `/endpoints/${standard.body.id}/rotate-secret`, { secret: "not-a-standard-secret" }), 422);
+  });
+});
+
+describe("with an event catalog", () => {
+  test("an API endpoint may not subscribe to names every object has (constructor, toString, __proto__)", async () => {
+    const cataloged = await startAdminApp({ events: { "job.completed": {} } });
+    try {
+      const result = await cataloged.api("POST", "/endpoints", { url: receiver.url, verify: false, events: ["job.completed", "constructor", "toString", "__proto__", "job.*"] });
+      const problem = expectProblem(result, 422);
+      expect(problem.errors).toEqual([1, 2, 3].map((i) => ({ path: `events[${i}]`, message: expect.stringContaining("unknown event type") })));
+      const ok = await cataloged.api("POST", "/endpoints", { url: receiver.url, verify: false, events: ["job.completed", "job.*"] });
+      expect(ok.status).toBe(201);
+      expectProblem(await cataloged.api("PATCH", `/endpoints/${ok.body.id}`, { events: ["hasOwnProperty"] }), 422);
+    } finally {
+      await cataloged.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import * as v from "valibot";
-import { baseConfig, INGEST_TOKEN, startTestApp, type TestApp } from "../support/app.ts";
+import { InvalidEventsError } from "../../src/plugin-api/index.ts";
+import { baseConfig, INGEST_TOKEN, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -88,6 +89,12 @@ describe("ingest: every bad input gets its status and a problem+json body", () =
       expect(body.errors).toContainEqual({ path, message: expect.any(String) });
     }
   });
+  test("422 for names of Object.prototype, which are not in the catalog", async () => {
+    for (const type of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      const body = await expectProblem(await send({ headers: { ...json, ...auth() }, body: JSON.stringify({ type, data: {} }) }), 422);
+      expect({ type, errors: body.errors }).toEqual({ type, errors: [{ path: "type", message: expect.stringContaining("unknown event type") }] });
+    }
+  });
   test("422 for an empty array and for more than 1,000 events; paths index the array", async () => {
     await expectProblem(await send({ headers: { ...json, ...auth() }, body: "[]" }), 422);
     const many = Array.from({ length: 1_001 }, () => ({ type: "invoice.paid", data: 1 }));
@@ -173,4 +180,111 @@ test("503 while shutting down", async () => {
     expect(response.headers.get("content-type")).toStartWith("application/problem+json");
   }
   await other.close();
+});
+
+describe("ingest without a catalog: what any client may send", () => {
+  let open: TestApp;
+  const SECOND = "second-token-0123456789";
+  beforeAll(async () => {
+    open = await startTestApp(baseConfig({
+      sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [
+        { name: "t", token: INGEST_TOKEN, events: ["*"] },
+        { name: "billing", token: LIMITED, events: ["invoice.*"] },
+        { name: "second", token: SECOND, events: ["*"] },
+      ] }],
+    }));
+  });
+  afterAll(() => open.close());
+  const post = (body: string, token = INGEST_TOKEN) =>
+    fetch(`${open.url}/v1/events`, { method: "POST", headers: { ...json, ...auth(token) }, body });
+  const count = async () => Number((await open.store.db.selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+  const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+
+  test("422 for an event type that breaks the name rule, also when the token's pattern matches it; nothing stored", async () => {
+    const before = await count();
+    const types: [string, string][] = [
+      ...["invoice.\u2603", "invoice.a\r\nx", "invoice.a\nx", "invoice.\u0000", "invoice.caf\u00e9", "invoice.a b", "invoice.", "invoice..a", "invoice.a/b"]
+        .map((type): [string, string] => [type, LIMITED]),
+      [".invoice", INGEST_TOKEN], ["", INGEST_TOKEN], ["a".repeat(201), INGEST_TOKEN], ["*", INGEST_TOKEN], ["job.*", INGEST_TOKEN],
+    ];
+    for (const [type, token] of types) {
+      const body = await expectProblem(await post(JSON.stringify({ type, data: {} }), token), 422);
+      expect({ type, errors: body.errors }).toEqual({ type, errors: [{ path: "type", message: expect.any(String) }] });
+    }
+    const batch = await expectProblem(await post(JSON.stringify([{ type: "invoice.ok", data: 1 }, { type: "invoice.\r", data: 1 }]), LIMITED), 422);
+    expect(batch.errors).toEqual([{ path: "[1].type", message: expect.any(String) }]);
+    expect(await count()).toBe(before);
+    expect((await post(JSON.stringify({ type: "invoice.a-b_c:d", data: {} }), LIMITED)).status).toBe(202);
+  });
+
+  test("data nested 64 deep is taken; 65 deep is 422 with the event's path", async () => {
+    expect((await post(`{"type":"x","data":${nested(64)}}`)).status).toBe(202);
+    const one = await expectProblem(await post(`{"type":"x","data":${nested(65)}}`), 422, /64/);
+    expect(one.errors).toEqual([{ path: "data", message: expect.stringContaining("64") }]);
+    const batch = await expectProblem(await post(`[{"type":"x","data":1},{"type":"x","data":${nested(64)}},{"type":"x","data":{"a":${nested(64)}}}]`), 422);
+    expect(batch.errors).toEqual([{ path: "[2].data", message: expect.stringContaining("64") }]);
+  });
+
+  test("1 MB nested 500,000 deep is refused fast, and the gateway keeps answering meanwhile", async () => {
+    // Small ingests from another process all along: a stall of this process's event loop shows in their latency.
+    const probe = Bun.spawn(["bun", "-e", `
+      const latencies = [];
+      for (const end = Date.now() + 2_000; Date.now() < end; await Bun.sleep(10)) {
+        const t = performance.now();
+        const r = await fetch(process.argv[1], { method: "POST", headers: { authorization: "Bearer ${INGEST_TOKEN}", "content-type": "application/json" }, body: '{"type":"small","data":1}' });
+        latencies.push([r.status, Math.round(performance.now() - t)]);
+      }
+      console.log(JSON.stringify(latencies));`, `${open.url}/v1/events`], { stdout: "pipe" });
+    await waitFor(async () => (await open.store.db.selectFrom("events").select("id").where("type", "=", "small").limit(1).execute()).length > 0, 10_000, "the probe");
+    const deep = `{"type":"deep","data":${nested(500_000)}}`;
+    expect(deep.length).toBeLessThan(1_048_576);
+    const started = performance.now();
+    const single = await expectProblem(await post(deep), 422);
+    const batch = await expectProblem(await post(`[{"type":"deep","data":1},${deep}]`), 422);
+    const deepMs = performance.now() - started;
+    expect(single.errors).toEqual([{ path: "data", message: expect.any(String) }]);
+    expect(batch.errors).toEqual([{ path: "[1].data", message: expect.any(String) }]);
+    const latencies = JSON.parse(await new Response(probe.stdout).text()) as [number, number][];
+    expect(latencies.length).toBeGreaterThan(10);
+    expect(latencies.filter(([status]) => status !== 202)).toEqual([]);
+    // Generous bounds on a shared 2-core machine: before the limit each such body blocked for a second or more.
+    expect(Math.max(...latencies.map(([, ms]) => ms))).toBeLessThan(500);
+    expect(deepMs).toBeLessThan(1_000);
+    expect((await open.store.db.selectFrom("events").select("id").where("type", "=", "deep").execute()).length).toBe(0);
+  });
+
+  test("a source's emit refuses over-deep data, without recursion", async () => {
+    let deep: unknown = 0;
+    for (let i = 0; i < 500_000; i++) deep = [deep];
+    const emitted = open.ingest.emit("app", [{ type: "x", data: 1 }, { type: "x", data: { a: deep } }]);
+    await expect(emitted).rejects.toBeInstanceOf(InvalidEventsError);
+    await emitted.catch((e: InvalidEventsError) => expect(e.problems).toEqual([{ path: "[1].data", message: expect.stringContaining("64") }]));
+  });
+
+  test("idempotency keys are per token: the same id from two tokens is two events", async () => {
+    const send = (token: string, n: number) => post(JSON.stringify({ type: "job.done", data: { n }, id: "job-42" }), token);
+    const first = await send(INGEST_TOKEN, 1);
+    const second = await send(SECOND, 2);
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const [a, b] = [await first.json() as { id: string }, await second.json() as { id: string }];
+    expect(a.id).not.toBe(b.id);
+    // Each token's repeat is its own duplicate.
+    const againA = await send(INGEST_TOKEN, 3);
+    const againB = await send(SECOND, 4);
+    expect(againA.status).toBe(200);
+    expect(await againA.json()).toEqual({ id: a.id, deliveries: 0, duplicate: true });
+    expect(againB.status).toBe(200);
+    expect(await againB.json()).toEqual({ id: b.id, deliveries: 0, duplicate: true });
+    const rows = await open.store.db.selectFrom("events").select(["id", "data"]).where("idempotency_key", "=", "job-42").orderBy("id").execute();
+    expect(rows.map((r) => JSON.parse(r.data).n)).toEqual([1, 2]);
+  });
+
+  test("the Idempotency-Key header is per token too", async () => {
+    const send = (token: string) => fetch(`${open.url}/v1/events`, {
+      method: "POST", headers: { ...json, ...auth(token), "idempotency-key": "hdr-42" }, body: JSON.stringify({ type: "job.done", data: 1 }),
+    });
+    expect((await send(INGEST_TOKEN)).status).toBe(202);
+    expect((await send(SECOND)).status).toBe(202);
+    expect((await send(SECOND)).status).toBe(200);
+  });
 });

@@ -3,6 +3,7 @@ import { sealAuth, type EndpointOptions } from "../../core/endpoints.ts";
 import { originMove, originMoveProblems, secretForScheme, storedHeaders, unmaskAuth } from "./endpoint-credentials.ts";
 import { newId } from "../../core/ids.ts";
 import { generateSecret, secretProblem, type SchemeName } from "../../core/signing.ts";
+import { unlistedTypes } from "../../core/patterns.ts";
 import { checkUrl } from "../../outbound/url-policy.ts";
 import type { EndpointRow, EndpointsTable } from "../../store/schema.ts";
 import { HttpProblem } from "../errors.ts";
@@ -24,12 +25,9 @@ function checkFields(ctx: AdminContext, fields: { url?: string; events?: string[
     const reason = secretProblem(fields.scheme, fields.secret);
     if (reason) problems.push({ path: "secret", message: reason });
   }
-  const catalog = ctx.config.events;
-  fields.events?.forEach((pattern, i) => {
-    if (catalog && pattern !== "*" && !pattern.endsWith(".*") && !(pattern in catalog)) {
-      problems.push({ path: `events[${i}]`, message: `unknown event type "${pattern}" (the config's events lists the types)` });
-    }
-  });
+  for (const { index, type } of unlistedTypes(fields.events ?? [], ctx.config.events)) {
+    problems.push({ path: `events[${index}]`, message: `unknown event type "${type}" (the config's events lists the types)` });
+  }
   return problems;
 }
 

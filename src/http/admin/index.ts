@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { adminAuth, type AdminToken } from "../auth.ts";
+import { bodyDepth } from "./body-depth.ts";
 import type { AdminContext } from "./context.ts";
 import { deliveryRoutes } from "./deliveries.ts";
 import { endpointActionRoutes } from "./endpoint-actions.ts";
@@ -14,6 +15,7 @@ export type { AdminContext } from "./context.ts";
 export function adminApi(ctx: AdminContext, tokens: readonly AdminToken[]) {
   const auth = adminAuth(tokens);
   return new Elysia({ name: "hookgate/admin", prefix: "/api/v1" })
+    .use(bodyDepth(tokens))
     .use(endpointRoutes(ctx, auth))
     .use(endpointActionRoutes(ctx, auth))
     .use(deliveryRoutes(ctx, auth))

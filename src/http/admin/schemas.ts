@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { AuthSchema, HeaderName, HeaderValue as ConfigHeaderValue, Scheme, SigningSchema } from "../../config/schema.ts";
 import { parseDuration } from "../../core/duration.ts";
-import { isValidPattern } from "../../core/patterns.ts";
+import { EVENT_TYPE_RULE, isValidEventType, isValidPattern } from "../../core/patterns.ts";
 
 /** The admin API's shapes: request bodies, queries and answers. Types are inferred from here. */
 
@@ -27,7 +27,7 @@ const Headers = v.pipe(v.record(HeaderName, HeaderValue), v.check((h) => Object.
 
 const Pattern = v.pipe(v.string(), v.maxLength(200), v.check(isValidPattern, 'must be an event type, "*" or "prefix.*"'));
 const Events = v.pipe(v.array(Pattern), v.minLength(1, 'must list at least one event type (use ["*"] for all)'), v.maxLength(200));
-export const EventTypeName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_\-:]+(\.[A-Za-z0-9_\-:]+)*$/, "must be a dotted event type name"), v.maxLength(200));
+export const EventTypeName = v.pipe(v.string(), v.check(isValidEventType, EVENT_TYPE_RULE));
 
 const Duration = v.union([
   v.pipe(v.string(), v.check((d) => parseDuration(d) !== null, 'must be a duration like "30s", "2m", "1h"')),

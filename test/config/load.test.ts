@@ -1,0 +1,28 @@
+import { expect, test } from "bun:test";
+import { resolveConfig } from "../../src/config/load.ts";
+import type { ConfigInput } from "../../src/config/schema.ts";
+
+const base: ConfigInput = { server: { port: 0 }, store: { sqlite: ":memory:" }, delivery: { requireHttps: false } };
+const endpoint = (events: string[]) => ({ id: "crm", url: "https://example.com/hooks", events, signing: { scheme: "none" as const } });
+const problems = async (config: ConfigInput) => {
+  const result = await resolveConfig(config, "/tmp/webhooks.config.ts");
+  return result.ok ? [] : result.problems;
+};
+
+test("with a catalog, a config endpoint's exact types must be listed in it, as its own keys", async () => {
+  const events = { "job.done": {} };
+  const found = await problems({ ...base, events, endpoints: [endpoint(["job.done", "constructor", "job.*", "toString", "__proto__", "*", "job.nope"])] });
+  expect(found).toEqual([1, 3, 4, 6].map((i) => ({ path: `endpoints[0].events[${i}]`, message: expect.stringContaining("unknown event type") })));
+  expect(await problems({ ...base, events, endpoints: [endpoint(["job.done", "job.*", "*"])] })).toEqual([]);
+  // Without a catalog any type goes.
+  expect(await problems({ ...base, endpoints: [endpoint(["constructor", "job.nope"])] })).toEqual([]);
+});
+
+test.each(["constructor", "toString", "__proto__", "hasOwnProperty"])("source type %p is an unknown source type, not a crash", async (type) => {
+  expect(await problems({ ...base, sources: [{ type, id: "s" }] })).toEqual([{ path: "sources[0].type", message: expect.stringContaining(`unknown source type "${type}"`) }]);
+});
+
+test("catalog names follow the event-type rule", async () => {
+  const found = await problems({ ...base, events: { "job.done": {}, "bad type": {}, "caf\u00e9.x": {} } });
+  expect(found.map((p) => p.path).sort()).toEqual(['events["bad type"]', 'events["café.x"]']);
+});
