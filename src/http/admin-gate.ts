@@ -44,6 +44,5 @@ export async function gateAdmin(request: Request, tokens: readonly AdminToken[],
     return problem(400, "the body was cut off before its end");
   }
   if (bytes === null) return problem(413, `the body is over 64 KiB (${ADMIN_MAX_BODY_BYTES} bytes), the limit for admin requests`);
-  const url = request.url.startsWith("/") ? `http://localhost${request.url}` : request.url;
-  return new Request(url, { method: request.method, headers: request.headers, body: readOnly ? undefined : bytes });
+  return new Request(request.url, { method: request.method, headers: request.headers, body: readOnly ? undefined : bytes });
 }

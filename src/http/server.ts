@@ -55,6 +55,8 @@ export function secured(response: Response): Response {
  */
 export function createFetch(http: { handle(request: Request): Promise<Response> }, tokens: readonly AdminToken[], log?: Logger) {
   return async (request: Request): Promise<Response> => {
+    // HTTP/1.0 without a Host header: Bun gives a relative URL, which Elysia's router misreads.
+    if (request.url.startsWith("/")) request = new Request(`http://localhost${request.url}`, request);
     if (!isAdminPath(pathOf(request.url))) return secured(await http.handle(request));
     const gated = await gateAdmin(request, tokens, log);
     return secured(gated instanceof Response ? gated : await http.handle(gated));
