@@ -79,6 +79,11 @@ describe("admin bodies: the token first, then at most 64 KiB", () => {
     expect(expectProblem(result, 422).errors[0].path).toBe("description");
     const created = await app.api("POST", "/endpoints", { url: "http://127.0.0.1:9/x", events: ["*"], verify: false });
     expect(created.status).toBe(201);
+    // A chunked body (no Content-Length) within the cap, too.
+    const text = new TextEncoder().encode(JSON.stringify({ url: "http://127.0.0.1:9/y", events: ["*"], verify: false }));
+    const stream = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(text.slice(0, 10)); c.enqueue(text.slice(10)); c.close(); } });
+    const chunkedCreate = await answer(await fetch(`${app.url}/api/v1/endpoints`, { method: "POST", headers: { ...json, ...bearer(ADMIN_TOKEN) }, body: stream }));
+    expect({ status: chunkedCreate.status, url: chunkedCreate.body.url }).toEqual({ status: 201, url: "http://127.0.0.1:9/y" });
   });
 
   test("a read-only token is refused a write before its body is read", async () => {
