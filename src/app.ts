@@ -6,7 +6,8 @@ import { EndpointRegistry, type SecretCodec } from "./core/endpoints.ts";
 import { Ingest } from "./core/ingest.ts";
 import { adminApi } from "./http/admin/index.ts";
 import { docs } from "./http/docs.ts";
-import { createHttp, sourceRoutes } from "./http/server.ts";
+import { problem } from "./http/problem.ts";
+import { createFetch, createHttp, secured, sourceRoutes } from "./http/server.ts";
 import { checkedFetch } from "./outbound/checked-fetch.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger, Source, SourceContext, SourceRoute } from "./plugin-api/index.ts";
@@ -114,8 +115,14 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     hostname: config.server.host,
     port: config.server.port,
     maxRequestBodySize: Math.max(config.server.maxBodyBytes * 2, 16 * 1024 * 1024),
+    // Bun's default, said explicitly: a client silent this long mid-upload is cut off (logged at debug).
+    idleTimeout: 10,
     routes: sourceRoutes({ routes, isDraining: () => draining, log: httpLog }),
-    fetch: (request) => http.handle(request),
+    fetch: createFetch(http, config.admin.tokens, httpLog),
+    error: (e) => {
+      httpLog.error("request failed", { error: e.stack || `${e.name}: ${e.message}` });
+      return secured(problem(500, "internal error"));
+    },
   });
   const port = server.port!;
 

@@ -4,9 +4,9 @@ import { TOO_DEEP } from "../../src/core/events.ts";
 import { isValidPattern, matchesAny } from "../../src/core/patterns.ts";
 import { bearerToken, findToken } from "../../src/core/tokens.ts";
 import { problem, readBody } from "../../src/http/problem.ts";
+import { queryTokenName } from "./query-token.ts";
 
 const MAX_EVENTS = 1_000;
-const QUERY_TOKENS = ["token", "access_token", "api_key", "apikey", "key", "auth"];
 
 const Options = v.strictObject({
   path: v.optional(v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9/_.-]*$/, 'must be a path like "/v1/events"')), "/v1/events"),
@@ -53,9 +53,9 @@ function tooDeep(bytes: Uint8Array): { path: string; message: string } | null {
 
 /** `POST {path}` with a bearer token: one event or an array of up to 1,000 (DESIGN section 3). */
 async function handle(request: Request, options: Options, ctx: SourceContext): Promise<Response> {
-  const url = new URL(request.url);
-  if (QUERY_TOKENS.some((name) => url.searchParams.has(name))) {
-    return problem(401, "tokens in the query string are refused: send Authorization: Bearer <token>", undefined, { "www-authenticate": "Bearer" });
+  const named = queryTokenName(request.url);
+  if (named !== null) {
+    return problem(401, `tokens in the query string are refused ("${named.slice(0, 40)}"): send Authorization: Bearer <token>`, undefined, { "www-authenticate": "Bearer" });
   }
   const presented = bearerToken(request.headers.get("authorization"));
   const token = presented ? findToken(options.tokens, presented) : null;

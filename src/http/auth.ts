@@ -24,6 +24,8 @@ export function authorize(tokens: readonly AdminToken[], header: string | null, 
 /**
  * The admin auth macro: a route opts in with `admin: "read"` (GET) or `admin: "write"` (the rest).
  * It runs in `transform`, before validation, so a caller without a token learns nothing about the body rules.
+ * In the server, gateAdmin (admin-gate.ts) has already checked the same before the body was read; the
+ * macro keeps every route closed wherever the admin app is mounted.
  */
 export function adminAuth(tokens: readonly AdminToken[]) {
   return new Elysia({ name: "hookgate/admin-auth" }).macro({

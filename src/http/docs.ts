@@ -3,6 +3,7 @@ import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import favicon from "swagger-ui-dist/favicon-32x32.png" with { type: "file" };
 import { buildOpenApi } from "./openapi.ts";
+import { problem } from "./problem.ts";
 
 /** Swagger UI's files, embedded in the binary by Bun (`type: "file"`), served from /docs/assets. */
 const ASSETS: Record<string, { path: string; type: string }> = {
@@ -54,8 +55,9 @@ export function docs() {
   return app
     .get("/docs", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": CSP } }), { detail: { hide: true } })
     .get("/docs/assets/:file", ({ params }) => {
-      const asset = ASSETS[params.file];
-      if (!asset) return new Response("not found", { status: 404 });
+      // Own properties only: "constructor" or "__proto__" must not find Object.prototype's members.
+      const asset = Object.hasOwn(ASSETS, params.file) ? ASSETS[params.file] : undefined;
+      if (!asset) return problem(404, `no docs asset "${params.file.slice(0, 100)}"`);
       const body = asset.path ? Bun.file(asset.path) : INIT;
       return new Response(body, { headers: { "content-type": asset.type, "cache-control": "public, max-age=3600" } });
     }, { detail: { hide: true } })

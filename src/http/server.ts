@@ -1,5 +1,7 @@
 import { Elysia } from "elysia";
 import type { Logger, SourceRoute } from "../plugin-api/index.ts";
+import { gateAdmin, isAdminPath, pathOf } from "./admin-gate.ts";
+import type { AdminToken } from "./auth.ts";
 import { HttpProblem, validationProblem } from "./errors.ts";
 import { problem, problemBody } from "./problem.ts";
 
@@ -40,6 +42,32 @@ export function createHttp(options: Omit<HttpOptions, "routes" | "isDraining">) 
   return app;
 }
 
+/** On every answer: no content sniffing (an error echoing input stays JSON), and no URL leaves in a Referer. */
+export function secured(response: Response): Response {
+  response.headers.set("x-content-type-options", "nosniff");
+  response.headers.set("referrer-policy", "no-referrer");
+  return response;
+}
+
+/**
+ * Bun.serve's `fetch`, for every path the sources' routes do not take: the admin gate (token, then a
+ * 64 KiB body) in front of /api/v1, then the Elysia app.
+ */
+export function createFetch(http: { handle(request: Request): Promise<Response> }, tokens: readonly AdminToken[], log?: Logger) {
+  return async (request: Request): Promise<Response> => {
+    // HTTP/1.0 without a Host header: Bun gives a relative URL, which Elysia's router misreads.
+    if (request.url.startsWith("/")) request = new Request(`http://localhost${request.url}`, request);
+    if (!isAdminPath(pathOf(request.url))) return secured(await http.handle(request));
+    const gated = await gateAdmin(request, tokens, log);
+    return secured(gated instanceof Response ? gated : await http.handle(gated));
+  };
+}
+
+/** Why a request failed, for the log: a DOMException's stack is empty, so fall back to its name and message. */
+function reasonOf(e: unknown): string {
+  return e instanceof Error ? e.stack || `${e.name}: ${e.message}` : String(e);
+}
+
 type BunRoutes = Record<string, Partial<Record<SourceRoute["method"], (request: Request, server: Bun.Server<unknown>) => Response | Promise<Response>>>>;
 
 /**
@@ -50,12 +78,17 @@ export function sourceRoutes(options: Pick<HttpOptions, "routes" | "isDraining" 
   const routes: BunRoutes = {};
   for (const route of options.routes) {
     (routes[route.path] ??= {})[route.method] = async (request, server) => {
-      if (options.isDraining()) return problem(503, "hookgate is shutting down; retry shortly", undefined, { "retry-after": "5" });
+      if (options.isDraining()) return secured(problem(503, "hookgate is shutting down; retry shortly", undefined, { "retry-after": "5" }));
       try {
-        return await route.handle(request, { ip: server.requestIP(request)?.address ?? null });
+        return secured(await route.handle(request, { ip: server.requestIP(request)?.address ?? null }));
       } catch (e) {
-        options.log?.error("request failed", { path: route.path, error: e instanceof Error ? e.stack ?? e.message : String(e) });
-        return problem(500, "internal error");
+        // The client closed the connection, or sent nothing for the idle timeout, mid-upload: routine, not an error.
+        if (request.signal.aborted) {
+          options.log?.debug("request cut off before its body arrived", { path: route.path, reason: reasonOf(e) });
+          return secured(problem(400, "the body was cut off before its end"));
+        }
+        options.log?.error("request failed", { path: route.path, error: reasonOf(e) });
+        return secured(problem(500, "internal error"));
       }
     };
   }

@@ -33,6 +33,8 @@ export interface EmitResult {
 }
 
 export interface Logger {
+  /** Written only with HOOKGATE_LOG_LEVEL=debug: what is routine, such as a client going away mid-upload. */
+  debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;

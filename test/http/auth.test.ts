@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
-import { expectProblem, READ_TOKEN, startAdminApp, type AdminApp } from "./support.ts";
+import { ADMIN_TOKEN, expectProblem, READ_TOKEN, startAdminApp, type AdminApp } from "./support.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -54,6 +54,24 @@ describe("admin auth on every operation of /docs/json", () => {
   test("the bearer scheme name is case-insensitive", async () => {
     const response = await fetch(`${app.url}/api/v1/endpoints`, { headers: { authorization: `bEaReR ${READ_TOKEN}` } });
     expect(response.status).toBe(200);
+  });
+
+  test("the token is checked before the body is read: a body that is not JSON answers 401, or 403 for a read token", async () => {
+    for (const op of operations.filter((o) => o.method !== "GET")) {
+      const post = (headers: Record<string, string>) => fetch(`${app.url}/api/v1${op.path}`, { method: op.method, headers: { "content-type": "application/json", ...headers }, body: "{bad" });
+      const anonymous = await post({});
+      expect({ ...op, status: anonymous.status }).toEqual({ ...op, status: 401 });
+      expect(anonymous.headers.get("content-type")).toStartWith("application/problem+json");
+      expect(anonymous.headers.get("www-authenticate")).toStartWith("Bearer");
+      const reader = await post({ authorization: `Bearer ${READ_TOKEN}` });
+      expect({ ...op, status: reader.status }).toEqual({ ...op, status: 403 });
+    }
+  });
+
+  test("with a valid token, a body that is not JSON answers 400", async () => {
+    const response = await fetch(`${app.url}/api/v1/endpoints`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` }, body: "{bad" });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toStartWith("application/problem+json");
   });
 
   test("auth is checked before the body: no validation detail for a caller without a token", async () => {

@@ -89,6 +89,29 @@ describe("lists are newest first, with cursor pages that hold while rows arrive"
   });
 });
 
+describe("list filters take one value, as sent", () => {
+  test("a comma, brackets or braces are part of the value: no match, not a 422", async () => {
+    for (const path of ["/deliveries?endpoint=a,b", "/deliveries?event=a,b", "/deliveries?endpoint=[a]", "/deliveries?endpoint=%7B%22a%22%3A1%7D"]) {
+      const result = await app.api("GET", path);
+      expect({ path, status: result.status, data: result.body.data }).toEqual({ path, status: 200, data: [] });
+    }
+    // Values with a format of their own are checked as one value.
+    for (const [path, name] of [["/deliveries?status=failed,pending", "status"], ["/events?type=a,b", "type"]]) {
+      const error = expectProblem(await app.api("GET", path!), 422).errors[0];
+      expect({ path: error.path, array: error.message.includes("Array") }).toEqual({ path: `query.${name}`, array: false });
+    }
+  });
+
+  test("a parameter given twice answers 422 naming it", async () => {
+    for (const [path, name] of [["/deliveries?endpoint=a&endpoint=b", "endpoint"], ["/deliveries?status=failed&status=pending", "status"],
+      ["/deliveries?event=a&event=b", "event"], ["/events?type=a&type=b", "type"], ["/events?since=2020-01-01T00:00:00Z&since=2021-01-01T00:00:00Z", "since"],
+      ["/endpoints?cursor=a&cursor=b", "cursor"], ["/deliveries?limit=1&limit=2", "limit"]]) {
+      const body = expectProblem(await app.api("GET", path!), 422);
+      expect({ path, errors: body.errors }).toEqual({ path, errors: [{ path: `query.${name}`, message: expect.stringContaining("once") }] });
+    }
+  });
+});
+
 describe("event types and sources", () => {
   test("without a catalog, the types seen so far", async () => {
     const types = (await app.api("GET", "/event-types")).body.data;

@@ -84,4 +84,12 @@ describe("/docs/json", () => {
     }
     expect((await fetch(`${app.url}/docs/assets/nope.js`)).status).toBe(404);
   });
+
+  test("an asset name that is only an inherited property of an object is 404", async () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+      const response = await fetch(`${app.url}/docs/assets/${name}`);
+      expect({ name, status: response.status }).toEqual({ name, status: 404 });
+      expect(response.headers.get("content-type")).toStartWith("application/problem+json");
+    }
+  });
 });

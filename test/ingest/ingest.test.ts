@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import * as v from "valibot";
 import { InvalidEventsError } from "../../src/plugin-api/index.ts";
 import { baseConfig, INGEST_TOKEN, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { rawRequest } from "../support/raw.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -48,6 +49,24 @@ describe("ingest: every bad input gets its status and a problem+json body", () =
   test("401 for a token in the query string, even a valid one", async () => {
     await expectProblem(await send({ headers: json, query: `?token=${INGEST_TOKEN}` }), 401, /query string/);
     await expectProblem(await send({ headers: { ...json, ...auth() }, query: `?access_token=${INGEST_TOKEN}` }), 401, /query string/);
+  });
+  test("401 for a token in the query string under any case of its name, x-api-key and bearer included", async () => {
+    for (const name of ["TOKEN", "Token", "Access_Token", "X-Api-Key", "x-api-key", "bearer", "Bearer", "API_KEY"]) {
+      const response = await send({ headers: { ...json, ...auth() }, query: `?${name}=${INGEST_TOKEN}` });
+      expect({ name, status: response.status }).toEqual({ name, status: 401 });
+      await expectProblem(response, 401, /query string/);
+    }
+    // A parameter that only contains such a name is not a token.
+    expect((await send({ headers: { ...json, ...auth() }, query: "?tokenizer=1&monkey=2" })).status).toBe(202);
+  });
+  test("HTTP/1.0 without a Host header is answered like any other request", async () => {
+    const body = JSON.stringify({ type: "invoice.paid", data: { raw: true } });
+    const response = await rawRequest(app.port, `POST /v1/events HTTP/1.0\r\nAuthorization: Bearer ${INGEST_TOKEN}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    expect(response.status).toBe(202);
+    expect(JSON.parse(response.body)).toEqual({ id: expect.stringMatching(/^evt_/), deliveries: 0 });
+    const refused = await rawRequest(app.port, `POST /v1/events?Token=x HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    expect(refused.status).toBe(401);
   });
   test("the bearer scheme name is case-insensitive", async () => {
     const response = await send({ headers: { ...json, authorization: `bEaReR ${INGEST_TOKEN}` } });

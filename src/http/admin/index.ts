@@ -7,6 +7,7 @@ import { endpointActionRoutes } from "./endpoint-actions.ts";
 import { endpointRoutes } from "./endpoints.ts";
 import { eventTypeRoutes } from "./event-types.ts";
 import { eventRoutes } from "./events.ts";
+import { singleValueQuery } from "./query.ts";
 import { sourceRoutes } from "./sources.ts";
 
 export type { AdminContext } from "./context.ts";
@@ -16,6 +17,8 @@ export function adminApi(ctx: AdminContext, tokens: readonly AdminToken[]) {
   const auth = adminAuth(tokens);
   return new Elysia({ name: "hookgate/admin", prefix: "/api/v1" })
     .use(bodyDepth(tokens))
+    // Before validation, for every route below: one string per query name, as sent.
+    .onTransform((c) => { c.query = singleValueQuery(c.request.url); })
     .use(endpointRoutes(ctx, auth))
     .use(endpointActionRoutes(ctx, auth))
     .use(deliveryRoutes(ctx, auth))
