@@ -49,7 +49,7 @@ interface RunningSource {
 export async function startApp(loaded: LoadedConfig, options: AppOptions): Promise<App> {
   const { config } = loaded;
   const log = options.log;
-  const store = openStore(config.store);
+  const store = openStore(config.store, log.child({ component: "store" }));
   await store.migrate();
   let codec = options.codec;
   if (!codec) {
