@@ -140,7 +140,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   const retention = toMs(config.store.retention);
   const purge = new Cron("17 * * * *", { protect: true }, async () => {
-    const removed = await store.purge(Date.now() - retention).catch((e) => { log.error("retention purge failed", { error: String(e) }); return 0; });
+    const removed = await store.purge(Date.now() - retention, { signal: abort.signal }).catch((e) => { log.error("retention purge failed", { error: String(e) }); return 0; });
     if (removed) log.info("retention purge", { events: removed });
   });
 
