@@ -8,7 +8,7 @@ export interface Figure { id: string; runs: number[] }
 
 interface Meta {
   quick: boolean; runs: number; gen: number; seconds: number; cores: string; redisHow: string;
-  scale: { deliveries: number; rate: number; openMs: number; pending: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
+  scale: { deliveries: number; rate: number; openMs: number; pending: number; failing: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
   figures: Figure[]; extra: Record<string, number[]>; loads: Record<string, number[]>; p2how: string; startCommit: string;
 }
 
@@ -22,6 +22,7 @@ const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
   P3p50: { what: "open loop 1,000 events/s: send → receiver arrival, p50", unit: "ms", goal: "≤ 5" },
   P3p99: { what: "open loop 1,000 events/s: send → receiver arrival, p99", unit: "ms", goal: "≤ 20" },
   P4: { what: "RSS holding the pending deliveries (disabled endpoint), after sweeps", unit: "MB", goal: "≤ 150" },
+  M1: { what: "RSS after the attempts to an endpoint that answers 500, above the idle gateway holding their events", unit: "MB", goal: "≤ 50" },
   P5: { what: "compiled binary: spawn → first 200 on /healthz (median of the spawns)", unit: "ms", goal: "≤ 100" },
   P5size: { what: "compiled binary size", unit: "MiB", goal: "(reported)" },
 };
@@ -42,6 +43,7 @@ function verdicts(m: Map<string, Summary>): Record<string, string> {
   if (v("P3p50") !== undefined) out.P3p50 = yes(v("P3p50")! <= 5);
   if (v("P3p99") !== undefined) out.P3p99 = yes(v("P3p99")! <= 20);
   if (v("P4") !== undefined) out.P4 = yes(v("P4")! <= 150);
+  if (v("M1") !== undefined) out.M1 = yes(v("M1")! <= 50);
   if (v("P5") !== undefined) out.P5 = yes(v("P5")! <= 100);
   return out;
 }
@@ -88,6 +90,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
     `- Delivery (L1, P2, B2): ${s.deliveries.toLocaleString("en-US")} deliveries, each counted at its first verified arrival. L1 and B2 send with the same function (bench/lib/signed-post.ts), and their clock runs from the spawn of the sending process (B2: the worker, with the jobs already queued) to the last arrival. P2 fills a running gateway whose endpoint is disabled (arrays of 500), then enables it; P2's clock: ${meta.p2how || "(P2 not run)"}.`,
     `- P3: ${s.rate} single-event POSTs per second for ${s.openMs / 1000} s, sent on schedule whatever the answers; latency is the receiver's arrival time minus the sender's clock in \`data.t\` (so it includes the ingest request).`,
     `- P4: ${s.pending.toLocaleString("en-US")} events ingested (arrays of 500) for a disabled endpoint, then 2.5 s of sweeps, then VmRSS.`,
+    `- M1: ${s.failing.toLocaleString("en-US")} events ingested (arrays of 500) for a disabled endpoint whose receiver answers every POST with 500; 10 s later VmRSS is the baseline; then the endpoint is enabled (admin API) and its ${s.failing.toLocaleString("en-US")} first attempts fail (retries an hour away, auto-disable off); 10 s after the last one, VmRSS minus the baseline.`,
     `- P5: ${s.spawns} spawns of the binary on one data folder (the first creates the store), time to the first 200 on /healthz.`,
     "",
     "## Other figures from the same runs",
@@ -95,7 +98,8 @@ export async function report(path: string, meta: Meta): Promise<void> {
       const sum = summarize(values);
       const label: Record<string, string> = {
         fill: "P2 fill rate (ingest in arrays of 500, events/s)", p4fill: "P4 fill rate (ingest in arrays of 500, events/s)",
-        idleRss: "RSS of an idle gateway before P4's fill (MB)", p3max: "P3 max latency (ms)",
+        idleRss: "RSS of an idle gateway before P4's fill (MB)", m1idleRss: "RSS of the idle gateway before M1's attempts (MB)",
+        m1filledRss: "RSS of the idle gateway holding M1's events, M1's baseline (MB)", m1rate: "M1 failed attempts per second (enable → last attempt)", p3max: "P3 max latency (ms)",
         L0cpu: "L0 trivial server CPU per request (µs, user + system)", P1cpu: "P1 hookgate CPU per event (µs, user + system)", P1bcpu: "P1b hookgate CPU per event (µs)",
         P2cpu: "P2 hookgate CPU per delivery (µs, from the enable to the last arrival)",
         p3acceptP50: "P3 p50 from hookgate's accept timestamp (event.timestamp, ms resolution) to arrival (ms)",

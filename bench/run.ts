@@ -14,7 +14,7 @@ import { git, report, type Figure } from "./report.ts";
 import { bullmqDrain, fetchLoop, hookgateDrain } from "./scenarios/deliver.ts";
 import { hookgateIngest, trivialBaseline, type LoadShape } from "./scenarios/ingest.ts";
 import { openLoop } from "./scenarios/latency.ts";
-import { pendingRss } from "./scenarios/memory.ts";
+import { failingAttemptsRss, pendingRss } from "./scenarios/memory.ts";
 import { binaryMb, startupMs } from "./scenarios/startup.ts";
 
 const argv = process.argv.slice(2);
@@ -27,8 +27,8 @@ const runs = Number(option("--runs") ?? (quick ? 1 : 3));
 const gen = Number(option("--gen") ?? 2);
 
 const scale = quick
-  ? { ingest: { procs: gen, concurrency: 64, warmMs: 300, durationMs: 1_500 }, deliveries: 5_000, rate: 1_000, openMs: 3_000, pending: 20_000, spawns: 3 }
-  : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, rate: 1_000, openMs: 30_000, pending: 1_000_000, spawns: 10 };
+  ? { ingest: { procs: gen, concurrency: 64, warmMs: 300, durationMs: 1_500 }, deliveries: 5_000, rate: 1_000, openMs: 3_000, pending: 20_000, failing: 20_000, spawns: 3 }
+  : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, rate: 1_000, openMs: 30_000, pending: 1_000_000, failing: 200_000, spawns: 10 };
 // Overrides for working on one figure: --deliveries N, --pending N, --open-ms N, --duration-ms N.
 if (option("--deliveries")) scale.deliveries = Number(option("--deliveries"));
 if (option("--pending")) scale.pending = Number(option("--pending"));
@@ -107,6 +107,15 @@ try {
     const idle: number[] = []; const fills: number[] = [];
     figures.push({ id: "P4", runs: await repeat("P4", async () => { const r = await pendingRss(scale.pending); idle.push(r.idleRss); fills.push(r.fillRate); return r.rss; }) });
     extra.idleRss = idle; extra.p4fill = fills;
+  }
+  if (want("M1")) {
+    const idle: number[] = []; const filled: number[] = []; const rates: number[] = [];
+    figures.push({ id: "M1", runs: await repeat("M1", async () => {
+      const r = await failingAttemptsRss(scale.failing);
+      idle.push(r.idleRss); filled.push(r.filledRss); rates.push(r.attemptRate);
+      return r.growth;
+    }) });
+    extra.m1idleRss = idle; extra.m1filledRss = filled; extra.m1rate = rates;
   }
   if (want("P5")) {
     figures.push({ id: "P5", runs: await repeat("P5", () => startupMs(scale.spawns)) });

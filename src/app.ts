@@ -10,10 +10,11 @@ import { problem } from "./http/problem.ts";
 import { createFetch, createHttp, secured, sourceRoutes } from "./http/server.ts";
 import { checkedFetch } from "./outbound/checked-fetch.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
-import type { Logger, Source, SourceContext, SourceRoute } from "./plugin-api/index.ts";
+import { InvalidEventsError, type Logger, type Source, type SourceContext, type SourceRoute } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
 import { AdminQueries } from "./store/admin-queries.ts";
 import { openStore } from "./store/open.ts";
+import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/store.ts";
 
 export interface AppOptions {
@@ -47,21 +48,39 @@ interface RunningSource {
   setStatus(status: string, error: string | null): Promise<void>;
 }
 
+/** Opens and migrates the store, opens the endpoint secrets and reconciles the config's endpoints (every write of the start). */
+async function openTheStore(loaded: LoadedConfig, options: AppOptions): Promise<{ store: Store; registry: EndpointRegistry; codec: SecretCodec }> {
+  const { config } = loaded;
+  const store = openStore(config.store, options.log.child({ component: "store" }));
+  try {
+    await store.migrate();
+    let codec = options.codec;
+    if (!codec) {
+      // A wrong key must stop the start here: decrypting with it would sign deliveries with garbage.
+      const secrets = await openSecrets(store, config.store);
+      for (const warning of secrets.warnings) options.log.warn(warning);
+      codec = secrets.codec;
+    }
+    const registry = new EndpointRegistry(store, config, codec);
+    await registry.reconcile();
+    return { store, registry, codec };
+  } catch (e) {
+    await store.close().catch(() => {});
+    throw e;
+  }
+}
+
 /** Wires config → store → sources → dispatcher → http, and takes them down in the reverse order. */
 export async function startApp(loaded: LoadedConfig, options: AppOptions): Promise<App> {
   const { config } = loaded;
   const log = options.log;
-  const store = openStore(config.store);
-  await store.migrate();
-  let codec = options.codec;
-  if (!codec) {
-    // A wrong key must stop the start here: decrypting with it would sign deliveries with garbage.
-    const secrets = await openSecrets(store, config.store).catch(async (e) => { await store.close(); throw e; });
-    for (const warning of secrets.warnings) log.warn(warning);
-    codec = secrets.codec;
-  }
-  const registry = new EndpointRegistry(store, config, codec);
-  await registry.reconcile();
+  const label = storeLabel(config.store);
+  const { store, registry, codec } = await openTheStore(loaded, options).catch((e) => {
+    // A full disk, a read-only file, Postgres down: say which store and what to do, not the driver's last word.
+    const failure = storeOpenFailure(e, label);
+    throw failure ? new Error(failure) : e;
+  });
+  const writes = new StoreWrites(label);
 
   const policy: SenderOptions = {
     requireHttps: config.delivery.requireHttps, allowNetworks: config.delivery.allowNetworks, resolve: options.resolve,
@@ -85,7 +104,10 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     const running = { id: s.id, started: false, retry: null, reports: 0, setStatus } as RunningSource;
     const ctx: SourceContext = {
       id: s.id,
-      emit: (events, opts) => ingest.emit(s.id, events, opts),
+      emit: (events, opts) => ingest.emit(s.id, events, opts).then(
+        (results) => { writes.succeeded(); return results; },
+        (e) => { if (!(e instanceof InvalidEventsError)) writes.failed(e); throw e; },
+      ),
       state: { get: () => store.getCursor(s.id), set: (value) => store.setCursor(s.id, value) },
       log: sourceLog,
       report: (status, error) => {
@@ -110,7 +132,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     resolve: options.resolve,
   }, config.admin.tokens);
   const httpLog = log.child({ component: "http" });
-  const http = createHttp({ plugins: [docs(), admin], log: httpLog });
+  const http = createHttp({ plugins: [docs(), admin], log: httpLog, health: () => ({ store: writes.status }) });
   const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,
@@ -152,7 +174,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   const retention = toMs(config.store.retention);
   const purge = new Cron("17 * * * *", { protect: true }, async () => {
-    const removed = await store.purge(Date.now() - retention).catch((e) => { log.error("retention purge failed", { error: String(e) }); return 0; });
+    const removed = await store.purge(Date.now() - retention, { signal: abort.signal }).catch((e) => { log.error("retention purge failed", { error: String(e) }); return 0; });
     if (removed) log.info("retention purge", { events: removed });
   });
 

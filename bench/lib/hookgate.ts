@@ -24,7 +24,7 @@ export interface Site { dir: string; port: number; url: string; ingestUrl: strin
  * A config with the defaults a user gets (SQLite, WAL, synchronous FULL, retries, auto-disable), changed only
  * where the bench needs it: loopback delivery allowed, and the endpoint at concurrency 64 like the peer.
  */
-export function site(receiverUrl: string, enabled: boolean): Site {
+export function site(receiverUrl: string, enabled: boolean, endpointExtra = ""): Site {
   const dir = mkdtempSync(join(tmpdir(), "hookgate-bench-"));
   const port = freePort();
   writeFileSync(join(dir, "webhooks.config.ts"), `import { defineConfig } from "hookgate";
@@ -34,7 +34,7 @@ export default defineConfig({
   admin: { tokens: [{ name: "bench", token: "${ADMIN_TOKEN}", scopes: ["read", "write"] }] },
   delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"] },
   sources: [{ type: "http", id: "bench", path: "/v1/events", tokens: [{ name: "bench", token: "${TOKEN}", events: ["*"] }] }],
-  endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ["*"], secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64 }],
+  endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ["*"], secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64${endpointExtra ? `, ${endpointExtra}` : ""} }],
 });
 `);
   const url = `http://127.0.0.1:${port}`;

@@ -12,6 +12,8 @@ export interface HttpOptions {
   plugins?: Elysia<any, any, any, any, any, any, any>[];
   /** Where unexpected (5xx) errors are logged. */
   log?: Logger;
+  /** More of /healthz's body (the store's last write failure); cheap, no I/O per call. */
+  health?: () => Record<string, unknown>;
 }
 
 /** The gateway's HTTP face beside the sources' routes: /healthz, and whatever admin groups are mounted. */
@@ -36,7 +38,7 @@ export function createHttp(options: Omit<HttpOptions, "routes" | "isDraining">) 
       set.status = status;
       return problemBody(status, detail);
     })
-    .get("/healthz", () => ({ status: "ok" }));
+    .get("/healthz", () => ({ status: "ok", ...options.health?.() }));
 
   for (const plugin of options.plugins ?? []) app.use(plugin);
   return app;

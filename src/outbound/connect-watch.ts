@@ -28,17 +28,15 @@ export function markCold(key: string): void {
   warm.delete(key);
 }
 
-export interface ConnectWatch {
-  /** Resolves if the peer did not accept within the timeout; never rejects, never resolves otherwise. */
-  expired: Promise<void>;
-  stop(): void;
-}
-
-const never = new Promise<void>(() => {});
-
-export function watchConnect(key: string, host: string, port: number, timeoutMs: number, now = Date.now()): ConnectWatch {
+/**
+ * Watches the connect to `host:port`; calls `onExpired` if the peer did not accept within `timeoutMs`, else never.
+ * Returns `stop`, which ends the watch. Nothing outlives the watch: no promise is shared between attempts, so an
+ * attempt's closure (and its request body) is free once the attempt ends (a reaction chained on one shared,
+ * never-settling promise kept every attempt alive for ever).
+ */
+export function watchConnect(key: string, host: string, port: number, timeoutMs: number, onExpired: () => void, now = Date.now()): () => void {
   const seen = warm.get(key);
-  if (seen !== undefined && now - seen < WARM_MS) return { expired: never, stop() {} };
+  if (seen !== undefined && now - seen < WARM_MS) return noop;
   let socket: Socket | null = null;
   let timer: Timer | null = null;
   const stop = () => {
@@ -47,11 +45,11 @@ export function watchConnect(key: string, host: string, port: number, timeoutMs:
     socket?.destroy(); // also abandons a connect still in progress
     socket = null;
   };
-  const expired = new Promise<void>((fire) => {
-    timer = setTimeout(() => { stop(); fire(); }, timeoutMs);
-    socket = connect({ host, port });
-    socket.once("connect", () => { markWarm(key); stop(); });
-    socket.once("error", stop); // refused or unreachable: the fetch fails fast on its own and says why
-  });
-  return { expired, stop };
+  timer = setTimeout(() => { stop(); onExpired(); }, timeoutMs);
+  socket = connect({ host, port });
+  socket.once("connect", () => { markWarm(key); stop(); });
+  socket.once("error", stop); // refused or unreachable: the fetch fails fast on its own and says why
+  return stop;
 }
+
+const noop = () => {};

@@ -99,11 +99,10 @@ export async function send(request: OutboundRequest, options: SenderOptions): Pr
     watchKey = via ? `proxy ${via.host}` : `${target.address} ${target.port}`;
     const connectMs = options.connectTimeoutMs;
     if (connectMs !== undefined && connectMs < request.timeoutMs) {
-      const watch = via
-        ? watchConnect(watchKey, via.hostname.replace(/^\[|\]$/g, ""), Number(via.port || (via.protocol === "https:" ? 443 : 80)), connectMs)
-        : watchConnect(watchKey, target.address, target.port, connectMs);
-      stopWatch = watch.stop;
-      void watch.expired.then(() => stopAt(`connect timeout: ${via ? `the proxy ${via.host}` : target!.address} did not accept a connection within ${connectMs} ms`));
+      const expired = () => stopAt(`connect timeout: ${via ? `the proxy ${via.host}` : target!.address} did not accept a connection within ${connectMs} ms`);
+      stopWatch = via
+        ? watchConnect(watchKey, via.hostname.replace(/^\[|\]$/g, ""), Number(via.port || (via.protocol === "https:" ? 443 : 80)), connectMs, expired)
+        : watchConnect(watchKey, target.address, target.port, connectMs, expired);
     }
 
     const response = await fetch(target.url, {

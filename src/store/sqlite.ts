@@ -10,6 +10,9 @@ function adapt(db: Database): SqliteDatabase {
   return {
     close: () => db.close(),
     prepare(sql: string): SqliteStatement {
+      // On SQLITE_FULL, IOERR, BUSY or NOMEM SQLite may have rolled the transaction back itself; kysely's ROLLBACK then
+      // fails with "cannot rollback - no transaction is active" and that error hides the real one (a full disk).
+      if (/^rollback$/i.test(sql.trim()) && !db.inTransaction) return { reader: false, all: () => [], run: () => ({ changes: 0, lastInsertRowid: 0 }), iterate: () => [][Symbol.iterator]() };
       const stmt = db.query(sql);
       return {
         reader: stmt.columnNames.length > 0,

@@ -239,8 +239,25 @@ export class Store {
     });
   }
 
-  /** Purges events older than `before` whose deliveries are all finished, with their deliveries and attempts. */
-  async purge(before: number, limit = 5_000): Promise<number> {
+  /**
+   * Purges events older than `before` whose deliveries are all finished, with their deliveries and attempts, until
+   * none is left. Each chunk is its own short transaction, and the event loop turns between chunks, so ingest and
+   * attempts (on SQLite's one connection) get their turn instead of waiting for the whole purge. `signal` stops it
+   * between chunks (at shutdown). Returns how many events it removed.
+   */
+  async purge(before: number, options: { chunk?: number; signal?: AbortSignal } = {}): Promise<number> {
+    const chunk = options.chunk ?? 1_000;
+    let removed = 0;
+    while (!options.signal?.aborted) {
+      const n = await this.purgeChunk(before, chunk);
+      removed += n;
+      if (n < chunk) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return removed;
+  }
+
+  private purgeChunk(before: number, limit: number): Promise<number> {
     return this.transaction(async (trx) => {
       const ids = (await trx.selectFrom("events").select("id")
         .where("received_at", "<", before)

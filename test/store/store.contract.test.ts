@@ -118,6 +118,48 @@ for (const kind of STORES) {
       expect(await store.db.selectFrom("deliveries").select("id").where("event_id", "=", old.event.id).execute()).toEqual([]);
     });
 
+    test("one purge run removes every expired finished event (12,000), in chunks that let ingest through", async () => {
+      const day = 86_400_000;
+      const expired = Array.from({ length: 12_000 }, () => item("app", "purge.old", ["ep1"]));
+      const recent = item("app", "purge.recent", ["ep1"]);
+      const open = item("app", "purge.open", ["ep1"]);
+      for (const e of expired) e.event.received_at = Date.now() - 40 * day;
+      open.event.received_at = Date.now() - 40 * day;
+      recent.event.received_at = Date.now() - 10 * day;
+      for (let i = 0; i < expired.length; i += 1_000) await store.ingest(expired.slice(i, i + 1_000));
+      await store.ingest([recent, open]);
+      // Finished: half succeeded, half failed, each with the attempt that finished it.
+      const finished = [...expired, recent];
+      for (let i = 0; i < finished.length; i += 500) {
+        const part = finished.slice(i, i + 500);
+        await store.db.insertInto("attempts").values(part.map((e, k) => ({
+          id: newId("att"), delivery_id: e.deliveries[0]!.id, endpoint_id: "ep1", number: 1, trigger: "scheduled" as const,
+          started_at: e.event.received_at, url: "https://example.com/ep1", request_headers: "{}", status_code: k % 2 ? 200 : 410,
+          response_headers: "{}", response_body: "", duration_ms: 3, error: null,
+        }))).execute();
+        for (const status of ["succeeded", "failed"] as const) {
+          const ids = part.filter((_, k) => (k % 2 === 1) === (status === "succeeded")).map((e) => e.deliveries[0]!.id);
+          if (ids.length) await store.db.updateTable("deliveries").set({ status, attempts: 1, next_attempt_at: null }).where("id", "in", ids).execute();
+        }
+      }
+
+      let purged = false;
+      const purge = store.purge(Date.now() - 30 * day).then((n) => { purged = true; return n; });
+      await Bun.sleep(1);
+      await store.ingest([item("app", "purge.during", ["ep1"])]);
+      expect(purged).toBe(false); // the ingest did not wait for the whole purge
+      expect(await purge).toBe(12_000);
+
+      const left = await store.db.selectFrom("events").select("type").where("type", "like", "purge.%").orderBy("type").execute();
+      expect(left.map((r) => r.type)).toEqual(["purge.during", "purge.open", "purge.recent"]);
+      const ids = expired.map((e) => e.deliveries[0]!.id);
+      for (let i = 0; i < ids.length; i += 1_000) {
+        expect(await store.db.selectFrom("deliveries").select("id").where("id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
+        expect(await store.db.selectFrom("attempts").select("id").where("delivery_id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
+      }
+      expect(await store.db.selectFrom("attempts").select("id").where("delivery_id", "=", recent.deliveries[0]!.id).execute()).toHaveLength(1);
+    });
+
     test("reconcile keeps a runtime disable, and orphans become API-managed", async () => {
       await store.setEndpointEnabled("ep2", false, "manual");
       await store.reconcileConfigEndpoints([endpointRow("ep2")]);

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
+
+// The compiled binary on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(120_000);
+
+const TOKEN = "disk-full-ingest-token-0123456789";
+
+/** A real full disk: a 3 MiB tmpfs (needs root, as mount(8) does); without it the test skips with one line. */
+async function mountSmallDisk(): Promise<string | null> {
+  const dir = mkdtempSync(join(tmpdir(), "hookgate-full-"));
+  const proc = Bun.spawn(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", dir], { stdout: "pipe", stderr: "pipe" });
+  if ((await proc.exited) === 0) return dir;
+  console.log(`skipping the full-disk test: cannot mount a small tmpfs (needs root): ${(await new Response(proc.stderr).text()).trim()}`);
+  rmSync(dir, { recursive: true, force: true });
+  return null;
+}
+
+/** Fills the disk to the last byte with a filler file; returns a function that removes it. */
+function fillDisk(dir: string): () => void {
+  const path = join(dir, "filler");
+  const fd = openSync(path, "a");
+  const chunk = Buffer.alloc(4096, 1);
+  try { for (;;) writeSync(fd, chunk); } catch (e) { if ((e as { code?: string }).code !== "ENOSPC") throw e; } finally { closeSync(fd); }
+  return () => rmSync(path, { force: true });
+}
+
+describe("a full disk", () => {
+  let dir: string | null = null;
+  let gateway: Running | null = null;
+  beforeAll(async () => { dir = await mountSmallDisk(); });
+  afterAll(async () => {
+    await gateway?.stop("SIGKILL");
+    if (!dir) return;
+    await Bun.spawn(["umount", dir]).exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("ingest answers 503 while full and 202 when space returns, /healthz says why, and a restart on it names the cause", async () => {
+    if (!dir) return;
+    const db = join(dir, "data/hookgate.db");
+    mkdirSync(join(dir, "data"));
+    const config = writeConfig(`import { defineConfig } from "hookgate";
+export default defineConfig({
+  server: { host: "127.0.0.1", port: 0 },
+  store: { sqlite: ${JSON.stringify(db)} },
+  delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"] },
+  sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [{ name: "app", token: "${TOKEN}" }] }],
+  endpoints: [{ id: "rx", url: "http://127.0.0.1:9/hooks", events: ["*"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", enabled: false }],
+});
+`);
+    gateway = await startBinary(config);
+    const running = gateway;
+    const pad = "x".repeat(2_000);
+    const ingest = () => fetch(`${running.url}/v1/events`, {
+      method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ type: "job.completed", data: { pad } }),
+    });
+    const health = async () => { const r = await fetch(`${running.url}/healthz`); expect(r.status).toBe(200); return (await r.json()) as { status: string; store: string }; };
+    /** Ingests until the first answer that is not 202 (the WAL's spare room runs out first) and returns it. */
+    const untilRefused = async () => {
+      for (let i = 0; i < 1_000; i++) {
+        const r = await ingest();
+        if (r.status !== 202) return r;
+        await r.arrayBuffer();
+      }
+      throw new Error("ingest never failed on the full disk");
+    };
+
+    expect((await ingest()).status).toBe(202);
+    expect(await health()).toEqual({ status: "ok", store: "ok" });
+
+    const free = fillDisk(dir);
+    const refused = await untilRefused();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBeTruthy();
+    expect((await ingest()).status).toBe(503);
+    const full = await health();
+    expect(full.status).toBe("ok");
+    expect(full.store).toContain("database or disk is full");
+    expect(full.store).toContain(db);
+
+    free();
+    expect((await ingest()).status).toBe(202);
+    expect(await health()).toEqual({ status: "ok", store: "ok" });
+
+    // Full again, then killed as a crash or an OOM kill would: the restart cannot write, and says why in one line.
+    fillDisk(dir);
+    expect((await untilRefused()).status).toBe(503);
+    await running.stop("SIGKILL");
+    gateway = null;
+    const restart = await runBinary(["serve", "--config", config]);
+    expect(restart.code).not.toBe(0);
+    const lines = restart.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toBe(`hookgate: cannot start: cannot open the store ${db}: database or disk is full — free space on the disk that holds it`);
+  });
+});

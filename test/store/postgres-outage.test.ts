@@ -1,0 +1,108 @@
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { startBinary, writeConfig, type Running } from "../support/binary.ts";
+import { startPgCluster } from "../support/pg-cluster.ts";
+import { createDatabase, skipPg } from "../support/pg.ts";
+import { startReceiver } from "../support/receiver.ts";
+
+// The compiled binary, a receiver and Postgres on a shared 2-core machine: more room than bun's 5 s default.
+setDefaultTimeout(120_000);
+
+const TOKEN = "outage-ingest-token-0123456789";
+
+/** The gateway runs as its own process: a crash on a lost connection shows as its exit. */
+function config(storeUrl: string, receiverUrl: string): string {
+  return writeConfig(`import { defineConfig } from "hookgate";
+export default defineConfig({
+  server: { host: "127.0.0.1", port: 0 },
+  store: { postgres: ${JSON.stringify(storeUrl)} },
+  delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"], schedule: ["200ms", "200ms", "500ms", "1s", "1s", "1s"], jitter: 0 },
+  sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [{ name: "app", token: "${TOKEN}" }] }],
+  endpoints: [{ id: "rx", url: ${JSON.stringify(receiverUrl)}, events: ["*"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
+});
+`);
+}
+
+const ingest = (gateway: Running, n: number) => fetch(`${gateway.url}/v1/events`, {
+  method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+  body: JSON.stringify({ type: "job.completed", data: { n } }),
+});
+
+async function delivered(receiver: ReturnType<typeof startReceiver>, ids: string[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const seen = () => new Set(receiver.requests.map((r) => r.headers["webhook-id"]));
+  while (!ids.every((id) => seen().has(id))) {
+    if (Date.now() > deadline) throw new Error(`not delivered: ${ids.filter((id) => !seen().has(id)).join(", ")}`);
+    await Bun.sleep(50);
+  }
+}
+
+describe.skipIf(skipPg)("postgres store: a lost connection is not fatal", () => {
+  const receiver = startReceiver();
+  afterAll(() => receiver.stop());
+
+  test("the gateway survives pg_terminate_backend of its idle connections and keeps ingesting", async () => {
+    const db = await createDatabase();
+    const gateway = await startBinary(config(db.url, receiver.url));
+    try {
+      const ids: string[] = [];
+      for (let round = 0; round < 5; round++) {
+        const response = await ingest(gateway, round);
+        expect(response.status).toBe(202);
+        ids.push(((await response.json()) as { id: string }).id);
+        await Bun.sleep(100); // the pool's connections go idle
+        const { rows } = await db.client.query(
+          "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND state = 'idle' AND pid <> pg_backend_pid()", [db.name]);
+        expect(rows.length).toBeGreaterThan(0);
+        await Bun.sleep(300);
+        expect(gateway.proc.exitCode).toBeNull();
+      }
+      const after = await ingest(gateway, 99);
+      expect(after.status).toBe(202);
+      ids.push(((await after.json()) as { id: string }).id);
+      await delivered(receiver, ids);
+      expect(gateway.output()).toContain("Postgres store connection was lost");
+    } finally {
+      await gateway.stop();
+      await db.drop();
+    }
+  });
+
+  test("a Postgres restart: ingest answers 503 while it is down and 202 again by itself, and nothing accepted is lost", async () => {
+    const cluster = await startPgCluster("the Postgres restart test");
+    if (!cluster) return;
+    const gateway = await startBinary(config(cluster.url, receiver.url));
+    try {
+      const ids: string[] = [];
+      const before = await ingest(gateway, 1);
+      expect(before.status).toBe(202);
+      ids.push(((await before.json()) as { id: string }).id);
+
+      await cluster.stop();
+      for (let i = 0; i < 5; i++) {
+        const response = await ingest(gateway, 100 + i);
+        expect(response.status).toBe(503);
+        expect(response.headers.get("content-type")).toContain("application/problem+json");
+        expect(response.headers.get("retry-after")).toBeTruthy();
+        await Bun.sleep(200);
+      }
+      expect(gateway.proc.exitCode).toBeNull();
+
+      await cluster.start();
+      const deadline = Date.now() + 5_000;
+      let status = 0;
+      while (Date.now() < deadline) {
+        const response = await ingest(gateway, 2);
+        status = response.status;
+        if (status === 202) { ids.push(((await response.json()) as { id: string }).id); break; }
+        expect(status).toBe(503); // never a 500 or a false 202 on the way back
+        await Bun.sleep(100);
+      }
+      expect(status).toBe(202);
+      await delivered(receiver, ids);
+      expect(gateway.proc.exitCode).toBeNull();
+    } finally {
+      await gateway.stop();
+      await cluster.remove();
+    }
+  });
+});
