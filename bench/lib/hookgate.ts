@@ -23,8 +23,9 @@ export interface Site { dir: string; port: number; url: string; ingestUrl: strin
 /**
  * A config with the defaults a user gets (SQLite, WAL, synchronous FULL, retries, auto-disable), changed only
  * where the bench needs it: loopback delivery allowed, and the endpoint at concurrency 64 like the peer.
+ * `neighbourUrl` adds a second endpoint with the user's defaults, subscribed to the same events (P3f).
  */
-export function site(receiverUrl: string, enabled: boolean): Site {
+export function site(receiverUrl: string, enabled: boolean, neighbourUrl: string | null = null): Site {
   const dir = mkdtempSync(join(tmpdir(), "hookgate-bench-"));
   const port = freePort();
   writeFileSync(join(dir, "webhooks.config.ts"), `import { defineConfig } from "hookgate";
@@ -34,7 +35,8 @@ export default defineConfig({
   admin: { tokens: [{ name: "bench", token: "${ADMIN_TOKEN}", scopes: ["read", "write"] }] },
   delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"] },
   sources: [{ type: "http", id: "bench", path: "/v1/events", tokens: [{ name: "bench", token: "${TOKEN}", events: ["*"] }] }],
-  endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ["*"], secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64 }],
+  endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ["*"], secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64 }${neighbourUrl ? `,
+    { id: "neighbour", url: "${neighbourUrl}", events: ["*"], secret: "${SECRET}" }` : ""}],
 });
 `);
   const url = `http://127.0.0.1:${port}`;
