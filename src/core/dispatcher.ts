@@ -2,7 +2,7 @@ import { Cron } from "croner";
 import { Summarizer } from "../log.ts";
 import type { Logger } from "../plugin-api/index.ts";
 import type { AttemptRow } from "../store/schema.ts";
-import type { AttemptOutcome, IngestItem, Store } from "../store/store.ts";
+import type { IngestItem, Store } from "../store/store.ts";
 import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
 import { prepareRequest, type PreparedRequest } from "./attempt.ts";
 import { firstBytes, recordedBody } from "./attempt-body.ts";
@@ -10,6 +10,7 @@ import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints.ts";
 import { eventBody } from "./events.ts";
 import { newId } from "./ids.ts";
+import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
 import { afterAttempt, parseRetryAfter, verdictOf } from "./retry.ts";
 
@@ -30,12 +31,6 @@ export interface DispatcherOptions {
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
 const leaseMs = (endpoint: RuntimeEndpoint) => 2 * endpoint.timeoutMs + 5_000;
-/**
- * Attempt records wait this long (or until this many are waiting) to share one transaction: every commit is an
- * fsync, and an unrecorded attempt only means a resend after its lease if the process dies (at-least-once).
- */
-const RECORD_WINDOW_MS = 10;
-const RECORD_BATCH = 512;
 /** A failing endpoint writes one `warn` line per this interval, with the count of the ones held back. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 /** How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. */
@@ -48,13 +43,9 @@ const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurre
 export class Dispatcher {
   private lanes = new Map<string, Lane>();
   private active = 0;
-  private outcomes: { outcome: AttemptOutcome; done?: (row: AttemptRow) => void }[] = [];
-  /** Leased deliveries handed back unsent, each group due again at its time. */
-  private releases: { ids: string[]; at: number }[] = [];
+  private readonly recorder: Recorder;
   private probeTimers = new Map<string, Timer>();
   private readonly summary: Summarizer;
-  private flushing: Promise<void> | null = null;
-  private flushTimer: Timer | null = null;
   private cron: Cron | null = null;
   private stopping = false;
   private ticks = 0;
@@ -68,6 +59,14 @@ export class Dispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.summary = new Summarizer(options.log, FAILURE_LOG_INTERVAL_MS);
+    this.recorder = new Recorder(store, {
+      disabled: (id, reason) => {
+        this.registry.setEnabled(id, false);
+        this.options.log.warn("endpoint disabled", { endpoint: id, reason });
+      },
+      // The attempts happened but could not be recorded: their leases expire and they are tried again.
+      failed: (e, attempts) => this.summary.error("record", "recording attempts failed", { error: String(e), attempts }),
+    }, options.recordWindowMs);
   }
 
   private lane(id: string): Lane {
@@ -209,19 +208,13 @@ export class Dispatcher {
       const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt, status: result.statusCode, error: row.error, next: next.status };
       if (request === null) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
       else if (verdict !== "succeeded") this.summary.warn(`attempt:${endpoint.id}`, "attempt failed", fields);
-      return new Promise<AttemptRow>((done) => {
-        this.outcomes.push({
-          done,
-          outcome: {
-            attempt: row,
-            delivery: { id: job.deliveryId, status: next.status, attempts: attempt, next_attempt_at: next.nextAttemptAt },
-            endpoint: request === null ? null : {
-              id: endpoint.id, success: verdict === "succeeded", at: startedAt, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
-              autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
-            },
-          },
-        });
-        this.scheduleFlush(this.outcomes.length >= RECORD_BATCH);
+      return this.recorder.record({
+        attempt: row,
+        delivery: { id: job.deliveryId, status: next.status, attempts: attempt, next_attempt_at: next.nextAttemptAt },
+        endpoint: request === null ? null : {
+          id: endpoint.id, success: verdict === "succeeded", at: startedAt, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
+          autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
+        },
       });
     })();
     recorded.catch(() => sent.resolve());
@@ -249,10 +242,7 @@ export class Dispatcher {
 
   /** Hands a lane's queued deliveries back to the store, unsent, due at `at`. */
   private handBack(lane: Lane, at: number): void {
-    const ids = lane.drain().map((j) => j.deliveryId);
-    if (ids.length === 0) return;
-    this.releases.push({ ids, at });
-    this.scheduleFlush();
+    this.recorder.release(lane.drain().map((j) => j.deliveryId), at);
   }
 
   /** The probe is claimed from the store when it is due (the lane holds nothing while the breaker is open). */
@@ -263,38 +253,6 @@ export class Dispatcher {
       const current = this.registry.get(endpoint.id);
       if (current) void this.claim(current);
     }, Math.max(0, delayMs)));
-  }
-
-  /** Records are written after a short window (or at once: a full batch, releases, shutdown). */
-  private scheduleFlush(now = true): void {
-    if (this.flushing) return;
-    if (!now && this.stopping === false) {
-      this.flushTimer ??= setTimeout(() => { this.flushTimer = null; this.scheduleFlush(); }, this.options.recordWindowMs ?? RECORD_WINDOW_MS);
-      return;
-    }
-    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = null; }
-    this.flushing = new Promise<void>((resolve) => setImmediate(() => this.flush().finally(resolve)));
-  }
-
-  private async flush(): Promise<void> {
-    while (this.outcomes.length || this.releases.length) {
-      const batch = this.outcomes; this.outcomes = [];
-      const releases = this.releases; this.releases = [];
-      try {
-        for (const r of releases) await this.store.release(r.ids, r.at);
-        const disabled = await this.store.recordAttempts(batch.map((b) => b.outcome));
-        for (const { id, reason } of disabled) {
-          this.registry.setEnabled(id, false);
-          this.options.log.warn("endpoint disabled", { endpoint: id, reason });
-        }
-        for (const b of batch) b.done?.(b.outcome.attempt as AttemptRow);
-      } catch (e) {
-        // The attempts happened but could not be recorded: their leases expire and they are tried again.
-        this.summary.error("record", "recording attempts failed", { error: String(e), attempts: batch.length });
-        for (const b of batch) b.done?.(b.outcome.attempt as AttemptRow);
-      }
-    }
-    this.flushing = null;
   }
 
   /** An attempt now, outside the queues, whatever the delivery's status (admin retry and test). */
@@ -312,6 +270,7 @@ export class Dispatcher {
   /** Stops taking work, lets attempts in flight finish, hands queued deliveries back to the store. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.recorder.hurry();
     this.cron?.stop();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     for (const timer of this.probeTimers.values()) clearTimeout(timer);
@@ -319,8 +278,7 @@ export class Dispatcher {
     const deadline = Date.now() + longest;
     while (this.active > 0 && Date.now() < deadline) await Bun.sleep(10);
     for (const lane of this.lanes.values()) this.handBack(lane, Date.now());
-    this.scheduleFlush();
-    await this.flushing;
+    await this.recorder.idle();
     this.summary.flush();
   }
 
