@@ -27,8 +27,8 @@ const runs = Number(option("--runs") ?? (quick ? 1 : 3));
 const gen = Number(option("--gen") ?? 2);
 
 const scale = quick
-  ? { ingest: { procs: gen, concurrency: 64, warmMs: 300, durationMs: 1_500 }, deliveries: 5_000, rate: 1_000, openMs: 3_000, pending: 20_000, failing: 20_000, spawns: 3 }
-  : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, rate: 1_000, openMs: 30_000, pending: 1_000_000, failing: 200_000, spawns: 10 };
+  ? { ingest: { procs: gen, concurrency: 64, warmMs: 300, durationMs: 1_500 }, deliveries: 5_000, rate: 1_000, failingRate: 300, openMs: 3_000, pending: 20_000, failing: 20_000, spawns: 3 }
+  : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, rate: 1_000, failingRate: 300, openMs: 30_000, pending: 1_000_000, failing: 200_000, spawns: 10 };
 // Overrides for working on one figure: --deliveries N, --pending N, --open-ms N, --duration-ms N.
 if (option("--deliveries")) scale.deliveries = Number(option("--deliveries"));
 if (option("--pending")) scale.pending = Number(option("--pending"));
@@ -102,6 +102,17 @@ try {
     }
     figures.push({ id: "P3p50", runs: lat.map((l) => l.p50) }, { id: "P3p99", runs: lat.map((l) => l.p99) });
     extra.p3max = lat.map((l) => l.max); extra.p3acceptP50 = lat.map((l) => l.acceptP50); extra.p3acceptP99 = lat.map((l) => l.acceptP99);
+  }
+  if (want("P3f")) {
+    // The healthy endpoint's latency while a neighbour answers every event with a 500 (issue 10.4).
+    const p99: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const l = await openLoop(receiver, scale.failingRate, scale.openMs, true);
+      noteLoad("P3f");
+      log(`P3f run ${i + 1}/${runs}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(1)} ms`);
+      p99.push(l.p99);
+    }
+    figures.push({ id: "P3f", runs: p99 });
   }
   if (want("P4")) {
     const idle: number[] = []; const fills: number[] = [];

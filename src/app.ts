@@ -87,7 +87,11 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
   };
   const sender: Sender = (request) => send(request, policy);
-  const dispatcher = new Dispatcher(store, registry, sender, { concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }) });
+  const dispatcher = new Dispatcher(store, registry, sender, {
+    concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
+    // Test-only: holds attempt records back so a test can kill the process between a send and its record.
+    recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
+  });
   const ingest = new Ingest(store, registry, dispatcher, config.events);
 
   const abort = new AbortController();

@@ -23,8 +23,11 @@ export interface Site { dir: string; port: number; url: string; ingestUrl: strin
 /**
  * A config with the defaults a user gets (SQLite, WAL, synchronous FULL, retries, auto-disable), changed only
  * where the bench needs it: loopback delivery allowed, and the endpoint at concurrency 64 like the peer.
+ * `extra.endpoint` and `extra.delivery` add settings (config text) to the endpoint and to `delivery`;
+ * `extra.neighbourUrl` adds a second endpoint with the user's defaults, subscribed to the same events (P3f).
  */
-export function site(receiverUrl: string, enabled: boolean, endpointExtra = ""): Site {
+export function site(receiverUrl: string, enabled: boolean, extra: { endpoint?: string; delivery?: string; neighbourUrl?: string } = {}): Site {
+  const { endpoint: endpointExtra, delivery: deliveryExtra, neighbourUrl } = extra;
   const dir = mkdtempSync(join(tmpdir(), "hookgate-bench-"));
   const port = freePort();
   writeFileSync(join(dir, "webhooks.config.ts"), `import { defineConfig } from "hookgate";
@@ -32,9 +35,10 @@ export default defineConfig({
   server: { host: "127.0.0.1", port: ${port} },
   store: { sqlite: "./data/hookgate.db" },
   admin: { tokens: [{ name: "bench", token: "${ADMIN_TOKEN}", scopes: ["read", "write"] }] },
-  delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"] },
+  delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"]${deliveryExtra ? `, ${deliveryExtra}` : ""} },
   sources: [{ type: "http", id: "bench", path: "/v1/events", tokens: [{ name: "bench", token: "${TOKEN}", events: ["*"] }] }],
-  endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ["*"], secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64${endpointExtra ? `, ${endpointExtra}` : ""} }],
+  endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ["*"], secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64${endpointExtra ? `, ${endpointExtra}` : ""} }${neighbourUrl ? `,
+    { id: "neighbour", url: "${neighbourUrl}", events: ["*"], secret: "${SECRET}" }` : ""}],
 });
 `);
   const url = `http://127.0.0.1:${port}`;

@@ -6,8 +6,13 @@ import { percentile, wallMs } from "../lib/stats.ts";
 
 export interface Latency { p50: number; p99: number; max: number; acceptP50: number; acceptP99: number }
 
-export async function openLoop(receiver: Receiver, rate: number, durationMs: number): Promise<Latency> {
-  const s = hookgate.site(receiver.url, true);
+/**
+ * `failingNeighbour`: a second endpoint gets every event too and answers each with a 500 (P3f): what it costs the
+ * healthy one is the figure.
+ */
+export async function openLoop(receiver: Receiver, rate: number, durationMs: number, failingNeighbour = false): Promise<Latency> {
+  const neighbour = failingNeighbour ? Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("down", { status: 500 }) }) : null;
+  const s = hookgate.site(receiver.url, true, neighbour ? { neighbourUrl: `http://127.0.0.1:${neighbour.port}/hooks` } : {});
   const gw = await hookgate.start(s);
   try {
     await receiver.reset();
@@ -22,6 +27,7 @@ export async function openLoop(receiver: Receiver, rate: number, durationMs: num
     return { p50: percentile(send, 50), p99: percentile(send, 99), max: send[send.length - 1]!, acceptP50: percentile(accept, 50), acceptP99: percentile(accept, 99) };
   } finally {
     await gw.stop();
+    neighbour?.stop(true);
     s.remove();
   }
 }

@@ -25,13 +25,16 @@ export async function pendingRss(count: number): Promise<{ rss: number; idleRss:
  * M1: RSS growth from attempts to a failing endpoint (every POST answered 500). `count` events are stored for the
  * disabled endpoint first, so the baseline is the idle gateway already holding them (SQLite's page cache and the
  * ingest's high-water mark are in it, as in P4); then the endpoint is enabled and its `count` first attempts run
- * (retries an hour away, auto-disable off). RSS is read once the attempts are done and the runtime has settled.
+ * (retries an hour away, auto-disable and the circuit breaker off). RSS is read once the attempts are done and the runtime has settled.
  * An attempt that left anything behind (issue 10.1: its closure and request body) shows as growth.
  */
 export async function failingAttemptsRss(count: number): Promise<{ growth: number; idleRss: number; filledRss: number; attemptRate: number }> {
   const failing = await startProc<{ port: number }>("failing");
   const attempts = async () => ((await fetch(`http://127.0.0.1:${failing.info.port}/_count`).then((r) => r.json())) as { requests: number }).requests;
-  const s = hookgate.site(`http://127.0.0.1:${failing.info.port}/hooks`, false, 'schedule: ["1h"], autoDisableAfter: 0');
+  const s = hookgate.site(`http://127.0.0.1:${failing.info.port}/hooks`, false, {
+    // Every attempt must run (the figure is per attempt): no circuit breaker, retries an hour away, no auto-disable.
+    endpoint: 'schedule: ["1h"], autoDisableAfter: 0', delivery: "circuitBreakerAfter: 0",
+  });
   try {
     const gw = await hookgate.start(s);
     try {

@@ -9,7 +9,8 @@ import { defineConfig, env } from "hookgate";
 export default defineConfig({
   store: { sqlite: "./data/hookgate.db" },
   admin: { tokens: [{ name: "ops", token: env("HOOKGATE_ADMIN_TOKEN") }] },
-  delivery: { schedule: ["5s", "30s", "2m", "10m"], autoDisableAfter: 5 },
+  // Workestra counts failures only ("disabled after 5 failures"): no minimum streak age.
+  delivery: { schedule: ["5s", "30s", "2m", "10m"], autoDisableAfter: 5, autoDisableWindow: "0s" },
   sources: [{ type: "http", id: "app", tokens: [{ name: "crm", token: env("INGEST_TOKEN"), events: ["contact.*", "deal.*", "activity.*"] }] }],
   endpoints: [
     {

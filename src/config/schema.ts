@@ -59,6 +59,7 @@ export const EndpointSchema = v.strictObject({
   /** Per-endpoint overrides of the delivery defaults, for receivers that document their own policy. */
   schedule: v.optional(RetrySchedule),
   autoDisableAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  autoDisableWindow: v.optional(Duration),
   timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   rateLimit: v.optional(v.pipe(v.number(), v.minValue(0.001))),
   maxConcurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
@@ -117,6 +118,10 @@ export const ConfigSchema = v.strictObject({
       schedule: v.optional(RetrySchedule, ["30s", "2m", "15m", "1h", "6h", "24h"]),
       jitter: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.2),
       autoDisableAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 20),
+      /** The streak must also be this old: a short outage under load never disables ("0s": count only). */
+      autoDisableWindow: v.optional(Duration, "1h"),
+      /** Past this many consecutive failures an endpoint gets one probe at a time on the retry schedule (0: off). */
+      circuitBreakerAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 5),
       requireHttps: v.optional(v.boolean(), true),
       allowNetworks: v.optional(v.array(Cidr), []),
       concurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 64),

@@ -1,11 +1,16 @@
 import { Cron } from "croner";
+import { Summarizer } from "../log.ts";
 import type { Logger } from "../plugin-api/index.ts";
 import type { AttemptRow } from "../store/schema.ts";
-import type { AttemptOutcome, IngestItem, Store } from "../store/store.ts";
+import type { IngestItem, Store } from "../store/store.ts";
 import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
-import { prepareRequest } from "./attempt.ts";
+import { prepareRequest, type PreparedRequest } from "./attempt.ts";
+import { firstBytes, recordedBody } from "./attempt-body.ts";
+import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints.ts";
+import { eventBody } from "./events.ts";
 import { newId } from "./ids.ts";
+import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
 import { afterAttempt, parseRetryAfter, verdictOf } from "./retry.ts";
 
@@ -20,16 +25,14 @@ export interface DispatcherOptions {
   log: Logger;
   /** How often due deliveries are looked for (croner pattern). */
   sweep?: string;
+  /** How long attempt records wait to share a transaction (default 10 ms); tests lengthen it to widen the crash window. */
+  recordWindowMs?: number;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
 const leaseMs = (endpoint: RuntimeEndpoint) => 2 * endpoint.timeoutMs + 5_000;
-/**
- * Attempt records wait this long (or until this many are waiting) to share one transaction: every commit is an
- * fsync, and an unrecorded attempt only means a resend after its lease if the process dies (at-least-once).
- */
-const RECORD_WINDOW_MS = 10;
-const RECORD_BATCH = 512;
+/** A failing endpoint writes one `warn` line per this interval, with the count of the ones held back. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
 /** How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. */
 const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurrency * 8);
 
@@ -40,10 +43,9 @@ const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurre
 export class Dispatcher {
   private lanes = new Map<string, Lane>();
   private active = 0;
-  private outcomes: { outcome: AttemptOutcome; done?: (row: AttemptRow) => void }[] = [];
-  private releases: string[] = [];
-  private flushing: Promise<void> | null = null;
-  private flushTimer: Timer | null = null;
+  private readonly recorder: Recorder;
+  private probeTimers = new Map<string, Timer>();
+  private readonly summary: Summarizer;
   private cron: Cron | null = null;
   private stopping = false;
   private ticks = 0;
@@ -55,7 +57,17 @@ export class Dispatcher {
     private readonly registry: EndpointRegistry,
     private readonly send: Sender,
     private readonly options: DispatcherOptions,
-  ) {}
+  ) {
+    this.summary = new Summarizer(options.log, FAILURE_LOG_INTERVAL_MS);
+    this.recorder = new Recorder(store, {
+      disabled: (id, reason) => {
+        this.registry.setEnabled(id, false);
+        this.options.log.warn("endpoint disabled", { endpoint: id, reason });
+      },
+      // The attempts happened but could not be recorded: their leases expire and they are tried again.
+      failed: (e, attempts) => this.summary.error("record", "recording attempts failed", { error: String(e), attempts }),
+    }, options.recordWindowMs);
+  }
 
   private lane(id: string): Lane {
     let lane = this.lanes.get(id);
@@ -63,21 +75,27 @@ export class Dispatcher {
     return lane;
   }
 
-  /** At ingest: whether a new delivery is leased to this process and sent at once (returns the due time to store). */
-  reserve(endpoint: RuntimeEndpoint, now: number): number {
+  /**
+   * At ingest: whether a new delivery is leased to this process and sent at once (`leased`, counted as the
+   * delivery's first lease), and the due time to store. While the endpoint's breaker is open: due at the probe.
+   */
+  reserve(endpoint: RuntimeEndpoint, now: number): { due: number; leased: boolean } {
     const lane = this.lane(endpoint.id);
-    if (this.stopping || !endpoint.enabled || lane.queued + lane.reserved >= laneCap(endpoint)) return now;
+    if (lane.open) return { due: Math.max(now, lane.probeAt), leased: false };
+    if (this.stopping || !endpoint.enabled || lane.queued + lane.reserved >= laneCap(endpoint)) return { due: now, leased: false };
     lane.reserved++;
-    return now + leaseMs(endpoint);
+    return { due: now + leaseMs(endpoint), leased: true };
   }
 
   /** After the commit: a reserved delivery joins its lane; a duplicate's reservation is dropped. */
   handOff(item: IngestItem, duplicate: boolean): void {
     for (const d of item.deliveries) {
-      if (d.next_attempt_at === item.event.received_at) continue; // not reserved: the sweep will find it
+      if (!d.leased) continue; // not reserved: the sweep will find it
       const lane = this.lane(d.endpoint_id);
       lane.reserved--;
-      if (!duplicate) lane.push({ deliveryId: d.id, endpointId: d.endpoint_id, attemptsMade: 0, event: item.event, trigger: "scheduled" });
+      if (!duplicate) lane.push({ deliveryId: d.id, endpointId: d.endpoint_id, attempt: 1, event: item.event, trigger: "scheduled" });
+      // Its breaker opened since the reservation: it waits in the store for the probe like the others.
+      if (lane.open) this.handBack(lane, lane.probeAt);
     }
     this.pump();
   }
@@ -98,14 +116,18 @@ export class Dispatcher {
   async claim(endpoint: RuntimeEndpoint): Promise<void> {
     const lane = this.lane(endpoint.id);
     if (this.stopping || !endpoint.enabled || lane.claiming) return;
-    const room = laneCap(endpoint) - lane.queued - lane.reserved;
-    if (room < laneCap(endpoint) / 2) return;
+    let room = laneCap(endpoint) - lane.queued - lane.reserved;
+    if (lane.open) {
+      // An open breaker: one probe at a time, once it is due.
+      if (lane.active > 0 || lane.queued > 0 || Date.now() < lane.probeAt) return;
+      room = 1;
+    } else if (room < laneCap(endpoint) / 2) return;
     lane.claiming = true;
     try {
       const now = Date.now();
       const claimed = await this.store.claimDue(endpoint.id, now, now + leaseMs(endpoint), room);
       lane.moreDue = claimed.length === room;
-      for (const c of claimed) lane.push({ deliveryId: c.id, endpointId: c.endpoint_id, attemptsMade: c.attempts, event: c.event, trigger: "scheduled" });
+      for (const c of claimed) lane.push({ deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempt, event: c.event, trigger: "scheduled" });
     } catch (e) {
       this.options.log.error("claiming due deliveries failed", { endpoint: endpoint.id, error: String(e) });
     } finally {
@@ -124,11 +146,13 @@ export class Dispatcher {
         if (lane.queued === 0) continue;
         if (this.active >= this.options.concurrency && lane.active > 0) continue;
         const endpoint = this.registry.get(id);
-        if (!endpoint || !endpoint.enabled) { this.releases.push(...lane.drain().map((j) => j.deliveryId)); this.scheduleFlush(); continue; }
-        if (lane.active >= endpoint.maxConcurrency) continue;
+        if (!endpoint || !endpoint.enabled) { this.handBack(lane, Date.now()); continue; }
+        if (lane.active >= (lane.open ? 1 : endpoint.maxConcurrency)) continue;
+        if (lane.open && lane.probeAt > Date.now()) { this.wakeIn(lane.probeAt - Date.now()); continue; }
         const wait = lane.take(endpoint.rateLimit, Date.now());
         if (wait > 0) { this.wakeIn(wait); continue; }
         const job = lane.shift()!;
+        job.probe = lane.open;
         this.active++; lane.active++;
         progress = true;
         void this.run(job, endpoint).sent.finally(() => {
@@ -156,98 +180,106 @@ export class Dispatcher {
   private run(job: Job, endpoint: RuntimeEndpoint): { sent: Promise<void>; recorded: Promise<AttemptRow> } {
     const sent = Promise.withResolvers<void>();
     const recorded = (async () => {
-      const attempt = job.attemptsMade + 1;
+      const attempt = job.attempt;
       const startedAt = Date.now();
+      let request: PreparedRequest | null = null;
       let result: OutboundResult;
-      let loggedHeaders: Record<string, string> = {};
       try {
-        const request = prepareRequest(endpoint, job.event, job.deliveryId, attempt, startedAt);
-        loggedHeaders = request.loggedHeaders;
+        request = prepareRequest(endpoint, job.event, job.deliveryId, attempt, startedAt);
         result = await this.send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs }, endpoint);
       } catch (e) {
         result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${e instanceof Error ? e.message : String(e)}`, refused: false };
       }
       sent.resolve();
-      const verdict = verdictOf(result.statusCode);
       const finishedAt = Date.now();
-      const next = afterAttempt(endpoint.retry, verdict, attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
+      const verdict = verdictOf(result.statusCode);
+      // A request hookgate could not build is its own fault, not the receiver's: no streak, no breaker, no
+      // retry (the same event builds the same way next time): the delivery fails for good.
+      const next = request === null ? { status: "failed" as const, nextAttemptAt: null }
+        : afterAttempt(endpoint.retry, verdict, attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
       const row: AttemptRow = {
         id: newId("att", startedAt), delivery_id: job.deliveryId, endpoint_id: endpoint.id, number: attempt, trigger: job.trigger,
-        started_at: startedAt, url: endpoint.url, request_headers: JSON.stringify(loggedHeaders), status_code: result.statusCode,
+        started_at: startedAt, url: endpoint.url, request_headers: JSON.stringify(request?.loggedHeaders ?? {}),
+        request_body: request ? recordedBody(request.body, job.event) : "", status_code: result.statusCode,
         response_headers: JSON.stringify(result.responseHeaders), response_body: result.responseBody, duration_ms: result.durationMs,
         error: result.error ?? (verdict === "succeeded" ? null : `HTTP ${result.statusCode}`),
       };
-      if (verdict !== "succeeded") this.options.log.warn("attempt failed", { delivery: job.deliveryId, endpoint: endpoint.id, attempt, status: result.statusCode, error: row.error, next: next.status });
-      return new Promise<AttemptRow>((done) => {
-        this.outcomes.push({
-          done,
-          outcome: {
-            attempt: row,
-            delivery: { id: job.deliveryId, status: next.status, attempts: attempt, next_attempt_at: next.nextAttemptAt },
-            endpoint: { id: endpoint.id, success: verdict === "succeeded", disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null, autoDisableAfter: endpoint.autoDisableAfter },
-          },
-        });
-        this.scheduleFlush(this.outcomes.length >= RECORD_BATCH);
+      this.afterResult(job, endpoint, request === null ? "none" : verdict === "succeeded" ? "success" : "failure", finishedAt);
+      const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt, status: result.statusCode, error: row.error, next: next.status };
+      if (request === null) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
+      else if (verdict !== "succeeded") this.summary.warn(`attempt:${endpoint.id}`, "attempt failed", fields);
+      return this.recorder.record({
+        attempt: row,
+        delivery: { id: job.deliveryId, status: next.status, attempts: attempt, next_attempt_at: next.nextAttemptAt },
+        endpoint: request === null ? null : {
+          id: endpoint.id, success: verdict === "succeeded", at: startedAt, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
+          autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
+        },
       });
     })();
     recorded.catch(() => sent.resolve());
     return { sent: sent.promise, recorded };
   }
 
-  /** Records are written after a short window (or at once: a full batch, releases, shutdown). */
-  private scheduleFlush(now = true): void {
-    if (this.flushing) return;
-    if (!now && this.stopping === false) {
-      this.flushTimer ??= setTimeout(() => { this.flushTimer = null; this.scheduleFlush(); }, RECORD_WINDOW_MS);
+  /** The circuit breaker's part of an attempt's outcome (breaker.ts decides; this acts). */
+  private afterResult(job: Job, endpoint: RuntimeEndpoint, signal: "success" | "failure" | "none", now: number): void {
+    const lane = this.lane(endpoint.id);
+    const change = breakerAfter(lane, signal, job.probe === true, endpoint.circuitBreakerAfter, endpoint.retry, now);
+    if (change === null) return;
+    if (change === "closed") {
+      this.options.log.info("endpoint answers again: circuit breaker closed", { endpoint: endpoint.id });
+      void this.claim(endpoint);
       return;
     }
-    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = null; }
-    this.flushing = new Promise<void>((resolve) => setImmediate(() => this.flush().finally(resolve)));
+    if (change === "opened") {
+      this.options.log.warn("circuit breaker open: one probe attempt at a time until the endpoint answers", {
+        endpoint: endpoint.id, consecutiveFailures: lane.failures, nextProbeAt: new Date(lane.probeAt).toISOString(),
+      });
+      this.handBack(lane, lane.probeAt);
+    }
+    this.scheduleProbe(endpoint, lane.probeAt - now);
   }
 
-  private async flush(): Promise<void> {
-    while (this.outcomes.length || this.releases.length) {
-      const batch = this.outcomes; this.outcomes = [];
-      const releases = this.releases; this.releases = [];
-      try {
-        if (releases.length) await this.store.release(releases);
-        const disabled = await this.store.recordAttempts(batch.map((b) => b.outcome));
-        for (const { id, reason } of disabled) {
-          this.registry.setEnabled(id, false);
-          this.options.log.warn("endpoint disabled", { endpoint: id, reason });
-        }
-        for (const b of batch) b.done?.(b.outcome.attempt as AttemptRow);
-      } catch (e) {
-        // The attempts happened but could not be recorded: their leases expire and they are tried again.
-        this.options.log.error("recording attempts failed", { error: String(e), attempts: batch.length });
-        for (const b of batch) b.done?.(b.outcome.attempt as AttemptRow);
-      }
-    }
-    this.flushing = null;
+  /** Hands a lane's queued deliveries back to the store, unsent, due at `at`. */
+  private handBack(lane: Lane, at: number): void {
+    this.recorder.release(lane.drain().map((j) => j.deliveryId), at);
+  }
+
+  /** The probe is claimed from the store when it is due (the lane holds nothing while the breaker is open). */
+  private scheduleProbe(endpoint: RuntimeEndpoint, delayMs: number): void {
+    clearTimeout(this.probeTimers.get(endpoint.id));
+    this.probeTimers.set(endpoint.id, setTimeout(() => {
+      this.probeTimers.delete(endpoint.id);
+      const current = this.registry.get(endpoint.id);
+      if (current) void this.claim(current);
+    }, Math.max(0, delayMs)));
   }
 
   /** An attempt now, outside the queues, whatever the delivery's status (admin retry and test). */
   async attemptNow(deliveryId: string, trigger: "manual" | "scheduled" = "manual"): Promise<AttemptRow | null> {
-    const delivery = await this.store.db.selectFrom("deliveries").selectAll().where("id", "=", deliveryId).executeTakeFirst();
-    if (!delivery) return null;
-    const event = await this.store.db.selectFrom("events").selectAll().where("id", "=", delivery.event_id).executeTakeFirst();
-    const endpoint = this.registry.get(delivery.endpoint_id);
+    const leased = await this.store.leaseNow(deliveryId);
+    if (!leased) return null;
+    const event = await this.store.db.selectFrom("events").selectAll().where("id", "=", leased.delivery.event_id).executeTakeFirst();
+    const endpoint = this.registry.get(leased.delivery.endpoint_id);
     if (!event || !endpoint) return null;
     this.lanes.get(endpoint.id)?.remove(deliveryId);
-    return this.run({ deliveryId, endpointId: endpoint.id, attemptsMade: delivery.attempts, event, trigger }, endpoint).recorded;
+    const row = await this.run({ deliveryId, endpointId: endpoint.id, attempt: leased.attempt, event, trigger }, endpoint).recorded;
+    return { ...row, request_body: row.request_body ?? firstBytes(eventBody(event)) };
   }
 
   /** Stops taking work, lets attempts in flight finish, hands queued deliveries back to the store. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.recorder.hurry();
     this.cron?.stop();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    for (const timer of this.probeTimers.values()) clearTimeout(timer);
     const longest = Math.max(1_000, ...this.registry.all().map((e) => e.timeoutMs)) + 2_000;
     const deadline = Date.now() + longest;
     while (this.active > 0 && Date.now() < deadline) await Bun.sleep(10);
-    for (const lane of this.lanes.values()) this.releases.push(...lane.drain().map((j) => j.deliveryId));
-    this.scheduleFlush();
-    await this.flushing;
+    for (const lane of this.lanes.values()) this.handBack(lane, Date.now());
+    await this.recorder.idle();
+    this.summary.flush();
   }
 
   stats(): { active: number; queued: number } {

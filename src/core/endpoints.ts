@@ -15,6 +15,7 @@ export interface EndpointOptions {
   schedule?: (string | number)[];
   timeoutMs?: number;
   autoDisableAfter?: number;
+  autoDisableWindow?: string | number;
   rateLimit?: number;
   maxConcurrency?: number;
 }
@@ -37,6 +38,8 @@ export interface RuntimeEndpoint {
   retry: RetryPolicy;
   timeoutMs: number;
   autoDisableAfter: number;
+  autoDisableWindowMs: number;
+  circuitBreakerAfter: number;
   maxConcurrency: number;
   rateLimit: number | null;
 }
@@ -93,7 +96,7 @@ export class EndpointRegistry {
       auth: e.auth ? JSON.stringify(sealAuth(e.auth, this.codec)) : null,
       signing_scheme: e.signing.scheme, signing_header: e.signing.header ?? null,
       secret: e.secret ? this.codec.encrypt(e.secret) : null,
-      options: JSON.stringify({ schedule: e.schedule, timeoutMs: e.timeoutMs, autoDisableAfter: e.autoDisableAfter, rateLimit: e.rateLimit, maxConcurrency: e.maxConcurrency }),
+      options: JSON.stringify({ schedule: e.schedule, timeoutMs: e.timeoutMs, autoDisableAfter: e.autoDisableAfter, autoDisableWindow: e.autoDisableWindow, rateLimit: e.rateLimit, maxConcurrency: e.maxConcurrency }),
     })));
     await this.refresh();
   }
@@ -148,6 +151,8 @@ export class EndpointRegistry {
       retry: { schedule: (options.schedule ?? delivery.schedule).map(toMs), jitter: delivery.jitter },
       timeoutMs: options.timeoutMs ?? delivery.timeoutMs,
       autoDisableAfter: options.autoDisableAfter ?? delivery.autoDisableAfter,
+      autoDisableWindowMs: toMs(options.autoDisableWindow ?? delivery.autoDisableWindow),
+      circuitBreakerAfter: delivery.circuitBreakerAfter,
       maxConcurrency: options.maxConcurrency ?? delivery.maxConcurrencyPerEndpoint,
       rateLimit: options.rateLimit ?? null,
     };

@@ -42,11 +42,10 @@ export class Ingest {
     const now = Date.now();
     const items = inputs.map((input): IngestItem => {
       const event = toEventRow(newId("evt", now), source, input, now, options.idempotencyScope);
-      const deliveries = this.registry.subscribed(input.type).map((endpoint) => ({
-        id: newId("dlv", now),
-        endpoint_id: endpoint.id,
-        next_attempt_at: this.dispatcher.reserve(endpoint, now),
-      }));
+      const deliveries = this.registry.subscribed(input.type).map((endpoint) => {
+        const { due, leased } = this.dispatcher.reserve(endpoint, now);
+        return { id: newId("dlv", now), endpoint_id: endpoint.id, next_attempt_at: due, leased };
+      });
       return { event, deliveries };
     });
     return new Promise((resolve, reject) => {

@@ -3,13 +3,18 @@ import type { EventRow } from "../store/schema.ts";
 export interface Job {
   deliveryId: string;
   endpointId: string;
-  /** Attempts made before this one. */
-  attemptsMade: number;
+  /** This attempt's number: after every lease of the delivery before it (see DeliveriesTable.leases). */
+  attempt: number;
   event: EventRow;
   trigger: "scheduled" | "manual";
+  /** Sent as its endpoint's circuit-breaker probe. */
+  probe?: boolean;
 }
 
-/** One endpoint's line of work: its queue, its attempts in flight, and its rate budget. */
+/**
+ * One endpoint's line of work: its queue, its attempts in flight, its rate budget, and its circuit breaker
+ * (in this process: the consecutive failures it saw, and while open, when the next single probe may start).
+ */
 export class Lane {
   private items: Job[] = [];
   private head = 0;
@@ -20,6 +25,13 @@ export class Lane {
   moreDue = false;
   private tokens = 0;
   private refilledAt = 0;
+  /** Consecutive failed attempts seen here (reset by a success). */
+  failures = 0;
+  /** While the breaker is open: when the next probe may start (0: closed). */
+  probeAt = 0;
+  probesFailed = 0;
+
+  get open(): boolean { return this.probeAt > 0; }
 
   get queued(): number { return this.items.length - this.head; }
 

@@ -49,3 +49,17 @@ export function afterAttempt(policy: RetryPolicy, verdict: Verdict, attemptsMade
   const next = nextAttemptAt(policy, attemptsMade, now, retryAfterMs);
   return next === null ? { status: "failed", nextAttemptAt: null } : { status: "retrying", nextAttemptAt: next };
 }
+
+/** A probe of an open circuit breaker waits no longer than this: a receiver that is back should be noticed soon. */
+export const MAX_PROBE_DELAY_MS = 5 * 60_000;
+const DEFAULT_PROBE_DELAY_MS = 30_000;
+
+/**
+ * How long an endpoint's open circuit breaker waits before its next probe, after `probesFailed` failed probes:
+ * the endpoint's retry schedule, step by step, capped at MAX_PROBE_DELAY_MS (30 s with no schedule).
+ */
+export function probeDelay(policy: RetryPolicy, probesFailed: number): number {
+  const steps = policy.schedule;
+  const step = steps.length ? steps[Math.min(probesFailed, steps.length - 1)]! : DEFAULT_PROBE_DELAY_MS;
+  return Math.min(step, MAX_PROBE_DELAY_MS);
+}

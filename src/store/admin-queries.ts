@@ -86,10 +86,11 @@ export class AdminQueries {
     return out;
   }
 
-  async eventTypes(eventIds: string[]): Promise<Map<string, string>> {
+  /** The events of a page of deliveries: their type, and the default body their attempts sent. */
+  async eventsById(eventIds: string[]): Promise<Map<string, EventRow>> {
     if (eventIds.length === 0) return new Map();
-    const rows = await this.db.selectFrom("events").select(["id", "type"]).where("id", "in", [...new Set(eventIds)]).execute();
-    return new Map(rows.map((r) => [r.id, r.type]));
+    const rows = await this.db.selectFrom("events").selectAll().where("id", "in", [...new Set(eventIds)]).execute();
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   /** Makes the endpoint's failed deliveries of events received in [since, until) due now. Returns how many. */

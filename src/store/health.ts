@@ -1,34 +1,52 @@
 import type { AttemptOutcome } from "./store.ts";
 
-/** What a batch of attempts does to one endpoint's consecutive-failure count. */
+/** What a batch of attempts does to one endpoint's failure streak. */
 export interface HealthChange {
   id: string;
   /** A success in the batch resets the stored count to `failures`; otherwise `failures` is added to it. */
   reset: boolean;
   failures: number;
+  /** When the batch's failures after its last success began: the streak's start if it starts here. */
+  firstFailureAt: number | null;
   /** A reason that disables the endpoint whatever the count (a 410). */
   gone: string | null;
   autoDisableAfter: number;
+  autoDisableWindowMs: number;
 }
 
-/** Groups a batch's attempt results per endpoint: only the run of failures after the last success counts. */
+type EndpointResult = NonNullable<AttemptOutcome["endpoint"]>;
+
+/**
+ * Groups a batch's attempt results per endpoint: only the run of failures after the last success counts.
+ * Attempts with no endpoint result (hookgate could not build the request) say nothing about the receiver.
+ */
 export function healthChanges(results: AttemptOutcome["endpoint"][]): HealthChange[] {
-  const byEndpoint = new Map<string, AttemptOutcome["endpoint"][]>();
+  const byEndpoint = new Map<string, EndpointResult[]>();
   for (const r of results) {
+    if (!r) continue;
     const list = byEndpoint.get(r.id);
     if (list) list.push(r); else byEndpoint.set(r.id, [r]);
   }
   return [...byEndpoint].map(([id, list]) => {
     const lastSuccess = list.map((r) => r.success).lastIndexOf(true);
+    const last = list[list.length - 1]!;
     return {
-      id, reset: lastSuccess >= 0, failures: list.length - lastSuccess - 1,
-      gone: list.find((r) => r.disableReason)?.disableReason ?? null, autoDisableAfter: list[0]!.autoDisableAfter,
+      id, reset: lastSuccess >= 0, failures: list.length - lastSuccess - 1, firstFailureAt: list[lastSuccess + 1]?.at ?? null,
+      gone: list.find((r) => r.disableReason)?.disableReason ?? null,
+      autoDisableAfter: last.autoDisableAfter, autoDisableWindowMs: last.autoDisableWindowMs,
     };
   });
 }
 
-/** The reason to disable the endpoint after the update, or null. */
-export function disableReason(change: HealthChange, consecutiveFailures: number): string | null {
+/**
+ * The reason to disable the endpoint after the update, or null: a 410, or a streak of at least
+ * `autoDisableAfter` failures whose first is at least `autoDisableWindowMs` old (a short outage never disables).
+ */
+export function disableReason(change: HealthChange, streak: { failures: number; since: number | null }, now: number): string | null {
+  if (change.gone) return change.gone;
   const limit = change.autoDisableAfter;
-  return change.gone ?? (limit > 0 && consecutiveFailures >= limit ? `disabled after ${consecutiveFailures} consecutive failed attempts` : null);
+  if (limit <= 0 || streak.failures < limit || streak.since === null) return null;
+  const age = now - streak.since;
+  if (age < change.autoDisableWindowMs) return null;
+  return `disabled after ${streak.failures} consecutive failed attempts over ${Math.round(age / 100) / 10} s`;
 }

@@ -29,6 +29,8 @@ export interface EndpointsTable {
   previous_secret: string | null;
   previous_secret_until: number | null;
   consecutive_failures: Generated<number>;
+  /** When the current streak of failed attempts began (unix ms); null while the last attempt succeeded. */
+  failing_since: Generated<number | null>;
   options: string;
   created_at: number;
   updated_at: number;
@@ -42,6 +44,11 @@ export interface DeliveriesTable {
   endpoint_id: string;
   status: DeliveryStatus;
   attempts: number;
+  /**
+   * How many attempts may have started: each claim counts one before the attempt is sent, so an attempt
+   * resent after a crash is numbered after the one that may have gone out. Never below `attempts`.
+   */
+  leases: Generated<number>;
   /** When it is due; while an attempt is in flight, the end of that attempt's lease. */
   next_attempt_at: number | null;
   created_at: number;
@@ -57,6 +64,8 @@ export interface AttemptsTable {
   started_at: number;
   url: string;
   request_headers: string;
+  /** The body sent (first 64 KiB); null when it was the default envelope, which reads rebuild from the event. */
+  request_body: string | null;
   status_code: number | null;
   response_headers: string;
   response_body: string;

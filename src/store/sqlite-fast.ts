@@ -24,7 +24,7 @@ export class SqliteFast {
       const inserted = items.map((i) => {
         const e = i.event;
         if (s.insertEvent.run(e.id, e.source, e.type, e.timestamp, e.data, e.dedupe_key, e.idempotency_key, e.received_at).changes === 0) return false;
-        for (const d of i.deliveries) s.insertDelivery.run(d.id, e.id, d.endpoint_id, d.next_attempt_at, now, now);
+        for (const d of i.deliveries) s.insertDelivery.run(d.id, e.id, d.endpoint_id, d.leased ? 1 : 0, d.next_attempt_at, now, now);
         return true;
       });
       // Duplicates are resolved after this batch's deliveries exist, so a duplicate within the batch counts them.
@@ -49,13 +49,13 @@ export class SqliteFast {
   claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
     return this.raw.exclusive((db) => db.transaction(() => {
       const s = this.s;
-      const claimed = s.claim.all(leaseUntil, endpointId, now, limit) as { id: string; endpoint_id: string; attempts: number; event_id: string }[];
+      const claimed = s.claim.all(leaseUntil, endpointId, now, limit) as { id: string; endpoint_id: string; leases: number; event_id: string }[];
       if (claimed.length === 0) return [];
       const events = s.eventsById.all(JSON.stringify([...new Set(claimed.map((c) => c.event_id))])) as EventRow[];
       const byId = new Map(events.map((e) => [e.id, e]));
       return claimed.flatMap((c) => {
         const event = byId.get(c.event_id);
-        return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempts: c.attempts, event }] : [];
+        return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempt: c.leases, event }] : [];
       });
     }).immediate());
   }
@@ -65,15 +65,16 @@ export class SqliteFast {
       const s = this.s;
       const now = Date.now();
       for (const { attempt: a, delivery: d } of outcomes) {
-        s.insertAttempt.run(a.id, a.delivery_id, a.endpoint_id, a.number, a.trigger, a.started_at, a.url, a.request_headers,
+        s.insertAttempt.run(a.id, a.delivery_id, a.endpoint_id, a.number, a.trigger, a.started_at, a.url, a.request_headers, a.request_body ?? null,
           a.status_code ?? null, a.response_headers, a.response_body, a.duration_ms, a.error ?? null);
         s.updateDelivery.run(d.status, d.attempts, d.next_attempt_at, now, d.id);
       }
       const disabled: { id: string; reason: string }[] = [];
       for (const change of healthChanges(outcomes.map((o) => o.endpoint))) {
-        const row = s.countFailures.get(change.reset ? 1 : 0, change.failures, change.id) as { consecutive_failures: number; enabled: number } | null;
+        const row = s.countFailures.get(change.reset ? 1 : 0, change.failures, change.id, change.firstFailureAt) as
+          { consecutive_failures: number; failing_since: number | null; enabled: number } | null;
         if (!row || !row.enabled) continue;
-        const reason = disableReason(change, row.consecutive_failures);
+        const reason = disableReason(change, { failures: row.consecutive_failures, since: row.failing_since }, now);
         if (reason) {
           s.disable.run(reason, now, change.id);
           disabled.push({ id: change.id, reason });
@@ -89,21 +90,24 @@ function prepare(db: Database) {
   return {
     insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING`),
-    insertDelivery: q(`INSERT INTO deliveries (id, event_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at)
-      VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`),
+    insertDelivery: q(`INSERT INTO deliveries (id, event_id, endpoint_id, status, attempts, leases, next_attempt_at, created_at, updated_at)
+      VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)`),
     original: q(`SELECT e.id AS id, (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS n
       FROM events e WHERE e.source = ? AND e.dedupe_key = ?`),
     upsertCursor: q(`INSERT INTO source_state (id, cursor, status, last_error, updated_at) VALUES (?1, ?2, 'running', NULL, ?3)
       ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`),
-    claim: q(`UPDATE deliveries SET next_attempt_at = ? WHERE id IN (
+    // Each claim counts a lease (never below the attempts recorded): the attempt is numbered from it.
+    claim: q(`UPDATE deliveries SET next_attempt_at = ?, leases = max(leases, attempts) + 1 WHERE id IN (
       SELECT id FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'retrying') AND next_attempt_at <= ?
-      ORDER BY next_attempt_at LIMIT ?) RETURNING id, endpoint_id, attempts, event_id`),
+      ORDER BY next_attempt_at LIMIT ?) RETURNING id, endpoint_id, leases, event_id`),
     eventsById: q(`SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))`),
-    insertAttempt: q(`INSERT INTO attempts (id, delivery_id, endpoint_id, number, trigger, started_at, url, request_headers,
-      status_code, response_headers, response_body, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertAttempt: q(`INSERT INTO attempts (id, delivery_id, endpoint_id, number, trigger, started_at, url, request_headers, request_body,
+      status_code, response_headers, response_body, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     updateDelivery: q(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
-    countFailures: q(`UPDATE endpoints SET consecutive_failures = CASE WHEN ?1 THEN ?2 ELSE consecutive_failures + ?2 END
-      WHERE id = ?3 RETURNING consecutive_failures, enabled`),
+    // The streak's start: cleared by a success with no failure after it, set by the first failure of a new streak.
+    countFailures: q(`UPDATE endpoints SET consecutive_failures = CASE WHEN ?1 THEN ?2 ELSE consecutive_failures + ?2 END,
+      failing_since = CASE WHEN ?2 = 0 THEN NULL WHEN ?1 OR failing_since IS NULL THEN ?4 ELSE failing_since END
+      WHERE id = ?3 RETURNING consecutive_failures, failing_since, enabled`),
     disable: q(`UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?`),
   };
 }

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import { Migrator } from "kysely/migration";
 import { disableReason, healthChanges } from "./health.ts";
 import { migrationProvider } from "./migrations/index.ts";
-import type { DB, DeliveryStatus, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
+import type { DB, DeliveryRow, DeliveryStatus, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
 import type { SqliteFast } from "./sqlite-fast.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -10,7 +10,8 @@ export type Dialect = "sqlite" | "postgres";
 /** One event to store with its deliveries, as ingest prepared it. */
 export interface IngestItem {
   event: EventRow;
-  deliveries: { id: string; endpoint_id: string; next_attempt_at: number }[];
+  /** `leased`: handed to this process's dispatcher at once, so it counts as a lease (see DeliveriesTable.leases). */
+  deliveries: { id: string; endpoint_id: string; next_attempt_at: number; leased?: boolean }[];
 }
 
 export interface IngestOutcome {
@@ -28,7 +29,8 @@ export interface SourceCursorWrite {
 export interface ClaimedDelivery {
   id: string;
   endpoint_id: string;
-  attempts: number;
+  /** This attempt's number: after every lease before it, so a resend after a crash never repeats a number. */
+  attempt: number;
   event: EventRow;
 }
 
@@ -36,9 +38,15 @@ export interface ClaimedDelivery {
 export interface AttemptOutcome {
   attempt: NewAttempt;
   delivery: { id: string; status: DeliveryStatus; attempts: number; next_attempt_at: number | null };
-  /** Consecutive-failure bookkeeping: reset on success, count up on failure; disable with a reason. */
-  endpoint: { id: string; success: boolean; disableReason: string | null; autoDisableAfter: number };
+  /**
+   * Failure-streak bookkeeping: reset on success, count up on failure; disable with a reason. Null when the
+   * attempt says nothing about the receiver (hookgate could not build the request).
+   */
+  endpoint: { id: string; success: boolean; at: number; disableReason: string | null; autoDisableAfter: number; autoDisableWindowMs: number } | null;
 }
+
+/** `max(leases, attempts)`: a lease count never below the attempts recorded (rows from before leases were counted). */
+const LEASED = sql<number>`CASE WHEN leases > attempts THEN leases ELSE attempts END`;
 
 const CHUNK = 500;
 const chunks = <T>(items: T[], size = CHUNK): T[][] => {
@@ -88,7 +96,7 @@ export class Store {
       }
       const now = Date.now();
       const deliveries = items.filter((i) => inserted.has(i.event.id)).flatMap((i) => i.deliveries.map((d) => ({
-        id: d.id, event_id: i.event.id, endpoint_id: d.endpoint_id, status: "pending" as const, attempts: 0,
+        id: d.id, event_id: i.event.id, endpoint_id: d.endpoint_id, status: "pending" as const, attempts: 0, leases: d.leased ? 1 : 0,
         next_attempt_at: d.next_attempt_at, created_at: now, updated_at: now,
       })));
       for (const part of chunks(deliveries)) await trx.insertInto("deliveries").values(part).execute();
@@ -134,7 +142,10 @@ export class Store {
       .onConflict((oc) => oc.column("id").doUpdateSet({ status, last_error: lastError, updated_at: now })).execute();
   }
 
-  /** Claims up to `limit` due deliveries of one endpoint by moving their due time to the lease's end. */
+  /**
+   * Claims up to `limit` due deliveries of one endpoint by moving their due time to the lease's end, counting
+   * the lease in the same statement: the attempt is numbered from it.
+   */
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
     if (this.fast) return this.fast.claimDue(endpointId, now, leaseUntil, limit);
@@ -147,24 +158,34 @@ export class Store {
       if (this.dialect === "postgres") due = due.forUpdate().skipLocked();
       const ids = (await due.execute()).map((r) => r.id);
       if (ids.length === 0) return [];
-      return trx.updateTable("deliveries").set({ next_attempt_at: leaseUntil }).where("id", "in", ids)
-        .returning(["id", "endpoint_id", "attempts", "event_id"]).execute();
+      return trx.updateTable("deliveries").set({ next_attempt_at: leaseUntil, leases: sql<number>`${LEASED} + 1` }).where("id", "in", ids)
+        .returning(["id", "endpoint_id", "leases", "event_id"]).execute();
     });
     if (claimed.length === 0) return [];
     const events = await this.db.selectFrom("events").selectAll().where("id", "in", [...new Set(claimed.map((c) => c.event_id))]).execute();
     const byId = new Map(events.map((e) => [e.id, e]));
     return claimed.flatMap((c) => {
       const event = byId.get(c.event_id);
-      return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempts: c.attempts, event }] : [];
+      return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempt: c.leases, event }] : [];
     });
   }
 
-  /** Makes leased deliveries due again (at shutdown, or when their endpoint was disabled meanwhile). */
+  /**
+   * Makes leased deliveries due again, unsent (at shutdown, when their endpoint was disabled meanwhile, or when its
+   * circuit breaker opened): the lease is given back, so the next attempt takes the number this one would have had.
+   */
   async release(ids: string[], at = Date.now()): Promise<void> {
     for (const part of chunks(ids)) {
-      await this.db.updateTable("deliveries").set({ next_attempt_at: at })
+      await this.db.updateTable("deliveries").set({ next_attempt_at: at, leases: sql<number>`CASE WHEN leases > attempts THEN leases - 1 ELSE attempts END` })
         .where("id", "in", part).where("status", "in", ["pending", "retrying"]).execute();
     }
+  }
+
+  /** Counts a lease for an attempt outside the queues (admin retry and test); null when the delivery is gone. */
+  async leaseNow(id: string): Promise<{ delivery: DeliveryRow; attempt: number } | null> {
+    const row = await this.db.updateTable("deliveries").set({ leases: sql<number>`${LEASED} + 1` })
+      .where("id", "=", id).returningAll().executeTakeFirst();
+    return row ? { delivery: row, attempt: row.leases } : null;
   }
 
   /** Records a batch of attempts and their consequences in one transaction. Returns the endpoints it disabled. */
@@ -188,11 +209,12 @@ export class Store {
     const disabled: { id: string; reason: string }[] = [];
     const now = Date.now();
     for (const change of healthChanges(results)) {
+      const since = change.failures === 0 ? null : change.reset ? change.firstFailureAt : sql<number>`COALESCE(failing_since, ${change.firstFailureAt})`;
       const row = await trx.updateTable("endpoints")
-        .set((eb) => ({ consecutive_failures: change.reset ? change.failures : eb("consecutive_failures", "+", change.failures) }))
-        .where("id", "=", change.id).returning(["consecutive_failures", "enabled"]).executeTakeFirst();
+        .set((eb) => ({ consecutive_failures: change.reset ? change.failures : eb("consecutive_failures", "+", change.failures), failing_since: since }))
+        .where("id", "=", change.id).returning(["consecutive_failures", "failing_since", "enabled"]).executeTakeFirst();
       if (!row || !row.enabled) continue;
-      const reason = disableReason(change, row.consecutive_failures);
+      const reason = disableReason(change, { failures: row.consecutive_failures, since: row.failing_since }, now);
       if (reason) {
         await trx.updateTable("endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", change.id).execute();
         disabled.push({ id: change.id, reason });
@@ -213,13 +235,13 @@ export class Store {
   async setEndpointEnabled(id: string, enabled: boolean, reason: string | null): Promise<boolean> {
     const now = Date.now();
     const result = await this.db.updateTable("endpoints")
-      .set(enabled ? { enabled: 1, disabled_reason: null, consecutive_failures: 0, updated_at: now } : { enabled: 0, disabled_reason: reason, updated_at: now })
+      .set(enabled ? { enabled: 1, disabled_reason: null, consecutive_failures: 0, failing_since: null, updated_at: now } : { enabled: 0, disabled_reason: reason, updated_at: now })
       .where("id", "=", id).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
   /** Config endpoints are upserted by id; the config decides everything but a runtime disable. */
-  async reconcileConfigEndpoints(rows: Omit<EndpointRow, "consecutive_failures" | "created_at" | "updated_at" | "disabled_reason" | "previous_secret" | "previous_secret_until">[]): Promise<void> {
+  async reconcileConfigEndpoints(rows: Omit<EndpointRow, "consecutive_failures" | "failing_since" | "created_at" | "updated_at" | "disabled_reason" | "previous_secret" | "previous_secret_until">[]): Promise<void> {
     const now = Date.now();
     await this.transaction(async (trx) => {
       for (const row of rows) {

@@ -11,7 +11,7 @@ const event: EventRow = {
 const endpoint = (previousUntil: number | null): RuntimeEndpoint => ({
   id: "ep", url: "https://example.com", enabled: true, events: ["*"], scheme: "standard", header: "webhook-signature",
   secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_dGhpcyBpcyB0aGUgb2xkIHNlY3JldCBrZXkgISE="], previousUntil,
-  headers: {}, auth: null, transform: null, retry: { schedule: [], jitter: 0 }, timeoutMs: 1000, autoDisableAfter: 0, maxConcurrency: 1, rateLimit: null,
+  headers: {}, auth: null, transform: null, retry: { schedule: [], jitter: 0 }, timeoutMs: 1000, autoDisableAfter: 0, autoDisableWindowMs: 0, circuitBreakerAfter: 0, maxConcurrency: 1, rateLimit: null,
 });
 
 test("the old secret signs during its grace, and stops the moment the grace ends", () => {
@@ -31,7 +31,7 @@ test("the body is the event envelope, built from the stored JSON", () => {
 
 test("a lane gives up a queued job to a manual attempt", () => {
   const lane = new Lane();
-  for (const id of ["a", "b", "c"]) lane.push({ deliveryId: id, endpointId: "ep", attemptsMade: 0, event, trigger: "scheduled" });
+  for (const id of ["a", "b", "c"]) lane.push({ deliveryId: id, endpointId: "ep", attempt: 1, event, trigger: "scheduled" });
   expect(lane.shift()!.deliveryId).toBe("a");
   expect(lane.remove("a")).toBe(false); // already taken
   expect(lane.remove("c")).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { afterAttempt, nextAttemptAt, parseRetryAfter, verdictOf } from "../../src/core/retry.ts";
+import { probeDelay, afterAttempt, nextAttemptAt, parseRetryAfter, verdictOf } from "../../src/core/retry.ts";
 
 describe("verdictOf", () => {
   test.each([
@@ -52,4 +52,18 @@ describe("parseRetryAfter", () => {
     ["Sat, 14 Mar 2026 16:46:00 GMT", 60_000],
     ["Sat, 14 Mar 2026 16:44:00 GMT", 0],
   ] as const)("%p → %p", (value, ms) => expect(parseRetryAfter(value, now)).toBe(ms));
+});
+
+describe("probeDelay (the circuit breaker's probe schedule)", () => {
+  const policy = (schedule: number[]) => ({ schedule, jitter: 0.2 });
+  test.each([
+    [[30_000, 120_000, 900_000], 0, 30_000],
+    [[30_000, 120_000, 900_000], 1, 120_000],
+    [[30_000, 120_000, 900_000], 2, 300_000], // capped: a receiver that is back is noticed within 5 minutes
+    [[30_000, 120_000, 900_000], 9, 300_000],
+    [[300], 4, 300],
+    [[], 0, 30_000],
+  ])("schedule %p after %p failed probes waits %p ms", (schedule, probesFailed, expected) => {
+    expect(probeDelay(policy(schedule), probesFailed)).toBe(expected);
+  });
 });

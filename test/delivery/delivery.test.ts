@@ -116,9 +116,9 @@ describe("delivery", () => {
     expect(d!.next_attempt_at!).toBeLessThan(before + 125_000);
   });
 
-  test("auto-disable after N consecutive failures; deliveries wait, then resume on enable", async () => {
+  test("auto-disable after N consecutive failures (window 0s); deliveries wait, then resume on enable", async () => {
     receiver.respond(() => new Response("down", { status: 503 }));
-    const a = await start([{ id: "crm", url: receiver.url, autoDisableAfter: 3 }], { schedule: ["50ms", "50ms", "50ms", "50ms", "50ms"] });
+    const a = await start([{ id: "crm", url: receiver.url, autoDisableAfter: 3 }], { autoDisableWindow: "0s", schedule: ["50ms", "50ms", "50ms", "50ms", "50ms"] });
     await a.post([{ type: "a.one", data: 1 }, { type: "a.two", data: 2 }]);
     await waitFor(async () => (await a.store.getEndpoint("crm"))!.enabled === 0, 6_000, "auto-disable");
     const endpoint = (await a.store.getEndpoint("crm"))!;

@@ -171,6 +171,37 @@ describe("durability", () => {
     receiver.respond(() => new Response("ok"));
   }, 90_000);
 
+  test("kill -9 after attempts were sent but before they were recorded: the resend is numbered after them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hookgate-renumber-"));
+    const path = writeConfig(gatewayConfig(receiver.url, `admin: { tokens: [{ name: "ops", token: "renumber-admin-token-0123456789" }] },`), dir);
+    const seen: { id: string; attempt: string }[] = [];
+    receiver.respond((r) => { seen.push({ id: r.headers["webhook-id"]!, attempt: r.headers["webhook-attempt"]! }); return new Response("ok"); });
+    // A test-only knob holds the attempt records back, so the kill lands between the send and its record every time.
+    const first = await startBinary(path, { INGEST_TOKEN: TOKEN, HOOKGATE_TEST_RECORD_WINDOW_MS: "60000" });
+    const response = await post(first.url, [1, 2, 3].map((n) => ({ type: "job.completed", data: { n } })));
+    const ids = (await response.json() as { events: { id: string }[] }).events.map((e) => e.id);
+    await waitFor(() => seen.length === 3, 5_000, "three first attempts");
+    expect(seen.map((s) => s.attempt)).toEqual(["1", "1", "1"]);
+    first.proc.kill("SIGKILL");
+    await first.proc.exited;
+
+    const second = await startBinary(path, { INGEST_TOKEN: TOKEN });
+    // The lease of the killed process ends after 2 × timeout + 5 s; then the deliveries are sent again.
+    await waitFor(() => seen.length >= 6, 20_000, "the resends");
+    const resent = seen.slice(3);
+    expect(resent.map((s) => s.id).sort()).toEqual([...ids].sort());
+    expect(resent.every((s) => Number(s.attempt) > 1)).toBe(true);
+    const headers = { authorization: "Bearer renumber-admin-token-0123456789" };
+    await waitFor(async () => {
+      const page = await (await fetch(`${second.url}/api/v1/deliveries?status=succeeded`, { headers })).json() as { data: unknown[] };
+      return page.data.length === 3;
+    }, 5_000, "the resends recorded");
+    const page = await (await fetch(`${second.url}/api/v1/deliveries`, { headers })).json() as { data: { attempts: { number: number }[] }[] };
+    for (const d of page.data) expect(d.attempts.map((a) => a.number)).toEqual([2]);
+    expect(await second.stop("SIGTERM")).toBe(0);
+    receiver.respond(() => new Response("ok"));
+  }, 60_000);
+
   test("SIGTERM drains: ingest stops, in-flight attempts finish, nothing is lost", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hookgate-drain-"));
     const path = writeConfig(gatewayConfig(receiver.url), dir);

@@ -90,5 +90,6 @@ describe("reference products, configured", () => {
     expect(verifyGithub(req.body, req.headers["x-workestra-signature"]!, SECRETS.WORKESTRA_SECRET)).toBe(true);
     expect(JSON.parse(req.body)).toMatchObject({ id, type: "contact.created", workspace_id: "ws_abc123", data: { id: "con_def456" } });
     expect(config.delivery.autoDisableAfter).toBe(5);
+    expect(config.delivery.autoDisableWindow).toBe("0s");
   });
 });

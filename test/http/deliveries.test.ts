@@ -158,6 +158,34 @@ describe("the delivery log", () => {
     }
   });
 
+  test("every attempt shows the exact body sent as requestBody (the default envelope and a test event)", async () => {
+    const ep = await endpoint(["body.*"]);
+    const eventId = await ingest("body.one", { n: 1, s: "ü" });
+    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "succeeded", 5000, "delivered");
+    const [attempt] = (await deliveryOf(eventId, ep.id)).attempts;
+    expect(attempt.requestBody).toBe(ep.requests()[0]!.body);
+    const tested = await app.api("POST", `/endpoints/${ep.id}/test`, { type: "body.test", data: { big: "x".repeat(70_000) } });
+    expect(tested.body.requestBody).toBe(ep.requests()[1]!.body.slice(0, 65_536));
+    expect(tested.body.requestBody).toHaveLength(65_536);
+  });
+
+  test("a transformed body is recorded as sent", async () => {
+    const other = await startAdminApp({
+      endpoints: [{ id: "shaped", url: receiver.url.replace("/hooks", "/hooks/shaped"), events: ["*"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        transform: (e: { id: string; type: string; data: unknown }) => ({ event: e.type, ref: e.id, payload: e.data }) }] as never,
+    });
+    try {
+      const eventId = (await (await other.post({ type: "shape.me", data: { k: 1 } })).json() as { id: string }).id;
+      let d: any;
+      await waitFor(async () => (d = (await other.api("GET", `/deliveries?event=${eventId}`)).body.data[0])?.status === "succeeded", 5000, "delivered");
+      const sent = receiver.requests.find((r) => r.path === "/hooks/shaped")!.body;
+      expect(JSON.parse(sent)).toEqual({ event: "shape.me", ref: eventId, payload: { k: 1 } });
+      expect(d.attempts[0].requestBody).toBe(sent);
+    } finally {
+      await other.close();
+    }
+  });
+
   test("a delivery waiting for its next attempt shows when", async () => {
     const ep = await endpoint(["wait.*"], { schedule: ["1h"] });
     receiver.respond(() => new Response("no", { status: 500 }));

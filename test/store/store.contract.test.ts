@@ -52,7 +52,7 @@ for (const kind of STORES) {
       ({ store, cleanup } = await kind.open());
       await store.migrate();
       await store.migrate(); // idempotent
-      await store.reconcileConfigEndpoints([endpointRow("ep1"), endpointRow("ep2")]);
+      await store.reconcileConfigEndpoints([endpointRow("ep1"), endpointRow("ep2"), endpointRow("ep3"), endpointRow("ep4")]);
     });
     afterAll(async () => { await store.close(); await cleanup(); });
 
@@ -92,7 +92,7 @@ for (const kind of STORES) {
       const outcome = (n: number, success: boolean) => ({
         attempt: { id: newId("att"), delivery_id: claimed.id, endpoint_id: "ep1", number: n, trigger: "scheduled" as const, started_at: now, url: "u", request_headers: "{}", status_code: success ? 200 : 500, response_headers: "{}", response_body: "", duration_ms: 1, error: success ? null : "HTTP 500" },
         delivery: { id: claimed.id, status: (success ? "succeeded" : "retrying") as "succeeded" | "retrying", attempts: n, next_attempt_at: success ? null : now + 1000 },
-        endpoint: { id: "ep1", success, disableReason: null, autoDisableAfter: 3 },
+        endpoint: { id: "ep1", success, at: now, disableReason: null, autoDisableAfter: 3, autoDisableWindowMs: 0 },
       });
       expect(await store.recordAttempts([outcome(1, false), outcome(2, false)])).toEqual([]);
       expect(await store.recordAttempts([outcome(3, true)])).toEqual([]);
@@ -104,6 +104,51 @@ for (const kind of STORES) {
       expect(attempts.map((a) => a.number).sort()).toEqual([1, 2, 3, 4, 5, 6]);
       expect(await store.setEndpointEnabled("ep1", true, null)).toBe(true);
       expect((await store.getEndpoint("ep1"))!.consecutive_failures).toBe(0);
+    });
+
+    test("auto-disable needs the streak to be autoDisableWindow old; a success resets it; a build failure does not count", async () => {
+      const now = Date.now();
+      const [r] = await store.ingest([item("app", "w.one", ["ep3"], undefined, now - 1)]);
+      const claimed = (await store.claimDue("ep3", now, now + 30_000, 1000)).find((c) => c.event.id === r!.id)!;
+      let n = 0;
+      const outcome = (success: boolean | null, at: number, windowMs: number) => ({
+        attempt: { id: newId("att"), delivery_id: claimed.id, endpoint_id: "ep3", number: ++n, trigger: "scheduled" as const, started_at: at, url: "u", request_headers: "{}", request_body: null, status_code: success ? 200 : 500, response_headers: "{}", response_body: "", duration_ms: 1, error: success ? null : "HTTP 500" },
+        delivery: { id: claimed.id, status: "retrying" as const, attempts: n, next_attempt_at: now + 1000 },
+        endpoint: success === null ? null : { id: "ep3", success, at, disableReason: null, autoDisableAfter: 2, autoDisableWindowMs: windowMs },
+      });
+      const row = async () => (await store.getEndpoint("ep3"))!;
+      expect(await store.recordAttempts([outcome(false, now - 5_000, 10_000), outcome(false, now - 4_000, 10_000)])).toEqual([]);
+      expect(await row()).toMatchObject({ consecutive_failures: 2, failing_since: now - 5_000, enabled: 1 });
+      expect(await store.recordAttempts([outcome(false, now, 10_000)])).toEqual([]); // 3 failures, but only 5 s of them
+      expect(await store.recordAttempts([outcome(null, now, 0)])).toEqual([]); // hookgate's own failure: not counted
+      expect((await row()).consecutive_failures).toBe(3);
+      expect(await store.recordAttempts([outcome(true, now, 10_000), outcome(false, now - 1, 10_000)])).toEqual([]);
+      expect(await row()).toMatchObject({ consecutive_failures: 1, failing_since: now - 1 });
+      expect(await store.recordAttempts([outcome(true, now, 10_000)])).toEqual([]);
+      expect(await row()).toMatchObject({ consecutive_failures: 0, failing_since: null });
+      await store.recordAttempts([outcome(false, now - 5_000, 4_000)]);
+      const disabled = await store.recordAttempts([outcome(false, now, 4_000)]);
+      expect(disabled).toEqual([{ id: "ep3", reason: expect.stringMatching(/2 consecutive failed attempts over [\d.]+ s/) }]);
+      expect(await store.setEndpointEnabled("ep3", true, null)).toBe(true);
+      expect(await row()).toMatchObject({ consecutive_failures: 0, failing_since: null });
+    });
+
+    test("every claim counts a lease, so an attempt resent after a crash is numbered after the one that may have gone out", async () => {
+      const now = Date.now();
+      const fresh = item("app", "l.fresh", ["ep4"], undefined, now - 1);
+      const reserved = item("app", "l.reserved", ["ep4"], undefined, now - 1);
+      reserved.deliveries[0]!.leased = true; // ingest handed it to the dispatcher at once
+      await store.ingest([fresh, reserved]);
+      const numbers = async (until = now + 30_000) =>
+        Object.fromEntries((await store.claimDue("ep4", now, until, 100)).map((c) => [c.event.type, c.attempt]));
+      expect(await numbers(now - 1)).toEqual({ "l.fresh": 1, "l.reserved": 2 }); // leases end at once: as after a crash
+      expect(await numbers()).toEqual({ "l.fresh": 2, "l.reserved": 3 });
+      const ids = [fresh, reserved].map((i) => i.deliveries[0]!.id);
+      await store.release(ids, now); // handed back unsent: the lease is given back too
+      expect(await numbers()).toEqual({ "l.fresh": 2, "l.reserved": 3 });
+      const manual = await store.leaseNow(ids[0]!);
+      expect(manual?.attempt).toBe(3);
+      expect(await store.leaseNow("dlv_missing")).toBeNull();
     });
 
     test("purge removes old finished events with their deliveries and attempts, never open ones", async () => {

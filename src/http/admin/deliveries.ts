@@ -12,8 +12,8 @@ const tags = ["deliveries"];
 /** Deliveries as the API shows them: each with its event type and every attempt. */
 export async function deliveryViews(ctx: AdminContext, rows: DeliveryRow[]) {
   const ids = rows.map((r) => r.id);
-  const [attempts, types] = await Promise.all([ctx.queries.attemptsOf(ids), ctx.queries.eventTypes(rows.map((r) => r.event_id))]);
-  return rows.map((row) => deliveryView(row, types.get(row.event_id) ?? "", attempts.get(row.id) ?? []));
+  const [attempts, events] = await Promise.all([ctx.queries.attemptsOf(ids), ctx.queries.eventsById(rows.map((r) => r.event_id))]);
+  return rows.map((row) => deliveryView(row, events.get(row.event_id), attempts.get(row.id) ?? []));
 }
 
 /** `/deliveries`: the delivery log with every attempt, and a manual retry. */

@@ -57,7 +57,7 @@ export async function createEndpoint(ctx: AdminContext, body: EndpointCreate) {
     headers: JSON.stringify(storedHeaders(ctx.registry.codec, body.headers, null, null)), auth: body.auth ? JSON.stringify(sealAuth(body.auth, ctx.registry.codec)) : null,
     signing_scheme: body.signing.scheme, signing_header: body.signing.header ?? null,
     secret: ctx.registry.codec.encrypt(secret), previous_secret: null, previous_secret_until: null,
-    consecutive_failures: 0, options: optionsOf(body), created_at: now, updated_at: now,
+    consecutive_failures: 0, failing_since: null, options: optionsOf(body), created_at: now, updated_at: now,
   };
   if (body.verify) {
     const { ok, attempt } = await verifyPing(ctx, { ...ctx.registry.toRuntime(row, now), enabled: true });

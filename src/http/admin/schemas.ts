@@ -38,6 +38,7 @@ const OptionFields = {
   schedule: v.pipe(v.array(Duration), v.maxLength(30)),
   timeoutMs: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(300_000)),
   autoDisableAfter: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  autoDisableWindow: Duration,
   rateLimit: v.pipe(v.number(), v.minValue(0.001)),
   maxConcurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
 };
@@ -62,6 +63,7 @@ export const EndpointCreate = v.strictObject({
   schedule: v.optional(OptionFields.schedule),
   timeoutMs: v.optional(OptionFields.timeoutMs),
   autoDisableAfter: v.optional(OptionFields.autoDisableAfter),
+  autoDisableWindow: v.optional(OptionFields.autoDisableWindow),
   rateLimit: v.optional(OptionFields.rateLimit),
   maxConcurrency: v.optional(OptionFields.maxConcurrency),
 });
@@ -78,6 +80,7 @@ export const EndpointPatch = v.strictObject({
   schedule: v.optional(v.nullable(OptionFields.schedule)),
   timeoutMs: v.optional(v.nullable(OptionFields.timeoutMs)),
   autoDisableAfter: v.optional(v.nullable(OptionFields.autoDisableAfter)),
+  autoDisableWindow: v.optional(v.nullable(OptionFields.autoDisableWindow)),
   rateLimit: v.optional(v.nullable(OptionFields.rateLimit)),
   maxConcurrency: v.optional(v.nullable(OptionFields.maxConcurrency)),
 });
@@ -104,6 +107,7 @@ export const Endpoint = v.object({
   schedule: v.nullable(v.array(v.union([v.string(), v.number()]))),
   timeoutMs: v.nullable(v.number()),
   autoDisableAfter: v.nullable(v.number()),
+  autoDisableWindow: v.nullable(v.union([v.string(), v.number()])),
   rateLimit: v.nullable(v.number()),
   maxConcurrency: v.nullable(v.number()),
   createdAt: Iso,
@@ -121,6 +125,8 @@ export const Attempt = v.object({
   startedAt: Iso,
   url: v.string(),
   requestHeaders: v.record(v.string(), v.string()),
+  /** The body sent, first 64 KiB (the `transform`ed one when the endpoint has a transform). */
+  requestBody: v.string(),
   statusCode: v.nullable(v.pipe(v.number(), v.integer())),
   responseHeaders: v.record(v.string(), v.string()),
   /** The first 64 KiB. */

@@ -1,5 +1,6 @@
 import type * as v from "valibot";
 import { prepareRequest } from "../../core/attempt.ts";
+import { firstBytes } from "../../core/attempt-body.ts";
 import type { RuntimeEndpoint } from "../../core/endpoints.ts";
 import { toEventRow } from "../../core/events.ts";
 import { newId } from "../../core/ids.ts";
@@ -29,9 +30,11 @@ export async function verifyPing(ctx: AdminContext, endpoint: RuntimeEndpoint): 
   const event = toEventRow(newId("evt", startedAt), "admin", { type: "ping", data: { message: "hookgate is checking this endpoint before saving it" } }, startedAt);
   let result: OutboundResult;
   let logged: Record<string, string> = {};
+  let body = "";
   try {
     const request = prepareRequest(endpoint, event, newId("dlv", startedAt), 1, startedAt);
     logged = request.loggedHeaders;
+    body = request.body;
     result = await ctx.send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs }, endpoint);
   } catch (e) {
     result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${(e as Error).message}`, refused: false };
@@ -39,7 +42,7 @@ export async function verifyPing(ctx: AdminContext, endpoint: RuntimeEndpoint): 
   const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300 && result.error === null;
   const row: AttemptRow = {
     id: newId("att", startedAt), delivery_id: "", endpoint_id: endpoint.id, number: 1, trigger: "manual", started_at: startedAt,
-    url: endpoint.url, request_headers: JSON.stringify(logged), status_code: result.statusCode,
+    url: endpoint.url, request_headers: JSON.stringify(logged), request_body: firstBytes(body), status_code: result.statusCode,
     response_headers: JSON.stringify(result.responseHeaders), response_body: result.responseBody, duration_ms: result.durationMs,
     error: result.error ?? (ok ? null : `HTTP ${result.statusCode}`),
   };

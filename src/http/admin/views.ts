@@ -1,4 +1,6 @@
 import type * as v from "valibot";
+import { firstBytes } from "../../core/attempt-body.ts";
+import { eventBody } from "../../core/events.ts";
 import { verdictOf } from "../../core/retry.ts";
 import type { EndpointOptions, StoredHeaderValue } from "../../core/endpoints.ts";
 import { isSecretHeaderName } from "../../outbound/header-rules.ts";
@@ -28,6 +30,7 @@ export function endpointView(row: EndpointRow): v.InferOutput<typeof Endpoint> {
     schedule: options.schedule ?? null,
     timeoutMs: options.timeoutMs ?? null,
     autoDisableAfter: options.autoDisableAfter ?? null,
+    autoDisableWindow: options.autoDisableWindow ?? null,
     rateLimit: options.rateLimit ?? null,
     maxConcurrency: options.maxConcurrency ?? null,
     createdAt: iso(row.created_at),
@@ -35,7 +38,11 @@ export function endpointView(row: EndpointRow): v.InferOutput<typeof Endpoint> {
   };
 }
 
-export function attemptView(row: AttemptRow): v.InferOutput<typeof Attempt> {
+/**
+ * `event` rebuilds the body of an attempt that sent the default envelope (stored as null to keep records small);
+ * without it such a body reads as "".
+ */
+export function attemptView(row: AttemptRow, event?: EventRow): v.InferOutput<typeof Attempt> {
   return {
     id: row.id,
     number: row.number,
@@ -44,6 +51,7 @@ export function attemptView(row: AttemptRow): v.InferOutput<typeof Attempt> {
     startedAt: iso(row.started_at),
     url: row.url,
     requestHeaders: JSON.parse(row.request_headers),
+    requestBody: row.request_body ?? (event ? firstBytes(eventBody(event)) : ""),
     statusCode: row.status_code,
     responseHeaders: JSON.parse(row.response_headers),
     responseBody: row.response_body,
@@ -52,14 +60,14 @@ export function attemptView(row: AttemptRow): v.InferOutput<typeof Attempt> {
   };
 }
 
-export function deliveryView(row: DeliveryRow, eventType: string, attempts: AttemptRow[]): v.InferOutput<typeof Delivery> {
+export function deliveryView(row: DeliveryRow, event: EventRow | undefined, attempts: AttemptRow[]): v.InferOutput<typeof Delivery> {
   return {
     id: row.id,
     eventId: row.event_id,
-    eventType,
+    eventType: event?.type ?? "",
     endpointId: row.endpoint_id,
     status: row.status,
-    attempts: attempts.map(attemptView),
+    attempts: attempts.map((a) => attemptView(a, event)),
     // While an attempt is in flight the store holds its lease's end; a finished delivery has none.
     nextAttemptAt: row.status === "pending" || row.status === "retrying" ? isoOrNull(row.next_attempt_at) : null,
     createdAt: iso(row.created_at),
