@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { definePlugin, InvalidEventsError, MAX_DEPTH, textTooDeep, type EventInput, type SourceContext } from "../../src/plugin-api/index.ts";
+import { definePlugin, InvalidEventsError, MAX_DEPTH, Summarizer, textTooDeep, type EventInput, type SourceContext } from "../../src/plugin-api/index.ts";
 import { TOO_DEEP } from "../../src/core/events.ts";
 import { isValidPattern, matchesAny } from "../../src/core/patterns.ts";
 import { bearerToken, findToken } from "../../src/core/tokens.ts";
@@ -52,7 +52,7 @@ function tooDeep(bytes: Uint8Array): { path: string; message: string } | null {
 }
 
 /** `POST {path}` with a bearer token: one event or an array of up to 1,000 (DESIGN section 3). */
-async function handle(request: Request, options: Options, ctx: SourceContext): Promise<Response> {
+async function handle(request: Request, options: Options, ctx: SourceContext, errors: Summarizer): Promise<Response> {
   const named = queryTokenName(request.url);
   if (named !== null) {
     return problem(401, `tokens in the query string are refused ("${named.slice(0, 40)}"): send Authorization: Bearer <token>`, undefined, { "www-authenticate": "Bearer" });
@@ -98,7 +98,8 @@ async function handle(request: Request, options: Options, ctx: SourceContext): P
     return json(all ? 200 : 202, { events: results.map((r) => (r.duplicate ? r : { id: r.id, deliveries: r.deliveries })) });
   } catch (e) {
     if (e instanceof InvalidEventsError) return problem(422, "invalid event: nothing was stored", e.problems);
-    ctx.log.error("ingest failed", { error: String(e) });
+    // A store that fails (a full disk, Postgres down) fails every request: one line per interval, with the count.
+    errors.error("ingest failed", "ingest failed: the store refused the write", { error: String(e) });
     return problem(503, "the event could not be stored; retry shortly", undefined, { "retry-after": "1" });
   }
 }
@@ -107,7 +108,8 @@ export default definePlugin({
   type: "http",
   options: Options,
   create(options, ctx) {
-    ctx.route({ method: "POST", path: options.path, handle: (request) => handle(request, options, ctx) });
-    return { async start() {}, async stop() {} };
+    const errors = new Summarizer(ctx.log);
+    ctx.route({ method: "POST", path: options.path, handle: (request) => handle(request, options, ctx, errors) });
+    return { async start() {}, async stop() { errors.flush(); } };
   },
 });

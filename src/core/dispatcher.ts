@@ -108,7 +108,7 @@ export class Dispatcher {
   private async tick(): Promise<void> {
     if (this.stopping) return;
     // Other processes sharing a Postgres store may change endpoints: reload now and then.
-    if (++this.ticks % 5 === 0) await this.registry.refresh().catch((e) => this.options.log.error("endpoint refresh failed", { error: String(e) }));
+    if (++this.ticks % 5 === 0) await this.registry.refresh().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
     await Promise.all(this.registry.all().map((endpoint) => this.claim(endpoint)));
   }
 
@@ -129,7 +129,7 @@ export class Dispatcher {
       lane.moreDue = claimed.length === room;
       for (const c of claimed) lane.push({ deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempt, event: c.event, trigger: "scheduled" });
     } catch (e) {
-      this.options.log.error("claiming due deliveries failed", { endpoint: endpoint.id, error: String(e) });
+      this.summary.error(`claim:${endpoint.id}`, "claiming due deliveries failed", { endpoint: endpoint.id, error: String(e) });
     } finally {
       lane.claiming = false;
     }

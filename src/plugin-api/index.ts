@@ -2,6 +2,8 @@ import type * as v from "valibot";
 
 export { backoff, sleep } from "./backoff.ts";
 export { Duration } from "./schemas.ts";
+/** Repeated log lines of one kind: the first, then one line per interval with how many were held back. */
+export { Summarizer } from "../log.ts";
 export { OutboundError } from "../outbound/checked-fetch.ts";
 export type { CheckedFetch, CheckedFetchInit, CheckedResponse } from "../outbound/checked-fetch.ts";
 import type { CheckedFetch } from "../outbound/checked-fetch.ts";
