@@ -24,7 +24,9 @@ export interface Site { dir: string; port: number; url: string; ingestUrl: strin
  * A config with the defaults a user gets (SQLite, WAL, synchronous FULL, retries, auto-disable), changed only
  * where the bench needs it: loopback delivery allowed, and the endpoint at concurrency 64 like the peer.
  * `extra.endpoint` and `extra.delivery` add settings (config text) to the endpoint and to `delivery`;
- * `extra.neighbourUrl` adds a second endpoint with the user's defaults, subscribed to the same events (P3f).
+ * `extra.neighbourUrl` adds a second endpoint with the user's defaults, subscribed to the same events (P3f), but
+ * never auto-disabled: it keeps failing for the whole run, as it would within autoDisableWindow (and an older
+ * binary, which disabled after 20 failures whatever their age, is measured under the same load).
  */
 export function site(receiverUrl: string, enabled: boolean, extra: { endpoint?: string; delivery?: string; neighbourUrl?: string } = {}): Site {
   const { endpoint: endpointExtra, delivery: deliveryExtra, neighbourUrl } = extra;
@@ -38,7 +40,7 @@ export default defineConfig({
   delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"]${deliveryExtra ? `, ${deliveryExtra}` : ""} },
   sources: [{ type: "http", id: "bench", path: "/v1/events", tokens: [{ name: "bench", token: "${TOKEN}", events: ["*"] }] }],
   endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ["*"], secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64${endpointExtra ? `, ${endpointExtra}` : ""} }${neighbourUrl ? `,
-    { id: "neighbour", url: "${neighbourUrl}", events: ["*"], secret: "${SECRET}" }` : ""}],
+    { id: "neighbour", url: "${neighbourUrl}", events: ["*"], secret: "${SECRET}", autoDisableAfter: 0 }` : ""}],
 });
 `);
   const url = `http://127.0.0.1:${port}`;
