@@ -293,13 +293,4 @@ export class Store {
       return ids.length;
     });
   }
-
-  /** How many deliveries wait, for the ready line and health. */
-  async countOpen(): Promise<number> {
-    const row = await this.db.selectFrom("deliveries").select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("status", "in", ["pending", "retrying"]).executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
-  raw = sql;
 }
