@@ -63,8 +63,11 @@ export function dribble(s: Raw, text: string, everyMs: number): void {
  * A listening socket that accepts nothing: listen(2) with a backlog of 0 and no accept(2), its one queue slot
  * filled. Further SYNs are dropped, so a connect hangs as it would to a blackholed address. Linux only (FFI to libc).
  */
+/** The blackhole listener needs listen(2) via FFI: Linux only. Tests that use it are `test.skipIf(!HAS_BLACKHOLE)`. */
+export const HAS_BLACKHOLE = process.platform === "linux";
+
 export async function startBlackhole(): Promise<{ port: number; close(): void } | null> {
-  if (process.platform !== "linux") return null;
+  if (!HAS_BLACKHOLE) return null;
   const { dlopen, FFIType, ptr } = await import("bun:ffi");
   const libc = dlopen("libc.so.6", {
     socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
