@@ -1,6 +1,5 @@
 import * as v from "valibot";
-import { definePlugin, InvalidEventsError, MAX_DEPTH, Summarizer, textTooDeep, type EventInput, type SourceContext } from "../../src/plugin-api/index.ts";
-import { TOO_DEEP } from "../../src/core/events.ts";
+import { definePlugin, formatPath, InvalidEventsError, MAX_DEPTH, Summarizer, textTooDeep, TOO_DEEP, type EventInput, type SourceContext } from "../../src/plugin-api/index.ts";
 import { isValidPattern, matchesAny } from "../../src/core/patterns.ts";
 import { bearerToken, findToken } from "../../src/core/tokens.ts";
 import { problem, readBody } from "../../src/http/problem.ts";
@@ -47,8 +46,7 @@ function tooDeep(bytes: Uint8Array): { path: string; message: string } | null {
   const batch = bytes[first] === 0x5b;
   const path = textTooDeep(bytes, MAX_DEPTH + (batch ? 2 : 1));
   if (!path) return null;
-  const at = path.slice(0, batch ? 2 : 1);
-  return { path: at.map((p, i) => (typeof p === "number" ? `[${p}]` : i > 0 ? `.${p}` : p)).join(""), message: TOO_DEEP };
+  return { path: formatPath(path.slice(0, batch ? 2 : 1)), message: TOO_DEEP };
 }
 
 /** `POST {path}` with a bearer token: one event or an array of up to 1,000 (DESIGN section 3). */

@@ -19,3 +19,8 @@ export function firstBytes(text: string, max = MAX_RECORDED_BODY): string {
 export function recordedBody(body: string, event: EventRow): string | null {
   return body === eventBody(event) ? null : firstBytes(body);
 }
+
+/** The body an attempt sent, as reads show it: the stored text, or the default envelope rebuilt from the event. */
+export function sentBody(stored: string | null, event: EventRow | undefined): string {
+  return stored ?? (event ? firstBytes(eventBody(event)) : "");
+}

@@ -5,10 +5,9 @@ import type { AttemptRow } from "../store/schema.ts";
 import type { IngestItem, Store } from "../store/store.ts";
 import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
 import { prepareRequest, type PreparedRequest } from "./attempt.ts";
-import { firstBytes, recordedBody } from "./attempt-body.ts";
+import { recordedBody, sentBody } from "./attempt-body.ts";
 import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints.ts";
-import { eventBody } from "./events.ts";
 import { newId } from "./ids.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
@@ -264,7 +263,7 @@ export class Dispatcher {
     if (!event || !endpoint) return null;
     this.lanes.get(endpoint.id)?.remove(deliveryId);
     const row = await this.run({ deliveryId, endpointId: endpoint.id, attempt: leased.attempt, event, trigger }, endpoint).recorded;
-    return { ...row, request_body: row.request_body ?? firstBytes(eventBody(event)) };
+    return { ...row, request_body: sentBody(row.request_body, event) };
   }
 
   /** Stops taking work, lets attempts in flight finish, hands queued deliveries back to the store. */

@@ -4,14 +4,13 @@ import { formatPath } from "../config/problems.ts";
 import type { EventInput } from "../plugin-api/index.ts";
 import type { EventRow } from "../store/schema.ts";
 import type { EventView } from "./endpoints.ts";
-import { MAX_DEPTH, valueTooDeep } from "./json-depth.ts";
+import { MAX_DEPTH, TOO_DEEP, valueTooDeep } from "./json-depth.ts";
 import { EVENT_TYPE_RULE, isValidEventType, MAX_TYPE_LENGTH } from "./patterns.ts";
 
 type Catalog = Config["events"];
 export interface EventProblem { path: string; message: string }
 
 const MAX_KEY = 255;
-export const TOO_DEEP = `nests deeper than ${MAX_DEPTH} levels of arrays and objects (the limit for event data: flatten it)`;
 
 /** Checks one event input against the catalog; problems carry paths relative to the event. */
 export function validateEvent(input: unknown, catalog: Catalog): EventProblem[] {

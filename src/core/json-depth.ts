@@ -4,6 +4,8 @@
  * blocked event loop. So depth is checked first, in one pass with no recursion.
  */
 export const MAX_DEPTH = 64;
+/** The problem message for data past the limit, wherever it is refused (ingest, emit, admin bodies). */
+export const TOO_DEEP = `nests deeper than ${MAX_DEPTH} levels of arrays and objects (the limit for event data: flatten it)`;
 
 export type PathPart = string | number;
 

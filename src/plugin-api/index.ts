@@ -8,7 +8,9 @@ export { OutboundError } from "../outbound/checked-fetch.ts";
 export type { CheckedFetch, CheckedFetchInit, CheckedResponse } from "../outbound/checked-fetch.ts";
 import type { CheckedFetch } from "../outbound/checked-fetch.ts";
 /** For sources that read raw JSON: check its nesting before JSON.parse (event data may nest MAX_DEPTH deep). */
-export { MAX_DEPTH, textTooDeep, valueTooDeep, type PathPart } from "../core/json-depth.ts";
+export { MAX_DEPTH, textTooDeep, TOO_DEEP, valueTooDeep, type PathPart } from "../core/json-depth.ts";
+/** A problem's path the way hookgate writes it: `[3].data.amount`. */
+export { formatPath } from "../config/problems.ts";
 
 /** What a source hands to `ctx.emit`: one event. `id` is its idempotency key within the source. */
 export interface EventInput {

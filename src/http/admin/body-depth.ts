@@ -1,7 +1,6 @@
 import { Elysia } from "elysia";
 import { formatPath } from "../../config/problems.ts";
-import { TOO_DEEP } from "../../core/events.ts";
-import { MAX_DEPTH, valueTooDeep } from "../../core/json-depth.ts";
+import { MAX_DEPTH, TOO_DEEP, valueTooDeep } from "../../core/json-depth.ts";
 import { authorize, type AdminToken } from "../auth.ts";
 import { HttpProblem } from "../errors.ts";
 

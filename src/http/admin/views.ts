@@ -1,6 +1,5 @@
 import type * as v from "valibot";
-import { firstBytes } from "../../core/attempt-body.ts";
-import { eventBody } from "../../core/events.ts";
+import { sentBody } from "../../core/attempt-body.ts";
 import { verdictOf } from "../../core/retry.ts";
 import type { EndpointOptions, StoredHeaderValue } from "../../core/endpoints.ts";
 import { isSecretHeaderName } from "../../outbound/header-rules.ts";
@@ -51,7 +50,7 @@ export function attemptView(row: AttemptRow, event?: EventRow): v.InferOutput<ty
     startedAt: iso(row.started_at),
     url: row.url,
     requestHeaders: JSON.parse(row.request_headers),
-    requestBody: row.request_body ?? (event ? firstBytes(eventBody(event)) : ""),
+    requestBody: sentBody(row.request_body, event),
     statusCode: row.status_code,
     responseHeaders: JSON.parse(row.response_headers),
     responseBody: row.response_body,
