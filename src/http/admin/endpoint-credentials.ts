@@ -10,10 +10,11 @@ import { MASK, type EndpointPatch } from "./schemas.ts";
  * Reads show them masked; a mask sent back keeps the stored value, except when the URL moves to another origin:
  * then a credential set up for one receiver must not follow to another, so it is sent again or dropped.
  */
-type Problems = { path: string; message: string }[];
+export type Problems = { path: string; message: string }[];
 type Auth = NonNullable<EndpointPatch["auth"]>;
 
-function fail(problems: Problems): void {
+/** Refuses an endpoint write with its problems (422), saving nothing. */
+export function fail(problems: Problems): void {
   if (problems.length) throw new HttpProblem(422, "the endpoint is invalid: nothing was saved", problems);
 }
 

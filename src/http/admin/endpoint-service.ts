@@ -1,6 +1,6 @@
 import type { Insertable } from "kysely";
 import { sealAuth, type EndpointOptions } from "../../core/endpoints.ts";
-import { originMove, originMoveProblems, secretForScheme, storedHeaders, unmaskAuth } from "./endpoint-credentials.ts";
+import { fail, originMove, originMoveProblems, secretForScheme, storedHeaders, unmaskAuth, type Problems } from "./endpoint-credentials.ts";
 import { newId } from "../../core/ids.ts";
 import { generateSecret, secretProblem, type SchemeName } from "../../core/signing.ts";
 import { unlistedTypes } from "../../core/patterns.ts";
@@ -12,7 +12,6 @@ import { OPTION_KEYS, type EndpointCreate, type EndpointPatch } from "./schemas.
 import { urlTargetProblems, verifyPing } from "./verify.ts";
 import { endpointView } from "./views.ts";
 
-type Problems = { path: string; message: string }[];
 
 /** Checks the schema cannot express: the URL policy, the secret's format, event types in the catalog. */
 function checkFields(ctx: AdminContext, fields: { url?: string; events?: string[]; scheme?: SchemeName; secret?: string }): Problems {
@@ -29,10 +28,6 @@ function checkFields(ctx: AdminContext, fields: { url?: string; events?: string[
     problems.push({ path: `events[${index}]`, message: `unknown event type "${type}" (the config's events lists the types)` });
   }
   return problems;
-}
-
-function fail(problems: Problems): void {
-  if (problems.length) throw new HttpProblem(422, "the endpoint is invalid: nothing was saved", problems);
 }
 
 function optionsOf(body: Partial<Record<(typeof OPTION_KEYS)[number], unknown>>, base: EndpointOptions = {}): string {
