@@ -7,7 +7,7 @@ import { Ingest } from "./core/ingest.ts";
 import { adminApi } from "./http/admin/index.ts";
 import { docs } from "./http/docs.ts";
 import { problem } from "./http/problem.ts";
-import { createFetch, createHttp, secured, sourceRoutes } from "./http/server.ts";
+import { createFetch, createHttp, reasonOf, secured, sourceRoutes } from "./http/server.ts";
 import { checkedFetch } from "./outbound/checked-fetch.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import { InvalidEventsError, type Logger, type Source, type SourceContext, type SourceRoute } from "./plugin-api/index.ts";
@@ -146,7 +146,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     routes: sourceRoutes({ routes, isDraining: () => draining, log: httpLog }),
     fetch: createFetch(http, config.admin.tokens, httpLog),
     error: (e) => {
-      httpLog.error("request failed", { error: e.stack || `${e.name}: ${e.message}` });
+      httpLog.error("request failed", { error: reasonOf(e) });
       return secured(problem(500, "internal error"));
     },
   });

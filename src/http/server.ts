@@ -66,7 +66,7 @@ export function createFetch(http: { handle(request: Request): Promise<Response> 
 }
 
 /** Why a request failed, for the log: a DOMException's stack is empty, so fall back to its name and message. */
-function reasonOf(e: unknown): string {
+export function reasonOf(e: unknown): string {
   return e instanceof Error ? e.stack || `${e.name}: ${e.message}` : String(e);
 }
 
