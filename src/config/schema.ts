@@ -1,21 +1,10 @@
 import * as v from "valibot";
-import { parseDuration } from "../core/duration.ts";
-import { EVENT_TYPE_RULE, isValidEventType, isValidPattern } from "../core/patterns.ts";
 import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
 import { checkProxyUrl } from "../outbound/url-policy.ts";
 import type { HeaderFn, TransformFn } from "../core/event-view.ts";
+import { Duration, EventCatalog, EventPattern } from "../core/values.ts";
 
 /** The one source of truth for the config file. Types are inferred from it, never restated. */
-
-const Duration = v.pipe(
-  v.union([v.string(), v.number()]),
-  v.check((d) => (typeof d === "number" ? d >= 0 : parseDuration(d) !== null), 'must be a duration like "30s", "2m", "1h", "30d" or milliseconds'),
-);
-
-const Pattern = v.pipe(v.string(), v.check(isValidPattern, 'must be an event type, "*" or "prefix.*"'));
-
-const isSchema = (x: unknown): x is v.GenericSchema =>
-  typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "schema" && "~run" in x;
 
 export { RESERVED_HEADERS } from "../outbound/header-rules.ts";
 /** Header rules (outbound/header-rules.ts) as schemas: the config file's and the admin API's. */
@@ -49,7 +38,7 @@ export const EndpointSchema = v.strictObject({
   id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be 1-64 letters, digits, '_', '.' or '-'")),
   url: v.pipe(v.string(), v.url("must be an absolute URL")),
   description: v.optional(v.string(), ""),
-  events: v.pipe(v.array(Pattern), v.minLength(1, 'must list at least one event type (use ["*"] for all)')),
+  events: v.pipe(v.array(EventPattern), v.minLength(1, 'must list at least one event type (use ["*"] for all)')),
   secret: v.optional(v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"))),
   signing: v.optional(SigningSchema, { scheme: "standard" }),
   headers: v.optional(HeadersSchema, {}),
@@ -102,15 +91,7 @@ export const ConfigSchema = v.strictObject({
     }),
     {},
   ),
-  events: v.optional(
-    v.record(
-      v.pipe(v.string(), v.check(isValidEventType, EVENT_TYPE_RULE)),
-      v.strictObject({
-        description: v.optional(v.string(), ""),
-        schema: v.optional(v.custom<v.GenericSchema>(isSchema, "must be a valibot schema (v.object(...))")),
-      }),
-    ),
-  ),
+  events: v.optional(EventCatalog),
   delivery: v.optional(
     v.strictObject({
       timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 10_000),

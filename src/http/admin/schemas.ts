@@ -1,7 +1,6 @@
 import * as v from "valibot";
 import { AuthSchema, HeaderName, HeaderValue as ConfigHeaderValue, Scheme, SigningSchema } from "../../config/schema.ts";
-import { parseDuration } from "../../core/duration.ts";
-import { EVENT_TYPE_RULE, isValidEventType, isValidPattern } from "../../core/patterns.ts";
+import { EventPattern, EventTypeName, WholeDuration } from "../../core/values.ts";
 
 /** The admin API's shapes: request bodies, queries and answers. Types are inferred from here. */
 
@@ -25,14 +24,10 @@ export const Id = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(
 const HeaderValue = v.pipe(ConfigHeaderValue, v.maxLength(8192));
 const Headers = v.pipe(v.record(HeaderName, HeaderValue), v.check((h) => Object.keys(h).length <= 50, "at most 50 headers"));
 
-const Pattern = v.pipe(v.string(), v.maxLength(200), v.check(isValidPattern, 'must be an event type, "*" or "prefix.*"'));
+const Pattern = v.pipe(EventPattern, v.maxLength(200));
 const Events = v.pipe(v.array(Pattern), v.minLength(1, 'must list at least one event type (use ["*"] for all)'), v.maxLength(200));
-export const EventTypeName = v.pipe(v.string(), v.check(isValidEventType, EVENT_TYPE_RULE));
 
-const Duration = v.union([
-  v.pipe(v.string(), v.check((d) => parseDuration(d) !== null, 'must be a duration like "30s", "2m", "1h"')),
-  v.pipe(v.number(), v.integer(), v.minValue(0)),
-]);
+const Duration = WholeDuration;
 /** Per-endpoint overrides of the delivery defaults (null in a PATCH goes back to the default). */
 const OptionFields = {
   schedule: v.pipe(v.array(Duration), v.maxLength(30)),
