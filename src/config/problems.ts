@@ -1,19 +1,12 @@
 import type * as v from "valibot";
+import { formatPath } from "../core/paths.ts";
+
+// Core writes event paths the same way; importers of this module keep finding formatPath here.
+export { formatPath };
 
 export interface Problem {
   path: string;
   message: string;
-}
-
-/** `["endpoints", 2, "url"]` → `endpoints[2].url`, the way users read paths in their config. */
-export function formatPath(parts: readonly (string | number)[]): string {
-  let out = "";
-  for (const part of parts) {
-    if (typeof part === "number" || /^\d+$/.test(String(part))) out += `[${part}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += out ? `.${part}` : part;
-    else out += `[${JSON.stringify(part)}]`;
-  }
-  return out || "(root)";
 }
 
 /** Valibot issues as `path: message`, with the unknown-key and type messages made readable. */

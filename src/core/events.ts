@@ -1,13 +1,12 @@
 import * as v from "valibot";
-import type { Config } from "../config/schema.ts";
-import { formatPath } from "../config/problems.ts";
 import type { EventInput } from "../plugin-api/index.ts";
 import type { EventRow } from "../store/schema.ts";
 import type { EventView } from "./endpoints.ts";
 import { MAX_DEPTH, TOO_DEEP, valueTooDeep } from "./json-depth.ts";
+import { formatPath } from "./paths.ts";
 import { EVENT_TYPE_RULE, isValidEventType, MAX_TYPE_LENGTH } from "./patterns.ts";
+import type { Catalog } from "./values.ts";
 
-type Catalog = Config["events"];
 export interface EventProblem { path: string; message: string }
 
 const MAX_KEY = 255;

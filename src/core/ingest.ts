@@ -1,10 +1,10 @@
-import type { Config } from "../config/schema.ts";
 import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput } from "../plugin-api/index.ts";
 import type { IngestItem, SourceCursorWrite, Store } from "../store/store.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { EndpointRegistry } from "./endpoints.ts";
 import { toEventRow, validateEvent } from "./events.ts";
 import { newId } from "./ids.ts";
+import type { Catalog } from "./values.ts";
 
 interface Pending {
   items: IngestItem[];
@@ -25,7 +25,7 @@ export class Ingest {
     private readonly store: Store,
     private readonly registry: EndpointRegistry,
     private readonly dispatcher: Dispatcher,
-    private readonly catalog: Config["events"],
+    private readonly catalog: Catalog,
   ) {}
 
   /** Validates without storing; problems carry `[i].path` when several events are checked. */
