@@ -10,8 +10,9 @@ import { problem } from "./http/problem.ts";
 import { createFetch, createHttp, reasonOf, secured, sourceRoutes } from "./http/server.ts";
 import { checkedFetch } from "./outbound/checked-fetch.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
-import { InvalidEventsError, type Logger, type Source, type SourceContext, type SourceRoute } from "./plugin-api/index.ts";
+import type { Logger } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
+import { superviseSources } from "./source-supervisor.ts";
 import { AdminQueries } from "./store/admin-queries.ts";
 import { openStore } from "./store/open.ts";
 import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
@@ -35,17 +36,6 @@ export interface App {
   dispatcher: Dispatcher;
   ingest: Ingest;
   stop(): Promise<void>;
-}
-
-interface RunningSource {
-  id: string;
-  source: Source;
-  started: boolean;
-  retry: Timer | null;
-  /** How many times the source reported its status (ctx.report). */
-  reports: number;
-  /** Writes the source's status; writes land in the order they were made, by the gateway or the source. */
-  setStatus(status: string, error: string | null): Promise<void>;
 }
 
 /** Opens and migrates the store, opens the endpoint secrets and reconciles the config's endpoints (every write of the start). */
@@ -95,39 +85,10 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const ingest = new Ingest(store, registry, dispatcher, config.events);
 
   const abort = new AbortController();
-  const routes: SourceRoute[] = [];
-  const eventTypes = config.events ? Object.keys(config.events) : null;
-  // Sources reach out through the delivery policy too (the poll source, user plugins).
-  const sourceFetch = checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes });
-  const sources: RunningSource[] = loaded.sources.map((s) => {
-    const sourceLog = log.child({ source: s.id });
-    let written = Promise.resolve();
-    const setStatus = (status: string, error: string | null) => (written = written
-      .then(() => store.setSourceStatus(s.id, status, error))
-      .catch((e) => sourceLog.error("source status not recorded", { error: String(e) })));
-    const running = { id: s.id, started: false, retry: null, reports: 0, setStatus } as RunningSource;
-    const ctx: SourceContext = {
-      id: s.id,
-      emit: (events, opts) => ingest.emit(s.id, events, opts).then(
-        (results) => { writes.succeeded(); return results; },
-        (e) => { if (!(e instanceof InvalidEventsError)) writes.failed(e); throw e; },
-      ),
-      state: { get: () => store.getCursor(s.id), set: (value) => store.setCursor(s.id, value) },
-      log: sourceLog,
-      report: (status, error) => {
-        if (abort.signal.aborted) return;
-        const message = error === undefined || error === null ? null : error instanceof Error ? error.message : String(error);
-        if (status !== "running") sourceLog.warn(`source ${status}`, { error: message });
-        running.reports++;
-        void setStatus(status, message);
-      },
-      signal: abort.signal,
-      fetch: sourceFetch,
-      route: (route) => routes.push(route),
-      settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes, configDir: loaded.dir },
-    };
-    running.source = s.plugin.create(s.options, ctx);
-    return running;
+  const sources = superviseSources(loaded.sources, {
+    store, ingest, writes, log, signal: abort.signal,
+    fetch: checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes }),
+    settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir },
   });
 
   let draining = false;
@@ -143,7 +104,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     maxRequestBodySize: Math.max(config.server.maxBodyBytes * 2, 16 * 1024 * 1024),
     // Bun's default, said explicitly: a client silent this long mid-upload is cut off (logged at debug).
     idleTimeout: 10,
-    routes: sourceRoutes({ routes, isDraining: () => draining, log: httpLog }),
+    routes: sourceRoutes({ routes: sources.routes, isDraining: () => draining, log: httpLog }),
     fetch: createFetch(http, config.admin.tokens, httpLog),
     error: (e) => {
       httpLog.error("request failed", { error: reasonOf(e) });
@@ -153,28 +114,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const port = server.port!;
 
   dispatcher.start();
-  const startSource = async (s: RunningSource, attempt = 0): Promise<void> => {
-    if (abort.signal.aborted) return;
-    const reportsBefore = s.reports;
-    // The previous run's "running" must not show while this one is still starting.
-    if (attempt === 0) await s.setStatus("starting", null);
-    try {
-      await s.source.start();
-      if (abort.signal.aborted) return;
-      s.started = true;
-      // A status the source reported while starting (a bad row, a first failed run) is newer: keep it.
-      if (s.reports === reportsBefore) await s.setStatus("running", null);
-    } catch (e) {
-      if (abort.signal.aborted) return;
-      const message = e instanceof Error ? e.message : String(e);
-      const delay = Math.min(60_000, 1_000 * 2 ** attempt);
-      log.error("source failed to start", { source: s.id, error: message, retryInMs: delay });
-      await s.setStatus("error", message);
-      await s.source.stop().catch(() => {});
-      s.retry = setTimeout(() => void startSource(s, attempt + 1), delay);
-    }
-  };
-  for (const s of sources) void startSource(s);
+  sources.start();
 
   const retention = toMs(config.store.retention);
   const purge = new Cron("17 * * * *", { protect: true }, async () => {
@@ -191,10 +131,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         draining = true;
         abort.abort();
         purge.stop();
-        for (const s of sources) {
-          if (s.retry) clearTimeout(s.retry);
-          await s.source.stop().catch((e) => log.error("source stop failed", { source: s.id, error: String(e) }));
-        }
+        await sources.stop();
         await ingest.idle();
         await dispatcher.stop();
         server.stop(true);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { loadConfig, resolveConfigPath } from "./config/load.ts";
-import { VERSION } from "./core/attempt.ts";
+import { builtinPlugins } from "../plugins/index.ts";
+import { VERSION } from "./version.ts";
 import { createLogger } from "./log.ts";
 import { startApp } from "./app.ts";
 import { openStore } from "./store/open.ts";
@@ -27,7 +28,7 @@ function fail(message: string, code = 1): never {
 
 async function load(flag: string | undefined) {
   const path = resolveConfigPath(flag);
-  const result = await loadConfig(path);
+  const result = await loadConfig(path, builtinPlugins);
   if (!result.ok) {
     fail(`hookgate: ${path} has ${result.problems.length} problem(s):\n${result.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
   }

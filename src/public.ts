@@ -3,7 +3,11 @@ export * as v from "valibot";
 export { defineConfig, env } from "./config/define.ts";
 export type { Config, ConfigInput, EndpointConfig } from "./config/schema.ts";
 export type { EventView, HeaderFn, TransformFn } from "./core/event-view.ts";
-export { backoff, definePlugin, Duration, InvalidEventsError, MAX_DEPTH, OutboundError, sleep, textTooDeep, valueTooDeep } from "./plugin-api/index.ts";
+export {
+  Auth, backoff, bearerToken, definePlugin, Duration, emitEach, findToken, formatPath, HeaderName, HeaderValue, InvalidEventsError, isValidPattern,
+  matchesAny, matchesPattern, MAX_DEPTH, OutboundError, problem, problemBody, readBody, sleep, Summarizer, textTooDeep, TOO_DEEP, valueTooDeep,
+} from "./plugin-api/index.ts";
 export type {
-  CheckedFetch, CheckedFetchInit, CheckedResponse, EmitOptions, EmitResult, EventInput, Logger, PluginDefinition, Source, SourceContext, SourceRoute, SourceState, SourceStatus,
+  CheckedFetch, CheckedFetchInit, CheckedResponse, EmitEach, EmitOptions, EmitResult, EventInput, Logger, PathPart, PluginDefinition, ProblemBody,
+  Source, SourceContext, SourceRoute, SourceState, SourceStatus,
 } from "./plugin-api/index.ts";

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { definePlugin, InvalidEventsError, v, type EventInput } from "hookgate";
+import { definePlugin, emitEach, v, type EventInput } from "hookgate";
 
 /**
  * Tails a JSON-lines file: each complete line `{"type": "...", "data": ...}` is one event. The byte
@@ -38,23 +38,16 @@ export default definePlugin({
         start = i + 1;
       }
       if (lines.length === 0) return;
-      const events = lines.flatMap((l) => (l.event ? [l.event] : []));
-      try {
-        // Resolves after the events, their deliveries and the new offset are committed together.
-        await ctx.emit(events, { state: lines.at(-1)!.next });
-      } catch (error) {
-        if (!(error instanceof InvalidEventsError)) throw error;
-        // One bad line spoils the batch: store line by line, skipping (and logging) the bad ones.
-        for (const line of lines) {
-          try {
-            await ctx.emit(line.event ? [line.event] : [], { state: line.next });
-          } catch (lineError) {
-            if (!(lineError instanceof InvalidEventsError)) throw lineError;
-            ctx.log.warn("skipped a line that is not a valid event", { file, problems: lineError.message });
-            await ctx.state.set(line.next);
-          }
-        }
-      }
+      // Commits the events, their deliveries and the new offset together. One bad line spoils a batch:
+      // then the lines go one by one, and a bad one is skipped (logged, and its offset committed).
+      await emitEach(ctx, lines, {
+        event: (line) => line.event,
+        state: (line) => line.next,
+        async invalid(line, error) {
+          ctx.log.warn("skipped a line that is not a valid event", { file, problems: error.message });
+          await ctx.state.set(line.next);
+        },
+      });
     }
 
     function tick(): void {

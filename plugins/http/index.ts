@@ -1,8 +1,8 @@
 import * as v from "valibot";
-import { definePlugin, formatPath, InvalidEventsError, MAX_DEPTH, Summarizer, textTooDeep, TOO_DEEP, type EventInput, type SourceContext } from "../../src/plugin-api/index.ts";
-import { isValidPattern, matchesAny } from "../../src/core/patterns.ts";
-import { bearerToken, findToken } from "../../src/core/tokens.ts";
-import { problem, readBody } from "../../src/http/problem.ts";
+import {
+  bearerToken, definePlugin, findToken, formatPath, InvalidEventsError, isValidPattern, matchesAny, MAX_DEPTH, problem, readBody, Summarizer, textTooDeep, TOO_DEEP,
+  type EventInput, type SourceContext,
+} from "../../src/plugin-api/index.ts";
 import { queryTokenName } from "./query-token.ts";
 
 const MAX_EVENTS = 1_000;
@@ -24,17 +24,6 @@ const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 const decoder = new TextDecoder();
-
-/**
- * A body with a declared length within the limit is read in one piece (the HTTP parser stops at that length),
- * which is much cheaper than pulling a stream; chunked bodies are counted as they stream in.
- */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array | null> {
-  const declared = request.headers.get("content-length");
-  if (declared === null || !(Number(declared) <= limit)) return readBody(request, limit);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  return bytes.byteLength > limit ? null : bytes;
-}
 
 /**
  * Refuses over-deep nesting before JSON.parse and anything recursive: one event's data may nest MAX_DEPTH deep,
@@ -64,7 +53,7 @@ async function handle(request: Request, options: Options, ctx: SourceContext, er
   if (type !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(type)) {
     return problem(415, `content-type must be application/json, not "${type || "(none)"}"`);
   }
-  const bytes = await readLimited(request, ctx.settings.maxBodyBytes);
+  const bytes = await readBody(request, ctx.settings.maxBodyBytes);
   if (bytes === null) return problem(413, `the body is over ${ctx.settings.maxBodyBytes} bytes (server.maxBodyBytes)`);
   const deep = tooDeep(bytes);
   if (deep) return problem(422, `event data may nest at most ${MAX_DEPTH} levels deep: nothing was stored`, [deep]);

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import * as v from "valibot";
-import { Duration } from "../../src/plugin-api/index.ts";
+import { Auth, Duration, HeaderName, HeaderValue } from "../../src/plugin-api/index.ts";
 
 /** Why a cron pattern cannot be used, or null: croner throws on a bad one. */
 export function cronProblem(pattern: string): string | null {
@@ -24,12 +24,6 @@ const Schedule = v.pipe(
   }),
 );
 
-const HeaderValue = v.pipe(v.string(), v.regex(/^[^\r\n\0]*$/, "must not contain CR, LF or NUL"));
-const Auth = v.variant("type", [
-  v.strictObject({ type: v.literal("basic"), username: HeaderValue, password: HeaderValue }),
-  v.strictObject({ type: v.literal("bearer"), token: HeaderValue }),
-]);
-
 const isHttp = (url: string) => /^https?:\/\//i.test(url);
 
 export const PollOptions = v.pipe(
@@ -40,7 +34,7 @@ export const PollOptions = v.pipe(
     url: v.string(),
     /** SQL to run against `url`; the cursor is `$1` (null on the first run). */
     query: v.optional(v.pipe(v.string(), v.minLength(1))),
-    headers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, "must be a valid HTTP header name")), HeaderValue)),
+    headers: v.optional(v.record(HeaderName, HeaderValue)),
     auth: v.optional(Auth),
     /** Picks the array of items from the answer (default: the answer itself). */
     items: v.optional(v.function()),

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { InvalidEventsError, type EventInput, type Source, type SourceContext } from "../../src/plugin-api/index.ts";
+import { emitEach, type EventInput, type Source, type SourceContext } from "../../src/plugin-api/index.ts";
 import { Listener } from "./listener.ts";
 import type { PostgresOptions } from "./options.ts";
 
@@ -28,20 +28,12 @@ export function createNotify(options: PostgresOptions, ctx: SourceContext): Sour
     while (queue.length) {
       const batch = (await Promise.all(queue.splice(0, 500).map(toEvent))).filter((m): m is Mapped => m !== null);
       let stored = true;
-      try {
-        await ctx.emit(batch.map((m) => m.event));
-      } catch (error) {
-        if (!(error instanceof InvalidEventsError)) { storeFailed(batch, error); continue; }
-        // One bad payload spoils the batch: store the others one by one.
-        for (const m of batch) {
-          try {
-            await ctx.emit([m.event]);
-          } catch (e) {
-            if (e instanceof InvalidEventsError) skipped(m.payload, "is not a valid event", e);
-            else { storeFailed([m], e); stored = false; }
-          }
-        }
-      }
+      await emitEach(ctx, batch, {
+        event: (m) => m.event,
+        invalid: (m, error) => skipped(m.payload, "is not a valid event", error),
+        // Postgres does not keep a notification: log what was lost and go on with the rest.
+        failed: (ms, error) => { storeFailed(ms, error); stored = false; },
+      });
       if (stored && failing) { failing = false; ctx.report("running"); }
     }
   }

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { backoff, InvalidEventsError, sleep, type EventInput, type Source, type SourceContext } from "../../src/plugin-api/index.ts";
+import { backoff, emitEach, sleep, type EventInput, type Source, type SourceContext } from "../../src/plugin-api/index.ts";
 import { Listener } from "./listener.ts";
 import { quoteName, type PostgresOptions } from "./options.ts";
 
@@ -67,30 +67,19 @@ export function createOutbox(options: PostgresOptions & { table: string }, ctx: 
     }
   }
 
-  /** Emits the rows; returns the ids that are stored. */
+  /** Emits the rows; returns the ids that are stored. A row that is not a valid event stays in the table. */
   async function store(rows: Row[]): Promise<string[]> {
     const events = rows.map((r): EventInput => ({ id: String(r.id), type: r.type, data: r.data }));
-    try {
-      await ctx.emit(events);
-      return events.map((e) => e.id!);
-    } catch (error) {
-      if (!(error instanceof InvalidEventsError)) throw error;
-    }
-    // One row spoils the batch: store the others one by one and leave the bad ones where they are.
-    const stored: string[] = [];
-    for (const event of events) {
-      try {
-        await ctx.emit([event]);
-        stored.push(event.id!);
-      } catch (error) {
-        if (!(error instanceof InvalidEventsError)) throw error;
+    const stored = await emitEach(ctx, events, {
+      event: (event) => event,
+      invalid: (event, error) => {
         invalid.add(event.id!);
         const message = `row ${event.id} of ${options.table} is not a valid event and stays in the table: ${error.message}`;
         ctx.log.error(message, { row: event.id });
         ctx.report("running", message);
-      }
-    }
-    return stored;
+      },
+    });
+    return stored.map((event) => event.id!);
   }
 
   return {

@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import * as v from "valibot";
-import type { PluginDefinition } from "../plugin-api/index.ts";
-import { builtinPlugins } from "../../plugins/index.ts";
+import type { PluginDefinition, PluginRegistry } from "../plugin-api/index.ts";
 import { ConfigSchema, type Config } from "./schema.ts";
 import { formatPath, toProblems, type Problem } from "./problems.ts";
 import { checkEndpoint } from "./endpoint-checks.ts";
@@ -40,18 +39,19 @@ async function importDefault(path: string): Promise<{ value?: unknown; error?: s
   }
 }
 
-export async function loadConfig(path: string): Promise<LoadResult> {
+/** Loads the config file at `path`; its `sources` name a plugin of `plugins` by type (the CLI passes the built-ins). */
+export async function loadConfig(path: string, plugins: PluginRegistry): Promise<LoadResult> {
   registerHookgateModule();
   if (!existsSync(path)) {
     return { ok: false, path, problems: [{ path: "(file)", message: `${path} does not exist (pass --config PATH or set HOOKGATE_CONFIG)` }] };
   }
   const imported = await importDefault(path);
   if (imported.error) return { ok: false, path, problems: [{ path: "(file)", message: imported.error }] };
-  return resolveConfig(imported.value, path);
+  return resolveConfig(imported.value, path, plugins);
 }
 
 /** Validates a config value as if it had been loaded from `path` (relative paths resolve beside it). */
-export async function resolveConfig(value: unknown, path: string): Promise<LoadResult> {
+export async function resolveConfig(value: unknown, path: string, plugins: PluginRegistry): Promise<LoadResult> {
   registerHookgateModule();
   const parsed = v.safeParse(ConfigSchema, value);
   if (!parsed.success) return { ok: false, path, problems: toProblems(parsed.issues) };
@@ -81,7 +81,7 @@ export async function resolveConfig(value: unknown, path: string): Promise<LoadR
     const at = (key?: string) => formatPath(key ? ["sources", i, key] : ["sources", i]);
     if (sourceIds.has(entry.id)) problems.push({ path: at("id"), message: `"${entry.id}" is used by another source: ids must be unique` });
     sourceIds.add(entry.id);
-    const resolved = await resolvePlugin(entry, dir);
+    const resolved = await resolvePlugin(entry, dir, plugins);
     if ("error" in resolved) { problems.push({ path: at(resolved.key), message: resolved.error }); continue; }
     const result = v.safeParse(resolved.plugin.options, resolved.rawOptions);
     if (!result.success) { problems.push(...toProblems(result.issues, resolved.prefix(i))); continue; }
@@ -96,7 +96,7 @@ export async function resolveConfig(value: unknown, path: string): Promise<LoadR
   return { ok: true, loaded: { path, dir, config, sources } };
 }
 
-async function resolvePlugin(entry: Record<string, unknown> & { type: string; id: string }, dir: string):
+async function resolvePlugin(entry: Record<string, unknown> & { type: string; id: string }, dir: string, plugins: PluginRegistry):
   Promise<{ plugin: PluginDefinition; rawOptions: unknown; prefix: (i: number) => (string | number)[] } | { key?: string; error: string }> {
   if (entry.type === "plugin") {
     const { type: _t, id: _i, module, options, ...rest } = entry;
@@ -113,9 +113,9 @@ async function resolvePlugin(entry: Record<string, unknown> & { type: string; id
     }
     return { plugin, rawOptions: options ?? {}, prefix: (i) => ["sources", i, "options"] };
   }
-  const plugin = Object.hasOwn(builtinPlugins, entry.type) ? builtinPlugins[entry.type] : undefined;
+  const plugin = plugins.get(entry.type);
   if (!plugin) {
-    return { key: "type", error: `unknown source type "${entry.type}" (one of: ${[...Object.keys(builtinPlugins), "plugin"].join(", ")})` };
+    return { key: "type", error: `unknown source type "${entry.type}" (one of: ${[...plugins.keys(), "plugin"].join(", ")})` };
   }
   const { type: _t, id: _i, ...options } = entry;
   return { plugin, rawOptions: options, prefix: (i) => ["sources", i] };

@@ -4,7 +4,7 @@ import { sign } from "./signing.ts";
 import type { EventRow } from "../store/schema.ts";
 import { headerValueProblem, isSecretHeaderName, sendableHeaderNameProblem } from "../outbound/header-rules.ts";
 
-export const VERSION = "0.1.0";
+import { VERSION } from "../version.ts";
 const USER_AGENT = `hookgate/${VERSION}`;
 /** What the attempt log shows instead of a credential: auth's, and secret-looking headers' (isSecretHeaderName). */
 export const REDACTED = "[redacted]";

@@ -1,6 +1,7 @@
 import type { Logger } from "../plugin-api/index.ts";
 import { authorize, type AdminToken } from "./auth.ts";
-import { problem, readBody } from "./problem.ts";
+import { problem } from "./problem.ts";
+import { readBody } from "./read-body.ts";
 
 export const ADMIN_PREFIX = "/api/v1";
 /** Admin bodies are small JSON objects: 64 KiB holds the largest valid one several times over. */

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { bearerToken, findToken } from "../core/tokens.ts";
-import { HttpProblem } from "./errors.ts";
+import { HttpProblem } from "./problem.ts";
 
 export type Scope = "read" | "write";
 export interface AdminToken { name: string; token: string; scopes: Scope[] }

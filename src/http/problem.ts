@@ -1,3 +1,5 @@
+import * as v from "valibot";
+
 /** RFC 9457 problem details, the one error shape of every answer hookgate gives. */
 export interface ProblemBody {
   type: string;
@@ -28,20 +30,44 @@ export function problem(status: number, detail: string, errors?: ProblemBody["er
   });
 }
 
-/** Reads a request body up to `limit` bytes; null when it is larger (the caller answers 413). */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array | null> {
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (declared > limit) return null;
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) { reader.cancel().catch(() => {}); return null; }
-    chunks.push(value);
+/** An error a handler throws to answer with a problem: status, detail, field errors and extra members. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly errors?: ProblemBody["errors"],
+    readonly headers: Record<string, string> = {},
+    /** RFC 9457 extension members, e.g. the failed verification attempt. */
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+
+  body(): ProblemBody & Record<string, unknown> {
+    return { ...problemBody(this.status, this.detail, this.errors), ...this.extra };
+  }
+}
+
+interface ElysiaValidationError {
+  type?: string;
+  value?: unknown;
+  validator?: { schema?: unknown };
+}
+
+/**
+ * Elysia's validation error, as a problem with one `{ path, message }` per issue. The issues are
+ * recomputed from the route's valibot schema, because Elysia's own summary loses the paths.
+ */
+export function validationProblem(error: unknown): { status: number; body: ProblemBody } {
+  const e = error as ElysiaValidationError;
+  const on = e.type ?? "body";
+  // A response that fails its own schema is hookgate's bug, never the client's.
+  if (on === "response") return { status: 500, body: problemBody(500, "internal error: the answer did not match its schema") };
+  const schema = e.validator?.schema as v.GenericSchema | undefined;
+  const issues = schema && "~standard" in (schema as object) ? v.safeParse(schema, e.value).issues ?? [] : [];
+  const prefix = on === "body" ? "" : `${on}.`;
+  const errors = issues.map((issue) => ({ path: prefix + (v.getDotPath(issue) ?? "") || on, message: issue.message }));
+  if (errors.length === 0) errors.push({ path: on, message: error instanceof Error ? error.message : "is invalid" });
+  const detail = on === "body" ? "the request body is invalid" : `the request ${on === "params" ? "path" : on} is invalid`;
+  return { status: 422, body: problemBody(422, detail, errors) };
 }

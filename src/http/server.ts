@@ -2,8 +2,7 @@ import { Elysia } from "elysia";
 import type { Logger, SourceRoute } from "../plugin-api/index.ts";
 import { gateAdmin, isAdminPath, pathOf } from "./admin-gate.ts";
 import type { AdminToken } from "./auth.ts";
-import { HttpProblem, validationProblem } from "./errors.ts";
-import { problem, problemBody } from "./problem.ts";
+import { HttpProblem, problem, problemBody, validationProblem } from "./problem.ts";
 
 export interface HttpOptions {
   routes: SourceRoute[];

@@ -28,12 +28,18 @@ export function headerNameProblem(name: string): string | null {
   return sendableHeaderNameProblem(name);
 }
 
+/** The field-name syntax alone: what a source's own requests (the poll source's headers) are held to. */
+export function headerNameSyntaxProblem(name: string): string | null {
+  return TOKEN.test(name) ? null : "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)";
+}
+
 /**
  * Whether a header of this name can be sent. Checked at each attempt; the credential rule is not, so a row
  * stored before that rule keeps working (its value is masked in the log, see isSecretHeaderName).
  */
 export function sendableHeaderNameProblem(name: string): string | null {
-  if (!TOKEN.test(name)) return "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)";
+  const syntax = headerNameSyntaxProblem(name);
+  if (syntax) return syntax;
   if (RESERVED_HEADERS.has(name.toLowerCase())) return "is set by the transport and cannot be overridden";
   if (HOOKGATE_HEADERS.has(name.toLowerCase())) return "is set by hookgate on every attempt and cannot be overridden";
   return null;

@@ -1,11 +1,12 @@
 import { expect, test } from "bun:test";
 import { resolveConfig } from "../../src/config/load.ts";
+import { builtinPlugins } from "../../plugins/index.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 
 const base: ConfigInput = { server: { port: 0 }, store: { sqlite: ":memory:" }, delivery: { requireHttps: false } };
 const endpoint = (events: string[]) => ({ id: "crm", url: "https://example.com/hooks", events, signing: { scheme: "none" as const } });
 const problems = async (config: ConfigInput) => {
-  const result = await resolveConfig(config, "/tmp/webhooks.config.ts");
+  const result = await resolveConfig(config, "/tmp/webhooks.config.ts", builtinPlugins);
   return result.ok ? [] : result.problems;
 };
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startApp, type App } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/load.ts";
+import { builtinPlugins } from "../../plugins/index.ts";
 import { silentLogger } from "../../src/log.ts";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
@@ -29,7 +30,7 @@ afterAll(() => receiver.stop());
 
 async function run(name: string, type: string, data: unknown, path = "/v1/events") {
   const dir = mkdtempSync(join(tmpdir(), `hookgate-${name}-`));
-  const result = await loadConfig(resolve(import.meta.dir, `../../config/examples/${name}.config.ts`));
+  const result = await loadConfig(resolve(import.meta.dir, `../../config/examples/${name}.config.ts`), builtinPlugins);
   if (!result.ok) throw new Error(result.problems.map((p) => `${p.path}: ${p.message}`).join("; "));
   const { config } = result.loaded;
   config.server = { ...config.server, host: "127.0.0.1", port: 0 };
@@ -78,7 +79,7 @@ describe("reference products, configured", () => {
   });
 
   test("field service: Basic auth, no signature, created disabled", async () => {
-    const loaded = await loadConfig(resolve(import.meta.dir, "../../config/examples/field-service.config.ts"));
+    const loaded = await loadConfig(resolve(import.meta.dir, "../../config/examples/field-service.config.ts"), builtinPlugins);
     expect(loaded.ok && loaded.loaded.config.endpoints[0]!.enabled).toBe(false);
     const { req } = await run("field-service", "job.created", { id: 1 });
     expect(req.headers.authorization).toBe(`Basic ${btoa("sf-user:sf-pass")}`);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { resolveConfig } from "../../src/config/load.ts";
+import { builtinPlugins } from "../../plugins/index.ts";
 import { headerNameProblem, headerValueProblem, isSecretHeaderName } from "../../src/outbound/header-rules.ts";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver } from "../support/receiver.ts";
@@ -77,7 +78,7 @@ describe("secret-looking header names (masked in reads and attempt logs, sealed 
 test("a config endpoint with receiver credentials in headers fails check, pointing to auth", async () => {
   const result = await resolveConfig({
     endpoints: [{ id: "a", url: "https://example.com/h", events: ["*"], signing: { scheme: "none" }, headers: { Authorization: "Bearer x", "X-Ok": "1" } }],
-  }, "/tmp/hookgate-headers/webhooks.config.ts");
+  }, "/tmp/hookgate-headers/webhooks.config.ts", builtinPlugins);
   expect(result.ok).toBe(false);
   if (result.ok) return;
   expect(result.problems).toEqual([{ path: "endpoints[0].headers.Authorization", message: expect.stringContaining("put them in auth ({ type: \"bearer\", token }") }]);

@@ -1,5 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { resolveConfig } from "../../src/config/load.ts";
+import { builtinPlugins } from "../../plugins/index.ts";
 import { checkProxyUrl, checkResolvedUrl, checkUrl, type UrlPolicy } from "../../src/outbound/url-policy.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
@@ -102,7 +103,7 @@ describe("checkProxyUrl", () => {
 
 describe("config check", () => {
   const load = (endpoints: { id: string; url: string }[], delivery: Record<string, unknown> = {}) =>
-    resolveConfig({ endpoints: endpoints.map((e) => ({ events: ["*"], signing: { scheme: "none" as const }, ...e })), delivery }, "/tmp/hookgate-url-policy/webhooks.config.ts");
+    resolveConfig({ endpoints: endpoints.map((e) => ({ events: ["*"], signing: { scheme: "none" as const }, ...e })), delivery }, "/tmp/hookgate-url-policy/webhooks.config.ts", builtinPlugins);
 
   test("an endpoint with a forbidden literal address or scheme fails, with the path and the fix", async () => {
     const result = await load([

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { pgSetup } from "../../src/cli/pg-setup.ts";
 import { resolveConfig } from "../../src/config/load.ts";
+import { builtinPlugins } from "../../plugins/index.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
@@ -49,7 +50,7 @@ describe.skipIf(!available)("postgres source, table mode", () => {
     receiver = startReceiver();
     dir = mkdtempSync(join(tmpdir(), "hookgate-pg-"));
     const cfg = config(db.url, receiver.url);
-    const loaded = await resolveConfig({ ...cfg, store: { sqlite: join(dir, "hookgate.db") } }, join(dir, "webhooks.config.ts"));
+    const loaded = await resolveConfig({ ...cfg, store: { sqlite: join(dir, "hookgate.db") } }, join(dir, "webhooks.config.ts"), builtinPlugins);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     const sql = pgSetup(loaded.loaded);
     expect(sql).toContain('CREATE TABLE IF NOT EXISTS "hookgate_outbox"');
@@ -72,7 +73,7 @@ describe.skipIf(!available)("postgres source, table mode", () => {
     receiver = startReceiver();
     dir = mkdtempSync(join(tmpdir(), "hookgate-pg-"));
     const cfg = config(db.url, receiver.url);
-    const loaded = await resolveConfig({ ...cfg, store: { sqlite: join(dir, "hookgate.db") } }, join(dir, "webhooks.config.ts"));
+    const loaded = await resolveConfig({ ...cfg, store: { sqlite: join(dir, "hookgate.db") } }, join(dir, "webhooks.config.ts"), builtinPlugins);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     await db.client.query(pgSetup(loaded.loaded));
     app = await startTestApp(cfg, { dir, logs });
@@ -136,7 +137,7 @@ describe.skipIf(!available)("postgres source, table mode, a bad row", () => {
     receiver = startReceiver();
     dir = mkdtempSync(join(tmpdir(), "hookgate-pg-"));
     const cfg = { ...config(db.url, receiver.url), events: { "row.created": {} } };
-    const loaded = await resolveConfig({ ...cfg, store: { sqlite: join(dir, "hookgate.db") } }, join(dir, "webhooks.config.ts"));
+    const loaded = await resolveConfig({ ...cfg, store: { sqlite: join(dir, "hookgate.db") } }, join(dir, "webhooks.config.ts"), builtinPlugins);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     await db.client.query(pgSetup(loaded.loaded));
     await db.client.query(`INSERT INTO hookgate_outbox (type, data) VALUES ('row.created', '{"n": 1}'), ('row.unknown', '{"n": 2}'), ('row.created', '{"n": 3}')`);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApp, type App } from "../../src/app.ts";
 import { resolveConfig } from "../../src/config/load.ts";
+import { builtinPlugins } from "../../plugins/index.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import { createLogger } from "../../src/log.ts";
 import type { Resolver } from "../../src/outbound/send.ts";
@@ -32,7 +33,7 @@ export interface TestApp extends App {
 export async function startTestApp(config: ConfigInput, options: { resolve?: Resolver; dir?: string; logs?: string[] } = {}): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "hookgate-test-"));
   const input = { ...config, store: config.store?.postgres ? config.store : { sqlite: join(dir, "hookgate.db"), ...config.store } };
-  const result = await resolveConfig(input, join(dir, "webhooks.config.ts"));
+  const result = await resolveConfig(input, join(dir, "webhooks.config.ts"), builtinPlugins);
   if (!result.ok) throw new Error(`test config invalid: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
   const logs = options.logs;
   const log = createLogger({}, (line) => { logs?.push(line); });

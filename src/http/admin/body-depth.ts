@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { formatPath } from "../../config/problems.ts";
 import { MAX_DEPTH, TOO_DEEP, valueTooDeep } from "../../core/json-depth.ts";
 import { authorize, type AdminToken } from "../auth.ts";
-import { HttpProblem } from "../errors.ts";
+import { HttpProblem } from "../problem.ts";
 
 /**
  * Refuses admin bodies nested deeper than event data may be (MAX_DEPTH under a top-level field), before

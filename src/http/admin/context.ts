@@ -5,7 +5,7 @@ import type { Resolver } from "../../outbound/target.ts";
 import type { AdminQueries } from "../../store/admin-queries.ts";
 import type { EndpointRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
-import { HttpProblem } from "../errors.ts";
+import { HttpProblem } from "../problem.ts";
 
 /** What the admin routes use: plain services, never the request context. */
 export interface AdminContext {

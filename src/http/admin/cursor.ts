@@ -1,4 +1,4 @@
-import { HttpProblem } from "../errors.ts";
+import { HttpProblem } from "../problem.ts";
 
 /**
  * Opaque page cursors: the sort key of the last row shown. The next page starts strictly after it, so

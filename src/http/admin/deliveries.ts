@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { DeliveryRow } from "../../store/schema.ts";
 import type { adminAuth } from "../auth.ts";
-import { HttpProblem } from "../errors.ts";
+import { HttpProblem } from "../problem.ts";
 import type { AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { DeliveriesQuery, Delivery, EmptyBody, errors, Id, ManualAttempt, page } from "./schemas.ts";

@@ -3,7 +3,7 @@ import { toEventRow } from "../../core/events.ts";
 import { newId } from "../../core/ids.ts";
 import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../../core/signing.ts";
 import type { adminAuth } from "../auth.ts";
-import { HttpProblem } from "../errors.ts";
+import { HttpProblem } from "../problem.ts";
 import { requireApiManaged, requireEndpoint, type AdminContext } from "./context.ts";
 import { errors, Id, ManualAttempt, RecoverBody, Recovered, RotateBody, Rotated, TestBody } from "./schemas.ts";
 import { attemptView } from "./views.ts";

@@ -2,7 +2,7 @@ import { sealAuth, type SecretCodec, type StoredHeaderValue } from "../../core/e
 import { generateSecret, secretProblem, type SchemeName } from "../../core/signing.ts";
 import { isSecretHeaderName } from "../../outbound/header-rules.ts";
 import type { EndpointRow } from "../../store/schema.ts";
-import { HttpProblem } from "../errors.ts";
+import { HttpProblem } from "../problem.ts";
 import { MASK, type EndpointPatch } from "./schemas.ts";
 
 /**

@@ -6,7 +6,7 @@ import { generateSecret, secretProblem, type SchemeName } from "../../core/signi
 import { unlistedTypes } from "../../core/patterns.ts";
 import { checkUrl } from "../../outbound/url-policy.ts";
 import type { EndpointRow, EndpointsTable } from "../../store/schema.ts";
-import { HttpProblem } from "../errors.ts";
+import { HttpProblem } from "../problem.ts";
 import { requireApiManaged, requireEndpoint, type AdminContext } from "./context.ts";
 import { OPTION_KEYS, type EndpointCreate, type EndpointPatch } from "./schemas.ts";
 import { urlTargetProblems, verifyPing } from "./verify.ts";

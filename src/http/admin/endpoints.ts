@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import * as v from "valibot";
 import type { adminAuth } from "../auth.ts";
-import { HttpProblem } from "../errors.ts";
+import { HttpProblem } from "../problem.ts";
 import { requireApiManaged, requireEndpoint, type AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { createEndpoint, patchEndpoint } from "./endpoint-service.ts";

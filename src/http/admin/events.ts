@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { adminAuth } from "../auth.ts";
-import { HttpProblem } from "../errors.ts";
+import { HttpProblem } from "../problem.ts";
 import type { AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { deliveryViews } from "./deliveries.ts";

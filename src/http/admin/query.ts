@@ -1,4 +1,4 @@
-import { HttpProblem } from "../errors.ts";
+import { HttpProblem } from "../problem.ts";
 
 /**
  * The query of a request URL as one string per name, exactly as sent. Elysia's own parsing splits a
