@@ -4,7 +4,7 @@ export { defineConfig, env } from "./config/define.ts";
 export type { Config, ConfigInput, EndpointConfig } from "./config/schema.ts";
 export type { EventView, HeaderFn, TransformFn } from "./core/event-view.ts";
 export {
-  Auth, backoff, bearerToken, definePlugin, Duration, emitEach, findToken, formatPath, HeaderName, HeaderValue, InvalidEventsError, isValidPattern,
+  Auth, backoff, bearerToken, definePlugin, Duration, emitEach, EventPattern, EventTypeName, findToken, formatPath, HeaderName, HeaderValue, InvalidEventsError, isValidPattern,
   matchesAny, matchesPattern, MAX_DEPTH, OutboundError, problem, problemBody, readBody, sleep, Summarizer, textTooDeep, TOO_DEEP, valueTooDeep,
 } from "./plugin-api/index.ts";
 export type {

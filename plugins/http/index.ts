@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import {
-  bearerToken, definePlugin, findToken, formatPath, InvalidEventsError, isValidPattern, matchesAny, MAX_DEPTH, problem, readBody, Summarizer, textTooDeep, TOO_DEEP,
+  bearerToken, definePlugin, findToken, formatPath, EventPattern, InvalidEventsError, matchesAny, MAX_DEPTH, problem, readBody, Summarizer, textTooDeep, TOO_DEEP,
   type EventInput, type SourceContext,
 } from "../../src/plugin-api/index.ts";
 import { queryTokenName } from "./query-token.ts";
@@ -13,7 +13,7 @@ const Options = v.strictObject({
     v.array(v.strictObject({
       name: v.string(),
       token: v.pipe(v.string(), v.minLength(16, "must be at least 16 characters (openssl rand -hex 24)")),
-      events: v.optional(v.array(v.pipe(v.string(), v.check(isValidPattern, 'must be an event type, "*" or "prefix.*"'))), ["*"]),
+      events: v.optional(v.array(EventPattern), ["*"]),
     })),
     v.minLength(1, "list at least one token: an http source without tokens accepts nothing"),
   ),
