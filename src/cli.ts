@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 import { loadConfig, resolveConfigPath } from "./config/load.ts";
-import { VERSION } from "./core/attempt.ts";
+import { VERSION } from "./core/prepare-request.ts";
 import { createLogger } from "./log.ts";
 import { startApp } from "./app.ts";
 import { openStore } from "./store/open.ts";

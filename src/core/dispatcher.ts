@@ -4,7 +4,7 @@ import type { Logger } from "../plugin-api/index.ts";
 import type { AttemptRow } from "../store/schema.ts";
 import type { IngestItem, Store } from "../store/store.ts";
 import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
-import { prepareRequest, type PreparedRequest } from "./attempt.ts";
+import { prepareRequest, type PreparedRequest } from "./prepare-request.ts";
 import { recordedBody, sentBody } from "./attempt-body.ts";
 import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints.ts";

@@ -2,7 +2,7 @@ import { toOpenAPISchema } from "@elysiajs/openapi";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type { Elysia } from "elysia";
 import * as v from "valibot";
-import { VERSION } from "../core/attempt.ts";
+import { VERSION } from "../core/prepare-request.ts";
 
 type Json = Record<string, any>;
 

@@ -1,5 +1,5 @@
 import type * as v from "valibot";
-import { prepareRequest } from "../../core/attempt.ts";
+import { prepareRequest } from "../../core/prepare-request.ts";
 import { firstBytes } from "../../core/attempt-body.ts";
 import type { RuntimeEndpoint } from "../../core/endpoints.ts";
 import { toEventRow } from "../../core/events.ts";

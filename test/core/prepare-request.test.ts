@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { prepareRequest } from "../../src/core/attempt.ts";
+import { prepareRequest } from "../../src/core/prepare-request.ts";
 import type { RuntimeEndpoint } from "../../src/core/endpoints.ts";
 import { Lane } from "../../src/core/lane.ts";
 import type { EventRow } from "../../src/store/schema.ts";
