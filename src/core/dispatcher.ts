@@ -7,11 +7,11 @@ import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
 import { prepareRequest, type PreparedRequest } from "./prepare-request.ts";
 import { recordedBody, sentBody } from "./attempt-body.ts";
 import { breakerAfter } from "./breaker.ts";
-import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints.ts";
+import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
 import { newId } from "./ids.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
-import { afterAttempt, parseRetryAfter, verdictOf } from "./retry.ts";
+import { afterAttempt, parseRetryAfter, verdictOf, type Verdict } from "./retry.ts";
 
 export type Sender = (request: OutboundRequest, endpoint: RuntimeEndpoint) => Promise<OutboundResult>;
 
@@ -29,11 +29,37 @@ export interface DispatcherOptions {
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
-const leaseMs = (endpoint: RuntimeEndpoint) => 2 * endpoint.timeoutMs + 5_000;
+export const leaseMs = (endpoint: Pick<RuntimeEndpoint, "timeoutMs">) => 2 * endpoint.timeoutMs + 5_000;
 /** A failing endpoint writes one `warn` line per this interval, with the count of the ones held back. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 /** How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. */
 const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurrency * 8);
+
+/**
+ * One attempt: prepare → send, shaped as its record. The dispatcher, `/test`, a manual retry and the verification
+ * ping (which stores nothing) all go through here. A request hookgate cannot build is answered (`built: false`), not thrown.
+ */
+export async function attemptOnce(send: Sender, endpoint: RuntimeEndpoint, job: Pick<Job, "deliveryId" | "attempt" | "event" | "trigger">):
+  Promise<{ row: AttemptRow; result: OutboundResult; verdict: Verdict; built: boolean }> {
+  const startedAt = Date.now();
+  let request: PreparedRequest | null = null;
+  let result: OutboundResult;
+  try {
+    request = prepareRequest(endpoint, job.event, job.deliveryId, job.attempt, startedAt);
+    result = await send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs }, endpoint);
+  } catch (e) {
+    result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${e instanceof Error ? e.message : String(e)}`, refused: false };
+  }
+  const verdict = verdictOf(result.statusCode);
+  const row: AttemptRow = {
+    id: newId("att", startedAt), delivery_id: job.deliveryId, endpoint_id: endpoint.id, number: job.attempt, trigger: job.trigger,
+    started_at: startedAt, url: endpoint.url, request_headers: JSON.stringify(request?.loggedHeaders ?? {}),
+    request_body: request ? recordedBody(request.body, job.event) : "", status_code: result.statusCode,
+    response_headers: JSON.stringify(result.responseHeaders), response_body: result.responseBody, duration_ms: result.durationMs,
+    error: result.error ?? (verdict === "succeeded" ? null : `HTTP ${result.statusCode}`),
+  };
+  return { row, result, verdict, built: request !== null };
+}
 
 /**
  * Sends deliveries: a new event's deliveries at once (handed over by ingest), due retries from the store
@@ -179,39 +205,22 @@ export class Dispatcher {
   private run(job: Job, endpoint: RuntimeEndpoint): { sent: Promise<void>; recorded: Promise<AttemptRow> } {
     const sent = Promise.withResolvers<void>();
     const recorded = (async () => {
-      const attempt = job.attempt;
-      const startedAt = Date.now();
-      let request: PreparedRequest | null = null;
-      let result: OutboundResult;
-      try {
-        request = prepareRequest(endpoint, job.event, job.deliveryId, attempt, startedAt);
-        result = await this.send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs }, endpoint);
-      } catch (e) {
-        result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${e instanceof Error ? e.message : String(e)}`, refused: false };
-      }
+      const { row, result, verdict, built } = await attemptOnce(this.send, endpoint, job);
       sent.resolve();
       const finishedAt = Date.now();
-      const verdict = verdictOf(result.statusCode);
       // A request hookgate could not build is its own fault, not the receiver's: no streak, no breaker, no
       // retry (the same event builds the same way next time): the delivery fails for good.
-      const next = request === null ? { status: "failed" as const, nextAttemptAt: null }
-        : afterAttempt(endpoint.retry, verdict, attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
-      const row: AttemptRow = {
-        id: newId("att", startedAt), delivery_id: job.deliveryId, endpoint_id: endpoint.id, number: attempt, trigger: job.trigger,
-        started_at: startedAt, url: endpoint.url, request_headers: JSON.stringify(request?.loggedHeaders ?? {}),
-        request_body: request ? recordedBody(request.body, job.event) : "", status_code: result.statusCode,
-        response_headers: JSON.stringify(result.responseHeaders), response_body: result.responseBody, duration_ms: result.durationMs,
-        error: result.error ?? (verdict === "succeeded" ? null : `HTTP ${result.statusCode}`),
-      };
-      this.afterResult(job, endpoint, request === null ? "none" : verdict === "succeeded" ? "success" : "failure", finishedAt);
-      const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt, status: result.statusCode, error: row.error, next: next.status };
-      if (request === null) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
+      const next = !built ? { status: "failed" as const, nextAttemptAt: null }
+        : afterAttempt(endpoint.retry, verdict, job.attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
+      this.afterResult(job, endpoint, !built ? "none" : verdict === "succeeded" ? "success" : "failure", finishedAt);
+      const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt: job.attempt, status: result.statusCode, error: row.error, next: next.status };
+      if (!built) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
       else if (verdict !== "succeeded") this.summary.warn(`attempt:${endpoint.id}`, "attempt failed", fields);
       return this.recorder.record({
         attempt: row,
-        delivery: { id: job.deliveryId, status: next.status, attempts: attempt, next_attempt_at: next.nextAttemptAt },
-        endpoint: request === null ? null : {
-          id: endpoint.id, success: verdict === "succeeded", at: startedAt, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
+        delivery: { id: job.deliveryId, status: next.status, attempts: job.attempt, next_attempt_at: next.nextAttemptAt },
+        endpoint: !built ? null : {
+          id: endpoint.id, success: verdict === "succeeded", at: row.started_at, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
           autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
         },
       });
