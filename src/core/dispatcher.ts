@@ -11,6 +11,7 @@ import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts"
 import { newId } from "./ids.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
+import { WakeTimers } from "./wake-timers.ts";
 import { afterAttempt, parseRetryAfter, verdictOf, type Verdict } from "./retry.ts";
 
 export type Sender = (request: OutboundRequest, endpoint: RuntimeEndpoint) => Promise<OutboundResult>;
@@ -69,13 +70,11 @@ export class Dispatcher {
   private lanes = new Map<string, Lane>();
   private active = 0;
   private readonly recorder: Recorder;
-  private probeTimers = new Map<string, Timer>();
   private readonly summary: Summarizer;
   private cron: Cron | null = null;
   private stopping = false;
   private ticks = 0;
-  private wakeTimer: Timer | null = null;
-  private wakeAt = 0;
+  private readonly timers: WakeTimers;
 
   constructor(
     private readonly store: Store,
@@ -92,6 +91,11 @@ export class Dispatcher {
       // The attempts happened but could not be recorded: their leases expire and they are tried again.
       failed: (e, attempts) => this.summary.error("record", "recording attempts failed", { error: String(e), attempts }),
     }, options.recordWindowMs);
+    // The probe is claimed from the store when it is due (the lane holds nothing while the breaker is open).
+    this.timers = new WakeTimers(() => this.pump(), (id) => {
+      const current = this.registry.get(id);
+      if (current) void this.claim(current);
+    });
   }
 
   private lane(id: string): Lane {
@@ -173,9 +177,9 @@ export class Dispatcher {
         const endpoint = this.registry.get(id);
         if (!endpoint || !endpoint.enabled) { this.handBack(lane, Date.now()); continue; }
         if (lane.active >= (lane.open ? 1 : endpoint.maxConcurrency)) continue;
-        if (lane.open && lane.probeAt > Date.now()) { this.wakeIn(lane.probeAt - Date.now()); continue; }
+        if (lane.open && lane.probeAt > Date.now()) { this.timers.wakeIn(lane.probeAt - Date.now()); continue; }
         const wait = lane.take(endpoint.rateLimit, Date.now());
-        if (wait > 0) { this.wakeIn(wait); continue; }
+        if (wait > 0) { this.timers.wakeIn(wait); continue; }
         const job = lane.shift()!;
         job.probe = lane.open;
         this.active++; lane.active++;
@@ -187,15 +191,6 @@ export class Dispatcher {
         });
       }
     }
-  }
-
-  /** One timer for all rate-limited lanes, set for the earliest: a lane waiting 5 s must not hold up one waiting 100 ms. */
-  private wakeIn(ms: number): void {
-    const at = Date.now() + ms;
-    if (this.wakeTimer && this.wakeAt <= at) return;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeAt = at;
-    this.wakeTimer = setTimeout(() => { this.wakeTimer = null; this.pump(); }, ms);
   }
 
   /**
@@ -245,22 +240,12 @@ export class Dispatcher {
       });
       this.handBack(lane, lane.probeAt);
     }
-    this.scheduleProbe(endpoint, lane.probeAt - now);
+    this.timers.probeIn(endpoint.id, lane.probeAt - now);
   }
 
   /** Hands a lane's queued deliveries back to the store, unsent, due at `at`. */
   private handBack(lane: Lane, at: number): void {
     this.recorder.release(lane.drain().map((j) => j.deliveryId), at);
-  }
-
-  /** The probe is claimed from the store when it is due (the lane holds nothing while the breaker is open). */
-  private scheduleProbe(endpoint: RuntimeEndpoint, delayMs: number): void {
-    clearTimeout(this.probeTimers.get(endpoint.id));
-    this.probeTimers.set(endpoint.id, setTimeout(() => {
-      this.probeTimers.delete(endpoint.id);
-      const current = this.registry.get(endpoint.id);
-      if (current) void this.claim(current);
-    }, Math.max(0, delayMs)));
   }
 
   /** An attempt now, outside the queues, whatever the delivery's status (admin retry and test). */
@@ -280,8 +265,7 @@ export class Dispatcher {
     this.stopping = true;
     this.recorder.hurry();
     this.cron?.stop();
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    for (const timer of this.probeTimers.values()) clearTimeout(timer);
+    this.timers.clear();
     const longest = Math.max(1_000, ...this.registry.all().map((e) => e.timeoutMs)) + 2_000;
     const deadline = Date.now() + longest;
     while (this.active > 0 && Date.now() < deadline) await Bun.sleep(10);
