@@ -2,7 +2,8 @@ import { Cron } from "croner";
 import type { LoadedConfig } from "./config/load.ts";
 import { Dispatcher, type Sender } from "./core/dispatcher.ts";
 import { toMs } from "./core/duration.ts";
-import { EndpointRegistry, type SecretCodec } from "./core/endpoints.ts";
+import type { SecretCodec } from "./core/endpoints/credentials.ts";
+import { EndpointRegistry } from "./core/endpoints/registry.ts";
 import { Ingest } from "./core/ingest.ts";
 import { adminApi } from "./http/admin/index.ts";
 import { docs } from "./http/docs.ts";
@@ -51,7 +52,7 @@ async function openTheStore(loaded: LoadedConfig, options: AppOptions): Promise<
       for (const warning of secrets.warnings) options.log.warn(warning);
       codec = secrets.codec;
     }
-    const registry = new EndpointRegistry(store, config, codec);
+    const registry = new EndpointRegistry(store, { endpoints: config.endpoints, defaults: config.delivery }, codec);
     await registry.reconcile();
     return { store, registry, codec };
   } catch (e) {

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { OPTION_FIELDS, optionalFields } from "../core/endpoints/options.ts";
 import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
 import { checkProxyUrl } from "../outbound/url-policy.ts";
 import type { HeaderFn, TransformFn } from "../core/event-view.ts";
@@ -46,12 +47,7 @@ export const EndpointSchema = v.strictObject({
   enabled: v.optional(v.boolean(), true),
   transform: v.optional(v.custom<TransformFn>(isFunction, "must be a function (event) => body")),
   /** Per-endpoint overrides of the delivery defaults, for receivers that document their own policy. */
-  schedule: v.optional(RetrySchedule),
-  autoDisableAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-  autoDisableWindow: v.optional(Duration),
-  timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-  rateLimit: v.optional(v.pipe(v.number(), v.minValue(0.001))),
-  maxConcurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  ...optionalFields(OPTION_FIELDS),
 });
 
 const TokenSchema = v.pipe(v.string(), v.minLength(16, "must be at least 16 characters"));

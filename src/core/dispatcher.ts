@@ -4,14 +4,15 @@ import type { Logger } from "../plugin-api/index.ts";
 import type { AttemptRow } from "../store/schema.ts";
 import type { IngestItem, Store } from "../store/store.ts";
 import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
-import { prepareRequest, type PreparedRequest } from "./attempt.ts";
+import { prepareRequest, type PreparedRequest } from "./prepare-request.ts";
 import { recordedBody, sentBody } from "./attempt-body.ts";
 import { breakerAfter } from "./breaker.ts";
-import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints.ts";
+import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
 import { newId } from "./ids.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
-import { afterAttempt, parseRetryAfter, verdictOf } from "./retry.ts";
+import { WakeTimers } from "./wake-timers.ts";
+import { afterAttempt, parseRetryAfter, verdictOf, type Verdict } from "./retry.ts";
 
 export type Sender = (request: OutboundRequest, endpoint: RuntimeEndpoint) => Promise<OutboundResult>;
 
@@ -29,11 +30,37 @@ export interface DispatcherOptions {
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
-const leaseMs = (endpoint: RuntimeEndpoint) => 2 * endpoint.timeoutMs + 5_000;
+export const leaseMs = (endpoint: Pick<RuntimeEndpoint, "timeoutMs">) => 2 * endpoint.timeoutMs + 5_000;
 /** A failing endpoint writes one `warn` line per this interval, with the count of the ones held back. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 /** How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. */
 const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurrency * 8);
+
+/**
+ * One attempt: prepare → send, shaped as its record. The dispatcher, `/test`, a manual retry and the verification
+ * ping (which stores nothing) all go through here. A request hookgate cannot build is answered (`built: false`), not thrown.
+ */
+export async function attemptOnce(send: Sender, endpoint: RuntimeEndpoint, job: Pick<Job, "deliveryId" | "attempt" | "event" | "trigger">):
+  Promise<{ row: AttemptRow; result: OutboundResult; verdict: Verdict; built: boolean }> {
+  const startedAt = Date.now();
+  let request: PreparedRequest | null = null;
+  let result: OutboundResult;
+  try {
+    request = prepareRequest(endpoint, job.event, job.deliveryId, job.attempt, startedAt);
+    result = await send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs }, endpoint);
+  } catch (e) {
+    result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${e instanceof Error ? e.message : String(e)}`, refused: false };
+  }
+  const verdict = verdictOf(result.statusCode);
+  const row: AttemptRow = {
+    id: newId("att", startedAt), delivery_id: job.deliveryId, endpoint_id: endpoint.id, number: job.attempt, trigger: job.trigger,
+    started_at: startedAt, url: endpoint.url, request_headers: JSON.stringify(request?.loggedHeaders ?? {}),
+    request_body: request ? recordedBody(request.body, job.event) : "", status_code: result.statusCode,
+    response_headers: JSON.stringify(result.responseHeaders), response_body: result.responseBody, duration_ms: result.durationMs,
+    error: result.error ?? (verdict === "succeeded" ? null : `HTTP ${result.statusCode}`),
+  };
+  return { row, result, verdict, built: request !== null };
+}
 
 /**
  * Sends deliveries: a new event's deliveries at once (handed over by ingest), due retries from the store
@@ -43,13 +70,11 @@ export class Dispatcher {
   private lanes = new Map<string, Lane>();
   private active = 0;
   private readonly recorder: Recorder;
-  private probeTimers = new Map<string, Timer>();
   private readonly summary: Summarizer;
   private cron: Cron | null = null;
   private stopping = false;
   private ticks = 0;
-  private wakeTimer: Timer | null = null;
-  private wakeAt = 0;
+  private readonly timers: WakeTimers;
 
   constructor(
     private readonly store: Store,
@@ -66,6 +91,11 @@ export class Dispatcher {
       // The attempts happened but could not be recorded: their leases expire and they are tried again.
       failed: (e, attempts) => this.summary.error("record", "recording attempts failed", { error: String(e), attempts }),
     }, options.recordWindowMs);
+    // The probe is claimed from the store when it is due (the lane holds nothing while the breaker is open).
+    this.timers = new WakeTimers(() => this.pump(), (id) => {
+      const current = this.registry.get(id);
+      if (current) void this.claim(current);
+    });
   }
 
   private lane(id: string): Lane {
@@ -147,9 +177,9 @@ export class Dispatcher {
         const endpoint = this.registry.get(id);
         if (!endpoint || !endpoint.enabled) { this.handBack(lane, Date.now()); continue; }
         if (lane.active >= (lane.open ? 1 : endpoint.maxConcurrency)) continue;
-        if (lane.open && lane.probeAt > Date.now()) { this.wakeIn(lane.probeAt - Date.now()); continue; }
+        if (lane.open && lane.probeAt > Date.now()) { this.timers.wakeIn(lane.probeAt - Date.now()); continue; }
         const wait = lane.take(endpoint.rateLimit, Date.now());
-        if (wait > 0) { this.wakeIn(wait); continue; }
+        if (wait > 0) { this.timers.wakeIn(wait); continue; }
         const job = lane.shift()!;
         job.probe = lane.open;
         this.active++; lane.active++;
@@ -163,15 +193,6 @@ export class Dispatcher {
     }
   }
 
-  /** One timer for all rate-limited lanes, set for the earliest: a lane waiting 5 s must not hold up one waiting 100 ms. */
-  private wakeIn(ms: number): void {
-    const at = Date.now() + ms;
-    if (this.wakeTimer && this.wakeAt <= at) return;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeAt = at;
-    this.wakeTimer = setTimeout(() => { this.wakeTimer = null; this.pump(); }, ms);
-  }
-
   /**
    * One attempt: prepare → send → decide → queue the record. `sent` resolves when the receiver answered (the
    * slot is free again), `recorded` with the attempt once its record is committed.
@@ -179,39 +200,22 @@ export class Dispatcher {
   private run(job: Job, endpoint: RuntimeEndpoint): { sent: Promise<void>; recorded: Promise<AttemptRow> } {
     const sent = Promise.withResolvers<void>();
     const recorded = (async () => {
-      const attempt = job.attempt;
-      const startedAt = Date.now();
-      let request: PreparedRequest | null = null;
-      let result: OutboundResult;
-      try {
-        request = prepareRequest(endpoint, job.event, job.deliveryId, attempt, startedAt);
-        result = await this.send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs }, endpoint);
-      } catch (e) {
-        result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${e instanceof Error ? e.message : String(e)}`, refused: false };
-      }
+      const { row, result, verdict, built } = await attemptOnce(this.send, endpoint, job);
       sent.resolve();
       const finishedAt = Date.now();
-      const verdict = verdictOf(result.statusCode);
       // A request hookgate could not build is its own fault, not the receiver's: no streak, no breaker, no
       // retry (the same event builds the same way next time): the delivery fails for good.
-      const next = request === null ? { status: "failed" as const, nextAttemptAt: null }
-        : afterAttempt(endpoint.retry, verdict, attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
-      const row: AttemptRow = {
-        id: newId("att", startedAt), delivery_id: job.deliveryId, endpoint_id: endpoint.id, number: attempt, trigger: job.trigger,
-        started_at: startedAt, url: endpoint.url, request_headers: JSON.stringify(request?.loggedHeaders ?? {}),
-        request_body: request ? recordedBody(request.body, job.event) : "", status_code: result.statusCode,
-        response_headers: JSON.stringify(result.responseHeaders), response_body: result.responseBody, duration_ms: result.durationMs,
-        error: result.error ?? (verdict === "succeeded" ? null : `HTTP ${result.statusCode}`),
-      };
-      this.afterResult(job, endpoint, request === null ? "none" : verdict === "succeeded" ? "success" : "failure", finishedAt);
-      const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt, status: result.statusCode, error: row.error, next: next.status };
-      if (request === null) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
+      const next = !built ? { status: "failed" as const, nextAttemptAt: null }
+        : afterAttempt(endpoint.retry, verdict, job.attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
+      this.afterResult(job, endpoint, !built ? "none" : verdict === "succeeded" ? "success" : "failure", finishedAt);
+      const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt: job.attempt, status: result.statusCode, error: row.error, next: next.status };
+      if (!built) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
       else if (verdict !== "succeeded") this.summary.warn(`attempt:${endpoint.id}`, "attempt failed", fields);
       return this.recorder.record({
         attempt: row,
-        delivery: { id: job.deliveryId, status: next.status, attempts: attempt, next_attempt_at: next.nextAttemptAt },
-        endpoint: request === null ? null : {
-          id: endpoint.id, success: verdict === "succeeded", at: startedAt, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
+        delivery: { id: job.deliveryId, status: next.status, attempts: job.attempt, next_attempt_at: next.nextAttemptAt },
+        endpoint: !built ? null : {
+          id: endpoint.id, success: verdict === "succeeded", at: row.started_at, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
           autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
         },
       });
@@ -236,22 +240,12 @@ export class Dispatcher {
       });
       this.handBack(lane, lane.probeAt);
     }
-    this.scheduleProbe(endpoint, lane.probeAt - now);
+    this.timers.probeIn(endpoint.id, lane.probeAt - now);
   }
 
   /** Hands a lane's queued deliveries back to the store, unsent, due at `at`. */
   private handBack(lane: Lane, at: number): void {
     this.recorder.release(lane.drain().map((j) => j.deliveryId), at);
-  }
-
-  /** The probe is claimed from the store when it is due (the lane holds nothing while the breaker is open). */
-  private scheduleProbe(endpoint: RuntimeEndpoint, delayMs: number): void {
-    clearTimeout(this.probeTimers.get(endpoint.id));
-    this.probeTimers.set(endpoint.id, setTimeout(() => {
-      this.probeTimers.delete(endpoint.id);
-      const current = this.registry.get(endpoint.id);
-      if (current) void this.claim(current);
-    }, Math.max(0, delayMs)));
   }
 
   /** An attempt now, outside the queues, whatever the delivery's status (admin retry and test). */
@@ -271,8 +265,7 @@ export class Dispatcher {
     this.stopping = true;
     this.recorder.hurry();
     this.cron?.stop();
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    for (const timer of this.probeTimers.values()) clearTimeout(timer);
+    this.timers.clear();
     const longest = Math.max(1_000, ...this.registry.all().map((e) => e.timeoutMs)) + 2_000;
     const deadline = Date.now() + longest;
     while (this.active > 0 && Date.now() < deadline) await Bun.sleep(10);

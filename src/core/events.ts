@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { EventInput } from "../plugin-api/index.ts";
 import type { EventRow } from "../store/schema.ts";
-import type { EventView } from "./endpoints.ts";
+import type { EventView } from "./event-view.ts";
 import { MAX_DEPTH, TOO_DEEP, valueTooDeep } from "./json-depth.ts";
 import { formatPath } from "./paths.ts";
 import { EVENT_TYPE_RULE, isValidEventType, MAX_TYPE_LENGTH } from "./patterns.ts";

@@ -1,7 +1,7 @@
 import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput } from "../plugin-api/index.ts";
 import type { IngestItem, SourceCursorWrite, Store } from "../store/store.ts";
 import type { Dispatcher } from "./dispatcher.ts";
-import type { EndpointRegistry } from "./endpoints.ts";
+import type { EndpointRegistry } from "./endpoints/registry.ts";
 import { toEventRow, validateEvent } from "./events.ts";
 import { newId } from "./ids.ts";
 import type { Catalog } from "./values.ts";

@@ -1,6 +1,6 @@
 /**
  * Which request headers an endpoint (config file or admin API) may set, and which values can be sent.
- * The schema checks them when an endpoint is defined; attempt.ts checks again when a header function
+ * The schema checks them when an endpoint is defined; prepare-request.ts checks again when a header function
  * returns a value, and for rows stored by an older version.
  */
 

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import type { SecretCodec } from "../core/endpoints.ts";
+import type { SecretCodec } from "../core/endpoints/credentials.ts";
 
 const PREFIX = "enc:v1:";
 const IV_BYTES = 12;

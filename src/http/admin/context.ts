@@ -1,11 +1,13 @@
 import type { Config } from "../../config/schema.ts";
 import type { Dispatcher, Sender } from "../../core/dispatcher.ts";
-import type { EndpointRegistry } from "../../core/endpoints.ts";
-import type { Resolver } from "../../outbound/target.ts";
+import type { EndpointRegistry } from "../../core/endpoints/registry.ts";
+import { EndpointService } from "../../core/endpoints/service.ts";
+import { DomainError, type DomainErrorKind } from "../../core/errors.ts";
+import { systemResolver, type Resolver } from "../../outbound/send.ts";
 import type { AdminQueries } from "../../store/admin-queries.ts";
-import type { EndpointRow } from "../../store/schema.ts";
 import type { Store } from "../../store/store.ts";
 import { HttpProblem } from "../problem.ts";
+import { attemptView } from "./views.ts";
 
 /** What the admin routes use: plain services, never the request context. */
 export interface AdminContext {
@@ -22,15 +24,21 @@ export interface AdminContext {
   resolve?: Resolver;
 }
 
-export async function requireEndpoint(ctx: AdminContext, id: string): Promise<EndpointRow> {
-  const row = await ctx.queries.endpoint(id);
-  if (!row) throw new HttpProblem(404, `no endpoint "${id}"`);
-  return row;
+/** The routes' context: the services above with the endpoint lifecycle built over them. */
+export type AdminServices = AdminContext & { endpoints: EndpointService };
+
+export function withServices(ctx: AdminContext): AdminServices {
+  const endpoints = new EndpointService({
+    store: ctx.store, queries: ctx.queries, registry: ctx.registry, dispatcher: ctx.dispatcher, send: ctx.send,
+    policy: ctx.config.delivery, resolve: ctx.resolve ?? systemResolver, catalog: ctx.config.events, defaultTimeoutMs: ctx.config.delivery.timeoutMs,
+  });
+  return { ...ctx, endpoints };
 }
 
-/** Config endpoints belong to the config file: the API may only toggle them. */
-export function requireApiManaged(row: EndpointRow, action: string): void {
-  if (row.managed_by === "config") {
-    throw new HttpProblem(409, `endpoint "${row.id}" is managed by the config file: ${action} there and restart (the API may only enable or disable it)`);
-  }
+const STATUS: Record<DomainErrorKind, number> = { "not-found": 404, conflict: 409, invalid: 422 };
+
+/** A core refusal as the problem the API answers (a failed verification carries its attempt); anything else passes on. */
+export function asProblem(e: unknown): never {
+  if (!(e instanceof DomainError)) throw e;
+  throw new HttpProblem(STATUS[e.kind], e.detail, e.problems, {}, e.attempt ? { attempt: attemptView(e.attempt) } : {});
 }

@@ -1,17 +1,15 @@
 import { Elysia } from "elysia";
 import * as v from "valibot";
 import type { adminAuth } from "../auth.ts";
-import { HttpProblem } from "../problem.ts";
-import { requireApiManaged, requireEndpoint, type AdminContext } from "./context.ts";
+import { asProblem, type AdminServices } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
-import { createEndpoint, patchEndpoint } from "./endpoint-service.ts";
 import { Endpoint, EndpointCreate, EndpointPatch, EndpointWithSecret, errors, Id, page, PageQuery, PatchedEndpoint, VerifyFailed } from "./schemas.ts";
 import { endpointView } from "./views.ts";
 
 const tags = ["endpoints"];
 
 /** `/endpoints`: list, read, create (with the verification ping), change, delete. */
-export function endpointRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAuth>) {
+export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/endpoints" })
     .use(auth)
     .get("/endpoints", async ({ query }) => {
@@ -23,7 +21,10 @@ export function endpointRoutes(ctx: AdminContext, auth: ReturnType<typeof adminA
       admin: "read", query: PageQuery, response: { 200: page(Endpoint), ...errors(422) },
       detail: { tags, operationId: "listEndpoints", summary: "List endpoints, newest first" },
     })
-    .post("/endpoints", async ({ body, status }) => status(201, await createEndpoint(ctx, body)), {
+    .post("/endpoints", async ({ body, status }) => {
+      const { row, signingSecret } = await ctx.endpoints.create(body).catch(asProblem);
+      return status(201, { ...endpointView(row), signingSecret });
+    }, {
       admin: "write", body: EndpointCreate, response: { 201: EndpointWithSecret, ...errors(400), 422: VerifyFailed },
       detail: {
         tags, operationId: "createEndpoint", summary: "Create an endpoint",
@@ -31,11 +32,14 @@ export function endpointRoutes(ctx: AdminContext, auth: ReturnType<typeof adminA
           "otherwise 422 carries the `attempt`. The answer holds `signingSecret`: it is shown this once.",
       },
     })
-    .get("/endpoints/:id", async ({ params }) => endpointView(await requireEndpoint(ctx, params.id)), {
+    .get("/endpoints/:id", async ({ params }) => endpointView(await ctx.endpoints.get(params.id).catch(asProblem)), {
       admin: "read", params: Id, response: { 200: Endpoint, ...errors(404) },
       detail: { tags, operationId: "getEndpoint", summary: "Read an endpoint (never its secret)" },
     })
-    .patch("/endpoints/:id", ({ params, body }) => patchEndpoint(ctx, params.id, body), {
+    .patch("/endpoints/:id", async ({ params, body }) => {
+      const { row, signingSecret } = await ctx.endpoints.patch(params.id, body).catch(asProblem);
+      return signingSecret === undefined ? endpointView(row) : { ...endpointView(row), signingSecret };
+    }, {
       admin: "write", params: Id, body: EndpointPatch, response: { 200: PatchedEndpoint, ...errors(400, 404, 409, 422) },
       detail: {
         tags, operationId: "updateEndpoint", summary: "Change an endpoint, or enable / disable it",
@@ -45,13 +49,7 @@ export function endpointRoutes(ctx: AdminContext, auth: ReturnType<typeof adminA
       },
     })
     .delete("/endpoints/:id", async ({ params, set }) => {
-      const row = await requireEndpoint(ctx, params.id);
-      requireApiManaged(row, "remove it");
-      const timeoutMs = ctx.registry.get(params.id)?.timeoutMs ?? ctx.config.delivery.timeoutMs;
-      if (!(await ctx.queries.deleteEndpoint(params.id))) throw new HttpProblem(404, `no endpoint "${params.id}"`);
-      await ctx.registry.refresh();
-      // An attempt in flight now is recorded when it ends: sweep up such leftovers once it must have ended.
-      setTimeout(() => void ctx.queries.deleteAttemptsOf(params.id).catch(() => {}), 2 * timeoutMs + 5_000).unref();
+      await ctx.endpoints.remove(params.id).catch(asProblem);
       set.status = 204;
       return null;
     }, {

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { adminAuth, type AdminToken } from "../auth.ts";
 import { bodyDepth } from "./body-depth.ts";
-import type { AdminContext } from "./context.ts";
+import { withServices, type AdminContext } from "./context.ts";
 import { deliveryRoutes } from "./deliveries.ts";
 import { endpointActionRoutes } from "./endpoint-actions.ts";
 import { endpointRoutes } from "./endpoints.ts";
@@ -15,12 +15,13 @@ export type { AdminContext } from "./context.ts";
 /** The admin API under /api/v1 (DESIGN section 5): one route group per resource, all behind the admin macro. */
 export function adminApi(ctx: AdminContext, tokens: readonly AdminToken[]) {
   const auth = adminAuth(tokens);
+  const services = withServices(ctx);
   return new Elysia({ name: "hookgate/admin", prefix: "/api/v1" })
     .use(bodyDepth(tokens))
     // Before validation, for every route below: one string per query name, as sent.
     .onTransform((c) => { c.query = singleValueQuery(c.request.url); })
-    .use(endpointRoutes(ctx, auth))
-    .use(endpointActionRoutes(ctx, auth))
+    .use(endpointRoutes(services, auth))
+    .use(endpointActionRoutes(services, auth))
     .use(deliveryRoutes(ctx, auth))
     .use(eventRoutes(ctx, auth))
     .use(eventTypeRoutes(ctx, auth))

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { AuthSchema, HeaderName, HeaderValue as ConfigHeaderValue, Scheme, SigningSchema } from "../../config/schema.ts";
-import { EventPattern, EventTypeName, WholeDuration } from "../../core/values.ts";
+import { EventPattern, EventTypeName } from "../../core/values.ts";
+import { ADMIN_OPTION_FIELDS, OPTION_VIEW_FIELDS, optionalFields, resettableFields } from "../../core/endpoints/options.ts";
 
 /** The admin API's shapes: request bodies, queries and answers. Types are inferred from here. */
 
@@ -27,18 +28,6 @@ const Headers = v.pipe(v.record(HeaderName, HeaderValue), v.check((h) => Object.
 const Pattern = v.pipe(EventPattern, v.maxLength(200));
 const Events = v.pipe(v.array(Pattern), v.minLength(1, 'must list at least one event type (use ["*"] for all)'), v.maxLength(200));
 
-const Duration = WholeDuration;
-/** Per-endpoint overrides of the delivery defaults (null in a PATCH goes back to the default). */
-const OptionFields = {
-  schedule: v.pipe(v.array(Duration), v.maxLength(30)),
-  timeoutMs: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(300_000)),
-  autoDisableAfter: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  autoDisableWindow: Duration,
-  rateLimit: v.pipe(v.number(), v.minValue(0.001)),
-  maxConcurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
-};
-export const OPTION_KEYS = Object.keys(OptionFields) as (keyof typeof OptionFields)[];
-
 const Url = v.pipe(v.string(), v.maxLength(2048), v.url("must be an absolute URL"));
 const Description = v.pipe(v.string(), v.maxLength(1000));
 const SecretText = v.pipe(v.string(), v.minLength(8), v.maxLength(512));
@@ -55,12 +44,8 @@ export const EndpointCreate = v.strictObject({
   secret: v.optional(SecretText),
   /** Send a `ping` first and save only on a 2xx. */
   verify: v.optional(v.boolean(), true),
-  schedule: v.optional(OptionFields.schedule),
-  timeoutMs: v.optional(OptionFields.timeoutMs),
-  autoDisableAfter: v.optional(OptionFields.autoDisableAfter),
-  autoDisableWindow: v.optional(OptionFields.autoDisableWindow),
-  rateLimit: v.optional(OptionFields.rateLimit),
-  maxConcurrency: v.optional(OptionFields.maxConcurrency),
+  /** Per-endpoint overrides of the delivery defaults. */
+  ...optionalFields(ADMIN_OPTION_FIELDS),
 });
 export type EndpointCreate = v.InferOutput<typeof EndpointCreate>;
 
@@ -72,17 +57,12 @@ export const EndpointPatch = v.strictObject({
   headers: v.optional(Headers),
   auth: v.optional(v.nullable(AuthSchema)),
   signing: v.optional(SigningSchema),
-  schedule: v.optional(v.nullable(OptionFields.schedule)),
-  timeoutMs: v.optional(v.nullable(OptionFields.timeoutMs)),
-  autoDisableAfter: v.optional(v.nullable(OptionFields.autoDisableAfter)),
-  autoDisableWindow: v.optional(v.nullable(OptionFields.autoDisableWindow)),
-  rateLimit: v.optional(v.nullable(OptionFields.rateLimit)),
-  maxConcurrency: v.optional(v.nullable(OptionFields.maxConcurrency)),
+  /** null goes back to the delivery default. */
+  ...resettableFields(ADMIN_OPTION_FIELDS),
 });
 export type EndpointPatch = v.InferOutput<typeof EndpointPatch>;
 
-/** Receiver credentials are write-only: reads show them masked. */
-export const MASK = "********";
+/** Receiver credentials are write-only: reads show them masked (MASK). */
 const AuthView = v.variant("type", [
   v.object({ type: v.literal("basic"), username: v.string(), password: v.string() }),
   v.object({ type: v.literal("bearer"), token: v.string() }),
@@ -99,12 +79,7 @@ export const Endpoint = v.object({
   headers: v.record(v.string(), v.string()),
   auth: v.nullable(AuthView),
   signing: v.object({ scheme: Scheme, header: v.nullable(v.string()) }),
-  schedule: v.nullable(v.array(v.union([v.string(), v.number()]))),
-  timeoutMs: v.nullable(v.number()),
-  autoDisableAfter: v.nullable(v.number()),
-  autoDisableWindow: v.nullable(v.union([v.string(), v.number()])),
-  rateLimit: v.nullable(v.number()),
-  maxConcurrency: v.nullable(v.number()),
+  ...OPTION_VIEW_FIELDS,
   createdAt: Iso,
   updatedAt: Iso,
 });

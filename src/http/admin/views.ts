@@ -1,17 +1,17 @@
 import type * as v from "valibot";
 import { sentBody } from "../../core/attempt-body.ts";
 import { verdictOf } from "../../core/retry.ts";
-import type { EndpointOptions, StoredHeaderValue } from "../../core/endpoints.ts";
+import { MASK, type StoredHeaderValue } from "../../core/endpoints/credentials.ts";
+import { optionsView, parseOptions } from "../../core/endpoints/options.ts";
 import { isSecretHeaderName } from "../../outbound/header-rules.ts";
 import type { AttemptRow, DeliveryRow, EndpointRow, EventRow, SourceStateTable } from "../../store/schema.ts";
-import { MASK, type Attempt, type Delivery, type Endpoint, type Event, type Source } from "./schemas.ts";
+import type { Attempt, Delivery, Endpoint, Event, Source } from "./schemas.ts";
 
 /** Store rows (unix ms, JSON text) → API objects (ISO-8601, JSON values). The secret never leaves here. */
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export function endpointView(row: EndpointRow): v.InferOutput<typeof Endpoint> {
-  const options = JSON.parse(row.options) as EndpointOptions;
   const auth = row.auth ? JSON.parse(row.auth) as { type: "basic"; username: string } | { type: "bearer" } : null;
   return {
     id: row.id,
@@ -26,12 +26,7 @@ export function endpointView(row: EndpointRow): v.InferOutput<typeof Endpoint> {
       .map(([name, value]) => [name, isSecretHeaderName(name) || typeof value !== "string" ? MASK : value])),
     auth: auth === null ? null : auth.type === "basic" ? { type: "basic", username: auth.username, password: MASK } : { type: "bearer", token: MASK },
     signing: { scheme: row.signing_scheme as "standard", header: row.signing_header },
-    schedule: options.schedule ?? null,
-    timeoutMs: options.timeoutMs ?? null,
-    autoDisableAfter: options.autoDisableAfter ?? null,
-    autoDisableWindow: options.autoDisableWindow ?? null,
-    rateLimit: options.rateLimit ?? null,
-    maxConcurrency: options.maxConcurrency ?? null,
+    ...optionsView(parseOptions(row.options)),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { prepareRequest } from "../../src/core/attempt.ts";
-import type { RuntimeEndpoint } from "../../src/core/endpoints.ts";
+import { prepareRequest } from "../../src/core/prepare-request.ts";
+import type { RuntimeEndpoint } from "../../src/core/endpoints/registry.ts";
 import { Lane } from "../../src/core/lane.ts";
 import type { EventRow } from "../../src/store/schema.ts";
 

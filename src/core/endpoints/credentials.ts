@@ -1,21 +1,54 @@
-import { sealAuth, type SecretCodec, type StoredHeaderValue } from "../../core/endpoints.ts";
-import { generateSecret, secretProblem, type SchemeName } from "../../core/signing.ts";
 import { isSecretHeaderName } from "../../outbound/header-rules.ts";
 import type { EndpointRow } from "../../store/schema.ts";
-import { HttpProblem } from "../problem.ts";
-import { MASK, type EndpointPatch } from "./schemas.ts";
+import { DomainError, type Problems } from "../errors.ts";
+import { generateSecret, secretProblem, type SchemeName } from "../signing.ts";
 
 /**
- * What an endpoint's credentials (receiver auth, secret-looking headers, the signing secret) become on a write.
+ * An endpoint's credentials (receiver auth, secret-looking headers, the signing secret) at rest and on a write.
  * Reads show them masked; a mask sent back keeps the stored value, except when the URL moves to another origin:
  * then a credential set up for one receiver must not follow to another, so it is sent again or dropped.
  */
-export type Problems = { path: string; message: string }[];
-type Auth = NonNullable<EndpointPatch["auth"]>;
 
-/** Refuses an endpoint write with its problems (422), saving nothing. */
+/** Encrypts secrets at rest; `src/secrets/` provides the real one. */
+export interface SecretCodec {
+  encrypt(plain: string): string;
+  decrypt(stored: string): string;
+}
+export const plainCodec: SecretCodec = { encrypt: (s) => s, decrypt: (s) => s };
+
+/** How reads show a write-only credential. */
+export const MASK = "********";
+
+export type ReceiverAuth = { type: "basic"; username: string; password: string } | { type: "bearer"; token: string };
+
+/** Receiver credentials at rest: the password or token encrypted like signing secrets; the rest readable. */
+export function sealAuth(auth: ReceiverAuth, codec: SecretCodec): ReceiverAuth {
+  return auth.type === "basic" ? { ...auth, password: codec.encrypt(auth.password) } : { ...auth, token: codec.encrypt(auth.token) };
+}
+
+export function openAuth(stored: string | null, codec: SecretCodec): ReceiverAuth | null {
+  if (!stored) return null;
+  const auth = JSON.parse(stored) as ReceiverAuth;
+  return auth.type === "basic" ? { ...auth, password: codec.decrypt(auth.password) } : { ...auth, token: codec.decrypt(auth.token) };
+}
+
+/** A header as the `headers` column keeps it: plain text, or sealed like `auth` when its name looks secret. */
+export type StoredHeaderValue = string | { sealed: string };
+
+/** Headers at rest: values of secret-looking names (isSecretHeaderName) are encrypted; the rest stay readable. */
+export function sealHeaders(headers: Record<string, string>, codec: SecretCodec): Record<string, StoredHeaderValue> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretHeaderName(name) ? { sealed: codec.encrypt(value) } : value]));
+}
+
+/** The headers to send. A plain value under a secret-looking name (a row from before sealing) is used as it is. */
+export function openHeaders(stored: string, codec: SecretCodec): Record<string, string> {
+  const headers = JSON.parse(stored) as Record<string, StoredHeaderValue>;
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, typeof value === "string" ? value : codec.decrypt(value.sealed)]));
+}
+
+/** Refuses an endpoint write with its problems, saving nothing. */
 export function fail(problems: Problems): void {
-  if (problems.length) throw new HttpProblem(422, "the endpoint is invalid: nothing was saved", problems);
+  if (problems.length) throw new DomainError("invalid", "the endpoint is invalid: nothing was saved", problems);
 }
 
 const originOf = (url: string) => new URL(url).origin;
@@ -29,13 +62,13 @@ export function originMove(oldUrl: string, newUrl: string | undefined): string |
 }
 
 /** A new credential is sealed; the mask keeps the stored (sealed) one unless the URL moves to another origin. */
-export function unmaskAuth(codec: SecretCodec, auth: Auth, stored: string | null, move: string | null): Auth {
+export function unmaskAuth(codec: SecretCodec, auth: ReceiverAuth, stored: string | null, move: string | null): ReceiverAuth {
   const field = auth.type === "basic" ? "password" : "token";
   if ((auth.type === "basic" ? auth.password : auth.token) !== MASK) return sealAuth(auth, codec);
-  const old = stored ? JSON.parse(stored) as Auth : null;
+  const old = stored ? JSON.parse(stored) as ReceiverAuth : null;
   if (move) fail([{ path: `auth.${field}`, message: `send the ${field} itself: the URL moves to another origin (${move}), and a stored credential does not follow it` }]);
   if (old?.type !== auth.type) fail([{ path: `auth.${field}`, message: `send the ${field} itself` }]);
-  return { ...auth, [field]: (old as Record<string, string>)[field] } as Auth;
+  return { ...auth, [field]: (old as Record<string, string>)[field] } as ReceiverAuth;
 }
 
 /**
@@ -59,13 +92,13 @@ export function storedHeaders(codec: SecretCodec, headers: Record<string, string
 }
 
 /** On a move to another origin, stored credentials must be re-sent or dropped in the same PATCH. */
-export function originMoveProblems(row: EndpointRow, body: EndpointPatch, move: string): Problems {
+export function originMoveProblems(row: EndpointRow, changes: { auth?: unknown; headers?: unknown }, move: string): Problems {
   const problems: Problems = [];
-  if (row.auth && body.auth === undefined) {
+  if (row.auth && changes.auth === undefined) {
     problems.push({ path: "auth", message: `the URL moves to another origin (${move}): send auth again, or auth: null to drop it (a stored credential is only sent where it was set up)` });
   }
   const secretNames = Object.keys(JSON.parse(row.headers)).filter(isSecretHeaderName);
-  if (secretNames.length && body.headers === undefined) {
+  if (secretNames.length && changes.headers === undefined) {
     problems.push({ path: "headers", message: `the URL moves to another origin (${move}): send headers again with ${secretNames.join(", ")} (or without them to drop them)` });
   }
   return problems;

@@ -1,4 +1,4 @@
-import type { RuntimeEndpoint } from "./endpoints.ts";
+import type { RuntimeEndpoint } from "./endpoints/registry.ts";
 import { eventBody, eventView } from "./events.ts";
 import { sign } from "./signing.ts";
 import type { EventRow } from "../store/schema.ts";

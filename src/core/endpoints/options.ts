@@ -1,0 +1,71 @@
+import * as v from "valibot";
+import { Duration, WholeDuration } from "../values.ts";
+
+/**
+ * An endpoint's own overrides of the delivery defaults: the one list of them. The config file takes these fields
+ * as they are, the admin API with its limits (ADMIN_OPTION_FIELDS); the `options` column stores the set ones.
+ */
+export const OPTION_FIELDS = {
+  schedule: v.array(Duration),
+  timeoutMs: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  autoDisableAfter: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  autoDisableWindow: Duration,
+  rateLimit: v.pipe(v.number(), v.minValue(0.001)),
+  maxConcurrency: v.pipe(v.number(), v.integer(), v.minValue(1)),
+};
+export type OptionKey = keyof typeof OPTION_FIELDS;
+export const OPTION_KEYS = Object.keys(OPTION_FIELDS) as OptionKey[];
+
+/** An API caller's bounds: one request must not set up an endpoint that holds a slot for an hour. */
+export const ADMIN_OPTION_FIELDS = {
+  ...OPTION_FIELDS,
+  schedule: v.pipe(v.array(WholeDuration), v.maxLength(30)),
+  timeoutMs: v.pipe(OPTION_FIELDS.timeoutMs, v.maxValue(300_000)),
+  maxConcurrency: v.pipe(OPTION_FIELDS.maxConcurrency, v.maxValue(1000)),
+  autoDisableWindow: WholeDuration,
+} satisfies Record<OptionKey, v.GenericSchema>;
+
+/** The options as reads show them: null where the delivery default applies (what was stored, unchecked). */
+export const OPTION_VIEW_FIELDS = {
+  schedule: v.nullable(v.array(v.union([v.string(), v.number()]))),
+  timeoutMs: v.nullable(v.number()),
+  autoDisableAfter: v.nullable(v.number()),
+  autoDisableWindow: v.nullable(v.union([v.string(), v.number()])),
+  rateLimit: v.nullable(v.number()),
+  maxConcurrency: v.nullable(v.number()),
+} satisfies Record<OptionKey, v.GenericSchema>;
+
+type Fields = Record<string, v.GenericSchema>;
+const mapFields = <T extends Fields, R>(fields: T, wrap: (schema: v.GenericSchema) => R) =>
+  Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, wrap(schema)])) as { [K in keyof T]: R };
+
+/** Each field optional: a create body, a config endpoint. */
+export const optionalFields = <T extends Fields>(fields: T) =>
+  mapFields(fields, (s) => v.optional(s)) as { [K in keyof T]: v.OptionalSchema<T[K], undefined> };
+
+/** Each field optional or null (a PATCH: null goes back to the delivery default). */
+export const resettableFields = <T extends Fields>(fields: T) =>
+  mapFields(fields, (s) => v.optional(v.nullable(s))) as { [K in keyof T]: v.OptionalSchema<v.NullableSchema<T[K], undefined>, undefined> };
+
+export const EndpointOptionsSchema = v.object(optionalFields(OPTION_FIELDS));
+export type EndpointOptions = v.InferOutput<typeof EndpointOptionsSchema>;
+/** Option changes: a value sets it, null resets it to the default, absent keeps it. */
+export type OptionChanges = { [K in OptionKey]?: EndpointOptions[K] | null };
+
+/** The `options` column's text: `changes` over `stored`, set options only, in OPTION_KEYS order for new ones. */
+export function serializeOptions(changes: OptionChanges, stored: EndpointOptions = {}): string {
+  const options: Record<string, unknown> = { ...stored };
+  for (const key of OPTION_KEYS) {
+    if (changes[key] === null) delete options[key];
+    else if (changes[key] !== undefined) options[key] = changes[key];
+  }
+  return JSON.stringify(options);
+}
+
+export function parseOptions(column: string): EndpointOptions {
+  return JSON.parse(column) as EndpointOptions;
+}
+
+export function optionsView(options: EndpointOptions): { [K in OptionKey]: NonNullable<EndpointOptions[K]> | null } {
+  return Object.fromEntries(OPTION_KEYS.map((key) => [key, options[key] ?? null])) as never;
+}

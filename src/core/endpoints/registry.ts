@@ -1,0 +1,141 @@
+import type { EndpointRow } from "../../store/schema.ts";
+import type { Store } from "../../store/store.ts";
+import { toMs } from "../duration.ts";
+import type { EventView, HeaderFn, TransformFn } from "../event-view.ts";
+import { matchesAny } from "../patterns.ts";
+import type { RetryPolicy } from "../retry.ts";
+import { DEFAULT_HEADER, type SchemeName } from "../signing.ts";
+import { openAuth, openHeaders, plainCodec, sealAuth, sealHeaders, type ReceiverAuth, type SecretCodec } from "./credentials.ts";
+import { parseOptions, serializeOptions, type EndpointOptions } from "./options.ts";
+
+export type { EventView, HeaderFn } from "../event-view.ts";
+
+/** An endpoint as the dispatcher uses it: the stored row plus the config-only functions, policy resolved. */
+export interface RuntimeEndpoint {
+  id: string;
+  url: string;
+  enabled: boolean;
+  events: string[];
+  scheme: SchemeName;
+  header: string | null;
+  /** Newest first; the previous secret stays while its grace period runs. */
+  secrets: string[];
+  /** Until when the second of `secrets` (the one before a rotation) still signs, in unix ms. */
+  previousUntil: number | null;
+  headers: Record<string, string | HeaderFn>;
+  auth: ReceiverAuth | null;
+  transform: ((event: EventView) => unknown) | null;
+  retry: RetryPolicy;
+  timeoutMs: number;
+  autoDisableAfter: number;
+  autoDisableWindowMs: number;
+  circuitBreakerAfter: number;
+  maxConcurrency: number;
+  rateLimit: number | null;
+}
+
+/** The delivery defaults an endpoint's options override (the config's `delivery` section). */
+export type EndpointDefaults = Required<Pick<EndpointOptions, "schedule" | "timeoutMs" | "autoDisableAfter" | "autoDisableWindow">> & {
+  jitter: number;
+  circuitBreakerAfter: number;
+  maxConcurrencyPerEndpoint: number;
+};
+
+/** An endpoint the config file defines (its functions stay in memory; the rest is written to the store). */
+export type ConfigEndpoint = EndpointOptions & {
+  id: string;
+  url: string;
+  description: string;
+  events: string[];
+  enabled: boolean;
+  headers: Record<string, string | HeaderFn>;
+  auth?: ReceiverAuth;
+  signing: { scheme: SchemeName; header?: string };
+  secret?: string;
+  transform?: TransformFn;
+};
+
+export class EndpointRegistry {
+  private byId = new Map<string, RuntimeEndpoint>();
+  private byType = new Map<string, RuntimeEndpoint[]>();
+  private configById: Map<string, ConfigEndpoint>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly configured: { endpoints: readonly ConfigEndpoint[]; defaults: EndpointDefaults },
+    readonly codec: SecretCodec = plainCodec,
+  ) {
+    this.configById = new Map(configured.endpoints.map((e) => [e.id, e]));
+  }
+
+  /** Writes the config's endpoints into the store (keyed by id), then loads everything. */
+  async reconcile(): Promise<void> {
+    await this.store.reconcileConfigEndpoints(this.configured.endpoints.map((e) => ({
+      id: e.id, url: e.url, description: e.description, events: JSON.stringify(e.events), enabled: e.enabled ? 1 : 0,
+      managed_by: "config" as const,
+      headers: JSON.stringify(sealHeaders(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v])), this.codec)),
+      auth: e.auth ? JSON.stringify(sealAuth(e.auth, this.codec)) : null,
+      signing_scheme: e.signing.scheme, signing_header: e.signing.header ?? null,
+      secret: e.secret ? this.codec.encrypt(e.secret) : null,
+      options: serializeOptions(e),
+    })));
+    await this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    const rows = await this.store.listEndpoints();
+    const now = Date.now();
+    this.byId = new Map(rows.map((row) => [row.id, this.toRuntime(row, now)]));
+    this.byType.clear();
+  }
+
+  get(id: string): RuntimeEndpoint | undefined { return this.byId.get(id); }
+  all(): RuntimeEndpoint[] { return [...this.byId.values()]; }
+
+  /** Every endpoint subscribed to the type, enabled or not: a disabled one's deliveries wait for it. */
+  subscribed(type: string): RuntimeEndpoint[] {
+    let out = this.byType.get(type);
+    if (out) return out;
+    out = [];
+    for (const endpoint of this.byId.values()) if (matchesAny(type, endpoint.events)) out.push(endpoint);
+    // Fan-out runs per event on the ingest path: match each type once per endpoint set, not once per event.
+    // Without a catalog, clients choose the types, so the memo is bounded.
+    if (this.byType.size >= 10_000) this.byType.clear();
+    this.byType.set(type, out);
+    return out;
+  }
+
+  setEnabled(id: string, enabled: boolean): void {
+    const endpoint = this.byId.get(id);
+    if (endpoint) endpoint.enabled = enabled;
+  }
+
+  toRuntime(row: EndpointRow, now = Date.now()): RuntimeEndpoint {
+    const fromConfig = row.managed_by === "config" ? this.configById.get(row.id) : undefined;
+    const options = parseOptions(row.options);
+    const defaults = this.configured.defaults;
+    const secrets = [row.secret, row.previous_secret && (row.previous_secret_until ?? 0) > now ? row.previous_secret : null]
+      .filter((s): s is string => !!s).map((s) => this.codec.decrypt(s));
+    const scheme = row.signing_scheme as SchemeName;
+    return {
+      id: row.id,
+      url: row.url,
+      enabled: row.enabled === 1,
+      events: JSON.parse(row.events),
+      scheme,
+      header: row.signing_header ?? DEFAULT_HEADER[scheme],
+      secrets,
+      previousUntil: secrets.length > 1 ? row.previous_secret_until : null,
+      headers: fromConfig?.headers ?? openHeaders(row.headers, this.codec),
+      auth: openAuth(row.auth, this.codec),
+      transform: fromConfig?.transform ?? null,
+      retry: { schedule: (options.schedule ?? defaults.schedule).map(toMs), jitter: defaults.jitter },
+      timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+      autoDisableAfter: options.autoDisableAfter ?? defaults.autoDisableAfter,
+      autoDisableWindowMs: toMs(options.autoDisableWindow ?? defaults.autoDisableWindow),
+      circuitBreakerAfter: defaults.circuitBreakerAfter,
+      maxConcurrency: options.maxConcurrency ?? defaults.maxConcurrencyPerEndpoint,
+      rateLimit: options.rateLimit ?? null,
+    };
+  }
+}

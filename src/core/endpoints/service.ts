@@ -1,0 +1,224 @@
+import { checkResolvedUrl, checkUrl, type UrlPolicy } from "../../outbound/url-policy.ts";
+import type { Resolver } from "../../outbound/target.ts";
+import type { AdminQueries } from "../../store/admin-queries.ts";
+import type { AttemptRow, EndpointRow } from "../../store/schema.ts";
+import type { Store } from "../../store/store.ts";
+import { sentBody } from "../attempt-body.ts";
+import { attemptOnce, leaseMs, type Dispatcher, type Sender } from "../dispatcher.ts";
+import { DomainError, type Problems } from "../errors.ts";
+import { toEventRow } from "../events.ts";
+import { newId } from "../ids.ts";
+import { unlistedTypes } from "../patterns.ts";
+import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../signing.ts";
+import { fail, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type ReceiverAuth } from "./credentials.ts";
+import { parseOptions, serializeOptions, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
+import type { EndpointRegistry, RuntimeEndpoint } from "./registry.ts";
+
+/** A new API endpoint, as the admin API parsed it (defaults applied). */
+export type EndpointInput = EndpointOptions & {
+  url: string;
+  events: string[];
+  description: string;
+  enabled: boolean;
+  headers: Record<string, string>;
+  auth?: ReceiverAuth;
+  signing: { scheme: SchemeName; header?: string };
+  /** Bring your own signing secret; otherwise one is generated. */
+  secret?: string;
+  /** Send a `ping` first and save only on a 2xx. */
+  verify: boolean;
+};
+/** A change: absent keeps, `auth: null` drops the credential, an option's null goes back to the default. */
+export type EndpointChanges = Partial<Omit<EndpointInput, "verify" | "secret" | "auth" | OptionKey>> & { auth?: ReceiverAuth | null } & OptionChanges;
+
+/** What the lifecycle works with: plain services and the config's values, never a request. */
+export interface EndpointServiceDeps {
+  store: Store;
+  queries: AdminQueries;
+  registry: EndpointRegistry;
+  dispatcher: Dispatcher;
+  /** The outbound sender with the delivery policy applied (the verification ping uses it). */
+  send: Sender;
+  /** The delivery policy registration checks URLs against, and the resolver it looks names up with. */
+  policy: UrlPolicy;
+  resolve: Resolver;
+  /** The event catalog (types as keys); undefined: any type goes. */
+  catalog: object | undefined;
+  /** The delivery default, for an endpoint the registry no longer holds. */
+  defaultTimeoutMs: number;
+}
+
+/** The endpoint lifecycle: create (with the verification ping), change, rotate, test, recover, delete. */
+export class EndpointService {
+  constructor(private readonly deps: EndpointServiceDeps) {}
+
+  async get(id: string): Promise<EndpointRow> {
+    const row = await this.deps.queries.endpoint(id);
+    if (!row) throw new DomainError("not-found", `no endpoint "${id}"`);
+    return row;
+  }
+
+  /** Checks, then (unless verify is false) a ping that must get a 2xx, then saves. */
+  async create(input: EndpointInput): Promise<{ row: EndpointRow; signingSecret: string }> {
+    const { codec } = this.deps.registry;
+    fail(this.checkFields({ url: input.url, events: input.events, scheme: input.signing.scheme, secret: input.secret }));
+    fail(await this.urlTargetProblems(input.url));
+    const now = Date.now();
+    // Every endpoint gets a secret, even with scheme "none", so switching schemes later needs no new secret.
+    const secret = input.secret ?? generateSecret();
+    const row: EndpointRow = {
+      id: newId("ep", now), url: input.url, description: input.description, events: JSON.stringify(input.events),
+      enabled: input.enabled ? 1 : 0, disabled_reason: input.enabled ? null : "created disabled", managed_by: "api",
+      headers: JSON.stringify(storedHeaders(codec, input.headers, null, null)), auth: input.auth ? JSON.stringify(sealAuth(input.auth, codec)) : null,
+      signing_scheme: input.signing.scheme, signing_header: input.signing.header ?? null,
+      secret: codec.encrypt(secret), previous_secret: null, previous_secret_until: null,
+      consecutive_failures: 0, failing_since: null, options: serializeOptions(input), created_at: now, updated_at: now,
+    };
+    if (input.verify) {
+      const { ok, attempt } = await this.verifyPing({ ...this.deps.registry.toRuntime(row, now), enabled: true });
+      if (!ok) {
+        throw new DomainError("invalid", `the verification ping to ${input.url} did not get a 2xx (${attempt.error}): nothing was saved (fix the receiver, or send verify: false)`,
+          [{ path: "url", message: "did not answer the ping with a 2xx" }], attempt);
+      }
+    }
+    await this.deps.queries.insertEndpoint(row);
+    await this.deps.registry.refresh();
+    return { row, signingSecret: secret };
+  }
+
+  /** A config endpoint takes only `enabled`; enabling resumes its waiting deliveries at once. */
+  async patch(id: string, changes: EndpointChanges): Promise<{ row: EndpointRow; signingSecret?: string }> {
+    const { queries, registry } = this.deps;
+    const row = await this.get(id);
+    const changed = Object.keys(changes).filter((k) => k !== "enabled" && changes[k as keyof EndpointChanges] !== undefined);
+    if (changed.length) requireApiManaged(row, `change ${changed.join(", ")}`);
+    // A credential set up for one receiver never follows the URL to another origin (credentials.ts).
+    const move = originMove(row.url, changes.url);
+    fail([...this.checkFields({ url: changes.url, events: changes.events }), ...(move ? originMoveProblems(row, changes, move) : [])]);
+    fail(await this.urlTargetProblems(changes.url));
+    const codec = registry.codec;
+    const rekeyed = changes.signing !== undefined ? secretForScheme(codec, row, changes.signing.scheme) : { columns: {} };
+
+    if (changed.length) {
+      await queries.updateEndpoint(id, {
+        ...(changes.url !== undefined && { url: changes.url }),
+        ...(changes.events !== undefined && { events: JSON.stringify(changes.events) }),
+        ...(changes.description !== undefined && { description: changes.description }),
+        ...(changes.headers !== undefined && { headers: JSON.stringify(storedHeaders(codec, changes.headers, row.headers, move)) }),
+        ...(changes.auth !== undefined && { auth: changes.auth === null ? null : JSON.stringify(unmaskAuth(codec, changes.auth, row.auth, move)) }),
+        ...(changes.signing !== undefined && { signing_scheme: changes.signing.scheme, signing_header: changes.signing.header ?? null }),
+        ...rekeyed.columns,
+        options: serializeOptions(changes, parseOptions(row.options)),
+      });
+    }
+    if (changes.enabled !== undefined && changes.enabled !== (row.enabled === 1)) {
+      await this.deps.store.setEndpointEnabled(id, changes.enabled, changes.enabled ? null : "disabled by an admin");
+    }
+    await registry.refresh();
+    const runtime = registry.get(id);
+    if (changes.enabled && runtime) void this.deps.dispatcher.claim(runtime);
+    return { row: (await queries.endpoint(id))!, signingSecret: rekeyed.signingSecret };
+  }
+
+  /** Removes an API endpoint with its deliveries and their attempts. */
+  async remove(id: string): Promise<void> {
+    const { queries, registry } = this.deps;
+    requireApiManaged(await this.get(id), "remove it");
+    const timeoutMs = registry.get(id)?.timeoutMs ?? this.deps.defaultTimeoutMs;
+    if (!(await queries.deleteEndpoint(id))) throw new DomainError("not-found", `no endpoint "${id}"`);
+    await registry.refresh();
+    // An attempt in flight now is recorded when it ends: sweep up such leftovers once it must have ended.
+    setTimeout(() => void queries.deleteAttemptsOf(id).catch(() => {}), leaseMs({ timeoutMs })).unref();
+  }
+
+  /** A new signing secret (generated, or `secret`); the old one keeps signing for the grace where the scheme allows two. */
+  async rotateSecret(id: string, request: { secret?: string; graceSeconds?: number }): Promise<{ signingSecret: string; graceSeconds: number; previousUntil: number | null; note?: string }> {
+    const row = await this.get(id);
+    requireApiManaged(row, "change its secret");
+    const scheme = row.signing_scheme as SchemeName;
+    const problem = request.secret === undefined ? null : secretProblem(scheme, request.secret);
+    if (problem) throw new DomainError("invalid", "the secret cannot sign with this endpoint's scheme: nothing was changed", [{ path: "secret", message: problem }]);
+    const secret = request.secret ?? generateSecret();
+    // github and hex carry one signature: the old secret cannot sign beside the new one, so there is no grace.
+    const single = singleSignature(scheme);
+    const graceSeconds = single ? 0 : request.graceSeconds ?? 86_400;
+    const until = graceSeconds > 0 && row.secret ? Date.now() + graceSeconds * 1000 : null;
+    // The old secret (still encrypted) signs beside the new one until `until`.
+    await this.deps.queries.updateEndpoint(row.id, { secret: this.deps.registry.codec.encrypt(secret), previous_secret: until ? row.secret : null, previous_secret_until: until });
+    await this.deps.registry.refresh();
+    return {
+      signingSecret: secret, graceSeconds, previousUntil: until,
+      ...(single && { note: `the switch is immediate: the ${scheme} scheme carries one signature, the new secret's. To rotate without failed deliveries, let the receiver accept both secrets first and send that secret here as "secret" (see the README)` }),
+    };
+  }
+
+  /** Stores a real event with one delivery to this endpoint only, and attempts it now. */
+  async sendTest(id: string, event: { type?: string; data?: unknown } = {}): Promise<{ attempt: AttemptRow; deliveryId: string; eventId: string }> {
+    const row = await this.get(id);
+    const endpoint = this.deps.registry.get(row.id);
+    if (!endpoint) throw new DomainError("not-found", `no endpoint "${row.id}"`);
+    const now = Date.now();
+    const stored = toEventRow(newId("evt", now), "admin", { type: event.type ?? "ping", data: event.data ?? { message: "a test event from hookgate" } }, now);
+    const deliveryId = newId("dlv", now);
+    // Due only after the attempt below had time to finish, so the sweep does not send it a second time.
+    await this.deps.store.ingest([{ event: stored, deliveries: [{ id: deliveryId, endpoint_id: row.id, next_attempt_at: now + leaseMs(endpoint) }] }]);
+    const attempt = await this.deps.dispatcher.attemptNow(deliveryId, "manual");
+    if (!attempt) throw new DomainError("not-found", `endpoint "${row.id}" was removed meanwhile`);
+    return { attempt, deliveryId, eventId: stored.id };
+  }
+
+  /** Makes the endpoint's failed deliveries of events received in [since, until) due now; until defaults to now. */
+  async recover(id: string, since: number, until = Date.now() + 1): Promise<{ requeued: number }> {
+    const row = await this.get(id);
+    if (until <= since) throw new DomainError("invalid", "the window is empty", [{ path: "until", message: "must be after since" }]);
+    const requeued = await this.deps.queries.recover(row.id, since, until);
+    const endpoint = this.deps.registry.get(row.id);
+    if (requeued && endpoint) void this.deps.dispatcher.claim(endpoint);
+    return { requeued };
+  }
+
+  /**
+   * The `ping` sent before an endpoint is saved: the same request a delivery makes (headers, auth, signature),
+   * through the same sender and address policy, but nothing is stored.
+   */
+  async verifyPing(endpoint: RuntimeEndpoint): Promise<{ ok: boolean; attempt: AttemptRow }> {
+    const now = Date.now();
+    const event = toEventRow(newId("evt", now), "admin", { type: "ping", data: { message: "hookgate is checking this endpoint before saving it" } }, now);
+    const { row, result, verdict } = await attemptOnce(this.deps.send, endpoint, { deliveryId: newId("dlv", now), attempt: 1, event, trigger: "manual" });
+    return { ok: verdict === "succeeded" && result.error === null, attempt: { ...row, delivery_id: "", request_body: sentBody(row.request_body, event) } };
+  }
+
+  /** Checks the schema cannot express: the URL policy, the secret's format, event types in the catalog. */
+  private checkFields(fields: { url?: string; events?: string[]; scheme?: SchemeName; secret?: string }): Problems {
+    const problems: Problems = [];
+    if (fields.url !== undefined) {
+      const reason = checkUrl(fields.url, this.deps.policy);
+      if (reason) problems.push({ path: "url", message: reason });
+    }
+    if (fields.secret !== undefined && fields.scheme) {
+      const reason = secretProblem(fields.scheme, fields.secret);
+      if (reason) problems.push({ path: "secret", message: reason });
+    }
+    for (const { index, type } of unlistedTypes(fields.events ?? [], this.deps.catalog)) {
+      problems.push({ path: `events[${index}]`, message: `unknown event type "${type}" (the config's events lists the types)` });
+    }
+    return problems;
+  }
+
+  /**
+   * Registration's look-up of the URL's host (checkResolvedUrl): a name that resolves only to refused addresses is
+   * refused now, even with verify: false, rather than saved to have every attempt refused.
+   */
+  private async urlTargetProblems(url: string | undefined): Promise<Problems> {
+    if (url === undefined) return [];
+    const reason = await checkResolvedUrl(url, this.deps.policy, this.deps.resolve);
+    return reason ? [{ path: "url", message: reason }] : [];
+  }
+}
+
+/** Config endpoints belong to the config file: the API may only toggle them. */
+function requireApiManaged(row: EndpointRow, action: string): void {
+  if (row.managed_by === "config") {
+    throw new DomainError("conflict", `endpoint "${row.id}" is managed by the config file: ${action} there and restart (the API may only enable or disable it)`);
+  }
+}

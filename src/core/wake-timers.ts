@@ -1,0 +1,33 @@
+/**
+ * The dispatcher's timers: one wake-up for all rate-limited lanes (set for the earliest, so a lane waiting 5 s does not
+ * hold up one waiting 100 ms), and one per endpoint whose open breaker waits for its next probe.
+ */
+export class WakeTimers {
+  private wakeTimer: Timer | null = null;
+  private wakeAt = 0;
+  private probeTimers = new Map<string, Timer>();
+
+  constructor(private readonly onWake: () => void, private readonly onProbeDue: (endpointId: string) => void) {}
+
+  wakeIn(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.wakeTimer && this.wakeAt <= at) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => { this.wakeTimer = null; this.onWake(); }, ms);
+  }
+
+  /** A later call for the same endpoint replaces the earlier one. */
+  probeIn(endpointId: string, ms: number): void {
+    clearTimeout(this.probeTimers.get(endpointId));
+    this.probeTimers.set(endpointId, setTimeout(() => {
+      this.probeTimers.delete(endpointId);
+      this.onProbeDue(endpointId);
+    }, Math.max(0, ms)));
+  }
+
+  clear(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    for (const timer of this.probeTimers.values()) clearTimeout(timer);
+  }
+}
