@@ -12,7 +12,6 @@ import { checkedFetch } from "./outbound/checked-fetch.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import { InvalidEventsError, type Logger, type Source, type SourceContext, type SourceRoute } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
-import { AdminQueries } from "./store/admin-queries.ts";
 import { openStore } from "./store/open.ts";
 import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/store.ts";
@@ -132,7 +131,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   let draining = false;
   const admin = adminApi({
-    config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: new AdminQueries(store.db), registry, dispatcher, send: sender,
+    config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: store.admin, registry, dispatcher, send: sender,
     resolve: options.resolve,
   }, config.admin.tokens);
   const httpLog = log.child({ component: "http" });

@@ -258,7 +258,7 @@ export class Dispatcher {
   async attemptNow(deliveryId: string, trigger: "manual" | "scheduled" = "manual"): Promise<AttemptRow | null> {
     const leased = await this.store.leaseNow(deliveryId);
     if (!leased) return null;
-    const event = await this.store.db.selectFrom("events").selectAll().where("id", "=", leased.delivery.event_id).executeTakeFirst();
+    const event = await this.store.event(leased.delivery.event_id);
     const endpoint = this.registry.get(leased.delivery.endpoint_id);
     if (!event || !endpoint) return null;
     this.lanes.get(endpoint.id)?.remove(deliveryId);

@@ -4,6 +4,7 @@ import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro, verifyCePro } from "../support/verifiers.ts";
 import type { EndpointConfig } from "../../src/config/schema.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -26,8 +27,8 @@ async function start(endpoints: EndpointInput[], delivery: Record<string, unknow
   return app;
 }
 
-const deliveries = (a: TestApp) => a.store.db.selectFrom("deliveries").selectAll().orderBy("id").execute();
-const attempts = (a: TestApp) => a.store.db.selectFrom("attempts").selectAll().orderBy("started_at").orderBy("number").execute();
+const deliveries = (a: TestApp) => dbOf(a.store).selectFrom("deliveries").selectAll().orderBy("id").execute();
+const attempts = (a: TestApp) => dbOf(a.store).selectFrom("attempts").selectAll().orderBy("started_at").orderBy("number").execute();
 
 describe("delivery", () => {
   test("a new event is delivered at once, signed with the standard scheme", async () => {

@@ -3,6 +3,7 @@ import { runBinary, writeConfig } from "../support/binary.ts";
 import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { createDatabase, postgresAvailable, type TestDatabase } from "../support/pg.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -21,7 +22,7 @@ afterEach(async () => {
 });
 
 const states = async (a: TestApp) => Object.fromEntries(
-  (await a.store.db.selectFrom("source_state").selectAll().execute()).map((r) => [r.id, r]),
+  (await dbOf(a.store).selectFrom("source_state").selectAll().execute()).map((r) => [r.id, r]),
 );
 
 describe("bad source config", () => {

@@ -6,6 +6,7 @@ import { newId } from "../../src/core/ids.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { Store, IngestItem } from "../../src/store/store.ts";
 import { createDatabase, skipPg } from "../support/pg.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -100,7 +101,7 @@ for (const kind of STORES) {
       const disabled = await store.recordAttempts([outcome(4, false), outcome(5, false), outcome(6, false)]);
       expect(disabled).toEqual([{ id: "ep1", reason: expect.stringContaining("3 consecutive") }]);
       expect((await store.getEndpoint("ep1"))!.enabled).toBe(0);
-      const attempts = await store.db.selectFrom("attempts").select("number").where("delivery_id", "=", claimed.id).execute();
+      const attempts = await dbOf(store).selectFrom("attempts").select("number").where("delivery_id", "=", claimed.id).execute();
       expect(attempts.map((a) => a.number).sort()).toEqual([1, 2, 3, 4, 5, 6]);
       expect(await store.setEndpointEnabled("ep1", true, null)).toBe(true);
       expect((await store.getEndpoint("ep1"))!.consecutive_failures).toBe(0);
@@ -156,11 +157,11 @@ for (const kind of STORES) {
       const open = item("app", "old.open", ["ep1"]);
       old.event.received_at = open.event.received_at = Date.now() - 40 * 86_400_000;
       await store.ingest([old, open]);
-      await store.db.updateTable("deliveries").set({ status: "succeeded" }).where("event_id", "=", old.event.id).execute();
+      await dbOf(store).updateTable("deliveries").set({ status: "succeeded" }).where("event_id", "=", old.event.id).execute();
       const removed = await store.purge(Date.now() - 30 * 86_400_000);
       expect(removed).toBe(1);
-      expect(await store.db.selectFrom("events").select("id").where("id", "in", [old.event.id, open.event.id]).execute()).toEqual([{ id: open.event.id }]);
-      expect(await store.db.selectFrom("deliveries").select("id").where("event_id", "=", old.event.id).execute()).toEqual([]);
+      expect(await dbOf(store).selectFrom("events").select("id").where("id", "in", [old.event.id, open.event.id]).execute()).toEqual([{ id: open.event.id }]);
+      expect(await dbOf(store).selectFrom("deliveries").select("id").where("event_id", "=", old.event.id).execute()).toEqual([]);
     });
 
     test("one purge run removes every expired finished event (12,000), in chunks that let ingest through", async () => {
@@ -177,14 +178,14 @@ for (const kind of STORES) {
       const finished = [...expired, recent];
       for (let i = 0; i < finished.length; i += 500) {
         const part = finished.slice(i, i + 500);
-        await store.db.insertInto("attempts").values(part.map((e, k) => ({
+        await dbOf(store).insertInto("attempts").values(part.map((e, k) => ({
           id: newId("att"), delivery_id: e.deliveries[0]!.id, endpoint_id: "ep1", number: 1, trigger: "scheduled" as const,
           started_at: e.event.received_at, url: "https://example.com/ep1", request_headers: "{}", status_code: k % 2 ? 200 : 410,
           response_headers: "{}", response_body: "", duration_ms: 3, error: null,
         }))).execute();
         for (const status of ["succeeded", "failed"] as const) {
           const ids = part.filter((_, k) => (k % 2 === 1) === (status === "succeeded")).map((e) => e.deliveries[0]!.id);
-          if (ids.length) await store.db.updateTable("deliveries").set({ status, attempts: 1, next_attempt_at: null }).where("id", "in", ids).execute();
+          if (ids.length) await dbOf(store).updateTable("deliveries").set({ status, attempts: 1, next_attempt_at: null }).where("id", "in", ids).execute();
         }
       }
 
@@ -195,14 +196,14 @@ for (const kind of STORES) {
       expect(purged).toBe(false); // the ingest did not wait for the whole purge
       expect(await purge).toBe(12_000);
 
-      const left = await store.db.selectFrom("events").select("type").where("type", "like", "purge.%").orderBy("type").execute();
+      const left = await dbOf(store).selectFrom("events").select("type").where("type", "like", "purge.%").orderBy("type").execute();
       expect(left.map((r) => r.type)).toEqual(["purge.during", "purge.open", "purge.recent"]);
       const ids = expired.map((e) => e.deliveries[0]!.id);
       for (let i = 0; i < ids.length; i += 1_000) {
-        expect(await store.db.selectFrom("deliveries").select("id").where("id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
-        expect(await store.db.selectFrom("attempts").select("id").where("delivery_id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
+        expect(await dbOf(store).selectFrom("deliveries").select("id").where("id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
+        expect(await dbOf(store).selectFrom("attempts").select("id").where("delivery_id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
       }
-      expect(await store.db.selectFrom("attempts").select("id").where("delivery_id", "=", recent.deliveries[0]!.id).execute()).toHaveLength(1);
+      expect(await dbOf(store).selectFrom("attempts").select("id").where("delivery_id", "=", recent.deliveries[0]!.id).execute()).toHaveLength(1);
     });
 
     test("reconcile keeps a runtime disable, and orphans become API-managed", async () => {
