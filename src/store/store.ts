@@ -8,8 +8,8 @@ import type { DB, DeliveryRow, EndpointRow, EventRow } from "./schema.ts";
 import { chunks } from "./shaping.ts";
 import type { AttemptOutcome, ClaimedDelivery, ConfigEndpointRow, Dialect, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite, Store } from "./types.ts";
 
-// Where the rest of hookgate has always found the store's types.
-export type { AttemptOutcome, ClaimedDelivery, Dialect, IngestItem, IngestOutcome, SourceCursorWrite, Store } from "./types.ts";
+// Where core has found the store's types so far; new code imports types.ts.
+export type { AttemptOutcome, IngestItem, SourceCursorWrite, Store } from "./types.ts";
 
 /**
  * The store over kysely: SQLite (one process) or Postgres (several processes sharing one queue). The hot paths

@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { createDatabase, postgresAvailable, terminateSource, type TestDatabase } from "../support/pg.ts";
+import { createDatabase, skipPg, terminateSource, type TestDatabase } from "../support/pg.ts";
 import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
 
-const available = await postgresAvailable("postgres notify-mode tests");
 
 let db: TestDatabase | null = null;
 let app: TestApp | null = null;
@@ -23,7 +22,7 @@ const listening = (d: TestDatabase) => waitFor(async () =>
   (await d.client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'hookgate:db' AND query ILIKE 'LISTEN%'")).rows[0].n > 0,
   10_000, "hookgate listening");
 
-describe.skipIf(!available)("postgres source, notify mode", () => {
+describe.skipIf(skipPg)("postgres source, notify mode", () => {
   test("each notification's payload becomes an event through map; bad payloads are skipped and logged", async () => {
     const logs: string[] = [];
     db = await createDatabase();

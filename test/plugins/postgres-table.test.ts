@@ -8,13 +8,12 @@ import { resolveConfig } from "../../src/config/load.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { createDatabase, postgresAvailable, terminateSource, type TestDatabase } from "../support/pg.ts";
+import { createDatabase, skipPg, terminateSource, type TestDatabase } from "../support/pg.ts";
 import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
 
-const available = await postgresAvailable("postgres table-mode tests");
 const ROWS = 2_000;
 
 let db: TestDatabase | null = null;
@@ -44,7 +43,7 @@ function config(url: string, endpointUrl: string): ConfigInput {
 /** The row numbers (data.n) the receiver got, each once however often it was delivered. */
 const receivedRows = (r: Receiver) => new Set(r.requests.map((q) => (JSON.parse(q.body) as { data: { n: number } }).data.n));
 
-describe.skipIf(!available)("postgres source, table mode", () => {
+describe.skipIf(skipPg)("postgres source, table mode", () => {
   test("pg-setup's SQL makes the table and trigger; a row becomes an event and leaves the table", async () => {
     db = await createDatabase();
     receiver = startReceiver();
@@ -131,7 +130,7 @@ describe.skipIf(!available)("postgres source, table mode", () => {
   }, 90_000);
 });
 
-describe.skipIf(!available)("postgres source, table mode, a bad row", () => {
+describe.skipIf(skipPg)("postgres source, table mode, a bad row", () => {
   test("a row that is not a valid event stays in the table, is logged, and does not hold up the others", async () => {
     db = await createDatabase();
     receiver = startReceiver();

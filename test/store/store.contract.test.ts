@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { newId } from "../../src/core/ids.ts";
 import { openStore } from "../../src/store/open.ts";
-import type { Store, IngestItem } from "../../src/store/store.ts";
+import type { AttemptOutcome, IngestItem, Store } from "../../src/store/types.ts";
 import { createDatabase, skipPg } from "../support/pg.ts";
 import { dbOf } from "../support/store-db.ts";
 
@@ -40,6 +40,17 @@ function item(source: string, type: string, endpointIds: string[], key?: string,
   };
 }
 
+/** One attempt's outcome for `recordAttempts`; `endpoint` null when hookgate could not build the request. */
+function attemptOutcome(delivery: AttemptOutcome["delivery"], endpointId: string, endpoint: Partial<NonNullable<AttemptOutcome["endpoint"]>> | null, at = Date.now()): AttemptOutcome {
+  const success = delivery.status === "succeeded";
+  return {
+    attempt: { id: newId("att"), delivery_id: delivery.id, endpoint_id: endpointId, number: delivery.attempts, trigger: "scheduled", started_at: at, url: "u", request_headers: "{}",
+      request_body: delivery.attempts % 2 ? null : `{"n":${delivery.attempts}}`, status_code: success ? 200 : 500, response_headers: "{}", response_body: "", duration_ms: 1, error: success ? null : "HTTP 500" },
+    delivery,
+    endpoint: endpoint && { id: endpointId, success, at, disableReason: null, autoDisableAfter: 0, autoDisableWindowMs: 0, ...endpoint },
+  };
+}
+
 const endpointRow = (id: string) => ({
   id, url: `https://example.com/${id}`, description: "", events: '["*"]', enabled: 1, managed_by: "config" as const,
   headers: "{}", auth: null, signing_scheme: "standard", signing_header: null, secret: "s", options: "{}",
@@ -53,7 +64,7 @@ for (const kind of STORES) {
       ({ store, cleanup } = await kind.open());
       await store.migrate();
       await store.migrate(); // idempotent
-      await store.reconcileConfigEndpoints([endpointRow("ep1"), endpointRow("ep2"), endpointRow("ep3"), endpointRow("ep4")]);
+      await store.reconcileConfigEndpoints(["ep1", "ep2", "ep3", "ep4", "ep5", "ep6", "ep7", "ep8"].map(endpointRow));
     });
     afterAll(async () => { await store.close(); await cleanup(); });
 
@@ -84,6 +95,55 @@ for (const kind of STORES) {
       expect(await store.claimDue("ep2", now, now + 30_000, 100)).toEqual([]);
       await store.release(ids, now);
       expect((await store.claimDue("ep2", now, now + 30_000, 100)).map((c) => c.id).sort()).toEqual([...ids].sort());
+    });
+
+    test("claimDue takes one endpoint's earliest due deliveries up to the limit, each with its own event and attempt number", async () => {
+      const now = Date.now();
+      const items = [30, 10, 20].map((ago, k) => item("app", `s.${k}`, ["ep5", "ep6"], undefined, now - ago));
+      await store.ingest(items);
+      const shape = (claimed: Awaited<ReturnType<Store["claimDue"]>>) =>
+        claimed.map((c) => ({ id: c.id, endpoint: c.endpoint_id, attempt: c.attempt, event: c.event })).sort((a, b) => a.event.type.localeCompare(b.event.type));
+      const expected = (k: number, endpoint: string, attempt = 1) => ({ id: items[k]!.deliveries[endpoint === "ep5" ? 0 : 1]!.id, endpoint, attempt, event: items[k]!.event });
+      expect(await store.claimDue("ep5", now, now + 30_000, 0)).toEqual([]);
+      expect(shape(await store.claimDue("ep5", now, now + 30_000, 2))).toEqual([expected(0, "ep5"), expected(2, "ep5")]);
+      expect(shape(await store.claimDue("ep5", now, now + 30_000, 10))).toEqual([expected(1, "ep5")]);
+      expect(shape(await store.claimDue("ep6", now, now + 30_000, 10))).toEqual([0, 1, 2].map((k) => expected(k, "ep6")));
+      expect(await store.event(items[1]!.event.id)).toEqual(items[1]!.event);
+      expect(await store.event("evt_missing")).toBeUndefined();
+    });
+
+    test("recordAttempts writes each delivery's state and attempt in a batch larger than one statement's chunk", async () => {
+      const items = Array.from({ length: 251 }, (_, k) => item("app", `b.${k}`, ["ep7"]));
+      await store.ingest(items);
+      const statuses = ["succeeded", "retrying", "failed"] as const;
+      const deliveries = items.map((it, k) => ({
+        id: it.deliveries[0]!.id, status: statuses[k % 3]!, attempts: (k % 5) + 1, next_attempt_at: k % 3 === 1 ? 1_000_000 + k : null,
+      }));
+      // The last success is the second from the end: the one failure after it is the streak.
+      expect(await store.recordAttempts(deliveries.map((d) => attemptOutcome(d, "ep7", {})))).toEqual([]);
+      for (const d of deliveries) expect(await store.admin.delivery(d.id)).toMatchObject(d);
+      const attempts = await store.admin.attemptsOf(deliveries.map((d) => d.id));
+      expect(deliveries.map((d) => attempts.get(d.id)!.map((a) => [a.number, a.request_body])))
+        .toEqual(deliveries.map((d) => [[d.attempts, d.attempts % 2 ? null : `{"n":${d.attempts}}`]]));
+      expect((await store.getEndpoint("ep7"))!.consecutive_failures).toBe(1);
+    });
+
+    test("a 410 disables its endpoint at once with its reason; an endpoint already disabled is not reported again", async () => {
+      const it = item("app", "g.one", ["ep8"]);
+      await store.ingest([it]);
+      const gone = (n: number) => attemptOutcome({ id: it.deliveries[0]!.id, status: "failed", attempts: n, next_attempt_at: null }, "ep8",
+        { disableReason: "the receiver answered 410 Gone", autoDisableAfter: 100 });
+      expect(await store.recordAttempts([gone(1)])).toEqual([{ id: "ep8", reason: "the receiver answered 410 Gone" }]);
+      expect(await store.getEndpoint("ep8")).toMatchObject({ enabled: 0, disabled_reason: "the receiver answered 410 Gone", consecutive_failures: 1 });
+      expect(await store.recordAttempts([gone(2)])).toEqual([]);
+      expect((await store.getEndpoint("ep8"))!.consecutive_failures).toBe(2);
+    });
+
+    test("meta keeps the first value written", async () => {
+      expect(await store.getMeta("contract.check")).toBeNull();
+      await store.setMetaIfAbsent("contract.check", "first");
+      await store.setMetaIfAbsent("contract.check", "second");
+      expect(await store.getMeta("contract.check")).toBe("first");
     });
 
     test("recordAttempts updates deliveries and disables after N consecutive failures", async () => {
