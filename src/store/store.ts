@@ -21,7 +21,7 @@ export class KyselyStore implements Store {
   constructor(
     /** The store's own connection: no layer outside src/store reaches it (tests do through test/support/store-db.ts). */
     readonly db: Kysely<DB>,
-    readonly dialect: Dialect,
+    private readonly dialect: Dialect,
     private readonly hot: HotPaths,
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
@@ -51,7 +51,7 @@ export class KyselyStore implements Store {
   }
 
   event(id: string): Promise<EventRow | undefined> {
-    return this.db.selectFrom("events").selectAll().where("id", "=", id).executeTakeFirst();
+    return this.admin.event(id);
   }
 
   async getCursor(sourceId: string): Promise<unknown> {
@@ -97,10 +97,6 @@ export class KyselyStore implements Store {
 
   async listEndpoints(): Promise<EndpointRow[]> {
     return this.db.selectFrom("endpoints").selectAll().orderBy("id").execute();
-  }
-
-  async getEndpoint(id: string): Promise<EndpointRow | undefined> {
-    return this.db.selectFrom("endpoints").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
   /** Enables or disables an endpoint; enabling clears the failure count and makes its waiting deliveries due. */

@@ -90,7 +90,6 @@ export interface Store {
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
 
   listEndpoints(): Promise<EndpointRow[]>;
-  getEndpoint(id: string): Promise<EndpointRow | undefined>;
   setEndpointEnabled(id: string, enabled: boolean, reason: string | null): Promise<boolean>;
   reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void>;
 

@@ -22,7 +22,7 @@ async function start(endpoint: Record<string, unknown>, delivery: Record<string,
   }), { logs });
   return app;
 }
-const endpointRow = (a: TestApp) => a.store.getEndpoint("crm");
+const endpointRow = (a: TestApp) => a.store.admin.endpoint("crm");
 const events = (n: number) => Array.from({ length: n }, (_, i) => ({ type: "job.done", data: { i } }));
 
 describe("auto-disable needs a sustained streak (autoDisableWindow)", () => {
