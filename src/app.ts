@@ -14,10 +14,9 @@ import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
 import { superviseSources } from "./source-supervisor.ts";
-import { AdminQueries } from "./store/admin-queries.ts";
 import { openStore } from "./store/open.ts";
 import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
-import type { Store } from "./store/store.ts";
+import type { Store } from "./store/types.ts";
 
 export interface AppOptions {
   log: Logger & { child(fields: Record<string, unknown>): Logger };
@@ -94,7 +93,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   let draining = false;
   const admin = adminApi({
-    config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: new AdminQueries(store.db), registry, dispatcher, send: sender,
+    config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: store.admin, registry, dispatcher, send: sender,
     resolve: options.resolve,
   }, config.admin.tokens);
   const httpLog = log.child({ component: "http" });

@@ -3,7 +3,7 @@ import type { Ingest } from "./core/ingest.ts";
 import type { CheckedFetch } from "./outbound/checked-fetch.ts";
 import { InvalidEventsError, type Logger, type Source, type SourceContext, type SourceRoute } from "./plugin-api/index.ts";
 import type { StoreWrites } from "./store/store-errors.ts";
-import type { Store } from "./store/store.ts";
+import type { Store } from "./store/types.ts";
 
 interface RunningSource {
   id: string;

@@ -2,7 +2,7 @@ import { Cron } from "croner";
 import { Summarizer } from "../log.ts";
 import type { Logger } from "../plugin-api/index.ts";
 import type { AttemptRow } from "../store/schema.ts";
-import type { IngestItem, Store } from "../store/store.ts";
+import type { IngestItem, Store } from "../store/types.ts";
 import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
 import { prepareRequest, type PreparedRequest } from "./prepare-request.ts";
 import { recordedBody, sentBody } from "./attempt-body.ts";
@@ -252,7 +252,7 @@ export class Dispatcher {
   async attemptNow(deliveryId: string, trigger: "manual" | "scheduled" = "manual"): Promise<AttemptRow | null> {
     const leased = await this.store.leaseNow(deliveryId);
     if (!leased) return null;
-    const event = await this.store.db.selectFrom("events").selectAll().where("id", "=", leased.delivery.event_id).executeTakeFirst();
+    const event = await this.store.event(leased.delivery.event_id);
     const endpoint = this.registry.get(leased.delivery.endpoint_id);
     if (!event || !endpoint) return null;
     this.lanes.get(endpoint.id)?.remove(deliveryId);

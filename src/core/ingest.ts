@@ -1,5 +1,5 @@
 import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput } from "../plugin-api/index.ts";
-import type { IngestItem, SourceCursorWrite, Store } from "../store/store.ts";
+import type { IngestItem, SourceCursorWrite, Store } from "../store/types.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { EndpointRegistry } from "./endpoints/registry.ts";
 import { toEventRow, validateEvent } from "./events.ts";

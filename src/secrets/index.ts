@@ -1,7 +1,6 @@
 import { dirname, resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
-import { getMeta, setMetaIfAbsent } from "../store/meta.ts";
-import type { Store } from "../store/store.ts";
+import type { Store } from "../store/types.ts";
 import { AesGcmCodec } from "./codec.ts";
 import { loadMasterKey } from "./key.ts";
 
@@ -28,8 +27,8 @@ export function dataDirOf(store: Config["store"], cwd = process.cwd()): string {
 export async function openSecrets(store: Store, storeConfig: Config["store"], env: Record<string, string | undefined> = process.env): Promise<OpenedSecrets> {
   const master = loadMasterKey(env, dataDirOf(storeConfig));
   const codec = new AesGcmCodec(master.key);
-  await setMetaIfAbsent(store.db, CHECK_KEY, codec.encrypt(CHECK_TEXT));
-  const check = await getMeta(store.db, CHECK_KEY);
+  await store.setMetaIfAbsent(CHECK_KEY, codec.encrypt(CHECK_TEXT));
+  const check = await store.getMeta(CHECK_KEY);
   let matches = false;
   try { matches = check !== null && codec.decrypt(check) === CHECK_TEXT; } catch { matches = false; }
   if (!matches) {

@@ -1,4 +1,5 @@
-import type { AttemptOutcome } from "./store.ts";
+import type { EndpointRow } from "./schema.ts";
+import type { AttemptOutcome } from "./types.ts";
 
 /** What a batch of attempts does to one endpoint's failure streak. */
 export interface HealthChange {
@@ -49,4 +50,10 @@ export function disableReason(change: HealthChange, streak: { failures: number; 
   const age = now - streak.since;
   if (age < change.autoDisableWindowMs) return null;
   return `disabled after ${streak.failures} consecutive failed attempts over ${Math.round(age / 100) / 10} s`;
+}
+
+/** The verdict on an endpoint's streak as its update returned it: no reason when it is gone or already disabled. */
+export function verdict(change: HealthChange, row: Pick<EndpointRow, "consecutive_failures" | "failing_since" | "enabled"> | null | undefined, now: number): string | null {
+  if (!row || !row.enabled) return null;
+  return disableReason(change, { failures: row.consecutive_failures, since: row.failing_since }, now);
 }

@@ -4,8 +4,10 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../plugin-api/index.ts";
 import type { DB } from "./schema.ts";
 import { openSqlite } from "./sqlite.ts";
-import { SqliteFast } from "./sqlite-fast.ts";
-import { Store } from "./store.ts";
+import { PostgresHotPaths } from "./postgres-hot.ts";
+import { SqliteHotPaths } from "./sqlite-hot.ts";
+import { KyselyStore } from "./store.ts";
+import type { Store } from "./types.ts";
 
 // bigint columns hold unix milliseconds: well inside a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -13,9 +15,12 @@ pg.types.setTypeParser(20, (v) => Number(v));
 const stderrLog: Pick<Logger, "warn"> = { warn: (msg, fields) => process.stderr.write(`${msg} ${JSON.stringify(fields ?? {})}\n`) };
 
 export function openStore(store: Config["store"], log: Pick<Logger, "warn"> = stderrLog): Store {
-  if (store.postgres) return new Store(new Kysely<DB>({ dialect: new PostgresDialect({ pool: resilientPool(store.postgres, log) }) }), "postgres");
+  if (store.postgres) {
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: resilientPool(store.postgres, log) }) });
+    return new KyselyStore(db, "postgres", new PostgresHotPaths(db));
+  }
   const { db, raw, close } = openSqlite({ file: store.sqlite ?? "./data/hookgate.db", synchronous: store.synchronous });
-  return new Store(db, "sqlite", close, new SqliteFast(raw));
+  return new KyselyStore(db, "sqlite", new SqliteHotPaths(raw), close);
 }
 
 /**

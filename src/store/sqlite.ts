@@ -24,7 +24,7 @@ function adapt(db: Database): SqliteDatabase {
   };
 }
 
-/** Turns on the one connection: kysely's transactions and the raw hot paths (sqlite-fast.ts) take it in order. */
+/** Turns on the one connection: kysely's transactions and the raw hot paths (sqlite-hot.ts) take it in order. */
 class SerialLock {
   #tail: Promise<void> = Promise.resolve();
 

@@ -1,69 +1,31 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { Migrator } from "kysely/migration";
-import { disableReason, healthChanges } from "./health.ts";
+import { AdminQueries } from "./admin-queries.ts";
+import { getMeta, setMetaIfAbsent } from "./meta.ts";
 import { migrationProvider } from "./migrations/index.ts";
-import type { DB, DeliveryRow, DeliveryStatus, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
-import type { SqliteFast } from "./sqlite-fast.ts";
+import { LEASED, writeCursor } from "./queries.ts";
+import type { DB, DeliveryRow, EndpointRow, EventRow } from "./schema.ts";
+import { chunks } from "./shaping.ts";
+import type { AttemptOutcome, ClaimedDelivery, ConfigEndpointRow, Dialect, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite, Store } from "./types.ts";
 
-export type Dialect = "sqlite" | "postgres";
+// Where core has found the store's types so far; new code imports types.ts.
 
-/** One event to store with its deliveries, as ingest prepared it. */
-export interface IngestItem {
-  event: EventRow;
-  /** `leased`: handed to this process's dispatcher at once, so it counts as a lease (see DeliveriesTable.leases). */
-  deliveries: { id: string; endpoint_id: string; next_attempt_at: number; leased?: boolean }[];
-}
+/**
+ * The store over kysely: SQLite (one process) or Postgres (several processes sharing one queue). The hot paths
+ * come from the database's own implementation (sqlite-hot.ts, postgres-hot.ts); everything else is kysely.
+ */
+export class KyselyStore implements Store {
+  readonly admin: AdminQueries;
 
-export interface IngestOutcome {
-  id: string;
-  deliveries: number;
-  duplicate: boolean;
-}
-
-export interface SourceCursorWrite {
-  id: string;
-  cursor: unknown;
-}
-
-/** A delivery claimed for an attempt, with what the attempt needs of its event. */
-export interface ClaimedDelivery {
-  id: string;
-  endpoint_id: string;
-  /** This attempt's number: after every lease before it, so a resend after a crash never repeats a number. */
-  attempt: number;
-  event: EventRow;
-}
-
-/** What one attempt changed: the attempt row, the delivery's new state, and the endpoint's. */
-export interface AttemptOutcome {
-  attempt: NewAttempt;
-  delivery: { id: string; status: DeliveryStatus; attempts: number; next_attempt_at: number | null };
-  /**
-   * Failure-streak bookkeeping: reset on success, count up on failure; disable with a reason. Null when the
-   * attempt says nothing about the receiver (hookgate could not build the request).
-   */
-  endpoint: { id: string; success: boolean; at: number; disableReason: string | null; autoDisableAfter: number; autoDisableWindowMs: number } | null;
-}
-
-/** `max(leases, attempts)`: a lease count never below the attempts recorded (rows from before leases were counted). */
-const LEASED = sql<number>`CASE WHEN leases > attempts THEN leases ELSE attempts END`;
-
-const CHUNK = 500;
-const chunks = <T>(items: T[], size = CHUNK): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
-
-/** The store over kysely: SQLite (one process) or Postgres (several processes sharing one queue). */
-export class Store {
   constructor(
+    /** The store's own connection: no layer outside src/store reaches it (tests do through test/support/store-db.ts). */
     readonly db: Kysely<DB>,
-    readonly dialect: Dialect,
+    private readonly dialect: Dialect,
+    private readonly hot: HotPaths,
     private readonly onClose: () => Promise<void> = async () => {},
-    /** SQLite's hot paths on prepared statements (sqlite-fast.ts); Postgres uses the kysely versions below. */
-    private readonly fast: SqliteFast | null = null,
-  ) {}
+  ) {
+    this.admin = new AdminQueries(db);
+  }
 
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider });
@@ -79,52 +41,16 @@ export class Store {
     await this.onClose();
   }
 
-  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  private transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(fn);
   }
 
-  /** Stores events with their deliveries and the sources' cursors in one transaction. */
-  async ingest(items: IngestItem[], cursors: SourceCursorWrite[] = []): Promise<IngestOutcome[]> {
-    if (this.fast) return this.fast.ingest(items, cursors);
-    return this.transaction(async (trx) => {
-      const inserted = new Set<string>();
-      for (const part of chunks(items)) {
-        const rows = await trx.insertInto("events").values(part.map((i) => i.event))
-          .onConflict((oc) => oc.columns(["source", "dedupe_key"]).doNothing())
-          .returning("id").execute();
-        for (const row of rows) inserted.add(row.id);
-      }
-      const now = Date.now();
-      const deliveries = items.filter((i) => inserted.has(i.event.id)).flatMap((i) => i.deliveries.map((d) => ({
-        id: d.id, event_id: i.event.id, endpoint_id: d.endpoint_id, status: "pending" as const, attempts: 0, leases: d.leased ? 1 : 0,
-        next_attempt_at: d.next_attempt_at, created_at: now, updated_at: now,
-      })));
-      for (const part of chunks(deliveries)) await trx.insertInto("deliveries").values(part).execute();
-      // Duplicates are resolved after this batch's deliveries exist, so a duplicate within the batch counts them.
-      const duplicates = items.filter((i) => !inserted.has(i.event.id));
-      const originals = new Map<string, { id: string; deliveries: number }>();
-      for (const item of duplicates) {
-        const key = `${item.event.source}\u0000${item.event.dedupe_key}`;
-        if (originals.has(key)) continue;
-        const original = await trx.selectFrom("events").select("id")
-          .where("source", "=", item.event.source).where("dedupe_key", "=", item.event.dedupe_key).executeTakeFirstOrThrow();
-        const count = await trx.selectFrom("deliveries").select((eb) => eb.fn.countAll<number>().as("n"))
-          .where("event_id", "=", original.id).executeTakeFirstOrThrow();
-        originals.set(key, { id: original.id, deliveries: Number(count.n) });
-      }
-      for (const c of cursors) await this.writeCursor(trx, c);
-      return items.map((i) => {
-        if (inserted.has(i.event.id)) return { id: i.event.id, deliveries: i.deliveries.length, duplicate: false };
-        const original = originals.get(`${i.event.source}\u0000${i.event.dedupe_key}`)!;
-        return { ...original, duplicate: true };
-      });
-    });
+  ingest(items: IngestItem[], cursors: SourceCursorWrite[] = []): Promise<IngestOutcome[]> {
+    return this.hot.ingest(items, cursors);
   }
 
-  private async writeCursor(trx: Kysely<DB>, c: SourceCursorWrite): Promise<void> {
-    const cursor = JSON.stringify(c.cursor ?? null);
-    await trx.insertInto("source_state").values({ id: c.id, cursor, status: "running", last_error: null, updated_at: Date.now() })
-      .onConflict((oc) => oc.column("id").doUpdateSet({ cursor, updated_at: Date.now() })).execute();
+  event(id: string): Promise<EventRow | undefined> {
+    return this.admin.event(id);
   }
 
   async getCursor(sourceId: string): Promise<unknown> {
@@ -133,7 +59,7 @@ export class Store {
   }
 
   async setCursor(sourceId: string, cursor: unknown): Promise<void> {
-    await this.writeCursor(this.db, { id: sourceId, cursor });
+    await writeCursor(this.db, { id: sourceId, cursor });
   }
 
   async setSourceStatus(sourceId: string, status: string, lastError: string | null): Promise<void> {
@@ -142,32 +68,8 @@ export class Store {
       .onConflict((oc) => oc.column("id").doUpdateSet({ status, last_error: lastError, updated_at: now })).execute();
   }
 
-  /**
-   * Claims up to `limit` due deliveries of one endpoint by moving their due time to the lease's end, counting
-   * the lease in the same statement: the attempt is numbered from it.
-   */
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
-    if (limit <= 0) return [];
-    if (this.fast) return this.fast.claimDue(endpointId, now, leaseUntil, limit);
-    const claimed = await this.transaction(async (trx) => {
-      let due = trx.selectFrom("deliveries").select("id")
-        .where("endpoint_id", "=", endpointId)
-        .where("status", "in", ["pending", "retrying"])
-        .where("next_attempt_at", "<=", now)
-        .orderBy("next_attempt_at").limit(limit);
-      if (this.dialect === "postgres") due = due.forUpdate().skipLocked();
-      const ids = (await due.execute()).map((r) => r.id);
-      if (ids.length === 0) return [];
-      return trx.updateTable("deliveries").set({ next_attempt_at: leaseUntil, leases: sql<number>`${LEASED} + 1` }).where("id", "in", ids)
-        .returning(["id", "endpoint_id", "leases", "event_id"]).execute();
-    });
-    if (claimed.length === 0) return [];
-    const events = await this.db.selectFrom("events").selectAll().where("id", "in", [...new Set(claimed.map((c) => c.event_id))]).execute();
-    const byId = new Map(events.map((e) => [e.id, e]));
-    return claimed.flatMap((c) => {
-      const event = byId.get(c.event_id);
-      return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempt: c.leases, event }] : [];
-    });
+    return limit <= 0 ? [] : this.hot.claimDue(endpointId, now, leaseUntil, limit);
   }
 
   /**
@@ -188,47 +90,12 @@ export class Store {
     return row ? { delivery: row, attempt: row.leases } : null;
   }
 
-  /** Records a batch of attempts and their consequences in one transaction. Returns the endpoints it disabled. */
-  async recordAttempts(outcomes: AttemptOutcome[]): Promise<{ id: string; reason: string }[]> {
-    if (outcomes.length === 0) return [];
-    if (this.fast) return this.fast.recordAttempts(outcomes);
-    return this.transaction(async (trx) => {
-      for (const part of chunks(outcomes.map((o) => o.attempt), 200)) await trx.insertInto("attempts").values(part).execute();
-      const now = Date.now();
-      // One UPDATE ... FROM (VALUES ...) per chunk rather than one statement per delivery.
-      for (const part of chunks(outcomes.map((o) => o.delivery), 200)) {
-        const values = sql.join(part.map((d) => sql`(${d.id}::text, ${d.status}::text, ${d.attempts}::integer, ${d.next_attempt_at}::bigint)`));
-        await sql`UPDATE deliveries AS d SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_at, updated_at = ${now}
-          FROM (VALUES ${values}) AS v(id, status, attempts, next_at) WHERE d.id = v.id`.execute(trx);
-      }
-      return this.updateEndpointHealth(trx, outcomes.map((o) => o.endpoint));
-    });
-  }
-
-  private async updateEndpointHealth(trx: Kysely<DB>, results: AttemptOutcome["endpoint"][]): Promise<{ id: string; reason: string }[]> {
-    const disabled: { id: string; reason: string }[] = [];
-    const now = Date.now();
-    for (const change of healthChanges(results)) {
-      const since = change.failures === 0 ? null : change.reset ? change.firstFailureAt : sql<number>`COALESCE(failing_since, ${change.firstFailureAt})`;
-      const row = await trx.updateTable("endpoints")
-        .set((eb) => ({ consecutive_failures: change.reset ? change.failures : eb("consecutive_failures", "+", change.failures), failing_since: since }))
-        .where("id", "=", change.id).returning(["consecutive_failures", "failing_since", "enabled"]).executeTakeFirst();
-      if (!row || !row.enabled) continue;
-      const reason = disableReason(change, { failures: row.consecutive_failures, since: row.failing_since }, now);
-      if (reason) {
-        await trx.updateTable("endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", change.id).execute();
-        disabled.push({ id: change.id, reason });
-      }
-    }
-    return disabled;
+  async recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]> {
+    return outcomes.length === 0 ? [] : this.hot.recordAttempts(outcomes);
   }
 
   async listEndpoints(): Promise<EndpointRow[]> {
     return this.db.selectFrom("endpoints").selectAll().orderBy("id").execute();
-  }
-
-  async getEndpoint(id: string): Promise<EndpointRow | undefined> {
-    return this.db.selectFrom("endpoints").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
   /** Enables or disables an endpoint; enabling clears the failure count and makes its waiting deliveries due. */
@@ -241,7 +108,7 @@ export class Store {
   }
 
   /** Config endpoints are upserted by id; the config decides everything but a runtime disable. */
-  async reconcileConfigEndpoints(rows: Omit<EndpointRow, "consecutive_failures" | "failing_since" | "created_at" | "updated_at" | "disabled_reason" | "previous_secret" | "previous_secret_until">[]): Promise<void> {
+  async reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void> {
     const now = Date.now();
     await this.transaction(async (trx) => {
       for (const row of rows) {
@@ -292,5 +159,13 @@ export class Store {
       await trx.deleteFrom("events").where("id", "in", ids).execute();
       return ids.length;
     });
+  }
+
+  getMeta(key: string): Promise<string | null> {
+    return getMeta(this.db, key);
+  }
+
+  setMetaIfAbsent(key: string, value: string): Promise<void> {
+    return setMetaIfAbsent(this.db, key, value);
   }
 }

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers and receivers on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -21,7 +22,7 @@ async function start(endpoint: Record<string, unknown>, delivery: Record<string,
   }), { logs });
   return app;
 }
-const endpointRow = (a: TestApp) => a.store.getEndpoint("crm");
+const endpointRow = (a: TestApp) => a.store.admin.endpoint("crm");
 const events = (n: number) => Array.from({ length: n }, (_, i) => ({ type: "job.done", data: { i } }));
 
 describe("auto-disable needs a sustained streak (autoDisableWindow)", () => {
@@ -34,7 +35,7 @@ describe("auto-disable needs a sustained streak (autoDisableWindow)", () => {
     await Bun.sleep(300);
     expect((await endpointRow(a))!.enabled).toBe(1);
     receiver.respond(() => new Response("ok"));
-    await waitFor(async () => (await a.store.db.selectFrom("deliveries").select("status").execute()).every((d) => d.status === "succeeded"), 15_000, "all delivered after the outage");
+    await waitFor(async () => (await dbOf(a.store).selectFrom("deliveries").select("status").execute()).every((d) => d.status === "succeeded"), 15_000, "all delivered after the outage");
     const row = (await endpointRow(a))!;
     expect(row.enabled).toBe(1);
     expect(row.consecutive_failures).toBe(0);
@@ -68,8 +69,8 @@ describe("a request hookgate cannot build is not the receiver's failure", () => 
     const headers = { "X-Boom": () => { throw new Error("no tenant for this event"); } };
     const a = await start({ autoDisableAfter: 2, headers }, { autoDisableWindow: "0s", schedule: ["50ms", "50ms"] });
     await a.post(events(6));
-    await waitFor(async () => (await a.store.db.selectFrom("deliveries").select("status").execute()).every((d) => d.status === "failed"), 5_000, "all failed");
-    const rows = await a.store.db.selectFrom("attempts").selectAll().execute();
+    await waitFor(async () => (await dbOf(a.store).selectFrom("deliveries").select("status").execute()).every((d) => d.status === "failed"), 5_000, "all failed");
+    const rows = await dbOf(a.store).selectFrom("attempts").selectAll().execute();
     expect(rows).toHaveLength(6); // no retries: retrying cannot fix it
     expect(rows.every((r) => r.error?.includes("could not build the request") && r.error.includes("no tenant for this event"))).toBe(true);
     const row = (await endpointRow(a))!;

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers and receivers on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -23,7 +24,7 @@ beforeAll(() => {
 afterAll(() => receiver.stop());
 afterEach(async () => { await app?.close(); app = null; });
 
-const statuses = async (a: TestApp) => (await a.store.db.selectFrom("deliveries").select("status").execute()).map((d) => d.status);
+const statuses = async (a: TestApp) => (await dbOf(a.store).selectFrom("deliveries").select("status").execute()).map((d) => d.status);
 
 describe("circuit breaker", () => {
   test("an always-500 endpoint gets one probe at a time on the retry schedule; the backlog flows once a probe succeeds", async () => {
@@ -52,6 +53,6 @@ describe("circuit breaker", () => {
     await waitFor(async () => (await statuses(a)).every((s) => s === "succeeded"), 15_000, "the backlog delivered after recovery");
     const ids = new Set(receiver.requests.filter((r) => r.headers["webhook-id"]).map((r) => r.headers["webhook-id"]));
     expect(ids.size).toBe(70);
-    expect((await a.store.getEndpoint("flaky"))!.enabled).toBe(1);
+    expect((await a.store.admin.endpoint("flaky"))!.enabled).toBe(1);
   });
 });

@@ -4,6 +4,7 @@ import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro, verifyCePro } from "../support/verifiers.ts";
 import type { EndpointConfig } from "../../src/config/schema.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -26,8 +27,8 @@ async function start(endpoints: EndpointInput[], delivery: Record<string, unknow
   return app;
 }
 
-const deliveries = (a: TestApp) => a.store.db.selectFrom("deliveries").selectAll().orderBy("id").execute();
-const attempts = (a: TestApp) => a.store.db.selectFrom("attempts").selectAll().orderBy("started_at").orderBy("number").execute();
+const deliveries = (a: TestApp) => dbOf(a.store).selectFrom("deliveries").selectAll().orderBy("id").execute();
+const attempts = (a: TestApp) => dbOf(a.store).selectFrom("attempts").selectAll().orderBy("started_at").orderBy("number").execute();
 
 describe("delivery", () => {
   test("a new event is delivered at once, signed with the standard scheme", async () => {
@@ -80,7 +81,7 @@ describe("delivery", () => {
     const [d] = await deliveries(a);
     expect(d!.status as string).toBe(expected);
     expect(receiver.requests).toHaveLength(1); // redirects are never followed
-    const endpoint = await a.store.getEndpoint("crm");
+    const endpoint = await a.store.admin.endpoint("crm");
     if (status === 410) {
       expect(endpoint!.enabled).toBe(0);
       expect(endpoint!.disabled_reason).toContain("410");
@@ -120,8 +121,8 @@ describe("delivery", () => {
     receiver.respond(() => new Response("down", { status: 503 }));
     const a = await start([{ id: "crm", url: receiver.url, autoDisableAfter: 3 }], { autoDisableWindow: "0s", schedule: ["50ms", "50ms", "50ms", "50ms", "50ms"] });
     await a.post([{ type: "a.one", data: 1 }, { type: "a.two", data: 2 }]);
-    await waitFor(async () => (await a.store.getEndpoint("crm"))!.enabled === 0, 6_000, "auto-disable");
-    const endpoint = (await a.store.getEndpoint("crm"))!;
+    await waitFor(async () => (await a.store.admin.endpoint("crm"))!.enabled === 0, 6_000, "auto-disable");
+    const endpoint = (await a.store.admin.endpoint("crm"))!;
     // Two deliveries fail side by side, so the count may pass 3 within one batch of records.
     expect(Number(/after (\d+) consecutive/.exec(endpoint.disabled_reason ?? "")?.[1])).toBeGreaterThanOrEqual(3);
     const seen = receiver.requests.length;

@@ -7,6 +7,7 @@ import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro, verifyCePro } from "../support/verifiers.ts";
 import { ADMIN_TOKEN, expectProblem, READ_TOKEN, SECRET, startAdminApp, type AdminApp } from "./support.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -280,7 +281,7 @@ describe("changing and deleting an API endpoint", () => {
     const { body: ep } = await create({ events: ["order.*"] });
     receiver.respond(() => new Response("no", { status: 400 })); // failed for good: nothing in flight at the delete
     for (let i = 0; i < 3; i++) await app.post({ type: "order.placed", data: { i } });
-    const db = app.store.db;
+    const db = dbOf(app.store);
     const count = async (table: "deliveries" | "attempts") => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).where("endpoint_id", "=", ep.id).executeTakeFirstOrThrow()).n);
     await waitFor(async () => (await app.api("GET", `/deliveries?endpoint=${ep.id}&status=failed`)).body.data.length === 3, 5000, "3 failed deliveries");
     expect(await count("deliveries")).toBe(3);
@@ -305,10 +306,10 @@ describe("changing and deleting an API endpoint", () => {
     await app.post({ type: "slow.one", data: {} });
     await waitFor(() => arrived, 5000, "the attempt in flight");
     expect((await app.api("DELETE", `/endpoints/${ep.id}`)).status).toBe(204);
-    const attempts = () => app.store.db.selectFrom("attempts").select("id").where("endpoint_id", "=", ep.id).execute();
+    const attempts = () => dbOf(app.store).selectFrom("attempts").select("id").where("endpoint_id", "=", ep.id).execute();
     await waitFor(async () => (await attempts()).length === 1, 5000, "the late attempt recorded after the delete");
     await waitFor(async () => (await attempts()).length === 0, 8000, "the late attempt swept up");
-    expect(await app.store.db.selectFrom("deliveries").select("id").where("endpoint_id", "=", ep.id).execute()).toEqual([]);
+    expect(await dbOf(app.store).selectFrom("deliveries").select("id").where("endpoint_id", "=", ep.id).execute()).toEqual([]);
   }, 15_000);
 });
 

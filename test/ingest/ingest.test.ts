@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { InvalidEventsError } from "../../src/plugin-api/index.ts";
 import { baseConfig, INGEST_TOKEN, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { rawRequest } from "../support/raw.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -123,9 +124,9 @@ describe("ingest: every bad input gets its status and a problem+json body", () =
     expect(body.errors).toEqual([{ path: "[1].data.jobId", message: expect.any(String) }]);
   });
   test("an invalid batch stores nothing", async () => {
-    const before = await app.store.db.selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const before = await dbOf(app.store).selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
     await send({ headers: { ...json, ...auth() }, body: JSON.stringify([{ type: "invoice.paid", data: 1 }, { type: "bad.type", data: 1 }]) });
-    const after = await app.store.db.selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const after = await dbOf(app.store).selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
   test("404 problem for an unknown path", async () => {
@@ -162,7 +163,7 @@ describe("ingest: accepted events", () => {
     const second = await send({ headers: { ...json, ...auth() }, body: event });
     expect(second.status).toBe(200);
     expect(await second.json()).toEqual({ id, deliveries: 0, duplicate: true });
-    const rows = await app.store.db.selectFrom("events").select("id").where("idempotency_key", "=", "client-key-1").execute();
+    const rows = await dbOf(app.store).selectFrom("events").select("id").where("idempotency_key", "=", "client-key-1").execute();
     expect(rows).toHaveLength(1);
   });
   test("the Idempotency-Key header works for a single event, and concurrent duplicates store one event", async () => {
@@ -183,7 +184,7 @@ describe("ingest: accepted events", () => {
   test("a client timestamp is kept", async () => {
     const response = await send({ headers: { ...json, ...auth() }, body: JSON.stringify({ type: "invoice.paid", data: 1, timestamp: "2026-03-14T16:45:00Z" }) });
     const { id } = await response.json() as { id: string };
-    const row = await app.store.db.selectFrom("events").select("timestamp").where("id", "=", id).executeTakeFirstOrThrow();
+    const row = await dbOf(app.store).selectFrom("events").select("timestamp").where("id", "=", id).executeTakeFirstOrThrow();
     expect(row.timestamp).toBe("2026-03-14T16:45:00.000Z");
   });
 });
@@ -216,7 +217,7 @@ describe("ingest without a catalog: what any client may send", () => {
   afterAll(() => open.close());
   const post = (body: string, token = INGEST_TOKEN) =>
     fetch(`${open.url}/v1/events`, { method: "POST", headers: { ...json, ...auth(token) }, body });
-  const count = async () => Number((await open.store.db.selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+  const count = async () => Number((await dbOf(open.store).selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
   const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 
   test("422 for an event type that breaks the name rule, also when the token's pattern matches it; nothing stored", async () => {
@@ -254,7 +255,7 @@ describe("ingest without a catalog: what any client may send", () => {
         latencies.push([r.status, Math.round(performance.now() - t)]);
       }
       console.log(JSON.stringify(latencies));`, `${open.url}/v1/events`], { stdout: "pipe" });
-    await waitFor(async () => (await open.store.db.selectFrom("events").select("id").where("type", "=", "small").limit(1).execute()).length > 0, 10_000, "the probe");
+    await waitFor(async () => (await dbOf(open.store).selectFrom("events").select("id").where("type", "=", "small").limit(1).execute()).length > 0, 10_000, "the probe");
     const deep = `{"type":"deep","data":${nested(500_000)}}`;
     expect(deep.length).toBeLessThan(1_048_576);
     const started = performance.now();
@@ -269,7 +270,7 @@ describe("ingest without a catalog: what any client may send", () => {
     // Generous bounds on a shared 2-core machine: before the limit each such body blocked for a second or more.
     expect(Math.max(...latencies.map(([, ms]) => ms))).toBeLessThan(500);
     expect(deepMs).toBeLessThan(1_000);
-    expect((await open.store.db.selectFrom("events").select("id").where("type", "=", "deep").execute()).length).toBe(0);
+    expect((await dbOf(open.store).selectFrom("events").select("id").where("type", "=", "deep").execute()).length).toBe(0);
   });
 
   test("a source's emit refuses over-deep data, without recursion", async () => {
@@ -294,7 +295,7 @@ describe("ingest without a catalog: what any client may send", () => {
     expect(await againA.json()).toEqual({ id: a.id, deliveries: 0, duplicate: true });
     expect(againB.status).toBe(200);
     expect(await againB.json()).toEqual({ id: b.id, deliveries: 0, duplicate: true });
-    const rows = await open.store.db.selectFrom("events").select(["id", "data"]).where("idempotency_key", "=", "job-42").orderBy("id").execute();
+    const rows = await dbOf(open.store).selectFrom("events").select(["id", "data"]).where("idempotency_key", "=", "job-42").orderBy("id").execute();
     expect(rows.map((r) => JSON.parse(r.data).n)).toEqual([1, 2]);
   });
 

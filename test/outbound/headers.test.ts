@@ -5,6 +5,7 @@ import { builtinPlugins } from "../../plugins/index.ts";
 import { headerNameProblem, headerValueProblem, isSecretHeaderName } from "../../src/outbound/header-rules.ts";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver } from "../support/receiver.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -146,8 +147,8 @@ describe("what goes on the wire", () => {
       delivery: { schedule: ["1h"] } as never,
     }));
     await app.post({ type: "job.done", data: { v: "x\r\nx-injected: 1" } });
-    await waitFor(async () => (await app!.store.db.selectFrom("attempts").selectAll().execute()).length === 1, 3_000, "the attempt");
-    const [attempt] = await app.store.db.selectFrom("attempts").selectAll().execute();
+    await waitFor(async () => (await dbOf(app!.store).selectFrom("attempts").selectAll().execute()).length === 1, 3_000, "the attempt");
+    const [attempt] = await dbOf(app.store).selectFrom("attempts").selectAll().execute();
     expect(attempt).toMatchObject({ status_code: null, error: "could not build the request: header X-Event: the value must not contain CR or LF" });
     expect(receiver.requests).toHaveLength(0);
   });

@@ -3,6 +3,7 @@ import type { EndpointConfig } from "../../src/config/schema.ts";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { startRaw, startTrap } from "./servers.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -31,7 +32,7 @@ async function start(endpoints: EndpointInput[], delivery: Record<string, unknow
 }
 
 const events = (type: string, n: number) => Array.from({ length: n }, (_, i) => ({ type, data: { i } }));
-const attempts = (a: TestApp) => a.store.db.selectFrom("attempts").selectAll().orderBy("started_at").execute();
+const attempts = (a: TestApp) => dbOf(a.store).selectFrom("attempts").selectAll().orderBy("started_at").execute();
 
 describe("a slow or dead endpoint never delays healthy ones", () => {
   test("one endpoint hangs, the healthy one's deliveries all arrive while the hanging ones are still pending", async () => {
@@ -48,7 +49,7 @@ describe("a slow or dead endpoint never delays healthy ones", () => {
     await waitFor(() => healthy.requests.length === 20, 2_000, "all 20 healthy deliveries within 2 s");
     expect(Math.max(...healthy.requests.map((r) => r.at)) - sentAt).toBeLessThan(2_000);
     expect(hanging.connections).toBeGreaterThan(0);
-    const dead = await a.store.db.selectFrom("deliveries").select("status").where("endpoint_id", "=", "dead").execute();
+    const dead = await dbOf(a.store).selectFrom("deliveries").select("status").where("endpoint_id", "=", "dead").execute();
     expect(dead).toHaveLength(20);
     expect(dead.every((d) => d.status === "pending")).toBe(true);
   });
@@ -109,7 +110,7 @@ describe("the address policy in the running gateway", () => {
       status_code: null,
       error: "refused: rebind.example.test: 127.0.0.2 is a loopback address (add it to delivery.allowNetworks to allow it)",
     });
-    const delivery = await a.store.db.selectFrom("deliveries").selectAll().where("id", "=", refused!.delivery_id).executeTakeFirstOrThrow();
+    const delivery = await dbOf(a.store).selectFrom("deliveries").selectAll().where("id", "=", refused!.delivery_id).executeTakeFirstOrThrow();
     expect(delivery.status).toBe("retrying"); // the DNS may be fixed meanwhile (DESIGN section 8)
     expect(good.requests).toHaveLength(1);
     expect(blocked.connections).toBe(0);

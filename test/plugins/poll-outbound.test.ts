@@ -2,6 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startTrap } from "../outbound/servers.ts";
 import { startItemsServer } from "./items-server.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -29,7 +30,7 @@ async function start(sources: ReturnType<typeof poll>[], delivery: Delivery, log
 }
 
 const sourceState = async (a: TestApp, id = "crm") =>
-  (await a.store.db.selectFrom("source_state").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
+  (await dbOf(a.store).selectFrom("source_state").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
 const failed = (a: TestApp, id = "crm") => waitFor(async () => (await sourceState(a, id))?.status === "error", 10_000, `${id} in error`);
 
 /** An HTTP listener that answers every request with `answer` and counts them. */
@@ -58,7 +59,7 @@ describe("poll through the checked sender", () => {
     const a = await start([poll(`${api.url}?after={cursor}`, {}, {
       map: (item: { id: number }) => ({ type: "contact.updated", data: item }), cursor: (item: { id: number }) => item.id,
     })], { requireHttps: false, allowNetworks: ["127.0.0.1/32"] });
-    await waitFor(async () => (await a.store.db.selectFrom("events").select("id").execute()).length === 3, 10_000, "three events");
+    await waitFor(async () => (await dbOf(a.store).selectFrom("events").select("id").execute()).length === 3, 10_000, "three events");
     expect((await sourceState(a))!.status).toBe("running");
   });
 
@@ -80,7 +81,7 @@ describe("poll through the checked sender", () => {
     expect(redirect.requests).toBeGreaterThanOrEqual(1);
     await Bun.sleep(300);
     expect(target.requests).toBe(0);
-    expect(await a.store.db.selectFrom("events").select("id").execute()).toEqual([]);
+    expect(await dbOf(a.store).selectFrom("events").select("id").execute()).toEqual([]);
   });
 
   test("an error answer's body never reaches GET /api/v1/sources or the logs: the status and the size do", async () => {
@@ -110,6 +111,6 @@ describe("poll through the checked sender", () => {
     const a = await start([poll(`${big.url}/items`, {})], { requireHttps: false, allowNetworks: LOOPBACK }, undefined, { maxBodyBytes: 2_048 });
     await failed(a);
     expect((await sourceState(a))!.last_error).toContain("answered more than 2048 bytes (server.maxBodyBytes): ask for smaller pages, or raise server.maxBodyBytes");
-    expect(await a.store.db.selectFrom("events").select("id").execute()).toEqual([]);
+    expect(await dbOf(a.store).selectFrom("events").select("id").execute()).toEqual([]);
   });
 });

@@ -5,12 +5,11 @@ import { startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { startItemsServer, type ItemsServer } from "./items-server.ts";
-import { createDatabase, postgresAvailable, type TestDatabase } from "../support/pg.ts";
+import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
 
-const available = await postgresAvailable("the SQL poll across a restart");
 const COUNT = 300;
 
 let bin: Running | null = null;
@@ -85,7 +84,7 @@ describe("poll source across a kill -9 of the binary", () => {
     expectEachItemOnce(path, "item.polled", "crm");
   }, 120_000);
 
-  test.skipIf(!available)("sql: every row becomes exactly one event", async () => {
+  test.skipIf(skipPg)("sql: every row becomes exactly one event", async () => {
     db = await createDatabase();
     await db.client.query("CREATE TABLE items (id bigserial PRIMARY KEY, payload jsonb NOT NULL)");
     await db.client.query(`INSERT INTO items (payload) SELECT jsonb_build_object('n', g) FROM generate_series(1, ${COUNT}) g`);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { startItemsServer, type ItemsServer } from "./items-server.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -17,7 +18,7 @@ afterEach(async () => {
 });
 
 type Item = { id: number; name: string };
-const status = async (a: TestApp) => a.store.db.selectFrom("source_state").selectAll().where("id", "=", "crm").executeTakeFirst();
+const status = async (a: TestApp) => dbOf(a.store).selectFrom("source_state").selectAll().where("id", "=", "crm").executeTakeFirst();
 
 function start(extra: Record<string, unknown> = {}) {
   return startTestApp(baseConfig({
@@ -48,7 +49,7 @@ describe("poll source", () => {
     api.items.push({ id: 26, name: "late" }, { id: 27, name: "later" });
     await waitFor(() => receiver!.requests.length === 27, 5_000, "the new items");
     expect(deliveredIds(receiver).slice(25).sort()).toEqual([26, 27]);
-    expect(await app.store.db.selectFrom("events").select("id").execute()).toHaveLength(27);
+    expect(await dbOf(app.store).selectFrom("events").select("id").execute()).toHaveLength(27);
   }, 30_000);
 
   test("an error shows on the source and is retried with backoff; auth is sent", async () => {

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { createDatabase, postgresAvailable, terminateSource, type TestDatabase } from "../support/pg.ts";
+import { createDatabase, skipPg, terminateSource, type TestDatabase } from "../support/pg.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
 
-const available = await postgresAvailable("postgres notify-mode tests");
 
 let db: TestDatabase | null = null;
 let app: TestApp | null = null;
@@ -22,7 +22,7 @@ const listening = (d: TestDatabase) => waitFor(async () =>
   (await d.client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'hookgate:db' AND query ILIKE 'LISTEN%'")).rows[0].n > 0,
   10_000, "hookgate listening");
 
-describe.skipIf(!available)("postgres source, notify mode", () => {
+describe.skipIf(skipPg)("postgres source, notify mode", () => {
   test("each notification's payload becomes an event through map; bad payloads are skipped and logged", async () => {
     const logs: string[] = [];
     db = await createDatabase();
@@ -48,7 +48,7 @@ describe.skipIf(!available)("postgres source, notify mode", () => {
     const bodies = receiver.requests.map((r) => JSON.parse(r.body) as { type: string; data: unknown });
     expect(bodies.map((b) => b.type)).toEqual(["user.created", "user.deleted"]);
     expect(bodies[0]!.data).toEqual({ id: "u1" });
-    expect(await app.store.db.selectFrom("events").select("id").execute()).toHaveLength(2);
+    expect(await dbOf(app.store).selectFrom("events").select("id").execute()).toHaveLength(2);
     expect(logs.filter((l) => l.includes("notification skipped")).map((l) => JSON.parse(l).msg)).toEqual([
       "notification skipped: it has a payload that is not JSON, or map threw",
       "notification skipped: it is not a valid event",

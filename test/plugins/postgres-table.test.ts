@@ -9,12 +9,12 @@ import { builtinPlugins } from "../../plugins/index.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { createDatabase, postgresAvailable, terminateSource, type TestDatabase } from "../support/pg.ts";
+import { createDatabase, skipPg, terminateSource, type TestDatabase } from "../support/pg.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
 
-const available = await postgresAvailable("postgres table-mode tests");
 const ROWS = 2_000;
 
 let db: TestDatabase | null = null;
@@ -44,7 +44,7 @@ function config(url: string, endpointUrl: string): ConfigInput {
 /** The row numbers (data.n) the receiver got, each once however often it was delivered. */
 const receivedRows = (r: Receiver) => new Set(r.requests.map((q) => (JSON.parse(q.body) as { data: { n: number } }).data.n));
 
-describe.skipIf(!available)("postgres source, table mode", () => {
+describe.skipIf(skipPg)("postgres source, table mode", () => {
   test("pg-setup's SQL makes the table and trigger; a row becomes an event and leaves the table", async () => {
     db = await createDatabase();
     receiver = startReceiver();
@@ -63,7 +63,7 @@ describe.skipIf(!available)("postgres source, table mode", () => {
     await waitFor(() => receiver!.requests.length === 1, 5_000, "the row's delivery");
     expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({ type: "job.completed", data: { n: 1 } });
     await waitFor(async () => (await db!.client.query("SELECT count(*)::int AS n FROM hookgate_outbox")).rows[0].n === 0, 5_000, "an empty table");
-    const events = await app.store.db.selectFrom("events").selectAll().execute();
+    const events = await dbOf(app.store).selectFrom("events").selectAll().execute();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ source: "db", idempotency_key: "1" });
   }, 30_000);
@@ -121,7 +121,7 @@ describe.skipIf(!available)("postgres source, table mode", () => {
 
     await waitFor(() => receivedRows(receiver!).size === ROWS, 30_000, `all ${ROWS} rows delivered`);
     await waitFor(async () => (await db!.client.query("SELECT count(*)::int AS n FROM hookgate_outbox")).rows[0].n === 0, 10_000, "an empty table");
-    const events = await app.store.db.selectFrom("events").select(["idempotency_key"]).execute();
+    const events = await dbOf(app.store).selectFrom("events").select(["idempotency_key"]).execute();
     expect(events).toHaveLength(ROWS); // a row taken twice is a duplicate, never a second event
     expect(new Set(events.map((e) => e.idempotency_key)).size).toBe(ROWS);
     expect(await sourceStatus(app)).toBe("running");
@@ -131,7 +131,7 @@ describe.skipIf(!available)("postgres source, table mode", () => {
   }, 90_000);
 });
 
-describe.skipIf(!available)("postgres source, table mode, a bad row", () => {
+describe.skipIf(skipPg)("postgres source, table mode, a bad row", () => {
   test("a row that is not a valid event stays in the table, is logged, and does not hold up the others", async () => {
     db = await createDatabase();
     receiver = startReceiver();
@@ -148,7 +148,7 @@ describe.skipIf(!available)("postgres source, table mode, a bad row", () => {
     const left = async () => (await db!.client.query("SELECT id, type FROM hookgate_outbox")).rows;
     await waitFor(async () => (await left()).length === 1, 5_000, "the good rows deleted");
     expect(await left()).toEqual([{ id: 2, type: "row.unknown" }]);
-    const lastError = async () => (await app!.store.db.selectFrom("source_state").select("last_error").where("id", "=", "db").executeTakeFirst())?.last_error;
+    const lastError = async () => (await dbOf(app!.store).selectFrom("source_state").select("last_error").where("id", "=", "db").executeTakeFirst())?.last_error;
     await waitFor(async () => Boolean(await lastError()), 5_000, "the source's last error");
     expect(await lastError()).toContain('row 2 of hookgate_outbox is not a valid event and stays in the table: type: unknown event type "row.unknown"');
     expect(logs.some((l) => l.includes('"level":"error"') && l.includes("row 2 of hookgate_outbox"))).toBe(true);
@@ -156,6 +156,6 @@ describe.skipIf(!available)("postgres source, table mode, a bad row", () => {
 });
 
 async function sourceStatus(a: TestApp): Promise<string | undefined> {
-  const row = await a.store.db.selectFrom("source_state").select("status").where("id", "=", "db").executeTakeFirst();
+  const row = await dbOf(a.store).selectFrom("source_state").select("status").where("id", "=", "db").executeTakeFirst();
   return row?.status;
 }

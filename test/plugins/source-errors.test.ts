@@ -2,12 +2,12 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { runBinary, writeConfig } from "../support/binary.ts";
 import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { createDatabase, postgresAvailable, type TestDatabase } from "../support/pg.ts";
+import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
 
-const available = await postgresAvailable("the missing-table source test");
 const NOWHERE = "postgres://postgres@127.0.0.1:1/nowhere"; // nothing listens on port 1
 
 let app: TestApp | null = null;
@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 const states = async (a: TestApp) => Object.fromEntries(
-  (await a.store.db.selectFrom("source_state").selectAll().execute()).map((r) => [r.id, r]),
+  (await dbOf(a.store).selectFrom("source_state").selectAll().execute()).map((r) => [r.id, r]),
 );
 
 describe("bad source config", () => {
@@ -80,7 +80,7 @@ export default defineConfig({
     expect(s.app?.status).toBe("running");
   }, 30_000);
 
-  test.skipIf(!available)("a missing outbox table is an error that says to run pg-setup", async () => {
+  test.skipIf(skipPg)("a missing outbox table is an error that says to run pg-setup", async () => {
     db = await createDatabase();
     app = await startTestApp(baseConfig({
       sources: [{ type: "postgres", id: "db", url: db.url, channel: "hookgate", table: "hookgate_outbox" }],

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
-import { startPgCluster } from "../support/pg-cluster.ts";
+import { skipPgCluster, startPgCluster } from "../support/pg-cluster.ts";
 import { createDatabase, skipPg } from "../support/pg.ts";
 import { startReceiver } from "../support/receiver.ts";
 
@@ -67,9 +67,8 @@ describe.skipIf(skipPg)("postgres store: a lost connection is not fatal", () => 
     }
   });
 
-  test("a Postgres restart: ingest answers 503 while it is down and 202 again by itself, and nothing accepted is lost", async () => {
-    const cluster = await startPgCluster("the Postgres restart test");
-    if (!cluster) return;
+  test.skipIf(skipPgCluster)("a Postgres restart: ingest answers 503 while it is down and 202 again by itself, and nothing accepted is lost", async () => {
+    const cluster = await startPgCluster();
     const gateway = await startBinary(config(cluster.url, receiver.url));
     try {
       const ids: string[] = [];

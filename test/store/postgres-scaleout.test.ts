@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { createDatabase, skipPg } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -38,7 +39,7 @@ describe.skipIf(skipPg)("postgres store: several processes share one queue", () 
     const delivered = () => new Set(receiver.requests.filter((r, n) => (n + 1) % 7 !== 0).map((r) => r.headers["webhook-id"]));
     await waitFor(() => ids.every((id) => delivered().has(id)), 20_000, "all 400 events delivered");
     await waitFor(async () => {
-      const open = await apps[0]!.store.db.selectFrom("deliveries").select("id").where("status", "!=", "succeeded").execute();
+      const open = await dbOf(apps[0]!.store).selectFrom("deliveries").select("id").where("status", "!=", "succeeded").execute();
       return open.length === 0;
     }, 10_000, "every delivery succeeded");
   });

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { newId } from "../../src/core/ids.ts";
 import { openStore } from "../../src/store/open.ts";
-import type { Store, IngestItem } from "../../src/store/store.ts";
+import type { AttemptOutcome, IngestItem, Store } from "../../src/store/types.ts";
 import { createDatabase, skipPg } from "../support/pg.ts";
+import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -39,6 +40,17 @@ function item(source: string, type: string, endpointIds: string[], key?: string,
   };
 }
 
+/** One attempt's outcome for `recordAttempts`; `endpoint` null when hookgate could not build the request. */
+function attemptOutcome(delivery: AttemptOutcome["delivery"], endpointId: string, endpoint: Partial<NonNullable<AttemptOutcome["endpoint"]>> | null, at = Date.now()): AttemptOutcome {
+  const success = delivery.status === "succeeded";
+  return {
+    attempt: { id: newId("att"), delivery_id: delivery.id, endpoint_id: endpointId, number: delivery.attempts, trigger: "scheduled", started_at: at, url: "u", request_headers: "{}",
+      request_body: delivery.attempts % 2 ? null : `{"n":${delivery.attempts}}`, status_code: success ? 200 : 500, response_headers: "{}", response_body: "", duration_ms: 1, error: success ? null : "HTTP 500" },
+    delivery,
+    endpoint: endpoint && { id: endpointId, success, at, disableReason: null, autoDisableAfter: 0, autoDisableWindowMs: 0, ...endpoint },
+  };
+}
+
 const endpointRow = (id: string) => ({
   id, url: `https://example.com/${id}`, description: "", events: '["*"]', enabled: 1, managed_by: "config" as const,
   headers: "{}", auth: null, signing_scheme: "standard", signing_header: null, secret: "s", options: "{}",
@@ -52,7 +64,7 @@ for (const kind of STORES) {
       ({ store, cleanup } = await kind.open());
       await store.migrate();
       await store.migrate(); // idempotent
-      await store.reconcileConfigEndpoints([endpointRow("ep1"), endpointRow("ep2"), endpointRow("ep3"), endpointRow("ep4")]);
+      await store.reconcileConfigEndpoints(["ep1", "ep2", "ep3", "ep4", "ep5", "ep6", "ep7", "ep8"].map(endpointRow));
     });
     afterAll(async () => { await store.close(); await cleanup(); });
 
@@ -85,6 +97,55 @@ for (const kind of STORES) {
       expect((await store.claimDue("ep2", now, now + 30_000, 100)).map((c) => c.id).sort()).toEqual([...ids].sort());
     });
 
+    test("claimDue takes one endpoint's earliest due deliveries up to the limit, each with its own event and attempt number", async () => {
+      const now = Date.now();
+      const items = [30, 10, 20].map((ago, k) => item("app", `s.${k}`, ["ep5", "ep6"], undefined, now - ago));
+      await store.ingest(items);
+      const shape = (claimed: Awaited<ReturnType<Store["claimDue"]>>) =>
+        claimed.map((c) => ({ id: c.id, endpoint: c.endpoint_id, attempt: c.attempt, event: c.event })).sort((a, b) => a.event.type.localeCompare(b.event.type));
+      const expected = (k: number, endpoint: string, attempt = 1) => ({ id: items[k]!.deliveries[endpoint === "ep5" ? 0 : 1]!.id, endpoint, attempt, event: items[k]!.event });
+      expect(await store.claimDue("ep5", now, now + 30_000, 0)).toEqual([]);
+      expect(shape(await store.claimDue("ep5", now, now + 30_000, 2))).toEqual([expected(0, "ep5"), expected(2, "ep5")]);
+      expect(shape(await store.claimDue("ep5", now, now + 30_000, 10))).toEqual([expected(1, "ep5")]);
+      expect(shape(await store.claimDue("ep6", now, now + 30_000, 10))).toEqual([0, 1, 2].map((k) => expected(k, "ep6")));
+      expect(await store.event(items[1]!.event.id)).toEqual(items[1]!.event);
+      expect(await store.event("evt_missing")).toBeUndefined();
+    });
+
+    test("recordAttempts writes each delivery's state and attempt in a batch larger than one statement's chunk", async () => {
+      const items = Array.from({ length: 251 }, (_, k) => item("app", `b.${k}`, ["ep7"]));
+      await store.ingest(items);
+      const statuses = ["succeeded", "retrying", "failed"] as const;
+      const deliveries = items.map((it, k) => ({
+        id: it.deliveries[0]!.id, status: statuses[k % 3]!, attempts: (k % 5) + 1, next_attempt_at: k % 3 === 1 ? 1_000_000 + k : null,
+      }));
+      // The last success is the second from the end: the one failure after it is the streak.
+      expect(await store.recordAttempts(deliveries.map((d) => attemptOutcome(d, "ep7", {})))).toEqual([]);
+      for (const d of deliveries) expect(await store.admin.delivery(d.id)).toMatchObject(d);
+      const attempts = await store.admin.attemptsOf(deliveries.map((d) => d.id));
+      expect(deliveries.map((d) => attempts.get(d.id)!.map((a) => [a.number, a.request_body])))
+        .toEqual(deliveries.map((d) => [[d.attempts, d.attempts % 2 ? null : `{"n":${d.attempts}}`]]));
+      expect((await store.admin.endpoint("ep7"))!.consecutive_failures).toBe(1);
+    });
+
+    test("a 410 disables its endpoint at once with its reason; an endpoint already disabled is not reported again", async () => {
+      const it = item("app", "g.one", ["ep8"]);
+      await store.ingest([it]);
+      const gone = (n: number) => attemptOutcome({ id: it.deliveries[0]!.id, status: "failed", attempts: n, next_attempt_at: null }, "ep8",
+        { disableReason: "the receiver answered 410 Gone", autoDisableAfter: 100 });
+      expect(await store.recordAttempts([gone(1)])).toEqual([{ id: "ep8", reason: "the receiver answered 410 Gone" }]);
+      expect(await store.admin.endpoint("ep8")).toMatchObject({ enabled: 0, disabled_reason: "the receiver answered 410 Gone", consecutive_failures: 1 });
+      expect(await store.recordAttempts([gone(2)])).toEqual([]);
+      expect((await store.admin.endpoint("ep8"))!.consecutive_failures).toBe(2);
+    });
+
+    test("meta keeps the first value written", async () => {
+      expect(await store.getMeta("contract.check")).toBeNull();
+      await store.setMetaIfAbsent("contract.check", "first");
+      await store.setMetaIfAbsent("contract.check", "second");
+      expect(await store.getMeta("contract.check")).toBe("first");
+    });
+
     test("recordAttempts updates deliveries and disables after N consecutive failures", async () => {
       const now = Date.now();
       const [r] = await store.ingest([item("app", "r.one", ["ep1"], undefined, now - 1)]);
@@ -96,14 +157,14 @@ for (const kind of STORES) {
       });
       expect(await store.recordAttempts([outcome(1, false), outcome(2, false)])).toEqual([]);
       expect(await store.recordAttempts([outcome(3, true)])).toEqual([]);
-      expect((await store.getEndpoint("ep1"))!.consecutive_failures).toBe(0);
+      expect((await store.admin.endpoint("ep1"))!.consecutive_failures).toBe(0);
       const disabled = await store.recordAttempts([outcome(4, false), outcome(5, false), outcome(6, false)]);
       expect(disabled).toEqual([{ id: "ep1", reason: expect.stringContaining("3 consecutive") }]);
-      expect((await store.getEndpoint("ep1"))!.enabled).toBe(0);
-      const attempts = await store.db.selectFrom("attempts").select("number").where("delivery_id", "=", claimed.id).execute();
+      expect((await store.admin.endpoint("ep1"))!.enabled).toBe(0);
+      const attempts = await dbOf(store).selectFrom("attempts").select("number").where("delivery_id", "=", claimed.id).execute();
       expect(attempts.map((a) => a.number).sort()).toEqual([1, 2, 3, 4, 5, 6]);
       expect(await store.setEndpointEnabled("ep1", true, null)).toBe(true);
-      expect((await store.getEndpoint("ep1"))!.consecutive_failures).toBe(0);
+      expect((await store.admin.endpoint("ep1"))!.consecutive_failures).toBe(0);
     });
 
     test("auto-disable needs the streak to be autoDisableWindow old; a success resets it; a build failure does not count", async () => {
@@ -116,7 +177,7 @@ for (const kind of STORES) {
         delivery: { id: claimed.id, status: "retrying" as const, attempts: n, next_attempt_at: now + 1000 },
         endpoint: success === null ? null : { id: "ep3", success, at, disableReason: null, autoDisableAfter: 2, autoDisableWindowMs: windowMs },
       });
-      const row = async () => (await store.getEndpoint("ep3"))!;
+      const row = async () => (await store.admin.endpoint("ep3"))!;
       expect(await store.recordAttempts([outcome(false, now - 5_000, 10_000), outcome(false, now - 4_000, 10_000)])).toEqual([]);
       expect(await row()).toMatchObject({ consecutive_failures: 2, failing_since: now - 5_000, enabled: 1 });
       expect(await store.recordAttempts([outcome(false, now, 10_000)])).toEqual([]); // 3 failures, but only 5 s of them
@@ -156,11 +217,11 @@ for (const kind of STORES) {
       const open = item("app", "old.open", ["ep1"]);
       old.event.received_at = open.event.received_at = Date.now() - 40 * 86_400_000;
       await store.ingest([old, open]);
-      await store.db.updateTable("deliveries").set({ status: "succeeded" }).where("event_id", "=", old.event.id).execute();
+      await dbOf(store).updateTable("deliveries").set({ status: "succeeded" }).where("event_id", "=", old.event.id).execute();
       const removed = await store.purge(Date.now() - 30 * 86_400_000);
       expect(removed).toBe(1);
-      expect(await store.db.selectFrom("events").select("id").where("id", "in", [old.event.id, open.event.id]).execute()).toEqual([{ id: open.event.id }]);
-      expect(await store.db.selectFrom("deliveries").select("id").where("event_id", "=", old.event.id).execute()).toEqual([]);
+      expect(await dbOf(store).selectFrom("events").select("id").where("id", "in", [old.event.id, open.event.id]).execute()).toEqual([{ id: open.event.id }]);
+      expect(await dbOf(store).selectFrom("deliveries").select("id").where("event_id", "=", old.event.id).execute()).toEqual([]);
     });
 
     test("one purge run removes every expired finished event (12,000), in chunks that let ingest through", async () => {
@@ -177,14 +238,14 @@ for (const kind of STORES) {
       const finished = [...expired, recent];
       for (let i = 0; i < finished.length; i += 500) {
         const part = finished.slice(i, i + 500);
-        await store.db.insertInto("attempts").values(part.map((e, k) => ({
+        await dbOf(store).insertInto("attempts").values(part.map((e, k) => ({
           id: newId("att"), delivery_id: e.deliveries[0]!.id, endpoint_id: "ep1", number: 1, trigger: "scheduled" as const,
           started_at: e.event.received_at, url: "https://example.com/ep1", request_headers: "{}", status_code: k % 2 ? 200 : 410,
           response_headers: "{}", response_body: "", duration_ms: 3, error: null,
         }))).execute();
         for (const status of ["succeeded", "failed"] as const) {
           const ids = part.filter((_, k) => (k % 2 === 1) === (status === "succeeded")).map((e) => e.deliveries[0]!.id);
-          if (ids.length) await store.db.updateTable("deliveries").set({ status, attempts: 1, next_attempt_at: null }).where("id", "in", ids).execute();
+          if (ids.length) await dbOf(store).updateTable("deliveries").set({ status, attempts: 1, next_attempt_at: null }).where("id", "in", ids).execute();
         }
       }
 
@@ -195,21 +256,21 @@ for (const kind of STORES) {
       expect(purged).toBe(false); // the ingest did not wait for the whole purge
       expect(await purge).toBe(12_000);
 
-      const left = await store.db.selectFrom("events").select("type").where("type", "like", "purge.%").orderBy("type").execute();
+      const left = await dbOf(store).selectFrom("events").select("type").where("type", "like", "purge.%").orderBy("type").execute();
       expect(left.map((r) => r.type)).toEqual(["purge.during", "purge.open", "purge.recent"]);
       const ids = expired.map((e) => e.deliveries[0]!.id);
       for (let i = 0; i < ids.length; i += 1_000) {
-        expect(await store.db.selectFrom("deliveries").select("id").where("id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
-        expect(await store.db.selectFrom("attempts").select("id").where("delivery_id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
+        expect(await dbOf(store).selectFrom("deliveries").select("id").where("id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
+        expect(await dbOf(store).selectFrom("attempts").select("id").where("delivery_id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
       }
-      expect(await store.db.selectFrom("attempts").select("id").where("delivery_id", "=", recent.deliveries[0]!.id).execute()).toHaveLength(1);
+      expect(await dbOf(store).selectFrom("attempts").select("id").where("delivery_id", "=", recent.deliveries[0]!.id).execute()).toHaveLength(1);
     });
 
     test("reconcile keeps a runtime disable, and orphans become API-managed", async () => {
       await store.setEndpointEnabled("ep2", false, "manual");
       await store.reconcileConfigEndpoints([endpointRow("ep2")]);
-      expect((await store.getEndpoint("ep2"))!.enabled).toBe(0);
-      expect((await store.getEndpoint("ep1"))!.managed_by).toBe("api");
+      expect((await store.admin.endpoint("ep2"))!.enabled).toBe(0);
+      expect((await store.admin.endpoint("ep1"))!.managed_by).toBe("api");
     });
   });
 }

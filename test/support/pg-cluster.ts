@@ -1,11 +1,12 @@
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { skipPg } from "./pg.ts";
 
 /**
  * A private Postgres cluster on its own port, for tests that stop and start Postgres (a restart must not touch the
  * machine's shared Postgres at :5432, which other tests use). Needs the server binaries (initdb, pg_ctl) under
- * /usr/lib/postgresql/<version>/bin; without them it skips with one line, unless CI is set: then it throws.
+ * /usr/lib/postgresql/<version>/bin; gate on `skipPgCluster`.
  */
 export interface PgCluster {
   url: string;
@@ -24,13 +25,17 @@ function binDir(): string | null {
   return versions.length ? join(root, versions[0]!, "bin") : null;
 }
 
-export async function startPgCluster(what: string): Promise<PgCluster | null> {
-  const bin = binDir();
-  if (!bin) {
-    if (process.env.CI) throw new Error(`${what}: no Postgres server binaries under /usr/lib/postgresql and CI is set`);
-    console.log(`skipping ${what}: no Postgres server binaries (initdb, pg_ctl) under /usr/lib/postgresql`);
-    return null;
-  }
+const bin = binDir();
+
+/**
+ * The gate of a test that needs its own cluster: `test.skipIf(skipPgCluster)`. Skips as the Postgres tests do
+ * (skipPg), and also when the server binaries are missing, with one line, unless CI is set: then the test fails.
+ */
+export const skipPgCluster = skipPg || (!bin && !process.env.CI);
+if (!skipPg && skipPgCluster) console.log("postgres cluster tests skipped: no server binaries (initdb, pg_ctl) under /usr/lib/postgresql (set CI=1 to make them fail instead)");
+
+export async function startPgCluster(): Promise<PgCluster> {
+  if (!bin) throw new Error("no Postgres server binaries (initdb, pg_ctl) under /usr/lib/postgresql, and CI is set: the cluster tests must run");
   // initdb refuses to run as root: run the server binaries as the postgres user, in a folder it owns.
   const asRoot = userInfo().uid === 0;
   const dir = mkdtempSync(join(tmpdir(), "hookgate-pgcluster-"));

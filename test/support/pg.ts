@@ -7,21 +7,14 @@ async function reachable(): Promise<boolean> {
   try { await client.connect(); await client.end(); return true; } catch { return false; }
 }
 
-/** Postgres on 127.0.0.1:5432. Without it the Postgres tests skip with one line, unless CI is set: then they run and fail. */
-export const pgAvailable = await reachable();
-export const skipPg = !pgAvailable && !process.env.CI;
-if (skipPg) console.log(`postgres tests skipped: no Postgres at ${PG_ADMIN_URL} (set CI=1 to make them fail instead)`);
+const reached = await reachable();
 
 /**
- * Whether the real Postgres on 127.0.0.1:5432 answers. When it does not, tests skip with one line,
- * unless CI is set: then they must run, so this throws.
+ * The one gate of every Postgres test: `describe.skipIf(skipPg)` or `test.skipIf(skipPg)`. True only when no
+ * Postgres answers on 127.0.0.1:5432 and CI is unset (one line says so); under CI the tests run and fail.
  */
-export async function postgresAvailable(what: string): Promise<boolean> {
-  if (pgAvailable) return true;
-  if (process.env.CI) throw new Error(`${what}: Postgres at ${PG_ADMIN_URL} is unreachable and CI is set`);
-  console.log(`skipping ${what}: no Postgres at ${PG_ADMIN_URL}`);
-  return false;
-}
+export const skipPg = !reached && !process.env.CI;
+if (skipPg) console.log(`postgres tests skipped: no Postgres at ${PG_ADMIN_URL} (set CI=1 to make them fail instead)`);
 
 export interface TestDatabase {
   url: string;
@@ -33,6 +26,7 @@ export interface TestDatabase {
 
 /** Makes a fresh database for one test; `drop` ends every connection to it and drops it. */
 export async function createDatabase(): Promise<TestDatabase> {
+  if (!reached) throw new Error(`no Postgres at ${PG_ADMIN_URL}, and CI is set: the Postgres tests must run`);
   const name = `hookgate_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   await admin(`CREATE DATABASE ${name}`);
   const parsed = new URL(PG_ADMIN_URL);

@@ -1,5 +1,5 @@
 import type { EndpointRow } from "../../store/schema.ts";
-import type { Store } from "../../store/store.ts";
+import type { Store } from "../../store/types.ts";
 import { toMs } from "../duration.ts";
 import type { EventView, HeaderFn, TransformFn } from "../event-view.ts";
 import { matchesAny } from "../patterns.ts";

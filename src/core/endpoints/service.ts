@@ -2,7 +2,7 @@ import { checkResolvedUrl, checkUrl, type UrlPolicy } from "../../outbound/url-p
 import type { Resolver } from "../../outbound/target.ts";
 import type { AdminQueries } from "../../store/admin-queries.ts";
 import type { AttemptRow, EndpointRow } from "../../store/schema.ts";
-import type { Store } from "../../store/store.ts";
+import type { Store } from "../../store/types.ts";
 import { sentBody } from "../attempt-body.ts";
 import { attemptOnce, leaseMs, type Dispatcher, type Sender } from "../dispatcher.ts";
 import { DomainError, type Problems } from "../errors.ts";

@@ -5,7 +5,7 @@ import { EndpointService } from "../../core/endpoints/service.ts";
 import { DomainError, type DomainErrorKind } from "../../core/errors.ts";
 import { systemResolver, type Resolver } from "../../outbound/send.ts";
 import type { AdminQueries } from "../../store/admin-queries.ts";
-import type { Store } from "../../store/store.ts";
+import type { Store } from "../../store/types.ts";
 import { HttpProblem } from "../problem.ts";
 import { attemptView } from "./views.ts";
 

@@ -1,15 +1,15 @@
 import type { Database, Statement } from "bun:sqlite";
-import type { EventRow } from "./schema.ts";
-import { disableReason, healthChanges } from "./health.ts";
+import { healthChanges, verdict } from "./health.ts";
+import type { EndpointRow, EventRow } from "./schema.ts";
+import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, type ClaimedRow, type Original } from "./shaping.ts";
 import type { RawSqlite } from "./sqlite.ts";
-import type { AttemptOutcome, ClaimedDelivery, IngestItem, IngestOutcome, SourceCursorWrite } from "./store.ts";
+import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite } from "./types.ts";
 
 /**
- * The hot paths of the SQLite store (ingest, claims, attempt records) as prepared statements on the raw
- * connection, in one synchronous transaction each. Same semantics as the kysely versions in store.ts (which
- * Postgres uses); building and compiling a query per row cost more than SQLite's own work.
+ * The hot paths on SQLite as prepared statements on the raw connection, in one synchronous transaction each:
+ * building and compiling a kysely query per row cost more than SQLite's own work.
  */
-export class SqliteFast {
+export class SqliteHotPaths implements HotPaths {
   #s: ReturnType<typeof prepare> | null = null;
 
   constructor(private readonly raw: RawSqlite) {}
@@ -24,43 +24,32 @@ export class SqliteFast {
       const inserted = items.map((i) => {
         const e = i.event;
         if (s.insertEvent.run(e.id, e.source, e.type, e.timestamp, e.data, e.dedupe_key, e.idempotency_key, e.received_at).changes === 0) return false;
-        for (const d of i.deliveries) s.insertDelivery.run(d.id, e.id, d.endpoint_id, d.leased ? 1 : 0, d.next_attempt_at, now, now);
+        for (const d of i.deliveries) {
+          const row = newDelivery(e.id, d, now);
+          s.insertDelivery.run(row.id, row.event_id, row.endpoint_id, row.leases, row.next_attempt_at, row.created_at, row.updated_at);
+        }
         return true;
       });
-      // Duplicates are resolved after this batch's deliveries exist, so a duplicate within the batch counts them.
-      const originals = new Map<string, { id: string; deliveries: number }>();
-      const outcomes = items.map((item, k): IngestOutcome => {
-        const e = item.event;
-        if (inserted[k]) return { id: e.id, deliveries: item.deliveries.length, duplicate: false };
-        const key = `${e.source}\u0000${e.dedupe_key}`;
-        let original = originals.get(key);
-        if (!original) {
-          const row = s.original.get(e.source, e.dedupe_key) as { id: string; n: number };
-          original = { id: row.id, deliveries: row.n };
-          originals.set(key, original);
-        }
-        return { ...original, duplicate: true };
-      });
+      const originals = new Map<string, Original>();
+      for (const [key, e] of duplicateKeys(items, inserted)) {
+        const row = s.original.get(e.source, e.dedupe_key) as { id: string; n: number };
+        originals.set(key, { id: row.id, deliveries: row.n });
+      }
       for (const c of cursors) s.upsertCursor.run(c.id, JSON.stringify(c.cursor ?? null), now);
-      return outcomes;
+      return ingestOutcomes(items, inserted, originals);
     }).immediate());
   }
 
   claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
     return this.raw.exclusive((db) => db.transaction(() => {
       const s = this.s;
-      const claimed = s.claim.all(leaseUntil, endpointId, now, limit) as { id: string; endpoint_id: string; leases: number; event_id: string }[];
+      const claimed = s.claim.all(leaseUntil, endpointId, now, limit) as ClaimedRow[];
       if (claimed.length === 0) return [];
-      const events = s.eventsById.all(JSON.stringify([...new Set(claimed.map((c) => c.event_id))])) as EventRow[];
-      const byId = new Map(events.map((e) => [e.id, e]));
-      return claimed.flatMap((c) => {
-        const event = byId.get(c.event_id);
-        return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempt: c.leases, event }] : [];
-      });
+      return claimedDeliveries(claimed, s.eventsById.all(JSON.stringify(eventIdsOf(claimed))) as EventRow[]);
     }).immediate());
   }
 
-  recordAttempts(outcomes: AttemptOutcome[]): Promise<{ id: string; reason: string }[]> {
+  recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]> {
     return this.raw.exclusive((db) => db.transaction(() => {
       const s = this.s;
       const now = Date.now();
@@ -69,12 +58,11 @@ export class SqliteFast {
           a.status_code ?? null, a.response_headers, a.response_body, a.duration_ms, a.error ?? null);
         s.updateDelivery.run(d.status, d.attempts, d.next_attempt_at, now, d.id);
       }
-      const disabled: { id: string; reason: string }[] = [];
+      const disabled: DisabledEndpoint[] = [];
       for (const change of healthChanges(outcomes.map((o) => o.endpoint))) {
         const row = s.countFailures.get(change.reset ? 1 : 0, change.failures, change.id, change.firstFailureAt) as
-          { consecutive_failures: number; failing_since: number | null; enabled: number } | null;
-        if (!row || !row.enabled) continue;
-        const reason = disableReason(change, { failures: row.consecutive_failures, since: row.failing_since }, now);
+          Pick<EndpointRow, "consecutive_failures" | "failing_since" | "enabled"> | null;
+        const reason = verdict(change, row, now);
         if (reason) {
           s.disable.run(reason, now, change.id);
           disabled.push({ id: change.id, reason });

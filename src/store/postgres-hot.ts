@@ -1,0 +1,88 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import { healthChanges, verdict } from "./health.ts";
+import { LEASED, writeCursor } from "./queries.ts";
+import type { DB } from "./schema.ts";
+import { chunks, claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, type Original } from "./shaping.ts";
+import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite } from "./types.ts";
+
+/**
+ * The hot paths on Postgres, where several processes share one queue: claims skip the rows another process has
+ * locked, and attempt records update their deliveries in one statement per chunk.
+ */
+export class PostgresHotPaths implements HotPaths {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  ingest(items: IngestItem[], cursors: SourceCursorWrite[]): Promise<IngestOutcome[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const ids = new Set<string>();
+      for (const part of chunks(items)) {
+        const rows = await trx.insertInto("events").values(part.map((i) => i.event))
+          .onConflict((oc) => oc.columns(["source", "dedupe_key"]).doNothing())
+          .returning("id").execute();
+        for (const row of rows) ids.add(row.id);
+      }
+      const inserted = items.map((i) => ids.has(i.event.id));
+      const now = Date.now();
+      const deliveries = items.filter((_, k) => inserted[k]).flatMap((i) => i.deliveries.map((d) => newDelivery(i.event.id, d, now)));
+      for (const part of chunks(deliveries)) await trx.insertInto("deliveries").values(part).execute();
+      const originals = new Map<string, Original>();
+      for (const [key, e] of duplicateKeys(items, inserted)) originals.set(key, await original(trx, e.source, e.dedupe_key));
+      for (const c of cursors) await writeCursor(trx, c);
+      return ingestOutcomes(items, inserted, originals);
+    });
+  }
+
+  async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
+    const claimed = await this.db.transaction().execute(async (trx) => {
+      const ids = (await trx.selectFrom("deliveries").select("id")
+        .where("endpoint_id", "=", endpointId)
+        .where("status", "in", ["pending", "retrying"])
+        .where("next_attempt_at", "<=", now)
+        .orderBy("next_attempt_at").limit(limit)
+        .forUpdate().skipLocked().execute()).map((r) => r.id);
+      if (ids.length === 0) return [];
+      return trx.updateTable("deliveries").set({ next_attempt_at: leaseUntil, leases: sql<number>`${LEASED} + 1` }).where("id", "in", ids)
+        .returning(["id", "endpoint_id", "leases", "event_id"]).execute();
+    });
+    if (claimed.length === 0) return [];
+    const events = await this.db.selectFrom("events").selectAll().where("id", "in", eventIdsOf(claimed)).execute();
+    return claimedDeliveries(claimed, events);
+  }
+
+  recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]> {
+    return this.db.transaction().execute(async (trx) => {
+      for (const part of chunks(outcomes.map((o) => o.attempt), 200)) await trx.insertInto("attempts").values(part).execute();
+      const now = Date.now();
+      // One UPDATE ... FROM (VALUES ...) per chunk rather than one statement per delivery.
+      for (const part of chunks(outcomes.map((o) => o.delivery), 200)) {
+        const values = sql.join(part.map((d) => sql`(${d.id}::text, ${d.status}::text, ${d.attempts}::integer, ${d.next_attempt_at}::bigint)`));
+        await sql`UPDATE deliveries AS d SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_at, updated_at = ${now}
+          FROM (VALUES ${values}) AS v(id, status, attempts, next_at) WHERE d.id = v.id`.execute(trx);
+      }
+      return updateEndpointHealth(trx, outcomes.map((o) => o.endpoint));
+    });
+  }
+}
+
+async function original(trx: Transaction<DB>, source: string, dedupeKey: string): Promise<Original> {
+  const row = await trx.selectFrom("events").select("id").where("source", "=", source).where("dedupe_key", "=", dedupeKey).executeTakeFirstOrThrow();
+  const count = await trx.selectFrom("deliveries").select((eb) => eb.fn.countAll<number>().as("n")).where("event_id", "=", row.id).executeTakeFirstOrThrow();
+  return { id: row.id, deliveries: Number(count.n) };
+}
+
+async function updateEndpointHealth(trx: Transaction<DB>, results: AttemptOutcome["endpoint"][]): Promise<DisabledEndpoint[]> {
+  const disabled: DisabledEndpoint[] = [];
+  const now = Date.now();
+  for (const change of healthChanges(results)) {
+    const since = change.failures === 0 ? null : change.reset ? change.firstFailureAt : sql<number>`COALESCE(failing_since, ${change.firstFailureAt})`;
+    const row = await trx.updateTable("endpoints")
+      .set((eb) => ({ consecutive_failures: change.reset ? change.failures : eb("consecutive_failures", "+", change.failures), failing_since: since }))
+      .where("id", "=", change.id).returning(["consecutive_failures", "failing_since", "enabled"]).executeTakeFirst();
+    const reason = verdict(change, row, now);
+    if (reason) {
+      await trx.updateTable("endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", change.id).execute();
+      disabled.push({ id: change.id, reason });
+    }
+  }
+  return disabled;
+}

@@ -1,0 +1,53 @@
+import type { EventRow } from "./schema.ts";
+import type { ClaimedDelivery, IngestItem, IngestOutcome } from "./types.ts";
+
+/** Rows per statement for batched writes: well under SQLite's and Postgres' parameter limits. */
+export const chunks = <T>(items: T[], size = 500): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+/** A delivery as ingest writes it: pending, unattempted, one lease counted when the dispatcher took it at once. */
+export function newDelivery(eventId: string, d: IngestItem["deliveries"][number], now: number) {
+  return {
+    id: d.id, event_id: eventId, endpoint_id: d.endpoint_id, status: "pending" as const, attempts: 0, leases: d.leased ? 1 : 0,
+    next_attempt_at: d.next_attempt_at, created_at: now, updated_at: now,
+  };
+}
+
+/** The event a duplicate resolves to, with how many deliveries it has. */
+export interface Original { id: string; deliveries: number }
+
+const keyOf = (e: Pick<EventRow, "source" | "dedupe_key">) => `${e.source}\u0000${e.dedupe_key}`;
+
+/** The duplicates' keys, each once: every duplicate of one key resolves to the same original. */
+export function duplicateKeys(items: IngestItem[], inserted: boolean[]): Map<string, Pick<EventRow, "source" | "dedupe_key">> {
+  const keys = new Map<string, Pick<EventRow, "source" | "dedupe_key">>();
+  items.forEach((item, k) => { if (!inserted[k]) keys.set(keyOf(item.event), item.event); });
+  return keys;
+}
+
+/**
+ * Ingest's answer per item, from which items were inserted and the originals looked up by `duplicateKeys`. The
+ * originals are looked up after this batch's deliveries exist, so a duplicate within the batch counts them.
+ */
+export function ingestOutcomes(items: IngestItem[], inserted: boolean[], originals: Map<string, Original>): IngestOutcome[] {
+  return items.map((item, k) => inserted[k]
+    ? { id: item.event.id, deliveries: item.deliveries.length, duplicate: false }
+    : { ...originals.get(keyOf(item.event))!, duplicate: true });
+}
+
+/** A delivery row as a claim returns it: `leases` already counts this claim. */
+export interface ClaimedRow { id: string; endpoint_id: string; leases: number; event_id: string }
+
+export const eventIdsOf = (claimed: ClaimedRow[]): string[] => [...new Set(claimed.map((c) => c.event_id))];
+
+/** Pairs claimed rows with their events; the attempt takes the lease's number. A row whose event is gone is dropped. */
+export function claimedDeliveries(claimed: ClaimedRow[], events: EventRow[]): ClaimedDelivery[] {
+  const byId = new Map(events.map((e) => [e.id, e]));
+  return claimed.flatMap((c) => {
+    const event = byId.get(c.event_id);
+    return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempt: c.leases, event }] : [];
+  });
+}

@@ -1,0 +1,103 @@
+import type { AdminQueries } from "./admin-queries.ts";
+import type { DeliveryRow, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
+
+export type Dialect = "sqlite" | "postgres";
+
+/** One event to store with its deliveries, as ingest prepared it. */
+export interface IngestItem {
+  event: EventRow;
+  /** `leased`: handed to this process's dispatcher at once, so it counts as a lease (see DeliveriesTable.leases). */
+  deliveries: (Pick<DeliveryRow, "id" | "endpoint_id"> & { next_attempt_at: number; leased?: boolean })[];
+}
+
+export interface IngestOutcome {
+  id: string;
+  deliveries: number;
+  duplicate: boolean;
+}
+
+export interface SourceCursorWrite {
+  id: string;
+  cursor: unknown;
+}
+
+/** A delivery claimed for an attempt, with what the attempt needs of its event. */
+export interface ClaimedDelivery {
+  id: string;
+  endpoint_id: string;
+  /** This attempt's number: after every lease before it, so a resend after a crash never repeats a number. */
+  attempt: number;
+  event: EventRow;
+}
+
+/** What one attempt changed: the attempt row, the delivery's new state, and the endpoint's. */
+export interface AttemptOutcome {
+  attempt: NewAttempt;
+  delivery: Pick<DeliveryRow, "id" | "status" | "attempts" | "next_attempt_at">;
+  /**
+   * Failure-streak bookkeeping: reset on success, count up on failure; disable with a reason. Null when the
+   * attempt says nothing about the receiver (hookgate could not build the request).
+   */
+  endpoint: { id: string; success: boolean; at: number; disableReason: string | null; autoDisableAfter: number; autoDisableWindowMs: number } | null;
+}
+
+/** An endpoint auto-disabled by a batch of attempts, and why. */
+export interface DisabledEndpoint {
+  id: string;
+  reason: string;
+}
+
+/** The endpoint columns the config decides (reconcileConfigEndpoints). */
+export type ConfigEndpointRow = Omit<EndpointRow, "consecutive_failures" | "failing_since" | "created_at" | "updated_at" | "disabled_reason" | "previous_secret" | "previous_secret_until">;
+
+/**
+ * The hot paths, one implementation per database (sqlite-hot.ts, postgres-hot.ts), handed to the store as
+ * Hono's app is handed its router. Each runs in one transaction.
+ */
+export interface HotPaths {
+  /** Stores events with their deliveries and the sources' cursors; a duplicate returns its original. */
+  ingest(items: IngestItem[], cursors: SourceCursorWrite[]): Promise<IngestOutcome[]>;
+  /** Moves up to `limit` due deliveries' due time to `leaseUntil`, counting a lease each (`limit` > 0). */
+  claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]>;
+  /** Records attempts, the deliveries' new states and the endpoints' failure streaks (`outcomes` not empty). */
+  recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
+}
+
+/** What the rest of hookgate may do with the store: SQLite (one process) or Postgres (several sharing one queue). */
+export interface Store {
+  /** The admin API's reads and writes (keyset pages, endpoint rows, recover). */
+  readonly admin: AdminQueries;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Stores events with their deliveries and the sources' cursors in one transaction. */
+  ingest(items: IngestItem[], cursors?: SourceCursorWrite[]): Promise<IngestOutcome[]>;
+  event(id: string): Promise<EventRow | undefined>;
+  getCursor(sourceId: string): Promise<unknown>;
+  setCursor(sourceId: string, cursor: unknown): Promise<void>;
+  setSourceStatus(sourceId: string, status: string, lastError: string | null): Promise<void>;
+
+  /**
+   * Claims up to `limit` due deliveries of one endpoint by moving their due time to the lease's end, counting
+   * the lease in the same statement: the attempt is numbered from it.
+   */
+  claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]>;
+  /** Makes leased deliveries due again, unsent, giving the lease back. */
+  release(ids: string[], at?: number): Promise<void>;
+  /** Counts a lease for an attempt outside the queues (admin retry and test); null when the delivery is gone. */
+  leaseNow(id: string): Promise<{ delivery: DeliveryRow; attempt: number } | null>;
+  /** Records a batch of attempts and their consequences in one transaction. Returns the endpoints it disabled. */
+  recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
+
+  listEndpoints(): Promise<EndpointRow[]>;
+  setEndpointEnabled(id: string, enabled: boolean, reason: string | null): Promise<boolean>;
+  reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void>;
+
+  /** Purges events older than `before` whose deliveries are all finished; returns how many. */
+  purge(before: number, options?: { chunk?: number; signal?: AbortSignal }): Promise<number>;
+
+  /** Store-wide values (the secrets key check). */
+  getMeta(key: string): Promise<string | null>;
+  /** Writes the value unless one is there already (two processes starting at once keep the first). */
+  setMetaIfAbsent(key: string, value: string): Promise<void>;
+}
