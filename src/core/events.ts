@@ -63,6 +63,7 @@ export function toEventRow(id: string, source: string, input: EventInput, now: n
     dedupe_key: input.id !== undefined ? dedupeKey(input.id, scope) : id,
     idempotency_key: input.id ?? null,
     received_at: now,
+    tenant: null,
   };
 }
 

@@ -11,6 +11,8 @@ export interface EventsTable {
   dedupe_key: string;
   idempotency_key: string | null;
   received_at: number;
+  /** The customer the event belongs to; null: a global event (global endpoints only). */
+  tenant: string | null;
 }
 
 export interface EndpointsTable {
@@ -32,6 +34,8 @@ export interface EndpointsTable {
   /** When the current streak of failed attempts began (unix ms); null while the last attempt succeeded. */
   failing_since: Generated<number | null>;
   options: string;
+  /** The customer who owns the endpoint; null: a global endpoint (any tenant's events of its types). */
+  tenant: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -51,6 +55,8 @@ export interface DeliveriesTable {
   leases: Generated<number>;
   /** When it is due; while an attempt is in flight, the end of that attempt's lease. */
   next_attempt_at: number | null;
+  /** Its endpoint's tenant (a tenant's delivery log never shows a global endpoint's deliveries). */
+  tenant: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -81,12 +87,35 @@ export interface SourceStateTable {
   updated_at: number;
 }
 
+/** A tenant's own record. A tenant exists once anything names it; PUT /tenants/{id} sets name and metadata. */
+export interface TenantsTable {
+  id: string;
+  name: string | null;
+  /** JSON text. */
+  metadata: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TenantSessionsTable {
+  /** SHA-256 (hex) of the token; the token itself is never stored. */
+  hash: string;
+  tenant: string;
+  /** JSON array of "read" | "write". */
+  scopes: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
 export interface DB {
   events: EventsTable;
   endpoints: EndpointsTable;
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
   source_state: SourceStateTable;
+  tenants: TenantsTable;
+  tenant_sessions: TenantSessionsTable;
 }
 
 export type EventRow = Selectable<EventsTable>;
@@ -94,3 +123,5 @@ export type EndpointRow = Selectable<EndpointsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
 export type NewAttempt = Insertable<AttemptsTable>;
+export type TenantRow = Selectable<TenantsTable>;
+export type TenantSessionRow = Selectable<TenantSessionsTable>;

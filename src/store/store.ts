@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { Migrator } from "kysely/migration";
 import { AdminQueries } from "./admin-queries.ts";
+import { TenantQueries } from "./tenants.ts";
 import { getMeta, setMetaIfAbsent } from "./meta.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import { LEASED, writeCursor } from "./queries.ts";
@@ -16,6 +17,7 @@ import type { AttemptOutcome, ClaimedDelivery, ConfigEndpointRow, Dialect, Disab
  */
 export class KyselyStore implements Store {
   readonly admin: AdminQueries;
+  readonly tenants: TenantQueries;
 
   constructor(
     /** The store's own connection: no layer outside src/store reaches it (tests do through test/support/store-db.ts). */
@@ -25,6 +27,7 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
     this.admin = new AdminQueries(db);
+    this.tenants = new TenantQueries(db);
   }
 
   async migrate(): Promise<void> {

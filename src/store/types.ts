@@ -1,4 +1,5 @@
 import type { AdminQueries } from "./admin-queries.ts";
+import type { TenantQueries } from "./tenants.ts";
 import type { DeliveryRow, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -67,6 +68,8 @@ export interface HotPaths {
 export interface Store {
   /** The admin API's reads and writes (keyset pages, endpoint rows, recover). */
   readonly admin: AdminQueries;
+  /** Tenants' records and portal sessions. */
+  readonly tenants: TenantQueries;
   migrate(): Promise<void>;
   close(): Promise<void>;
 

@@ -6,7 +6,7 @@ import type { EventRow } from "../../src/store/schema.ts";
 
 const event: EventRow = {
   id: "evt_1", source: "app", type: "a.b", timestamp: "2026-03-14T16:45:00.000Z", data: '{"x":1}',
-  dedupe_key: "evt_1", idempotency_key: null, received_at: 0,
+  dedupe_key: "evt_1", idempotency_key: null, received_at: 0, tenant: null,
 };
 const endpoint = (previousUntil: number | null): RuntimeEndpoint => ({
   id: "ep", url: "https://example.com", enabled: true, events: ["*"], scheme: "standard", header: "webhook-signature",

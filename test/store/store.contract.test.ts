@@ -35,7 +35,7 @@ function item(source: string, type: string, endpointIds: string[], key?: string,
   const now = Date.now();
   const id = newId("evt", now);
   return {
-    event: { id, source, type, timestamp: new Date(now).toISOString(), data: JSON.stringify({ type }), dedupe_key: key ? `k:${key}` : id, idempotency_key: key ?? null, received_at: now },
+    event: { id, source, type, timestamp: new Date(now).toISOString(), data: JSON.stringify({ type }), dedupe_key: key ? `k:${key}` : id, idempotency_key: key ?? null, received_at: now, tenant: null },
     deliveries: endpointIds.map((endpoint_id) => ({ id: newId("dlv"), endpoint_id, next_attempt_at: due })),
   };
 }
@@ -53,7 +53,7 @@ function attemptOutcome(delivery: AttemptOutcome["delivery"], endpointId: string
 
 const endpointRow = (id: string) => ({
   id, url: `https://example.com/${id}`, description: "", events: '["*"]', enabled: 1, managed_by: "config" as const,
-  headers: "{}", auth: null, signing_scheme: "standard", signing_header: null, secret: "s", options: "{}",
+  headers: "{}", auth: null, signing_scheme: "standard", signing_header: null, secret: "s", options: "{}", tenant: null,
 });
 
 for (const kind of STORES) {

@@ -72,7 +72,7 @@ export class EndpointRegistry {
   async reconcile(): Promise<void> {
     await this.store.reconcileConfigEndpoints(this.configured.endpoints.map((e) => ({
       id: e.id, url: e.url, description: e.description, events: JSON.stringify(e.events), enabled: e.enabled ? 1 : 0,
-      managed_by: "config" as const,
+      managed_by: "config" as const, tenant: null,
       headers: JSON.stringify(sealHeaders(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v])), this.codec)),
       auth: e.auth ? JSON.stringify(sealAuth(e.auth, this.codec)) : null,
       signing_scheme: e.signing.scheme, signing_header: e.signing.header ?? null,

@@ -68,7 +68,7 @@ export class EndpointService {
     const secret = input.secret ?? generateSecret();
     const row: EndpointRow = {
       id: newId("ep", now), url: input.url, description: input.description, events: JSON.stringify(input.events),
-      enabled: input.enabled ? 1 : 0, disabled_reason: input.enabled ? null : "created disabled", managed_by: "api",
+      enabled: input.enabled ? 1 : 0, disabled_reason: input.enabled ? null : "created disabled", managed_by: "api", tenant: null,
       headers: JSON.stringify(storedHeaders(codec, input.headers, null, null)), auth: input.auth ? JSON.stringify(sealAuth(input.auth, codec)) : null,
       signing_scheme: input.signing.scheme, signing_header: input.signing.header ?? null,
       secret: codec.encrypt(secret), previous_secret: null, previous_secret_until: null,

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely/migration";
 import * as initial from "./001-initial.ts";
 import * as meta from "./002-meta.ts";
 import * as deliveryHealth from "./003-delivery-health.ts";
+import * as tenants from "./004-tenants.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
   "001-initial": initial,
   "002-meta": meta,
   "003-delivery-health": deliveryHealth,
+  "004-tenants": tenants,
 };
 
 export const migrationProvider: MigrationProvider = {

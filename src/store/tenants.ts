@@ -1,0 +1,81 @@
+import type { Kysely } from "kysely";
+import type { DB, TenantRow, TenantSessionRow } from "./schema.ts";
+import type { PageOf } from "./admin-queries.ts";
+
+export interface TenantListRow extends TenantRow { endpoints: number }
+export interface TenantDeleted { endpoints: number; events: number; deliveries: number }
+
+/** Tenants' own records and their portal sessions. Works on SQLite and Postgres. */
+export class TenantQueries {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Tenants by id, with how many endpoints each has. */
+  async page(after: string | undefined, limit: number): Promise<PageOf<TenantListRow>> {
+    let q = this.db.selectFrom("tenants").selectAll("tenants")
+      .select((eb) => eb.selectFrom("endpoints").select(eb.fn.countAll<number>().as("n")).whereRef("endpoints.tenant", "=", "tenants.id").as("endpoints"))
+      .orderBy("id").limit(limit + 1);
+    if (after !== undefined) q = q.where("id", ">", after);
+    const rows = (await q.execute()).map((r) => ({ ...r, endpoints: Number(r.endpoints ?? 0) }));
+    return { rows: rows.slice(0, limit), more: rows.length > limit };
+  }
+
+  async get(id: string): Promise<TenantListRow | undefined> {
+    const row = await this.db.selectFrom("tenants").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!row) return undefined;
+    return { ...row, endpoints: await this.endpointCount(id) };
+  }
+
+  async endpointCount(id: string): Promise<number> {
+    const row = await this.db.selectFrom("endpoints").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant", "=", id).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Records the tenants named (an endpoint, an event, a session), keeping what a PUT set. */
+  async note(ids: Iterable<string>, now: number): Promise<void> {
+    const values = [...new Set(ids)].map((id) => ({ id, name: null, metadata: null, created_at: now, updated_at: now }));
+    if (values.length) await this.db.insertInto("tenants").values(values).onConflict((oc) => oc.column("id").doNothing()).execute();
+  }
+
+  /** Sets name and metadata (absent: null), creating the tenant if nothing named it yet. */
+  async put(id: string, fields: { name: string | null; metadata: string | null }, now: number): Promise<void> {
+    await this.db.insertInto("tenants").values({ id, ...fields, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column("id").doUpdateSet({ ...fields, updated_at: now })).execute();
+  }
+
+  /**
+   * A customer who leaves: its endpoints, its events, every delivery to its endpoints or of its events (also to
+   * global endpoints), their attempts, its sessions and its record, in one transaction.
+   */
+  remove(id: string): Promise<TenantDeleted> {
+    return this.db.transaction().execute(async (trx) => {
+      const events = trx.selectFrom("events").select("id").where("tenant", "=", id);
+      const deliveries = trx.selectFrom("deliveries").select("id").where((eb) => eb.or([eb("tenant", "=", id), eb("event_id", "in", events)]));
+      await trx.deleteFrom("attempts").where("delivery_id", "in", deliveries).execute();
+      const deleted = {
+        deliveries: (await trx.deleteFrom("deliveries").where((eb) => eb.or([eb("tenant", "=", id), eb("event_id", "in", events)])).executeTakeFirst()).numDeletedRows,
+        events: (await trx.deleteFrom("events").where("tenant", "=", id).executeTakeFirst()).numDeletedRows,
+        endpoints: (await trx.deleteFrom("endpoints").where("tenant", "=", id).executeTakeFirst()).numDeletedRows,
+      };
+      await trx.deleteFrom("tenant_sessions").where("tenant", "=", id).execute();
+      await trx.deleteFrom("tenants").where("id", "=", id).execute();
+      return { endpoints: Number(deleted.endpoints), events: Number(deleted.events), deliveries: Number(deleted.deliveries) };
+    });
+  }
+
+  async createSession(session: { hash: string; tenant: string; scopes: string[]; expiresAt: number }, now: number): Promise<void> {
+    await this.db.insertInto("tenant_sessions").values({
+      hash: session.hash, tenant: session.tenant, scopes: JSON.stringify(session.scopes), created_at: now, expires_at: session.expiresAt, revoked_at: null,
+    }).execute();
+  }
+
+  /** The session with this token hash, whatever its state (the caller checks expiry and revocation). */
+  session(hash: string): Promise<TenantSessionRow | undefined> {
+    return this.db.selectFrom("tenant_sessions").selectAll().where("hash", "=", hash).executeTakeFirst();
+  }
+
+  /** Revokes every live session of the tenant; answers how many. */
+  async revokeSessions(tenant: string, now: number): Promise<number> {
+    const result = await this.db.updateTable("tenant_sessions").set({ revoked_at: now }).where("tenant", "=", tenant).where("revoked_at", "is", null).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+}
