@@ -6,6 +6,7 @@ import type { SecretCodec } from "./core/endpoints/credentials.ts";
 import { EndpointRegistry } from "./core/endpoints/registry.ts";
 import { Ingest } from "./core/ingest.ts";
 import { adminApi } from "./http/admin/index.ts";
+import { AdminAuth } from "./http/auth.ts";
 import { docs } from "./http/docs.ts";
 import { problem } from "./http/problem.ts";
 import { createFetch, createHttp, reasonOf, secured, sourceRoutes } from "./http/server.ts";
@@ -22,6 +23,8 @@ export interface AppOptions {
   log: Logger & { child(fields: Record<string, unknown>): Logger };
   /** For tests: a resolver standing in for DNS. */
   resolve?: Resolver;
+  /** The clock tenant sessions are issued and expire by (tests advance it instead of sleeping). */
+  now?: () => number;
   /** For tests: an extra trusted CA (PEM) for https receivers. */
   ca?: string;
   /** Encrypts endpoint secrets at rest; by default AES-256-GCM with the key from HOOKGATE_MASTER_KEY or the data folder. */
@@ -92,10 +95,11 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   });
 
   let draining = false;
+  const auth = new AdminAuth(config.admin.tokens, store.tenants, options.now);
   const admin = adminApi({
     config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: store.admin, registry, dispatcher, send: sender,
-    resolve: options.resolve,
-  }, config.admin.tokens);
+    resolve: options.resolve, now: auth.now,
+  }, auth);
   const httpLog = log.child({ component: "http" });
   const http = createHttp({ plugins: [docs(), admin], log: httpLog, health: () => ({ store: writes.status }) });
   const server = Bun.serve({
@@ -105,7 +109,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     // Bun's default, said explicitly: a client silent this long mid-upload is cut off (logged at debug).
     idleTimeout: 10,
     routes: sourceRoutes({ routes: sources.routes, isDraining: () => draining, log: httpLog }),
-    fetch: createFetch(http, config.admin.tokens, httpLog),
+    fetch: createFetch(http, auth, httpLog),
     error: (e) => {
       httpLog.error("request failed", { error: reasonOf(e) });
       return secured(problem(500, "internal error"));

@@ -1,22 +1,14 @@
 import type { Logger } from "../plugin-api/index.ts";
-import { authorize, type AdminToken } from "./auth.ts";
-import { problem } from "./problem.ts";
+import type { AdminAuth } from "./auth.ts";
+import { HttpProblem, problem } from "./problem.ts";
+import { pathOf } from "./path.ts";
 import { readBody } from "./read-body.ts";
+
+export { pathOf };
 
 export const ADMIN_PREFIX = "/api/v1";
 /** Admin bodies are small JSON objects: 64 KiB holds the largest valid one several times over. */
 export const ADMIN_MAX_BODY_BYTES = 64 * 1024;
-
-/**
- * The path of a request URL. Bun gives an absolute URL ("http://host/p?q"), or a relative one ("/p?q") for
- * an HTTP/1.0 request without a Host header, where `new URL` would throw.
- */
-export function pathOf(url: string): string {
-  const start = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("://") + 3);
-  if (start === -1) return "/";
-  const end = url.indexOf("?", start);
-  return url.slice(start, end === -1 ? undefined : end);
-}
 
 export function isAdminPath(path: string): boolean {
   return path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
@@ -29,10 +21,14 @@ export function isAdminPath(path: string): boolean {
  * read, at most 64 KiB (a declared larger length is refused unread; a chunked one is counted as it
  * streams). Answers the refusal, or the request to hand on, its body now in memory.
  */
-export async function gateAdmin(request: Request, tokens: readonly AdminToken[], log?: Logger): Promise<Request | Response> {
+export async function gateAdmin(request: Request, auth: AdminAuth, log?: Logger): Promise<Request | Response> {
   const readOnly = request.method === "GET" || request.method === "HEAD";
-  const denied = authorize(tokens, request.headers.get("authorization"), readOnly ? "read" : "write");
-  if (denied) return problem(denied.status, denied.detail, undefined, denied.headers);
+  try {
+    await auth.principal(request, readOnly ? "read" : "write");
+  } catch (e) {
+    if (!(e instanceof HttpProblem)) throw e;
+    return problem(e.status, e.detail, undefined, e.headers);
+  }
   if (request.body === null) return request;
 
   let bytes: Uint8Array | null;
@@ -45,5 +41,7 @@ export async function gateAdmin(request: Request, tokens: readonly AdminToken[],
     return problem(400, "the body was cut off before its end");
   }
   if (bytes === null) return problem(413, `the body is over 64 KiB (${ADMIN_MAX_BODY_BYTES} bytes), the limit for admin requests`);
-  return new Request(request.url, { method: request.method, headers: request.headers, body: readOnly ? undefined : bytes });
+  const read = new Request(request.url, { method: request.method, headers: request.headers, body: readOnly ? undefined : bytes });
+  auth.carry(request, read);
+  return read;
 }

@@ -1,39 +1,127 @@
+import { createHash } from "node:crypto";
 import { Elysia } from "elysia";
 import { bearerToken, findToken } from "../core/tokens.ts";
+import type { TenantSessionRow } from "../store/schema.ts";
+import { pathOf } from "./path.ts";
 import { HttpProblem } from "./problem.ts";
 
 export type Scope = "read" | "write";
 export interface AdminToken { name: string; token: string; scopes: Scope[] }
 
+/** Who sent an admin request: an admin token sees every tenant; a tenant session sees its tenant alone. */
+export type Principal =
+  | { kind: "admin"; name: string; scopes: Scope[] }
+  | { kind: "session"; tenant: string; scopes: Scope[] };
+
+/** The tenant a request is confined to, or null when it may see everything (an admin token). */
+export const tenantScope = (principal: Principal): string | null => (principal.kind === "session" ? principal.tenant : null);
+
+/** Where sessions are kept (the store's tenant_sessions, looked up by the token's hash). */
+export interface SessionLookup { session(hash: string): Promise<TenantSessionRow | undefined> }
+
+/** Session tokens carry this prefix, so a request names which kind of token it holds without a lookup. */
+export const SESSION_PREFIX = "hgs_";
+export const hashSessionToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
 const CHALLENGE = { "www-authenticate": 'Bearer realm="hookgate admin"' };
+const INVALID = { "www-authenticate": `${CHALLENGE["www-authenticate"]}, error="invalid_token"` };
 export const NO_ADMIN_TOKEN = 'no admin token is configured: add admin: { tokens: [{ name: "ops", token: env("HOOKGATE_ADMIN_TOKEN"), scopes: ["read", "write"] }] } to the config and restart';
+/** What a tenant session may not reach: the gateway's own sources and the tenants themselves. */
+const ADMIN_ONLY = /^\/api\/v1\/(sources|tenants)(\/|$)/;
 
 /** Why a request may not use an admin route with this scope, or null when it may. Tokens compare in constant time. */
 export function authorize(tokens: readonly AdminToken[], header: string | null, scope: Scope): HttpProblem | null {
+  const found = adminToken(tokens, header, scope);
+  return found instanceof HttpProblem ? found : null;
+}
+
+function adminToken(tokens: readonly AdminToken[], header: string | null, scope: Scope): AdminToken | HttpProblem {
   if (tokens.length === 0) return new HttpProblem(403, NO_ADMIN_TOKEN);
   const presented = bearerToken(header);
   if (!presented) return new HttpProblem(401, "send Authorization: Bearer <admin token>", undefined, CHALLENGE);
   const token = findToken(tokens, presented);
-  if (!token) return new HttpProblem(401, "the bearer token is not a valid admin token", undefined, { "www-authenticate": `${CHALLENGE["www-authenticate"]}, error="invalid_token"` });
+  if (!token) return new HttpProblem(401, "the bearer token is not a valid admin token", undefined, INVALID);
   if (!token.scopes.includes(scope)) {
     return new HttpProblem(403, `admin token "${token.name}" lacks the "${scope}" scope (add it to its scopes in admin.tokens)`);
   }
-  return null;
+  return token;
 }
 
 /**
- * The admin auth macro: a route opts in with `admin: "read"` (GET) or `admin: "write"` (the rest).
- * It runs in `transform`, before validation, so a caller without a token learns nothing about the body rules.
- * In the server, gateAdmin (admin-gate.ts) has already checked the same before the body was read; the
- * macro keeps every route closed wherever the admin app is mounted.
+ * Admin authentication: admin tokens from the config, and tenant sessions from the store (which every process
+ * sharing it sees, revocations included). The answer is remembered per request, so the gate, the body-depth
+ * check and the route's macro look a session up once.
  */
-export function adminAuth(tokens: readonly AdminToken[]) {
+export class AdminAuth {
+  private readonly principals = new WeakMap<Request, Principal>();
+
+  constructor(
+    readonly tokens: readonly AdminToken[],
+    private readonly sessions: SessionLookup | null = null,
+    /** The clock session expiry is read against (tests advance it). */
+    readonly now: () => number = Date.now,
+  ) {}
+
+  /** The caller, or throws the refusal (401 no or bad token, 403 scope or an admin-only path). */
+  async principal(request: Request, scope: Scope): Promise<Principal> {
+    const known = this.principals.get(request);
+    if (known) return this.check(known, request, scope);
+    const header = request.headers.get("authorization");
+    const presented = bearerToken(header);
+    let principal: Principal;
+    if (presented?.startsWith(SESSION_PREFIX) && this.sessions) {
+      principal = await this.session(presented);
+    } else {
+      const token = adminToken(this.tokens, header, scope);
+      if (token instanceof HttpProblem) throw token;
+      principal = { kind: "admin", name: token.name, scopes: token.scopes };
+    }
+    this.principals.set(request, principal);
+    return this.check(principal, request, scope);
+  }
+
+  /** Hands a known caller on to the request that replaces this one (the gate rebuilds it with its body read). */
+  carry(from: Request, to: Request): void {
+    const principal = this.principals.get(from);
+    if (principal) this.principals.set(to, principal);
+  }
+
+  private async session(token: string): Promise<Principal> {
+    const row = await this.sessions!.session(hashSessionToken(token));
+    const renew = "ask the provider of this link for a new session url";
+    if (!row) throw new HttpProblem(401, `the session token is not valid: ${renew}`, undefined, INVALID);
+    if (row.revoked_at !== null) throw new HttpProblem(401, `this session was revoked: ${renew}`, undefined, INVALID);
+    if (row.expires_at <= this.now()) {
+      throw new HttpProblem(401, `this session expired at ${new Date(row.expires_at).toISOString()}: ${renew}`, undefined, INVALID);
+    }
+    return { kind: "session", tenant: row.tenant, scopes: JSON.parse(row.scopes) as Scope[] };
+  }
+
+  private check(principal: Principal, request: Request, scope: Scope): Principal {
+    if (principal.kind === "session") {
+      if (ADMIN_ONLY.test(pathOf(request.url))) throw new HttpProblem(403, "a tenant session cannot use /sources or /tenants: they need an admin token");
+      if (!principal.scopes.includes(scope)) throw new HttpProblem(403, `this session lacks the "${scope}" scope (create one with scopes: ["read", "write"])`);
+    } else if (!principal.scopes.includes(scope)) {
+      throw new HttpProblem(403, `admin token "${principal.name}" lacks the "${scope}" scope (add it to its scopes in admin.tokens)`);
+    }
+    return principal;
+  }
+}
+
+/**
+ * The admin auth macro: a route opts in with `admin: "read"` (GET) or `admin: "write"` (the rest), and its
+ * handler receives `principal`. The check runs in `transform`, before validation, so a caller without a token
+ * learns nothing about the body rules. In the server, gateAdmin (admin-gate.ts) has already checked the same
+ * before the body was read; the macro keeps every route closed wherever the admin app is mounted.
+ */
+export function adminAuth(auth: AdminAuth) {
+  const seen = new WeakMap<Request, Principal>();
   return new Elysia({ name: "hookgate/admin-auth" }).macro({
     admin: (scope: Scope) => ({
-      transform({ request }) {
-        const denied = authorize(tokens, request.headers.get("authorization"), scope);
-        if (denied) throw denied;
+      async transform({ request }) {
+        seen.set(request, await auth.principal(request, scope));
       },
+      resolve: ({ request }) => ({ principal: seen.get(request)! }),
     }),
   });
 }

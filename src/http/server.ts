@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { Logger, SourceRoute } from "../plugin-api/index.ts";
 import { gateAdmin, isAdminPath, pathOf } from "./admin-gate.ts";
-import type { AdminToken } from "./auth.ts";
+import type { AdminAuth } from "./auth.ts";
 import { HttpProblem, problem, problemBody, validationProblem } from "./problem.ts";
 
 export interface HttpOptions {
@@ -54,12 +54,12 @@ export function secured(response: Response): Response {
  * Bun.serve's `fetch`, for every path the sources' routes do not take: the admin gate (token, then a
  * 64 KiB body) in front of /api/v1, then the Elysia app.
  */
-export function createFetch(http: { handle(request: Request): Promise<Response> }, tokens: readonly AdminToken[], log?: Logger) {
+export function createFetch(http: { handle(request: Request): Promise<Response> }, auth: AdminAuth, log?: Logger) {
   return async (request: Request): Promise<Response> => {
     // HTTP/1.0 without a Host header: Bun gives a relative URL, which Elysia's router misreads.
     if (request.url.startsWith("/")) request = new Request(`http://localhost${request.url}`, request);
     if (!isAdminPath(pathOf(request.url))) return secured(await http.handle(request));
-    const gated = await gateAdmin(request, tokens, log);
+    const gated = await gateAdmin(request, auth, log);
     return secured(gated instanceof Response ? gated : await http.handle(gated));
   };
 }

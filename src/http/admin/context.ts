@@ -22,6 +22,8 @@ export interface AdminContext {
   send: Sender;
   /** The sender's resolver (DNS unless a test stands one in): registration looks endpoint names up with it. */
   resolve?: Resolver;
+  /** The clock sessions are issued by (the same one AdminAuth checks expiry against). */
+  now: () => number;
 }
 
 /** The routes' context: the services above with the endpoint lifecycle built over them. */

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { adminAuth, type AdminToken } from "../auth.ts";
+import { adminAuth, type AdminAuth } from "../auth.ts";
 import { bodyDepth } from "./body-depth.ts";
 import { withServices, type AdminContext } from "./context.ts";
 import { deliveryRoutes } from "./deliveries.ts";
@@ -13,11 +13,11 @@ import { sourceRoutes } from "./sources.ts";
 export type { AdminContext } from "./context.ts";
 
 /** The admin API under /api/v1 (DESIGN section 5): one route group per resource, all behind the admin macro. */
-export function adminApi(ctx: AdminContext, tokens: readonly AdminToken[]) {
-  const auth = adminAuth(tokens);
+export function adminApi(ctx: AdminContext, authentication: AdminAuth) {
+  const auth = adminAuth(authentication);
   const services = withServices(ctx);
   return new Elysia({ name: "hookgate/admin", prefix: "/api/v1" })
-    .use(bodyDepth(tokens))
+    .use(bodyDepth(authentication))
     // Before validation, for every route below: one string per query name, as sent.
     .onTransform((c) => { c.query = singleValueQuery(c.request.url); })
     .use(endpointRoutes(services, auth))
