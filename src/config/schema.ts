@@ -58,6 +58,8 @@ export const ConfigSchema = v.strictObject({
       host: v.optional(v.string(), "0.0.0.0"),
       port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)), 8080),
       maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024)), 1_048_576),
+      /** The address customers reach hookgate at (session urls start with it); else the request's own origin. */
+      publicUrl: v.optional(v.pipe(v.string(), v.url("must be an absolute URL"), v.regex(/^https?:\/\//, "must be an http(s) URL like https://hooks.example.com"))),
     }),
     {},
   ),
@@ -84,6 +86,13 @@ export const ConfigSchema = v.strictObject({
         })),
         [],
       ),
+    }),
+    {},
+  ),
+  tenants: v.optional(
+    v.strictObject({
+      /** How many endpoints one tenant may have (409 past it); none: no limit. */
+      maxEndpoints: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
     }),
     {},
   ),
