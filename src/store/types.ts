@@ -8,7 +8,8 @@ export type Dialect = "sqlite" | "postgres";
 export interface IngestItem {
   event: EventRow;
   /** `leased`: handed to this process's dispatcher at once, so it counts as a lease (see DeliveriesTable.leases). */
-  deliveries: (Pick<DeliveryRow, "id" | "endpoint_id"> & { next_attempt_at: number; leased?: boolean })[];
+  /** `tenant`: the endpoint's (absent: null, a global endpoint). */
+  deliveries: (Pick<DeliveryRow, "id" | "endpoint_id"> & { tenant?: string | null; next_attempt_at: number; leased?: boolean })[];
 }
 
 export interface IngestOutcome {
