@@ -137,8 +137,11 @@ export class Dispatcher {
   private async tick(): Promise<void> {
     if (this.stopping) return;
     // Other processes sharing a Postgres store may change endpoints: reload now and then.
-    if (++this.ticks % 5 === 0) await this.registry.refresh().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
-    await Promise.all(this.registry.all().map((endpoint) => this.claim(endpoint)));
+    if (++this.ticks % 5 === 0) await this.registry.refreshIfChanged().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
+    // Only enabled endpoints: with 100,000 endpoints, a promise each per second would cost the ingest path.
+    const claims: Promise<void>[] = [];
+    for (const endpoint of this.registry.all()) if (endpoint.enabled) claims.push(this.claim(endpoint));
+    await Promise.all(claims);
   }
 
   /** Looks for due deliveries of one endpoint now (after enabling it, or when its lane ran low). */

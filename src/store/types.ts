@@ -94,6 +94,8 @@ export interface Store {
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
 
   listEndpoints(): Promise<EndpointRow[]>;
+  /** Changes when an endpoint is added, removed or updated (its count and newest update): a cheap "anything new?". */
+  endpointsStamp(): Promise<string>;
   setEndpointEnabled(id: string, enabled: boolean, reason: string | null): Promise<boolean>;
   reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void>;
 

@@ -66,6 +66,7 @@ export class EndpointRegistry {
   /** Global endpoints per event type (a memo); a tenant's own endpoints are few and matched per event. */
   private byType = new Map<string, RuntimeEndpoint[]>();
   private byTenant = new Map<string, RuntimeEndpoint[]>();
+  private stamp = "";
   private configById: Map<string, ConfigEndpoint>;
 
   constructor(
@@ -96,7 +97,8 @@ export class EndpointRegistry {
    * 100,000 rows every few seconds would stall ingest); one whose previous secret expired meanwhile is rebuilt.
    */
   async refresh(): Promise<void> {
-    const rows = await this.store.listEndpoints();
+    const [rows, stamp] = await Promise.all([this.store.listEndpoints(), this.store.endpointsStamp()]);
+    this.stamp = stamp;
     const now = Date.now();
     const byId = new Map<string, RuntimeEndpoint>();
     const built: typeof this.built = new Map();
@@ -120,6 +122,11 @@ export class EndpointRegistry {
     this.global = global;
     this.byTenant = byTenant;
     this.byType.clear();
+  }
+
+  /** The periodic reload: skipped while no endpoint was added, changed or removed (reading 100,000 rows is not free). */
+  async refreshIfChanged(): Promise<void> {
+    if ((await this.store.endpointsStamp()) !== this.stamp) await this.refresh();
   }
 
   get(id: string): RuntimeEndpoint | undefined { return this.byId.get(id); }
