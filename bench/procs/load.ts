@@ -23,16 +23,19 @@ interface Plan {
   countFrom?: number;
   /** The expected status (202 for hookgate and the trivial server alike). */
   expect: number;
+  /** P6: each event names a random tenant among `t0` … `t<tenants - 1>`. */
+  tenants?: number;
 }
 
 const plan = JSON.parse(process.argv[2]!) as Plan;
 const headers = { authorization: `Bearer ${plan.token}`, "content-type": "application/json" };
 let n = 0;
+const tenant = () => (plan.tenants ? `t${Math.floor(Math.random() * plan.tenants)}` : undefined);
 const body = () => {
   const t = wallMs();
-  if (plan.batch === 1) return eventJson(t, n++);
+  if (plan.batch === 1) return eventJson(t, n++, tenant());
   const parts: string[] = [];
-  for (let i = 0; i < plan.batch; i++) parts.push(eventJson(t, n++));
+  for (let i = 0; i < plan.batch; i++) parts.push(eventJson(t, n++, tenant()));
   return `[${parts.join(",")}]`;
 };
 

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import {
-  bearerToken, definePlugin, findToken, formatPath, EventPattern, InvalidEventsError, matchesAny, MAX_DEPTH, problem, readBody, Summarizer, textTooDeep, TOO_DEEP,
+  bearerToken, definePlugin, findToken, formatPath, EventPattern, InvalidEventsError, matchesAny, MAX_DEPTH, problem, readBody, Summarizer, TenantId, textTooDeep, TOO_DEEP,
   type EventInput, type SourceContext,
 } from "../../src/plugin-api/index.ts";
 import { queryTokenName } from "./query-token.ts";
@@ -14,6 +14,8 @@ const Options = v.strictObject({
       name: v.string(),
       token: v.pipe(v.string(), v.minLength(16, "must be at least 16 characters (openssl rand -hex 24)")),
       events: v.optional(v.array(EventPattern), ["*"]),
+      /** Binds the token to one customer: its events take this tenant, and naming another is refused. */
+      tenant: v.optional(TenantId),
     })),
     v.minLength(1, "list at least one token: an http source without tokens accepts nothing"),
   ),
@@ -36,6 +38,20 @@ function tooDeep(bytes: Uint8Array): { path: string; message: string } | null {
   const path = textTooDeep(bytes, MAX_DEPTH + (batch ? 2 : 1));
   if (!path) return null;
   return { path: formatPath(path.slice(0, batch ? 2 : 1)), message: TOO_DEEP };
+}
+
+/**
+ * A bound token's events take its tenant (set here when absent); answers the events that name another one. An
+ * event that is not an object is left for validation to refuse.
+ */
+function bindTenant(events: unknown[], isArray: boolean, name: string, tenant: string): { path: string; message: string }[] {
+  return events.flatMap((e, i) => {
+    if (typeof e !== "object" || e === null || Array.isArray(e)) return [];
+    const event = e as Record<string, unknown>;
+    if (event.tenant === undefined) { event.tenant = tenant; return []; }
+    if (event.tenant === tenant) return [];
+    return [{ path: isArray ? `[${i}].tenant` : "tenant", message: `token "${name}" may send only tenant "${tenant}"'s events, not ${JSON.stringify(event.tenant)?.slice(0, 140)}` }];
+  });
 }
 
 /** `POST {path}` with a bearer token: one event or an array of up to 1,000 (DESIGN section 3). */
@@ -70,6 +86,10 @@ async function handle(request: Request, options: Options, ctx: SourceContext, er
     return typeof t === "string" && !matchesAny(t, token.events) ? [{ path: isArray ? `[${i}].type` : "type", message: `token "${token.name}" may not send "${t}"` }] : [];
   });
   if (denied.length) return problem(403, `token "${token.name}" is not allowed these event types`, denied);
+  if (token.tenant !== undefined) {
+    const bound = bindTenant(events, isArray, token.name, token.tenant);
+    if (bound.length) return problem(403, `token "${token.name}" is bound to tenant "${token.tenant}": its events may not name another tenant`, bound);
+  }
 
   const key = request.headers.get("idempotency-key");
   if (!isArray && key && typeof body === "object" && body !== null && !Object.hasOwn(body, "id")) (body as Record<string, unknown>).id = key;

@@ -3,7 +3,7 @@ import { backoff, emitEach, sleep, type EventInput, type Source, type SourceCont
 import { Listener } from "./listener.ts";
 import { quoteName, type PostgresOptions } from "./options.ts";
 
-interface Row { id: string | number; type: string; data: unknown }
+interface Row { id: string | number; type: string; data: unknown; tenant?: string | null }
 
 /**
  * Table mode: the app writes rows in its own transactions; hookgate takes them in batches, stores
@@ -12,7 +12,9 @@ interface Row { id: string | number; type: string; data: unknown }
  */
 export function createOutbox(options: PostgresOptions & { table: string }, ctx: SourceContext): Source {
   const table = quoteName(options.table);
-  const select = `SELECT id, type, data FROM ${table} WHERE NOT (id = ANY($2)) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
+  // Tables made before tenants have no tenant column: their rows are global events. Checked on each connect.
+  const selectFrom = (columns: string) => `SELECT ${columns} FROM ${table} WHERE NOT (id = ANY($2)) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
+  let select = selectFrom("id, type, data");
   const remove = `DELETE FROM ${table} WHERE id = ANY($1)`;
   /** Rows that are not valid events stay in the table (logged) and are passed over until a restart. */
   const invalid = new Set<string>();
@@ -24,7 +26,7 @@ export function createOutbox(options: PostgresOptions & { table: string }, ctx: 
   let retry: Timer | null = null;
 
   const listener = new Listener(options.url, options.channel, ctx, {
-    ready: (client) => checkTable(client, options.table),
+    ready: async (client) => { select = selectFrom(await checkTable(client, options.table) ? "id, type, data, tenant" : "id, type, data"); },
     connected: () => kick(),
     notified: () => kick(),
   });
@@ -69,7 +71,7 @@ export function createOutbox(options: PostgresOptions & { table: string }, ctx: 
 
   /** Emits the rows; returns the ids that are stored. A row that is not a valid event stays in the table. */
   async function store(rows: Row[]): Promise<string[]> {
-    const events = rows.map((r): EventInput => ({ id: String(r.id), type: r.type, data: r.data }));
+    const events = rows.map((r): EventInput => ({ id: String(r.id), type: r.type, data: r.data, ...(r.tenant != null && { tenant: r.tenant }) }));
     const stored = await emitEach(ctx, events, {
       event: (event) => event,
       invalid: (event, error) => {
@@ -101,9 +103,12 @@ export function createOutbox(options: PostgresOptions & { table: string }, ctx: 
   };
 }
 
-async function checkTable(client: pg.Client, table: string): Promise<void> {
+/** Checks the table has what hookgate reads; answers whether it has the (optional) tenant column. */
+async function checkTable(client: pg.Client, table: string): Promise<boolean> {
   try {
+    const { fields } = await client.query(`SELECT * FROM ${quoteName(table)} LIMIT 0`);
     await client.query(`SELECT id, type, data FROM ${quoteName(table)} LIMIT 0`);
+    return fields.some((f) => f.name === "tenant");
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "42P01") throw new Error(`table ${table} does not exist: run "hookgate pg-setup" and apply the SQL it prints to this database`);

@@ -19,12 +19,15 @@ export function pgSetup(loaded: LoadedConfig): string {
     return `-- hookgate source "${s.id}": the app inserts (type, data) rows in its own transactions, e.g.
 --   INSERT INTO ${table} (type, data) VALUES ('job.completed', '{"jobId": "j-1"}');
 -- hookgate stores each row as an event (the row id is its idempotency key) and then deletes it.
+-- tenant (optional): the customer the event belongs to; null: a global event.
 CREATE TABLE IF NOT EXISTS ${quoted} (
   id bigserial PRIMARY KEY,
   type text NOT NULL,
   data jsonb NOT NULL,
+  tenant text,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE ${quoted} ADD COLUMN IF NOT EXISTS tenant text;
 CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('${channel}', '');

@@ -3,7 +3,7 @@ import { OPTION_FIELDS, optionalFields } from "../core/endpoints/options.ts";
 import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
 import { checkProxyUrl } from "../outbound/url-policy.ts";
 import type { HeaderFn, TransformFn } from "../core/event-view.ts";
-import { Duration, EventCatalog, EventPattern } from "../core/values.ts";
+import { Duration, EventCatalog, EventPattern, TenantId } from "../core/values.ts";
 
 /** The one source of truth for the config file. Types are inferred from it, never restated. */
 
@@ -38,6 +38,8 @@ const RetrySchedule = v.array(Duration);
 export const EndpointSchema = v.strictObject({
   id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be 1-64 letters, digits, '_', '.' or '-'")),
   url: v.pipe(v.string(), v.url("must be an absolute URL")),
+  /** The customer who owns it; without: a global endpoint (every tenant's events of its types). */
+  tenant: v.optional(TenantId),
   description: v.optional(v.string(), ""),
   events: v.pipe(v.array(EventPattern), v.minLength(1, 'must list at least one event type (use ["*"] for all)')),
   secret: v.optional(v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"))),

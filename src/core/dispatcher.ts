@@ -137,14 +137,19 @@ export class Dispatcher {
   private async tick(): Promise<void> {
     if (this.stopping) return;
     // Other processes sharing a Postgres store may change endpoints: reload now and then.
-    if (++this.ticks % 5 === 0) await this.registry.refresh().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
-    await Promise.all(this.registry.all().map((endpoint) => this.claim(endpoint)));
+    if (++this.ticks % 5 === 0) await this.registry.refreshIfChanged().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
+    // Only enabled endpoints: with 100,000 endpoints, a promise each per second would cost the ingest path.
+    const claims: Promise<void>[] = [];
+    for (const endpoint of this.registry.all()) if (endpoint.enabled) claims.push(this.claim(endpoint));
+    await Promise.all(claims);
   }
 
   /** Looks for due deliveries of one endpoint now (after enabling it, or when its lane ran low). */
   async claim(endpoint: RuntimeEndpoint): Promise<void> {
+    // Before the lane: a sweep over 100,000 disabled endpoints makes no lane for them.
+    if (this.stopping || !endpoint.enabled) return;
     const lane = this.lane(endpoint.id);
-    if (this.stopping || !endpoint.enabled || lane.claiming) return;
+    if (lane.claiming) return;
     let room = laneCap(endpoint) - lane.queued - lane.reserved;
     if (lane.open) {
       // An open breaker: one probe at a time, once it is due.
@@ -266,7 +271,8 @@ export class Dispatcher {
     this.recorder.hurry();
     this.cron?.stop();
     this.timers.clear();
-    const longest = Math.max(1_000, ...this.registry.all().map((e) => e.timeoutMs)) + 2_000;
+    // A loop, not Math.max(...all): a spread of 100,000 endpoints overflows the arguments limit.
+    const longest = this.registry.all().reduce((max, e) => Math.max(max, e.timeoutMs), 1_000) + 2_000;
     const deadline = Date.now() + longest;
     while (this.active > 0 && Date.now() < deadline) await Bun.sleep(10);
     for (const lane of this.lanes.values()) this.handBack(lane, Date.now());

@@ -5,6 +5,8 @@ export interface EventView {
   timestamp: string;
   data: unknown;
   source: string;
+  /** The event's tenant; null for a global event. */
+  tenant: string | null;
 }
 
 /** A header value computed per attempt: `"X-CEPro-Event": ({ event }) => event.type`. */

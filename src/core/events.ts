@@ -5,11 +5,12 @@ import type { EventView } from "./event-view.ts";
 import { MAX_DEPTH, TOO_DEEP, valueTooDeep } from "./json-depth.ts";
 import { formatPath } from "./paths.ts";
 import { EVENT_TYPE_RULE, isValidEventType, MAX_TYPE_LENGTH } from "./patterns.ts";
-import type { Catalog } from "./values.ts";
+import { TENANT_RULE, TenantId, type Catalog } from "./values.ts";
 
 export interface EventProblem { path: string; message: string }
 
 const MAX_KEY = 255;
+const KEYS = ["type", "data", "id", "timestamp", "tenant"];
 
 /** Checks one event input against the catalog; problems carry paths relative to the event. */
 export function validateEvent(input: unknown, catalog: Catalog): EventProblem[] {
@@ -17,7 +18,7 @@ export function validateEvent(input: unknown, catalog: Catalog): EventProblem[] 
   const e = input as Record<string, unknown>;
   const problems: EventProblem[] = [];
   for (const key of Object.keys(e)) {
-    if (!["type", "data", "id", "timestamp"].includes(key)) problems.push({ path: key, message: "unknown key (an event has type, data, id and timestamp)" });
+    if (!KEYS.includes(key)) problems.push({ path: key, message: "unknown key (an event has type, data, id, timestamp and tenant)" });
   }
   // Before anything walks `data` (a schema, JSON.stringify), and without recursion itself.
   const tooDeep = valueTooDeep(e.data, MAX_DEPTH) !== null;
@@ -44,6 +45,7 @@ export function validateEvent(input: unknown, catalog: Catalog): EventProblem[] 
   if (e.timestamp !== undefined && (typeof e.timestamp !== "string" || Number.isNaN(Date.parse(e.timestamp)))) {
     problems.push({ path: "timestamp", message: "must be an ISO-8601 date-time" });
   }
+  if (e.tenant !== undefined && !v.is(TenantId, e.tenant)) problems.push({ path: "tenant", message: TENANT_RULE });
   return problems;
 }
 
@@ -63,22 +65,26 @@ export function toEventRow(id: string, source: string, input: EventInput, now: n
     dedupe_key: input.id !== undefined ? dedupeKey(input.id, scope) : id,
     idempotency_key: input.id ?? null,
     received_at: now,
-    tenant: null,
+    tenant: input.tenant ?? null,
   };
 }
 
 const bodies = new WeakMap<EventRow, string>();
 
-/** The delivery body, built from the stored JSON text without re-parsing, once per event. */
+/**
+ * The delivery body, built from the stored JSON text without re-parsing, once per event. `tenant` is there only
+ * when the event has one, so a global event's body stays as it was before tenants.
+ */
 export function eventBody(event: EventRow): string {
   let body = bodies.get(event);
   if (body === undefined) {
-    body = `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"timestamp":${JSON.stringify(event.timestamp)},"data":${event.data}}`;
+    const tenant = event.tenant === null ? "" : `"tenant":${JSON.stringify(event.tenant)},`;
+    body = `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"timestamp":${JSON.stringify(event.timestamp)},${tenant}"data":${event.data}}`;
     bodies.set(event, body);
   }
   return body;
 }
 
 export function eventView(event: EventRow): EventView {
-  return { id: event.id, type: event.type, timestamp: event.timestamp, data: JSON.parse(event.data), source: event.source };
+  return { id: event.id, type: event.type, timestamp: event.timestamp, data: JSON.parse(event.data), source: event.source, tenant: event.tenant };
 }

@@ -42,9 +42,10 @@ export class Ingest {
     const now = Date.now();
     const items = inputs.map((input): IngestItem => {
       const event = toEventRow(newId("evt", now), source, input, now, options.idempotencyScope);
-      const deliveries = this.registry.subscribed(input.type).map((endpoint) => {
+      const deliveries = this.registry.subscribed(input.type, event.tenant).map((endpoint) => {
         const { due, leased } = this.dispatcher.reserve(endpoint, now);
-        return { id: newId("dlv", now), endpoint_id: endpoint.id, next_attempt_at: due, leased };
+        // A delivery's tenant is its endpoint's: a tenant's delivery log never shows a global endpoint.
+        return { id: newId("dlv", now), endpoint_id: endpoint.id, tenant: endpoint.tenant, next_attempt_at: due, leased };
       });
       return { event, deliveries };
     });

@@ -5,7 +5,7 @@ export type {
 } from "./source.ts";
 export { emitEach, type EmitEach } from "./emit-each.ts";
 export { backoff, sleep } from "./backoff.ts";
-export { Duration, EventPattern, EventTypeName } from "./schemas.ts";
+export { Duration, EventPattern, EventTypeName, TenantId } from "./schemas.ts";
 export { Auth, HeaderName, HeaderValue } from "./headers.ts";
 /** Repeated log lines of one kind: the first, then one line per interval with how many were held back. */
 export { Summarizer } from "../log.ts";

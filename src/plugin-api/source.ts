@@ -7,6 +7,8 @@ export interface EventInput {
   data: unknown;
   id?: string;
   timestamp?: string;
+  /** The customer (tenant) the event belongs to: it reaches that tenant's endpoints and the global ones only. */
+  tenant?: string;
 }
 
 export interface EmitOptions {

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import { healthChanges, verdict } from "./health.ts";
 import { LEASED, writeCursor } from "./queries.ts";
 import type { DB } from "./schema.ts";
-import { chunks, claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, type Original } from "./shaping.ts";
+import { chunks, claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type Original } from "./shaping.ts";
 import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite } from "./types.ts";
 
 /**
@@ -10,10 +10,18 @@ import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, Inges
  * locked, and attempt records update their deliveries in one statement per chunk.
  */
 export class PostgresHotPaths implements HotPaths {
+  private readonly noted = new NotedTenants();
+
   constructor(private readonly db: Kysely<DB>) {}
 
-  ingest(items: IngestItem[], cursors: SourceCursorWrite[]): Promise<IngestOutcome[]> {
-    return this.db.transaction().execute(async (trx) => {
+  async ingest(items: IngestItem[], cursors: SourceCursorWrite[]): Promise<IngestOutcome[]> {
+    const tenants = this.noted.fresh(items);
+    const outcomes = await this.db.transaction().execute(async (trx) => {
+      if (tenants.length) {
+        const now = Date.now();
+        await trx.insertInto("tenants").values(tenants.map((id) => ({ id, name: null, metadata: null, created_at: now, updated_at: now })))
+          .onConflict((oc) => oc.column("id").doNothing()).execute();
+      }
       const ids = new Set<string>();
       for (const part of chunks(items)) {
         const rows = await trx.insertInto("events").values(part.map((i) => i.event))
@@ -30,6 +38,8 @@ export class PostgresHotPaths implements HotPaths {
       for (const c of cursors) await writeCursor(trx, c);
       return ingestOutcomes(items, inserted, originals);
     });
+    this.noted.remember(tenants);
+    return outcomes;
   }
 
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {

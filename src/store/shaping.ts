@@ -12,7 +12,7 @@ export const chunks = <T>(items: T[], size = 500): T[][] => {
 export function newDelivery(eventId: string, d: IngestItem["deliveries"][number], now: number) {
   return {
     id: d.id, event_id: eventId, endpoint_id: d.endpoint_id, status: "pending" as const, attempts: 0, leases: d.leased ? 1 : 0,
-    next_attempt_at: d.next_attempt_at, created_at: now, updated_at: now,
+    next_attempt_at: d.next_attempt_at, tenant: d.tenant ?? null, created_at: now, updated_at: now,
   };
 }
 
@@ -50,4 +50,29 @@ export function claimedDeliveries(claimed: ClaimedRow[], events: EventRow[]): Cl
     const event = byId.get(c.event_id);
     return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempt: c.leases, event }] : [];
   });
+}
+
+/**
+ * Tenants the store has already recorded, so ingest writes a `tenants` row (ON CONFLICT DO NOTHING) only for a
+ * tenant it has not seen: a tenant exists once anything names it. Bounded in size and age: a tenant deleted since
+ * (here or by another process) is recorded again within a minute of being named again.
+ */
+export class NotedTenants {
+  private seen = new Set<string>();
+  private since = Date.now();
+  constructor(private readonly max = 100_000, private readonly maxAgeMs = 60_000) {}
+
+  /** The tenants of these events not recorded yet, each once. */
+  fresh(items: IngestItem[]): string[] {
+    if (Date.now() - this.since > this.maxAgeMs) { this.seen.clear(); this.since = Date.now(); }
+    const out = new Set<string>();
+    for (const { event } of items) if (event.tenant !== null && !this.seen.has(event.tenant)) out.add(event.tenant);
+    return [...out];
+  }
+
+  /** Call once the transaction that inserted them committed. */
+  remember(tenants: string[]): void {
+    if (this.seen.size + tenants.length > this.max) this.seen.clear();
+    for (const t of tenants) this.seen.add(t);
+  }
 }

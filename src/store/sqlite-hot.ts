@@ -1,7 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { healthChanges, verdict } from "./health.ts";
 import type { EndpointRow, EventRow } from "./schema.ts";
-import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, type ClaimedRow, type Original } from "./shaping.ts";
+import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type ClaimedRow, type Original } from "./shaping.ts";
 import type { RawSqlite } from "./sqlite.ts";
 import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite } from "./types.ts";
 
@@ -11,22 +11,25 @@ import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, Inges
  */
 export class SqliteHotPaths implements HotPaths {
   #s: ReturnType<typeof prepare> | null = null;
+  private readonly noted = new NotedTenants();
 
   constructor(private readonly raw: RawSqlite) {}
 
   /** Prepared on first use: the tables exist only after the migrations ran. */
   private get s() { return (this.#s ??= prepare(this.raw.db)); }
 
-  ingest(items: IngestItem[], cursors: SourceCursorWrite[]): Promise<IngestOutcome[]> {
-    return this.raw.exclusive((db) => db.transaction(() => {
+  async ingest(items: IngestItem[], cursors: SourceCursorWrite[]): Promise<IngestOutcome[]> {
+    const tenants = this.noted.fresh(items);
+    const outcomes = await this.raw.exclusive((db) => db.transaction(() => {
       const s = this.s;
       const now = Date.now();
+      for (const t of tenants) s.noteTenant.run(t, now);
       const inserted = items.map((i) => {
         const e = i.event;
-        if (s.insertEvent.run(e.id, e.source, e.type, e.timestamp, e.data, e.dedupe_key, e.idempotency_key, e.received_at).changes === 0) return false;
+        if (s.insertEvent.run(e.id, e.source, e.type, e.timestamp, e.data, e.dedupe_key, e.idempotency_key, e.received_at, e.tenant).changes === 0) return false;
         for (const d of i.deliveries) {
           const row = newDelivery(e.id, d, now);
-          s.insertDelivery.run(row.id, row.event_id, row.endpoint_id, row.leases, row.next_attempt_at, row.created_at, row.updated_at);
+          s.insertDelivery.run(row.id, row.event_id, row.endpoint_id, row.leases, row.next_attempt_at, row.tenant, row.created_at, row.updated_at);
         }
         return true;
       });
@@ -38,6 +41,8 @@ export class SqliteHotPaths implements HotPaths {
       for (const c of cursors) s.upsertCursor.run(c.id, JSON.stringify(c.cursor ?? null), now);
       return ingestOutcomes(items, inserted, originals);
     }).immediate());
+    this.noted.remember(tenants);
+    return outcomes;
   }
 
   claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
@@ -76,10 +81,11 @@ export class SqliteHotPaths implements HotPaths {
 function prepare(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql);
   return {
-    insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING`),
-    insertDelivery: q(`INSERT INTO deliveries (id, event_id, endpoint_id, status, attempts, leases, next_attempt_at, created_at, updated_at)
-      VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)`),
+    insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING`),
+    insertDelivery: q(`INSERT INTO deliveries (id, event_id, endpoint_id, status, attempts, leases, next_attempt_at, tenant, created_at, updated_at)
+      VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)`),
+    noteTenant: q(`INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES (?1, NULL, NULL, ?2, ?2) ON CONFLICT (id) DO NOTHING`),
     original: q(`SELECT e.id AS id, (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS n
       FROM events e WHERE e.source = ? AND e.dedupe_key = ?`),
     upsertCursor: q(`INSERT INTO source_state (id, cursor, status, last_error, updated_at) VALUES (?1, ?2, 'running', NULL, ?3)

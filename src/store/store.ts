@@ -101,6 +101,11 @@ export class KyselyStore implements Store {
     return this.db.selectFrom("endpoints").selectAll().orderBy("id").execute();
   }
 
+  async endpointsStamp(): Promise<string> {
+    const row = await this.db.selectFrom("endpoints").select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.max("updated_at").as("at")]).executeTakeFirstOrThrow();
+    return `${Number(row.n)}:${Number(row.at ?? 0)}`;
+  }
+
   /** Enables or disables an endpoint; enabling clears the failure count and makes its waiting deliveries due. */
   async setEndpointEnabled(id: string, enabled: boolean, reason: string | null): Promise<boolean> {
     const now = Date.now();

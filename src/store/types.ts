@@ -8,7 +8,8 @@ export type Dialect = "sqlite" | "postgres";
 export interface IngestItem {
   event: EventRow;
   /** `leased`: handed to this process's dispatcher at once, so it counts as a lease (see DeliveriesTable.leases). */
-  deliveries: (Pick<DeliveryRow, "id" | "endpoint_id"> & { next_attempt_at: number; leased?: boolean })[];
+  /** `tenant`: the endpoint's (absent: null, a global endpoint). */
+  deliveries: (Pick<DeliveryRow, "id" | "endpoint_id"> & { tenant?: string | null; next_attempt_at: number; leased?: boolean })[];
 }
 
 export interface IngestOutcome {
@@ -93,6 +94,8 @@ export interface Store {
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
 
   listEndpoints(): Promise<EndpointRow[]>;
+  /** Changes when an endpoint is added, removed or updated (its count and newest update): a cheap "anything new?". */
+  endpointsStamp(): Promise<string>;
   setEndpointEnabled(id: string, enabled: boolean, reason: string | null): Promise<boolean>;
   reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void>;
 

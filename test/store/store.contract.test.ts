@@ -272,5 +272,18 @@ for (const kind of STORES) {
       expect((await store.admin.endpoint("ep2"))!.enabled).toBe(0);
       expect((await store.admin.endpoint("ep1"))!.managed_by).toBe("api");
     });
+
+    test("ingest writes the event's tenant and each delivery's (its endpoint's), and records new tenants once", async () => {
+      const [ofT1, again, global] = [item("app", "t.one", ["ep3", "ep4"]), item("app", "t.two", ["ep3"]), item("app", "t.three", ["ep4"])];
+      for (const it of [ofT1, again]) { it.event.tenant = "t1"; it.deliveries[0]!.tenant = "t1"; }
+      await store.ingest([ofT1, item("app", "t.other", []), { ...again }]);
+      await store.ingest([global, { ...item("app", "t.four", []), event: { ...item("app", "t.four", []).event, tenant: "t2" } }]);
+      const db = dbOf(store);
+      const events = await db.selectFrom("events").select(["id", "tenant"]).where("id", "in", [ofT1.event.id, again.event.id, global.event.id]).orderBy("id").execute();
+      expect(events.map((e) => e.tenant)).toEqual(["t1", "t1", null]);
+      const deliveries = await db.selectFrom("deliveries").select(["endpoint_id", "tenant"]).where("event_id", "=", ofT1.event.id).orderBy("endpoint_id").execute();
+      expect(deliveries).toEqual([{ endpoint_id: "ep3", tenant: "t1" }, { endpoint_id: "ep4", tenant: null }]);
+      expect((await db.selectFrom("tenants").select("id").orderBy("id").execute()).map((r) => r.id)).toEqual(["t1", "t2"]);
+    });
   });
 }

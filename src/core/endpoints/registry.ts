@@ -13,6 +13,8 @@ export type { EventView, HeaderFn } from "../event-view.ts";
 /** An endpoint as the dispatcher uses it: the stored row plus the config-only functions, policy resolved. */
 export interface RuntimeEndpoint {
   id: string;
+  /** The customer who owns it; null: global (every tenant's events of its types, and events without a tenant). */
+  tenant: string | null;
   url: string;
   enabled: boolean;
   events: string[];
@@ -44,6 +46,7 @@ export type EndpointDefaults = Required<Pick<EndpointOptions, "schedule" | "time
 /** An endpoint the config file defines (its functions stay in memory; the rest is written to the store). */
 export type ConfigEndpoint = EndpointOptions & {
   id: string;
+  tenant?: string;
   url: string;
   description: string;
   events: string[];
@@ -57,7 +60,13 @@ export type ConfigEndpoint = EndpointOptions & {
 
 export class EndpointRegistry {
   private byId = new Map<string, RuntimeEndpoint>();
+  /** The rows each runtime endpoint was built from: a refresh rebuilds only what changed. */
+  private built = new Map<string, { updatedAt: number; enabled: number; until: number | null; endpoint: RuntimeEndpoint }>();
+  private global: RuntimeEndpoint[] = [];
+  /** Global endpoints per event type (a memo); a tenant's own endpoints are few and matched per event. */
   private byType = new Map<string, RuntimeEndpoint[]>();
+  private byTenant = new Map<string, RuntimeEndpoint[]>();
+  private stamp = "";
   private configById: Map<string, ConfigEndpoint>;
 
   constructor(
@@ -72,32 +81,73 @@ export class EndpointRegistry {
   async reconcile(): Promise<void> {
     await this.store.reconcileConfigEndpoints(this.configured.endpoints.map((e) => ({
       id: e.id, url: e.url, description: e.description, events: JSON.stringify(e.events), enabled: e.enabled ? 1 : 0,
-      managed_by: "config" as const, tenant: null,
+      managed_by: "config" as const, tenant: e.tenant ?? null,
       headers: JSON.stringify(sealHeaders(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v])), this.codec)),
       auth: e.auth ? JSON.stringify(sealAuth(e.auth, this.codec)) : null,
       signing_scheme: e.signing.scheme, signing_header: e.signing.header ?? null,
       secret: e.secret ? this.codec.encrypt(e.secret) : null,
       options: serializeOptions(e),
     })));
+    await this.store.tenants.note(this.configured.endpoints.flatMap((e) => (e.tenant ? [e.tenant] : [])), Date.now());
     await this.refresh();
   }
 
+  /**
+   * Reloads every endpoint. A row unchanged since the last load keeps its runtime endpoint (decrypting and parsing
+   * 100,000 rows every few seconds would stall ingest); one whose previous secret expired meanwhile is rebuilt.
+   */
   async refresh(): Promise<void> {
-    const rows = await this.store.listEndpoints();
+    const [rows, stamp] = await Promise.all([this.store.listEndpoints(), this.store.endpointsStamp()]);
+    this.stamp = stamp;
     const now = Date.now();
-    this.byId = new Map(rows.map((row) => [row.id, this.toRuntime(row, now)]));
+    const byId = new Map<string, RuntimeEndpoint>();
+    const built: typeof this.built = new Map();
+    const global: RuntimeEndpoint[] = [];
+    const byTenant = new Map<string, RuntimeEndpoint[]>();
+    for (const row of rows) {
+      const until = row.previous_secret_until;
+      const old = this.built.get(row.id);
+      const endpoint = old && old.updatedAt === row.updated_at && old.enabled === row.enabled && old.until === until && (until === null || until > now)
+        ? old.endpoint : this.toRuntime(row, now);
+      byId.set(row.id, endpoint);
+      built.set(row.id, { updatedAt: row.updated_at, enabled: row.enabled, until, endpoint });
+      if (endpoint.tenant === null) global.push(endpoint);
+      else {
+        const list = byTenant.get(endpoint.tenant);
+        if (list) list.push(endpoint); else byTenant.set(endpoint.tenant, [endpoint]);
+      }
+    }
+    this.byId = byId;
+    this.built = built;
+    this.global = global;
+    this.byTenant = byTenant;
     this.byType.clear();
+  }
+
+  /** The periodic reload: skipped while no endpoint was added, changed or removed (reading 100,000 rows is not free). */
+  async refreshIfChanged(): Promise<void> {
+    if ((await this.store.endpointsStamp()) !== this.stamp) await this.refresh();
   }
 
   get(id: string): RuntimeEndpoint | undefined { return this.byId.get(id); }
   all(): RuntimeEndpoint[] { return [...this.byId.values()]; }
 
-  /** Every endpoint subscribed to the type, enabled or not: a disabled one's deliveries wait for it. */
-  subscribed(type: string): RuntimeEndpoint[] {
+  /**
+   * Every endpoint an event of this type and tenant goes to, enabled or not (a disabled one's deliveries wait for
+   * it): the tenant's own endpoints and the global ones, never another tenant's. Constant time per event.
+   */
+  subscribed(type: string, tenant: string | null = null): RuntimeEndpoint[] {
+    const global = this.subscribedGlobal(type);
+    const own = tenant === null ? undefined : this.byTenant.get(tenant);
+    if (!own) return global;
+    const out = own.filter((endpoint) => matchesAny(type, endpoint.events));
+    return out.length ? out.concat(global) : global;
+  }
+
+  private subscribedGlobal(type: string): RuntimeEndpoint[] {
     let out = this.byType.get(type);
     if (out) return out;
-    out = [];
-    for (const endpoint of this.byId.values()) if (matchesAny(type, endpoint.events)) out.push(endpoint);
+    out = this.global.filter((endpoint) => matchesAny(type, endpoint.events));
     // Fan-out runs per event on the ingest path: match each type once per endpoint set, not once per event.
     // Without a catalog, clients choose the types, so the memo is bounded.
     if (this.byType.size >= 10_000) this.byType.clear();
@@ -119,6 +169,7 @@ export class EndpointRegistry {
     const scheme = row.signing_scheme as SchemeName;
     return {
       id: row.id,
+      tenant: row.tenant,
       url: row.url,
       enabled: row.enabled === 1,
       events: JSON.parse(row.events),
