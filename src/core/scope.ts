@@ -1,0 +1,8 @@
+/** The tenant an admin request is confined to (a tenant session's), or null for an admin token, which sees all. */
+export type TenantScope = string | null;
+
+/**
+ * The one visibility rule: within a scope, only that tenant's rows exist. Another tenant's row and a global one
+ * (null tenant) are answered exactly as an unknown id, so a session learns nothing about them.
+ */
+export const inScope = (row: { tenant: string | null }, scope: TenantScope): boolean => scope === null || row.tenant === scope;
