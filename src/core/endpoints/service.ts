@@ -9,7 +9,7 @@ import { DomainError, type Problems } from "../errors.ts";
 import { toEventRow } from "../events.ts";
 import { newId } from "../ids.ts";
 import { unlistedTypes } from "../patterns.ts";
-import { inScope, type TenantScope } from "../scope.ts";
+import { inScope, notFoundDetail, type TenantScope } from "../scope.ts";
 import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../signing.ts";
 import { fail, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type ReceiverAuth } from "./credentials.ts";
 import { parseOptions, serializeOptions, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
@@ -60,7 +60,7 @@ export class EndpointService {
   /** The endpoint, if the scope sees it: another tenant's or a global one reads as an unknown id. Every action starts here. */
   async get(id: string, scope: TenantScope = null): Promise<EndpointRow> {
     const row = await this.deps.queries.endpoint(id);
-    if (!row || !inScope(row, scope)) throw new DomainError("not-found", `no endpoint "${id}"`);
+    if (!row || !inScope(row, scope)) throw new DomainError("not-found", notFoundDetail("endpoint", id, scope));
     return row;
   }
 

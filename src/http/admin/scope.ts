@@ -1,4 +1,4 @@
-import { inScope, type TenantScope } from "../../core/scope.ts";
+import { inScope, notFoundDetail, type TenantScope } from "../../core/scope.ts";
 import type { DeliveryRow, EventRow } from "../../store/schema.ts";
 import { HttpProblem } from "../problem.ts";
 import type { AdminContext } from "./context.ts";
@@ -16,13 +16,13 @@ export function listTenant(scope: TenantScope, asked: string | undefined): strin
 /** The delivery, if the scope sees it; otherwise 404 exactly as an unknown id. */
 export async function deliveryIn(ctx: AdminContext, id: string, scope: TenantScope): Promise<DeliveryRow> {
   const row = await ctx.queries.delivery(id);
-  if (!row || !inScope(row, scope)) throw new HttpProblem(404, `no delivery "${id}"`);
+  if (!row || !inScope(row, scope)) throw new HttpProblem(404, notFoundDetail("delivery", id, scope));
   return row;
 }
 
 /** The event, if the scope sees it; otherwise 404 exactly as an unknown id. */
 export async function eventIn(ctx: AdminContext, id: string, scope: TenantScope): Promise<EventRow> {
   const row = await ctx.queries.event(id);
-  if (!row || !inScope(row, scope)) throw new HttpProblem(404, `no event "${id}"`);
+  if (!row || !inScope(row, scope)) throw new HttpProblem(404, notFoundDetail("event", id, scope));
   return row;
 }
