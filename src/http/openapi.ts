@@ -76,6 +76,6 @@ function finishOperation(op: Json, bodyOptional: boolean): Json {
 
 const DESCRIPTIONS: Record<string, string> = {
   200: "OK", 201: "Created", 204: "No Content", 400: "The body is not JSON", 401: "No or wrong admin token",
-  403: "The token lacks the scope (or no admin token is configured)", 404: "No such id", 409: "The endpoint is managed by the config file",
+  403: "The token lacks the scope (or no admin token is configured)", 404: "No such id", 409: "The endpoint is managed by the config file, or its tenant has reached tenants.maxEndpoints",
   422: "Invalid input: `errors` lists each problem with its path",
 };

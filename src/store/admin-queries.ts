@@ -3,13 +3,18 @@ import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EndpointRow, Endpoint
 
 export interface PageOf<T> { rows: T[]; more: boolean }
 
-/** What the admin API reads and changes in the store, newest first with keyset pages. Works on SQLite and Postgres. */
+/**
+ * What the admin API reads and changes in the store, newest first with keyset pages. Works on SQLite and Postgres.
+ * A `tenant` filter is an equality on the column, so the per-tenant indexes of migration 004 serve it (the partial
+ * ones on events and deliveries too: `tenant = ?` implies `tenant IS NOT NULL`).
+ */
 export class AdminQueries {
   constructor(private readonly db: Kysely<DB>) {}
 
   // Endpoints: config ids are not time-sortable, so the key is (created_at, id).
-  async endpointsPage(after: [number, string] | undefined, limit: number): Promise<PageOf<EndpointRow>> {
+  async endpointsPage(filter: { tenant?: string }, after: [number, string] | undefined, limit: number): Promise<PageOf<EndpointRow>> {
     let q = this.db.selectFrom("endpoints").selectAll().orderBy("created_at", "desc").orderBy("id", "desc").limit(limit + 1);
+    if (filter.tenant !== undefined) q = q.where("tenant", "=", filter.tenant);
     if (after) {
       const [at, id] = after;
       q = q.where((eb) => eb.or([eb("created_at", "<", at), eb.and([eb("created_at", "=", at), eb("id", "<", id)])]));
@@ -47,8 +52,9 @@ export class AdminQueries {
   }
 
   // Events and deliveries: ids are time-sortable, so the id alone is the key.
-  async eventsPage(filter: { type?: string; since?: number }, after: string | undefined, limit: number): Promise<PageOf<EventRow>> {
+  async eventsPage(filter: { type?: string; since?: number; tenant?: string }, after: string | undefined, limit: number): Promise<PageOf<EventRow>> {
     let q = this.db.selectFrom("events").selectAll().orderBy("id", "desc").limit(limit + 1);
+    if (filter.tenant !== undefined) q = q.where("tenant", "=", filter.tenant);
     if (filter.type) q = q.where("type", "=", filter.type);
     if (filter.since !== undefined) q = q.where("received_at", ">=", filter.since);
     if (after) q = q.where("id", "<", after);
@@ -59,8 +65,9 @@ export class AdminQueries {
     return this.db.selectFrom("events").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
-  async deliveriesPage(filter: { endpoint?: string; status?: DeliveryStatus; event?: string }, after: string | undefined, limit: number): Promise<PageOf<DeliveryRow>> {
+  async deliveriesPage(filter: { endpoint?: string; status?: DeliveryStatus; event?: string; tenant?: string }, after: string | undefined, limit: number): Promise<PageOf<DeliveryRow>> {
     let q = this.db.selectFrom("deliveries").selectAll().orderBy("id", "desc").limit(limit + 1);
+    if (filter.tenant !== undefined) q = q.where("tenant", "=", filter.tenant);
     if (filter.endpoint) q = q.where("endpoint_id", "=", filter.endpoint);
     if (filter.status) q = q.where("status", "=", filter.status);
     if (filter.event) q = q.where("event_id", "=", filter.event);
@@ -72,8 +79,17 @@ export class AdminQueries {
     return this.db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
-  deliveriesOfEvent(eventId: string): Promise<DeliveryRow[]> {
-    return this.db.selectFrom("deliveries").selectAll().where("event_id", "=", eventId).orderBy("id").execute();
+  /** The event's deliveries; with `tenant`, only those to that tenant's endpoints. */
+  deliveriesOfEvent(eventId: string, tenant?: string): Promise<DeliveryRow[]> {
+    let q = this.db.selectFrom("deliveries").selectAll().where("event_id", "=", eventId).orderBy("id");
+    if (tenant !== undefined) q = q.where("tenant", "=", tenant);
+    return q.execute();
+  }
+
+  /** Sets the tenant of a test event and its delivery (until ingest writes tenants itself). */
+  async tagTenant(eventId: string, deliveryId: string, tenant: string): Promise<void> {
+    await this.db.updateTable("events").set({ tenant }).where("id", "=", eventId).execute();
+    await this.db.updateTable("deliveries").set({ tenant }).where("id", "=", deliveryId).execute();
   }
 
   /** Every attempt of these deliveries, oldest first per delivery. */
@@ -109,9 +125,11 @@ export class AdminQueries {
     return this.db.selectFrom("source_state").selectAll().execute();
   }
 
-  /** Event types present in the store, for a gateway without a catalog. */
-  async seenTypes(limit = 500): Promise<string[]> {
-    const rows = await this.db.selectFrom("events").select("type").distinct().orderBy("type").limit(limit).execute();
+  /** Event types present in the store (with `tenant`, in that tenant's events), for a gateway without a catalog. */
+  async seenTypes(limit = 500, tenant?: string): Promise<string[]> {
+    let q = this.db.selectFrom("events").select("type").distinct().orderBy("type").limit(limit);
+    if (tenant !== undefined) q = q.where("tenant", "=", tenant);
+    const rows = await q.execute();
     return rows.map((r) => r.type);
   }
 }

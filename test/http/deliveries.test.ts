@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro } from "../support/verifiers.ts";
-import { ADMIN_TOKEN, expectProblem, startAdminApp, type AdminApp } from "./support.ts";
+import { ADMIN_TOKEN, expectProblem, sessionOf, startAdminApp, type AdminApp } from "./support.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -246,5 +246,26 @@ describe("retry and recover", () => {
     expect(expectProblem(await app.api("POST", `/endpoints/${ep.id}/recover`, {}), 422).errors[0].path).toBe("since");
     expect(expectProblem(await app.api("POST", `/endpoints/${ep.id}/recover`, { since: "yesterday" }), 422).errors[0].path).toBe("since");
     expect(expectProblem(await app.api("POST", `/endpoints/${ep.id}/recover`, { since: "2026-02-01T00:00:00Z", until: "2026-01-01T00:00:00Z" }), 422).errors[0].path).toBe("until");
+  });
+});
+
+describe("a tenant endpoint's deliveries", () => {
+  test("carry the endpoint's tenant; its session tests, reads, retries and recovers them", async () => {
+    const { body: ep } = await app.api("POST", "/endpoints", { url: receiver.url, events: ["*"], verify: false, tenant: "acme" });
+    const session = await sessionOf(app, "acme");
+    const sent = await app.api("POST", `/endpoints/${ep.id}/test`, {}, session);
+    expect(sent.status).toBe(200);
+    const delivery = await app.api("GET", `/deliveries/${sent.body.deliveryId}`, undefined, session);
+    expect(delivery.body).toEqual(expect.objectContaining({ id: sent.body.deliveryId, endpointId: ep.id, tenant: "acme", eventId: sent.body.eventId }));
+    const event = await app.api("GET", `/events/${sent.body.eventId}`, undefined, session);
+    expect(event.body).toEqual(expect.objectContaining({ tenant: "acme", deliveries: [expect.objectContaining({ id: sent.body.deliveryId })] }));
+    expect((await app.api("POST", `/deliveries/${sent.body.deliveryId}/retry`, {}, session)).status).toBe(200);
+    expect((await app.api("POST", `/endpoints/${ep.id}/recover`, { since: "2026-01-01T00:00:00Z" }, session)).body).toEqual({ requeued: 0 });
+    expect((await app.api("POST", `/endpoints/${ep.id}/rotate-secret`, {}, session)).status).toBe(200);
+    // A global endpoint's test delivery stays global, and invisible to the session.
+    const global = await app.api("POST", "/endpoints", { url: receiver.url, events: ["*"], verify: false });
+    const globalSent = await app.api("POST", `/endpoints/${global.body.id}/test`, {});
+    expect((await app.api("GET", `/deliveries/${globalSent.body.deliveryId}`)).body.tenant).toBeNull();
+    expectProblem(await app.api("GET", `/deliveries/${globalSent.body.deliveryId}`, undefined, session), 404);
   });
 });

@@ -6,7 +6,7 @@ import { Webhook } from "standardwebhooks";
 import { waitFor } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro, verifyCePro } from "../support/verifiers.ts";
-import { ADMIN_TOKEN, expectProblem, READ_TOKEN, SECRET, startAdminApp, type AdminApp } from "./support.ts";
+import { ADMIN_TOKEN, expectProblem, READ_TOKEN, SECRET, sessionOf, startAdminApp, type AdminApp } from "./support.ts";
 import { dbOf } from "../support/store-db.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
@@ -474,5 +474,64 @@ describe("with an event catalog", () => {
     } finally {
       await cataloged.close();
     }
+  });
+});
+
+describe("tenants: an endpoint's tenant, sessions and tenants.maxEndpoints", () => {
+  let capped: AdminApp;
+  beforeAll(async () => {
+    capped = await startAdminApp({
+      tenants: { maxEndpoints: 2 },
+      endpoints: [{ id: "acme-crm", url: receiver.url, events: ["*"], secret: SECRET }] as never,
+    });
+    // A config endpoint of tenant acme (the config's tenant field is read by the registry; here the row is set).
+    await dbOf(capped.store).updateTable("endpoints").set({ tenant: "acme" }).where("id", "=", "acme-crm").execute();
+  });
+  afterAll(() => capped.close());
+  const make = (body: Record<string, unknown>, token?: string) => capped.api("POST", "/endpoints", { url: receiver.url, events: ["*"], verify: false, ...body }, token);
+
+  test("tenant is set on create, shown on reads, noted as a tenant, and fixed afterwards", async () => {
+    const created = await make({ tenant: "globex" });
+    expect(created.status).toBe(201);
+    expect(created.body.tenant).toBe("globex");
+    expect((await capped.api("GET", `/endpoints/${created.body.id}`)).body.tenant).toBe("globex");
+    expect(await capped.store.tenants.get("globex")).toEqual(expect.objectContaining({ id: "globex", endpoints: 1 }));
+    expect((await make({})).body.tenant).toBeNull();
+    const patched = expectProblem(await capped.api("PATCH", `/endpoints/${created.body.id}`, { tenant: "initech" }), 422);
+    expect(patched.errors.map((e: { path: string }) => e.path)).toEqual(["tenant"]);
+  });
+
+  test("a bad tenant id is 422 with its path", async () => {
+    for (const tenant of ["-acme", "a b", "x".repeat(129), ""]) {
+      const problem = expectProblem(await make({ tenant }), 422);
+      expect({ tenant, paths: problem.errors.map((e: { path: string }) => e.path) }).toEqual({ tenant, paths: ["tenant"] });
+    }
+  });
+
+  test("past tenants.maxEndpoints: 409 saying the limit and where it is set; global endpoints and other tenants are not counted", async () => {
+    expect((await make({ tenant: "acme" })).status).toBe(201); // acme-crm (config) + this one = 2
+    const refused = expectProblem(await make({ tenant: "acme" }), 409, /2 endpoints.*tenants\.maxEndpoints in the config/);
+    expect(refused.detail).toContain('tenant "acme"');
+    expect((await make({})).status).toBe(201);
+    expect((await make({ tenant: "umbrella" })).status).toBe(201);
+    expect((await capped.api("GET", "/endpoints?tenant=acme")).body.data).toHaveLength(2);
+  });
+
+  test("a session creates in its own tenant (naming another is 422), and reads and toggles its config endpoint", async () => {
+    const session = await sessionOf(capped, "initech");
+    const created = await make({}, session);
+    expect(created.status).toBe(201);
+    expect(created.body.tenant).toBe("initech");
+    expect((await make({ tenant: "initech" }, session)).status).toBe(201);
+    const other = expectProblem(await make({ tenant: "globex" }, session), 422);
+    expect(other.errors.map((e: { path: string }) => e.path)).toEqual(["tenant"]);
+    expectProblem(await make({}, session), 409, /tenants\.maxEndpoints/);
+
+    const acme = await sessionOf(capped, "acme");
+    expect((await capped.api("GET", "/endpoints/acme-crm", undefined, acme)).body).toEqual(expect.objectContaining({ id: "acme-crm", tenant: "acme", managedBy: "config" }));
+    expect((await capped.api("PATCH", "/endpoints/acme-crm", { enabled: false }, acme)).body.enabled).toBe(false);
+    expect((await capped.api("PATCH", "/endpoints/acme-crm", { enabled: true }, acme)).body.enabled).toBe(true);
+    expectProblem(await capped.api("PATCH", "/endpoints/acme-crm", { description: "x" }, acme), 409, /config file/);
+    expectProblem(await capped.api("GET", "/endpoints/acme-crm", undefined, session), 404, /^tenant "initech" has no endpoint with this id$/);
   });
 });

@@ -71,6 +71,20 @@ describe("/docs/json", () => {
     }
   });
 
+  test("request examples are sent as they are: the create example saves nothing, the others are valid", async () => {
+    const examples = operations().filter((o) => o.op.requestBody).map((o) => ({ ...o, example: o.op.requestBody.content["application/json"].schema.examples?.[0] }));
+    const create = examples.find((o) => o.op.operationId === "createEndpoint")!;
+    expect(create.example).toEqual(expect.objectContaining({ url: expect.stringMatching(/^https:\/\//), events: ["*"] }));
+    expect(create.example.verify).toBeUndefined();
+    expect((await app.api("POST", "/endpoints", create.example)).status).toBe(422);
+    expect((await app.api("GET", "/endpoints")).body.data).toEqual([]);
+    const { body: ep } = await app.api("POST", "/endpoints", { url: "http://127.0.0.1:9/x", events: ["*"], verify: false, enabled: false });
+    for (const o of examples.filter((x) => x.example !== undefined && x.path.includes("/endpoints/{id}"))) {
+      const result = await app.api(o.method.toUpperCase(), o.path.replace("/api/v1", "").replace("{id}", ep.id), o.example);
+      expect({ id: o.id, status: result.status }).toEqual({ id: o.id, status: 200 });
+    }
+  });
+
   test("the docs page and its assets name no other host", async () => {
     const page = await (await fetch(`${app.url}/docs`)).text();
     expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);

@@ -1,4 +1,6 @@
 import { expect } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { hashSessionToken } from "../../src/http/auth.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import type { Resolver } from "../../src/outbound/send.ts";
 import { ADMIN_TOKEN, baseConfig, startTestApp, type TestApp } from "../support/app.ts";
@@ -42,4 +44,11 @@ export function expectProblem(result: { status: number; body: any; headers: Head
   for (const key of ["type", "title", "detail"]) expect(typeof result.body[key]).toBe("string");
   if (detail) expect(result.body.detail).toMatch(detail);
   return result.body;
+}
+
+/** A tenant session token, inserted as the sessions route would (only its hash is stored). */
+export async function sessionOf(app: AdminApp, tenant: string, scopes: ("read" | "write")[] = ["read", "write"]): Promise<string> {
+  const token = `hgs_${randomBytes(32).toString("base64url")}`;
+  await app.store.tenants.createSession({ hash: hashSessionToken(token), tenant, scopes, expiresAt: Date.now() + 3_600_000 }, Date.now());
+  return token;
 }

@@ -9,6 +9,7 @@ import { DomainError, type Problems } from "../errors.ts";
 import { toEventRow } from "../events.ts";
 import { newId } from "../ids.ts";
 import { unlistedTypes } from "../patterns.ts";
+import { inScope, notFoundDetail, type TenantScope } from "../scope.ts";
 import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../signing.ts";
 import { fail, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type ReceiverAuth } from "./credentials.ts";
 import { parseOptions, serializeOptions, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
@@ -27,9 +28,11 @@ export type EndpointInput = EndpointOptions & {
   secret?: string;
   /** Send a `ping` first and save only on a 2xx. */
   verify: boolean;
+  /** The customer it belongs to; absent: global, or the session's own tenant. */
+  tenant?: string;
 };
 /** A change: absent keeps, `auth: null` drops the credential, an option's null goes back to the default. */
-export type EndpointChanges = Partial<Omit<EndpointInput, "verify" | "secret" | "auth" | OptionKey>> & { auth?: ReceiverAuth | null } & OptionChanges;
+export type EndpointChanges = Partial<Omit<EndpointInput, "verify" | "secret" | "auth" | "tenant" | OptionKey>> & { auth?: ReceiverAuth | null } & OptionChanges;
 
 /** What the lifecycle works with: plain services and the config's values, never a request. */
 export interface EndpointServiceDeps {
@@ -46,29 +49,33 @@ export interface EndpointServiceDeps {
   catalog: object | undefined;
   /** The delivery default, for an endpoint the registry no longer holds. */
   defaultTimeoutMs: number;
+  /** tenants.maxEndpoints: the most endpoints one tenant may have; undefined: no cap. */
+  maxEndpoints?: number;
 }
 
 /** The endpoint lifecycle: create (with the verification ping), change, rotate, test, recover, delete. */
 export class EndpointService {
   constructor(private readonly deps: EndpointServiceDeps) {}
 
-  async get(id: string): Promise<EndpointRow> {
+  /** The endpoint, if the scope sees it: another tenant's or a global one reads as an unknown id. Every action starts here. */
+  async get(id: string, scope: TenantScope = null): Promise<EndpointRow> {
     const row = await this.deps.queries.endpoint(id);
-    if (!row) throw new DomainError("not-found", `no endpoint "${id}"`);
+    if (!row || !inScope(row, scope)) throw new DomainError("not-found", notFoundDetail("endpoint", id, scope));
     return row;
   }
 
-  /** Checks, then (unless verify is false) a ping that must get a 2xx, then saves. */
-  async create(input: EndpointInput): Promise<{ row: EndpointRow; signingSecret: string }> {
+  /** Checks, then (unless verify is false) a ping that must get a 2xx, then saves. A session creates in its own tenant. */
+  async create(input: EndpointInput, scope: TenantScope = null): Promise<{ row: EndpointRow; signingSecret: string }> {
     const { codec } = this.deps.registry;
     fail(this.checkFields({ url: input.url, events: input.events, scheme: input.signing.scheme, secret: input.secret }));
+    const tenant = await this.tenantOf(input.tenant, scope);
     fail(await this.urlTargetProblems(input.url));
     const now = Date.now();
     // Every endpoint gets a secret, even with scheme "none", so switching schemes later needs no new secret.
     const secret = input.secret ?? generateSecret();
     const row: EndpointRow = {
       id: newId("ep", now), url: input.url, description: input.description, events: JSON.stringify(input.events),
-      enabled: input.enabled ? 1 : 0, disabled_reason: input.enabled ? null : "created disabled", managed_by: "api", tenant: null,
+      enabled: input.enabled ? 1 : 0, disabled_reason: input.enabled ? null : "created disabled", managed_by: "api", tenant,
       headers: JSON.stringify(storedHeaders(codec, input.headers, null, null)), auth: input.auth ? JSON.stringify(sealAuth(input.auth, codec)) : null,
       signing_scheme: input.signing.scheme, signing_header: input.signing.header ?? null,
       secret: codec.encrypt(secret), previous_secret: null, previous_secret_until: null,
@@ -82,14 +89,28 @@ export class EndpointService {
       }
     }
     await this.deps.queries.insertEndpoint(row);
+    if (tenant !== null) await this.deps.store.tenants.note([tenant], now);
     await this.deps.registry.refresh();
     return { row, signingSecret: secret };
   }
 
+  /** The new endpoint's tenant: a session's own (naming another is refused), under the cap, checked before any ping. */
+  private async tenantOf(named: string | undefined, scope: TenantScope): Promise<string | null> {
+    if (scope !== null && named !== undefined && named !== scope) {
+      throw new DomainError("invalid", `this session creates endpoints in tenant "${scope}" only: nothing was saved`, [{ path: "tenant", message: `must be "${scope}", or left out` }]);
+    }
+    const tenant = scope ?? named ?? null;
+    const max = this.deps.maxEndpoints;
+    if (tenant !== null && max !== undefined && (await this.deps.store.tenants.endpointCount(tenant)) >= max) {
+      throw new DomainError("conflict", `tenant "${tenant}" already has ${max} endpoints, the limit set by tenants.maxEndpoints in the config: delete one, or raise tenants.maxEndpoints in the config and restart`);
+    }
+    return tenant;
+  }
+
   /** A config endpoint takes only `enabled`; enabling resumes its waiting deliveries at once. */
-  async patch(id: string, changes: EndpointChanges): Promise<{ row: EndpointRow; signingSecret?: string }> {
+  async patch(id: string, changes: EndpointChanges, scope: TenantScope = null): Promise<{ row: EndpointRow; signingSecret?: string }> {
     const { queries, registry } = this.deps;
-    const row = await this.get(id);
+    const row = await this.get(id, scope);
     const changed = Object.keys(changes).filter((k) => k !== "enabled" && changes[k as keyof EndpointChanges] !== undefined);
     if (changed.length) requireApiManaged(row, `change ${changed.join(", ")}`);
     // A credential set up for one receiver never follows the URL to another origin (credentials.ts).
@@ -121,9 +142,9 @@ export class EndpointService {
   }
 
   /** Removes an API endpoint with its deliveries and their attempts. */
-  async remove(id: string): Promise<void> {
+  async remove(id: string, scope: TenantScope = null): Promise<void> {
     const { queries, registry } = this.deps;
-    requireApiManaged(await this.get(id), "remove it");
+    requireApiManaged(await this.get(id, scope), "remove it");
     const timeoutMs = registry.get(id)?.timeoutMs ?? this.deps.defaultTimeoutMs;
     if (!(await queries.deleteEndpoint(id))) throw new DomainError("not-found", `no endpoint "${id}"`);
     await registry.refresh();
@@ -132,8 +153,8 @@ export class EndpointService {
   }
 
   /** A new signing secret (generated, or `secret`); the old one keeps signing for the grace where the scheme allows two. */
-  async rotateSecret(id: string, request: { secret?: string; graceSeconds?: number }): Promise<{ signingSecret: string; graceSeconds: number; previousUntil: number | null; note?: string }> {
-    const row = await this.get(id);
+  async rotateSecret(id: string, request: { secret?: string; graceSeconds?: number }, scope: TenantScope = null): Promise<{ signingSecret: string; graceSeconds: number; previousUntil: number | null; note?: string }> {
+    const row = await this.get(id, scope);
     requireApiManaged(row, "change its secret");
     const scheme = row.signing_scheme as SchemeName;
     const problem = request.secret === undefined ? null : secretProblem(scheme, request.secret);
@@ -153,23 +174,27 @@ export class EndpointService {
   }
 
   /** Stores a real event with one delivery to this endpoint only, and attempts it now. */
-  async sendTest(id: string, event: { type?: string; data?: unknown } = {}): Promise<{ attempt: AttemptRow; deliveryId: string; eventId: string }> {
-    const row = await this.get(id);
+  async sendTest(id: string, event: { type?: string; data?: unknown } = {}, scope: TenantScope = null): Promise<{ attempt: AttemptRow; deliveryId: string; eventId: string }> {
+    const row = await this.get(id, scope);
     const endpoint = this.deps.registry.get(row.id);
     if (!endpoint) throw new DomainError("not-found", `no endpoint "${row.id}"`);
     const now = Date.now();
-    const stored = toEventRow(newId("evt", now), "admin", { type: event.type ?? "ping", data: event.data ?? { message: "a test event from hookgate" } }, now);
+    // The endpoint's tenant owns the test event and its delivery, so that tenant's session sees both.
+    const stored = { ...toEventRow(newId("evt", now), "admin", { type: event.type ?? "ping", data: event.data ?? { message: "a test event from hookgate" } }, now), tenant: row.tenant };
     const deliveryId = newId("dlv", now);
     // Due only after the attempt below had time to finish, so the sweep does not send it a second time.
-    await this.deps.store.ingest([{ event: stored, deliveries: [{ id: deliveryId, endpoint_id: row.id, next_attempt_at: now + leaseMs(endpoint) }] }]);
+    const delivery = { id: deliveryId, endpoint_id: row.id, next_attempt_at: now + leaseMs(endpoint), tenant: row.tenant };
+    await this.deps.store.ingest([{ event: stored, deliveries: [delivery] }]);
+    // Until ingest writes tenants itself (the routing work of issue 12), the rows are tagged here.
+    if (row.tenant !== null) await this.deps.queries.tagTenant(stored.id, deliveryId, row.tenant);
     const attempt = await this.deps.dispatcher.attemptNow(deliveryId, "manual");
     if (!attempt) throw new DomainError("not-found", `endpoint "${row.id}" was removed meanwhile`);
     return { attempt, deliveryId, eventId: stored.id };
   }
 
   /** Makes the endpoint's failed deliveries of events received in [since, until) due now; until defaults to now. */
-  async recover(id: string, since: number, until = Date.now() + 1): Promise<{ requeued: number }> {
-    const row = await this.get(id);
+  async recover(id: string, since: number, until = Date.now() + 1, scope: TenantScope = null): Promise<{ requeued: number }> {
+    const row = await this.get(id, scope);
     if (until <= since) throw new DomainError("invalid", "the window is empty", [{ path: "until", message: "must be after since" }]);
     const requeued = await this.deps.queries.recover(row.id, since, until);
     const endpoint = this.deps.registry.get(row.id);

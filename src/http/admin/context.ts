@@ -33,6 +33,7 @@ export function withServices(ctx: AdminContext): AdminServices {
   const endpoints = new EndpointService({
     store: ctx.store, queries: ctx.queries, registry: ctx.registry, dispatcher: ctx.dispatcher, send: ctx.send,
     policy: ctx.config.delivery, resolve: ctx.resolve ?? systemResolver, catalog: ctx.config.events, defaultTimeoutMs: ctx.config.delivery.timeoutMs,
+    maxEndpoints: ctx.config.tenants.maxEndpoints,
   });
   return { ...ctx, endpoints };
 }

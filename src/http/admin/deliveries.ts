@@ -1,10 +1,11 @@
 import { Elysia } from "elysia";
 import type { DeliveryRow } from "../../store/schema.ts";
-import type { adminAuth } from "../auth.ts";
+import { tenantScope, type adminAuth } from "../auth.ts";
 import { HttpProblem } from "../problem.ts";
 import type { AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { DeliveriesQuery, Delivery, EmptyBody, errors, Id, ManualAttempt, page } from "./schemas.ts";
+import { deliveryIn, listTenant } from "./scope.ts";
 import { attemptView, deliveryView } from "./views.ts";
 
 const tags = ["deliveries"];
@@ -20,25 +21,24 @@ export async function deliveryViews(ctx: AdminContext, rows: DeliveryRow[]) {
 export function deliveryRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/deliveries" })
     .use(auth)
-    .get("/deliveries", async ({ query }) => {
+    .get("/deliveries", async ({ query, principal }) => {
       const after = decodeCursor<[string]>(query.cursor, ["string"])?.[0];
-      const { rows, more } = await ctx.queries.deliveriesPage({ endpoint: query.endpoint, status: query.status, event: query.event }, after, query.limit ?? DEFAULT_LIMIT);
+      const tenant = listTenant(tenantScope(principal), query.tenant);
+      const { rows, more } = await ctx.queries.deliveriesPage({ endpoint: query.endpoint, status: query.status, event: query.event, tenant }, after, query.limit ?? DEFAULT_LIMIT);
       return { data: await deliveryViews(ctx, rows), nextCursor: more ? encodeCursor([rows.at(-1)!.id]) : null };
     }, {
       admin: "read", query: DeliveriesQuery, response: { 200: page(Delivery), ...errors(422) },
-      detail: { tags, operationId: "listDeliveries", summary: "List deliveries, newest first", description: "Filter by `endpoint`, `status` and `event`. Each delivery carries every attempt." },
+      detail: { tags, operationId: "listDeliveries", summary: "List deliveries, newest first", description: "Filter by `endpoint`, `status`, `event` and `tenant` (its endpoint's; a tenant session sees its own tenant's only). Each delivery carries every attempt." },
     })
-    .get("/deliveries/:id", async ({ params }) => {
-      const row = await ctx.queries.delivery(params.id);
-      if (!row) throw new HttpProblem(404, `no delivery "${params.id}"`);
+    .get("/deliveries/:id", async ({ params, principal }) => {
+      const row = await deliveryIn(ctx, params.id, tenantScope(principal));
       return (await deliveryViews(ctx, [row]))[0]!;
     }, {
       admin: "read", params: Id, response: { 200: Delivery, ...errors(404) },
       detail: { tags, operationId: "getDelivery", summary: "Read a delivery with every attempt", description: "Each attempt: number, time, url, request headers, status code, response headers and body (first 64 KiB), duration, error, trigger." },
     })
-    .post("/deliveries/:id/retry", async ({ params }) => {
-      const row = await ctx.queries.delivery(params.id);
-      if (!row) throw new HttpProblem(404, `no delivery "${params.id}"`);
+    .post("/deliveries/:id/retry", async ({ params, principal }) => {
+      const row = await deliveryIn(ctx, params.id, tenantScope(principal));
       const attempt = await ctx.dispatcher.attemptNow(row.id, "manual");
       if (!attempt) throw new HttpProblem(404, `the endpoint of delivery "${row.id}" no longer exists`);
       return { ...attemptView(attempt), deliveryId: row.id, eventId: row.event_id };

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { adminAuth } from "../auth.ts";
+import { tenantScope, type adminAuth } from "../auth.ts";
 import { asProblem, type AdminServices } from "./context.ts";
 import { errors, Id, ManualAttempt, RecoverBody, Recovered, RotateBody, Rotated, TestBody } from "./schemas.ts";
 import { attemptView } from "./views.ts";
@@ -10,8 +10,8 @@ const tags = ["endpoints"];
 export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/endpoint-actions" })
     .use(auth)
-    .post("/endpoints/:id/rotate-secret", async ({ params, body }) => {
-      const { signingSecret, graceSeconds, previousUntil, note } = await ctx.endpoints.rotateSecret(params.id, body ?? {}).catch(asProblem);
+    .post("/endpoints/:id/rotate-secret", async ({ params, body, principal }) => {
+      const { signingSecret, graceSeconds, previousUntil, note } = await ctx.endpoints.rotateSecret(params.id, body ?? {}, tenantScope(principal)).catch(asProblem);
       return { signingSecret, graceSeconds, previousSecretExpiresAt: previousUntil ? new Date(previousUntil).toISOString() : null, ...(note !== undefined && { note }) };
     }, {
       admin: "write", params: Id, body: RotateBody, response: { 200: Rotated, ...errors(400, 404, 409, 422) },
@@ -21,8 +21,8 @@ export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof
           "except with the `github` and `hex` schemes: their header carries one signature, so the switch is immediate (`graceSeconds: 0` and a `note` in the answer).",
       },
     })
-    .post("/endpoints/:id/test", async ({ params, body }) => {
-      const { attempt, deliveryId, eventId } = await ctx.endpoints.sendTest(params.id, body).catch(asProblem);
+    .post("/endpoints/:id/test", async ({ params, body, principal }) => {
+      const { attempt, deliveryId, eventId } = await ctx.endpoints.sendTest(params.id, body, tenantScope(principal)).catch(asProblem);
       return { ...attemptView(attempt), deliveryId, eventId };
     }, {
       admin: "write", params: Id, body: TestBody, response: { 200: ManualAttempt, ...errors(400, 404, 422) },
@@ -31,8 +31,8 @@ export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof
         description: "Stores a real event of `type` (default `ping`, any type) with one delivery to this endpoint only, attempts it now, and answers the attempt. A failed test is retried on the schedule like any delivery.",
       },
     })
-    .post("/endpoints/:id/recover", async ({ params, body }) => {
-      return ctx.endpoints.recover(params.id, Date.parse(body.since), body.until ? Date.parse(body.until) : undefined).catch(asProblem);
+    .post("/endpoints/:id/recover", async ({ params, body, principal }) => {
+      return ctx.endpoints.recover(params.id, Date.parse(body.since), body.until ? Date.parse(body.until) : undefined, tenantScope(principal)).catch(asProblem);
     }, {
       admin: "write", params: Id, body: RecoverBody, response: { 200: Recovered, ...errors(400, 404, 422) },
       detail: {

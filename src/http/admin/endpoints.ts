@@ -1,9 +1,10 @@
 import { Elysia } from "elysia";
 import * as v from "valibot";
-import type { adminAuth } from "../auth.ts";
+import { tenantScope, type adminAuth } from "../auth.ts";
 import { asProblem, type AdminServices } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
-import { Endpoint, EndpointCreate, EndpointPatch, EndpointWithSecret, errors, Id, page, PageQuery, PatchedEndpoint, VerifyFailed } from "./schemas.ts";
+import { Endpoint, EndpointCreate, EndpointPatch, EndpointsQuery, EndpointWithSecret, errors, Id, page, PatchedEndpoint, VerifyFailed } from "./schemas.ts";
+import { listTenant } from "./scope.ts";
 import { endpointView } from "./views.ts";
 
 const tags = ["endpoints"];
@@ -12,32 +13,34 @@ const tags = ["endpoints"];
 export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/endpoints" })
     .use(auth)
-    .get("/endpoints", async ({ query }) => {
+    .get("/endpoints", async ({ query, principal }) => {
       const after = decodeCursor<[number, string]>(query.cursor, ["number", "string"]);
-      const { rows, more } = await ctx.queries.endpointsPage(after, query.limit ?? DEFAULT_LIMIT);
+      const tenant = listTenant(tenantScope(principal), query.tenant);
+      const { rows, more } = await ctx.queries.endpointsPage({ tenant }, after, query.limit ?? DEFAULT_LIMIT);
       const last = rows.at(-1);
       return { data: rows.map(endpointView), nextCursor: more && last ? encodeCursor([last.created_at, last.id]) : null };
     }, {
-      admin: "read", query: PageQuery, response: { 200: page(Endpoint), ...errors(422) },
-      detail: { tags, operationId: "listEndpoints", summary: "List endpoints, newest first" },
+      admin: "read", query: EndpointsQuery, response: { 200: page(Endpoint), ...errors(422) },
+      detail: { tags, operationId: "listEndpoints", summary: "List endpoints, newest first", description: "Filter by `tenant` (a tenant session sees its own tenant's only)." },
     })
-    .post("/endpoints", async ({ body, status }) => {
-      const { row, signingSecret } = await ctx.endpoints.create(body).catch(asProblem);
+    .post("/endpoints", async ({ body, status, principal }) => {
+      const { row, signingSecret } = await ctx.endpoints.create(body, tenantScope(principal)).catch(asProblem);
       return status(201, { ...endpointView(row), signingSecret });
     }, {
-      admin: "write", body: EndpointCreate, response: { 201: EndpointWithSecret, ...errors(400), 422: VerifyFailed },
+      admin: "write", body: EndpointCreate, response: { 201: EndpointWithSecret, ...errors(400, 409), 422: VerifyFailed },
       detail: {
         tags, operationId: "createEndpoint", summary: "Create an endpoint",
         description: "Unless `verify` is false, a `ping` event is sent first and the endpoint is saved only on a 2xx; " +
-          "otherwise 422 carries the `attempt`. The answer holds `signingSecret`: it is shown this once.",
+          "otherwise 422 carries the `attempt`. The answer holds `signingSecret`: it is shown this once. " +
+          "`tenant` makes it that customer's endpoint (a tenant session's are always its own); past `tenants.maxEndpoints` in the config, 409.",
       },
     })
-    .get("/endpoints/:id", async ({ params }) => endpointView(await ctx.endpoints.get(params.id).catch(asProblem)), {
+    .get("/endpoints/:id", async ({ params, principal }) => endpointView(await ctx.endpoints.get(params.id, tenantScope(principal)).catch(asProblem)), {
       admin: "read", params: Id, response: { 200: Endpoint, ...errors(404) },
       detail: { tags, operationId: "getEndpoint", summary: "Read an endpoint (never its secret)" },
     })
-    .patch("/endpoints/:id", async ({ params, body }) => {
-      const { row, signingSecret } = await ctx.endpoints.patch(params.id, body).catch(asProblem);
+    .patch("/endpoints/:id", async ({ params, body, principal }) => {
+      const { row, signingSecret } = await ctx.endpoints.patch(params.id, body, tenantScope(principal)).catch(asProblem);
       return signingSecret === undefined ? endpointView(row) : { ...endpointView(row), signingSecret };
     }, {
       admin: "write", params: Id, body: EndpointPatch, response: { 200: PatchedEndpoint, ...errors(400, 404, 409, 422) },
@@ -48,8 +51,8 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
           "headers sent again (or dropped) in the same PATCH. A `signing.scheme` whose secret check the stored secret fails gets a new secret, in `signingSecret` this once.",
       },
     })
-    .delete("/endpoints/:id", async ({ params, set }) => {
-      await ctx.endpoints.remove(params.id).catch(asProblem);
+    .delete("/endpoints/:id", async ({ params, set, principal }) => {
+      await ctx.endpoints.remove(params.id, tenantScope(principal)).catch(asProblem);
       set.status = 204;
       return null;
     }, {

@@ -1,7 +1,7 @@
 import { toJsonSchema } from "@valibot/to-json-schema";
 import { Elysia } from "elysia";
 import type * as v from "valibot";
-import type { adminAuth } from "../auth.ts";
+import { tenantScope, type adminAuth } from "../auth.ts";
 import type { AdminContext } from "./context.ts";
 import { errors, EventType, page } from "./schemas.ts";
 
@@ -15,15 +15,15 @@ function jsonSchemaOf(schema: v.GenericSchema | undefined): Record<string, unkno
 export function eventTypeRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/event-types" })
     .use(auth)
-    .get("/event-types", async () => {
+    .get("/event-types", async ({ principal }) => {
       const catalog = ctx.config.events;
       const listed = Object.entries(catalog ?? {}).map(([type, entry]) => ({
         type, description: entry.description, schema: jsonSchemaOf(entry.schema), inCatalog: true,
       }));
-      const seen = catalog ? [] : (await ctx.queries.seenTypes()).map((type) => ({ type, description: "", schema: null, inCatalog: false }));
+      const seen = catalog ? [] : (await ctx.queries.seenTypes(500, tenantScope(principal) ?? undefined)).map((type) => ({ type, description: "", schema: null, inCatalog: false }));
       return { data: [...listed, ...seen], nextCursor: null };
     }, {
       admin: "read", response: { 200: page(EventType), ...errors() },
-      detail: { tags: ["event-types"], operationId: "listEventTypes", summary: "List event types", description: "The config's `events` catalog. Without a catalog any type is accepted, and the list shows the types seen in the store." },
+      detail: { tags: ["event-types"], operationId: "listEventTypes", summary: "List event types", description: "The config's `events` catalog. Without a catalog any type is accepted, and the list shows the types seen in the store (for a tenant session, in its own events)." },
     });
 }

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { AuthSchema, HeaderName, HeaderValue as ConfigHeaderValue, Scheme, SigningSchema } from "../../config/schema.ts";
-import { EventPattern, EventTypeName } from "../../core/values.ts";
+import { EventPattern, EventTypeName, TenantId } from "../../core/values.ts";
 import { ADMIN_OPTION_FIELDS, OPTION_VIEW_FIELDS, optionalFields, resettableFields } from "../../core/endpoints/options.ts";
 
 /** The admin API's shapes: request bodies, queries and answers. Types are inferred from here. */
@@ -32,7 +32,15 @@ const Url = v.pipe(v.string(), v.maxLength(2048), v.url("must be an absolute URL
 const Description = v.pipe(v.string(), v.maxLength(1000));
 const SecretText = v.pipe(v.string(), v.minLength(8), v.maxLength(512));
 
-export const EndpointCreate = v.strictObject({
+/**
+ * A request example, as sent: Swagger UI's "Try it out" sends it as it is, so each must do no harm. Valibot types
+ * examples as parsed output (defaults filled in); a request leaves the defaults out.
+ */
+const withExample = <S extends v.GenericSchema>(schema: S, example: Partial<v.InferOutput<S>>) =>
+  v.pipe(schema, v.examples<v.InferOutput<S>, [v.InferOutput<S>]>([example as v.InferOutput<S>]));
+
+/** Its example pings a name that does not answer, so the create is refused (422) and nothing is saved. */
+export const EndpointCreate = withExample(v.strictObject({
   url: Url,
   events: Events,
   description: v.optional(Description, ""),
@@ -44,12 +52,14 @@ export const EndpointCreate = v.strictObject({
   secret: v.optional(SecretText),
   /** Send a `ping` first and save only on a 2xx. */
   verify: v.optional(v.boolean(), true),
+  /** The customer it belongs to (its events only, plus global ones); left out: global, or the session's tenant. Fixed once created. */
+  tenant: v.optional(TenantId),
   /** Per-endpoint overrides of the delivery defaults. */
   ...optionalFields(ADMIN_OPTION_FIELDS),
-});
+}), { url: "https://hooks.example.com/hookgate", events: ["*"], description: "All events, saved once the receiver answers the ping" });
 export type EndpointCreate = v.InferOutput<typeof EndpointCreate>;
 
-export const EndpointPatch = v.strictObject({
+export const EndpointPatch = withExample(v.strictObject({
   url: v.optional(Url),
   events: v.optional(Events),
   description: v.optional(Description),
@@ -59,7 +69,7 @@ export const EndpointPatch = v.strictObject({
   signing: v.optional(SigningSchema),
   /** null goes back to the delivery default. */
   ...resettableFields(ADMIN_OPTION_FIELDS),
-});
+}), { enabled: true });
 export type EndpointPatch = v.InferOutput<typeof EndpointPatch>;
 
 /** Receiver credentials are write-only: reads show them masked (MASK). */
@@ -68,8 +78,12 @@ const AuthView = v.variant("type", [
   v.object({ type: v.literal("bearer"), token: v.string() }),
 ]);
 
+/** null: global (no tenant). */
+const Tenant = v.nullable(v.string());
+
 export const Endpoint = v.object({
   id: v.string(),
+  tenant: Tenant,
   url: v.string(),
   description: v.string(),
   events: v.array(v.string()),
@@ -115,6 +129,8 @@ export const Delivery = v.object({
   eventId: v.string(),
   eventType: v.string(),
   endpointId: v.string(),
+  /** Its endpoint's tenant. */
+  tenant: Tenant,
   status: DeliveryStatus,
   /** Every attempt, oldest first. */
   attempts: v.array(Attempt),
@@ -126,6 +142,7 @@ export const Delivery = v.object({
 export const Event = v.object({
   id: v.string(),
   type: v.string(),
+  tenant: Tenant,
   source: v.string(),
   timestamp: v.string(),
   receivedAt: Iso,
@@ -157,19 +174,22 @@ export const page = <T extends v.GenericSchema>(item: T) => v.object({ data: v.a
 const Limit = v.pipe(v.string(), v.regex(/^\d{1,3}$/, "must be a number from 1 to 100"), v.transform(Number), v.minValue(1), v.maxValue(100));
 export const ListQuery = { cursor: v.optional(v.pipe(v.string(), v.maxLength(200))), limit: v.optional(Limit) };
 export const PageQuery = v.object(ListQuery);
-export const EventsQuery = v.object({ ...ListQuery, type: v.optional(EventTypeName), since: v.optional(Iso) });
+/** `?tenant=`: one tenant's rows, for an admin token; a session sees its own tenant's (naming another is 403). */
+const TenantListQuery = { ...ListQuery, tenant: v.optional(TenantId) };
+export const EndpointsQuery = v.object(TenantListQuery);
+export const EventsQuery = v.object({ ...TenantListQuery, type: v.optional(EventTypeName), since: v.optional(Iso) });
 export const DeliveriesQuery = v.object({
-  ...ListQuery,
+  ...TenantListQuery,
   endpoint: v.optional(v.string()),
   status: v.optional(DeliveryStatus),
   event: v.optional(v.string()),
 });
 
-export const RotateBody = v.optional(v.strictObject({
+export const RotateBody = v.optional(withExample(v.strictObject({
   graceSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(30 * 86_400)), 86_400),
   /** A secret of one's own, e.g. one the receiver already accepts beside the old one (github and hex: see the README). */
   secret: v.optional(SecretText),
-}));
+}), { graceSeconds: 86_400 }));
 export const Rotated = v.object({
   signingSecret: v.string(),
   /** The grace in force: 0 for github and hex, whose header carries one signature (the switch is immediate). */
@@ -177,8 +197,8 @@ export const Rotated = v.object({
   previousSecretExpiresAt: v.nullable(Iso),
   note: v.optional(v.string()),
 });
-export const TestBody = v.optional(v.strictObject({ type: v.optional(EventTypeName, "ping"), data: v.optional(v.unknown()) }));
+export const TestBody = v.optional(withExample(v.strictObject({ type: v.optional(EventTypeName, "ping"), data: v.optional(v.unknown()) }), { type: "ping" }));
 /** For actions that take nothing: an empty object or no body at all. */
 export const EmptyBody = v.optional(v.strictObject({}));
-export const RecoverBody = v.strictObject({ since: Iso, until: v.optional(Iso) });
+export const RecoverBody = withExample(v.strictObject({ since: Iso, until: v.optional(Iso) }), { since: "2026-01-01T00:00:00Z" });
 export const Recovered = v.object({ requeued: v.pipe(v.number(), v.integer()) });

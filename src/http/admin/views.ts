@@ -15,6 +15,7 @@ export function endpointView(row: EndpointRow): v.InferOutput<typeof Endpoint> {
   const auth = row.auth ? JSON.parse(row.auth) as { type: "basic"; username: string } | { type: "bearer" } : null;
   return {
     id: row.id,
+    tenant: row.tenant,
     url: row.url,
     description: row.description,
     events: JSON.parse(row.events),
@@ -60,6 +61,7 @@ export function deliveryView(row: DeliveryRow, event: EventRow | undefined, atte
     eventId: row.event_id,
     eventType: event?.type ?? "",
     endpointId: row.endpoint_id,
+    tenant: row.tenant,
     status: row.status,
     attempts: attempts.map((a) => attemptView(a, event)),
     // While an attempt is in flight the store holds its lease's end; a finished delivery has none.
@@ -73,6 +75,7 @@ export function eventView(row: EventRow): v.InferOutput<typeof Event> {
   return {
     id: row.id,
     type: row.type,
+    tenant: row.tenant,
     source: row.source,
     timestamp: row.timestamp,
     receivedAt: iso(row.received_at),
