@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { Elysia } from "elysia";
+import { hashSessionToken, SESSION_PREFIX } from "../core/tenants.ts";
 import { bearerToken, findToken } from "../core/tokens.ts";
 import type { TenantSessionRow } from "../store/schema.ts";
 import { pathOf } from "./path.ts";
@@ -19,9 +19,7 @@ export const tenantScope = (principal: Principal): string | null => (principal.k
 /** Where sessions are kept (the store's tenant_sessions, looked up by the token's hash). */
 export interface SessionLookup { session(hash: string): Promise<TenantSessionRow | undefined> }
 
-/** Session tokens carry this prefix, so a request names which kind of token it holds without a lookup. */
-export const SESSION_PREFIX = "hgs_";
-export const hashSessionToken = (token: string) => createHash("sha256").update(token).digest("hex");
+export { hashSessionToken, SESSION_PREFIX };
 
 const CHALLENGE = { "www-authenticate": 'Bearer realm="hookgate admin"' };
 const INVALID = { "www-authenticate": `${CHALLENGE["www-authenticate"]}, error="invalid_token"` };

@@ -43,6 +43,7 @@ export function buildOpenApi(app: Elysia<any, any, any, any, any, any, any>, pre
       { name: "events", description: "What the sources accepted" },
       { name: "event-types", description: "The event catalog" },
       { name: "sources", description: "Where events come from, and their state" },
+      { name: "tenants", description: "The app's own customers, and portal sessions for their admins (admin tokens only)" },
     ],
     paths,
     components: {

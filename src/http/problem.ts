@@ -71,3 +71,14 @@ export function validationProblem(error: unknown): { status: number; body: Probl
   const detail = on === "body" ? "the request body is invalid" : `the request ${on === "params" ? "path" : on} is invalid`;
   return { status: 422, body: problemBody(422, detail, errors) };
 }
+
+/**
+ * Where an answer failed its own schema, for the log: the fields' paths only. The answer itself, and the issue
+ * messages that quote values, may hold a signing secret or a session token, which no log line may carry.
+ */
+export function answerIssuePaths(error: unknown): string {
+  const e = error as ElysiaValidationError;
+  const schema = e.validator?.schema as v.GenericSchema | undefined;
+  const issues = schema && "~standard" in (schema as object) ? v.safeParse(schema, e.value).issues ?? [] : [];
+  return `the answer is invalid at ${issues.map((issue) => v.getDotPath(issue) ?? "(root)").join(", ") || "(unknown)"}`;
+}

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Logger, SourceRoute } from "../plugin-api/index.ts";
 import { gateAdmin, isAdminPath, pathOf } from "./admin-gate.ts";
 import type { AdminAuth } from "./auth.ts";
-import { HttpProblem, problem, problemBody, validationProblem } from "./problem.ts";
+import { answerIssuePaths, HttpProblem, problem, problemBody, validationProblem } from "./problem.ts";
 
 export interface HttpOptions {
   routes: SourceRoute[];
@@ -27,7 +27,7 @@ export function createHttp(options: Omit<HttpOptions, "routes" | "isDraining">) 
       }
       if (code === "VALIDATION") {
         const { status, body } = validationProblem(error);
-        if (status >= 500) options.log?.error("admin answer failed its schema", { error: String(error) });
+        if (status >= 500) options.log?.error("admin answer failed its schema", { error: answerIssuePaths(error) });
         set.status = status;
         return body;
       }

@@ -62,6 +62,27 @@ export class TenantQueries {
     });
   }
 
+  /** The tenant's endpoints, and which of them the config file manages (a remove must not drop those). */
+  endpointsOf(tenant: string): Promise<{ id: string; managed_by: "config" | "api" }[]> {
+    return this.db.selectFrom("endpoints").select(["id", "managed_by"]).where("tenant", "=", tenant).execute();
+  }
+
+  /** The tenant's deliveries that may have an attempt in flight (one recorded after a remove would outlive it). */
+  async openDeliveries(tenant: string): Promise<string[]> {
+    const events = this.db.selectFrom("events").select("id").where("tenant", "=", tenant);
+    const rows = await this.db.selectFrom("deliveries").select("id").where("status", "in", ["pending", "retrying"])
+      .where((eb) => eb.or([eb("tenant", "=", tenant), eb("event_id", "in", events)])).execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Attempts whose delivery is gone: recorded by an attempt that was in flight when its tenant was removed. */
+  async deleteOrphanAttempts(deliveryIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < deliveryIds.length; i += 500) {
+      await this.db.deleteFrom("attempts").where("delivery_id", "in", deliveryIds.slice(i, i + 500))
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom("deliveries").select("id").whereRef("deliveries.id", "=", "attempts.delivery_id")))).execute();
+    }
+  }
+
   async createSession(session: { hash: string; tenant: string; scopes: string[]; expiresAt: number }, now: number): Promise<void> {
     await this.db.insertInto("tenant_sessions").values({
       hash: session.hash, tenant: session.tenant, scopes: JSON.stringify(session.scopes), created_at: now, expires_at: session.expiresAt, revoked_at: null,

@@ -37,7 +37,8 @@ describe("/docs/json", () => {
       "GET /api/v1/endpoints/{id}", "GET /api/v1/event-types", "GET /api/v1/events", "GET /api/v1/events/{id}", "GET /api/v1/sources",
       "PATCH /api/v1/endpoints/{id}", "POST /api/v1/deliveries/{id}/retry", "POST /api/v1/endpoints", "POST /api/v1/endpoints/{id}/recover",
       "POST /api/v1/endpoints/{id}/rotate-secret", "POST /api/v1/endpoints/{id}/test",
-    ]);
+      ...["DELETE /api/v1/tenants/{id}", "DELETE /api/v1/tenants/{id}/sessions", "GET /api/v1/tenants", "GET /api/v1/tenants/{id}", "POST /api/v1/tenants/{id}/sessions", "PUT /api/v1/tenants/{id}"],
+    ].sort());
   });
 
   test("every operation declares its parameters, body and each answer with a schema", () => {

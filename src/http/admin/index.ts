@@ -9,6 +9,7 @@ import { eventTypeRoutes } from "./event-types.ts";
 import { eventRoutes } from "./events.ts";
 import { singleValueQuery } from "./query.ts";
 import { sourceRoutes } from "./sources.ts";
+import { tenantRoutes } from "./tenants.ts";
 
 export type { AdminContext } from "./context.ts";
 
@@ -25,5 +26,6 @@ export function adminApi(ctx: AdminContext, authentication: AdminAuth) {
     .use(deliveryRoutes(ctx, auth))
     .use(eventRoutes(ctx, auth))
     .use(eventTypeRoutes(ctx, auth))
-    .use(sourceRoutes(ctx, auth));
+    .use(sourceRoutes(ctx, auth))
+    .use(tenantRoutes(ctx, auth));
 }
