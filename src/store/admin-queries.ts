@@ -86,12 +86,6 @@ export class AdminQueries {
     return q.execute();
   }
 
-  /** Sets the tenant of a test event and its delivery (until ingest writes tenants itself). */
-  async tagTenant(eventId: string, deliveryId: string, tenant: string): Promise<void> {
-    await this.db.updateTable("events").set({ tenant }).where("id", "=", eventId).execute();
-    await this.db.updateTable("deliveries").set({ tenant }).where("id", "=", deliveryId).execute();
-  }
-
   /** Every attempt of these deliveries, oldest first per delivery. */
   async attemptsOf(deliveryIds: string[]): Promise<Map<string, AttemptRow[]>> {
     const out = new Map<string, AttemptRow[]>(deliveryIds.map((id) => [id, []]));

@@ -185,8 +185,6 @@ export class EndpointService {
     // Due only after the attempt below had time to finish, so the sweep does not send it a second time.
     const delivery = { id: deliveryId, endpoint_id: row.id, next_attempt_at: now + leaseMs(endpoint), tenant: row.tenant };
     await this.deps.store.ingest([{ event: stored, deliveries: [delivery] }]);
-    // Until ingest writes tenants itself (the routing work of issue 12), the rows are tagged here.
-    if (row.tenant !== null) await this.deps.queries.tagTenant(stored.id, deliveryId, row.tenant);
     const attempt = await this.deps.dispatcher.attemptNow(deliveryId, "manual");
     if (!attempt) throw new DomainError("not-found", `endpoint "${row.id}" was removed meanwhile`);
     return { attempt, deliveryId, eventId: stored.id };
