@@ -24,16 +24,19 @@ export async function startAdminApp(overrides: Partial<ConfigInput> = {}, option
     ...overrides,
     delivery: { schedule: ["100ms", "100ms"], jitter: 0, ...overrides.delivery } as never,
   }), options);
-  return Object.assign(app, {
-    async api(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) {
-      const headers: Record<string, string> = {};
-      if (token !== null) headers.authorization = `Bearer ${token}`;
-      if (body !== undefined) headers["content-type"] = "application/json";
-      const response = await fetch(`${app.url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await response.text();
-      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
-    },
-  });
+  return Object.assign(app, { api: adminClient(app.url) });
+}
+
+/** Calls /api/v1 of the gateway at `url` with a bearer token (the ops admin token unless told; null: none). */
+export function adminClient(url: string) {
+  return async (method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) => {
+    const headers: Record<string, string> = {};
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(`${url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+  };
 }
 
 /** Asserts a problem+json answer with this status; returns its body. */

@@ -1,9 +1,10 @@
 import { expect } from "bun:test";
 import { newId } from "../../src/core/ids.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
-import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import type { Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
+import { adminClient } from "./support.ts";
 
 export interface TenantApp extends TestApp {
   logs: string[];
@@ -16,24 +17,14 @@ export async function startTenantApp(overrides: Partial<ConfigInput> = {}, now?:
   const app = await startTestApp(baseConfig({ ...overrides, delivery: { schedule: ["1s", "1s"], jitter: 0, ...overrides.delivery } as never }), { now, logs });
   return Object.assign(app, {
     logs,
-    async api(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) {
-      const headers: Record<string, string> = {};
-      if (token !== null) headers.authorization = `Bearer ${token}`;
-      if (body !== undefined) headers["content-type"] = "application/json";
-      const response = await fetch(`${app.url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await response.text();
-      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
-    },
+    api: adminClient(app.url),
   });
 }
 
-/** An API endpoint of `tenant` (null: global). The tenant is set in the store, as the endpoint API will take it. */
+/** An API endpoint of `tenant` (null: global). */
 export async function tenantEndpoint(app: TenantApp, tenant: string | null, url: string): Promise<string> {
-  const created = await app.api("POST", "/endpoints", { url, events: ["order.*"], verify: false });
+  const created = await app.api("POST", "/endpoints", { url, events: ["order.*"], verify: false, ...(tenant ? { tenant } : {}) });
   expect(created.status).toBe(201);
-  await dbOf(app.store).updateTable("endpoints").set({ tenant }).where("id", "=", created.body.id).execute();
-  if (tenant) await app.store.tenants.note([tenant], Date.now());
-  await app.registry.refresh();
   return created.body.id;
 }
 

@@ -1,35 +1,12 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { newId } from "../../src/core/ids.ts";
-import { openStore } from "../../src/store/open.ts";
 import type { AttemptOutcome, IngestItem, Store } from "../../src/store/types.ts";
-import { createDatabase, skipPg } from "../support/pg.ts";
 import { dbOf } from "../support/store-db.ts";
+import { STORES } from "../support/stores.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
 
-/** One suite, run against every store (the kysely habit): SQLite and Postgres must behave alike. */
-const STORES: { name: string; skip: boolean; open(): Promise<{ store: Store; cleanup(): Promise<void> }> }[] = [
-  {
-    name: "sqlite", skip: false,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), "hookgate-store-"));
-      const store = openStore({ sqlite: join(dir, "s.db"), retention: "30d", synchronous: "full" });
-      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: "postgres", skip: skipPg,
-    async open() {
-      const db = await createDatabase();
-      const store = openStore({ postgres: db.url, retention: "30d", synchronous: "full" });
-      return { store, cleanup: () => db.drop() };
-    },
-  },
-];
 
 function item(source: string, type: string, endpointIds: string[], key?: string, due = Date.now()): IngestItem {
   const now = Date.now();

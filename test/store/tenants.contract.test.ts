@@ -1,34 +1,11 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { newId } from "../../src/core/ids.ts";
-import { openStore } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/types.ts";
-import { createDatabase, skipPg } from "../support/pg.ts";
 import { dbOf } from "../support/store-db.ts";
+import { STORES } from "../support/stores.ts";
 
 setDefaultTimeout(30_000);
 
-/** TenantQueries on every store (the kysely habit): SQLite and Postgres must behave alike. */
-const STORES: { name: string; skip: boolean; open(): Promise<{ store: Store; cleanup(): Promise<void> }> }[] = [
-  {
-    name: "sqlite", skip: false,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), "hookgate-tenants-"));
-      const store = openStore({ sqlite: join(dir, "s.db"), retention: "30d", synchronous: "full" });
-      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: "postgres", skip: skipPg,
-    async open() {
-      const db = await createDatabase();
-      const store = openStore({ postgres: db.url, retention: "30d", synchronous: "full" });
-      return { store, cleanup: () => db.drop() };
-    },
-  },
-];
 
 const endpointRow = (id: string, tenant: string | null) => ({
   id, url: `https://example.com/${id}`, description: "", events: '["*"]', enabled: 1, managed_by: "api" as const,
