@@ -85,4 +85,33 @@ describe("poll source", () => {
     await Bun.sleep(300);
     expect(receiver.requests).toHaveLength(4);
   }, 30_000);
+  test("map's tenant routes each item to that tenant's endpoints and the global ones, never another tenant's", async () => {
+    api = startItemsServer({ count: 6, pageSize: 10 });
+    const [even, odd, global] = [startReceiver(), startReceiver(), startReceiver()];
+    receiver = global;
+    try {
+      app = await startTestApp(baseConfig({
+        sources: [{
+          type: "poll", id: "crm", schedule: "* * * * * *", url: `${api.url}?after={cursor}`,
+          items: (body: { items: Item[] }) => body.items,
+          map: (item: Item) => ({ type: "contact.updated", tenant: item.id % 2 ? "odd" : "even", data: item }),
+          cursor: (item: Item) => item.id,
+        }],
+        endpoints: [
+          { id: "even", tenant: "even", url: even.url, events: ["*"], signing: { scheme: "none" } },
+          { id: "odd", tenant: "odd", url: odd.url, events: ["*"], signing: { scheme: "none" } },
+          { id: "all", url: global.url, events: ["*"], signing: { scheme: "none" } },
+        ],
+      }));
+      await waitFor(() => global.requests.length === 6 && even.requests.length === 3 && odd.requests.length === 3, 10_000, "the deliveries");
+      expect(deliveredIds(even).sort()).toEqual([2, 4, 6]);
+      expect(deliveredIds(odd).sort()).toEqual([1, 3, 5]);
+      expect(global.requests.map((q) => (JSON.parse(q.body) as { tenant: string }).tenant).sort()).toEqual(["even", "even", "even", "odd", "odd", "odd"]);
+      const stored = await dbOf(app.store).selectFrom("events").select(["tenant"]).execute();
+      expect(stored.map((e) => e.tenant).sort()).toEqual(["even", "even", "even", "odd", "odd", "odd"]);
+    } finally {
+      even.stop();
+      odd.stop();
+    }
+  }, 30_000);
 });
