@@ -22,7 +22,7 @@ export interface TenantFigures { rate: number; baseline: number; startMs: number
  * subscribe to other types too, and the config's endpoint to none the bench sends. So each event, routed by its
  * tenant, makes one delivery as in P1, and as in P1 every endpoint is disabled: nothing is sent.
  */
-function seed(s: hookgate.Site): void {
+export function seed(s: hookgate.Site): void {
   const key = parseKey(readFileSync(join(s.dir, "data/master.key"), "utf8"));
   if (!key) throw new Error("P6: no master.key in the bench's data folder");
   const codec = new AesGcmCodec(key);
