@@ -1,6 +1,7 @@
 /**
- * `bun bench/profile.ts <ingest|batch|drain|latency> [seconds]`: runs hookgate from source under `bun --cpu-prof`
+ * `bun bench/profile.ts <ingest|batch|drain|latency|tenants> [seconds]`: runs hookgate from source under `bun --cpu-prof`
  * with one benchmark's load, then prints the functions with the most self time. Profile before optimizing.
+ * `tenants` is P6: ingest by tenant with 100,000 endpoints over 50,000 tenants in the store.
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,13 +11,15 @@ import { ROOT } from "./lib/proc.ts";
 import { startReceiver } from "./lib/receiver.ts";
 import { wallMs } from "./lib/stats.ts";
 import { drive, fill } from "./scenarios/ingest.ts";
+import { P6, seed } from "./scenarios/tenants.ts";
 import { runProc } from "./lib/proc.ts";
 
 const what = process.argv[2] ?? "ingest";
 const seconds = Number(process.argv[3] ?? 5);
 const profDir = mkdtempSync(join(tmpdir(), "hookgate-prof-"));
 const receiver = await startReceiver();
-const s = hookgate.site(receiver.url, what === "latency");
+const s = what === "tenants" ? hookgate.site("http://127.0.0.1:9/hooks", false, { endpoint: 'events: ["global.*"]' }) : hookgate.site(receiver.url, what === "latency");
+if (what === "tenants") { await (await hookgate.start(s)).stop(); seed(s); }
 
 const serve = () => {
   const proc = Bun.spawn(["bun", "--cpu-prof", `--cpu-prof-dir=${profDir}`, join(ROOT, "src/cli.ts"), "serve", "--config", join(s.dir, "webhooks.config.ts")], {
@@ -30,6 +33,7 @@ let proc = serve();
 await ready();
 const shape = { procs: 2, concurrency: 64, warmMs: 500, durationMs: seconds * 1000 };
 if (what === "ingest") console.log("events/s", await drive(s.ingestUrl, 1, shape));
+if (what === "tenants") console.log("events/s", await drive(s.ingestUrl, 1, shape, 202, P6.tenants));
 if (what === "batch") console.log("events/s", await drive(s.ingestUrl, 100, shape));
 if (what === "latency") {
   await receiver.reset();

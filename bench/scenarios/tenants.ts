@@ -22,7 +22,7 @@ export interface TenantFigures { rate: number; baseline: number; startMs: number
  * subscribe to other types too, and the config's endpoint to none the bench sends. So each event, routed by its
  * tenant, makes one delivery as in P1, and as in P1 every endpoint is disabled: nothing is sent.
  */
-function seed(s: hookgate.Site): void {
+export function seed(s: hookgate.Site): void {
   const key = parseKey(readFileSync(join(s.dir, "data/master.key"), "utf8"));
   if (!key) throw new Error("P6: no master.key in the bench's data folder");
   const codec = new AesGcmCodec(key);
@@ -45,7 +45,8 @@ function seed(s: hookgate.Site): void {
   db.close();
 }
 
-export async function tenantIngest(shape: LoadShape): Promise<TenantFigures> {
+/** `spread`: how many tenants the events name (each a random one of them); P6 is all 50,000. */
+export async function tenantIngest(shape: LoadShape, spread = P6.tenants): Promise<TenantFigures> {
   const baseline = (await hookgateIngest(shape, 1)).rate;
   const s = hookgate.site("http://127.0.0.1:9/hooks", false, { endpoint: 'events: ["global.*"]' });
   try {
@@ -60,7 +61,7 @@ export async function tenantIngest(shape: LoadShape): Promise<TenantFigures> {
       await Bun.sleep(1_500);
       const rss = await rssMb(gw.proc.pid);
       const before = await cpuSeconds(gw.proc.pid);
-      const rate = await drive(s.ingestUrl, 1, shape, 202, P6.tenants);
+      const rate = await drive(s.ingestUrl, 1, shape, 202, spread);
       const cpu = (await cpuSeconds(gw.proc.pid)) - before;
       const cpuUs = (cpu * 1e6) / (rate * ((shape.durationMs + shape.warmMs) / 1000));
       return { rate, baseline, startMs, rss, rssAfter: await rssMb(gw.proc.pid), cpuUs, seedMs };

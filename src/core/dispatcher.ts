@@ -68,6 +68,8 @@ export async function attemptOnce(send: Sender, endpoint: RuntimeEndpoint, job: 
  */
 export class Dispatcher {
   private lanes = new Map<string, Lane>();
+  /** The lanes with queued jobs, in the order they got work: pump walks these, not every endpoint's lane. */
+  private waiting = new Map<string, Lane>();
   private active = 0;
   private readonly recorder: Recorder;
   private readonly summary: Summarizer;
@@ -104,14 +106,22 @@ export class Dispatcher {
     return lane;
   }
 
+  private enqueue(lane: Lane, job: Job): void {
+    lane.push(job);
+    this.waiting.set(job.endpointId, lane);
+  }
+
   /**
    * At ingest: whether a new delivery is leased to this process and sent at once (`leased`, counted as the
    * delivery's first lease), and the due time to store. While the endpoint's breaker is open: due at the probe.
    */
   reserve(endpoint: RuntimeEndpoint, now: number): { due: number; leased: boolean } {
-    const lane = this.lane(endpoint.id);
-    if (lane.open) return { due: Math.max(now, lane.probeAt), leased: false };
-    if (this.stopping || !endpoint.enabled || lane.queued + lane.reserved >= laneCap(endpoint)) return { due: now, leased: false };
+    const existing = this.lanes.get(endpoint.id);
+    if (existing?.open) return { due: Math.max(now, existing.probeAt), leased: false };
+    // No lane for a disabled endpoint: 50,000 tenants' disabled endpoints would otherwise each hold one.
+    if (this.stopping || !endpoint.enabled) return { due: now, leased: false };
+    const lane = existing ?? this.lane(endpoint.id);
+    if (lane.queued + lane.reserved >= laneCap(endpoint)) return { due: now, leased: false };
     lane.reserved++;
     return { due: now + leaseMs(endpoint), leased: true };
   }
@@ -122,7 +132,7 @@ export class Dispatcher {
       if (!d.leased) continue; // not reserved: the sweep will find it
       const lane = this.lane(d.endpoint_id);
       lane.reserved--;
-      if (!duplicate) lane.push({ deliveryId: d.id, endpointId: d.endpoint_id, attempt: 1, event: item.event, trigger: "scheduled" });
+      if (!duplicate) this.enqueue(lane, { deliveryId: d.id, endpointId: d.endpoint_id, attempt: 1, event: item.event, trigger: "scheduled" });
       // Its breaker opened since the reservation: it waits in the store for the probe like the others.
       if (lane.open) this.handBack(lane, lane.probeAt);
     }
@@ -140,7 +150,7 @@ export class Dispatcher {
     if (++this.ticks % 5 === 0) await this.registry.refreshIfChanged().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
     // Only enabled endpoints: with 100,000 endpoints, a promise each per second would cost the ingest path.
     const claims: Promise<void>[] = [];
-    for (const endpoint of this.registry.all()) if (endpoint.enabled) claims.push(this.claim(endpoint));
+    for (const endpoint of this.registry.enabled()) claims.push(this.claim(endpoint));
     await Promise.all(claims);
   }
 
@@ -161,7 +171,7 @@ export class Dispatcher {
       const now = Date.now();
       const claimed = await this.store.claimDue(endpoint.id, now, now + leaseMs(endpoint), room);
       lane.moreDue = claimed.length === room;
-      for (const c of claimed) lane.push({ deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempt, event: c.event, trigger: "scheduled" });
+      for (const c of claimed) this.enqueue(lane, { deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempt, event: c.event, trigger: "scheduled" });
     } catch (e) {
       this.summary.error(`claim:${endpoint.id}`, "claiming due deliveries failed", { endpoint: endpoint.id, error: String(e) });
     } finally {
@@ -176,8 +186,8 @@ export class Dispatcher {
     let progress = true;
     while (progress) {
       progress = false;
-      for (const [id, lane] of this.lanes) {
-        if (lane.queued === 0) continue;
+      for (const [id, lane] of this.waiting) {
+        if (lane.queued === 0) { this.waiting.delete(id); continue; }
         if (this.active >= this.options.concurrency && lane.active > 0) continue;
         const endpoint = this.registry.get(id);
         if (!endpoint || !endpoint.enabled) { this.handBack(lane, Date.now()); continue; }

@@ -7,6 +7,7 @@ import type { RetryPolicy } from "../retry.ts";
 import { DEFAULT_HEADER, type SchemeName } from "../signing.ts";
 import { openAuth, openHeaders, plainCodec, sealAuth, sealHeaders, type ReceiverAuth, type SecretCodec } from "./credentials.ts";
 import { parseOptions, serializeOptions, type EndpointOptions } from "./options.ts";
+import { SharedValues } from "./shared.ts";
 
 export type { EventView, HeaderFn } from "../event-view.ts";
 
@@ -17,16 +18,19 @@ export interface RuntimeEndpoint {
   tenant: string | null;
   url: string;
   enabled: boolean;
-  events: string[];
+  /** Shared between endpoints with the same list (read-only). */
+  events: readonly string[];
   scheme: SchemeName;
   header: string | null;
   /** Newest first; the previous secret stays while its grace period runs. */
   secrets: string[];
   /** Until when the second of `secrets` (the one before a rotation) still signs, in unix ms. */
   previousUntil: number | null;
-  headers: Record<string, string | HeaderFn>;
+  /** Read-only: endpoints without headers share one empty object. */
+  headers: Readonly<Record<string, string | HeaderFn>>;
   auth: ReceiverAuth | null;
   transform: ((event: EventView) => unknown) | null;
+  /** Shared between endpoints with the same schedule (read-only). */
   retry: RetryPolicy;
   timeoutMs: number;
   autoDisableAfter: number;
@@ -58,16 +62,20 @@ export type ConfigEndpoint = EndpointOptions & {
   transform?: TransformFn;
 };
 
+/** A runtime endpoint with what its row said when it was built: a refresh rebuilds only what changed. */
+interface Built { updatedAt: number; enabled: number; until: number | null; endpoint: RuntimeEndpoint }
+
 export class EndpointRegistry {
-  private byId = new Map<string, RuntimeEndpoint>();
-  /** The rows each runtime endpoint was built from: a refresh rebuilds only what changed. */
-  private built = new Map<string, { updatedAt: number; enabled: number; until: number | null; endpoint: RuntimeEndpoint }>();
+  private byId = new Map<string, Built>();
   private global: RuntimeEndpoint[] = [];
+  /** The sweep claims for these only: walking 100,000 disabled endpoints every second would cost the ingest path. */
+  private enabledSet = new Set<RuntimeEndpoint>();
   /** Global endpoints per event type (a memo); a tenant's own endpoints are few and matched per event. */
   private byType = new Map<string, RuntimeEndpoint[]>();
   private byTenant = new Map<string, RuntimeEndpoint[]>();
   private stamp = "";
   private configById: Map<string, ConfigEndpoint>;
+  private readonly shared = new SharedValues();
 
   constructor(
     private readonly store: Store,
@@ -100,17 +108,17 @@ export class EndpointRegistry {
     const [rows, stamp] = await Promise.all([this.store.listEndpoints(), this.store.endpointsStamp()]);
     this.stamp = stamp;
     const now = Date.now();
-    const byId = new Map<string, RuntimeEndpoint>();
-    const built: typeof this.built = new Map();
+    const byId = new Map<string, Built>();
     const global: RuntimeEndpoint[] = [];
     const byTenant = new Map<string, RuntimeEndpoint[]>();
+    const enabled = new Set<RuntimeEndpoint>();
     for (const row of rows) {
       const until = row.previous_secret_until;
-      const old = this.built.get(row.id);
+      const old = this.byId.get(row.id);
       const endpoint = old && old.updatedAt === row.updated_at && old.enabled === row.enabled && old.until === until && (until === null || until > now)
         ? old.endpoint : this.toRuntime(row, now);
-      byId.set(row.id, endpoint);
-      built.set(row.id, { updatedAt: row.updated_at, enabled: row.enabled, until, endpoint });
+      byId.set(row.id, old?.endpoint === endpoint ? old : { updatedAt: row.updated_at, enabled: row.enabled, until, endpoint });
+      if (endpoint.enabled) enabled.add(endpoint);
       if (endpoint.tenant === null) global.push(endpoint);
       else {
         const list = byTenant.get(endpoint.tenant);
@@ -118,9 +126,9 @@ export class EndpointRegistry {
       }
     }
     this.byId = byId;
-    this.built = built;
     this.global = global;
     this.byTenant = byTenant;
+    this.enabledSet = enabled;
     this.byType.clear();
   }
 
@@ -129,8 +137,9 @@ export class EndpointRegistry {
     if ((await this.store.endpointsStamp()) !== this.stamp) await this.refresh();
   }
 
-  get(id: string): RuntimeEndpoint | undefined { return this.byId.get(id); }
-  all(): RuntimeEndpoint[] { return [...this.byId.values()]; }
+  get(id: string): RuntimeEndpoint | undefined { return this.byId.get(id)?.endpoint; }
+  all(): RuntimeEndpoint[] { return Array.from(this.byId.values(), (b) => b.endpoint); }
+  enabled(): Iterable<RuntimeEndpoint> { return this.enabledSet; }
 
   /**
    * Every endpoint an event of this type and tenant goes to, enabled or not (a disabled one's deliveries wait for
@@ -156,8 +165,10 @@ export class EndpointRegistry {
   }
 
   setEnabled(id: string, enabled: boolean): void {
-    const endpoint = this.byId.get(id);
-    if (endpoint) endpoint.enabled = enabled;
+    const endpoint = this.byId.get(id)?.endpoint;
+    if (!endpoint) return;
+    endpoint.enabled = enabled;
+    if (enabled) this.enabledSet.add(endpoint); else this.enabledSet.delete(endpoint);
   }
 
   toRuntime(row: EndpointRow, now = Date.now()): RuntimeEndpoint {
@@ -166,21 +177,22 @@ export class EndpointRegistry {
     const defaults = this.configured.defaults;
     const secrets = [row.secret, row.previous_secret && (row.previous_secret_until ?? 0) > now ? row.previous_secret : null]
       .filter((s): s is string => !!s).map((s) => this.codec.decrypt(s));
-    const scheme = row.signing_scheme as SchemeName;
+    const shared = this.shared;
+    const scheme = shared.string(row.signing_scheme) as SchemeName;
     return {
       id: row.id,
       tenant: row.tenant,
       url: row.url,
       enabled: row.enabled === 1,
-      events: JSON.parse(row.events),
+      events: shared.events(row.events),
       scheme,
-      header: row.signing_header ?? DEFAULT_HEADER[scheme],
+      header: shared.string(row.signing_header) ?? DEFAULT_HEADER[scheme],
       secrets,
       previousUntil: secrets.length > 1 ? row.previous_secret_until : null,
-      headers: fromConfig?.headers ?? openHeaders(row.headers, this.codec),
+      headers: fromConfig?.headers ?? shared.headers(row.headers, (column) => openHeaders(column, this.codec)),
       auth: openAuth(row.auth, this.codec),
       transform: fromConfig?.transform ?? null,
-      retry: { schedule: (options.schedule ?? defaults.schedule).map(toMs), jitter: defaults.jitter },
+      retry: shared.retry(options.schedule ?? defaults.schedule, defaults.jitter),
       timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
       autoDisableAfter: options.autoDisableAfter ?? defaults.autoDisableAfter,
       autoDisableWindowMs: toMs(options.autoDisableWindow ?? defaults.autoDisableWindow),
