@@ -15,7 +15,7 @@ import { drive, hookgateIngest, type LoadShape } from "./ingest.ts";
 
 export const P6 = { endpoints: 100_000, tenants: 50_000, globals: 3 };
 
-export interface TenantFigures { rate: number; baseline: number; startMs: number; rss: number; rssAfter: number; cpuUs: number; seedMs: number }
+export interface TenantFigures { rate: number; routed: number; baseline: number; startMs: number; rss: number; rssAfter: number; cpuUs: number; seedMs: number }
 
 /**
  * Each tenant has one endpoint for the bench's type and one for other types; the few seeded global endpoints
@@ -45,7 +45,7 @@ export function seed(s: hookgate.Site): void {
   db.close();
 }
 
-/** `spread`: how many tenants the events name (each a random one of them); P6 is all 50,000. */
+/** `spread`: how many tenants the events name (each a random one of them); P6 is all 50,000, P6r 10. */
 export async function tenantIngest(shape: LoadShape, spread = P6.tenants): Promise<TenantFigures> {
   const baseline = (await hookgateIngest(shape, 1)).rate;
   const s = hookgate.site("http://127.0.0.1:9/hooks", false, { endpoint: 'events: ["global.*"]' });
@@ -64,7 +64,10 @@ export async function tenantIngest(shape: LoadShape, spread = P6.tenants): Promi
       const rate = await drive(s.ingestUrl, 1, shape, 202, spread);
       const cpu = (await cpuSeconds(gw.proc.pid)) - before;
       const cpuUs = (cpu * 1e6) / (rate * ((shape.durationMs + shape.warmMs) / 1000));
-      return { rate, baseline, startMs, rss, rssAfter: await rssMb(gw.proc.pid), cpuUs, seedMs };
+      // P6r: the same gateway and endpoints, events over 10 tenants: what holding 100,000 endpoints costs routing,
+      // without the store's index inserts spread over 50,000 tenants (bench/FINDINGS.md, issue 12).
+      const routed = await drive(s.ingestUrl, 1, shape, 202, 10);
+      return { rate, routed, baseline, startMs, rss, rssAfter: await rssMb(gw.proc.pid), cpuUs, seedMs };
     } finally {
       await gw.stop();
     }
