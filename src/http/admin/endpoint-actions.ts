@@ -50,7 +50,7 @@ export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof
       admin: "read", params: Id, query: StatsQuery, response: { 200: EndpointStats, ...errors(404, 422) },
       detail: {
         tags, operationId: "getEndpointStats", summary: "Delivery counts and the last attempt",
-        description: "Counts this endpoint's deliveries created since `since` (default: 24 hours ago) by status, and gives its last attempt's time and response status (null when none).",
+        description: "Counts this endpoint's deliveries since `since` (default: 24 hours ago) by status, and gives its last attempt's time and response status (null when none). `since` is compared with when each delivery's event was accepted (the time in the delivery's id), at most the ingest flush delay before the delivery was stored. An attempt whose request hookgate could not build is not a last attempt.",
       },
     });
 }

@@ -209,7 +209,7 @@ export const StatsQuery = v.object({ since: v.optional(Iso) });
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
 export const EndpointStats = v.pipe(v.object({
   since: Iso,
-  /** The endpoint's deliveries created since `since`, by status. */
+  /** The endpoint's deliveries whose event was accepted since `since` (the time in their id), by status. */
   succeeded: Count,
   failed: Count,
   pending: Count,
