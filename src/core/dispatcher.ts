@@ -230,7 +230,7 @@ export class Dispatcher {
         attempt: row,
         delivery: { id: job.deliveryId, status: next.status, attempts: job.attempt, next_attempt_at: next.nextAttemptAt },
         endpoint: !built ? null : {
-          id: endpoint.id, success: verdict === "succeeded", at: row.started_at, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
+          id: endpoint.id, success: verdict === "succeeded", at: row.started_at, statusCode: row.status_code ?? null, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
           autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
         },
       });

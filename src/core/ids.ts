@@ -26,13 +26,17 @@ let timeText = "";
 /** 48 bits of milliseconds as 10 base32 characters, most significant first; reused within one millisecond. */
 function timePart(ms: number): string {
   if (ms !== timeMs) {
-    let t = ms;
-    let text = "";
-    for (let i = 0; i < 10; i++) { text = ALPHABET[t % 32]! + text; t = Math.floor(t / 32); }
     timeMs = ms;
-    timeText = text;
+    timeText = encodeTime(ms);
   }
   return timeText;
+}
+
+function encodeTime(ms: number): string {
+  let t = ms;
+  let text = "";
+  for (let i = 0; i < 10; i++) { text = ALPHABET[t % 32]! + text; t = Math.floor(t / 32); }
+  return text;
 }
 
 /** 80 bits as 16 base32 characters: two 40-bit halves (5 bytes, 8 characters each), exact in a double. */
@@ -51,4 +55,12 @@ export function newId(prefix: string, now = Date.now()): string {
   const ms = Math.max(now, lastMs);
   const random = nextRandom(ms);
   return `${prefix}_${timePart(ms)}${randomPart(random)}`;
+}
+
+/**
+ * The smallest id of `prefix` made at or after `ms`: its time part with every random bit zero. `id >= idFloor(p, t)`
+ * is a range of any index ending in the id (ms is clamped to the 48 bits ids carry).
+ */
+export function idFloor(prefix: string, ms: number): string {
+  return `${prefix}_${encodeTime(Math.min(Math.max(0, Math.ceil(ms)), 2 ** 48 - 1))}${"0".repeat(16)}`;
 }

@@ -21,7 +21,7 @@ const INIT = `window.onload = function () {
     validatorUrl: null,
     deepLinking: true,
     displayRequestDuration: true,
-    persistAuthorization: false,
+    persistAuthorization: true,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout"
   });

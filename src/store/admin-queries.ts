@@ -1,7 +1,9 @@
 import type { Insertable, Kysely, Updateable } from "kysely";
 import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EndpointRow, EndpointsTable, EventRow, SourceStateTable } from "./schema.ts";
+import { idFloor } from "../core/ids.ts";
 
 export interface PageOf<T> { rows: T[]; more: boolean }
+export interface EndpointStats { counts: Record<DeliveryStatus, number>; lastAttempt: { startedAt: number; statusCode: number | null } | null }
 
 /**
  * What the admin API reads and changes in the store, newest first with keyset pages. Works on SQLite and Postgres.
@@ -113,6 +115,31 @@ export class AdminQueries {
       .where("event_id", "in", (eb) => eb.selectFrom("events").select("id").where("received_at", ">=", since).where("received_at", "<", until))
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  /**
+   * The endpoint's deliveries since `since`, counted by status, and its last attempt (null when none). `since` is
+   * compared with the time in the delivery's id (when its event was accepted), which precedes created_at by at most
+   * the ingest flush delay: the count is then a range of deliveries_endpoint (endpoint_id, id), and neither ingest
+   * nor dispatch pays for an index of its own. The last attempt is read from the endpoint row.
+   */
+  async endpointStats(endpointId: string, since: number): Promise<EndpointStats> {
+    const [rows, last] = await Promise.all([
+      this.endpointStatsQueries(endpointId, since).counts.execute(),
+      this.db.selectFrom("endpoints").select(["last_attempt_at", "last_status_code"]).where("id", "=", endpointId).executeTakeFirst(),
+    ]);
+    const counts: Record<DeliveryStatus, number> = { succeeded: 0, failed: 0, pending: 0, retrying: 0 };
+    for (const r of rows) counts[r.status] = Number(r.n);
+    const at = last?.last_attempt_at ?? null;
+    return { counts, lastAttempt: at === null ? null : { startedAt: Number(at), statusCode: last?.last_status_code ?? null } };
+  }
+
+  /** The count of endpointStats: a range of the deliveries_endpoint index (tests check the plan). */
+  endpointStatsQueries(endpointId: string, since: number) {
+    return {
+      counts: this.db.selectFrom("deliveries").select(["status", (eb) => eb.fn.countAll<number | string>().as("n")])
+        .where("endpoint_id", "=", endpointId).where("id", ">=", idFloor("dlv", since)).groupBy("status"),
+    };
   }
 
   sourceStates(): Promise<SourceStateTable[]> {

@@ -13,6 +13,9 @@ export interface HealthChange {
   gone: string | null;
   autoDisableAfter: number;
   autoDisableWindowMs: number;
+  /** The batch's newest attempt (by start): stored unless the endpoint already has a newer one. */
+  lastAttemptAt: number;
+  lastStatusCode: number | null;
 }
 
 type EndpointResult = NonNullable<AttemptOutcome["endpoint"]>;
@@ -31,10 +34,12 @@ export function healthChanges(results: AttemptOutcome["endpoint"][]): HealthChan
   return [...byEndpoint].map(([id, list]) => {
     const lastSuccess = list.map((r) => r.success).lastIndexOf(true);
     const last = list[list.length - 1]!;
+    const newest = list.reduce((a, b) => (b.at >= a.at ? b : a));
     return {
       id, reset: lastSuccess >= 0, failures: list.length - lastSuccess - 1, firstFailureAt: list[lastSuccess + 1]?.at ?? null,
       gone: list.find((r) => r.disableReason)?.disableReason ?? null,
       autoDisableAfter: last.autoDisableAfter, autoDisableWindowMs: last.autoDisableWindowMs,
+      lastAttemptAt: newest.at, lastStatusCode: newest.statusCode,
     };
   });
 }

@@ -86,7 +86,12 @@ async function updateEndpointHealth(trx: Transaction<DB>, results: AttemptOutcom
   for (const change of healthChanges(results)) {
     const since = change.failures === 0 ? null : change.reset ? change.firstFailureAt : sql<number>`COALESCE(failing_since, ${change.firstFailureAt})`;
     const row = await trx.updateTable("endpoints")
-      .set((eb) => ({ consecutive_failures: change.reset ? change.failures : eb("consecutive_failures", "+", change.failures), failing_since: since }))
+      .set((eb) => ({
+        consecutive_failures: change.reset ? change.failures : eb("consecutive_failures", "+", change.failures), failing_since: since,
+        // The last attempt unless a newer one is stored; not updated_at, which would rebuild the endpoints.
+        last_status_code: sql<number | null>`CASE WHEN last_attempt_at > ${change.lastAttemptAt} THEN last_status_code ELSE ${change.lastStatusCode}::integer END`,
+        last_attempt_at: sql<number>`GREATEST(last_attempt_at, ${change.lastAttemptAt}::bigint)`,
+      }))
       .where("id", "=", change.id).returning(["consecutive_failures", "failing_since", "enabled"]).executeTakeFirst();
     const reason = verdict(change, row, now);
     if (reason) {

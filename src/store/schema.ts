@@ -33,6 +33,9 @@ export interface EndpointsTable {
   consecutive_failures: Generated<number>;
   /** When the current streak of failed attempts began (unix ms); null while the last attempt succeeded. */
   failing_since: Generated<number | null>;
+  /** The last recorded attempt that reached for the receiver (unix ms) and its response status; null before one. */
+  last_attempt_at: Generated<number | null>;
+  last_status_code: Generated<number | null>;
   options: string;
   /** The customer who owns the endpoint; null: a global endpoint (any tenant's events of its types). */
   tenant: string | null;

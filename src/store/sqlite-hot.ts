@@ -65,7 +65,7 @@ export class SqliteHotPaths implements HotPaths {
       }
       const disabled: DisabledEndpoint[] = [];
       for (const change of healthChanges(outcomes.map((o) => o.endpoint))) {
-        const row = s.countFailures.get(change.reset ? 1 : 0, change.failures, change.id, change.firstFailureAt) as
+        const row = s.countFailures.get(change.reset ? 1 : 0, change.failures, change.id, change.firstFailureAt, change.lastAttemptAt, change.lastStatusCode) as
           Pick<EndpointRow, "consecutive_failures" | "failing_since" | "enabled"> | null;
         const reason = verdict(change, row, now);
         if (reason) {
@@ -99,8 +99,11 @@ function prepare(db: Database) {
       status_code, response_headers, response_body, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     updateDelivery: q(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
     // The streak's start: cleared by a success with no failure after it, set by the first failure of a new streak.
+    // The last attempt too (unless a newer one is stored), but not updated_at: that would rebuild the endpoints.
     countFailures: q(`UPDATE endpoints SET consecutive_failures = CASE WHEN ?1 THEN ?2 ELSE consecutive_failures + ?2 END,
-      failing_since = CASE WHEN ?2 = 0 THEN NULL WHEN ?1 OR failing_since IS NULL THEN ?4 ELSE failing_since END
+      failing_since = CASE WHEN ?2 = 0 THEN NULL WHEN ?1 OR failing_since IS NULL THEN ?4 ELSE failing_since END,
+      last_status_code = CASE WHEN last_attempt_at > ?5 THEN last_status_code ELSE ?6 END,
+      last_attempt_at = max(coalesce(last_attempt_at, ?5), ?5)
       WHERE id = ?3 RETURNING consecutive_failures, failing_since, enabled`),
     disable: q(`UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?`),
   };

@@ -40,7 +40,7 @@ export interface AttemptOutcome {
    * Failure-streak bookkeeping: reset on success, count up on failure; disable with a reason. Null when the
    * attempt says nothing about the receiver (hookgate could not build the request).
    */
-  endpoint: { id: string; success: boolean; at: number; disableReason: string | null; autoDisableAfter: number; autoDisableWindowMs: number } | null;
+  endpoint: { id: string; success: boolean; at: number; statusCode: number | null; disableReason: string | null; autoDisableAfter: number; autoDisableWindowMs: number } | null;
 }
 
 /** An endpoint auto-disabled by a batch of attempts, and why. */
@@ -50,7 +50,7 @@ export interface DisabledEndpoint {
 }
 
 /** The endpoint columns the config decides (reconcileConfigEndpoints). */
-export type ConfigEndpointRow = Omit<EndpointRow, "consecutive_failures" | "failing_since" | "created_at" | "updated_at" | "disabled_reason" | "previous_secret" | "previous_secret_until">;
+export type ConfigEndpointRow = Omit<EndpointRow, "consecutive_failures" | "failing_since" | "last_attempt_at" | "last_status_code" | "created_at" | "updated_at" | "disabled_reason" | "previous_secret" | "previous_secret_until">;
 
 /**
  * The hot paths, one implementation per database (sqlite-hot.ts, postgres-hot.ts), handed to the store as

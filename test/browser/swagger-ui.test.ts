@@ -83,4 +83,31 @@ export default defineConfig({
     expect(paths.filter((u) => u.origin !== origin).map((u) => u.href)).toEqual([]);
     expect(problems).toEqual([]);
   }, 60_000);
+
+  test("Try it out pre-fills each body with the document's safe example, and the token survives a reload", async () => {
+    const doc = await (await fetch(`${gateway.url}/docs/json`)).json() as { paths: Record<string, Record<string, any>> };
+    const page = await context.newPage();
+    await page.goto(`${gateway.url}/docs`);
+    // Signed out first: the other test's authorization is kept too (this profile's localStorage).
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.waitForSelector(".swagger-ui .info .title", { timeout: 20_000 });
+    expect(await page.isVisible("button.btn.authorize.unlocked")).toBe(true);
+    await page.click("button.btn.authorize");
+    await page.fill("#auth-bearer-value", ADMIN);
+    await page.click(".modal-ux button.modal-btn.auth.authorize");
+    await page.click(".modal-ux button.btn-done");
+    await page.reload();
+    await page.waitForSelector(".swagger-ui .info .title", { timeout: 20_000 });
+    expect(await page.isVisible("button.btn.authorize.locked")).toBe(true);
+
+    for (const [operationId, path, method] of [["createEndpoint", "/api/v1/endpoints", "post"], ["updateEndpoint", "/api/v1/endpoints/{id}", "patch"]] as const) {
+      const op = `#operations-endpoints-${operationId}`;
+      await page.click(`${op} .opblock-summary`);
+      await page.click(`${op} button.try-out__btn`);
+      const shown = JSON.parse(await page.inputValue(`${op} textarea.body-param__text`));
+      expect(shown).not.toHaveProperty("verify");
+      expect({ operationId, shown }).toEqual({ operationId, shown: doc.paths[path]![method].requestBody.content["application/json"].schema.examples[0] });
+    }
+  }, 60_000);
 });

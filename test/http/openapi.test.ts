@@ -1,5 +1,6 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { startReceiver } from "../support/receiver.ts";
 import { startAdminApp, type AdminApp } from "./support.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
@@ -30,11 +31,11 @@ describe("/docs/json", () => {
     expect(doc.security).toEqual([{ bearer: [] }]);
   });
 
-  test("holds every route of DESIGN section 5 and nothing outside /api/v1", () => {
+  test("holds every route of DESIGN sections 5 and 10 and nothing outside /api/v1", () => {
     const ids = operations().map((o) => o.id).sort();
     expect(ids).toEqual([
       "DELETE /api/v1/endpoints/{id}", "GET /api/v1/deliveries", "GET /api/v1/deliveries/{id}", "GET /api/v1/endpoints",
-      "GET /api/v1/endpoints/{id}", "GET /api/v1/event-types", "GET /api/v1/events", "GET /api/v1/events/{id}", "GET /api/v1/sources",
+      "GET /api/v1/endpoints/{id}", "GET /api/v1/endpoints/{id}/stats", "GET /api/v1/event-types", "GET /api/v1/events", "GET /api/v1/events/{id}", "GET /api/v1/sources",
       "PATCH /api/v1/endpoints/{id}", "POST /api/v1/deliveries/{id}/retry", "POST /api/v1/endpoints", "POST /api/v1/endpoints/{id}/recover",
       "POST /api/v1/endpoints/{id}/rotate-secret", "POST /api/v1/endpoints/{id}/test",
       ...["DELETE /api/v1/tenants/{id}", "DELETE /api/v1/tenants/{id}/sessions", "GET /api/v1/tenants", "GET /api/v1/tenants/{id}", "POST /api/v1/tenants/{id}/sessions", "PUT /api/v1/tenants/{id}"],
@@ -84,6 +85,42 @@ describe("/docs/json", () => {
       const result = await app.api(o.method.toUpperCase(), o.path.replace("/api/v1", "").replace("{id}", ep.id), o.example);
       expect({ id: o.id, status: result.status }).toEqual({ id: o.id, status: 200 });
     }
+  });
+
+  test("every request example is valid as sent and sane: the create example saves a usable endpoint, PATCH disables", async () => {
+    const examples = operations().filter((o) => o.op.requestBody).map((o) => ({ ...o, example: o.op.requestBody.content["application/json"].schema.examples?.[0] }));
+    // Swagger UI pre-fills these: a value a new user would send unread must not cripple an endpoint.
+    const numbers = (value: unknown, key: string): number[] => value === null || typeof value !== "object" ? [] :
+      Object.entries(value).flatMap(([k, x]) => (k === key && typeof x === "number" ? [x] : numbers(x, key)));
+    for (const { id, example } of examples) {
+      expect({ id, timeoutMs: numbers(example, "timeoutMs").filter((n) => n < 1_000) }).toEqual({ id, timeoutMs: [] });
+      expect({ id, rateLimit: numbers(example, "rateLimit").filter((n) => n < 1) }).toEqual({ id, rateLimit: [] });
+    }
+    const create = examples.find((o) => o.op.operationId === "createEndpoint")!.example;
+    expect(create).toEqual(expect.objectContaining({ timeoutMs: 10_000, rateLimit: 50 }));
+    expect(examples.find((o) => o.op.operationId === "updateEndpoint")!.example).toEqual({ enabled: false });
+
+    // As sent, on real resources: the schema takes each (no 400, no 422 listing errors); the create's 422 is its ping's.
+    const receiver = startReceiver();
+    try {
+      const refused = await app.api("POST", "/endpoints", create);
+      expect(refused.status).toBe(422);
+      expect(refused.body.errors).toEqual([{ path: "url", message: "did not answer the ping with a 2xx" }]);
+      expect(refused.body.attempt).toBeDefined();
+      // The same example, its URL pointed at a receiver that answers the ping: saved, with the example's options.
+      const saved = await app.api("POST", "/endpoints", { ...create, url: receiver.url });
+      expect(saved.status).toBe(201);
+      expect(saved.body).toMatchObject({ enabled: true, timeoutMs: 10_000, rateLimit: 50, events: ["*"] });
+      const test = await app.api("POST", `/endpoints/${saved.body.id}/test`, {});
+      expect({ status: test.status, outcome: test.body.outcome, statusCode: test.body.statusCode }).toEqual({ status: 200, outcome: "succeeded", statusCode: 200 });
+      const ids: Record<string, string> = { endpoints: saved.body.id, tenants: "acme" };
+      for (const o of examples.filter((x) => x.example !== undefined && x.op.operationId !== "createEndpoint")) {
+        const path = o.path.replace("/api/v1", "").replace("{id}", ids[o.path.split("/")[3]!] ?? "none");
+        const result = await app.api(o.method.toUpperCase(), path, o.example);
+        expect({ id: o.id, status: result.status }).toEqual({ id: o.id, status: result.status < 300 ? result.status : -1 });
+      }
+      expect((await app.api("GET", `/endpoints/${saved.body.id}`)).body.enabled).toBe(false);
+    } finally { receiver.stop(); }
   });
 
   test("the docs page and its assets name no other host", async () => {

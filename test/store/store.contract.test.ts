@@ -24,7 +24,7 @@ function attemptOutcome(delivery: AttemptOutcome["delivery"], endpointId: string
     attempt: { id: newId("att"), delivery_id: delivery.id, endpoint_id: endpointId, number: delivery.attempts, trigger: "scheduled", started_at: at, url: "u", request_headers: "{}",
       request_body: delivery.attempts % 2 ? null : `{"n":${delivery.attempts}}`, status_code: success ? 200 : 500, response_headers: "{}", response_body: "", duration_ms: 1, error: success ? null : "HTTP 500" },
     delivery,
-    endpoint: endpoint && { id: endpointId, success, at, disableReason: null, autoDisableAfter: 0, autoDisableWindowMs: 0, ...endpoint },
+    endpoint: endpoint && { id: endpointId, success, at, statusCode: success ? 200 : 500, disableReason: null, autoDisableAfter: 0, autoDisableWindowMs: 0, ...endpoint },
   };
 }
 
@@ -130,7 +130,7 @@ for (const kind of STORES) {
       const outcome = (n: number, success: boolean) => ({
         attempt: { id: newId("att"), delivery_id: claimed.id, endpoint_id: "ep1", number: n, trigger: "scheduled" as const, started_at: now, url: "u", request_headers: "{}", status_code: success ? 200 : 500, response_headers: "{}", response_body: "", duration_ms: 1, error: success ? null : "HTTP 500" },
         delivery: { id: claimed.id, status: (success ? "succeeded" : "retrying") as "succeeded" | "retrying", attempts: n, next_attempt_at: success ? null : now + 1000 },
-        endpoint: { id: "ep1", success, at: now, disableReason: null, autoDisableAfter: 3, autoDisableWindowMs: 0 },
+        endpoint: { id: "ep1", success, at: now, statusCode: success ? 200 : 500, disableReason: null, autoDisableAfter: 3, autoDisableWindowMs: 0 },
       });
       expect(await store.recordAttempts([outcome(1, false), outcome(2, false)])).toEqual([]);
       expect(await store.recordAttempts([outcome(3, true)])).toEqual([]);
@@ -152,7 +152,7 @@ for (const kind of STORES) {
       const outcome = (success: boolean | null, at: number, windowMs: number) => ({
         attempt: { id: newId("att"), delivery_id: claimed.id, endpoint_id: "ep3", number: ++n, trigger: "scheduled" as const, started_at: at, url: "u", request_headers: "{}", request_body: null, status_code: success ? 200 : 500, response_headers: "{}", response_body: "", duration_ms: 1, error: success ? null : "HTTP 500" },
         delivery: { id: claimed.id, status: "retrying" as const, attempts: n, next_attempt_at: now + 1000 },
-        endpoint: success === null ? null : { id: "ep3", success, at, disableReason: null, autoDisableAfter: 2, autoDisableWindowMs: windowMs },
+        endpoint: success === null ? null : { id: "ep3", success, at, statusCode: success ? 200 : 500, disableReason: null, autoDisableAfter: 2, autoDisableWindowMs: windowMs },
       });
       const row = async () => (await store.admin.endpoint("ep3"))!;
       expect(await store.recordAttempts([outcome(false, now - 5_000, 10_000), outcome(false, now - 4_000, 10_000)])).toEqual([]);
@@ -169,6 +169,29 @@ for (const kind of STORES) {
       expect(disabled).toEqual([{ id: "ep3", reason: expect.stringMatching(/2 consecutive failed attempts over [\d.]+ s/) }]);
       expect(await store.setEndpointEnabled("ep3", true, null)).toBe(true);
       expect(await row()).toMatchObject({ consecutive_failures: 0, failing_since: null });
+    });
+
+    test("recordAttempts keeps the newest attempt's time and status on the endpoint row, without moving its stamp", async () => {
+      const it = item("app", "last.one", ["ep6"]);
+      await store.ingest([it]);
+      const now = Date.now();
+      const outcome = (n: number, status: "succeeded" | "retrying", at: number) =>
+        attemptOutcome({ id: it.deliveries[0]!.id, status, attempts: n, next_attempt_at: null }, "ep6", {}, at);
+      const last = async () => {
+        const row = (await store.admin.endpoint("ep6"))!;
+        return { at: row.last_attempt_at === null ? null : Number(row.last_attempt_at), code: row.last_status_code };
+      };
+      expect(await last()).toEqual({ at: null, code: null });
+      const stamp = await store.endpointsStamp();
+      await store.recordAttempts([outcome(1, "retrying", now - 3_000), outcome(2, "succeeded", now - 2_000), outcome(3, "retrying", now - 2_500)]);
+      expect(await last()).toEqual({ at: now - 2_000, code: 200 }); // the newest by start, not the last in the batch
+      await store.recordAttempts([outcome(4, "retrying", now - 5_000)]); // an older attempt recorded late
+      expect(await last()).toEqual({ at: now - 2_000, code: 200 });
+      await store.recordAttempts([outcome(5, "retrying", now)]);
+      expect(await last()).toEqual({ at: now, code: 500 });
+      await store.recordAttempts([attemptOutcome({ id: it.deliveries[0]!.id, status: "failed", attempts: 6, next_attempt_at: null }, "ep6", null, now + 1_000)]);
+      expect(await last()).toEqual({ at: now, code: 500 }); // a request hookgate could not build never reached the receiver
+      expect(await store.endpointsStamp()).toBe(stamp); // attempts do not make the registry rebuild endpoints
     });
 
     test("every claim counts a lease, so an attempt resent after a crash is numbered after the one that may have gone out", async () => {

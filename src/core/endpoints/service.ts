@@ -79,7 +79,7 @@ export class EndpointService {
       headers: JSON.stringify(storedHeaders(codec, input.headers, null, null)), auth: input.auth ? JSON.stringify(sealAuth(input.auth, codec)) : null,
       signing_scheme: input.signing.scheme, signing_header: input.signing.header ?? null,
       secret: codec.encrypt(secret), previous_secret: null, previous_secret_until: null,
-      consecutive_failures: 0, failing_since: null, options: serializeOptions(input), created_at: now, updated_at: now,
+      consecutive_failures: 0, failing_since: null, last_attempt_at: null, last_status_code: null, options: serializeOptions(input), created_at: now, updated_at: now,
     };
     if (input.verify) {
       const { ok, attempt } = await this.verifyPing({ ...this.deps.registry.toRuntime(row, now), enabled: true });

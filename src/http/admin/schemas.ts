@@ -39,7 +39,10 @@ const SecretText = v.pipe(v.string(), v.minLength(8), v.maxLength(512));
 const withExample = <S extends v.GenericSchema>(schema: S, example: Partial<v.InferOutput<S>>) =>
   v.pipe(schema, v.examples<v.InferOutput<S>, [v.InferOutput<S>]>([example as v.InferOutput<S>]));
 
-/** Its example pings a name that does not answer, so the create is refused (422) and nothing is saved. */
+/**
+ * Its example pings a name that does not answer, so the create is refused (422) and nothing is saved; pointed at
+ * a real receiver, it saves an endpoint with sane options (a 10 s timeout, 50 requests a second).
+ */
 export const EndpointCreate = withExample(v.strictObject({
   url: Url,
   events: Events,
@@ -56,7 +59,7 @@ export const EndpointCreate = withExample(v.strictObject({
   tenant: v.optional(TenantId),
   /** Per-endpoint overrides of the delivery defaults. */
   ...optionalFields(ADMIN_OPTION_FIELDS),
-}), { url: "https://hooks.example.com/hookgate", events: ["*"], description: "All events, saved once the receiver answers the ping" });
+}), { url: "https://hooks.example.com/hookgate", events: ["*"], description: "All events, saved once the receiver answers the ping", timeoutMs: 10_000, rateLimit: 50 });
 export type EndpointCreate = v.InferOutput<typeof EndpointCreate>;
 
 export const EndpointPatch = withExample(v.strictObject({
@@ -69,7 +72,7 @@ export const EndpointPatch = withExample(v.strictObject({
   signing: v.optional(SigningSchema),
   /** null goes back to the delivery default. */
   ...resettableFields(ADMIN_OPTION_FIELDS),
-}), { enabled: true });
+}), { enabled: false });
 export type EndpointPatch = v.InferOutput<typeof EndpointPatch>;
 
 /** Receiver credentials are write-only: reads show them masked (MASK). */
@@ -201,4 +204,19 @@ export const TestBody = v.optional(withExample(v.strictObject({ type: v.optional
 /** For actions that take nothing: an empty object or no body at all. */
 export const EmptyBody = v.optional(v.strictObject({}));
 export const RecoverBody = withExample(v.strictObject({ since: Iso, until: v.optional(Iso) }), { since: "2026-01-01T00:00:00Z" });
+/** `?since=`: an ISO time; left out, 24 hours ago. */
+export const StatsQuery = v.object({ since: v.optional(Iso) });
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const EndpointStats = v.pipe(v.object({
+  since: Iso,
+  /** The endpoint's deliveries whose event was accepted since `since` (the time in their id), by status. */
+  succeeded: Count,
+  failed: Count,
+  pending: Count,
+  retrying: Count,
+  /** Its last attempt, whenever it was (null: never attempted). */
+  lastAttemptAt: v.nullable(Iso),
+  /** That attempt's response status (null: no attempt, or no response: a timeout or a refused connection). */
+  lastStatusCode: v.nullable(v.pipe(v.number(), v.integer())),
+}), v.examples([{ since: "2026-03-13T16:45:00.000Z", succeeded: 1412, failed: 3, pending: 0, retrying: 2, lastAttemptAt: "2026-03-14T16:44:58.120Z", lastStatusCode: 200 }]));
 export const Recovered = v.object({ requeued: v.pipe(v.number(), v.integer()) });
