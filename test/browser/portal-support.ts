@@ -1,0 +1,58 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { ROOT } from "../support/binary.ts";
+
+export const CHROMIUM = process.env.HOOKGATE_CHROMIUM ?? "/usr/bin/chromium";
+export const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const haveBrowser = existsSync(CHROMIUM);
+const AXE = await Bun.file(join(ROOT, "node_modules/axe-core/axe.min.js")).text();
+const SHOTS = join(ROOT, "docs/portal");
+
+/** Every request URL, console error and page error of a page, and whether a dialog (alert) ever opened. */
+export interface Watched { page: Page; requests: string[]; problems: string[]; dialogs: string[] }
+
+export async function watchedPage(context: BrowserContext): Promise<Watched> {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 860 });
+  const watched: Watched = { page, requests: [], problems: [], dialogs: [] };
+  page.on("request", (r) => watched.requests.push(r.url()));
+  page.on("pageerror", (e) => watched.problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") watched.problems.push(`console: ${m.text()}`); });
+  page.on("dialog", (d) => { watched.dialogs.push(d.message()); void d.dismiss(); });
+  return watched;
+}
+
+/** axe-core on the page as it is: the serious and critical violations (none expected). Evaluated, so the page's CSP does not apply. */
+export async function audit(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The admin API as the test's own client (setup, not what is under test). */
+export function adminApi(base: string, token: string) {
+  return async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${base}/api/v1${path}`, {
+      method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  };
+}
+
+/** Requests the page made: all to the gateway, and none carrying the token in its URL. */
+export function offHost(requests: string[], origin: string): string[] {
+  return requests.map((u) => new URL(u)).filter((u) => u.protocol !== "data:" && u.protocol !== "blob:" && u.origin !== origin).map((u) => u.href);
+}
