@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Updateable } from "kysely";
 import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EndpointRow, EndpointsTable, EventRow, SourceStateTable } from "./schema.ts";
 
 export interface PageOf<T> { rows: T[]; more: boolean }
+export interface EndpointStats { counts: Record<DeliveryStatus, number>; lastAttempt: { startedAt: number; statusCode: number | null } | null }
 
 /**
  * What the admin API reads and changes in the store, newest first with keyset pages. Works on SQLite and Postgres.
@@ -113,6 +114,25 @@ export class AdminQueries {
       .where("event_id", "in", (eb) => eb.selectFrom("events").select("id").where("received_at", ">=", since).where("received_at", "<", until))
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  /** The endpoint's deliveries created since `since`, counted by status, and its last attempt (null when none). */
+  async endpointStats(endpointId: string, since: number): Promise<EndpointStats> {
+    const q = this.endpointStatsQueries(endpointId, since);
+    const [rows, last] = await Promise.all([q.counts.execute(), q.last.executeTakeFirst()]);
+    const counts: Record<DeliveryStatus, number> = { succeeded: 0, failed: 0, pending: 0, retrying: 0 };
+    for (const r of rows) counts[r.status] = Number(r.n);
+    return { counts, lastAttempt: last ? { startedAt: Number(last.started_at), statusCode: last.status_code } : null };
+  }
+
+  /** The two reads of endpointStats, each a range of one index of migration 005 (tests check the plans). */
+  endpointStatsQueries(endpointId: string, since: number) {
+    return {
+      counts: this.db.selectFrom("deliveries").select(["status", (eb) => eb.fn.countAll<number | string>().as("n")])
+        .where("endpoint_id", "=", endpointId).where("created_at", ">=", since).groupBy("status"),
+      last: this.db.selectFrom("attempts").select(["started_at", "status_code"])
+        .where("endpoint_id", "=", endpointId).orderBy("id", "desc").limit(1),
+    };
   }
 
   sourceStates(): Promise<SourceStateTable[]> {

@@ -15,7 +15,7 @@ export interface AdminApp extends TestApp {
 }
 
 /** A gateway with a read+write and a read-only admin token, fast retries, and real SQLite. */
-export async function startAdminApp(overrides: Partial<ConfigInput> = {}, options: { resolve?: Resolver } = {}): Promise<AdminApp> {
+export async function startAdminApp(overrides: Partial<ConfigInput> = {}, options: { resolve?: Resolver; now?: () => number } = {}): Promise<AdminApp> {
   const app = await startTestApp(baseConfig({
     admin: { tokens: [
       { name: "ops", token: ADMIN_TOKEN, scopes: ["read", "write"] },

@@ -1,12 +1,14 @@
 import { Elysia } from "elysia";
 import { tenantScope, type adminAuth } from "../auth.ts";
 import { asProblem, type AdminServices } from "./context.ts";
-import { errors, Id, ManualAttempt, RecoverBody, Recovered, RotateBody, Rotated, TestBody } from "./schemas.ts";
-import { attemptView } from "./views.ts";
+import { EndpointStats, errors, Id, ManualAttempt, RecoverBody, Recovered, RotateBody, Rotated, StatsQuery, TestBody } from "./schemas.ts";
+import { attemptView, statsView } from "./views.ts";
+
+const DAY_MS = 86_400_000;
 
 const tags = ["endpoints"];
 
-/** `/endpoints/{id}/rotate-secret`, `/test` and `/recover`. */
+/** `/endpoints/{id}/rotate-secret`, `/test`, `/recover` and `/stats`. */
 export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/endpoint-actions" })
     .use(auth)
@@ -38,6 +40,17 @@ export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof
       detail: {
         tags, operationId: "recoverDeliveries", summary: "Re-queue failed deliveries",
         description: "Makes this endpoint's `failed` deliveries of events received in [since, until) due now (until defaults to now). Each gets one more attempt, numbered after its earlier ones; a disabled endpoint's wait until it is enabled.",
+      },
+    })
+    .get("/endpoints/:id/stats", async ({ params, query, principal }) => {
+      const endpoint = await ctx.endpoints.get(params.id, tenantScope(principal)).catch(asProblem);
+      const since = query.since ? Date.parse(query.since) : ctx.now() - DAY_MS;
+      return statsView(since, await ctx.queries.endpointStats(endpoint.id, since));
+    }, {
+      admin: "read", params: Id, query: StatsQuery, response: { 200: EndpointStats, ...errors(404, 422) },
+      detail: {
+        tags, operationId: "getEndpointStats", summary: "Delivery counts and the last attempt",
+        description: "Counts this endpoint's deliveries created since `since` (default: 24 hours ago) by status, and gives its last attempt's time and response status (null when none).",
       },
     });
 }

@@ -201,4 +201,19 @@ export const TestBody = v.optional(withExample(v.strictObject({ type: v.optional
 /** For actions that take nothing: an empty object or no body at all. */
 export const EmptyBody = v.optional(v.strictObject({}));
 export const RecoverBody = withExample(v.strictObject({ since: Iso, until: v.optional(Iso) }), { since: "2026-01-01T00:00:00Z" });
+/** `?since=`: an ISO time; left out, 24 hours ago. */
+export const StatsQuery = v.object({ since: v.optional(Iso) });
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const EndpointStats = v.pipe(v.object({
+  since: Iso,
+  /** The endpoint's deliveries created since `since`, by status. */
+  succeeded: Count,
+  failed: Count,
+  pending: Count,
+  retrying: Count,
+  /** Its last attempt, whenever it was (null: never attempted). */
+  lastAttemptAt: v.nullable(Iso),
+  /** That attempt's response status (null: no attempt, or no response: a timeout or a refused connection). */
+  lastStatusCode: v.nullable(v.pipe(v.number(), v.integer())),
+}), v.examples([{ since: "2026-03-13T16:45:00.000Z", succeeded: 1412, failed: 3, pending: 0, retrying: 2, lastAttemptAt: "2026-03-14T16:44:58.120Z", lastStatusCode: 200 }]));
 export const Recovered = v.object({ requeued: v.pipe(v.number(), v.integer()) });

@@ -4,8 +4,9 @@ import { verdictOf } from "../../core/retry.ts";
 import { MASK, type StoredHeaderValue } from "../../core/endpoints/credentials.ts";
 import { optionsView, parseOptions } from "../../core/endpoints/options.ts";
 import { isSecretHeaderName } from "../../outbound/header-rules.ts";
+import type { EndpointStats as StoredStats } from "../../store/admin-queries.ts";
 import type { AttemptRow, DeliveryRow, EndpointRow, EventRow, SourceStateTable } from "../../store/schema.ts";
-import type { Attempt, Delivery, Endpoint, Event, Source } from "./schemas.ts";
+import type { Attempt, Delivery, Endpoint, EndpointStats, Event, Source } from "./schemas.ts";
 
 /** Store rows (unix ms, JSON text) → API objects (ISO-8601, JSON values). The secret never leaves here. */
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -93,4 +94,8 @@ export function sourceView(source: { id: string; type: string }, state: SourceSt
     cursor: state?.cursor ? JSON.parse(state.cursor) : null,
     updatedAt: state ? iso(state.updated_at) : null,
   };
+}
+
+export function statsView(since: number, stats: StoredStats): v.InferOutput<typeof EndpointStats> {
+  return { since: iso(since), ...stats.counts, lastAttemptAt: isoOrNull(stats.lastAttempt?.startedAt ?? null), lastStatusCode: stats.lastAttempt?.statusCode ?? null };
 }
