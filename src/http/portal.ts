@@ -31,7 +31,8 @@ async function load(config: PortalConfig): Promise<Bundle> {
   const page = html
     .replace(/((?:src|href)=")\.?\/([^"/]+)"/g, (whole, attr: string, name: string) => (assets.has(name) ? `${attr}/portal/assets/${name}"` : whole))
     .replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(config.title)}</title>`)
-    .replace("</head>", `<link rel="stylesheet" href="/portal/theme.css"></head>`);
+    // No icon file: without this link the browser asks for /favicon.ico and logs the 404.
+    .replace("</head>", `<link rel="stylesheet" href="/portal/theme.css"><link rel="icon" href="data:,"></head>`);
   return { html: page, assets };
 }
 

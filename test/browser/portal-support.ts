@@ -10,13 +10,14 @@ const AXE = await Bun.file(join(ROOT, "node_modules/axe-core/axe.min.js")).text(
 const SHOTS = join(ROOT, "docs/portal");
 
 /** Every request URL, console error and page error of a page, and whether a dialog (alert) ever opened. */
-export interface Watched { page: Page; requests: string[]; problems: string[]; dialogs: string[] }
+export interface Watched { page: Page; requests: string[]; problems: string[]; dialogs: string[]; failed: string[] }
 
 export async function watchedPage(context: BrowserContext): Promise<Watched> {
   const page = await context.newPage();
   await page.setViewportSize({ width: 1280, height: 860 });
-  const watched: Watched = { page, requests: [], problems: [], dialogs: [] };
+  const watched: Watched = { page, requests: [], problems: [], dialogs: [], failed: [] };
   page.on("request", (r) => watched.requests.push(r.url()));
+  page.on("response", (r) => { if (r.status() >= 400) watched.failed.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`); });
   page.on("pageerror", (e) => watched.problems.push(`page error: ${e.message}`));
   page.on("console", (m) => { if (m.type() === "error") watched.problems.push(`console: ${m.text()}`); });
   page.on("dialog", (d) => { watched.dialogs.push(d.message()); void d.dismiss(); });
@@ -25,10 +26,11 @@ export async function watchedPage(context: BrowserContext): Promise<Watched> {
 
 /** axe-core on the page as it is: the serious and critical violations (none expected). Evaluated, so the page's CSP does not apply. */
 export async function audit(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
+  if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(AXE);
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
+    // Runs in the page: its globals, typed here by hand (the tests compile without the DOM library).
+    const page = globalThis as unknown as { document: unknown; axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } };
+    const result = await page.axe.run(page.document, { resultTypes: ["violations"] });
     return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
       .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   });

@@ -73,7 +73,7 @@ export default defineConfig({
   function clean(w: Watched, token: string, allow?: RegExp) {
     expect(offHost(w.requests, origin)).toEqual([]);
     expect(w.requests.filter((u) => u.includes(token))).toEqual([]);
-    expect(w.problems.filter((p) => !allow?.test(p))).toEqual([]);
+    expect(w.problems.filter((p) => !allow?.test(p)).map((p) => `${p} (failed answers: ${w.failed.join(", ")})`)).toEqual([]);
     expect(w.dialogs).toEqual([]);
   }
 
@@ -141,7 +141,7 @@ export default defineConfig({
     await page.getByRole("button", { name: "I have stored the secret" }).click();
     await page.getByRole("heading", { name: /acme-new/ }).waitFor();
     const seen: string[] = [];
-    const remember = async () => seen.push((await page.content()) + (await page.evaluate(() => document.body.innerText)));
+    const remember = async () => seen.push((await page.content()) + (await page.evaluate(() => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText)));
 
     // A test event: the receiver answers 500 with a body that looks like HTML.
     answers.push({ status: 500, body: `database down ${XSS}` });
@@ -158,7 +158,7 @@ export default defineConfig({
     const item = page.locator("li.delivery").first();
     await item.locator("summary").first().click();
     expect(await item.getByRole("region", { name: "Response body, attempt 1" }).textContent()).toContain(`database down ${XSS}`);
-    await item.getByRole("button", { name: /Retry delivery/ }).click();
+    await item.getByRole("button", { name: /Retry now/ }).click();
     await page.getByText(/Retried: attempt 2 succeeded \(200\)/).waitFor();
     await page.locator("li.delivery").first().getByText("succeeded").first().waitFor();
     await remember();
@@ -179,9 +179,12 @@ export default defineConfig({
 
     // Disable, then enable.
     await page.getByRole("button", { name: "Disable endpoint" }).click();
-    await page.getByText("disabled", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Enable endpoint" }).waitFor();
+    expect(await page.locator("dl.facts .badge").first().textContent()).toBe("○ disabled");
+    await screenshot(page, "endpoint-disabled");
     await page.getByRole("button", { name: "Enable endpoint" }).click();
-    await page.getByText("enabled", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Disable endpoint" }).waitFor();
+    expect(await page.locator("dl.facts .badge").first().textContent()).toBe("● enabled");
 
     // Recover failed deliveries since a time.
     await page.getByLabel("Since (your time zone)").fill("2026-01-01T00:00");
@@ -213,7 +216,7 @@ export default defineConfig({
 
     // The secrets never appeared again; nothing ran from the HTML-looking text.
     for (const html of seen) { expect(html).not.toContain(secret); expect(html).not.toContain(rotated); }
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(receiver.requests.filter((r) => r.path === "/acme-new").length).toBeGreaterThanOrEqual(3);
     clean(w, session.token);
     await page.close();

@@ -67,7 +67,7 @@ function DeliveryItem({ session, delivery, endpointUrl, onRetried }: { session: 
         <div class="delivery-body">
           <p class="muted small">Delivery <code>{delivery.id}</code> of event <code>{delivery.eventId}</code>
             {delivery.nextAttemptAt && <> · next attempt <Time iso={delivery.nextAttemptAt} /></>}</p>
-          <button type="button" onClick={retry} disabled={busy} aria-label={`Retry delivery ${delivery.id}`}>{busy ? "Retrying…" : "Retry now"}</button>
+          <button type="button" onClick={retry} disabled={busy} aria-label={`Retry now: delivery ${delivery.id}`}>{busy ? "Retrying…" : "Retry now"}</button>
           {retried && <p role="status">Retried: attempt {retried.number} {retried.outcome} ({retried.statusCode ?? "no answer"}).</p>}
           <ErrorNote error={error} />
           {delivery.attempts.length === 0 && <p>No attempt yet.</p>}
