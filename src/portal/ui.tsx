@@ -28,11 +28,19 @@ export function ErrorNote({ error }: { error: unknown }) {
   );
 }
 
+/** How much of a body hookgate records (DESIGN section 5). */
+const CAPTURED = 64 * 1024;
+
 /** A long body scrolls inside its box (keyboard too); never cut silently. */
 export function Body({ text, label }: { text: string; label: string }) {
   let shown = text;
   try { if (/^\s*[[{]/.test(text)) shown = JSON.stringify(JSON.parse(text), null, 2); } catch { /* not JSON: as sent */ }
-  return <pre class="body" tabIndex={0} role="region" aria-label={label}>{shown || "(empty)"}</pre>;
+  return (
+    <>
+      <pre class="body" tabIndex={0} role="region" aria-label={label}>{shown || "(empty)"}</pre>
+      {text.length >= CAPTURED && <p class="muted small">hookgate keeps the first 64 KiB of a body: the rest was not recorded.</p>}
+    </>
+  );
 }
 
 export function Headers({ headers, label }: { headers: Record<string, string>; label: string }) {

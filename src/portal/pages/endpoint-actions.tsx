@@ -2,7 +2,7 @@ import { useRef, useState } from "preact/hooks";
 import { api, type Endpoint, type ManualAttempt } from "../api.ts";
 import { AttemptView, SecretOnce, useCatalog } from "../parts.tsx";
 import type { Session } from "../session.ts";
-import { ErrorNote, href, navigate, Section } from "../ui.tsx";
+import { ErrorNote, href, navigate, Section, Time } from "../ui.tsx";
 
 type Props = { session: Session; endpoint: Endpoint };
 const pathOf = (endpoint: Endpoint) => `/endpoints/${encodeURIComponent(endpoint.id)}`;
@@ -71,7 +71,7 @@ export function Rotate({ session, endpoint }: Props) {
       <ErrorNote error={action.error} />
       {rotated && (
         <>
-          {rotated.previousSecretExpiresAt && <p>The old secret keeps signing until {new Date(rotated.previousSecretExpiresAt).toLocaleString()}.</p>}
+          {rotated.previousSecretExpiresAt && <p>The old secret keeps signing until <Time iso={rotated.previousSecretExpiresAt} />.</p>}
           {rotated.note && <p>{rotated.note}</p>}
           <SecretOnce secret={rotated.signingSecret} onDone={() => setRotated(null)} />
         </>

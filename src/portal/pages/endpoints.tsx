@@ -45,7 +45,7 @@ function Row({ session, endpoint }: { session: Session; endpoint: Endpoint }) {
     <tr>
       <td><a href={href(`/endpoints/${encodeURIComponent(endpoint.id)}`)} class="url">{endpoint.url}</a>
         {endpoint.description && <div class="muted small">{endpoint.description}</div>}
-        {endpoint.tenant && session.kind === "admin" && <div class="muted small">tenant {endpoint.tenant}</div>}</td>
+        {session.kind === "admin" && <div class="muted small">{endpoint.tenant ? `tenant ${endpoint.tenant}` : "global (every tenant's events)"}</div>}</td>
       <td>{endpoint.events.map((e) => <code key={e} class="tag">{e}</code>)}</td>
       <td><EndpointState endpoint={endpoint} /></td>
       <td><LastAttempt stats={stats} /></td>
