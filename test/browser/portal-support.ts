@@ -36,9 +36,10 @@ export async function audit(page: Page): Promise<string[]> {
   });
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** docs/portal/<name>.png: the whole page, or the window only (a modal dialog over a long page). */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
 
 /** The admin API as the test's own client (setup, not what is under test). */

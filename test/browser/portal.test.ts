@@ -165,6 +165,15 @@ export default defineConfig({
     expect(await page.locator("main img").count()).toBe(0);
     expect(await audit(page)).toEqual([]);
     await screenshot(page, "deliveries");
+    // Filters: by event type and status (none of order.created, the ping that succeeded).
+    await page.getByLabel("Event type").selectOption("order.created");
+    await page.getByText("No deliveries match.").waitFor();
+    await page.getByLabel("Event type").selectOption("ping");
+    await page.getByLabel("Status").selectOption("succeeded");
+    await page.locator("li.delivery").first().waitFor();
+    expect(await page.locator("li.delivery").count()).toBe(1);
+    expect(new URL(page.url()).hash).toContain("type=ping");
+    await page.goBack(); await page.goBack(); await page.goBack();
 
     // Rotate with a grace period: a new secret, shown once.
     await page.goBack();
@@ -207,7 +216,7 @@ export default defineConfig({
     const dialog = page.getByRole("dialog", { name: "Delete this endpoint?" });
     await dialog.waitFor();
     expect(await audit(page)).toEqual([]);
-    await screenshot(page, "delete-confirm");
+    await screenshot(page, "delete-confirm", false);
     await dialog.getByRole("button", { name: "Delete for good" }).click();
     await page.getByRole("heading", { name: "Endpoints" }).waitFor();
     await page.getByText("acme-orders").waitFor();

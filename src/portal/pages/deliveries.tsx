@@ -8,7 +8,7 @@ const STATUSES = ["pending", "retrying", "succeeded", "failed"];
 
 /** The delivery log, newest first, filtered by endpoint, status and event type (kept in the address). */
 export function Deliveries({ session, params }: { session: Session; params: URLSearchParams }) {
-  const filter = { endpoint: params.get("endpoint") ?? "", status: params.get("status") ?? "", event: params.get("event") ?? "" };
+  const filter = { endpoint: params.get("endpoint") ?? "", status: params.get("status") ?? "", type: params.get("type") ?? "" };
   const filterKey = JSON.stringify(filter);
   const pager = usePager(filterKey);
   const endpoints = useLoad(() => api<Page<Endpoint>>(session, "GET", `/endpoints${query({ tenant: tenantQuery(session), limit: "100" })}`), "endpoints");
@@ -33,7 +33,7 @@ export function Deliveries({ session, params }: { session: Session; params: URLS
           {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
         </select>
         <label for="filter-event">Event type</label>
-        <select id="filter-event" value={filter.event} onChange={(e) => set("event", (e.target as HTMLSelectElement).value)}>
+        <select id="filter-event" value={filter.type} onChange={(e) => set("type", (e.target as HTMLSelectElement).value)}>
           <option value="">Any type</option>
           {["ping", ...(catalog.data?.data.map((t) => t.type).filter((t) => t !== "ping") ?? [])].map((t) => <option key={t} value={t}>{t}</option>)}
         </select>
