@@ -49,7 +49,7 @@ export function SecretOnce({ secret, onDone }: { secret: string; onDone(): void 
     <div class="note note-secret" role="status">
       <h3>Signing secret — shown this once</h3>
       <p>Store it in your receiver now: hookgate will not show it again.</p>
-      <div class="secret-row"><code class="secret" aria-label="Signing secret">{secret}</code><CopyButton text={secret} label="Copy the signing secret" /></div>
+      <div class="secret-row"><code class="secret" id="signing-secret" aria-label="Signing secret">{secret}</code><CopyButton text={secret} label="Copy secret" selectId="signing-secret" /></div>
       <button type="button" onClick={onDone}>I have stored the secret</button>
     </div>
   );

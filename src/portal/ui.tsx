@@ -53,12 +53,25 @@ export function Headers({ headers, label }: { headers: Record<string, string>; l
   );
 }
 
-export function CopyButton({ text, label }: { text: string; label: string }) {
-  const [done, setDone] = useState(false);
+/** Copies `text`; where the browser has no clipboard (plain http), selects the element `selectId` for Ctrl+C. */
+export function CopyButton({ text, label, selectId }: { text: string; label: string; selectId: string }) {
+  const [state, setState] = useState<"idle" | "copied" | "select">("idle");
   const copy = async () => {
-    try { await navigator.clipboard.writeText(text); setDone(true); } catch { setDone(false); }
+    try {
+      await navigator.clipboard.writeText(text);
+      setState("copied");
+    } catch {
+      const target = document.getElementById(selectId);
+      if (target) getSelection()?.selectAllChildren(target);
+      setState("select");
+    }
   };
-  return <button type="button" class="secondary" onClick={copy} aria-label={label}>{done ? "Copied" : "Copy"}</button>;
+  return (
+    <>
+      <button type="button" class="secondary" onClick={copy}>{state === "copied" ? `${label}: copied` : label}</button>
+      <span role="status" class="muted small">{state === "copied" ? "Copied to the clipboard." : state === "select" ? "Selected: press Ctrl+C (⌘C) to copy." : ""}</span>
+    </>
+  );
 }
 
 /** Loads once per key; `reload` fetches again. */

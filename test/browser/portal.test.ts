@@ -136,6 +136,10 @@ export default defineConfig({
     const secret = (await page.getByLabel("Signing secret", { exact: true }).textContent())!;
     expect(secret).toStartWith("whsec_");
     expect(await page.textContent("main")).toContain("answered the verification ping");
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+    await page.getByRole("button", { name: "Copy secret", exact: true }).click();
+    await page.getByText("Copied to the clipboard.").waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(secret);
     expect(await audit(page)).toEqual([]);
     await screenshot(page, "secret-once");
     await page.getByRole("button", { name: "I have stored the secret" }).click();
