@@ -194,7 +194,6 @@ export default defineConfig({
     await page.getByRole("button", { name: "Disable endpoint" }).click();
     await page.getByRole("button", { name: "Enable endpoint" }).waitFor();
     expect(await page.locator("dl.facts .badge").first().textContent()).toBe("○ disabled");
-    await screenshot(page, "endpoint-disabled");
     await page.getByRole("button", { name: "Enable endpoint" }).click();
     await page.getByRole("button", { name: "Disable endpoint" }).waitFor();
     expect(await page.locator("dl.facts .badge").first().textContent()).toBe("● enabled");
