@@ -72,6 +72,8 @@ export default defineConfig({
   /** Nothing off the gateway, no token in any URL, no console error, no alert. */
   function clean(w: Watched, token: string, allow?: RegExp) {
     expect(offHost(w.requests, origin)).toEqual([]);
+    // A client of /api/v1 only: the page's own files, then the API.
+    expect(w.requests.map((u) => new URL(u)).filter((u) => u.protocol.startsWith("http") && !/^\/(portal|api\/v1\/)/.test(u.pathname)).map((u) => u.pathname)).toEqual([]);
     expect(w.requests.filter((u) => u.includes(token))).toEqual([]);
     expect(w.problems.filter((p) => !allow?.test(p)).map((p) => `${p} (failed answers: ${w.failed.join(", ")})`)).toEqual([]);
     expect(w.dialogs).toEqual([]);
@@ -152,6 +154,8 @@ export default defineConfig({
     await page.getByRole("button", { name: "Send test event" }).click();
     await page.getByRole("article", { name: "The receiver's answer" }).waitFor();
     expect(await page.getByRole("region", { name: /Response body/ }).first().textContent()).toContain(`database down ${XSS}`);
+    // Times in the browser's zone, the UTC value on hover.
+    expect(await page.locator("time").first().getAttribute("title")).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await remember();
     expect(await audit(page)).toEqual([]);
     await screenshot(page, "endpoint");
@@ -258,6 +262,26 @@ export default defineConfig({
     await screenshot(page, "ops-tenant-picker");
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     clean(w, ADMIN);
+    await page.close();
+  });
+
+  test("lists page with the API's cursors", async () => {
+    for (let i = 0; i < 21; i++) await admin("POST", "/endpoints", { url: receiver.url.replace("/hooks", `/paged-${String(i).padStart(2, "0")}`), events: ["*"], tenant: "paged", verify: false });
+    const session = await admin<{ token: string }>("POST", "/tenants/paged/sessions", {});
+    const w = await watchedPage(context);
+    const { page } = w;
+    await page.goto(`${origin}/portal#token=${session.token}`);
+    await page.getByText("paged-20").waitFor();
+    expect(await page.locator("table.list tbody tr").count()).toBe(20);
+    expect(await page.getByRole("button", { name: "← Newer" }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "Older →" }).click();
+    await page.getByText("paged-00").waitFor();
+    expect(await page.locator("table.list tbody tr").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Older →" }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "← Newer" }).click();
+    await page.getByText("paged-20").waitFor();
+    expect(await page.locator("table.list tbody tr").count()).toBe(20);
+    clean(w, session.token);
     await page.close();
   });
 
