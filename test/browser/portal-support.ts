@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { ROOT } from "../support/binary.ts";
 
@@ -58,4 +59,30 @@ export function adminApi(base: string, token: string) {
 /** Requests the page made: all to the gateway, and none carrying the token in its URL. */
 export function offHost(requests: string[], origin: string): string[] {
   return requests.map((u) => new URL(u)).filter((u) => u.protocol !== "data:" && u.protocol !== "blob:" && u.origin !== origin).map((u) => u.href);
+}
+
+/** Nothing off the gateway and nothing but /portal and /api/v1 on it, no token in any URL, no console error, no alert. */
+export function expectClean(w: Watched, origin: string, token: string, allow?: RegExp): void {
+  expect(offHost(w.requests, origin)).toEqual([]);
+  expect(w.requests.map((u) => new URL(u)).filter((u) => u.protocol.startsWith("http") && !/^\/(portal|api\/v1\/)/.test(u.pathname)).map((u) => u.pathname)).toEqual([]);
+  expect(w.requests.filter((u) => u.includes(token))).toEqual([]);
+  expect(w.problems.filter((p) => !allow?.test(p)).map((p) => `${p} (failed answers: ${w.failed.join(", ")})`)).toEqual([]);
+  expect(w.dialogs).toEqual([]);
+}
+
+/** The gateway of portal.test.ts: loopback receivers allowed, a catalog with a schema, the portal themed. */
+export function portalConfig(adminToken: string): string {
+  return `import { defineConfig, v } from "hookgate";
+export default defineConfig({
+  server: { host: "127.0.0.1", port: 0 },
+  store: { sqlite: "./data/hookgate.db" },
+  admin: { tokens: [{ name: "ops", token: "${adminToken}" }] },
+  portal: { title: "Acme Cloud — Webhooks", accentColor: "#0b5cad" },
+  events: {
+    "order.created": { description: "A customer placed an order", schema: v.object({ orderId: v.string(), total: v.number() }) },
+    "order.refunded": { description: "An order was refunded in full or in part" },
+  },
+  delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"], schedule: ["1h"] },
+});
+`;
 }

@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { chromium, type BrowserContext } from "playwright-core";
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { adminApi, audit, CHROMIUM, FLAGS, haveBrowser, offHost, screenshot, watchedPage, type Watched } from "./portal-support.ts";
+import { adminApi, audit, CHROMIUM, expectClean, FLAGS, haveBrowser, portalConfig, screenshot, watchedPage, type Watched } from "./portal-support.ts";
 
 setDefaultTimeout(60_000);
 
@@ -36,19 +36,7 @@ describe.skipIf(skip)("the portal at /portal", () => {
     if (!haveBrowser) throw new Error(`CI is set but there is no chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
     // Answers 200 unless the test queued another answer.
     receiver = startReceiver(() => { const next = answers.shift() ?? { status: 200, body: "ok" }; return new Response(next.body, { status: next.status, headers: { "content-type": "text/plain" } }); });
-    gateway = await startBinary(writeConfig(`import { defineConfig, v } from "hookgate";
-export default defineConfig({
-  server: { host: "127.0.0.1", port: 0 },
-  store: { sqlite: "./data/hookgate.db" },
-  admin: { tokens: [{ name: "ops", token: "${ADMIN}" }] },
-  portal: { title: "Acme Cloud — Webhooks", accentColor: "#0b5cad" },
-  events: {
-    "order.created": { description: "A customer placed an order", schema: v.object({ orderId: v.string(), total: v.number() }) },
-    "order.refunded": { description: "An order was refunded in full or in part" },
-  },
-  delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"], schedule: ["1h"] },
-});
-`));
+    gateway = await startBinary(writeConfig(portalConfig(ADMIN)));
     origin = new URL(gateway.url).origin;
     admin = adminApi(gateway.url, ADMIN);
     const hooks = (name: string) => receiver.url.replace("/hooks", `/${name}`);
@@ -69,15 +57,7 @@ export default defineConfig({
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  /** Nothing off the gateway, no token in any URL, no console error, no alert. */
-  function clean(w: Watched, token: string, allow?: RegExp) {
-    expect(offHost(w.requests, origin)).toEqual([]);
-    // A client of /api/v1 only: the page's own files, then the API.
-    expect(w.requests.map((u) => new URL(u)).filter((u) => u.protocol.startsWith("http") && !/^\/(portal|api\/v1\/)/.test(u.pathname)).map((u) => u.pathname)).toEqual([]);
-    expect(w.requests.filter((u) => u.includes(token))).toEqual([]);
-    expect(w.problems.filter((p) => !allow?.test(p)).map((p) => `${p} (failed answers: ${w.failed.join(", ")})`)).toEqual([]);
-    expect(w.dialogs).toEqual([]);
-  }
+  const clean = (w: Watched, token: string, allow?: RegExp) => expectClean(w, origin, token, allow);
 
   test("served with its CSP and headers, JS and CSS under 80 KB gzipped, all under /portal/", async () => {
     const response = await fetch(`${gateway.url}/portal`);
