@@ -113,6 +113,16 @@ describe.skipIf(skip)("the portal at /portal", () => {
     await page.getByLabel("Signing scheme").selectOption("standard");
     expect(await audit(page)).toEqual([]);
     await screenshot(page, "add-endpoint");
+    // The first ping fails: nothing is saved, and the page shows the receiver's answer.
+    answers.push({ status: 503, body: "warming up" });
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const ping = page.getByRole("article", { name: "The verification ping" });
+    await ping.waitFor();
+    expect(await ping.textContent()).toContain("503");
+    expect(await ping.getByRole("region", { name: /Response body/ }).textContent()).toBe("warming up");
+    expect(await page.getByRole("alert").textContent()).toContain("422");
+    expect(await audit(page)).toEqual([]);
+    await screenshot(page, "verify-failed");
     await page.getByRole("button", { name: "Add endpoint" }).click();
     await page.getByText("shown this once").waitFor();
     const secret = (await page.getByLabel("Signing secret", { exact: true }).textContent())!;
@@ -214,7 +224,9 @@ describe.skipIf(skip)("the portal at /portal", () => {
     for (const html of seen) { expect(html).not.toContain(secret); expect(html).not.toContain(rotated); }
     expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(receiver.requests.filter((r) => r.path === "/acme-new").length).toBeGreaterThanOrEqual(3);
-    clean(w, session.token);
+    // The one answer that was not 2xx: the refused ping (chromium logs it as a failed load).
+    expect(w.failed).toEqual(["422 POST /api/v1/endpoints"]);
+    clean(w, session.token, /status of 422 \(Unprocessable Entity\)/);
     await page.close();
   }, 120_000);
 
