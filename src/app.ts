@@ -8,6 +8,7 @@ import { Ingest } from "./core/ingest.ts";
 import { adminApi } from "./http/admin/index.ts";
 import { AdminAuth } from "./http/auth.ts";
 import { docs } from "./http/docs.ts";
+import { portal } from "./http/portal.ts";
 import { problem } from "./http/problem.ts";
 import { createFetch, createHttp, reasonOf, secured, sourceRoutes } from "./http/server.ts";
 import { checkedFetch } from "./outbound/checked-fetch.ts";
@@ -101,7 +102,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     resolve: options.resolve, now: auth.now,
   }, auth);
   const httpLog = log.child({ component: "http" });
-  const http = createHttp({ plugins: [docs(), admin], log: httpLog, health: () => ({ store: writes.status }) });
+  const http = createHttp({ plugins: [docs(), portal(config.portal), admin], log: httpLog, health: () => ({ store: writes.status }) });
   const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,

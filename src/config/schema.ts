@@ -4,6 +4,7 @@ import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.
 import { checkProxyUrl } from "../outbound/url-policy.ts";
 import type { HeaderFn, TransformFn } from "../core/event-view.ts";
 import { Duration, EventCatalog, EventPattern, TenantId } from "../core/values.ts";
+import { PortalSchema } from "./portal.ts";
 
 /** The one source of truth for the config file. Types are inferred from it, never restated. */
 
@@ -98,6 +99,7 @@ export const ConfigSchema = v.strictObject({
     }),
     {},
   ),
+  portal: PortalSchema,
   events: v.optional(EventCatalog),
   delivery: v.optional(
     v.strictObject({

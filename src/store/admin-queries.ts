@@ -67,12 +67,14 @@ export class AdminQueries {
     return this.db.selectFrom("events").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
-  async deliveriesPage(filter: { endpoint?: string; status?: DeliveryStatus; event?: string; tenant?: string }, after: string | undefined, limit: number): Promise<PageOf<DeliveryRow>> {
+  async deliveriesPage(filter: { endpoint?: string; status?: DeliveryStatus; event?: string; type?: string; tenant?: string }, after: string | undefined, limit: number): Promise<PageOf<DeliveryRow>> {
     let q = this.db.selectFrom("deliveries").selectAll().orderBy("id", "desc").limit(limit + 1);
     if (filter.tenant !== undefined) q = q.where("tenant", "=", filter.tenant);
     if (filter.endpoint) q = q.where("endpoint_id", "=", filter.endpoint);
     if (filter.status) q = q.where("status", "=", filter.status);
     if (filter.event) q = q.where("event_id", "=", filter.event);
+    const type = filter.type;
+    if (type) q = q.where("event_id", "in", (eb) => eb.selectFrom("events").select("id").where("type", "=", type));
     if (after) q = q.where("id", "<", after);
     return page(await q.execute(), limit);
   }

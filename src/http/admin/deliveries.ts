@@ -24,11 +24,11 @@ export function deliveryRoutes(ctx: AdminContext, auth: ReturnType<typeof adminA
     .get("/deliveries", async ({ query, principal }) => {
       const after = decodeCursor<[string]>(query.cursor, ["string"])?.[0];
       const tenant = listTenant(tenantScope(principal), query.tenant);
-      const { rows, more } = await ctx.queries.deliveriesPage({ endpoint: query.endpoint, status: query.status, event: query.event, tenant }, after, query.limit ?? DEFAULT_LIMIT);
+      const { rows, more } = await ctx.queries.deliveriesPage({ endpoint: query.endpoint, status: query.status, event: query.event, type: query.type, tenant }, after, query.limit ?? DEFAULT_LIMIT);
       return { data: await deliveryViews(ctx, rows), nextCursor: more ? encodeCursor([rows.at(-1)!.id]) : null };
     }, {
       admin: "read", query: DeliveriesQuery, response: { 200: page(Delivery), ...errors(422) },
-      detail: { tags, operationId: "listDeliveries", summary: "List deliveries, newest first", description: "Filter by `endpoint`, `status`, `event` and `tenant` (its endpoint's; a tenant session sees its own tenant's only). Each delivery carries every attempt." },
+      detail: { tags, operationId: "listDeliveries", summary: "List deliveries, newest first", description: "Filter by `endpoint`, `status`, `event` (an event id), `type` (its event type) and `tenant` (its endpoint's; a tenant session sees its own tenant's only). Each delivery carries every attempt." },
     })
     .get("/deliveries/:id", async ({ params, principal }) => {
       const row = await deliveryIn(ctx, params.id, tenantScope(principal));

@@ -186,6 +186,8 @@ export const DeliveriesQuery = v.object({
   endpoint: v.optional(v.string()),
   status: v.optional(DeliveryStatus),
   event: v.optional(v.string()),
+  /** Deliveries of events of this type (exact). */
+  type: v.optional(EventTypeName),
 });
 
 export const RotateBody = v.optional(withExample(v.strictObject({

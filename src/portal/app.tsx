@@ -1,0 +1,137 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, ApiError, whenUnauthorized, type Page, type Problem, type Tenant } from "./api.ts";
+import { Catalog } from "./pages/catalog.tsx";
+import { Deliveries } from "./pages/deliveries.tsx";
+import { EndpointPage } from "./pages/endpoint.tsx";
+import { EndpointList } from "./pages/endpoints.tsx";
+import { NewEndpoint } from "./pages/new-endpoint.tsx";
+import { readSession, saveSession, takeTokenFromFragment, type Session } from "./session.ts";
+import { ErrorNote, href, navigate } from "./ui.tsx";
+
+interface Route { path: string; params: URLSearchParams }
+function currentRoute(): Route {
+  const [path, search] = location.hash.replace(/^#/, "").split("?");
+  return { path: path || "/", params: new URLSearchParams(search ?? "") };
+}
+
+/** The Webhooks settings page: sign-in, then endpoints, deliveries and the event catalog (DESIGN section 10). */
+export function App() {
+  const [session, setSession] = useState<Session | null>(() => takeTokenFromFragment() ?? readSession());
+  const [ended, setEnded] = useState<{ problem: Problem; kind: Session["kind"] } | null>(null);
+  const [route, setRoute] = useState(currentRoute);
+  const live = useRef(session);
+  live.current = session;
+
+  useEffect(() => {
+    const onHash = () => setRoute(currentRoute());
+    addEventListener("hashchange", onHash);
+    whenUnauthorized((problem) => {
+      const kind = live.current?.kind;
+      if (!kind) return;
+      saveSession(null);
+      setSession(null);
+      setEnded({ problem, kind });
+    });
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
+
+  const signOut = () => { saveSession(null); setSession(null); setEnded(null); navigate("/"); };
+  const title = document.title;
+
+  if (ended) return <Shell title={title}><Ended {...ended} onSignIn={() => setEnded(null)} /></Shell>;
+  if (!session) return <Shell title={title}><SignIn onSignedIn={(s) => { saveSession(s); setSession(s); navigate("/"); }} /></Shell>;
+
+  const change = (tenant: string) => { const next = { ...session, tenant }; saveSession(next); setSession(next); };
+  return (
+    <Shell title={title} nav={<Nav session={session} path={route.path} onTenant={change} onSignOut={signOut} />}>
+      <Page session={session} route={route} />
+    </Shell>
+  );
+}
+
+function Page({ session, route }: { session: Session; route: Route }) {
+  const key = `${session.tenant}|`;
+  const endpoint = /^\/endpoints\/([^/]+)$/.exec(route.path);
+  if (endpoint) return <EndpointPage key={key + endpoint[1]} session={session} id={decodeURIComponent(endpoint[1]!)} />;
+  if (route.path === "/new") return <NewEndpoint key={key} session={session} />;
+  if (route.path === "/deliveries") return <Deliveries key={key} session={session} params={route.params} />;
+  if (route.path === "/catalog") return <Catalog session={session} />;
+  return <EndpointList key={key} session={session} />;
+}
+
+function Shell({ title, nav, children }: { title: string; nav?: preact.ComponentChildren; children: preact.ComponentChildren }) {
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>Skip to content</a>
+      <header class="top"><span class="brand">{title}</span>{nav}</header>
+      <main id="main" tabIndex={-1}>{children}</main>
+    </>
+  );
+}
+
+function Nav({ session, path, onTenant, onSignOut }: { session: Session; path: string; onTenant(t: string): void; onSignOut(): void }) {
+  const links: [string, string][] = [["/", "Endpoints"], ["/deliveries", "Deliveries"], ["/catalog", "Event types"]];
+  return (
+    <nav class="nav" aria-label="Portal">
+      <ul>{links.map(([to, label]) => <li key={to}><a href={href(to)} aria-current={path === to || (to === "/" && path.startsWith("/endpoints")) ? "page" : undefined}>{label}</a></li>)}</ul>
+      {session.kind === "admin" && <TenantPicker session={session} onTenant={onTenant} />}
+      <button type="button" class="secondary" onClick={onSignOut}>Sign out</button>
+    </nav>
+  );
+}
+
+function TenantPicker({ session, onTenant }: { session: Session; onTenant(t: string): void }) {
+  const [tenants, setTenants] = useState<Tenant[]>([]);
+  useEffect(() => { api<Page<Tenant>>(session, "GET", "/tenants?limit=100").then((p) => setTenants(p.data), () => {}); }, []);
+  return (
+    <label class="picker">Tenant{" "}
+      <select value={session.tenant} onChange={(e) => onTenant((e.target as HTMLSelectElement).value)}>
+        <option value="">All (global and every tenant)</option>
+        {tenants.map((t) => <option key={t.id} value={t.id}>{t.name ? `${t.name} (${t.id})` : t.id}</option>)}
+      </select>
+    </label>
+  );
+}
+
+function SignIn({ onSignedIn }: { onSignedIn(s: Session): void }) {
+  const [token, setToken] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const session: Session = { token: token.trim(), kind: "admin", tenant: "" };
+    try {
+      await api(session, "GET", "/tenants?limit=1");
+      onSignedIn(session);
+    } catch (err) {
+      const status = err instanceof ApiError ? err.problem.status : 0;
+      setError(status === 403 ? new Error("This token may not list tenants: sign in with an admin token (a tenant's link opens the portal by itself).")
+        : status === 401 ? new Error("This admin token was refused: check it and try again.") : err);
+    }
+  };
+  return (
+    <section class="card narrow">
+      <h1>Sign in</h1>
+      <p>Customers open this page from the Webhooks settings of their app; that link signs them in. Operators sign in with an admin token.</p>
+      <form onSubmit={submit}>
+        <label for="admin-token">Admin token</label>
+        <input id="admin-token" type="password" autocomplete="off" required value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} />
+        <button type="submit">Sign in</button>
+      </form>
+      <ErrorNote error={error} />
+    </section>
+  );
+}
+
+function Ended({ problem, kind, onSignIn }: { problem: Problem; kind: Session["kind"]; onSignIn(): void }) {
+  const what = /revoked/i.test(problem.detail) ? "This link was revoked" : /expired/i.test(problem.detail) ? "This link has expired" : "This link is no longer valid";
+  return (
+    <section class="card narrow" role="alert">
+      <h1>{kind === "admin" ? "The admin token was refused" : what}</h1>
+      {kind === "session"
+        ? <p>To manage your webhooks again, open the Webhooks settings from your app once more: it gives you a new link. If that does not work, ask your administrator for a new link.</p>
+        : <p>Sign in again with a valid admin token.</p>}
+      <p class="muted">The server said: {problem.detail}</p>
+      <button type="button" onClick={onSignIn}>Go to sign-in</button>
+    </section>
+  );
+}

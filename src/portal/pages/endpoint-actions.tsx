@@ -1,0 +1,137 @@
+import { useRef, useState } from "preact/hooks";
+import { api, type Endpoint, type ManualAttempt } from "../api.ts";
+import { AttemptView, SecretOnce, useCatalog } from "../parts.tsx";
+import type { Session } from "../session.ts";
+import { ErrorNote, href, navigate, Section, Time } from "../ui.tsx";
+
+type Props = { session: Session; endpoint: Endpoint };
+const pathOf = (endpoint: Endpoint) => `/endpoints/${encodeURIComponent(endpoint.id)}`;
+
+/** Runs one API call for a form, keeping its error and busy state. */
+function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true); setError(null);
+    try { await work(); } catch (e) { setError(e); } finally { setBusy(false); }
+  };
+  return { busy, error, run };
+}
+
+export function SendTest({ session, endpoint, onSent }: Props & { onSent(): void }) {
+  const catalog = useCatalog(session);
+  const [type, setType] = useState("ping");
+  const [answer, setAnswer] = useState<ManualAttempt | null>(null);
+  const action = useAction();
+  const types = ["ping", ...(catalog.data?.data.map((t) => t.type).filter((t) => t !== "ping" && !t.includes("*")) ?? [])];
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => { setAnswer(await api<ManualAttempt>(session, "POST", `${pathOf(endpoint)}/test`, { type })); onSent(); });
+  };
+  return (
+    <Section title="Send a test event">
+      <form onSubmit={submit} class="inline-form">
+        <label for="test-type">Event type</label>
+        <select id="test-type" value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value)}>
+          {types.map((t) => <option key={t} value={t}>{t}</option>)}
+        </select>
+        <button type="submit" disabled={action.busy}>{action.busy ? "Sending…" : "Send test event"}</button>
+      </form>
+      <ErrorNote error={action.error} />
+      {answer && (
+        <>
+          <AttemptView attempt={answer} title="The receiver's answer" />
+          <p><a href={href(`/deliveries?endpoint=${encodeURIComponent(endpoint.id)}`)}>Open this delivery in the log</a></p>
+        </>
+      )}
+    </Section>
+  );
+}
+
+const GRACES: [number, string][] = [[86_400, "24 hours"], [3_600, "1 hour"], [604_800, "7 days"], [0, "none: switch at once"]];
+
+export function Rotate({ session, endpoint }: Props) {
+  const [grace, setGrace] = useState(86_400);
+  const [rotated, setRotated] = useState<{ signingSecret: string; previousSecretExpiresAt: string | null; note?: string } | null>(null);
+  const action = useAction();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => setRotated(await api(session, "POST", `${pathOf(endpoint)}/rotate-secret`, { graceSeconds: grace })));
+  };
+  return (
+    <Section title="Rotate the signing secret">
+      <p>A new secret signs every delivery from now on. During the grace period the old one signs beside it, so your receiver can switch without failures.</p>
+      <form onSubmit={submit} class="inline-form">
+        <label for="rotate-grace">Grace period for the old secret</label>
+        <select id="rotate-grace" value={grace} onChange={(e) => setGrace(Number((e.target as HTMLSelectElement).value))}>
+          {GRACES.map(([seconds, label]) => <option key={seconds} value={seconds}>{label}</option>)}
+        </select>
+        <button type="submit" disabled={action.busy}>Rotate secret</button>
+      </form>
+      <ErrorNote error={action.error} />
+      {rotated && (
+        <>
+          {rotated.previousSecretExpiresAt && <p>The old secret keeps signing until <Time iso={rotated.previousSecretExpiresAt} />.</p>}
+          {rotated.note && <p>{rotated.note}</p>}
+          <SecretOnce secret={rotated.signingSecret} onDone={() => setRotated(null)} />
+        </>
+      )}
+    </Section>
+  );
+}
+
+/** A datetime-local value (browser zone) for a time. */
+const localInput = (ms: number) => {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+};
+
+export function Recover({ session, endpoint }: Props) {
+  const [since, setSince] = useState(() => localInput(Date.now() - 86_400_000));
+  const [requeued, setRequeued] = useState<number | null>(null);
+  const action = useAction();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      const answer = await api<{ requeued: number }>(session, "POST", `${pathOf(endpoint)}/recover`, { since: new Date(since).toISOString() });
+      setRequeued(answer.requeued);
+    });
+  };
+  return (
+    <Section title="Recover failed deliveries">
+      <p>Sends every failed delivery of events received since this time once more.</p>
+      <form onSubmit={submit} class="inline-form">
+        <label for="recover-since">Since (your time zone)</label>
+        <input id="recover-since" type="datetime-local" required value={since} onInput={(e) => setSince((e.target as HTMLInputElement).value)} />
+        <button type="submit" disabled={action.busy}>Recover</button>
+      </form>
+      <ErrorNote error={action.error} />
+      {requeued !== null && <p role="status">{requeued === 1 ? "1 failed delivery was" : `${requeued} failed deliveries were`} queued again.</p>}
+    </Section>
+  );
+}
+
+export function DeleteEndpoint({ session, endpoint }: Props) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const action = useAction();
+  const confirm = () => void action.run(async () => {
+    await api(session, "DELETE", pathOf(endpoint));
+    dialog.current?.close();
+    navigate("/");
+  });
+  return (
+    <Section title="Delete">
+      <p>Deleting removes this endpoint with all its deliveries and their attempts. It cannot be undone.</p>
+      <button type="button" class="danger" onClick={() => dialog.current?.showModal()}>Delete endpoint…</button>
+      <dialog ref={dialog} aria-labelledby="delete-title" aria-describedby="delete-text">
+        <h2 id="delete-title">Delete this endpoint?</h2>
+        <p id="delete-text"><span class="url">{endpoint.url}</span> and its delivery log will be removed for good.</p>
+        <ErrorNote error={action.error} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => dialog.current?.close()} autoFocus>Cancel</button>
+          <button type="button" class="danger" onClick={confirm} disabled={action.busy}>Delete for good</button>
+        </div>
+      </dialog>
+    </Section>
+  );
+}

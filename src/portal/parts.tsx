@@ -1,0 +1,87 @@
+import { api, type Attempt, type EventType, type Page } from "./api.ts";
+import type { Session } from "./session.ts";
+import { Badge, Body, CopyButton, Headers, Time, useLoad } from "./ui.tsx";
+
+export const SCHEMES: [string, string][] = [
+  ["standard", "Standard Webhooks (webhook-signature: v1,…)"],
+  ["stripe", "Stripe style (t=…,v1=…)"],
+  ["github", "GitHub style (x-hub-signature-256)"],
+  ["hex", "Hex HMAC (x-webhook-signature)"],
+  ["none", "No signature"],
+];
+
+export function useCatalog(session: Session) {
+  return useLoad(() => api<Page<EventType>>(session, "GET", "/event-types"), "catalog");
+}
+
+/** Event types to tick, each with its description; "*" means every type. */
+export function EventPicker({ types, value, onChange, idPrefix }: { types: EventType[]; value: string[]; onChange(v: string[]): void; idPrefix: string }) {
+  const toggle = (type: string, on: boolean) => onChange(on ? [...value.filter((t) => t !== type), type] : value.filter((t) => t !== type));
+  const options = [{ type: "*", description: "Every event type, including ones added later" }, ...types.filter((t) => t.type !== "*")];
+  for (const picked of value) if (!options.some((o) => o.type === picked)) options.push({ type: picked, description: "" });
+  return (
+    <fieldset class="events">
+      <legend>Event types</legend>
+      {options.map((t, i) => (
+        <div class="check" key={t.type}>
+          <input type="checkbox" id={`${idPrefix}-${i}`} checked={value.includes(t.type)} onChange={(e) => toggle(t.type, (e.target as HTMLInputElement).checked)} />
+          <label for={`${idPrefix}-${i}`}><code>{t.type}</code>{t.description && <span class="muted"> — {t.description}</span>}</label>
+        </div>
+      ))}
+    </fieldset>
+  );
+}
+
+export function SchemeSelect({ value, onChange, id }: { value: string; onChange(v: string): void; id: string }) {
+  return (
+    <>
+      <label for={id}>Signing scheme</label>
+      <select id={id} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+        {SCHEMES.map(([scheme, label]) => <option key={scheme} value={scheme}>{label}</option>)}
+      </select>
+    </>
+  );
+}
+
+/** A secret shown this once: after this page it can only be rotated, never read again. */
+export function SecretOnce({ secret, onDone }: { secret: string; onDone(): void }) {
+  return (
+    <div class="note note-secret" role="status">
+      <h3>Signing secret — shown this once</h3>
+      <p>Store it in your receiver now: hookgate will not show it again.</p>
+      <div class="secret-row"><code class="secret" id="signing-secret" aria-label="Signing secret">{secret}</code><CopyButton text={secret} label="Copy secret" selectId="signing-secret" /></div>
+      <button type="button" onClick={onDone}>I have stored the secret</button>
+    </div>
+  );
+}
+
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key)$|secret|token|password/i;
+/** Credentials masked even if the API ever sent one in clear. */
+const masked = (headers: Record<string, string>) =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SECRET_HEADER.test(k) ? "********" : v]));
+
+/** One attempt: what was sent and what came back. */
+export function AttemptView({ attempt, title }: { attempt: Attempt; title?: string }) {
+  const label = `attempt ${attempt.number}`;
+  return (
+    <article class="attempt" aria-label={title ?? label}>
+      <h4>{title ?? `Attempt ${attempt.number}`} <Badge state={attempt.outcome} /></h4>
+      <dl class="facts">
+        <dt>Status</dt><dd>{attempt.statusCode ?? "no answer"}</dd>
+        <dt>Started</dt><dd><Time iso={attempt.startedAt} /></dd>
+        <dt>Duration</dt><dd>{attempt.durationMs} ms</dd>
+        <dt>Trigger</dt><dd>{attempt.trigger}</dd>
+        <dt>URL</dt><dd class="url">{attempt.url}</dd>
+        {attempt.error && <><dt>Error</dt><dd class="error-text">{attempt.error}</dd></>}
+      </dl>
+      <details><summary>Request headers and body</summary>
+        <Headers headers={masked(attempt.requestHeaders)} label={`Request headers, ${label}`} />
+        <Body text={attempt.requestBody} label={`Request body, ${label}`} />
+      </details>
+      <details open={attempt.outcome === "failed"}><summary>Response headers and body</summary>
+        <Headers headers={attempt.responseHeaders} label={`Response headers, ${label}`} />
+        <Body text={attempt.responseBody} label={`Response body, ${label}`} />
+      </details>
+    </article>
+  );
+}

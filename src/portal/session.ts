@@ -1,0 +1,26 @@
+/** Who is signed in: a tenant session (from the link's fragment) or an admin token typed in. sessionStorage only. */
+export interface Session { token: string; kind: "session" | "admin"; tenant: string }
+
+const KEY = "hookgate.portal";
+
+export function readSession(): Session | null {
+  try {
+    const raw = sessionStorage.getItem(KEY);
+    return raw ? (JSON.parse(raw) as Session) : null;
+  } catch { return null; }
+}
+
+export function saveSession(session: Session | null): void {
+  if (session) sessionStorage.setItem(KEY, JSON.stringify(session));
+  else sessionStorage.removeItem(KEY);
+}
+
+/** `/portal#token=…`: keep the token, then take it out of the address bar (and so out of history). */
+export function takeTokenFromFragment(): Session | null {
+  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (!match) return null;
+  const session: Session = { token: decodeURIComponent(match[1]!), kind: "session", tenant: "" };
+  saveSession(session);
+  history.replaceState(null, "", location.pathname + "#/");
+  return session;
+}

@@ -1,0 +1,115 @@
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { ApiError } from "./api.ts";
+
+/** A time in the browser's zone, with the UTC value on hover. */
+export function Time({ iso }: { iso: string | null | undefined }) {
+  if (!iso) return <span>never</span>;
+  const date = new Date(iso);
+  return <time dateTime={iso} title={`${date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}`}>{date.toLocaleString()}</time>;
+}
+
+/** A state told by a word and a symbol, the colour only repeats it. */
+const MARKS: Record<string, string> = { succeeded: "✓", failed: "✗", retrying: "↻", pending: "…", enabled: "●", disabled: "○" };
+export function Badge({ state, label }: { state: string; label?: string }) {
+  return <span class={`badge badge-${state}`}><span aria-hidden="true">{MARKS[state] ?? "•"} </span>{label ?? state}</span>;
+}
+
+/** What the API refused, in its own words (problem+json detail and the field errors). */
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  const problem = error instanceof ApiError ? error.problem : null;
+  return (
+    <div class="note note-error" role="alert">
+      <strong>{problem ? `${problem.status} ${problem.title}` : "Something went wrong"}</strong>
+      <p>{problem ? problem.detail : String((error as Error).message ?? error)}</p>
+      {problem?.errors?.length ? <ul>{problem.errors.map((e) => <li key={e.path}><code>{e.path || "body"}</code>: {e.message}</li>)}</ul> : null}
+    </div>
+  );
+}
+
+/** How much of a body hookgate records (DESIGN section 5). */
+const CAPTURED = 64 * 1024;
+
+/** A long body scrolls inside its box (keyboard too); never cut silently. */
+export function Body({ text, label }: { text: string; label: string }) {
+  let shown = text;
+  try { if (/^\s*[[{]/.test(text)) shown = JSON.stringify(JSON.parse(text), null, 2); } catch { /* not JSON: as sent */ }
+  return (
+    <>
+      <pre class="body" tabIndex={0} role="region" aria-label={label}>{shown || "(empty)"}</pre>
+      {text.length >= CAPTURED && <p class="muted small">hookgate keeps the first 64 KiB of a body: the rest was not recorded.</p>}
+    </>
+  );
+}
+
+export function Headers({ headers, label }: { headers: Record<string, string>; label: string }) {
+  const entries = Object.entries(headers);
+  if (!entries.length) return <p class="muted">(no headers)</p>;
+  return (
+    <table class="headers" aria-label={label}>
+      <tbody>{entries.map(([name, value]) => <tr key={name}><th scope="row">{name}</th><td><code>{value}</code></td></tr>)}</tbody>
+    </table>
+  );
+}
+
+/** Copies `text`; where the browser has no clipboard (plain http), selects the element `selectId` for Ctrl+C. */
+export function CopyButton({ text, label, selectId }: { text: string; label: string; selectId: string }) {
+  const [state, setState] = useState<"idle" | "copied" | "select">("idle");
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setState("copied");
+    } catch {
+      const target = document.getElementById(selectId);
+      if (target) getSelection()?.selectAllChildren(target);
+      setState("select");
+    }
+  };
+  return (
+    <>
+      <button type="button" class="secondary" onClick={copy}>{state === "copied" ? `${label}: copied` : label}</button>
+      <span role="status" class="muted small">{state === "copied" ? "Copied to the clipboard." : state === "select" ? "Selected: press Ctrl+C (⌘C) to copy." : ""}</span>
+    </>
+  );
+}
+
+/** Loads once per key; `reload` fetches again. */
+export function useLoad<T>(load: () => Promise<T>, key: string): { data: T | undefined; error: unknown; loading: boolean; reload(): void } {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then((data) => live && setState({ data, loading: false }), (error) => live && setState({ error, loading: false }));
+    return () => { live = false; };
+  }, [key, tick]);
+  return { data: state.data, error: state.error, loading: state.loading, reload: useCallback(() => setTick((t) => t + 1), []) };
+}
+
+/** The API's cursors: "Older" follows nextCursor, "Newer" steps back. */
+export function usePager(key: string) {
+  const [stack, setStack] = useState<string[]>([]);
+  useEffect(() => setStack([]), [key]);
+  const cursor = stack.at(-1);
+  return {
+    cursor,
+    controls: (nextCursor: string | null | undefined) => (
+      <nav class="pager" aria-label="Pages">
+        <button type="button" class="secondary" disabled={!stack.length} onClick={() => setStack(stack.slice(0, -1))}>← Newer</button>
+        <button type="button" class="secondary" disabled={!nextCursor} onClick={() => nextCursor && setStack([...stack, nextCursor])}>Older →</button>
+      </nav>
+    ),
+  };
+}
+
+export function Loading({ what }: { what: string }) {
+  return <p class="muted" role="status">Loading {what}…</p>;
+}
+
+export function Section({ title, children }: { title: string; children: ComponentChildren }) {
+  return <section class="card"><h2>{title}</h2>{children}</section>;
+}
+
+export const href = (path: string) => `#${path}`;
+export function navigate(path: string) { location.hash = path; }
