@@ -60,13 +60,13 @@ export async function tenantIngest(shape: LoadShape, spread = P6.tenants): Promi
       const startMs = gw.readyAt - gw.spawnAt;
       await Bun.sleep(1_500);
       const rss = await rssMb(gw.proc.pid);
+      // P6r first, on the fresh store: the same endpoints, events of 10 tenants. What holding 100,000 endpoints costs
+      // ingest, apart from index inserts spread over 50,000 tenants (bench/FINDINGS.md, issue 12).
+      const routed = await drive(s.ingestUrl, 1, shape, 202, 10);
       const before = await cpuSeconds(gw.proc.pid);
       const rate = await drive(s.ingestUrl, 1, shape, 202, spread);
       const cpu = (await cpuSeconds(gw.proc.pid)) - before;
       const cpuUs = (cpu * 1e6) / (rate * ((shape.durationMs + shape.warmMs) / 1000));
-      // P6r: the same gateway and endpoints, events over 10 tenants: what holding 100,000 endpoints costs routing,
-      // without the store's index inserts spread over 50,000 tenants (bench/FINDINGS.md, issue 12).
-      const routed = await drive(s.ingestUrl, 1, shape, 202, 10);
       return { rate, routed, baseline, startMs, rss, rssAfter: await rssMb(gw.proc.pid), cpuUs, seedMs };
     } finally {
       await gw.stop();
