@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "bun:test";
@@ -8,7 +9,8 @@ export const CHROMIUM = process.env.HOOKGATE_CHROMIUM ?? "/usr/bin/chromium";
 export const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 export const haveBrowser = existsSync(CHROMIUM);
 const AXE = await Bun.file(join(ROOT, "node_modules/axe-core/axe.min.js")).text();
-const SHOTS = join(ROOT, "docs/portal");
+/** The committed screenshots are rewritten with PORTAL_SCREENSHOTS=1; other runs take them too, into a temp folder. */
+const SHOTS = process.env.PORTAL_SCREENSHOTS ? join(ROOT, "docs/portal") : join(tmpdir(), "hookgate-portal-shots");
 
 /** Every request URL, console error and page error of a page, and whether a dialog (alert) ever opened. */
 export interface Watched { page: Page; requests: string[]; problems: string[]; dialogs: string[]; failed: string[] }
