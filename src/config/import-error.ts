@@ -24,7 +24,8 @@ export function importErrorMessage(error: unknown): string {
 function formatMessage(m: BunMessage): string {
   const p = m.position;
   if (!p?.file || !p.line) return m.message ?? String(m);
-  const where = `${relative(process.cwd(), p.file) || p.file}:${p.line}:${p.column ?? 0}`;
+  const near = relative(process.cwd(), p.file);
+  const where = `${near && !near.startsWith("..") ? near : p.file}:${p.line}:${p.column ?? 0}`;
   const source = p.lineText ? `\n    ${p.lineText}\n    ${" ".repeat(Math.max(0, (p.column ?? 1) - 1))}^` : "";
   return `${where}: ${m.message}${source}`;
 }
