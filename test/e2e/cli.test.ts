@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, ROOT, runBinary } from "../support/binary.ts";
+import { moduleTypes } from "../../scripts/module-types.ts";
 
 // The compiled binary and tsc on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(60_000);
@@ -87,5 +88,13 @@ describe("init and types", () => {
     expect(types.stdout).toContain('declare module "hookgate" {');
     expect(types.stdout).toContain('declare module "valibot" {');
     expect(existsSync(join(dir, "node_modules"))).toBe(false);
+  });
+
+  test("the embedded .d.ts is the one the sources make now (generated at build time, never by hand)", async () => {
+    const types = await runBinary(["types"]);
+    expect(types.stdout).toBe(moduleTypes());
+    // It carries what a config needs: defineConfig's input type and the v namespace.
+    expect(types.stdout).toContain("export function defineConfig(config: ConfigInput): ConfigInput;");
+    expect(types.stdout).toContain('export * as v from "valibot";');
   });
 });
