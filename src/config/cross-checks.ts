@@ -32,11 +32,23 @@ export function partsOf(value: unknown): CheckedParts {
   const list = (input: unknown) => (Array.isArray(input) ? input : []);
   return {
     store: part(entries.store, raw.store, v.parse(entries.store, undefined)),
-    delivery: part(entries.delivery, raw.delivery, v.parse(entries.delivery, undefined)),
+    delivery: part(entries.delivery, raw.delivery, deliveryKeys(raw.delivery)),
     events: part(entries.events, raw.events, undefined),
     endpoints: list(raw.endpoints).map((e) => part(EndpointSchema, e, null)),
     sources: list(raw.sources).map((s) => part(SourceEntry, s, null)),
   };
+}
+
+/** A `delivery` that failed the schema: its keys that pass alone over the defaults (a bad jitter keeps requireHttps: false). */
+function deliveryKeys(input: unknown): Config["delivery"] {
+  const delivery = { ...v.parse(entries.delivery, undefined) } as Record<string, unknown>;
+  const keys = entries.delivery.wrapped.entries;
+  for (const [key, value] of Object.entries(input && typeof input === "object" ? input : {})) {
+    const schema = keys[key as keyof typeof keys];
+    const result = schema ? v.safeParse(schema, value) : null;
+    if (result?.success) delivery[key] = result.output;
+  }
+  return delivery as Config["delivery"];
 }
 
 /** The checks after the schema: networks, unique ids, endpoint URLs and secrets, catalog types, source plugins. */

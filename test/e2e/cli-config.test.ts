@@ -63,6 +63,21 @@ export default defineConfig({
     ]);
   });
 
+  test("a delivery key that fails keeps the others: no https complaint under requireHttps: false, a bad CIDR still named", async () => {
+    const path = writeConfig(`import { defineConfig } from "hookgate";
+export default defineConfig({
+  delivery: { jitter: 2, requireHttps: false, allowNetworks: ["10.0.0.0/99"] },
+  endpoints: [{ id: "a", url: "http://example.com/hooks", events: ["*"], secret: "${SECRET}" }],
+});
+`);
+    const { code, stderr } = await check(path);
+    expect(code).toBe(1);
+    expect(problems(stderr)).toEqual([
+      expect.stringMatching(/^delivery\.jitter: /),
+      expect.stringMatching(/^delivery\.allowNetworks\[0\]: .*prefix length/),
+    ]);
+  });
+
   test("a syntax error shows Bun's message with the line and column", async () => {
     const path = writeConfig(`import { defineConfig } from "hookgate";
 export default defineConfig({
