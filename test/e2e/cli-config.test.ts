@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, ensureBinary, runBinary, writeConfig } from "../support/binary.ts";
@@ -133,11 +133,17 @@ export default defineConfig({ store: { sqlite: ${JSON.stringify(sqlite)} } });
     chmodSync(join(dir, "ro"), 0o555);
     chmodSync(dir, 0o755);
     const path = writeConfig(config(join(dir, "ro/hookgate.db")), dir);
-    // Run as nobody where this runs as root (chmod binds every other user), else as this user.
+    // Run as nobody where this runs as root (chmod binds every other user), else as this user. nobody may not
+    // reach the checkout (CI clones under root's folders): it runs a copy of the binary from the temp folder.
     const asNobody = process.getuid?.() === 0;
-    const run = asNobody
-      ? Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BINARY, "check", "--config", path], { stdout: "pipe", stderr: "pipe" })
-      : null;
+    let run = null;
+    if (asNobody) {
+      const binary = join(dir, "hookgate");
+      copyFileSync(BINARY, binary);
+      chmodSync(binary, 0o755);
+      run = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binary, "check", "--config", path], { stdout: "pipe", stderr: "pipe" });
+      rmSync(binary);
+    }
     const { code, stderr } = run ? { code: run.exitCode, stderr: run.stderr.toString() } : await check(path);
     expect(code).toBe(1);
     expect(stderr).toContain(`store.sqlite: cannot create ${join(dir, "ro/hookgate.db")}: ${join(dir, "ro")} is not writable by this user`);
