@@ -95,13 +95,16 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   });
 
   let draining = false;
+  let started = false;
   const auth = new AdminAuth(config.admin.tokens, store.tenants, options.now);
   const admin = adminApi({
     config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: store.admin, registry, dispatcher, send: sender,
     resolve: options.resolve, now: auth.now,
   }, auth);
   const httpLog = log.child({ component: "http" });
-  const http = createHttp({ plugins: [docs(), admin], log: httpLog, health: () => ({ store: writes.status }) });
+  const http = createHttp({ plugins: [docs(), admin], log: httpLog, health: () => ({ store: writes.status }),
+    notReady: () => draining ? "draining" : !started ? "starting" : writes.status === "ok" ? null : `store ${writes.status}`,
+  });
   const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,
@@ -126,6 +129,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     if (removed) log.info("retention purge", { events: removed });
   });
 
+  started = true;
   const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${port}`;
   let stopped: Promise<void> | null = null;
   return {

@@ -13,9 +13,11 @@ export interface HttpOptions {
   log?: Logger;
   /** More of /healthz's body (the store's last write failure); cheap, no I/O per call. */
   health?: () => Record<string, unknown>;
+  /** /readyz: null when ready (migrations ran, store writable, not draining), else why not. No I/O per call. */
+  notReady?: () => string | null;
 }
 
-/** The gateway's HTTP face beside the sources' routes: /healthz, and whatever admin groups are mounted. */
+/** The gateway's HTTP face beside the sources' routes: /healthz, /readyz, and whatever admin groups are mounted. */
 export function createHttp(options: Omit<HttpOptions, "routes" | "isDraining">) {
   const app = new Elysia({ name: "hookgate" })
     .onError(({ code, error, set }) => {
@@ -37,7 +39,11 @@ export function createHttp(options: Omit<HttpOptions, "routes" | "isDraining">) 
       set.status = status;
       return problemBody(status, detail);
     })
-    .get("/healthz", () => ({ status: "ok", ...options.health?.() }));
+    .get("/healthz", () => ({ status: "ok", ...options.health?.() }))
+    .get("/readyz", () => {
+      const reason = options.notReady?.() ?? null;
+      return reason === null ? { status: "ready" } : problem(503, `not ready: ${reason}`, undefined, { "retry-after": "1" });
+    });
 
   for (const plugin of options.plugins ?? []) app.use(plugin);
   return app;
