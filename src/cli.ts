@@ -6,8 +6,9 @@ import { createLogger } from "./log.ts";
 import { startApp } from "./app.ts";
 import { openStore } from "./store/open.ts";
 import { pgSetup } from "./cli/pg-setup.ts";
+import { pidFilePath, reloadOnSighup, sendReload, writePidFile } from "./cli/reload.ts";
 
-const USAGE = `usage: hookgate <serve|check|migrate|pg-setup|version> [--config PATH]`;
+const USAGE = `usage: hookgate <serve|check|migrate|pg-setup|reload|version> [--config PATH]`;
 
 function parseArgs(argv: string[]): { command: string; config?: string } {
   const [command = "serve", ...rest] = argv;
@@ -61,6 +62,11 @@ async function main(): Promise<void> {
       console.log(pgSetup(loaded));
       return;
     }
+    case "reload": {
+      const loaded = await load(config);
+      try { console.log(sendReload(loaded)); } catch (e) { fail(`hookgate: ${(e as Error).message}`); }
+      return;
+    }
     case "serve":
       return serve(config);
     default:
@@ -80,6 +86,7 @@ async function serve(flag: string | undefined): Promise<void> {
     fail(`hookgate: cannot start: ${reason}`);
   }
   for (const warning of readyHints(loaded)) log.warn(warning);
+  writePidFile(pidFilePath(loaded), log);
   console.log(`hookgate listening on ${app.url}`);
   const hint = firstEventHint(loaded, app.url);
   if (hint) log.info("send a first event", { curl: hint });
@@ -94,6 +101,7 @@ async function serve(flag: string | undefined): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  reloadOnSighup(app, loaded.path, log, () => stopping);
 }
 
 function readyHints(loaded: Awaited<ReturnType<typeof load>>): string[] {

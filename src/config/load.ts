@@ -6,6 +6,7 @@ import { ConfigSchema, type Config } from "./schema.ts";
 import { formatPath, toProblems, type Problem } from "./problems.ts";
 import { checkEndpoint } from "./endpoint-checks.ts";
 import { registerHookgateModule } from "./module.ts";
+import { freshImport } from "./fresh-import.ts";
 import { parseCidr } from "../outbound/address.ts";
 import { unlistedTypes } from "../core/patterns.ts";
 
@@ -31,7 +32,7 @@ export function resolveConfigPath(flag: string | undefined): string {
 
 async function importDefault(path: string): Promise<{ value?: unknown; error?: string }> {
   try {
-    const mod = await import(path);
+    const mod = await freshImport(path);
     if (mod.default === undefined) return { error: "the module has no default export (export default defineConfig({ ... }))" };
     return { value: mod.default };
   } catch (e) {
