@@ -81,6 +81,46 @@ describe("reload on SIGHUP (compiled binary)", () => {
     }
   });
 
+  test("catalog and delivery defaults apply to the next attempts; an endpoint made through the API is untouched", async () => {
+    // Answers after 1.5 s: a 1 s timeout fails every attempt, a 5 s one succeeds.
+    const slow = startReceiver(async () => { await Bun.sleep(1_500); return new Response("ok"); });
+    const defaults = (timeoutMs: number, extra = "") => config({ endpoints: endpoint("slow", slow.url), extra })
+      .replace("timeoutMs: 2000", `timeoutMs: ${timeoutMs}`);
+    const path = writeConfig(defaults(1_000));
+    const running = await startBinary(path);
+    try {
+      const made = await fetch(`${running.url}/api/v1/endpoints`, {
+        method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+        body: JSON.stringify({ url: b.url, events: ["*"], verify: false }),
+      });
+      expect(made.status).toBe(201);
+      const apiEndpoint = ((await made.json()) as { id: string }).id;
+      const sent = (rx: Receiver, id: string) => rx.requests.filter((r) => r.headers["webhook-id"] === id).length;
+
+      const first = ((await (await post(running.url, { type: "y", data: {} })).json()) as { id: string }).id;
+      await waitFor(() => sent(slow, first) >= 2, 10_000, "a retry after the first attempt timed out");
+
+      writeFileSync(path, defaults(5_000, `events: { "x": { description: "the only type now" } },`));
+      await sighup(running);
+      expect(logs(running, "config reloaded")[0]).toMatchObject({ catalog: true, delivery: true });
+      expect(logs(running, "config reloaded")[0]!.endpoints).toBeUndefined();
+
+      // The catalog: a type not in it is refused now.
+      expect((await post(running.url, { type: "y", data: {} })).status).toBe(422);
+      const second = ((await (await post(running.url, { type: "x", data: {} })).json()) as { id: string }).id;
+      await waitFor(() => sent(slow, second) === 1 && sent(b, second) === 1, 10_000, "the event at both endpoints");
+      await Bun.sleep(2_500); // a 1 s timeout would have failed it and retried after 200 ms
+      expect(sent(slow, second)).toBe(1);
+
+      const listed = await fetch(`${running.url}/api/v1/endpoints/${apiEndpoint}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      expect(listed.status).toBe(200);
+      expect(((await listed.json()) as { url: string }).url).toBe(b.url);
+    } finally {
+      expect(await running.stop()).toBe(0);
+      slow.stop();
+    }
+  });
+
   test("a changed source option restarts that source only", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hookgate-reload-"));
     // A plugin that notes each start and stop with its id and option in a file beside the config.
