@@ -6,7 +6,7 @@ import { createLogger } from "./log.ts";
 import { startApp } from "./app.ts";
 import { openStore } from "./store/open.ts";
 import { pgSetup } from "./cli/pg-setup.ts";
-import { pidFilePath, reloadOnSighup, sendReload, writePidFile } from "./cli/reload.ts";
+import { pidFilePath, reloadCommand, reloadOnSighup, writePidFile } from "./cli/reload.ts";
 
 const USAGE = `usage: hookgate <serve|check|migrate|pg-setup|reload|version> [--config PATH]`;
 
@@ -62,11 +62,8 @@ async function main(): Promise<void> {
       console.log(pgSetup(loaded));
       return;
     }
-    case "reload": {
-      const loaded = await load(config);
-      try { console.log(sendReload(loaded)); } catch (e) { fail(`hookgate: ${(e as Error).message}`); }
-      return;
-    }
+    case "reload":
+      return process.exit(await reloadCommand(config));
     case "serve":
       return serve(config);
     default:
@@ -75,6 +72,10 @@ async function main(): Promise<void> {
 }
 
 async function serve(flag: string | undefined): Promise<void> {
+  // A SIGHUP while starting must not end the process (its default): it reloads once the gateway is up.
+  let hupWhileStarting = false;
+  const early = () => { hupWhileStarting = true; };
+  process.on("SIGHUP", early);
   const loaded = await load(flag);
   const log = createLogger();
   let app;
@@ -101,7 +102,9 @@ async function serve(flag: string | undefined): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
-  reloadOnSighup(app, loaded.path, log, () => stopping);
+  process.off("SIGHUP", early);
+  const reload = reloadOnSighup(app, loaded.path, log, () => stopping);
+  if (hupWhileStarting) reload();
 }
 
 function readyHints(loaded: Awaited<ReturnType<typeof load>>): string[] {

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.ts";
 import type { App } from "../app.ts";
 import { changeSummary } from "../config/changes.ts";
-import { loadConfig, type LoadedConfig } from "../config/load.ts";
+import { loadConfig, resolveConfigPath, type LoadedConfig } from "../config/load.ts";
 import type { Logger } from "../plugin-api/index.ts";
 
 /** Where `serve` writes its pid: beside the SQLite file, or beside the config with a Postgres store. */
@@ -25,8 +25,11 @@ export function writePidFile(path: string, log: Logger): void {
   });
 }
 
-/** On SIGHUP: re-read and check the config; a good one is applied, a bad one changes nothing. One reload at a time. */
-export function reloadOnSighup(app: App, path: string, log: Logger, isStopping: () => boolean): void {
+/**
+ * On SIGHUP: re-read and check the config; a good one is applied, a bad one changes nothing. One reload at a time
+ * (a SIGHUP during one runs another after it). Returns the handler, for a SIGHUP that came while starting.
+ */
+export function reloadOnSighup(app: App, path: string, log: Logger, isStopping: () => boolean): () => void {
   let running: Promise<void> | null = null;
   let again = false;
   const reload = async () => {
@@ -49,12 +52,33 @@ export function reloadOnSighup(app: App, path: string, log: Logger, isStopping: 
         if (again && !isStopping()) { again = false; run(); }
       });
   };
-  process.on("SIGHUP", () => {
+  const onSighup = () => {
     if (isStopping()) return;
     log.info("SIGHUP: reloading the config", { config: path });
     if (running) again = true;
     else run();
-  });
+  };
+  process.on("SIGHUP", onSighup);
+  return onSighup;
+}
+
+/** `hookgate reload [--config PATH]`: the exit code. The config is checked first: a bad one is not worth a signal. */
+export async function reloadCommand(flag: string | undefined): Promise<number> {
+  const path = resolveConfigPath(flag);
+  const result = await loadConfig(path, builtinPlugins);
+  if (!result.ok) {
+    process.stderr.write(`hookgate: ${path} has ${result.problems.length} problem(s), so no reload was sent (the running gateway would refuse it too):\n`
+      + `${result.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}\n`
+      + "(run hookgate reload with the gateway's environment, or use systemctl reload hookgate)\n");
+    return 1;
+  }
+  try {
+    console.log(sendReload(result.loaded));
+    return 0;
+  } catch (e) {
+    process.stderr.write(`hookgate: ${(e as Error).message}\n`);
+    return 1;
+  }
 }
 
 /** `hookgate reload`: sends SIGHUP to the `serve` named by the pid file; returns the line to print, or throws the reason. */

@@ -216,6 +216,15 @@ export default definePlugin({
       expect(sent.stdout).toContain(`pid ${running.proc.pid}`);
       await waitFor(() => logs(running, "config reloaded").length === 1, 10_000, "the reload");
       expect(logs(running, "config reloaded")[0]!.endpoints).toEqual({ added: ["c"] });
+      // A file that fails check is not worth a signal: the command says why and sends nothing.
+      writeFileSync(path, config({ endpoints: endpoint("c", "not a url") }));
+      const refused = await runBinary(["reload", "--config", path]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("endpoints[0].url:");
+      expect(refused.stderr).toContain("no reload was sent");
+      await Bun.sleep(200);
+      expect(logs(running, "SIGHUP: reloading the config")).toHaveLength(1);
+      writeFileSync(path, config({ endpoints: endpoint("a", a.url) }));
     } finally {
       expect(await running.stop()).toBe(0);
     }
