@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { configChanges, type ConfigChanges } from "./config/changes.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { Dispatcher, type Sender } from "./core/dispatcher.ts";
 import { toMs } from "./core/duration.ts";
@@ -38,6 +39,11 @@ export interface App {
   registry: EndpointRegistry;
   dispatcher: Dispatcher;
   ingest: Ingest;
+  /**
+   * Applies a reloaded config (already checked): endpoints reconciled as at start, changed sources restarted, tokens,
+   * catalog and delivery defaults in force for the next attempts. `server` and `store` keep their running values.
+   */
+  reload(next: LoadedConfig): Promise<ConfigChanges>;
   stop(): Promise<void>;
 }
 
@@ -80,31 +86,41 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
   };
   const sender: Sender = (request) => send(request, policy);
-  const dispatcher = new Dispatcher(store, registry, sender, {
+  const dispatching = {
     concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
-  });
+  };
+  const dispatcher = new Dispatcher(store, registry, sender, dispatching);
   const ingest = new Ingest(store, registry, dispatcher, config.events);
 
   const abort = new AbortController();
+  const settings = { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir };
   const sources = superviseSources(loaded.sources, {
-    store, ingest, writes, log, signal: abort.signal,
+    store, ingest, writes, log, signal: abort.signal, settings,
     fetch: checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes }),
-    settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir },
   });
 
   let draining = false;
   let started = false;
   const auth = new AdminAuth(config.admin.tokens, store.tenants, options.now);
+  const sourceList = loaded.sources.map((s) => ({ id: s.id, type: s.type }));
   const admin = adminApi({
-    config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: store.admin, registry, dispatcher, send: sender,
+    config, sources: sourceList, store, queries: store.admin, registry, dispatcher, send: sender,
     resolve: options.resolve, now: auth.now,
   }, auth);
   const httpLog = log.child({ component: "http" });
   const http = createHttp({ plugins: [docs(), admin], log: httpLog, health: () => ({ store: writes.status }),
     notReady: () => draining ? "draining" : !started ? "starting" : writes.status === "ok" ? null : `store ${writes.status}`,
   });
+  // The same handlers after a reload (server.reload replaces them): /readyz and the admin API stay as they are.
+  const handlers = {
+    fetch: createFetch(http, auth, httpLog),
+    error: (e: Error) => {
+      httpLog.error("request failed", { error: reasonOf(e) });
+      return secured(problem(500, "internal error"));
+    },
+  };
   const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,
@@ -112,11 +128,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     // Bun's default, said explicitly: a client silent this long mid-upload is cut off (logged at debug).
     idleTimeout: 10,
     routes: sourceRoutes({ routes: sources.routes, isDraining: () => draining, log: httpLog }),
-    fetch: createFetch(http, auth, httpLog),
-    error: (e) => {
-      httpLog.error("request failed", { error: reasonOf(e) });
-      return secured(problem(500, "internal error"));
-    },
+    ...handlers,
   });
   const port = server.port!;
 
@@ -132,8 +144,34 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   started = true;
   const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${port}`;
   let stopped: Promise<void> | null = null;
+  let running = loaded;
   return {
     url, port, store, registry, dispatcher, ingest,
+    async reload(next) {
+      const changes = configChanges(running.config, next.config);
+      const now = next.config;
+      // In place: the admin routes, the sender and the sources read these objects at each use.
+      Object.assign(config.delivery, now.delivery);
+      config.events = now.events;
+      config.admin = now.admin;
+      config.tenants = now.tenants;
+      config.endpoints = now.endpoints;
+      config.sources = now.sources;
+      Object.assign(policy, { requireHttps: now.delivery.requireHttps, allowNetworks: now.delivery.allowNetworks, connectTimeoutMs: now.delivery.connectTimeoutMs, proxy: now.delivery.proxy });
+      dispatching.concurrency = now.delivery.concurrency;
+      auth.tokens = now.admin.tokens;
+      ingest.setCatalog(now.events);
+      settings.eventTypes = now.events ? Object.keys(now.events) : null;
+      await registry.reconfigure({ endpoints: now.endpoints, defaults: now.delivery });
+      const { restarted, added, removed } = changes.sources;
+      const restart = new Set([...restarted, ...added, ...removed]);
+      if (restart.size) {
+        await sources.replace(next.sources, restart, (routes) => server.reload({ routes: sourceRoutes({ routes, isDraining: () => draining, log: httpLog }), ...handlers }));
+      }
+      sourceList.splice(0, sourceList.length, ...next.sources.map((s) => ({ id: s.id, type: s.type })));
+      running = { ...next, config: { ...now, server: config.server, store: config.store } };
+      return changes;
+    },
     stop() {
       stopped ??= (async () => {
         draining = true;

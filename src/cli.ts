@@ -7,6 +7,7 @@ import { VERSION } from "./version.ts";
 import { CONFIG_FLAG, help, parseArgs, usage, UsageError, type Args, type Command } from "./cli/command.ts";
 import { fail, loadOrExit } from "./cli/load.ts";
 import { pgSetup } from "./cli/pg-setup.ts";
+import { pidFilePath, reloadCommand, reloadOnSighup, writePidFile } from "./cli/reload.ts";
 
 const configOf = (args: Args) => args.flags.config as string | undefined;
 
@@ -24,6 +25,11 @@ const COMMANDS: Command[] = [
       const c = loaded.config;
       console.log(`${loaded.path}: OK — ${c.endpoints.length} endpoint(s), ${loaded.sources.length} source(s), ${c.events ? Object.keys(c.events).length : "any"} event type(s), store ${c.store.postgres ? "postgres" : `sqlite ${c.store.sqlite}`}`);
     },
+  },
+  {
+    name: "reload", flags: [CONFIG_FLAG], summary: "check the config, then send SIGHUP to the running serve (its pid file beside the store)",
+    details: "A bad config sends nothing (exit 1, every problem listed). The gateway re-reads the file and logs \"config reloaded\"\nwith what changed, or why the running config stays; systemctl reload hookgate does the same.",
+    async run(args) { process.exit(await reloadCommand(configOf(args))); },
   },
   {
     name: "migrate", flags: [CONFIG_FLAG], summary: "apply the store's migrations (serve does it too)",
@@ -92,6 +98,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 async function serve(flag: string | undefined): Promise<void> {
+  // A SIGHUP while starting must not end the process (its default): it reloads once the gateway is up.
+  let hupWhileStarting = false;
+  const early = () => { hupWhileStarting = true; };
+  process.on("SIGHUP", early);
   const loaded = await loadOrExit(flag);
   const log = createLogger();
   let app;
@@ -103,6 +113,7 @@ async function serve(flag: string | undefined): Promise<void> {
     fail(`hookgate: cannot start: ${reason}`);
   }
   for (const warning of readyHints(loaded)) log.warn(warning);
+  writePidFile(pidFilePath(loaded), log);
   console.log(`hookgate listening on ${app.url}`);
   const hint = firstEventHint(loaded, app.url);
   if (hint) log.info("send a first event", { curl: hint });
@@ -117,6 +128,9 @@ async function serve(flag: string | undefined): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.off("SIGHUP", early);
+  const reload = reloadOnSighup(app, loaded.path, log, () => stopping);
+  if (hupWhileStarting) reload();
 }
 
 function readyHints(loaded: LoadedConfig): string[] {

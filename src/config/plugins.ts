@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { PluginDefinition, PluginRegistry } from "../plugin-api/index.ts";
+import { freshImport } from "./fresh-import.ts";
 import { importErrorMessage } from "./import-error.ts";
 
 export interface LoadedSource {
@@ -10,9 +11,10 @@ export interface LoadedSource {
   options: unknown;
 }
 
+/** A config or plugin file's default export, imported afresh (a reload sees the edited file), or Bun's message. */
 export async function importDefault(path: string): Promise<{ value?: unknown; error?: string }> {
   try {
-    const mod = await import(path);
+    const mod = await freshImport(path);
     if (mod.default === undefined) return { error: "the module has no default export (export default defineConfig({ ... }))" };
     return { value: mod.default };
   } catch (e) {

@@ -25,8 +25,11 @@ export class Ingest {
     private readonly store: Store,
     private readonly registry: EndpointRegistry,
     private readonly dispatcher: Dispatcher,
-    private readonly catalog: Catalog,
+    private catalog: Catalog,
   ) {}
+
+  /** A reloaded catalog applies to the next emit. */
+  setCatalog(catalog: Catalog): void { this.catalog = catalog; }
 
   /** Validates without storing; problems carry `[i].path` when several events are checked. */
   validate(inputs: unknown[]): { path: string; message: string }[] {

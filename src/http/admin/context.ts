@@ -32,8 +32,11 @@ export type AdminServices = AdminContext & { endpoints: EndpointService };
 export function withServices(ctx: AdminContext): AdminServices {
   const endpoints = new EndpointService({
     store: ctx.store, queries: ctx.queries, registry: ctx.registry, dispatcher: ctx.dispatcher, send: ctx.send,
-    policy: ctx.config.delivery, resolve: ctx.resolve ?? systemResolver, catalog: ctx.config.events, defaultTimeoutMs: ctx.config.delivery.timeoutMs,
-    maxEndpoints: ctx.config.tenants.maxEndpoints,
+    policy: ctx.config.delivery, resolve: ctx.resolve ?? systemResolver,
+    // Read at each use: a config reload replaces them.
+    get catalog() { return ctx.config.events; },
+    get defaultTimeoutMs() { return ctx.config.delivery.timeoutMs; },
+    get maxEndpoints() { return ctx.config.tenants.maxEndpoints; },
   });
   return { ...ctx, endpoints };
 }
