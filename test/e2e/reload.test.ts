@@ -166,23 +166,26 @@ export default definePlugin({
     const running = await startBinary(path);
     try {
       const failures = () => logs(running, "config reload failed: the running config stays");
-      // A syntax error: Bun's message, with the file.
+      // A syntax error: Bun's message, with the file, line and column.
       writeFileSync(path, good.replace("export default defineConfig({", "export default defineConfig({{"));
       await sighup(running);
       expect(failures()).toHaveLength(1);
-      expect(failures()[0]!.problems.join("\n")).toMatch(/\S/);
-      // Schema errors: every one, each with its path.
-      writeFileSync(path, good.replace(`port: 0`, `port: 0, prot: 1`).replace(`jitter: 0`, `jitter: 2`));
+      expect(failures()[0]!.problems.join("\n")).toMatch(/webhooks\.config\.ts:3:\d+: Expected/);
+      // Schema errors and the later checks: every one, each with its path.
+      writeFileSync(path, good.replace(`port: 0`, `port: 0, prot: 1`).replace(`jitter: 0`, `jitter: 2`)
+        .replace("...endpoints", `...endpoints, ${endpoint("a", "ftp://nowhere.example")}`));
       await sighup(running);
       expect(failures()).toHaveLength(2);
       const problems = failures()[1]!.problems.join("\n");
       expect(problems).toContain("server.prot:");
       expect(problems).toContain("delivery.jitter:");
+      expect(problems).toContain(`endpoints[1].id: "a" is used by another endpoint`);
       // A syntax error in the imported module.
       writeFileSync(path, good);
       writeFileSync(join(dir, "endpoints.ts"), `export const endpoints = [;\n`);
       await sighup(running);
       expect(failures()).toHaveLength(3);
+      expect(failures()[2]!.problems.join("\n")).toMatch(/endpoints\.ts:1:\d+: /);
       expect(logs(running, "config reloaded")).toHaveLength(0);
 
       // Still running on the old config.
