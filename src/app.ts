@@ -5,6 +5,7 @@ import { toMs } from "./core/duration.ts";
 import type { SecretCodec } from "./core/endpoints/credentials.ts";
 import { EndpointRegistry } from "./core/endpoints/registry.ts";
 import { Ingest } from "./core/ingest.ts";
+import { OperationalEvents } from "./core/operational-events.ts";
 import { adminApi } from "./http/admin/index.ts";
 import { AdminAuth } from "./http/auth.ts";
 import { docs } from "./http/docs.ts";
@@ -80,7 +81,10 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
   };
   const sender: Sender = (request) => send(request, policy);
+  // hookgate's own events go through ingest like any other (stored, delivered, retried); ingest is built below.
+  const events: OperationalEvents = new OperationalEvents((input, about): Promise<unknown> => ingest.emitOperational(input, about), log.child({ component: "operational-events" }));
   const dispatcher = new Dispatcher(store, registry, sender, {
+    events,
     concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
@@ -89,7 +93,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   const abort = new AbortController();
   const sources = superviseSources(loaded.sources, {
-    store, ingest, writes, log, signal: abort.signal,
+    store, ingest, writes, log, signal: abort.signal, events,
     fetch: checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes }),
     settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir },
   });
@@ -98,7 +102,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const auth = new AdminAuth(config.admin.tokens, store.tenants, options.now);
   const admin = adminApi({
     config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: store.admin, registry, dispatcher, send: sender,
-    resolve: options.resolve, now: auth.now,
+    resolve: options.resolve, now: auth.now, events,
   }, auth);
   const httpLog = log.child({ component: "http" });
   const http = createHttp({ plugins: [docs(), admin], log: httpLog, health: () => ({ store: writes.status }) });

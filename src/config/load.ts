@@ -8,6 +8,7 @@ import { checkEndpoint } from "./endpoint-checks.ts";
 import { registerHookgateModule } from "./module.ts";
 import { parseCidr } from "../outbound/address.ts";
 import { unlistedTypes } from "../core/patterns.ts";
+import { OPERATIONAL_CATALOG } from "../core/operational-events.ts";
 
 export interface LoadedSource {
   id: string;
@@ -70,7 +71,7 @@ export async function resolveConfig(value: unknown, path: string, plugins: Plugi
     if (seen.has(endpoint.id)) problems.push({ path: `endpoints[${i}].id`, message: `"${endpoint.id}" is used by another endpoint: ids must be unique` });
     seen.add(endpoint.id);
     problems.push(...checkEndpoint(endpoint, { ...config.delivery, allowNetworks: validNetworks }, `endpoints[${i}]`));
-    for (const { index, type } of unlistedTypes(endpoint.events, config.events)) {
+    for (const { index, type } of unlistedTypes(endpoint.events, config.events, OPERATIONAL_CATALOG)) {
       problems.push({ path: `endpoints[${i}].events[${index}]`, message: `unknown event type "${type}" (list it in events, or use a "prefix.*" pattern)` });
     }
   });

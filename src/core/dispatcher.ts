@@ -9,6 +9,8 @@ import { recordedBody, sentBody } from "./attempt-body.ts";
 import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
 import { newId } from "./ids.ts";
+import type { OperationalEvents } from "./operational-events.ts";
+import { isOperationalType } from "./patterns.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
 import { WakeTimers } from "./wake-timers.ts";
@@ -27,6 +29,8 @@ export interface DispatcherOptions {
   sweep?: string;
   /** How long attempt records wait to share a transaction (default 10 ms); tests lengthen it to widen the crash window. */
   recordWindowMs?: number;
+  /** hookgate's own events: endpoint disabled, delivery exhausted. */
+  events?: Pick<OperationalEvents, "endpointDisabled" | "deliveryExhausted">;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
@@ -84,9 +88,21 @@ export class Dispatcher {
   ) {
     this.summary = new Summarizer(options.log, FAILURE_LOG_INTERVAL_MS);
     this.recorder = new Recorder(store, {
-      disabled: (id, reason) => {
+      disabled: (id, reason, cause) => {
         this.registry.setEnabled(id, false);
         this.options.log.warn("endpoint disabled", { endpoint: id, reason });
+        // No cascade: failing to deliver hookgate's own events reports nothing further.
+        const endpoint = this.registry.get(id);
+        if (endpoint && !(cause && isOperationalType(cause.type))) this.options.events?.endpointDisabled(endpoint, reason);
+      },
+      exhausted: ({ attempt, delivery }, event) => {
+        const endpoint = this.registry.get(attempt.endpoint_id);
+        // An admin's retry or test shows its answer at once; only the schedule's end is news.
+        if (!endpoint || attempt.trigger !== "scheduled" || isOperationalType(event.type)) return;
+        this.options.events?.deliveryExhausted(endpoint, {
+          deliveryId: delivery.id, eventId: event.id, eventType: event.type, attempts: delivery.attempts,
+          lastStatusCode: attempt.status_code ?? null, lastError: attempt.error ?? null,
+        });
       },
       // The attempts happened but could not be recorded: their leases expire and they are tried again.
       failed: (e, attempts) => this.summary.error("record", "recording attempts failed", { error: String(e), attempts }),
@@ -223,7 +239,7 @@ export class Dispatcher {
           id: endpoint.id, success: verdict === "succeeded", at: row.started_at, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
           autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
         },
-      });
+      }, job.event);
     })();
     recorded.catch(() => sent.resolve());
     return { sent: sent.promise, recorded };
