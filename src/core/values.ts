@@ -22,7 +22,7 @@ export const DurationMs = v.pipe(Duration, v.transform(toMs));
 
 /** An event-type name (patterns.ts holds the rule). */
 export const EventTypeName = v.pipe(v.string(), v.check(isValidEventType, EVENT_TYPE_RULE));
-/** An endpoint's or token's subscription: an exact type, "*" or "prefix.*". */
+/** An endpoint's or token's subscription: an exact type, "*" (all but hookgate's own hookgate.*) or "prefix.*". */
 export const EventPattern = v.pipe(v.string(), v.check(isValidPattern, 'must be an event type, "*" or "prefix.*"'));
 
 const isSchema = (x: unknown): x is v.GenericSchema =>
