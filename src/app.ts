@@ -142,6 +142,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         await sources.stop();
         await ingest.idle();
         await dispatcher.stop();
+        // The last attempts' records may have emitted operational events: store them before the store closes.
+        await ingest.idle();
         server.stop(true);
         await store.close();
       })();

@@ -88,16 +88,17 @@ export class Dispatcher {
   ) {
     this.summary = new Summarizer(options.log, FAILURE_LOG_INTERVAL_MS);
     this.recorder = new Recorder(store, {
-      disabled: (id, reason, cause) => {
+      disabled: (id, reason) => {
         this.registry.setEnabled(id, false);
         this.options.log.warn("endpoint disabled", { endpoint: id, reason });
-        // No cascade: failing to deliver hookgate's own events reports nothing further.
+        // Said whatever it was delivering: a disable happens once per enable, so reporting it cannot loop.
         const endpoint = this.registry.get(id);
-        if (endpoint && !(cause && isOperationalType(cause.type))) this.options.events?.endpointDisabled(endpoint, reason);
+        if (endpoint) this.options.events?.endpointDisabled(endpoint, reason);
       },
       exhausted: ({ attempt, delivery }, event) => {
         const endpoint = this.registry.get(attempt.endpoint_id);
-        // An admin's retry or test shows its answer at once; only the schedule's end is news.
+        // An admin's retry or test shows its answer at once; only the schedule's end is news. No cascade: a failed
+        // delivery of hookgate's own event reports nothing (each report would fail to the same receiver again).
         if (!endpoint || attempt.trigger !== "scheduled" || isOperationalType(event.type)) return;
         this.options.events?.deliveryExhausted(endpoint, {
           deliveryId: delivery.id, eventId: event.id, eventType: event.type, attempts: delivery.attempts,

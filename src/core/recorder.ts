@@ -10,8 +10,8 @@ const RECORD_WINDOW_MS = 10;
 const RECORD_BATCH = 512;
 
 export interface RecorderHooks {
-  /** The store disabled an endpoint (a 410, or a sustained failure streak); `cause`: the event of its last attempt in the batch. */
-  disabled(id: string, reason: string, cause: EventRow | undefined): void;
+  /** The store disabled an endpoint (a 410, or a sustained failure streak). */
+  disabled(id: string, reason: string): void;
   /** A delivery's final failure is committed (its schedule ran out, or it failed for good). */
   exhausted?(outcome: AttemptOutcome, event: EventRow): void;
   /** A batch could not be written: its attempts are tried again when their leases end. */
@@ -70,7 +70,7 @@ export class Recorder {
       try {
         for (const r of releases) await this.store.release(r.ids, r.at);
         const disabled = await this.store.recordAttempts(batch.map((b) => b.outcome));
-        for (const { id, reason } of disabled) this.hooks.disabled(id, reason, batch.findLast((b) => b.outcome.endpoint?.id === id)?.event);
+        for (const { id, reason } of disabled) this.hooks.disabled(id, reason);
         for (const b of batch) if (b.event && b.outcome.delivery.status === "failed") this.hooks.exhausted?.(b.outcome, b.event);
       } catch (e) {
         this.hooks.failed(e, batch.length);

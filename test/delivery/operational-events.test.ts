@@ -17,6 +17,7 @@ const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const endpoints = [
   { id: "a-bad", tenant: "a", events: ["job.*", "hookgate.*"], autoDisableAfter: 2 },
   { id: "a-flaky", tenant: "a", events: ["job.*", "hookgate.*"], autoDisableAfter: 1000 },
+  { id: "a-gone", tenant: "a", events: ["job.*"] },
   { id: "a-opsdead", tenant: "a", events: ["hookgate.endpoint.disabled"], autoDisableAfter: 2 },
   { id: "a-ops", tenant: "a", events: ["hookgate.*"] },
   { id: "b-ops", tenant: "b", events: ["hookgate.*"] },
@@ -45,6 +46,7 @@ for (const kind of STORES) {
     beforeAll(async () => {
       receiver = startReceiver((req) => {
         const id = req.path.split("/").pop()!;
+        if (id === "a-gone") return new Response("gone", { status: 410 });
         return FAILING.has(id) ? new Response("down", { status: 503 }) : new Response("ok");
       });
       db = kind.name === "postgres" ? await createDatabase() : null;
@@ -64,8 +66,9 @@ for (const kind of STORES) {
 
     test("an endpoint failing until disabled: its tenant's subscriber and the global one hear of it, it does not", async () => {
       expect((await app.post({ type: "job.done", tenant: "a", data: { n: 1 } })).status).toBe(202);
-      await waitFor(() => ops("a-ops").some((b) => b.type === "hookgate.endpoint.disabled"), 15_000, "a-ops to hear of the disable");
-      const disabled = ops("a-ops").find((b) => b.type === "hookgate.endpoint.disabled")!;
+      const isBad = (b: Body) => b.type === "hookgate.endpoint.disabled" && b.data.endpointId === "a-bad";
+      await waitFor(() => ops("a-ops").some(isBad), 15_000, "a-ops to hear of the disable");
+      const disabled = ops("a-ops").find(isBad)!;
       expect(disabled.tenant).toBe("a");
       expect(disabled.data).toEqual({
         endpointId: "a-bad", url: `${receiver.url}/a-bad`, reason: expect.stringMatching(/consecutive failed attempts/), disabledAt: expect.any(String),
@@ -78,9 +81,16 @@ for (const kind of STORES) {
       expect(toBad.map((d) => d.endpoint_id)).not.toContain("a-bad");
     });
 
+    test("a 410 Gone disables at once and fails the delivery for good: both are said", async () => {
+      await waitFor(() => ops("a-ops").filter((b) => b.data.endpointId === "a-gone").length === 2, 10_000, "the 410's disable");
+      const gone = ops("a-ops").filter((b) => b.data.endpointId === "a-gone").map((b) => [b.type, b.tenant, b.data.reason ?? b.data.lastStatusCode]);
+      expect(gone.sort()).toEqual([["hookgate.delivery.exhausted", "a", 410], ["hookgate.endpoint.disabled", "a", "the receiver answered 410 Gone"]]);
+    });
+
     test("retries run out: delivery.exhausted to the tenant's subscriber, not to the endpoint itself", async () => {
-      await waitFor(() => ops("a-ops").some((b) => b.type === "hookgate.delivery.exhausted"), 15_000, "delivery.exhausted");
-      const exhausted = ops("a-ops").filter((b) => b.type === "hookgate.delivery.exhausted");
+      const isFlaky = (b: Body) => b.type === "hookgate.delivery.exhausted" && b.data.endpointId === "a-flaky";
+      await waitFor(() => ops("a-ops").some(isFlaky), 15_000, "delivery.exhausted");
+      const exhausted = ops("a-ops").filter(isFlaky);
       expect(exhausted).toHaveLength(1);
       const [event] = await dbOf(app.store).selectFrom("events").select("id").where("type", "=", "job.done").execute();
       const [delivery] = await dbOf(app.store).selectFrom("deliveries").select("id").where("endpoint_id", "=", "a-flaky").where("event_id", "=", event!.id).execute();
@@ -119,7 +129,7 @@ for (const kind of STORES) {
       expect(ops("a-ops").some((b) => b.type === "hookgate.source.error")).toBe(false);
     });
 
-    test("loop rules: `*` gets none, tenant b none of a's, failing subscribers of operational events cause none", async () => {
+    test("loop rules: `*` gets none, tenant b none of a's, failed deliveries of operational events cause none", async () => {
       // Let a-flaky exhaust its operational deliveries and a-opsdead be disabled by failing its own.
       await waitFor(async () => (await app.store.admin.endpoint("a-opsdead"))!.enabled === 0, 15_000, "a-opsdead disabled");
       await waitFor(async () => (await dbOf(app.store).selectFrom("deliveries").select("id").where("endpoint_id", "=", "a-flaky")
@@ -130,11 +140,17 @@ for (const kind of STORES) {
       expect(ops("a-flaky").length).toBeGreaterThan(0); // it was sent operational events, and failed them all
       const events = await stored();
       expect(events.every((e) => e.source === "hookgate")).toBe(true);
-      // Exactly what happened, nothing about a-opsdead's disable or a-flaky's failed operational deliveries.
+      // Exactly what happened: no delivery.exhausted for the failed deliveries of operational events.
+      const failedOps = await dbOf(app.store).selectFrom("deliveries").innerJoin("events", "events.id", "deliveries.event_id")
+        .select("deliveries.id").where("deliveries.status", "=", "failed").where("events.type", "like", "hookgate.%").execute();
+      expect(failedOps.length).toBeGreaterThanOrEqual(4);
       // The source's failure and the rest happen concurrently: compare in a fixed order.
       expect(events.map((e) => [e.type, e.tenant, e.data.endpointId ?? e.data.source]).sort()).toEqual([
         ["hookgate.source.error", null, "feed"],
         ["hookgate.endpoint.disabled", "a", "a-bad"],
+        ["hookgate.endpoint.disabled", "a", "a-gone"],
+        ["hookgate.endpoint.disabled", "a", "a-opsdead"], // its own disable is said once, whatever it was delivering
+        ["hookgate.delivery.exhausted", "a", "a-gone"],
         ["hookgate.delivery.exhausted", "a", "a-flaky"],
         ["hookgate.secret.rotated", "a", apiEndpoint],
         ["hookgate.endpoint.disabled", "a", apiEndpoint],
