@@ -64,3 +64,9 @@ test("a config endpoint subscribes to an operational type beside a catalog; a mi
   expect(bad.ok).toBe(false);
   if (!bad.ok) expect(bad.problems).toContainEqual({ path: "endpoints[0].events[0]", message: expect.stringContaining("hookgate.endpoint.disabeld") });
 });
+
+test("a config's catalog cannot define a hookgate.* type of its own", async () => {
+  const result = await resolveConfig(baseConfig({ events: { "hookgate.mine": { description: "" } } as never }), "/tmp/webhooks.config.ts", builtinPlugins);
+  expect(result.ok).toBe(false);
+  if (!result.ok) expect(result.problems).toEqual([{ path: 'events["hookgate.mine"]', message: expect.stringContaining("hookgate's own operational events") }]);
+});
