@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { resolveConfig } from "../../src/config/load.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { baseConfig, INGEST_TOKEN } from "../support/app.ts";
+import { startReceiver } from "../support/receiver.ts";
 import { expectProblem, SECRET, sessionOf, startAdminApp, type AdminApp } from "./support.ts";
 
 setDefaultTimeout(30_000);
@@ -39,6 +40,20 @@ describe("operational events in the catalog, in subscriptions, and out of source
     const bad = await app.api("POST", "/endpoints", { url: "http://127.0.0.1:9/ops", events: ["hookgate.endpoint.disabeld"], verify: false });
     expectProblem(bad, 422, /.*/);
     expect(JSON.stringify(bad.body)).toContain("hookgate.endpoint.disabeld");
+  });
+
+  test("an admin's /test may send a sample operational event to one endpoint, to try its handler", async () => {
+    const receiver = startReceiver();
+    try {
+      const created = await app.api("POST", "/endpoints", { url: receiver.url, events: ["hookgate.endpoint.disabled"], verify: false });
+      const data = { endpointId: "ep_x", url: "https://a.example/hooks", reason: "a sample", disabledAt: new Date().toISOString() };
+      const sent = await app.api("POST", `/endpoints/${created.body.id}/test`, { type: "hookgate.endpoint.disabled", data });
+      expect(sent.status).toBe(200);
+      expect(receiver.requests).toHaveLength(1);
+      expect(JSON.parse(receiver.requests[0]!.body)).toEqual(expect.objectContaining({ type: "hookgate.endpoint.disabled", data }));
+    } finally {
+      receiver.stop();
+    }
   });
 
   test("a source cannot send a hookgate.* type: a `*` token may not, and one naming them is refused at validation", async () => {
