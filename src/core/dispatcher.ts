@@ -10,7 +10,6 @@ import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
 import { newId } from "./ids.ts";
 import type { OperationalEvents } from "./operational-events.ts";
-import { isOperationalType } from "./patterns.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
 import { WakeTimers } from "./wake-timers.ts";
@@ -30,7 +29,7 @@ export interface DispatcherOptions {
   /** How long attempt records wait to share a transaction (default 10 ms); tests lengthen it to widen the crash window. */
   recordWindowMs?: number;
   /** hookgate's own events: endpoint disabled, delivery exhausted. */
-  events?: Pick<OperationalEvents, "endpointDisabled" | "deliveryExhausted">;
+  events?: Pick<OperationalEvents, "endpointDisabled" | "deliveryFailed">;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
@@ -95,15 +94,9 @@ export class Dispatcher {
         const endpoint = this.registry.get(id);
         if (endpoint) this.options.events?.endpointDisabled(endpoint, reason);
       },
-      exhausted: ({ attempt, delivery }, event) => {
-        const endpoint = this.registry.get(attempt.endpoint_id);
-        // An admin's retry or test shows its answer at once; only the schedule's end is news. No cascade: a failed
-        // delivery of hookgate's own event reports nothing (each report would fail to the same receiver again).
-        if (!endpoint || attempt.trigger !== "scheduled" || isOperationalType(event.type)) return;
-        this.options.events?.deliveryExhausted(endpoint, {
-          deliveryId: delivery.id, eventId: event.id, eventType: event.type, attempts: delivery.attempts,
-          lastStatusCode: attempt.status_code ?? null, lastError: attempt.error ?? null,
-        });
+      exhausted: (outcome, event) => {
+        const endpoint = this.registry.get(outcome.attempt.endpoint_id);
+        if (endpoint) this.options.events?.deliveryFailed(endpoint, outcome, event);
       },
       // The attempts happened but could not be recorded: their leases expire and they are tried again.
       failed: (e, attempts) => this.summary.error("record", "recording attempts failed", { error: String(e), attempts }),

@@ -1,19 +1,21 @@
 import * as v from "valibot";
 import type { EventInput, Logger } from "../plugin-api/index.ts";
+import type { EventRow } from "../store/schema.ts";
+import type { AttemptOutcome } from "../store/types.ts";
+import { isOperationalType } from "./patterns.ts";
 export { isOperationalType, OPERATIONAL_PREFIX } from "./patterns.ts";
 
 /**
  * hookgate's own events (DESIGN 11): stored and delivered like any event, so a vendor's endpoint can tell its
  * customer "your endpoint was disabled". The loop rules live where they act: `*` does not match them
  * (patterns.ts), one about endpoint E is never sent to E (Ingest.emitOperational), and a failed delivery of one
- * emits none (the dispatcher). Payloads are small and never carry a secret.
+ * emits none (deliveryFailed). Payloads are small and never carry a secret.
  */
 
 /** The source name their events are stored under. */
 export const OPERATIONAL_SOURCE = "hookgate";
 
 const Iso = v.pipe(v.string(), v.isoTimestamp());
-const Nullable = <T extends v.GenericSchema>(s: T) => v.nullable(s);
 
 export const OPERATIONAL_CATALOG = {
   "hookgate.endpoint.disabled": {
@@ -28,16 +30,16 @@ export const OPERATIONAL_CATALOG = {
     description: "A delivery ended failed: its retry schedule ran out, or the receiver answered a status that fails it for good. It is not tried again unless recovered or retried.",
     schema: v.object({
       deliveryId: v.string(), eventId: v.string(), eventType: v.string(), endpointId: v.string(), attempts: v.number(),
-      lastStatusCode: Nullable(v.number()), lastError: Nullable(v.string()),
+      lastStatusCode: v.nullable(v.number()), lastError: v.nullable(v.string()),
     }),
   },
   "hookgate.secret.rotated": {
     description: "An endpoint's signing secret was rotated; the previous one keeps signing until previousSecretExpiresAt (null: it stopped at once).",
-    schema: v.object({ endpointId: v.string(), rotatedAt: Iso, previousSecretExpiresAt: Nullable(Iso) }),
+    schema: v.object({ endpointId: v.string(), rotatedAt: Iso, previousSecretExpiresAt: v.nullable(Iso) }),
   },
   "hookgate.source.error": {
     description: "A source started failing (a poll or Postgres source that cannot read, a source that cannot start). Sent once when it fails, again only after it ran again.",
-    schema: v.object({ source: v.string(), status: v.string(), error: Nullable(v.string()) }),
+    schema: v.object({ source: v.string(), status: v.string(), error: v.nullable(v.string()) }),
   },
 } satisfies Record<string, { description: string; schema: v.GenericSchema }>;
 
@@ -74,8 +76,17 @@ export class OperationalEvents {
     this.send("hookgate.endpoint.enabled", endpoint.tenant, endpoint.id, { endpointId: endpoint.id, url: shownUrl(endpoint.url), enabledAt: iso(at) });
   }
 
-  deliveryExhausted(endpoint: EndpointRef, data: Omit<Payload<"hookgate.delivery.exhausted">, "endpointId">): void {
-    this.send("hookgate.delivery.exhausted", endpoint.tenant, endpoint.id, { ...data, endpointId: endpoint.id });
+  /**
+   * A delivery's final failure, committed. Said only at the end of its schedule: an admin's retry or test shows its
+   * answer at once, and a failed delivery of an operational event says nothing (no cascade: each report would fail
+   * at the same receiver again).
+   */
+  deliveryFailed(endpoint: EndpointRef, { attempt, delivery }: AttemptOutcome, event: EventRow): void {
+    if (attempt.trigger !== "scheduled" || isOperationalType(event.type)) return;
+    this.send("hookgate.delivery.exhausted", endpoint.tenant, endpoint.id, {
+      deliveryId: delivery.id, eventId: event.id, eventType: event.type, endpointId: endpoint.id, attempts: delivery.attempts,
+      lastStatusCode: attempt.status_code ?? null, lastError: attempt.error ?? null,
+    });
   }
 
   secretRotated(endpoint: EndpointRef, previousUntil: number | null, at = Date.now()): void {
