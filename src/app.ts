@@ -6,6 +6,7 @@ import { toMs } from "./core/duration.ts";
 import type { SecretCodec } from "./core/endpoints/credentials.ts";
 import { EndpointRegistry } from "./core/endpoints/registry.ts";
 import { Ingest } from "./core/ingest.ts";
+import { OperationalEvents } from "./core/operational-events.ts";
 import { adminApi } from "./http/admin/index.ts";
 import { AdminAuth } from "./http/auth.ts";
 import { docs } from "./http/docs.ts";
@@ -86,7 +87,10 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
   };
   const sender: Sender = (request) => send(request, policy);
+  // hookgate's own events go through ingest like any other (stored, delivered, retried); ingest is built below.
+  const events: OperationalEvents = new OperationalEvents((input, about): Promise<unknown> => ingest.emitOperational(input, about), log.child({ component: "operational-events" }));
   const dispatching = {
+    events,
     concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
@@ -97,7 +101,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const abort = new AbortController();
   const settings = { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir };
   const sources = superviseSources(loaded.sources, {
-    store, ingest, writes, log, signal: abort.signal, settings,
+    store, ingest, writes, log, signal: abort.signal, settings, events,
     fetch: checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes }),
   });
 
@@ -107,7 +111,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const sourceList = loaded.sources.map((s) => ({ id: s.id, type: s.type }));
   const admin = adminApi({
     config, sources: sourceList, store, queries: store.admin, registry, dispatcher, send: sender,
-    resolve: options.resolve, now: auth.now,
+    resolve: options.resolve, now: auth.now, events,
   }, auth);
   const httpLog = log.child({ component: "http" });
   const http = createHttp({ plugins: [docs(), admin], log: httpLog, health: () => ({ store: writes.status }),
@@ -180,6 +184,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         await sources.stop();
         await ingest.idle();
         await dispatcher.stop();
+        // The last attempts' records may have emitted operational events: store them before the store closes.
+        await ingest.idle();
         server.stop(true);
         await store.close();
       })();

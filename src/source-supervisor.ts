@@ -1,5 +1,6 @@
 import type { LoadedSource } from "./config/load.ts";
 import type { Ingest } from "./core/ingest.ts";
+import type { OperationalEvents } from "./core/operational-events.ts";
 import type { CheckedFetch } from "./outbound/checked-fetch.ts";
 import { InvalidEventsError, type Logger, type Source, type SourceContext, type SourceRoute } from "./plugin-api/index.ts";
 import type { StoreWrites } from "./store/store-errors.ts";
@@ -15,6 +16,8 @@ interface RunningSource {
   retry: Timer | null;
   /** How many times the source reported its status (ctx.report). */
   reports: number;
+  /** Failing since the last time it ran: a failure is reported once (hookgate.source.error), not on every retry. */
+  failing: boolean;
   /** Writes the source's status; writes land in the order they were made, by the gateway or the source. */
   setStatus(status: string, error: string | null): Promise<void>;
 }
@@ -30,6 +33,8 @@ export interface SupervisorOptions {
   settings: SourceContext["settings"];
   /** Aborted when the gateway shuts down: every source's ctx.signal follows it. */
   signal: AbortSignal;
+  /** hookgate's own events: a source that starts failing emits hookgate.source.error. */
+  events?: Pick<OperationalEvents, "sourceError">;
 }
 
 export interface SourceSupervisor {
@@ -56,10 +61,18 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
     const abort = new AbortController();
     const signal = AbortSignal.any([options.signal, abort.signal]);
     let written = Promise.resolve();
-    const setStatus = (status: string, error: string | null) => (written = written
-      .then(() => store.setSourceStatus(s.id, status, error))
-      .catch((e) => sourceLog.error("source status not recorded", { error: String(e) })));
-    const running = { id: s.id, routes: [], abort, retry: null, reports: 0, setStatus } as unknown as RunningSource;
+    const setStatus = (status: string, error: string | null) => {
+      // "starting" says nothing yet; "running" ends a failure; anything else (error, reconnecting) is one.
+      if (status === "running") running.failing = false;
+      else if (status !== "starting" && !running.failing) {
+        running.failing = true;
+        options.events?.sourceError(s.id, status, error);
+      }
+      return (written = written
+        .then(() => store.setSourceStatus(s.id, status, error))
+        .catch((e) => sourceLog.error("source status not recorded", { error: String(e) })));
+    };
+    const running = { id: s.id, routes: [], abort, retry: null, reports: 0, failing: false, setStatus } as unknown as RunningSource;
     const ctx: SourceContext = {
       id: s.id,
       emit: (events, opts) => ingest.emit(s.id, events, opts).then(

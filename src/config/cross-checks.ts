@@ -2,6 +2,7 @@ import * as v from "valibot";
 import type { PluginRegistry } from "../plugin-api/index.ts";
 import { parseCidr } from "../outbound/address.ts";
 import { unlistedTypes } from "../core/patterns.ts";
+import { OPERATIONAL_CATALOG } from "../core/operational-events.ts";
 import { checkEndpoint } from "./endpoint-checks.ts";
 import { formatPath, toProblems, type Problem } from "./problems.ts";
 import { ConfigSchema, EndpointSchema, type Config, type EndpointConfig } from "./schema.ts";
@@ -66,7 +67,7 @@ export async function crossChecks(parts: CheckedParts, dir: string, plugins: Plu
     if (seen.has(endpoint.id)) problems.push({ path: `endpoints[${i}].id`, message: `"${endpoint.id}" is used by another endpoint: ids must be unique` });
     seen.add(endpoint.id);
     problems.push(...checkEndpoint(endpoint, { ...parts.delivery, allowNetworks: validNetworks }, `endpoints[${i}]`));
-    for (const { index, type } of unlistedTypes(endpoint.events, parts.events)) {
+    for (const { index, type } of unlistedTypes(endpoint.events, parts.events, OPERATIONAL_CATALOG)) {
       problems.push({ path: `endpoints[${i}].events[${index}]`, message: `unknown event type "${type}" (list it in events, or use a "prefix.*" pattern)` });
     }
   });

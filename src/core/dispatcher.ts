@@ -9,6 +9,7 @@ import { recordedBody, sentBody } from "./attempt-body.ts";
 import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
 import { newId } from "./ids.ts";
+import type { OperationalEvents } from "./operational-events.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
 import { WakeTimers } from "./wake-timers.ts";
@@ -27,6 +28,8 @@ export interface DispatcherOptions {
   sweep?: string;
   /** How long attempt records wait to share a transaction (default 10 ms); tests lengthen it to widen the crash window. */
   recordWindowMs?: number;
+  /** hookgate's own events: endpoint disabled, delivery exhausted. */
+  events?: Pick<OperationalEvents, "endpointDisabled" | "deliveryFailed">;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
@@ -89,6 +92,13 @@ export class Dispatcher {
       disabled: (id, reason) => {
         this.registry.setEnabled(id, false);
         this.options.log.warn("endpoint disabled", { endpoint: id, reason });
+        // Said whatever it was delivering: a disable happens once per enable, so reporting it cannot loop.
+        const endpoint = this.registry.get(id);
+        if (endpoint) this.options.events?.endpointDisabled(endpoint, reason);
+      },
+      exhausted: (outcome, event) => {
+        const endpoint = this.registry.get(outcome.attempt.endpoint_id);
+        if (endpoint) this.options.events?.deliveryFailed(endpoint, outcome, event);
       },
       // The attempts happened but could not be recorded: their leases expire and they are tried again.
       failed: (e, attempts) => this.summary.error("record", "recording attempts failed", { error: String(e), attempts }),
@@ -233,7 +243,7 @@ export class Dispatcher {
           id: endpoint.id, success: verdict === "succeeded", at: row.started_at, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
           autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
         },
-      });
+      }, job.event);
     })();
     recorded.catch(() => sent.resolve());
     return { sent: sent.promise, recorded };

@@ -4,6 +4,7 @@ import type { Dispatcher } from "./dispatcher.ts";
 import type { EndpointRegistry } from "./endpoints/registry.ts";
 import { toEventRow, validateEvent } from "./events.ts";
 import { newId } from "./ids.ts";
+import { OPERATIONAL_CATALOG, OPERATIONAL_SOURCE } from "./operational-events.ts";
 import type { Catalog } from "./values.ts";
 
 interface Pending {
@@ -42,10 +43,25 @@ export class Ingest {
   emit(source: string, inputs: EventInput[], options: EmitOptions = {}): Promise<EmitResult[]> {
     const problems = this.validate(inputs);
     if (problems.length) return Promise.reject(new InvalidEventsError(problems));
+    return this.enqueue(source, inputs, options, null);
+  }
+
+  /**
+   * One of hookgate's own events (operational-events.ts), checked against their catalog. `about`: the endpoint it
+   * is about, which never gets a delivery of it (a report about E sent to E could only add to E's trouble).
+   */
+  emitOperational(input: EventInput, about: string | null): Promise<EmitResult[]> {
+    const problems = validateEvent(input, OPERATIONAL_CATALOG, true);
+    if (problems.length) return Promise.reject(new InvalidEventsError(problems));
+    return this.enqueue(OPERATIONAL_SOURCE, [input], {}, about);
+  }
+
+  private enqueue(source: string, inputs: EventInput[], options: EmitOptions, about: string | null): Promise<EmitResult[]> {
     const now = Date.now();
     const items = inputs.map((input): IngestItem => {
       const event = toEventRow(newId("evt", now), source, input, now, options.idempotencyScope);
-      const deliveries = this.registry.subscribed(input.type, event.tenant).map((endpoint) => {
+      const endpoints = this.registry.subscribed(input.type, event.tenant);
+      const deliveries = (about === null ? endpoints : endpoints.filter((e) => e.id !== about)).map((endpoint) => {
         const { due, leased } = this.dispatcher.reserve(endpoint, now);
         // A delivery's tenant is its endpoint's: a tenant's delivery log never shows a global endpoint.
         return { id: newId("dlv", now), endpoint_id: endpoint.id, tenant: endpoint.tenant, next_attempt_at: due, leased };
