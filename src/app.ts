@@ -10,6 +10,9 @@ import { AdminAuth } from "./http/auth.ts";
 import { docs } from "./http/docs.ts";
 import { problem } from "./http/problem.ts";
 import { createFetch, createHttp, reasonOf, secured, sourceRoutes } from "./http/server.ts";
+import type { LogLevel } from "./log.ts";
+import { Metrics } from "./metrics/index.ts";
+import { metricsRoute } from "./metrics/route.ts";
 import { checkedFetch } from "./outbound/checked-fetch.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger } from "./plugin-api/index.ts";
@@ -20,7 +23,7 @@ import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.
 import type { Store } from "./store/types.ts";
 
 export interface AppOptions {
-  log: Logger & { child(fields: Record<string, unknown>): Logger };
+  log: Logger & { child(fields: Record<string, unknown>): Logger; enabled?(level: LogLevel): boolean };
   /** For tests: a resolver standing in for DNS. */
   resolve?: Resolver;
   /** The clock tenant sessions are issued and expire by (tests advance it instead of sleeping). */
@@ -80,16 +83,21 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
   };
   const sender: Sender = (request) => send(request, policy);
+  const metrics = new Metrics({
+    perEndpoint: config.metrics.perEndpoint, sources: loaded.sources.map((s) => s.id),
+    backlog: (now) => store.admin.backlog(now, config.metrics.perEndpoint), log: log.child({ component: "metrics" }),
+  });
   const dispatcher = new Dispatcher(store, registry, sender, {
-    concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
+    concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }), observer: metrics,
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
   });
-  const ingest = new Ingest(store, registry, dispatcher, config.events);
+  const debug = log.enabled?.("debug") ?? false;
+  const ingest = new Ingest(store, registry, dispatcher, config.events, { observer: metrics, debugLog: debug ? log.child({ component: "ingest" }) : null });
 
   const abort = new AbortController();
   const sources = superviseSources(loaded.sources, {
-    store, ingest, writes, log, signal: abort.signal,
+    store, ingest, writes, log, signal: abort.signal, onStatus: (id, status) => metrics.sourceStatus(id, status),
     fetch: checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes }),
     settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir },
   });
@@ -101,14 +109,15 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     resolve: options.resolve, now: auth.now,
   }, auth);
   const httpLog = log.child({ component: "http" });
-  const http = createHttp({ plugins: [docs(), admin], log: httpLog, health: () => ({ store: writes.status }) });
+  const scrape = metricsRoute(metrics, { adminTokens: config.admin.tokens, metricsToken: config.server.metricsToken });
+  const http = createHttp({ plugins: [docs(), admin, scrape], log: httpLog, health: () => ({ store: writes.status }) });
   const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,
     maxRequestBodySize: Math.max(config.server.maxBodyBytes * 2, 16 * 1024 * 1024),
     // Bun's default, said explicitly: a client silent this long mid-upload is cut off (logged at debug).
     idleTimeout: 10,
-    routes: sourceRoutes({ routes: sources.routes, isDraining: () => draining, log: httpLog }),
+    routes: sourceRoutes({ routes: sources.routes, isDraining: () => draining, log: httpLog, countRequests: (id) => metrics.ingestRequestCounter(id) }),
     fetch: createFetch(http, auth, httpLog),
     error: (e) => {
       httpLog.error("request failed", { error: reasonOf(e) });

@@ -16,6 +16,9 @@ interface RunningSource {
   setStatus(status: string, error: string | null): Promise<void>;
 }
 
+/** A source's route, with the source it belongs to (metrics count its requests by source). */
+export type MountedRoute = SourceRoute & { source: string };
+
 export interface SupervisorOptions {
   store: Pick<Store, "setSourceStatus" | "getCursor" | "setCursor">;
   ingest: Pick<Ingest, "emit">;
@@ -27,11 +30,13 @@ export interface SupervisorOptions {
   settings: SourceContext["settings"];
   /** Aborted when the gateway shuts down: the sources' ctx.signal; no status is written and no start retried after. */
   signal: AbortSignal;
+  /** Told of every status a source gets (hookgate_source_up). */
+  onStatus?(source: string, status: string): void;
 }
 
 export interface SourceSupervisor {
   /** The routes the sources asked for in `create`, to mount before the server listens. */
-  readonly routes: SourceRoute[];
+  readonly routes: MountedRoute[];
   /** Starts every source; one that fails is retried with backoff (1 s doubling to 60 s) until the shutdown. */
   start(): void;
   /** Stops every source (after the signal aborted), each once, a failure logged. */
@@ -41,11 +46,11 @@ export interface SourceSupervisor {
 /** Creates each configured source (create does no I/O) with its context, and runs their lifecycle. */
 export function superviseSources(loaded: readonly LoadedSource[], options: SupervisorOptions): SourceSupervisor {
   const { store, ingest, writes, log, signal } = options;
-  const routes: SourceRoute[] = [];
+  const routes: MountedRoute[] = [];
   const sources: RunningSource[] = loaded.map((s) => {
     const sourceLog = log.child({ source: s.id });
     let written = Promise.resolve();
-    const setStatus = (status: string, error: string | null) => (written = written
+    const setStatus = (status: string, error: string | null) => (options.onStatus?.(s.id, status), written = written
       .then(() => store.setSourceStatus(s.id, status, error))
       .catch((e) => sourceLog.error("source status not recorded", { error: String(e) })));
     const running = { id: s.id, started: false, retry: null, reports: 0, setStatus } as RunningSource;
@@ -66,7 +71,7 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
       },
       signal,
       fetch: options.fetch,
-      route: (route) => routes.push(route),
+      route: (route) => routes.push({ method: route.method, path: route.path, handle: route.handle.bind(route), source: s.id }),
       settings: options.settings,
     };
     running.source = s.plugin.create(s.options, ctx);
