@@ -128,3 +128,21 @@ describe("GET /metrics: the families after real ingest and real attempts", () =>
     expect(m.value("hookgate_attempt_duration_seconds_count", { endpoint: "ok" })).toBe(1);
   });
 });
+
+describe("the shipped Grafana dashboard and Prometheus alerts", () => {
+  test("name only families that /metrics serves", async () => {
+    app = await startTestApp(config({ endpoints: [] }));
+    const served = new Set([...(await scrape(app.url)).text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+    const dashboard = JSON.parse(await Bun.file(`${import.meta.dir}/../../config/grafana/hookgate.json`).text()) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const alerts = await Bun.file(`${import.meta.dir}/../../config/prometheus/alerts.yml`).text();
+    const exprs = [...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...alerts.split("\n").filter((l) => /expr:|\(|hookgate_/.test(l) && !/summary|description/.test(l))];
+    const named = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:hookgate|process)_[a-z_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, ""))));
+    expect(named.size).toBeGreaterThanOrEqual(9);
+    expect([...named].filter((n) => !served.has(n))).toEqual([]);
+    for (const family of ["hookgate_ingest_requests_total", "hookgate_events_ingested_total", "hookgate_attempts_total", "hookgate_attempt_duration_seconds",
+      "hookgate_deliveries", "hookgate_delivery_lag_seconds", "hookgate_endpoints", "hookgate_source_up"]) {
+      expect(served.has(family.replace(/_total$/, "")) || served.has(family)).toBe(true);
+      expect(dashboard.panels.some((p) => p.targets.some((t) => t.expr.includes(family)))).toBe(true);
+    }
+  });
+});
