@@ -106,7 +106,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const auth = new AdminAuth(config.admin.tokens, store.tenants, options.now);
   const admin = adminApi({
     config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: store.admin, registry, dispatcher, send: sender,
-    resolve: options.resolve, now: auth.now,
+    resolve: options.resolve, now: auth.now, log: log.child({ component: "admin" }),
   }, auth);
   const httpLog = log.child({ component: "http" });
   const scrape = metricsRoute(metrics, { adminTokens: config.admin.tokens, metricsToken: config.server.metricsToken });

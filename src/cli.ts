@@ -80,7 +80,9 @@ async function serve(flag: string | undefined): Promise<void> {
     fail(`hookgate: cannot start: ${reason}`);
   }
   for (const warning of readyHints(loaded)) log.warn(warning);
-  console.log(`hookgate listening on ${app.url}`);
+  log.info("ready", { url: app.url, version: VERSION });
+  // The plain line too, for a human at a terminal and for scripts that wait for it.
+  process.stderr.write(`hookgate listening on ${app.url}\n`);
   const hint = firstEventHint(loaded, app.url);
   if (hint) log.info("send a first event", { curl: hint });
   let stopping = false;
@@ -90,6 +92,8 @@ async function serve(flag: string | undefined): Promise<void> {
     log.info("shutting down", { signal });
     await app.stop();
     log.info("stopped");
+    // stdout may be a pipe (journald, docker): the last lines must leave before the process does.
+    await log.flush();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

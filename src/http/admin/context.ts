@@ -4,6 +4,7 @@ import type { EndpointRegistry } from "../../core/endpoints/registry.ts";
 import { EndpointService } from "../../core/endpoints/service.ts";
 import { DomainError, type DomainErrorKind } from "../../core/errors.ts";
 import { systemResolver, type Resolver } from "../../outbound/send.ts";
+import type { Logger } from "../../plugin-api/index.ts";
 import type { AdminQueries } from "../../store/admin-queries.ts";
 import type { Store } from "../../store/types.ts";
 import { HttpProblem } from "../problem.ts";
@@ -24,6 +25,8 @@ export interface AdminContext {
   resolve?: Resolver;
   /** The clock sessions are issued by (the same one AdminAuth checks expiry against). */
   now: () => number;
+  /** Where admin changes are logged (one info line each). */
+  log?: Logger;
 }
 
 /** The routes' context: the services above with the endpoint lifecycle built over them. */
