@@ -11,11 +11,24 @@ export type AppLogger = Logger & {
   flush(): Promise<void>;
 };
 
-const stdout = (line: string) => process.stdout.write(line);
+/**
+ * stdout as a pipe (journald, docker) takes lines asynchronously, and process.exit drops what it has not taken.
+ * Every write counts itself until its (shared, allocation-free) callback says the line left; flush waits for zero.
+ */
+let unwritten = 0;
+let waiting: (() => void)[] = [];
+const written = () => {
+  if (--unwritten > 0) return;
+  const resolve = waiting;
+  waiting = [];
+  for (const r of resolve) r();
+};
+const stdout = (line: string) => { unwritten++; process.stdout.write(line, written); };
 const flushStdout = () => new Promise<void>((resolve) => {
-  // A write's callback runs after the writes before it: an empty one is a marker. Never wait on a stuck pipe.
-  const timer = setTimeout(resolve, 2_000);
-  process.stdout.write("", () => { clearTimeout(timer); resolve(); });
+  if (unwritten <= 0) return resolve();
+  waiting.push(resolve);
+  // A reader that never reads must not keep the process from exiting.
+  setTimeout(resolve, 5_000).unref();
 });
 
 /**
