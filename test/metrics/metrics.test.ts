@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, te
 import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { METRICS_TOKEN, scrape } from "./scrape.ts";
+import { adminClient } from "../http/support.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 
 setDefaultTimeout(30_000);
@@ -126,6 +127,23 @@ describe("GET /metrics: the families after real ingest and real attempts", () =>
     await waitFor(async () => { m = await scrape(app!.url); return (m.value("hookgate_attempts_total", { endpoint: "failing", outcome: "retry" }) ?? 0) === 1; }, 10_000, "the retry");
     expect(m.value("hookgate_attempts_total", { endpoint: "ok", outcome: "success" })).toBe(1);
     expect(m.value("hookgate_attempt_duration_seconds_count", { endpoint: "ok" })).toBe(1);
+  });
+});
+
+describe("hookgate_source_up", () => {
+  test("1 for a running source, 0 for one that cannot start (nothing listens on its database's port)", async () => {
+    app = await startTestApp(config({
+      endpoints: [],
+      sources: [
+        { type: "http", id: "app", path: "/v1/events", tokens: [{ name: "t", token: "test-ingest-token-0123456789", events: ["*"] }] },
+        { type: "postgres", id: "signals", url: "postgres://postgres@127.0.0.1:1/nowhere", channel: "hookgate" },
+      ] as never,
+    }));
+    let m = await scrape(app.url);
+    await waitFor(async () => { m = await scrape(app!.url); return m.value("hookgate_source_up", { source: "app" }) === 1; }, 10_000, "the http source up");
+    const api = adminClient(app.url);
+    await waitFor(async () => ((await api("GET", "/sources")).body.data as { id: string; status: string }[]).some((x) => x.id === "signals" && x.status === "error"), 10_000, "the failed start");
+    expect((await scrape(app.url)).value("hookgate_source_up", { source: "signals" })).toBe(0);
   });
 });
 
