@@ -12,17 +12,20 @@ import { AdminAuth } from "./http/auth.ts";
 import { docs } from "./http/docs.ts";
 import { problem } from "./http/problem.ts";
 import { createFetch, createHttp, reasonOf, secured, sourceRoutes } from "./http/server.ts";
+import type { LogLevel } from "./log.ts";
+import { Metrics } from "./metrics/index.ts";
+import { metricsRoute } from "./metrics/route.ts";
 import { checkedFetch } from "./outbound/checked-fetch.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
-import { superviseSources } from "./source-supervisor.ts";
+import { superviseSources, type MountedRoute } from "./source-supervisor.ts";
 import { openStore } from "./store/open.ts";
 import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
 
 export interface AppOptions {
-  log: Logger & { child(fields: Record<string, unknown>): Logger };
+  log: Logger & { child(fields: Record<string, unknown>): Logger; enabled?(level: LogLevel): boolean };
   /** For tests: a resolver standing in for DNS. */
   resolve?: Resolver;
   /** The clock tenant sessions are issued and expire by (tests advance it instead of sleeping). */
@@ -87,21 +90,26 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
   };
   const sender: Sender = (request) => send(request, policy);
+  const metrics = new Metrics({
+    perEndpoint: config.metrics.perEndpoint, sources: loaded.sources.map((s) => s.id),
+    backlog: (now) => store.admin.backlog(now, config.metrics.perEndpoint), log: log.child({ component: "metrics" }),
+  });
   // hookgate's own events go through ingest like any other (stored, delivered, retried); ingest is built below.
   const events: OperationalEvents = new OperationalEvents((input, about): Promise<unknown> => ingest.emitOperational(input, about), log.child({ component: "operational-events" }));
   const dispatching = {
-    events,
+    events, observer: metrics,
     concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
   };
   const dispatcher = new Dispatcher(store, registry, sender, dispatching);
-  const ingest = new Ingest(store, registry, dispatcher, config.events);
+  const debug = log.enabled?.("debug") ?? false;
+  const ingest = new Ingest(store, registry, dispatcher, config.events, { observer: metrics, debugLog: debug ? log.child({ component: "ingest" }) : null });
 
   const abort = new AbortController();
   const settings = { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir };
   const sources = superviseSources(loaded.sources, {
-    store, ingest, writes, log, signal: abort.signal, settings, events,
+    store, ingest, writes, log, signal: abort.signal, settings, events, onStatus: (id, status) => metrics.sourceStatus(id, status),
     fetch: checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes }),
   });
 
@@ -111,13 +119,15 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const sourceList = loaded.sources.map((s) => ({ id: s.id, type: s.type }));
   const admin = adminApi({
     config, sources: sourceList, store, queries: store.admin, registry, dispatcher, send: sender,
-    resolve: options.resolve, now: auth.now, events,
+    resolve: options.resolve, now: auth.now, events, log: log.child({ component: "admin" }),
   }, auth);
   const httpLog = log.child({ component: "http" });
-  const http = createHttp({ plugins: [docs(), admin], log: httpLog, health: () => ({ store: writes.status }),
+  // Admin tokens read at each scrape (a reload replaces them); server.metricsToken needs a restart.
+  const scrape = metricsRoute(metrics, { get adminTokens() { return config.admin.tokens; }, metricsToken: config.server.metricsToken });
+  const http = createHttp({ plugins: [docs(), admin, scrape], log: httpLog, health: () => ({ store: writes.status }),
     notReady: () => draining ? "draining" : !started ? "starting" : writes.status === "ok" ? null : `store ${writes.status}`,
   });
-  // The same handlers after a reload (server.reload replaces them): /readyz and the admin API stay as they are.
+  // The same handlers after a reload (server.reload replaces them): /readyz, /metrics and the admin API stay as they are.
   const handlers = {
     fetch: createFetch(http, auth, httpLog),
     error: (e: Error) => {
@@ -125,13 +135,15 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       return secured(problem(500, "internal error"));
     },
   };
+  // The sources' routes, each counted by source (hookgate_ingest_requests_total), at start and after a reload.
+  const mountRoutes = (routes: MountedRoute[]) => sourceRoutes({ routes, isDraining: () => draining, log: httpLog, countRequests: (id) => metrics.ingestRequestCounter(id) });
   const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,
     maxRequestBodySize: Math.max(config.server.maxBodyBytes * 2, 16 * 1024 * 1024),
     // Bun's default, said explicitly: a client silent this long mid-upload is cut off (logged at debug).
     idleTimeout: 10,
-    routes: sourceRoutes({ routes: sources.routes, isDraining: () => draining, log: httpLog }),
+    routes: mountRoutes(sources.routes),
     ...handlers,
   });
   const port = server.port!;
@@ -170,7 +182,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       const { restarted, added, removed } = changes.sources;
       const restart = new Set([...restarted, ...added, ...removed]);
       if (restart.size) {
-        await sources.replace(next.sources, restart, (routes) => server.reload({ routes: sourceRoutes({ routes, isDraining: () => draining, log: httpLog }), ...handlers }));
+        await sources.replace(next.sources, restart, (routes) => server.reload({ routes: mountRoutes(routes), ...handlers }));
       }
       sourceList.splice(0, sourceList.length, ...next.sources.map((s) => ({ id: s.id, type: s.type })));
       running = { ...next, config: { ...now, server: config.server, store: config.store } };

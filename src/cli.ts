@@ -15,7 +15,7 @@ const configOf = (args: Args) => args.flags.config as string | undefined;
 const COMMANDS: Command[] = [
   {
     name: "serve", flags: [CONFIG_FLAG], summary: "run the gateway (SIGTERM/SIGINT drain and exit 0)",
-    details: "Prints `hookgate listening on http://HOST:PORT` when ready; logs are JSON lines on stdout (HOOKGATE_LOG_LEVEL).",
+    details: "Logs are JSON lines on stdout (HOOKGATE_LOG_LEVEL), the \"ready\" line among them; `hookgate listening on\nhttp://HOST:PORT` goes to stderr too. SIGHUP reloads the config (see hookgate reload).",
     run: (args) => serve(configOf(args)),
   },
   {
@@ -114,7 +114,9 @@ async function serve(flag: string | undefined): Promise<void> {
   }
   for (const warning of readyHints(loaded)) log.warn(warning);
   writePidFile(pidFilePath(loaded), log);
-  console.log(`hookgate listening on ${app.url}`);
+  log.info("ready", { url: app.url, version: VERSION });
+  // The plain line too, for a human at a terminal and for scripts that wait for it.
+  process.stderr.write(`hookgate listening on ${app.url}\n`);
   const hint = firstEventHint(loaded, app.url);
   if (hint) log.info("send a first event", { curl: hint });
   let stopping = false;
@@ -124,6 +126,8 @@ async function serve(flag: string | undefined): Promise<void> {
     log.info("shutting down", { signal });
     await app.stop();
     log.info("stopped");
+    // stdout may be a pipe (journald, docker): the last lines must leave before the process does.
+    await log.flush();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -10,7 +10,7 @@ interface RunningSource {
   id: string;
   source: Source;
   /** The routes it asked for in `create`. */
-  routes: SourceRoute[];
+  routes: MountedRoute[];
   /** Aborted when it stops (shutdown, or a reload restarts it): its ctx.signal; no status written, no start retried after. */
   abort: AbortController;
   retry: Timer | null;
@@ -21,6 +21,9 @@ interface RunningSource {
   /** Writes the source's status; writes land in the order they were made, by the gateway or the source. */
   setStatus(status: string, error: string | null): Promise<void>;
 }
+
+/** A source's route, with the source it belongs to (metrics count its requests by source). */
+export type MountedRoute = SourceRoute & { source: string };
 
 export interface SupervisorOptions {
   store: Pick<Store, "setSourceStatus" | "getCursor" | "setCursor">;
@@ -35,11 +38,13 @@ export interface SupervisorOptions {
   signal: AbortSignal;
   /** hookgate's own events: a source that starts failing emits hookgate.source.error. */
   events?: Pick<OperationalEvents, "sourceError">;
+  /** Told of every status a source gets (hookgate_source_up). */
+  onStatus?(source: string, status: string): void;
 }
 
 export interface SourceSupervisor {
   /** The routes the running sources asked for in `create`, to mount on the server. */
-  readonly routes: SourceRoute[];
+  readonly routes: MountedRoute[];
   /** Starts every source; one that fails is retried with backoff (1 s doubling to 60 s) until it stops. */
   start(): void;
   /**
@@ -47,7 +52,7 @@ export interface SourceSupervisor {
    * creates the new ones, hands the routes to `mount` (so the server answers with the new handlers before the old
    * ones stop), stops the old ones, then starts the new. The others keep running untouched.
    */
-  replace(next: readonly LoadedSource[], restart: ReadonlySet<string>, mount: (routes: SourceRoute[]) => void): Promise<void>;
+  replace(next: readonly LoadedSource[], restart: ReadonlySet<string>, mount: (routes: MountedRoute[]) => void): Promise<void>;
   /** Stops every source (after the signal aborted), each once, a failure logged. */
   stop(): Promise<void>;
 }
@@ -62,6 +67,7 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
     const signal = AbortSignal.any([options.signal, abort.signal]);
     let written = Promise.resolve();
     const setStatus = (status: string, error: string | null) => {
+      options.onStatus?.(s.id, status);
       // "starting" says nothing yet; "running" ends a failure; anything else (error, reconnecting) is one.
       if (status === "running") running.failing = false;
       else if (status !== "starting" && !running.failing) {
@@ -90,7 +96,7 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
       },
       signal,
       fetch: options.fetch,
-      route: (route) => running.routes.push(route),
+      route: (route) => running.routes.push({ method: route.method, path: route.path, handle: route.handle.bind(route), source: s.id }),
       settings: options.settings,
     };
     running.source = s.plugin.create(s.options, ctx);

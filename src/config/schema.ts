@@ -62,6 +62,8 @@ export const ConfigSchema = v.strictObject({
       maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024)), 1_048_576),
       /** The address customers reach hookgate at (session urls start with it); else the request's own origin. */
       publicUrl: v.optional(v.pipe(v.string(), v.url("must be an absolute URL"), v.regex(/^https?:\/\//, "must be an http(s) URL like https://hooks.example.com"))),
+      /** A bearer token that reads GET /metrics and nothing else (for Prometheus); admin tokens with `read` work too. */
+      metricsToken: v.optional(TokenSchema),
     }),
     {},
   ),
@@ -95,6 +97,13 @@ export const ConfigSchema = v.strictObject({
     v.strictObject({
       /** How many endpoints one tenant may have (409 past it); none: no limit. */
       maxEndpoints: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    }),
+    {},
+  ),
+  metrics: v.optional(
+    v.strictObject({
+      /** An `endpoint` label on the attempt and delivery families: one series per endpoint, so off by default. */
+      perEndpoint: v.optional(v.boolean(), false),
     }),
     {},
   ),

@@ -17,6 +17,14 @@ import { afterAttempt, parseRetryAfter, verdictOf, type Verdict } from "./retry.
 
 export type Sender = (request: OutboundRequest, endpoint: RuntimeEndpoint) => Promise<OutboundResult>;
 
+/** An attempt's outcome for metrics: success, retry (another is scheduled), failed (for good), refused (the address policy). */
+export type AttemptOutcomeLabel = "success" | "retry" | "failed" | "refused";
+
+/** Counts delivery attempts (metrics); called once per attempt, with no allocation of its own. */
+export interface AttemptObserver {
+  attempted(endpointId: string, outcome: AttemptOutcomeLabel, seconds: number): void;
+}
+
 export interface DispatcherOptions {
   /**
    * Attempts in flight across all endpoints. An endpoint with none in flight may still start one past it,
@@ -30,6 +38,7 @@ export interface DispatcherOptions {
   recordWindowMs?: number;
   /** hookgate's own events: endpoint disabled, delivery exhausted. */
   events?: Pick<OperationalEvents, "endpointDisabled" | "deliveryFailed">;
+  observer?: AttemptObserver;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
@@ -233,7 +242,10 @@ export class Dispatcher {
       const next = !built ? { status: "failed" as const, nextAttemptAt: null }
         : afterAttempt(endpoint.retry, verdict, job.attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
       this.afterResult(job, endpoint, !built ? "none" : verdict === "succeeded" ? "success" : "failure", finishedAt);
-      const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt: job.attempt, status: result.statusCode, error: row.error, next: next.status };
+      const outcome: AttemptOutcomeLabel = verdict === "succeeded" ? "success" : result.refused ? "refused" : next.status === "failed" ? "failed" : "retry";
+      this.options.observer?.attempted(endpoint.id, outcome, result.durationMs / 1000);
+      const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt: job.attempt, status: result.statusCode, error: row.error, next: next.status, outcome, durationMs: result.durationMs };
+      this.options.log.debug("attempt", fields);
       if (!built) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
       else if (verdict !== "succeeded") this.summary.warn(`attempt:${endpoint.id}`, "attempt failed", fields);
       return this.recorder.record({

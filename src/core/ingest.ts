@@ -1,4 +1,4 @@
-import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput } from "../plugin-api/index.ts";
+import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput, type Logger } from "../plugin-api/index.ts";
 import type { IngestItem, SourceCursorWrite, Store } from "../store/types.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { EndpointRegistry } from "./endpoints/registry.ts";
@@ -7,7 +7,19 @@ import { newId } from "./ids.ts";
 import { OPERATIONAL_CATALOG, OPERATIONAL_SOURCE } from "./operational-events.ts";
 import type { Catalog } from "./values.ts";
 
+/** Counts stored events (metrics); called once per emit after its commit, with how many were new. */
+export interface IngestObserver {
+  ingested(source: string, events: number): void;
+}
+
+export interface IngestOptions {
+  observer?: IngestObserver;
+  /** Writes a debug line per stored event; only given when debug lines are written (no fields built otherwise). */
+  debugLog?: Logger | null;
+}
+
 interface Pending {
+  source: string;
   items: IngestItem[];
   cursor: SourceCursorWrite | null;
   resolve(results: EmitResult[]): void;
@@ -27,6 +39,7 @@ export class Ingest {
     private readonly registry: EndpointRegistry,
     private readonly dispatcher: Dispatcher,
     private catalog: Catalog,
+    private readonly options: IngestOptions = {},
   ) {}
 
   /** A reloaded catalog applies to the next emit. */
@@ -69,7 +82,7 @@ export class Ingest {
       return { event, deliveries };
     });
     return new Promise((resolve, reject) => {
-      this.queue.push({ items, cursor: "state" in options ? { id: source, cursor: options.state } : null, resolve, reject });
+      this.queue.push({ source, items, cursor: "state" in options ? { id: source, cursor: options.state } : null, resolve, reject });
       if (!this.flushing) { this.flushing = true; setImmediate(() => this.flush()); }
     });
   }
@@ -85,6 +98,7 @@ export class Ingest {
         const results = outcomes.slice(i, i + pending.items.length);
         i += pending.items.length;
         pending.resolve(results);
+        if (this.options.observer || this.options.debugLog) this.observe(pending, results);
       }
       items.forEach((item, k) => this.dispatcher.handOff(item, outcomes[k]!.duplicate));
     } catch (error) {
@@ -94,6 +108,16 @@ export class Ingest {
       if (this.queue.length) setImmediate(() => this.flush());
       else this.flushing = false;
     }
+  }
+
+  private observe(pending: Pending, results: EmitResult[]): void {
+    let stored = 0;
+    for (const r of results) if (!r.duplicate) stored++;
+    if (stored) this.options.observer?.ingested(pending.source, stored);
+    const log = this.options.debugLog;
+    if (log) pending.items.forEach((item, k) => log.debug("event accepted", {
+      event: results[k]!.id, source: pending.source, type: item.event.type, tenant: item.event.tenant, deliveries: item.deliveries.length, duplicate: results[k]!.duplicate,
+    }));
   }
 
   /** Resolves when every emit accepted so far is committed (for shutdown). */

@@ -5,6 +5,7 @@ import { EndpointService } from "../../core/endpoints/service.ts";
 import { DomainError, type DomainErrorKind } from "../../core/errors.ts";
 import type { OperationalEvents } from "../../core/operational-events.ts";
 import { systemResolver, type Resolver } from "../../outbound/send.ts";
+import type { Logger } from "../../plugin-api/index.ts";
 import type { AdminQueries } from "../../store/admin-queries.ts";
 import type { Store } from "../../store/types.ts";
 import { HttpProblem } from "../problem.ts";
@@ -27,6 +28,8 @@ export interface AdminContext {
   now: () => number;
   /** hookgate's own events (an admin's disable, enable and rotation emit them). */
   events?: OperationalEvents;
+  /** Where admin changes are logged (one info line each). */
+  log?: Logger;
 }
 
 /** The routes' context: the services above with the endpoint lifecycle built over them. */
