@@ -185,7 +185,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         await sources.replace(next.sources, restart, (routes) => server.reload({ routes: mountRoutes(routes), ...handlers }));
       }
       sourceList.splice(0, sourceList.length, ...next.sources.map((s) => ({ id: s.id, type: s.type })));
-      running = { ...next, config: { ...now, server: config.server, store: config.store } };
+      for (const id of removed) metrics.sourceRemoved(id);
+      running = { ...next, config: { ...now, server: config.server, store: config.store, metrics: config.metrics } };
       return changes;
     },
     stop() {

@@ -9,7 +9,7 @@ export interface ConfigChanges {
   catalog: boolean;
   delivery: boolean;
   tenants: boolean;
-  /** `server.*` and `store.*` keys that differ: they need a restart and keep their running values. */
+  /** `server.*`, `store.*` and `metrics.*` keys that differ: they need a restart and keep their running values. */
   needRestart: string[];
 }
 
@@ -48,7 +48,11 @@ export function configChanges(before: Config, after: Config): ConfigChanges {
     catalog: fingerprint(before.events) !== fingerprint(after.events),
     delivery: fingerprint(before.delivery) !== fingerprint(after.delivery),
     tenants: fingerprint(before.tenants) !== fingerprint(after.tenants),
-    needRestart: [...changedKeys("server", before.server, after.server), ...changedKeys("store", before.store, after.store)],
+    needRestart: [
+      ...changedKeys("server", before.server, after.server), ...changedKeys("store", before.store, after.store),
+      // The metric families' labels (metrics.perEndpoint) are fixed when they are registered.
+      ...changedKeys("metrics", before.metrics, after.metrics),
+    ],
   };
 }
 

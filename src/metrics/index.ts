@@ -78,6 +78,11 @@ export class Metrics implements IngestObserver, AttemptObserver {
     this.sourceUp.labels(source).set(status === "running" ? 1 : 0);
   }
 
+  /** A source a reload removed: its hookgate_source_up series goes (a 0 would read as a source down). */
+  sourceRemoved(source: string): void {
+    this.sourceUp.remove(source);
+  }
+
   /** The text of a scrape, with its content type. */
   async scrape(): Promise<{ body: string; contentType: string }> {
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };

@@ -21,6 +21,7 @@ test.each<[string, ConfigInput, Record<string, unknown>]>([
   ["admin tokens, catalog, delivery, tenants", { ...base, admin: { tokens: [{ name: "ops", token: "0123456789abcdef" }] }, events: { x: {} }, delivery: { jitter: 0 }, tenants: { maxEndpoints: 3 } },
     { tokens: true, catalog: true, delivery: true, tenants: true }],
   ["server and store keys", { ...base, server: { port: 9090 }, store: { retention: "7d" } }, { needRestart: ["server.port", "store.retention"] }],
+  ["the metrics token and labels", { ...base, server: { metricsToken: "0123456789abcdef" }, metrics: { perEndpoint: true } }, { needRestart: ["server.metricsToken", "metrics.perEndpoint"] }],
 ])("%s", (_name, after, expected) => {
   expect(diff(after)).toEqual(expected);
 });
