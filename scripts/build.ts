@@ -1,4 +1,7 @@
-/** `bun run build`: the single binary dist/hookgate, minified with bytecode for a fast start. */
+/**
+ * `bun run build`: the single binary dist/hookgate, minified with bytecode for a fast start. The bundle runs the
+ * macro of src/cli/module-types.ts, which embeds the "hookgate" module's .d.ts made from these sources.
+ */
 import { $ } from "bun";
 
 const outfile = process.env.HOOKGATE_OUT ?? "dist/hookgate";

@@ -1,27 +1,32 @@
 import { Cron } from "croner";
+import { configChanges, type ConfigChanges } from "./config/changes.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { Dispatcher, type Sender } from "./core/dispatcher.ts";
 import { toMs } from "./core/duration.ts";
 import type { SecretCodec } from "./core/endpoints/credentials.ts";
 import { EndpointRegistry } from "./core/endpoints/registry.ts";
 import { Ingest } from "./core/ingest.ts";
+import { OperationalEvents } from "./core/operational-events.ts";
 import { adminApi } from "./http/admin/index.ts";
 import { AdminAuth } from "./http/auth.ts";
 import { docs } from "./http/docs.ts";
 import { portal } from "./http/portal.ts";
 import { problem } from "./http/problem.ts";
 import { createFetch, createHttp, reasonOf, secured, sourceRoutes } from "./http/server.ts";
+import type { LogLevel } from "./log.ts";
+import { Metrics } from "./metrics/index.ts";
+import { metricsRoute } from "./metrics/route.ts";
 import { checkedFetch } from "./outbound/checked-fetch.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
-import { superviseSources } from "./source-supervisor.ts";
+import { superviseSources, type MountedRoute } from "./source-supervisor.ts";
 import { openStore } from "./store/open.ts";
 import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
 
 export interface AppOptions {
-  log: Logger & { child(fields: Record<string, unknown>): Logger };
+  log: Logger & { child(fields: Record<string, unknown>): Logger; enabled?(level: LogLevel): boolean };
   /** For tests: a resolver standing in for DNS. */
   resolve?: Resolver;
   /** The clock tenant sessions are issued and expire by (tests advance it instead of sleeping). */
@@ -39,6 +44,11 @@ export interface App {
   registry: EndpointRegistry;
   dispatcher: Dispatcher;
   ingest: Ingest;
+  /**
+   * Applies a reloaded config (already checked): endpoints reconciled as at start, changed sources restarted, tokens,
+   * catalog and delivery defaults in force for the next attempts. `server` and `store` keep their running values.
+   */
+  reload(next: LoadedConfig): Promise<ConfigChanges>;
   stop(): Promise<void>;
 }
 
@@ -81,40 +91,61 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
   };
   const sender: Sender = (request) => send(request, policy);
-  const dispatcher = new Dispatcher(store, registry, sender, {
+  const metrics = new Metrics({
+    perEndpoint: config.metrics.perEndpoint, sources: loaded.sources.map((s) => s.id),
+    backlog: (now) => store.admin.backlog(now, config.metrics.perEndpoint), log: log.child({ component: "metrics" }),
+  });
+  // hookgate's own events go through ingest like any other (stored, delivered, retried); ingest is built below.
+  const events: OperationalEvents = new OperationalEvents((input, about): Promise<unknown> => ingest.emitOperational(input, about), log.child({ component: "operational-events" }));
+  const dispatching = {
+    events, observer: metrics,
     concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
-  });
-  const ingest = new Ingest(store, registry, dispatcher, config.events);
+  };
+  const dispatcher = new Dispatcher(store, registry, sender, dispatching);
+  const debug = log.enabled?.("debug") ?? false;
+  const ingest = new Ingest(store, registry, dispatcher, config.events, { observer: metrics, debugLog: debug ? log.child({ component: "ingest" }) : null });
 
   const abort = new AbortController();
+  const settings = { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir };
   const sources = superviseSources(loaded.sources, {
-    store, ingest, writes, log, signal: abort.signal,
+    store, ingest, writes, log, signal: abort.signal, settings, events, onStatus: (id, status) => metrics.sourceStatus(id, status),
     fetch: checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes }),
-    settings: { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir },
   });
 
   let draining = false;
+  let started = false;
   const auth = new AdminAuth(config.admin.tokens, store.tenants, options.now);
+  const sourceList = loaded.sources.map((s) => ({ id: s.id, type: s.type }));
   const admin = adminApi({
-    config, sources: loaded.sources.map((s) => ({ id: s.id, type: s.type })), store, queries: store.admin, registry, dispatcher, send: sender,
-    resolve: options.resolve, now: auth.now,
+    config, sources: sourceList, store, queries: store.admin, registry, dispatcher, send: sender,
+    resolve: options.resolve, now: auth.now, events, log: log.child({ component: "admin" }),
   }, auth);
   const httpLog = log.child({ component: "http" });
-  const http = createHttp({ plugins: [docs(), portal(config.portal), admin], log: httpLog, health: () => ({ store: writes.status }) });
+  // Admin tokens read at each scrape (a reload replaces them); server.metricsToken needs a restart.
+  const scrape = metricsRoute(metrics, { get adminTokens() { return config.admin.tokens; }, metricsToken: config.server.metricsToken });
+  const http = createHttp({ plugins: [docs(), portal(config.portal), admin, scrape], log: httpLog, health: () => ({ store: writes.status }),
+    notReady: () => draining ? "draining" : !started ? "starting" : writes.status === "ok" ? null : `store ${writes.status}`,
+  });
+  // The same handlers after a reload (server.reload replaces them): /readyz, /metrics and the admin API stay as they are.
+  const handlers = {
+    fetch: createFetch(http, auth, httpLog),
+    error: (e: Error) => {
+      httpLog.error("request failed", { error: reasonOf(e) });
+      return secured(problem(500, "internal error"));
+    },
+  };
+  // The sources' routes, each counted by source (hookgate_ingest_requests_total), at start and after a reload.
+  const mountRoutes = (routes: MountedRoute[]) => sourceRoutes({ routes, isDraining: () => draining, log: httpLog, countRequests: (id) => metrics.ingestRequestCounter(id) });
   const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,
     maxRequestBodySize: Math.max(config.server.maxBodyBytes * 2, 16 * 1024 * 1024),
     // Bun's default, said explicitly: a client silent this long mid-upload is cut off (logged at debug).
     idleTimeout: 10,
-    routes: sourceRoutes({ routes: sources.routes, isDraining: () => draining, log: httpLog }),
-    fetch: createFetch(http, auth, httpLog),
-    error: (e) => {
-      httpLog.error("request failed", { error: reasonOf(e) });
-      return secured(problem(500, "internal error"));
-    },
+    routes: mountRoutes(sources.routes),
+    ...handlers,
   });
   const port = server.port!;
 
@@ -127,10 +158,38 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     if (removed) log.info("retention purge", { events: removed });
   });
 
+  started = true;
   const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${port}`;
   let stopped: Promise<void> | null = null;
+  let running = loaded;
   return {
     url, port, store, registry, dispatcher, ingest,
+    async reload(next) {
+      const changes = configChanges(running.config, next.config);
+      const now = next.config;
+      // In place: the admin routes, the sender and the sources read these objects at each use.
+      Object.assign(config.delivery, now.delivery);
+      config.events = now.events;
+      config.admin = now.admin;
+      config.tenants = now.tenants;
+      config.endpoints = now.endpoints;
+      config.sources = now.sources;
+      Object.assign(policy, { requireHttps: now.delivery.requireHttps, allowNetworks: now.delivery.allowNetworks, connectTimeoutMs: now.delivery.connectTimeoutMs, proxy: now.delivery.proxy });
+      dispatching.concurrency = now.delivery.concurrency;
+      auth.tokens = now.admin.tokens;
+      ingest.setCatalog(now.events);
+      settings.eventTypes = now.events ? Object.keys(now.events) : null;
+      await registry.reconfigure({ endpoints: now.endpoints, defaults: now.delivery });
+      const { restarted, added, removed } = changes.sources;
+      const restart = new Set([...restarted, ...added, ...removed]);
+      if (restart.size) {
+        await sources.replace(next.sources, restart, (routes) => server.reload({ routes: mountRoutes(routes), ...handlers }));
+      }
+      sourceList.splice(0, sourceList.length, ...next.sources.map((s) => ({ id: s.id, type: s.type })));
+      for (const id of removed) metrics.sourceRemoved(id);
+      running = { ...next, config: { ...now, server: config.server, store: config.store, metrics: config.metrics } };
+      return changes;
+    },
     stop() {
       stopped ??= (async () => {
         draining = true;
@@ -139,6 +198,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         await sources.stop();
         await ingest.idle();
         await dispatcher.stop();
+        // The last attempts' records may have emitted operational events: store them before the store closes.
+        await ingest.idle();
         server.stop(true);
         await store.close();
       })();

@@ -1,75 +1,108 @@
 #!/usr/bin/env bun
-import { loadConfig, resolveConfigPath } from "./config/load.ts";
-import { builtinPlugins } from "../plugins/index.ts";
-import { VERSION } from "./version.ts";
-import { createLogger } from "./log.ts";
 import { startApp } from "./app.ts";
+import type { LoadedConfig } from "./config/load.ts";
+import { createLogger } from "./log.ts";
 import { openStore } from "./store/open.ts";
+import { VERSION } from "./version.ts";
+import { CONFIG_FLAG, help, parseArgs, usage, UsageError, type Args, type Command } from "./cli/command.ts";
+import { fail, loadOrExit } from "./cli/load.ts";
 import { pgSetup } from "./cli/pg-setup.ts";
+import { pidFilePath, reloadCommand, reloadOnSighup, writePidFile } from "./cli/reload.ts";
 
-const USAGE = `usage: hookgate <serve|check|migrate|pg-setup|version> [--config PATH]`;
+const configOf = (args: Args) => args.flags.config as string | undefined;
 
-function parseArgs(argv: string[]): { command: string; config?: string } {
-  const [command = "serve", ...rest] = argv;
-  let config: string | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (arg === "--config" || arg === "-c") config = rest[++i];
-    else if (arg.startsWith("--config=")) config = arg.slice(9);
-    else fail(`unknown argument ${arg}\n${USAGE}`);
-  }
-  return { command, config };
-}
-
-function fail(message: string, code = 1): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
-
-async function load(flag: string | undefined) {
-  const path = resolveConfigPath(flag);
-  const result = await loadConfig(path, builtinPlugins);
-  if (!result.ok) {
-    fail(`hookgate: ${path} has ${result.problems.length} problem(s):\n${result.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
-  }
-  return result.loaded;
-}
-
-async function main(): Promise<void> {
-  const { command, config } = parseArgs(process.argv.slice(2));
-  switch (command) {
-    case "version":
-    case "--version":
-      console.log(`hookgate ${VERSION} (bun ${Bun.version})`);
-      return;
-    case "check": {
-      const loaded = await load(config);
+/** Every command: `hookgate --help` lists them in this order; adding a command is one entry here. */
+const COMMANDS: Command[] = [
+  {
+    name: "serve", flags: [CONFIG_FLAG], summary: "run the gateway (SIGTERM/SIGINT drain and exit 0)",
+    details: "Logs are JSON lines on stdout (HOOKGATE_LOG_LEVEL), the \"ready\" line among them; `hookgate listening on\nhttp://HOST:PORT` goes to stderr too. SIGHUP reloads the config (see hookgate reload).",
+    run: (args) => serve(configOf(args)),
+  },
+  {
+    name: "check", flags: [CONFIG_FLAG], summary: "validate the config: a summary, or every problem with its path (exit 1)",
+    async run(args) {
+      const loaded = await loadOrExit(configOf(args));
       const c = loaded.config;
       console.log(`${loaded.path}: OK — ${c.endpoints.length} endpoint(s), ${loaded.sources.length} source(s), ${c.events ? Object.keys(c.events).length : "any"} event type(s), store ${c.store.postgres ? "postgres" : `sqlite ${c.store.sqlite}`}`);
-      return;
-    }
-    case "migrate": {
-      const loaded = await load(config);
+    },
+  },
+  {
+    name: "reload", flags: [CONFIG_FLAG], summary: "check the config, then send SIGHUP to the running serve (its pid file beside the store)",
+    details: "A bad config sends nothing (exit 1, every problem listed). The gateway re-reads the file and logs \"config reloaded\"\nwith what changed, or why the running config stays; systemctl reload hookgate does the same.",
+    async run(args) { process.exit(await reloadCommand(configOf(args))); },
+  },
+  {
+    name: "migrate", flags: [CONFIG_FLAG], summary: "apply the store's migrations (serve does it too)",
+    async run(args) {
+      const loaded = await loadOrExit(configOf(args));
       const store = openStore(loaded.config.store);
       try { await store.migrate(); } catch (e) { fail(`hookgate: ${(e as Error).message}`); }
       await store.close();
       console.log("store migrated");
-      return;
-    }
-    case "pg-setup": {
-      const loaded = await load(config);
-      console.log(pgSetup(loaded));
-      return;
-    }
-    case "serve":
-      return serve(config);
-    default:
-      fail(USAGE, 2);
+    },
+  },
+  {
+    name: "pg-setup", flags: [CONFIG_FLAG], summary: "print the SQL for each postgres source in table mode",
+    async run(args) { console.log(pgSetup(await loadOrExit(configOf(args)))); },
+  },
+  {
+    name: "init", positionals: ["[DIR]"], summary: "write a starter webhooks.config.ts, hookgate.d.ts and tsconfig.json (never overwrites)",
+    details: "DIR defaults to the current folder. hookgate.d.ts holds the types of the \"hookgate\" module of this binary, so an\neditor type-checks the config with no node_modules.",
+    async run(args) {
+      const { init } = await import("./cli/init.ts");
+      const { written, skipped } = init(args.positionals[0]);
+      for (const path of written) console.log(`wrote ${path}`);
+      for (const path of skipped) console.log(`skipped ${path} (exists; hookgate init never overwrites)`);
+    },
+  },
+  {
+    name: "types", summary: "print the types (.d.ts) of the \"hookgate\" module that configs and plugins import",
+    async run() { process.stdout.write((await import("./cli/module-types.ts")).MODULE_TYPES); },
+  },
+  {
+    name: "health", flags: [{ name: "url", value: "URL", help: "the gateway's base URL (default: the config's server address)" }, CONFIG_FLAG],
+    summary: "exit 0 when the gateway's /readyz answers 200, else 1 (for a container HEALTHCHECK)",
+    async run(args) {
+      const { health } = await import("./cli/health.ts");
+      process.exit(await health(args.flags.url as string | undefined, configOf(args)));
+    },
+  },
+  {
+    name: "version", summary: "print the version",
+    run() { console.log(`hookgate ${VERSION} (bun ${Bun.version})`); },
+  },
+];
+
+async function main(argv: string[]): Promise<void> {
+  const [first = "serve", ...rest] = argv;
+  if (first === "--help" || first === "-h" || first === "help") {
+    const command = COMMANDS.find((c) => c.name === rest[0]);
+    console.log(command ? help(command) : usage(COMMANDS));
+    return;
   }
+  if (first === "--version") return COMMANDS.find((c) => c.name === "version")!.run({ flags: {}, positionals: [] });
+  const command = COMMANDS.find((c) => c.name === first);
+  if (!command) fail(`hookgate: unknown command ${first}\n\n${usage(COMMANDS)}`, 2);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(help(command));
+    return;
+  }
+  let args: Args;
+  try {
+    args = parseArgs(command, rest);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    fail(`hookgate ${command.name}: ${e.message}\n\n${help(command)}`, 2);
+  }
+  await command.run(args);
 }
 
 async function serve(flag: string | undefined): Promise<void> {
-  const loaded = await load(flag);
+  // A SIGHUP while starting must not end the process (its default): it reloads once the gateway is up.
+  let hupWhileStarting = false;
+  const early = () => { hupWhileStarting = true; };
+  process.on("SIGHUP", early);
+  const loaded = await loadOrExit(flag);
   const log = createLogger();
   let app;
   try {
@@ -80,7 +113,10 @@ async function serve(flag: string | undefined): Promise<void> {
     fail(`hookgate: cannot start: ${reason}`);
   }
   for (const warning of readyHints(loaded)) log.warn(warning);
-  console.log(`hookgate listening on ${app.url}`);
+  writePidFile(pidFilePath(loaded), log);
+  log.info("ready", { url: app.url, version: VERSION });
+  // The plain line too, for a human at a terminal and for scripts that wait for it.
+  process.stderr.write(`hookgate listening on ${app.url}\n`);
   const hint = firstEventHint(loaded, app.url);
   if (hint) log.info("send a first event", { curl: hint });
   let stopping = false;
@@ -90,13 +126,18 @@ async function serve(flag: string | undefined): Promise<void> {
     log.info("shutting down", { signal });
     await app.stop();
     log.info("stopped");
+    // stdout may be a pipe (journald, docker): the last lines must leave before the process does.
+    await log.flush();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.off("SIGHUP", early);
+  const reload = reloadOnSighup(app, loaded.path, log, () => stopping);
+  if (hupWhileStarting) reload();
 }
 
-function readyHints(loaded: Awaited<ReturnType<typeof load>>): string[] {
+function readyHints(loaded: LoadedConfig): string[] {
   const hints: string[] = [];
   if (loaded.config.admin.tokens.length === 0) {
     hints.push('no admin token configured: the admin API (/api/v1, Swagger UI at /docs) answers 403 until admin: { tokens: [{ name: "ops", token: env("HOOKGATE_ADMIN_TOKEN") }] } is in the config');
@@ -105,7 +146,7 @@ function readyHints(loaded: Awaited<ReturnType<typeof load>>): string[] {
 }
 
 /** The curl line for the first http source, so a fresh start says how to send an event. */
-function firstEventHint(loaded: Awaited<ReturnType<typeof load>>, url: string): string | null {
+function firstEventHint(loaded: LoadedConfig, url: string): string | null {
   const http = loaded.sources.find((s) => s.type === "http");
   if (!http) return null;
   const path = (http.options as { path: string }).path;
@@ -114,4 +155,4 @@ function firstEventHint(loaded: Awaited<ReturnType<typeof load>>, url: string): 
   return `curl -X POST ${url}${path} -H 'Authorization: Bearer <a token of source "${http.id}">' -H 'Content-Type: application/json' -d '{"type":"${type}","data":{}}'`;
 }
 
-await main();
+await main(process.argv.slice(2));

@@ -1,24 +1,59 @@
 import type { Logger } from "./plugin-api/index.ts";
 
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type AppLogger = Logger & {
+  child(fields: Record<string, unknown>): AppLogger;
+  /** Whether lines of this level are written (callers skip building debug fields when they are not). */
+  enabled(level: LogLevel): boolean;
+  /** Resolves once every line written so far has left the process (before exit). */
+  flush(): Promise<void>;
+};
+
 /**
- * JSON lines on stdout, one object per line. Debug lines are written only when `level` (by default
- * HOOKGATE_LOG_LEVEL) is "debug"; every other level always is.
+ * stdout as a pipe (journald, docker) takes lines asynchronously, and process.exit drops what it has not taken.
+ * Every write counts itself until its (shared, allocation-free) callback says the line left; flush waits for zero.
+ */
+let unwritten = 0;
+let waiting: (() => void)[] = [];
+const written = () => {
+  if (--unwritten > 0) return;
+  const resolve = waiting;
+  waiting = [];
+  for (const r of resolve) r();
+};
+const stdout = (line: string) => { unwritten++; process.stdout.write(line, written); };
+const flushStdout = () => new Promise<void>((resolve) => {
+  if (unwritten <= 0) return resolve();
+  waiting.push(resolve);
+  // A reader that never reads must not keep the process from exiting.
+  setTimeout(resolve, 5_000).unref();
+});
+
+/**
+ * JSON lines on stdout, one object per line. Lines below `level` (by default HOOKGATE_LOG_LEVEL, else "info")
+ * are not written; an unknown level writes one warning and keeps "info".
  */
 export function createLogger(
   base: Record<string, unknown> = {},
-  out: (line: string) => void = (l) => process.stdout.write(l),
+  out: (line: string) => void = stdout,
   level: string | undefined = process.env.HOOKGATE_LOG_LEVEL,
-): Logger & { child(fields: Record<string, unknown>): Logger } {
-  const write = (level: string, msg: string, fields?: Record<string, unknown>) =>
-    out(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields })}\n`);
-  const debug = level === "debug";
-  return {
-    debug: debug ? (msg, fields) => write("debug", msg, fields) : () => {},
-    info: (msg, fields) => write("info", msg, fields),
-    warn: (msg, fields) => write("warn", msg, fields),
-    error: (msg, fields) => write("error", msg, fields),
-    child: (fields) => createLogger({ ...base, ...fields }, out, level),
+  flush: () => Promise<void> = out === stdout ? flushStdout : async () => {},
+): AppLogger {
+  const known = level === undefined || level === "" || (LOG_LEVELS as readonly string[]).includes(level);
+  const min = known && level ? LOG_LEVELS.indexOf(level as LogLevel) : 1;
+  const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) =>
+    out(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields })}\n`);
+  const at = (lvl: LogLevel): Logger["info"] => (LOG_LEVELS.indexOf(lvl) >= min ? (msg, fields) => write(lvl, msg, fields) : () => {});
+  const logger: AppLogger = {
+    debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"),
+    child: (fields) => createLogger({ ...base, ...fields }, out, LOG_LEVELS[min], flush),
+    enabled: (lvl) => LOG_LEVELS.indexOf(lvl) >= min,
+    flush,
   };
+  if (!known) write("warn", `HOOKGATE_LOG_LEVEL "${level}" is not a level: use debug, info, warn or error (logging at info)`);
+  return logger;
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -36,3 +36,36 @@ describe("Summarizer: repeated errors of one kind are one line per interval plus
     expect(lines).toHaveLength(4);
   });
 });
+
+describe("createLogger: HOOKGATE_LOG_LEVEL", () => {
+  const write = (level: string | undefined) => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger({ component: "x" }, (l) => lines.push(JSON.parse(l)), level);
+    const child = log.child({ sub: 1 });
+    for (const l of [log, child]) { l.debug("d"); l.info("i"); l.warn("w"); l.error("e"); }
+    return { lines, log };
+  };
+
+  test.each([
+    // [HOOKGATE_LOG_LEVEL, the levels written (by the logger and its child alike)]
+    [undefined, ["info", "warn", "error"]],
+    ["", ["info", "warn", "error"]],
+    ["debug", ["debug", "info", "warn", "error"]],
+    ["info", ["info", "warn", "error"]],
+    ["warn", ["warn", "error"]],
+    ["error", ["error"]],
+  ] as const)("%p writes %p", (level, written) => {
+    const { lines, log } = write(level);
+    expect(lines.map((l) => l.level)).toEqual([...written, ...written]);
+    expect(lines.at(-1)).toMatchObject({ component: "x", sub: 1 });
+    expect(log.enabled("debug")).toBe(written.includes("debug" as never));
+    expect(log.enabled("error")).toBe(true);
+  });
+
+  test("an unknown level says so once and logs at info", () => {
+    const { lines, log } = write("verbose");
+    expect(lines[0]).toMatchObject({ level: "warn", msg: 'HOOKGATE_LOG_LEVEL "verbose" is not a level: use debug, info, warn or error (logging at info)' });
+    expect(lines.slice(1).map((l) => l.level)).toEqual(["info", "warn", "error", "info", "warn", "error"]);
+    expect(log.enabled("debug")).toBe(false);
+  });
+});

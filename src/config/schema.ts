@@ -63,6 +63,8 @@ export const ConfigSchema = v.strictObject({
       maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024)), 1_048_576),
       /** The address customers reach hookgate at (session urls start with it); else the request's own origin. */
       publicUrl: v.optional(v.pipe(v.string(), v.url("must be an absolute URL"), v.regex(/^https?:\/\//, "must be an http(s) URL like https://hooks.example.com"))),
+      /** A bearer token that reads GET /metrics and nothing else (for Prometheus); admin tokens with `read` work too. */
+      metricsToken: v.optional(TokenSchema),
     }),
     {},
   ),
@@ -100,6 +102,13 @@ export const ConfigSchema = v.strictObject({
     {},
   ),
   portal: PortalSchema,
+  metrics: v.optional(
+    v.strictObject({
+      /** An `endpoint` label on the attempt and delivery families: one series per endpoint, so off by default. */
+      perEndpoint: v.optional(v.boolean(), false),
+    }),
+    {},
+  ),
   events: v.optional(EventCatalog),
   delivery: v.optional(
     v.strictObject({

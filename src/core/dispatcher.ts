@@ -9,12 +9,21 @@ import { recordedBody, sentBody } from "./attempt-body.ts";
 import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
 import { newId } from "./ids.ts";
+import type { OperationalEvents } from "./operational-events.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
 import { WakeTimers } from "./wake-timers.ts";
 import { afterAttempt, parseRetryAfter, verdictOf, type Verdict } from "./retry.ts";
 
 export type Sender = (request: OutboundRequest, endpoint: RuntimeEndpoint) => Promise<OutboundResult>;
+
+/** An attempt's outcome for metrics: success, retry (another is scheduled), failed (for good), refused (the address policy). */
+export type AttemptOutcomeLabel = "success" | "retry" | "failed" | "refused";
+
+/** Counts delivery attempts (metrics); called once per attempt, with no allocation of its own. */
+export interface AttemptObserver {
+  attempted(endpointId: string, outcome: AttemptOutcomeLabel, seconds: number): void;
+}
 
 export interface DispatcherOptions {
   /**
@@ -27,6 +36,9 @@ export interface DispatcherOptions {
   sweep?: string;
   /** How long attempt records wait to share a transaction (default 10 ms); tests lengthen it to widen the crash window. */
   recordWindowMs?: number;
+  /** hookgate's own events: endpoint disabled, delivery exhausted. */
+  events?: Pick<OperationalEvents, "endpointDisabled" | "deliveryFailed">;
+  observer?: AttemptObserver;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
@@ -89,6 +101,13 @@ export class Dispatcher {
       disabled: (id, reason) => {
         this.registry.setEnabled(id, false);
         this.options.log.warn("endpoint disabled", { endpoint: id, reason });
+        // Said whatever it was delivering: a disable happens once per enable, so reporting it cannot loop.
+        const endpoint = this.registry.get(id);
+        if (endpoint) this.options.events?.endpointDisabled(endpoint, reason);
+      },
+      exhausted: (outcome, event) => {
+        const endpoint = this.registry.get(outcome.attempt.endpoint_id);
+        if (endpoint) this.options.events?.deliveryFailed(endpoint, outcome, event);
       },
       // The attempts happened but could not be recorded: their leases expire and they are tried again.
       failed: (e, attempts) => this.summary.error("record", "recording attempts failed", { error: String(e), attempts }),
@@ -223,7 +242,10 @@ export class Dispatcher {
       const next = !built ? { status: "failed" as const, nextAttemptAt: null }
         : afterAttempt(endpoint.retry, verdict, job.attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
       this.afterResult(job, endpoint, !built ? "none" : verdict === "succeeded" ? "success" : "failure", finishedAt);
-      const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt: job.attempt, status: result.statusCode, error: row.error, next: next.status };
+      const outcome: AttemptOutcomeLabel = verdict === "succeeded" ? "success" : result.refused ? "refused" : next.status === "failed" ? "failed" : "retry";
+      this.options.observer?.attempted(endpoint.id, outcome, result.durationMs / 1000);
+      const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt: job.attempt, status: result.statusCode, error: row.error, next: next.status, outcome, durationMs: result.durationMs };
+      this.options.log.debug("attempt", fields);
       if (!built) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
       else if (verdict !== "succeeded") this.summary.warn(`attempt:${endpoint.id}`, "attempt failed", fields);
       return this.recorder.record({
@@ -233,7 +255,7 @@ export class Dispatcher {
           id: endpoint.id, success: verdict === "succeeded", at: row.started_at, statusCode: row.status_code ?? null, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
           autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
         },
-      });
+      }, job.event);
     })();
     recorded.catch(() => sent.resolve());
     return { sent: sent.promise, recorded };

@@ -4,7 +4,7 @@ import type { EventRow } from "../store/schema.ts";
 import type { EventView } from "./event-view.ts";
 import { MAX_DEPTH, TOO_DEEP, valueTooDeep } from "./json-depth.ts";
 import { formatPath } from "./paths.ts";
-import { EVENT_TYPE_RULE, isValidEventType, MAX_TYPE_LENGTH } from "./patterns.ts";
+import { EVENT_TYPE_RULE, isOperationalType, isValidEventType, MAX_TYPE_LENGTH } from "./patterns.ts";
 import { TENANT_RULE, TenantId, type Catalog } from "./values.ts";
 
 export interface EventProblem { path: string; message: string }
@@ -12,8 +12,11 @@ export interface EventProblem { path: string; message: string }
 const MAX_KEY = 255;
 const KEYS = ["type", "data", "id", "timestamp", "tenant"];
 
-/** Checks one event input against the catalog; problems carry paths relative to the event. */
-export function validateEvent(input: unknown, catalog: Catalog): EventProblem[] {
+/**
+ * Checks one event input against the catalog; problems carry paths relative to the event. `hookgate.*` types are
+ * hookgate's own (operational events, checked against their own catalog with `own`): a source cannot forge them.
+ */
+export function validateEvent(input: unknown, catalog: Catalog, own = false): EventProblem[] {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return [{ path: "", message: "must be an object { type, data }" }];
   const e = input as Record<string, unknown>;
   const problems: EventProblem[] = [];
@@ -27,6 +30,8 @@ export function validateEvent(input: unknown, catalog: Catalog): EventProblem[] 
     problems.push({ path: "type", message: `is required: a string that ${EVENT_TYPE_RULE.slice("must be ".length)}` });
   } else if (!isValidEventType(e.type)) {
     problems.push({ path: "type", message: `${JSON.stringify(e.type.slice(0, MAX_TYPE_LENGTH))} is not an event type: ${EVENT_TYPE_RULE}` });
+  } else if (!own && isOperationalType(e.type)) {
+    problems.push({ path: "type", message: `"${e.type}": hookgate.* types are hookgate's own operational events, a source cannot send them (pick another name)` });
   } else if (catalog && !entry) {
     problems.push({ path: "type", message: `unknown event type "${e.type}" (add it to events in the config)` });
   } else if (entry?.schema && e.data !== undefined && !tooDeep) {

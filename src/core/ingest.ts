@@ -1,12 +1,25 @@
-import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput } from "../plugin-api/index.ts";
+import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput, type Logger } from "../plugin-api/index.ts";
 import type { IngestItem, SourceCursorWrite, Store } from "../store/types.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { EndpointRegistry } from "./endpoints/registry.ts";
 import { toEventRow, validateEvent } from "./events.ts";
 import { newId } from "./ids.ts";
+import { OPERATIONAL_CATALOG, OPERATIONAL_SOURCE } from "./operational-events.ts";
 import type { Catalog } from "./values.ts";
 
+/** Counts stored events (metrics); called once per emit after its commit, with how many were new. */
+export interface IngestObserver {
+  ingested(source: string, events: number): void;
+}
+
+export interface IngestOptions {
+  observer?: IngestObserver;
+  /** Writes a debug line per stored event; only given when debug lines are written (no fields built otherwise). */
+  debugLog?: Logger | null;
+}
+
 interface Pending {
+  source: string;
   items: IngestItem[];
   cursor: SourceCursorWrite | null;
   resolve(results: EmitResult[]): void;
@@ -25,8 +38,12 @@ export class Ingest {
     private readonly store: Store,
     private readonly registry: EndpointRegistry,
     private readonly dispatcher: Dispatcher,
-    private readonly catalog: Catalog,
+    private catalog: Catalog,
+    private readonly options: IngestOptions = {},
   ) {}
+
+  /** A reloaded catalog applies to the next emit. */
+  setCatalog(catalog: Catalog): void { this.catalog = catalog; }
 
   /** Validates without storing; problems carry `[i].path` when several events are checked. */
   validate(inputs: unknown[]): { path: string; message: string }[] {
@@ -39,10 +56,25 @@ export class Ingest {
   emit(source: string, inputs: EventInput[], options: EmitOptions = {}): Promise<EmitResult[]> {
     const problems = this.validate(inputs);
     if (problems.length) return Promise.reject(new InvalidEventsError(problems));
+    return this.enqueue(source, inputs, options, null);
+  }
+
+  /**
+   * One of hookgate's own events (operational-events.ts), checked against their catalog. `about`: the endpoint it
+   * is about, which never gets a delivery of it (a report about E sent to E could only add to E's trouble).
+   */
+  emitOperational(input: EventInput, about: string | null): Promise<EmitResult[]> {
+    const problems = validateEvent(input, OPERATIONAL_CATALOG, true);
+    if (problems.length) return Promise.reject(new InvalidEventsError(problems));
+    return this.enqueue(OPERATIONAL_SOURCE, [input], {}, about);
+  }
+
+  private enqueue(source: string, inputs: EventInput[], options: EmitOptions, about: string | null): Promise<EmitResult[]> {
     const now = Date.now();
     const items = inputs.map((input): IngestItem => {
       const event = toEventRow(newId("evt", now), source, input, now, options.idempotencyScope);
-      const deliveries = this.registry.subscribed(input.type, event.tenant).map((endpoint) => {
+      const endpoints = this.registry.subscribed(input.type, event.tenant);
+      const deliveries = (about === null ? endpoints : endpoints.filter((e) => e.id !== about)).map((endpoint) => {
         const { due, leased } = this.dispatcher.reserve(endpoint, now);
         // A delivery's tenant is its endpoint's: a tenant's delivery log never shows a global endpoint.
         return { id: newId("dlv", now), endpoint_id: endpoint.id, tenant: endpoint.tenant, next_attempt_at: due, leased };
@@ -50,7 +82,7 @@ export class Ingest {
       return { event, deliveries };
     });
     return new Promise((resolve, reject) => {
-      this.queue.push({ items, cursor: "state" in options ? { id: source, cursor: options.state } : null, resolve, reject });
+      this.queue.push({ source, items, cursor: "state" in options ? { id: source, cursor: options.state } : null, resolve, reject });
       if (!this.flushing) { this.flushing = true; setImmediate(() => this.flush()); }
     });
   }
@@ -66,6 +98,7 @@ export class Ingest {
         const results = outcomes.slice(i, i + pending.items.length);
         i += pending.items.length;
         pending.resolve(results);
+        if (this.options.observer || this.options.debugLog) this.observe(pending, results);
       }
       items.forEach((item, k) => this.dispatcher.handOff(item, outcomes[k]!.duplicate));
     } catch (error) {
@@ -75,6 +108,16 @@ export class Ingest {
       if (this.queue.length) setImmediate(() => this.flush());
       else this.flushing = false;
     }
+  }
+
+  private observe(pending: Pending, results: EmitResult[]): void {
+    let stored = 0;
+    for (const r of results) if (!r.duplicate) stored++;
+    if (stored) this.options.observer?.ingested(pending.source, stored);
+    const log = this.options.debugLog;
+    if (log) pending.items.forEach((item, k) => log.debug("event accepted", {
+      event: results[k]!.id, source: pending.source, type: item.event.type, tenant: item.event.tenant, deliveries: item.deliveries.length, duplicate: results[k]!.duplicate,
+    }));
   }
 
   /** Resolves when every emit accepted so far is committed (for shutdown). */

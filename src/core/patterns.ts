@@ -11,9 +11,17 @@ export function isValidEventType(type: string): boolean {
   return type.length <= MAX_TYPE_LENGTH && EVENT_TYPE.test(type);
 }
 
-/** Event-type patterns: an exact type, `*` (all), or `prefix.*` (every type starting with `prefix.`). */
+/** The namespace of hookgate's own operational events (operational-events.ts): `*` does not match it, sources cannot emit in it. */
+export const OPERATIONAL_PREFIX = "hookgate.";
+export const isOperationalType = (type: string): boolean => type.startsWith(OPERATIONAL_PREFIX);
+
+/**
+ * Event-type patterns: an exact type, `*` (every type but hookgate's own `hookgate.*`), or `prefix.*` (every type
+ * starting with `prefix.`). An endpoint subscribes to operational events only by naming them, so one that takes
+ * everything never starts receiving hookgate's reports about itself and its neighbours.
+ */
 export function matchesPattern(type: string, pattern: string): boolean {
-  if (pattern === "*") return true;
+  if (pattern === "*") return !isOperationalType(type);
   if (pattern.endsWith(".*")) return type.startsWith(pattern.slice(0, -1));
   return type === pattern;
 }
@@ -28,11 +36,11 @@ export function isValidPattern(pattern: string): boolean {
 }
 
 /**
- * The exact types among `patterns` that a catalog does not list (own keys only: `constructor` or `__proto__`
+ * The exact types among `patterns` that a catalog (or hookgate's own, `own`) does not list (own keys only: `constructor` or `__proto__`
  * are not event types just because every object has them), with their index.
  */
-export function unlistedTypes(patterns: readonly string[], catalog: object | undefined): { index: number; type: string }[] {
+export function unlistedTypes(patterns: readonly string[], catalog: object | undefined, own: object = {}): { index: number; type: string }[] {
   if (!catalog) return [];
   return patterns.flatMap((type, index) =>
-    type === "*" || type.endsWith(".*") || Object.hasOwn(catalog, type) ? [] : [{ index, type }]);
+    type === "*" || type.endsWith(".*") || Object.hasOwn(catalog, type) || Object.hasOwn(own, type) ? [] : [{ index, type }]);
 }

@@ -1,4 +1,4 @@
-import type { AttemptRow } from "../store/schema.ts";
+import type { AttemptRow, EventRow } from "../store/schema.ts";
 import type { AttemptOutcome, Store } from "../store/types.ts";
 
 /**
@@ -12,13 +12,15 @@ const RECORD_BATCH = 512;
 export interface RecorderHooks {
   /** The store disabled an endpoint (a 410, or a sustained failure streak). */
   disabled(id: string, reason: string): void;
+  /** A delivery's final failure is committed (its schedule ran out, or it failed for good). */
+  exhausted?(outcome: AttemptOutcome, event: EventRow): void;
   /** A batch could not be written: its attempts are tried again when their leases end. */
   failed(error: unknown, attempts: number): void;
 }
 
 /** Writes attempt records and hands leased deliveries back to the store, in batches. */
 export class Recorder {
-  private outcomes: { outcome: AttemptOutcome; done: (row: AttemptRow) => void }[] = [];
+  private outcomes: { outcome: AttemptOutcome; event?: EventRow; done: (row: AttemptRow) => void }[] = [];
   /** Leased deliveries handed back unsent, each group due again at its time. */
   private releases: { ids: string[]; at: number }[] = [];
   private flushing: Promise<void> | null = null;
@@ -27,10 +29,10 @@ export class Recorder {
 
   constructor(private readonly store: Store, private readonly hooks: RecorderHooks, private readonly windowMs = RECORD_WINDOW_MS) {}
 
-  /** Queues one attempt's record; resolves with the attempt once it is committed (or its batch failed). */
-  record(outcome: AttemptOutcome): Promise<AttemptRow> {
+  /** Queues one attempt's record (of a delivery of `event`); resolves with the attempt once it is committed (or its batch failed). */
+  record(outcome: AttemptOutcome, event?: EventRow): Promise<AttemptRow> {
     return new Promise<AttemptRow>((done) => {
-      this.outcomes.push({ outcome, done });
+      this.outcomes.push({ outcome, event, done });
       this.schedule(this.outcomes.length >= RECORD_BATCH);
     });
   }
@@ -69,6 +71,7 @@ export class Recorder {
         for (const r of releases) await this.store.release(r.ids, r.at);
         const disabled = await this.store.recordAttempts(batch.map((b) => b.outcome));
         for (const { id, reason } of disabled) this.hooks.disabled(id, reason);
+        for (const b of batch) if (b.event && b.outcome.delivery.status === "failed") this.hooks.exhausted?.(b.outcome, b.event);
       } catch (e) {
         this.hooks.failed(e, batch.length);
       }

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { parseDuration, toMs } from "./duration.ts";
-import { EVENT_TYPE_RULE, isValidEventType, isValidPattern } from "./patterns.ts";
+import { EVENT_TYPE_RULE, isOperationalType, isValidEventType, isValidPattern } from "./patterns.ts";
 
 /**
  * The value schemas the config file, the admin API and plugin options share, so a duration or an event type
@@ -22,7 +22,7 @@ export const DurationMs = v.pipe(Duration, v.transform(toMs));
 
 /** An event-type name (patterns.ts holds the rule). */
 export const EventTypeName = v.pipe(v.string(), v.check(isValidEventType, EVENT_TYPE_RULE));
-/** An endpoint's or token's subscription: an exact type, "*" or "prefix.*". */
+/** An endpoint's or token's subscription: an exact type, "*" (all but hookgate's own hookgate.*) or "prefix.*". */
 export const EventPattern = v.pipe(v.string(), v.check(isValidPattern, 'must be an event type, "*" or "prefix.*"'));
 
 const isSchema = (x: unknown): x is v.GenericSchema =>
@@ -30,7 +30,8 @@ const isSchema = (x: unknown): x is v.GenericSchema =>
 
 /** The event catalog: the types a gateway accepts, each with an optional schema for its data. */
 export const EventCatalog = v.record(
-  EventTypeName,
+  // hookgate.* types are hookgate's own (operational-events.ts), always in the catalog.
+  v.pipe(EventTypeName, v.check((type) => !isOperationalType(type), "hookgate.* types are hookgate's own operational events, always in the catalog: pick another name")),
   v.strictObject({
     description: v.optional(v.string(), ""),
     schema: v.optional(v.custom<v.GenericSchema>(isSchema, "must be a valibot schema (v.object(...))")),

@@ -54,7 +54,8 @@ export class AdminAuth {
   private readonly principals = new WeakMap<Request, Principal>();
 
   constructor(
-    readonly tokens: readonly AdminToken[],
+    /** Replaced when the config is reloaded. */
+    public tokens: readonly AdminToken[],
     private readonly sessions: SessionLookup | null = null,
     /** The clock session expiry is read against (tests advance it). */
     readonly now: () => number = Date.now,

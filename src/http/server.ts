@@ -5,7 +5,8 @@ import type { AdminAuth } from "./auth.ts";
 import { answerIssuePaths, HttpProblem, problem, problemBody, validationProblem } from "./problem.ts";
 
 export interface HttpOptions {
-  routes: SourceRoute[];
+  /** `source`: whose route it is (requests are counted by source). */
+  routes: (SourceRoute & { source?: string })[];
   isDraining(): boolean;
   /** More route groups (the admin API) mounted beside the sources. */
   plugins?: Elysia<any, any, any, any, any, any, any>[];
@@ -13,9 +14,11 @@ export interface HttpOptions {
   log?: Logger;
   /** More of /healthz's body (the store's last write failure); cheap, no I/O per call. */
   health?: () => Record<string, unknown>;
+  /** /readyz: null when ready (migrations ran, store writable, not draining), else why not. No I/O per call. */
+  notReady?: () => string | null;
 }
 
-/** The gateway's HTTP face beside the sources' routes: /healthz, and whatever admin groups are mounted. */
+/** The gateway's HTTP face beside the sources' routes: /healthz, /readyz, and whatever admin groups are mounted. */
 export function createHttp(options: Omit<HttpOptions, "routes" | "isDraining">) {
   const app = new Elysia({ name: "hookgate" })
     .onError(({ code, error, set }) => {
@@ -37,7 +40,11 @@ export function createHttp(options: Omit<HttpOptions, "routes" | "isDraining">) 
       set.status = status;
       return problemBody(status, detail);
     })
-    .get("/healthz", () => ({ status: "ok", ...options.health?.() }));
+    .get("/healthz", () => ({ status: "ok", ...options.health?.() }))
+    .get("/readyz", () => {
+      const reason = options.notReady?.() ?? null;
+      return reason === null ? { status: "ready" } : problem(503, `not ready: ${reason}`, undefined, { "retry-after": "1" });
+    });
 
   for (const plugin of options.plugins ?? []) app.use(plugin);
   return app;
@@ -75,21 +82,26 @@ type BunRoutes = Record<string, Partial<Record<SourceRoute["method"], (request: 
  * The sources' routes (ingest is the hot path) go straight onto Bun.serve's router, not through the admin
  * app's handler: per request that is several times cheaper. Every other path falls through to the admin app.
  */
-export function sourceRoutes(options: Pick<HttpOptions, "routes" | "isDraining" | "log">): BunRoutes {
+export function sourceRoutes(options: Pick<HttpOptions, "routes" | "isDraining" | "log"> & {
+  /** Per source, a counter of its requests by status (metrics), bound once per route. */
+  countRequests?: (source: string) => (status: number) => void;
+}): BunRoutes {
   const routes: BunRoutes = {};
   for (const route of options.routes) {
+    const count = options.countRequests && route.source !== undefined ? options.countRequests(route.source) : null;
+    const answer = (response: Response) => { count?.(response.status); return secured(response); };
     (routes[route.path] ??= {})[route.method] = async (request, server) => {
-      if (options.isDraining()) return secured(problem(503, "hookgate is shutting down; retry shortly", undefined, { "retry-after": "5" }));
+      if (options.isDraining()) return answer(problem(503, "hookgate is shutting down; retry shortly", undefined, { "retry-after": "5" }));
       try {
-        return secured(await route.handle(request, { ip: server.requestIP(request)?.address ?? null }));
+        return answer(await route.handle(request, { ip: server.requestIP(request)?.address ?? null }));
       } catch (e) {
         // The client closed the connection, or sent nothing for the idle timeout, mid-upload: routine, not an error.
         if (request.signal.aborted) {
           options.log?.debug("request cut off before its body arrived", { path: route.path, reason: reasonOf(e) });
-          return secured(problem(400, "the body was cut off before its end"));
+          return answer(problem(400, "the body was cut off before its end"));
         }
         options.log?.error("request failed", { path: route.path, error: reasonOf(e) });
-        return secured(problem(500, "internal error"));
+        return answer(problem(500, "internal error"));
       }
     };
   }

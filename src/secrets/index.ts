@@ -38,6 +38,8 @@ export async function openSecrets(store: Store, storeConfig: Config["store"], en
     throw new Error(`the secrets key from ${master.source} does not open this store's endpoint secrets: ${fix}`);
   }
   const warnings = [...master.warnings];
+  // Said once, on the start that made the key: without it the endpoint secrets in the store cannot be opened.
+  if (master.created) warnings.push(`created the secrets key ${master.source}: back it up with the store (without it, endpoint secrets cannot be read; or set HOOKGATE_MASTER_KEY)`);
   if (storeConfig.postgres && master.source !== "HOOKGATE_MASTER_KEY") {
     warnings.push(`endpoint secrets are encrypted with ${master.source}: every process sharing this Postgres store needs the same key (set HOOKGATE_MASTER_KEY)`);
   }

@@ -5,6 +5,13 @@ import { idFloor } from "../core/ids.ts";
 export interface PageOf<T> { rows: T[]; more: boolean }
 export interface EndpointStats { counts: Record<DeliveryStatus, number>; lastAttempt: { startedAt: number; statusCode: number | null } | null }
 
+/** What /metrics reads of the store (AdminQueries.backlog); `endpoint` is null unless asked per endpoint. */
+export interface Backlog {
+  deliveries: { status: "pending" | "retrying"; endpoint: string | null; count: number }[];
+  lag: { endpoint: string | null; ms: number }[];
+  endpoints: { enabled: number; disabled: number };
+}
+
 /**
  * What the admin API reads and changes in the store, newest first with keyset pages. Works on SQLite and Postgres.
  * A `tenant` filter is an equality on the column, so the per-tenant indexes of migration 004 serve it (the partial
@@ -141,6 +148,28 @@ export class AdminQueries {
     return {
       counts: this.db.selectFrom("deliveries").select(["status", (eb) => eb.fn.countAll<number | string>().as("n")])
         .where("endpoint_id", "=", endpointId).where("id", ">=", idFloor("dlv", since)).groupBy("status"),
+    };
+  }
+
+  /**
+   * The backlog gauges of /metrics: open deliveries by status, how long the oldest due delivery no attempt has
+   * taken yet has waited (ms, 0 when none), and endpoints by state. With `perEndpoint`, the first two per endpoint.
+   */
+  async backlog(now: number, perEndpoint: boolean): Promise<Backlog> {
+    const open = ["pending", "retrying"] as const;
+    const byStatus = this.db.selectFrom("deliveries").select(["status", (eb) => eb.fn.countAll<number | string>().as("n")])
+      .where("status", "in", open).groupBy("status");
+    const due = this.db.selectFrom("deliveries").select((eb) => eb.fn.min<number | string | null>("next_attempt_at").as("at"))
+      .where("status", "=", "pending").where("next_attempt_at", "<=", now);
+    const [deliveries, oldest, endpoints] = await Promise.all([
+      perEndpoint ? byStatus.select("endpoint_id").groupBy("endpoint_id").execute() : byStatus.execute(),
+      perEndpoint ? due.select("endpoint_id").groupBy("endpoint_id").execute() : due.execute(),
+      this.db.selectFrom("endpoints").select(["enabled", (eb) => eb.fn.countAll<number | string>().as("n")]).groupBy("enabled").execute(),
+    ]);
+    return {
+      deliveries: deliveries.map((r) => ({ status: r.status as (typeof open)[number], endpoint: (r as { endpoint_id?: string }).endpoint_id ?? null, count: Number(r.n) })),
+      lag: oldest.filter((r) => r.at !== null).map((r) => ({ endpoint: (r as { endpoint_id?: string }).endpoint_id ?? null, ms: Math.max(0, now - Number(r.at)) })),
+      endpoints: { enabled: Number(endpoints.find((r) => Number(r.enabled) === 1)?.n ?? 0), disabled: Number(endpoints.find((r) => Number(r.enabled) !== 1)?.n ?? 0) },
     };
   }
 

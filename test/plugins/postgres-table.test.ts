@@ -121,7 +121,8 @@ describe.skipIf(skipPg)("postgres source, table mode", () => {
 
     await waitFor(() => receivedRows(receiver!).size === ROWS, 30_000, `all ${ROWS} rows delivered`);
     await waitFor(async () => (await db!.client.query("SELECT count(*)::int AS n FROM hookgate_outbox")).rows[0].n === 0, 10_000, "an empty table");
-    const events = await dbOf(app.store).selectFrom("events").select(["idempotency_key"]).execute();
+    // The killed connections also stored hookgate.source.error events (source "hookgate"): only the rows count here.
+    const events = await dbOf(app.store).selectFrom("events").select(["idempotency_key"]).where("source", "!=", "hookgate").execute();
     expect(events).toHaveLength(ROWS); // a row taken twice is a duplicate, never a second event
     expect(new Set(events.map((e) => e.idempotency_key)).size).toBe(ROWS);
     expect(await sourceStatus(app)).toBe("running");

@@ -88,10 +88,17 @@ export default defineConfig({
     expect(full.status).toBe("ok");
     expect(full.store).toContain("database or disk is full");
     expect(full.store).toContain(db);
+    // Not ready while the store cannot be written (DESIGN 11): `hookgate health` fails with the reason.
+    const notReady = await fetch(`${running.url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(((await notReady.json()) as { detail: string }).detail).toContain("database or disk is full");
+    expect((await runBinary(["health", "--url", running.url])).code).toBe(1);
 
     free();
     expect((await ingest()).status).toBe(202);
     expect(await health()).toEqual({ status: "ok", store: "ok" });
+    expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
+    expect((await runBinary(["health", "--url", running.url])).code).toBe(0);
 
     // Full again, then killed as a crash or an OOM kill would: the restart cannot write, and says why in one line.
     fillDisk(dir);

@@ -79,7 +79,7 @@ export class EndpointRegistry {
 
   constructor(
     private readonly store: Store,
-    private readonly configured: { endpoints: readonly ConfigEndpoint[]; defaults: EndpointDefaults },
+    private configured: { endpoints: readonly ConfigEndpoint[]; defaults: EndpointDefaults },
     readonly codec: SecretCodec = plainCodec,
   ) {
     this.configById = new Map(configured.endpoints.map((e) => [e.id, e]));
@@ -98,6 +98,15 @@ export class EndpointRegistry {
     })));
     await this.store.tenants.note(this.configured.endpoints.flatMap((e) => (e.tenant ? [e.tenant] : [])), Date.now());
     await this.refresh();
+  }
+
+  /** A reloaded config: its endpoints are reconciled as at start, and every endpoint is rebuilt on the new defaults. */
+  async reconfigure(configured: { endpoints: readonly ConfigEndpoint[]; defaults: EndpointDefaults }): Promise<void> {
+    this.configured = configured;
+    this.configById = new Map(configured.endpoints.map((e) => [e.id, e]));
+    // Marked stale so the refresh rebuilds each one; until then lookups still find the running endpoints.
+    this.byId = new Map(Array.from(this.byId, ([id, built]) => [id, { ...built, updatedAt: -1 }]));
+    await this.reconcile();
   }
 
   /**

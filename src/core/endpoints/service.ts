@@ -8,6 +8,7 @@ import { attemptOnce, leaseMs, type Dispatcher, type Sender } from "../dispatche
 import { DomainError, type Problems } from "../errors.ts";
 import { toEventRow } from "../events.ts";
 import { newId } from "../ids.ts";
+import { OPERATIONAL_CATALOG, type OperationalEvents } from "../operational-events.ts";
 import { unlistedTypes } from "../patterns.ts";
 import { inScope, notFoundDetail, type TenantScope } from "../scope.ts";
 import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../signing.ts";
@@ -51,6 +52,8 @@ export interface EndpointServiceDeps {
   defaultTimeoutMs: number;
   /** tenants.maxEndpoints: the most endpoints one tenant may have; undefined: no cap. */
   maxEndpoints?: number;
+  /** hookgate's own events: an admin's disable or enable, a rotation. */
+  events?: Pick<OperationalEvents, "endpointDisabled" | "endpointEnabled" | "secretRotated">;
 }
 
 /** The endpoint lifecycle: create (with the verification ping), change, rotate, test, recover, delete. */
@@ -133,7 +136,11 @@ export class EndpointService {
       });
     }
     if (changes.enabled !== undefined && changes.enabled !== (row.enabled === 1)) {
-      await this.deps.store.setEndpointEnabled(id, changes.enabled, changes.enabled ? null : "disabled by an admin");
+      const reason = "disabled by an admin";
+      await this.deps.store.setEndpointEnabled(id, changes.enabled, changes.enabled ? null : reason);
+      const ref = { id, url: changes.url ?? row.url, tenant: row.tenant };
+      if (changes.enabled) this.deps.events?.endpointEnabled(ref);
+      else this.deps.events?.endpointDisabled(ref, reason);
     }
     await registry.refresh();
     const runtime = registry.get(id);
@@ -167,6 +174,7 @@ export class EndpointService {
     // The old secret (still encrypted) signs beside the new one until `until`.
     await this.deps.queries.updateEndpoint(row.id, { secret: this.deps.registry.codec.encrypt(secret), previous_secret: until ? row.secret : null, previous_secret_until: until });
     await this.deps.registry.refresh();
+    this.deps.events?.secretRotated(row, until);
     return {
       signingSecret: secret, graceSeconds, previousUntil: until,
       ...(single && { note: `the switch is immediate: the ${scheme} scheme carries one signature, the new secret's. To rotate without failed deliveries, let the receiver accept both secrets first and send that secret here as "secret" (see the README)` }),
@@ -222,7 +230,7 @@ export class EndpointService {
       const reason = secretProblem(fields.scheme, fields.secret);
       if (reason) problems.push({ path: "secret", message: reason });
     }
-    for (const { index, type } of unlistedTypes(fields.events ?? [], this.deps.catalog)) {
+    for (const { index, type } of unlistedTypes(fields.events ?? [], this.deps.catalog, OPERATIONAL_CATALOG)) {
       problems.push({ path: `events[${index}]`, message: `unknown event type "${type}" (the config's events lists the types)` });
     }
     return problems;

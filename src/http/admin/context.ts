@@ -3,7 +3,9 @@ import type { Dispatcher, Sender } from "../../core/dispatcher.ts";
 import type { EndpointRegistry } from "../../core/endpoints/registry.ts";
 import { EndpointService } from "../../core/endpoints/service.ts";
 import { DomainError, type DomainErrorKind } from "../../core/errors.ts";
+import type { OperationalEvents } from "../../core/operational-events.ts";
 import { systemResolver, type Resolver } from "../../outbound/send.ts";
+import type { Logger } from "../../plugin-api/index.ts";
 import type { AdminQueries } from "../../store/admin-queries.ts";
 import type { Store } from "../../store/types.ts";
 import { HttpProblem } from "../problem.ts";
@@ -24,6 +26,10 @@ export interface AdminContext {
   resolve?: Resolver;
   /** The clock sessions are issued by (the same one AdminAuth checks expiry against). */
   now: () => number;
+  /** hookgate's own events (an admin's disable, enable and rotation emit them). */
+  events?: OperationalEvents;
+  /** Where admin changes are logged (one info line each). */
+  log?: Logger;
 }
 
 /** The routes' context: the services above with the endpoint lifecycle built over them. */
@@ -32,8 +38,11 @@ export type AdminServices = AdminContext & { endpoints: EndpointService };
 export function withServices(ctx: AdminContext): AdminServices {
   const endpoints = new EndpointService({
     store: ctx.store, queries: ctx.queries, registry: ctx.registry, dispatcher: ctx.dispatcher, send: ctx.send,
-    policy: ctx.config.delivery, resolve: ctx.resolve ?? systemResolver, catalog: ctx.config.events, defaultTimeoutMs: ctx.config.delivery.timeoutMs,
-    maxEndpoints: ctx.config.tenants.maxEndpoints,
+    policy: ctx.config.delivery, resolve: ctx.resolve ?? systemResolver, events: ctx.events,
+    // Read at each use: a config reload replaces them.
+    get catalog() { return ctx.config.events; },
+    get defaultTimeoutMs() { return ctx.config.delivery.timeoutMs; },
+    get maxEndpoints() { return ctx.config.tenants.maxEndpoints; },
   });
   return { ...ctx, endpoints };
 }

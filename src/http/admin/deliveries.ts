@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { DeliveryRow } from "../../store/schema.ts";
 import { tenantScope, type adminAuth } from "../auth.ts";
 import { HttpProblem } from "../problem.ts";
+import { audit } from "./audit.ts";
 import type { AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { DeliveriesQuery, Delivery, EmptyBody, errors, Id, ManualAttempt, page } from "./schemas.ts";
@@ -41,6 +42,7 @@ export function deliveryRoutes(ctx: AdminContext, auth: ReturnType<typeof adminA
       const row = await deliveryIn(ctx, params.id, tenantScope(principal));
       const attempt = await ctx.dispatcher.attemptNow(row.id, "manual");
       if (!attempt) throw new HttpProblem(404, `the endpoint of delivery "${row.id}" no longer exists`);
+      audit(ctx.log, principal, "delivery retried", { delivery: row.id, endpoint: row.endpoint_id, attempt: attempt.number, status: attempt.status_code });
       return { ...attemptView(attempt), deliveryId: row.id, eventId: row.event_id };
     }, {
       admin: "write", params: Id, body: EmptyBody, response: { 200: ManualAttempt, ...errors(400, 404, 422) },

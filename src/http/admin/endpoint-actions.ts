@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { tenantScope, type adminAuth } from "../auth.ts";
+import { audit } from "./audit.ts";
 import { asProblem, type AdminServices } from "./context.ts";
 import { EndpointStats, errors, Id, ManualAttempt, RecoverBody, Recovered, RotateBody, Rotated, StatsQuery, TestBody } from "./schemas.ts";
 import { attemptView, statsView } from "./views.ts";
@@ -14,6 +15,7 @@ export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof
     .use(auth)
     .post("/endpoints/:id/rotate-secret", async ({ params, body, principal }) => {
       const { signingSecret, graceSeconds, previousUntil, note } = await ctx.endpoints.rotateSecret(params.id, body ?? {}, tenantScope(principal)).catch(asProblem);
+      audit(ctx.log, principal, "endpoint secret rotated", { endpoint: params.id, graceSeconds, given: body?.secret !== undefined });
       return { signingSecret, graceSeconds, previousSecretExpiresAt: previousUntil ? new Date(previousUntil).toISOString() : null, ...(note !== undefined && { note }) };
     }, {
       admin: "write", params: Id, body: RotateBody, response: { 200: Rotated, ...errors(400, 404, 409, 422) },
@@ -34,7 +36,9 @@ export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof
       },
     })
     .post("/endpoints/:id/recover", async ({ params, body, principal }) => {
-      return ctx.endpoints.recover(params.id, Date.parse(body.since), body.until ? Date.parse(body.until) : undefined, tenantScope(principal)).catch(asProblem);
+      const recovered = await ctx.endpoints.recover(params.id, Date.parse(body.since), body.until ? Date.parse(body.until) : undefined, tenantScope(principal)).catch(asProblem);
+      audit(ctx.log, principal, "deliveries recovered", { endpoint: params.id, since: body.since, until: body.until ?? null, requeued: recovered.requeued });
+      return recovered;
     }, {
       admin: "write", params: Id, body: RecoverBody, response: { 200: Recovered, ...errors(400, 404, 422) },
       detail: {

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import * as v from "valibot";
 import { tenantScope, type adminAuth } from "../auth.ts";
+import { audit } from "./audit.ts";
 import { asProblem, type AdminServices } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { Endpoint, EndpointCreate, EndpointPatch, EndpointsQuery, EndpointWithSecret, errors, Id, page, PatchedEndpoint, VerifyFailed } from "./schemas.ts";
@@ -25,6 +26,7 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
     })
     .post("/endpoints", async ({ body, status, principal }) => {
       const { row, signingSecret } = await ctx.endpoints.create(body, tenantScope(principal)).catch(asProblem);
+      audit(ctx.log, principal, "endpoint created", { endpoint: row.id, endpointTenant: row.tenant, events: JSON.parse(row.events) });
       return status(201, { ...endpointView(row), signingSecret });
     }, {
       admin: "write", body: EndpointCreate, response: { 201: EndpointWithSecret, ...errors(400, 409), 422: VerifyFailed },
@@ -41,6 +43,7 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
     })
     .patch("/endpoints/:id", async ({ params, body, principal }) => {
       const { row, signingSecret } = await ctx.endpoints.patch(params.id, body, tenantScope(principal)).catch(asProblem);
+      audit(ctx.log, principal, "endpoint updated", { endpoint: row.id, endpointTenant: row.tenant, fields: Object.keys(body), enabled: row.enabled === 1, newSecret: signingSecret !== undefined });
       return signingSecret === undefined ? endpointView(row) : { ...endpointView(row), signingSecret };
     }, {
       admin: "write", params: Id, body: EndpointPatch, response: { 200: PatchedEndpoint, ...errors(400, 404, 409, 422) },
@@ -53,6 +56,7 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
     })
     .delete("/endpoints/:id", async ({ params, set, principal }) => {
       await ctx.endpoints.remove(params.id, tenantScope(principal)).catch(asProblem);
+      audit(ctx.log, principal, "endpoint deleted", { endpoint: params.id });
       set.status = 204;
       return null;
     }, {

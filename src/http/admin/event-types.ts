@@ -1,6 +1,7 @@
 import { toJsonSchema } from "@valibot/to-json-schema";
 import { Elysia } from "elysia";
 import type * as v from "valibot";
+import { isOperationalType, OPERATIONAL_CATALOG } from "../../core/operational-events.ts";
 import { tenantScope, type adminAuth } from "../auth.ts";
 import type { AdminContext } from "./context.ts";
 import { errors, EventType, page } from "./schemas.ts";
@@ -11,7 +12,12 @@ function jsonSchemaOf(schema: v.GenericSchema | undefined): Record<string, unkno
   try { return toJsonSchema(schema, { errorMode: "ignore" }) as Record<string, unknown>; } catch { return null; }
 }
 
-/** `/event-types`: the config's catalog; without one, the types seen so far. */
+/** hookgate's own operational events, in every catalog (a subscriber must name them: `*` does not match them). */
+const OPERATIONAL = Object.entries(OPERATIONAL_CATALOG).map(([type, entry]) => ({
+  type, description: entry.description, schema: jsonSchemaOf(entry.schema), inCatalog: true,
+}));
+
+/** `/event-types`: the config's catalog (or, without one, the types seen so far), then hookgate's own. */
 export function eventTypeRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/event-types" })
     .use(auth)
@@ -20,10 +26,11 @@ export function eventTypeRoutes(ctx: AdminContext, auth: ReturnType<typeof admin
       const listed = Object.entries(catalog ?? {}).map(([type, entry]) => ({
         type, description: entry.description, schema: jsonSchemaOf(entry.schema), inCatalog: true,
       }));
-      const seen = catalog ? [] : (await ctx.queries.seenTypes(500, tenantScope(principal) ?? undefined)).map((type) => ({ type, description: "", schema: null, inCatalog: false }));
-      return { data: [...listed, ...seen], nextCursor: null };
+      const seen = catalog ? [] : (await ctx.queries.seenTypes(500, tenantScope(principal) ?? undefined))
+        .filter((type) => !isOperationalType(type)).map((type) => ({ type, description: "", schema: null, inCatalog: false }));
+      return { data: [...listed, ...seen, ...OPERATIONAL], nextCursor: null };
     }, {
       admin: "read", response: { 200: page(EventType), ...errors() },
-      detail: { tags: ["event-types"], operationId: "listEventTypes", summary: "List event types", description: "The config's `events` catalog. Without a catalog any type is accepted, and the list shows the types seen in the store (for a tenant session, in its own events)." },
+      detail: { tags: ["event-types"], operationId: "listEventTypes", summary: "List event types", description: "The config's `events` catalog. Without a catalog any type is accepted, and the list shows the types seen in the store (for a tenant session, in its own events). hookgate's own operational events (`hookgate.*`) come last, each with its JSON Schema." },
     });
 }

@@ -3,6 +3,7 @@ import type * as v from "valibot";
 import { TenantService } from "../../core/tenants.ts";
 import type { TenantListRow } from "../../store/tenants.ts";
 import type { adminAuth } from "../auth.ts";
+import { audit } from "./audit.ts";
 import { asProblem, type AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { errors, page, PageQuery } from "./schemas.ts";
@@ -36,16 +37,21 @@ export function tenantRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAut
       admin: "write", params: TenantParams, body: TenantPut, response: { 200: Tenant, ...errors(400, 422) },
       detail: { tags, operationId: "putTenant", summary: "Set a tenant's name and metadata (creating it if new)", description: "Both fields are replaced: one left out is cleared. `metadata` is a JSON object of at most 8 KiB." },
     })
-    .delete("/tenants/:id", async ({ params }) => ({ deleted: await tenants.remove(params.id).catch(asProblem) }), {
+    .delete("/tenants/:id", async ({ params, principal }) => {
+      const deleted = await tenants.remove(params.id).catch(asProblem);
+      audit(ctx.log, principal, "tenant deleted", { tenant: params.id, deleted });
+      return { deleted };
+    }, {
       admin: "write", params: TenantParams, response: { 200: TenantDeleted, ...errors(404, 409, 422) },
       detail: {
         tags, operationId: "deleteTenant", summary: "Delete a tenant with its endpoints, events, deliveries, attempts and sessions",
         description: "For a customer who leaves. Deliveries of its events to global endpoints go too. A tenant with endpoints from the config file answers 409 and nothing is deleted.",
       },
     })
-    .post("/tenants/:id/sessions", async ({ params, body, request, status }) => {
+    .post("/tenants/:id/sessions", async ({ params, body, request, status, principal }) => {
       const base = ctx.config.server.publicUrl ?? new URL(request.url).origin;
       const session = await tenants.createSession(params.id, body, base);
+      audit(ctx.log, principal, "tenant session created", { tenant: params.id, scopes: body?.scopes ?? null, expiresAt: new Date(session.expiresAt).toISOString() });
       return status(201, { ...session, expiresAt: new Date(session.expiresAt).toISOString() });
     }, {
       admin: "write", params: TenantParams, body: SessionCreate, response: { 201: Session, ...errors(400, 422) },
@@ -55,7 +61,11 @@ export function tenantRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAut
           "`url` starts with `server.publicUrl`, else this request's origin.",
       },
     })
-    .delete("/tenants/:id/sessions", async ({ params }) => ({ revoked: await tenants.revokeSessions(params.id).catch(asProblem) }), {
+    .delete("/tenants/:id/sessions", async ({ params, principal }) => {
+      const revoked = await tenants.revokeSessions(params.id).catch(asProblem);
+      audit(ctx.log, principal, "tenant sessions revoked", { tenant: params.id, revoked });
+      return { revoked };
+    }, {
       admin: "write", params: TenantParams, response: { 200: Revoked, ...errors(404, 422) },
       detail: { tags, operationId: "revokeTenantSessions", summary: "Revoke every session of a tenant, on every process sharing the store" },
     });

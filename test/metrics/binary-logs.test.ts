@@ -1,0 +1,135 @@
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BINARY, ensureBinary, writeConfig } from "../support/binary.ts";
+
+setDefaultTimeout(60_000);
+
+const CONFIG = `import { defineConfig } from "hookgate";
+export default defineConfig({
+  server: { host: "127.0.0.1", port: 0 },
+  store: { sqlite: "./data/hookgate.db" },
+});
+`;
+
+beforeAll(() => ensureBinary());
+
+/** Runs `serve` with stdout and stderr apart (stdout a pipe, as under journald or docker), until ready, then SIGTERM. */
+async function serveOnce(dir: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([BINARY, "serve", "--config", join(dir, "webhooks.config.ts")], {
+    env: { ...process.env, HOOKGATE_LOG_LEVEL: "", ...env }, stdout: "pipe", stderr: "pipe", stdin: "ignore",
+  });
+  let stdout = "";
+  let stderr = "";
+  const read = async (stream: ReadableStream<Uint8Array>, onText: (t: string) => void) => { const d = new TextDecoder(); for await (const c of stream) onText(d.decode(c)); };
+  const done = Promise.all([read(proc.stdout, (t) => { stdout += t; }), read(proc.stderr, (t) => { stderr += t; })]);
+  const deadline = Date.now() + 20_000;
+  while (!stderr.includes("hookgate listening on") && proc.exitCode === null && Date.now() < deadline) await Bun.sleep(10);
+  proc.kill("SIGTERM");
+  const code = await proc.exited;
+  await done;
+  return { code, stdout, stderr };
+}
+
+const INGEST_TOKEN = "binary-logs-token-0123456789";
+
+const jsonLines = (text: string) => text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe("the binary's log", () => {
+  test("every stdout line is JSON: ready (the plain line stays on stderr), the master.key warning on the first start only, stopped last", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hookgate-logs-"));
+    try {
+      writeConfig(CONFIG, dir);
+      const first = await serveOnce(dir);
+      expect(first.code).toBe(0);
+      const lines = jsonLines(first.stdout);
+      const ready = lines.find((l) => l.msg === "ready")!;
+      expect(ready).toMatchObject({ level: "info" });
+      expect(ready.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(first.stderr).toContain(`hookgate listening on ${ready.url}`);
+      const key = lines.filter((l) => String(l.msg).includes("master.key"));
+      expect(key).toHaveLength(1);
+      expect(key[0]).toMatchObject({ level: "warn" });
+      expect(key[0]!.msg).toContain("back it up");
+      expect(key[0]!.msg).toContain(join(dir, "data", "master.key"));
+      expect(lines.at(-1)).toMatchObject({ level: "info", msg: "stopped" });
+
+      const second = await serveOnce(dir);
+      expect(second.code).toBe(0);
+      expect(second.stdout).not.toContain("back it up");
+      expect(jsonLines(second.stdout).at(-1)).toMatchObject({ msg: "stopped" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("HOOKGATE_LOG_LEVEL=warn: no info lines (the key warning still shows); an unknown level says so", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hookgate-logs-"));
+    try {
+      writeConfig(CONFIG, dir);
+      const quiet = await serveOnce(dir, { HOOKGATE_LOG_LEVEL: "warn" });
+      expect(quiet.code).toBe(0);
+      const lines = jsonLines(quiet.stdout);
+      expect(lines.filter((l) => l.level === "info")).toEqual([]);
+      expect(lines.some((l) => l.level === "warn" && String(l.msg).includes("back it up"))).toBe(true);
+      expect(quiet.stderr).toContain("hookgate listening on");
+
+      const unknown = await serveOnce(dir, { HOOKGATE_LOG_LEVEL: "loud" });
+      expect(jsonLines(unknown.stdout)[0]).toMatchObject({ level: "warn", msg: 'HOOKGATE_LOG_LEVEL "loud" is not a level: use debug, info, warn or error (logging at info)' });
+      expect(jsonLines(unknown.stdout).some((l) => l.msg === "ready")).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("stopped reaches a stdout pipe nobody read during the run (the lines still queued at SIGTERM)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hookgate-logs-"));
+    try {
+      writeConfig(`import { defineConfig } from "hookgate";
+export default defineConfig({
+  server: { host: "127.0.0.1", port: 0 },
+  store: { sqlite: "./data/hookgate.db" },
+  sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [{ name: "t", token: "${INGEST_TOKEN}", events: ["*"] }] }],
+});
+`, dir);
+      // A FIFO this test reads only after SIGTERM (Bun's own "pipe" would be drained by this process all along).
+      const fifo = join(dir, "stdout");
+      expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+      const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+      const proc = Bun.spawn([BINARY, "serve", "--config", join(dir, "webhooks.config.ts")], {
+        env: { ...process.env, HOOKGATE_LOG_LEVEL: "debug" }, stdout: fd, stderr: "pipe", stdin: "ignore",
+      });
+      let stderr = "";
+      void (async () => { const d = new TextDecoder(); for await (const c of proc.stderr) stderr += d.decode(c); })();
+      const deadline = Date.now() + 20_000;
+      while (!/listening on (\S+)/.test(stderr) && Date.now() < deadline) await Bun.sleep(10);
+      const url = /listening on (\S+)/.exec(stderr)![1]!;
+      // ~2,000 debug lines (several hundred KiB): far past a pipe's 64 KiB, so lines wait in the process at SIGTERM.
+      for (let i = 0; i < 20; i++) {
+        const batch = Array.from({ length: 100 }, (_, k) => ({ type: "job.done", data: { i, k } }));
+        const r = await fetch(`${url}/v1/events`, { method: "POST", headers: { authorization: `Bearer ${INGEST_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(batch) });
+        expect(r.status).toBe(202);
+      }
+      proc.kill("SIGTERM");
+      // Now a slow reader: what the process still holds must come out before it exits.
+      const chunks: Buffer[] = [];
+      const buf = Buffer.alloc(65_536);
+      for (;;) {
+        let n = 0;
+        try { n = readSync(fd, buf); } catch (e) { if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e; }
+        if (n > 0) { chunks.push(Buffer.from(buf.subarray(0, n))); continue; }
+        if (proc.exitCode !== null) break;
+        await Bun.sleep(5);
+      }
+      closeSync(fd);
+      const stdout = Buffer.concat(chunks).toString();
+      expect(await proc.exited).toBe(0);
+      const lines = jsonLines(stdout);
+      expect(lines.filter((l) => l.msg === "event accepted")).toHaveLength(2_000);
+      expect(lines.at(-1)).toMatchObject({ level: "info", msg: "stopped" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
