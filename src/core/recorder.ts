@@ -61,8 +61,12 @@ export class Recorder {
   /** Resolves when everything queued so far is written (kept batches are tried once more, now). */
   async idle(): Promise<void> {
     for (const k of this.kept) k.due = 0;
-    this.schedule();
-    while (this.flushing) await this.flushing;
+    for (let pass = 0; pass < 2; pass++) {
+      this.schedule();
+      while (this.flushing) await this.flushing;
+      // A flush already under way had passed the kept batches: one more pass takes them.
+      if (!this.kept.some((k) => k.due === 0)) break;
+    }
   }
 
   /** Records are written after a short window (or at once: a full batch, releases, shutdown). */
@@ -87,7 +91,10 @@ export class Recorder {
         this.hooks.failed(e, 0); // released deliveries come due anyway when their leases end
       }
       const outcomes = batch.map((b) => b.outcome);
-      if (outcomes.length && !(await this.write(outcomes))) this.keep({ outcomes, tries: 1, due: Date.now() + RETRY_WAITS_MS[0]! });
+      if (outcomes.length && !(await this.write(outcomes))) {
+        const kept = { outcomes, tries: 1, due: Date.now() + RETRY_WAITS_MS[0]! };
+        if (this.urgent) this.giveUp(kept, "at shutdown"); else this.keep(kept);
+      }
       for (const b of batch) b.done(b.outcome.attempt as AttemptRow);
     }
     this.flushing = null;
@@ -114,7 +121,8 @@ export class Recorder {
     for (const k of due) {
       if (await this.write(k.outcomes)) continue;
       const wait = RETRY_WAITS_MS[k.tries];
-      if (wait === undefined) this.giveUp(k, `after ${k.tries + 1} tries`);
+      if (this.urgent) this.giveUp(k, "at shutdown");
+      else if (wait === undefined) this.giveUp(k, `after ${k.tries + 1} tries`);
       else this.keep({ ...k, tries: k.tries + 1, due: Date.now() + wait });
     }
   }

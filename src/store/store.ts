@@ -81,9 +81,9 @@ export class KyselyStore implements Store {
    * circuit breaker opened): the lease is given back, so the next attempt takes the number this one would have had.
    */
   async release(ids: string[], at = Date.now()): Promise<void> {
-    for (const part of chunks(ids)) {
-      await this.db.updateTable("deliveries").set({ next_attempt_at: at, leases: sql<number>`CASE WHEN leases > attempts THEN leases - 1 ELSE attempts END` })
-        .where("id", "in", part).where("status", "in", ["pending", "retrying"]).execute();
+    for (const part of chunks([...ids].sort())) {
+      await retryOnConflict(() => this.db.updateTable("deliveries").set({ next_attempt_at: at, leases: sql<number>`CASE WHEN leases > attempts THEN leases - 1 ELSE attempts END` })
+        .where("id", "in", part).where("status", "in", ["pending", "retrying"]).execute());
     }
   }
 
@@ -156,7 +156,7 @@ export class KyselyStore implements Store {
   }
 
   private purgeChunk(before: number, limit: number): Promise<number> {
-    return this.transaction(async (trx) => {
+    return retryOnConflict(() => this.transaction(async (trx) => {
       const ids = (await trx.selectFrom("events").select("id")
         .where("received_at", "<", before)
         .where(({ not, exists, selectFrom }) => not(exists(selectFrom("deliveries").select("id")
@@ -167,7 +167,7 @@ export class KyselyStore implements Store {
       await trx.deleteFrom("deliveries").where("event_id", "in", ids).execute();
       await trx.deleteFrom("events").where("id", "in", ids).execute();
       return ids.length;
-    });
+    }));
   }
 
   getMeta(key: string): Promise<string | null> {

@@ -68,7 +68,8 @@ export class TenantQueries {
    * global endpoints), their attempts, its sessions and its record, in one transaction.
    */
   remove(id: string): Promise<TenantDeleted> {
-    return this.db.transaction().execute(async (trx) => {
+    // Attempts recorded meanwhile by any process touch the same deliveries: a deadlock runs the whole removal again.
+    return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
       const events = trx.selectFrom("events").select("id").where("tenant", "=", id);
       const deliveries = trx.selectFrom("deliveries").select("id").where((eb) => eb.or([eb("tenant", "=", id), eb("event_id", "in", events)]));
       await trx.deleteFrom("attempts").where("delivery_id", "in", deliveries).execute();
@@ -80,7 +81,7 @@ export class TenantQueries {
       await trx.deleteFrom("tenant_sessions").where("tenant", "=", id).execute();
       await trx.deleteFrom("tenants").where("id", "=", id).execute();
       return { endpoints: Number(deleted.endpoints), events: Number(deleted.events), deliveries: Number(deleted.deliveries) };
-    });
+    }));
   }
 
   /** The tenant's endpoints, and which of them the config file manages (a remove must not drop those). */
