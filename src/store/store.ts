@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { Migrator } from "kysely/migration";
 import { AdminQueries } from "./admin-queries.ts";
+import { retryOnConflict } from "./conflict-retry.ts";
 import { TenantQueries } from "./tenants.ts";
 import { getMeta, setMetaIfAbsent } from "./meta.ts";
 import { migrationProvider } from "./migrations/index.ts";
@@ -27,7 +28,7 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
     this.admin = new AdminQueries(db);
-    this.tenants = new TenantQueries(db);
+    this.tenants = new TenantQueries(db, dialect);
   }
 
   async migrate(): Promise<void> {
@@ -80,9 +81,9 @@ export class KyselyStore implements Store {
    * circuit breaker opened): the lease is given back, so the next attempt takes the number this one would have had.
    */
   async release(ids: string[], at = Date.now()): Promise<void> {
-    for (const part of chunks(ids)) {
-      await this.db.updateTable("deliveries").set({ next_attempt_at: at, leases: sql<number>`CASE WHEN leases > attempts THEN leases - 1 ELSE attempts END` })
-        .where("id", "in", part).where("status", "in", ["pending", "retrying"]).execute();
+    for (const part of chunks([...ids].sort())) {
+      await retryOnConflict(() => this.db.updateTable("deliveries").set({ next_attempt_at: at, leases: sql<number>`CASE WHEN leases > attempts THEN leases - 1 ELSE attempts END` })
+        .where("id", "in", part).where("status", "in", ["pending", "retrying"]).execute());
     }
   }
 
@@ -115,25 +116,25 @@ export class KyselyStore implements Store {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Config endpoints are upserted by id; the config decides everything but a runtime disable. */
+  /**
+   * Config endpoints are upserted by id, in id order (one statement each, so processes that start together neither
+   * collide on the key nor deadlock); the config decides everything but a runtime disable.
+   */
   async reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void> {
     const now = Date.now();
-    await this.transaction(async (trx) => {
-      for (const row of rows) {
-        const existing = await trx.selectFrom("endpoints").select(["managed_by", "enabled", "disabled_reason"]).where("id", "=", row.id).executeTakeFirst();
-        if (!existing) {
-          await trx.insertInto("endpoints").values({ ...row, created_at: now, updated_at: now, disabled_reason: null, previous_secret: null, previous_secret_until: null }).execute();
-        } else {
-          const { enabled: _enabled, ...rest } = row;
-          await trx.updateTable("endpoints").set({ ...rest, managed_by: "config", updated_at: now }).where("id", "=", row.id).execute();
-        }
+    const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    await retryOnConflict(() => this.transaction(async (trx) => {
+      for (const row of sorted) {
+        const { enabled: _enabled, ...rest } = row;
+        await trx.insertInto("endpoints").values({ ...row, created_at: now, updated_at: now, disabled_reason: null, previous_secret: null, previous_secret_until: null })
+          .onConflict((oc) => oc.column("id").doUpdateSet({ ...rest, managed_by: "config", updated_at: now })).execute();
       }
       // Config endpoints no longer in the config become API-managed rather than vanish with their history.
-      const ids = rows.map((r) => r.id);
+      const ids = sorted.map((r) => r.id);
       let orphaned = trx.updateTable("endpoints").set({ managed_by: "api", updated_at: now }).where("managed_by", "=", "config");
       if (ids.length) orphaned = orphaned.where("id", "not in", ids);
       await orphaned.execute();
-    });
+    }));
   }
 
   /**
@@ -155,7 +156,7 @@ export class KyselyStore implements Store {
   }
 
   private purgeChunk(before: number, limit: number): Promise<number> {
-    return this.transaction(async (trx) => {
+    return retryOnConflict(() => this.transaction(async (trx) => {
       const ids = (await trx.selectFrom("events").select("id")
         .where("received_at", "<", before)
         .where(({ not, exists, selectFrom }) => not(exists(selectFrom("deliveries").select("id")
@@ -166,7 +167,7 @@ export class KyselyStore implements Store {
       await trx.deleteFrom("deliveries").where("event_id", "in", ids).execute();
       await trx.deleteFrom("events").where("id", "in", ids).execute();
       return ids.length;
-    });
+    }));
   }
 
   getMeta(key: string): Promise<string | null> {

@@ -91,7 +91,12 @@ export class EndpointService {
           [{ path: "url", message: "did not answer the ping with a 2xx" }], attempt);
       }
     }
-    await this.deps.queries.insertEndpoint(row);
+    // Checked again where the row is inserted: another create (here or in another process) may have passed the
+    // check above while the ping was out.
+    const max = this.deps.maxEndpoints;
+    if (tenant !== null && max !== undefined) {
+      if (!(await this.deps.store.tenants.insertEndpointCapped({ ...row, tenant }, max))) throw atTheCap(tenant, max);
+    } else await this.deps.queries.insertEndpoint(row);
     if (tenant !== null) await this.deps.store.tenants.note([tenant], now);
     await this.deps.registry.refresh();
     return { row, signingSecret: secret };
@@ -104,9 +109,7 @@ export class EndpointService {
     }
     const tenant = scope ?? named ?? null;
     const max = this.deps.maxEndpoints;
-    if (tenant !== null && max !== undefined && (await this.deps.store.tenants.endpointCount(tenant)) >= max) {
-      throw new DomainError("conflict", `tenant "${tenant}" already has ${max} endpoints, the limit set by tenants.maxEndpoints in the config: delete one, or raise tenants.maxEndpoints in the config and restart`);
-    }
+    if (tenant !== null && max !== undefined && (await this.deps.store.tenants.endpointCount(tenant)) >= max) throw atTheCap(tenant, max);
     return tenant;
   }
 
@@ -245,6 +248,10 @@ export class EndpointService {
     const reason = await checkResolvedUrl(url, this.deps.policy, this.deps.resolve);
     return reason ? [{ path: "url", message: reason }] : [];
   }
+}
+
+function atTheCap(tenant: string, max: number): DomainError {
+  return new DomainError("conflict", `tenant "${tenant}" already has ${max} endpoints, the limit set by tenants.maxEndpoints in the config: delete one, or raise tenants.maxEndpoints in the config and restart`);
 }
 
 /** Config endpoints belong to the config file: the API may only toggle them. */
