@@ -15,6 +15,7 @@ import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
 import { superviseSources } from "./source-supervisor.ts";
+import { listenForChanges } from "./store/changes.ts";
 import { openStore } from "./store/open.ts";
 import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
@@ -119,6 +120,10 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   dispatcher.start();
   sources.start();
+  // Endpoint changes through other processes sharing the store: at once by notification, else by the tick's check.
+  const changes = config.store.postgres
+    ? listenForChanges(config.store.postgres, () => void registry.catchUp().catch(() => {}), log.child({ component: "changes" }))
+    : null;
 
   const retention = toMs(config.store.retention);
   const purge = new Cron("17 * * * *", { protect: true }, async () => {
@@ -135,6 +140,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         draining = true;
         abort.abort();
         purge.stop();
+        await changes?.close();
         await sources.stop();
         await ingest.idle();
         await dispatcher.stop();

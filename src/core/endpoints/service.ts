@@ -90,7 +90,7 @@ export class EndpointService {
     }
     await this.deps.queries.insertEndpoint(row);
     if (tenant !== null) await this.deps.store.tenants.note([tenant], now);
-    await this.deps.registry.refresh();
+    await this.deps.registry.refreshOne(row.id);
     return { row, signingSecret: secret };
   }
 
@@ -135,7 +135,7 @@ export class EndpointService {
     if (changes.enabled !== undefined && changes.enabled !== (row.enabled === 1)) {
       await this.deps.store.setEndpointEnabled(id, changes.enabled, changes.enabled ? null : "disabled by an admin");
     }
-    await registry.refresh();
+    await registry.refreshOne(id);
     const runtime = registry.get(id);
     if (changes.enabled && runtime) void this.deps.dispatcher.claim(runtime);
     return { row: (await queries.endpoint(id))!, signingSecret: rekeyed.signingSecret };
@@ -147,7 +147,7 @@ export class EndpointService {
     requireApiManaged(await this.get(id, scope), "remove it");
     const timeoutMs = registry.get(id)?.timeoutMs ?? this.deps.defaultTimeoutMs;
     if (!(await queries.deleteEndpoint(id))) throw new DomainError("not-found", `no endpoint "${id}"`);
-    await registry.refresh();
+    await registry.refreshOne(id);
     // An attempt in flight now is recorded when it ends: sweep up such leftovers once it must have ended.
     setTimeout(() => void queries.deleteAttemptsOf(id).catch(() => {}), leaseMs({ timeoutMs })).unref();
   }
@@ -166,7 +166,7 @@ export class EndpointService {
     const until = graceSeconds > 0 && row.secret ? Date.now() + graceSeconds * 1000 : null;
     // The old secret (still encrypted) signs beside the new one until `until`.
     await this.deps.queries.updateEndpoint(row.id, { secret: this.deps.registry.codec.encrypt(secret), previous_secret: until ? row.secret : null, previous_secret_until: until });
-    await this.deps.registry.refresh();
+    await this.deps.registry.refreshOne(row.id);
     return {
       signingSecret: secret, graceSeconds, previousUntil: until,
       ...(single && { note: `the switch is immediate: the ${scheme} scheme carries one signature, the new secret's. To rotate without failed deliveries, let the receiver accept both secrets first and send that secret here as "secret" (see the README)` }),
