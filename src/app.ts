@@ -120,8 +120,9 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   dispatcher.start();
   sources.start();
-  // Endpoint changes through other processes sharing the store: at once by notification, else by the tick's check.
-  const changes = config.store.postgres
+  // Endpoint changes through other processes sharing the store: at once by notification, else by the tick's check
+  // (test-only: HOOKGATE_TEST_NO_LISTEN leaves the check alone, to prove it).
+  const changes = config.store.postgres && !process.env.HOOKGATE_TEST_NO_LISTEN
     ? listenForChanges(config.store.postgres, () => void registry.catchUp().catch(() => {}), log.child({ component: "changes" }))
     : null;
 
