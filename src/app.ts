@@ -21,6 +21,7 @@ import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
 import { superviseSources, type MountedRoute } from "./source-supervisor.ts";
+import { listenForChanges } from "./store/changes.ts";
 import { openStore } from "./store/open.ts";
 import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
@@ -151,6 +152,11 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   dispatcher.start();
   sources.start();
+  // Endpoint changes through other processes sharing the store: at once by notification, else by the tick's check
+  // (test-only: HOOKGATE_TEST_NO_LISTEN leaves the check alone, to prove it).
+  const changeListener = config.store.postgres && !process.env.HOOKGATE_TEST_NO_LISTEN
+    ? listenForChanges(config.store.postgres, () => void registry.catchUp().catch(() => {}), log.child({ component: "changes" }))
+    : null;
 
   const retention = toMs(config.store.retention);
   const purge = new Cron("17 * * * *", { protect: true }, async () => {
@@ -195,6 +201,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         draining = true;
         abort.abort();
         purge.stop();
+        await changeListener?.close();
         await sources.stop();
         await ingest.idle();
         await dispatcher.stop();

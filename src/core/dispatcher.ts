@@ -87,7 +87,6 @@ export class Dispatcher {
   private readonly summary: Summarizer;
   private cron: Cron | null = null;
   private stopping = false;
-  private ticks = 0;
   private readonly timers: WakeTimers;
 
   constructor(
@@ -165,8 +164,8 @@ export class Dispatcher {
 
   private async tick(): Promise<void> {
     if (this.stopping) return;
-    // Other processes sharing a Postgres store may change endpoints: reload now and then.
-    if (++this.ticks % 5 === 0) await this.registry.refreshIfChanged().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
+    // Other processes sharing a Postgres store change endpoints: follow the store's change log (a one-row read).
+    await this.registry.catchUp().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
     // Only enabled endpoints: with 100,000 endpoints, a promise each per second would cost the ingest path.
     const claims: Promise<void>[] = [];
     for (const endpoint of this.registry.enabled()) claims.push(this.claim(endpoint));

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { Migrator } from "kysely/migration";
 import { AdminQueries } from "./admin-queries.ts";
+import { ChangeQueries } from "./changes.ts";
 import { retryOnConflict } from "./conflict-retry.ts";
 import { TenantQueries } from "./tenants.ts";
 import { getMeta, setMetaIfAbsent } from "./meta.ts";
@@ -19,6 +20,7 @@ import type { AttemptOutcome, ClaimedDelivery, ConfigEndpointRow, Dialect, Disab
 export class KyselyStore implements Store {
   readonly admin: AdminQueries;
   readonly tenants: TenantQueries;
+  readonly changes: ChangeQueries;
 
   constructor(
     /** The store's own connection: no layer outside src/store reaches it (tests do through test/support/store-db.ts). */
@@ -29,6 +31,7 @@ export class KyselyStore implements Store {
   ) {
     this.admin = new AdminQueries(db);
     this.tenants = new TenantQueries(db, dialect);
+    this.changes = new ChangeQueries(db);
   }
 
   async migrate(): Promise<void> {
@@ -102,9 +105,8 @@ export class KyselyStore implements Store {
     return this.db.selectFrom("endpoints").selectAll().orderBy("id").execute();
   }
 
-  async endpointsStamp(): Promise<string> {
-    const row = await this.db.selectFrom("endpoints").select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.max("updated_at").as("at")]).executeTakeFirstOrThrow();
-    return `${Number(row.n)}:${Number(row.at ?? 0)}`;
+  endpoint(id: string): Promise<EndpointRow | undefined> {
+    return this.admin.endpoint(id);
   }
 
   /** Enables or disables an endpoint; enabling clears the failure count and makes its waiting deliveries due. */

@@ -1,4 +1,5 @@
 import type { AdminQueries } from "./admin-queries.ts";
+import type { ChangeQueries } from "./changes.ts";
 import type { TenantQueries } from "./tenants.ts";
 import type { DeliveryRow, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
 
@@ -71,6 +72,8 @@ export interface Store {
   readonly admin: AdminQueries;
   /** Tenants' records and portal sessions. */
   readonly tenants: TenantQueries;
+  /** The change log every process follows (endpoint changes through any process). */
+  readonly changes: ChangeQueries;
   migrate(): Promise<void>;
   close(): Promise<void>;
 
@@ -94,8 +97,8 @@ export interface Store {
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
 
   listEndpoints(): Promise<EndpointRow[]>;
-  /** Changes when an endpoint is added, removed or updated (its count and newest update): a cheap "anything new?". */
-  endpointsStamp(): Promise<string>;
+  /** One endpoint's row (a change to follow); undefined when it is gone. */
+  endpoint(id: string): Promise<EndpointRow | undefined>;
   setEndpointEnabled(id: string, enabled: boolean, reason: string | null): Promise<boolean>;
   reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void>;
 

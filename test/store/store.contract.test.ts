@@ -182,7 +182,7 @@ for (const kind of STORES) {
         return { at: row.last_attempt_at === null ? null : Number(row.last_attempt_at), code: row.last_status_code };
       };
       expect(await last()).toEqual({ at: null, code: null });
-      const stamp = await store.endpointsStamp();
+      const stamp = await store.changes.version();
       await store.recordAttempts([outcome(1, "retrying", now - 3_000), outcome(2, "succeeded", now - 2_000), outcome(3, "retrying", now - 2_500)]);
       expect(await last()).toEqual({ at: now - 2_000, code: 200 }); // the newest by start, not the last in the batch
       await store.recordAttempts([outcome(4, "retrying", now - 5_000)]); // an older attempt recorded late
@@ -191,7 +191,7 @@ for (const kind of STORES) {
       expect(await last()).toEqual({ at: now, code: 500 });
       await store.recordAttempts([attemptOutcome({ id: it.deliveries[0]!.id, status: "failed", attempts: 6, next_attempt_at: null }, "ep6", null, now + 1_000)]);
       expect(await last()).toEqual({ at: now, code: 500 }); // a request hookgate could not build never reached the receiver
-      expect(await store.endpointsStamp()).toBe(stamp); // attempts do not make the registry rebuild endpoints
+      expect(await store.changes.version()).toBe(stamp); // attempts log no endpoint change: no process reloads endpoints per attempt
     });
 
     test("every claim counts a lease, so an attempt resent after a crash is numbered after the one that may have gone out", async () => {

@@ -98,7 +98,7 @@ export class EndpointService {
       if (!(await this.deps.store.tenants.insertEndpointCapped({ ...row, tenant }, max))) throw atTheCap(tenant, max);
     } else await this.deps.queries.insertEndpoint(row);
     if (tenant !== null) await this.deps.store.tenants.note([tenant], now);
-    await this.deps.registry.refresh();
+    await this.deps.registry.refreshOne(row.id);
     return { row, signingSecret: secret };
   }
 
@@ -145,7 +145,7 @@ export class EndpointService {
       if (changes.enabled) this.deps.events?.endpointEnabled(ref);
       else this.deps.events?.endpointDisabled(ref, reason);
     }
-    await registry.refresh();
+    await registry.refreshOne(id);
     const runtime = registry.get(id);
     if (changes.enabled && runtime) void this.deps.dispatcher.claim(runtime);
     return { row: (await queries.endpoint(id))!, signingSecret: rekeyed.signingSecret };
@@ -157,7 +157,7 @@ export class EndpointService {
     requireApiManaged(await this.get(id, scope), "remove it");
     const timeoutMs = registry.get(id)?.timeoutMs ?? this.deps.defaultTimeoutMs;
     if (!(await queries.deleteEndpoint(id))) throw new DomainError("not-found", `no endpoint "${id}"`);
-    await registry.refresh();
+    await registry.refreshOne(id);
     // An attempt in flight now is recorded when it ends: sweep up such leftovers once it must have ended.
     setTimeout(() => void queries.deleteAttemptsOf(id).catch(() => {}), leaseMs({ timeoutMs })).unref();
   }
@@ -176,7 +176,7 @@ export class EndpointService {
     const until = graceSeconds > 0 && row.secret ? Date.now() + graceSeconds * 1000 : null;
     // The old secret (still encrypted) signs beside the new one until `until`.
     await this.deps.queries.updateEndpoint(row.id, { secret: this.deps.registry.codec.encrypt(secret), previous_secret: until ? row.secret : null, previous_secret_until: until });
-    await this.deps.registry.refresh();
+    await this.deps.registry.refreshOne(row.id);
     this.deps.events?.secretRotated(row, until);
     return {
       signingSecret: secret, graceSeconds, previousUntil: until,

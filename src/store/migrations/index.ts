@@ -4,6 +4,7 @@ import * as meta from "./002-meta.ts";
 import * as deliveryHealth from "./003-delivery-health.ts";
 import * as tenants from "./004-tenants.ts";
 import * as endpointStats from "./005-endpoint-stats.ts";
+import * as changes from "./007-changes.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   "003-delivery-health": deliveryHealth,
   "004-tenants": tenants,
   "005-endpoint-stats": endpointStats,
+  "007-changes": changes,
 };
 
 export const migrationProvider: MigrationProvider = {
