@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { Members } from "./cluster/members.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { Dispatcher, type Sender } from "./core/dispatcher.ts";
 import { toMs } from "./core/duration.ts";
@@ -38,6 +39,8 @@ export interface App {
   registry: EndpointRegistry;
   dispatcher: Dispatcher;
   ingest: Ingest;
+  /** The live processes sharing the store; `members.self.id` names this one. */
+  members: Members;
   stop(): Promise<void>;
 }
 
@@ -80,10 +83,14 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
   };
   const sender: Sender = (request) => send(request, policy);
+  // Announced before the first attempt, so this process starts with its share of the endpoints' limits.
+  const members = new Members(store.processes, log.child({ component: "cluster" }));
+  await members.start();
   const dispatcher = new Dispatcher(store, registry, sender, {
     concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
+    share: members.limits,
   });
   const ingest = new Ingest(store, registry, dispatcher, config.events);
 
@@ -129,7 +136,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${port}`;
   let stopped: Promise<void> | null = null;
   return {
-    url, port, store, registry, dispatcher, ingest,
+    url, port, store, registry, dispatcher, ingest, members,
     stop() {
       stopped ??= (async () => {
         draining = true;
@@ -138,6 +145,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         await sources.stop();
         await ingest.idle();
         await dispatcher.stop();
+        await members.stop();
         server.stop(true);
         await store.close();
       })();

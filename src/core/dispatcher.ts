@@ -11,6 +11,7 @@ import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts"
 import { newId } from "./ids.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, type Job } from "./lane.ts";
+import type { Limits } from "../cluster/share.ts";
 import { WakeTimers } from "./wake-timers.ts";
 import { afterAttempt, parseRetryAfter, verdictOf, type Verdict } from "./retry.ts";
 
@@ -27,6 +28,11 @@ export interface DispatcherOptions {
   sweep?: string;
   /** How long attempt records wait to share a transaction (default 10 ms); tests lengthen it to widen the crash window. */
   recordWindowMs?: number;
+  /**
+   * The part of an endpoint's `rateLimit` and `maxConcurrency` this process applies (src/cluster/members.ts: its
+   * share among the live processes; 0 slots: another process sends for it). Default: all of them.
+   */
+  share?: (endpoint: RuntimeEndpoint) => Limits;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
@@ -77,6 +83,7 @@ export class Dispatcher {
   private stopping = false;
   private ticks = 0;
   private readonly timers: WakeTimers;
+  private readonly share: (endpoint: RuntimeEndpoint) => Limits;
 
   constructor(
     private readonly store: Store,
@@ -85,6 +92,7 @@ export class Dispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.summary = new Summarizer(options.log, FAILURE_LOG_INTERVAL_MS);
+    this.share = options.share ?? ((endpoint) => endpoint);
     this.recorder = new Recorder(store, {
       disabled: (id, reason) => {
         this.registry.setEnabled(id, false);
@@ -119,7 +127,7 @@ export class Dispatcher {
     const existing = this.lanes.get(endpoint.id);
     if (existing?.open) return { due: Math.max(now, existing.probeAt), leased: false };
     // No lane for a disabled endpoint: 50,000 tenants' disabled endpoints would otherwise each hold one.
-    if (this.stopping || !endpoint.enabled) return { due: now, leased: false };
+    if (this.stopping || !endpoint.enabled || this.share(endpoint).maxConcurrency === 0) return { due: now, leased: false };
     const lane = existing ?? this.lane(endpoint.id);
     if (lane.queued + lane.reserved >= laneCap(endpoint)) return { due: now, leased: false };
     lane.reserved++;
@@ -157,7 +165,7 @@ export class Dispatcher {
   /** Looks for due deliveries of one endpoint now (after enabling it, or when its lane ran low). */
   async claim(endpoint: RuntimeEndpoint): Promise<void> {
     // Before the lane: a sweep over 100,000 disabled endpoints makes no lane for them.
-    if (this.stopping || !endpoint.enabled) return;
+    if (this.stopping || !endpoint.enabled || this.share(endpoint).maxConcurrency === 0) return;
     const lane = this.lane(endpoint.id);
     if (lane.claiming) return;
     let room = laneCap(endpoint) - lane.queued - lane.reserved;
@@ -191,9 +199,11 @@ export class Dispatcher {
         if (this.active >= this.options.concurrency && lane.active > 0) continue;
         const endpoint = this.registry.get(id);
         if (!endpoint || !endpoint.enabled) { this.handBack(lane, Date.now()); continue; }
-        if (lane.active >= (lane.open ? 1 : endpoint.maxConcurrency)) continue;
+        const share = this.share(endpoint);
+        if (share.maxConcurrency === 0) { this.handBack(lane, Date.now()); continue; } // another process sends for it
+        if (lane.active >= (lane.open ? 1 : share.maxConcurrency)) continue;
         if (lane.open && lane.probeAt > Date.now()) { this.timers.wakeIn(lane.probeAt - Date.now()); continue; }
-        const wait = lane.take(endpoint.rateLimit, Date.now());
+        const wait = lane.take(share.rateLimit, Date.now());
         if (wait > 0) { this.timers.wakeIn(wait); continue; }
         const job = lane.shift()!;
         job.probe = lane.open;

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import { Migrator } from "kysely/migration";
 import { AdminQueries } from "./admin-queries.ts";
 import { TenantQueries } from "./tenants.ts";
+import { ProcessQueries } from "./processes.ts";
 import { getMeta, setMetaIfAbsent } from "./meta.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import { LEASED, writeCursor } from "./queries.ts";
@@ -18,6 +19,7 @@ import type { AttemptOutcome, ClaimedDelivery, ConfigEndpointRow, Dialect, Disab
 export class KyselyStore implements Store {
   readonly admin: AdminQueries;
   readonly tenants: TenantQueries;
+  readonly processes: ProcessQueries;
 
   constructor(
     /** The store's own connection: no layer outside src/store reaches it (tests do through test/support/store-db.ts). */
@@ -28,6 +30,7 @@ export class KyselyStore implements Store {
   ) {
     this.admin = new AdminQueries(db);
     this.tenants = new TenantQueries(db);
+    this.processes = new ProcessQueries(db, dialect);
   }
 
   async migrate(): Promise<void> {

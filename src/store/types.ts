@@ -1,5 +1,6 @@
 import type { AdminQueries } from "./admin-queries.ts";
 import type { TenantQueries } from "./tenants.ts";
+import type { ProcessQueries } from "./processes.ts";
 import type { DeliveryRow, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -71,6 +72,8 @@ export interface Store {
   readonly admin: AdminQueries;
   /** Tenants' records and portal sessions. */
   readonly tenants: TenantQueries;
+  /** The processes' heartbeat rows (src/cluster/members.ts). */
+  readonly processes: ProcessQueries;
   migrate(): Promise<void>;
   close(): Promise<void>;
 

@@ -3,6 +3,7 @@ import * as initial from "./001-initial.ts";
 import * as meta from "./002-meta.ts";
 import * as deliveryHealth from "./003-delivery-health.ts";
 import * as tenants from "./004-tenants.ts";
+import * as cluster from "./006-cluster.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ export const migrations: Record<string, Migration> = {
   "002-meta": meta,
   "003-delivery-health": deliveryHealth,
   "004-tenants": tenants,
+  "006-cluster": cluster,
 };
 
 export const migrationProvider: MigrationProvider = {
