@@ -39,8 +39,12 @@ export interface DispatcherOptions {
 export const leaseMs = (endpoint: Pick<RuntimeEndpoint, "timeoutMs">) => 2 * endpoint.timeoutMs + 5_000;
 /** A failing endpoint writes one `warn` line per this interval, with the count of the ones held back. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
-/** How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. */
-const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurrency * 8);
+/**
+ * How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. A rate-limited
+ * lane holds about 2 s of its sends: its leases do not run out while queued, and other processes get their part.
+ */
+const laneCap = ({ maxConcurrency, rateLimit }: Limits) =>
+  Math.min(Math.max(64, maxConcurrency * 8), rateLimit === null ? Infinity : Math.max(1, Math.ceil(rateLimit * 2)));
 
 /**
  * One attempt: prepare → send, shaped as its record. The dispatcher, `/test`, a manual retry and the verification
@@ -127,9 +131,10 @@ export class Dispatcher {
     const existing = this.lanes.get(endpoint.id);
     if (existing?.open) return { due: Math.max(now, existing.probeAt), leased: false };
     // No lane for a disabled endpoint: 50,000 tenants' disabled endpoints would otherwise each hold one.
-    if (this.stopping || !endpoint.enabled || this.share(endpoint).maxConcurrency === 0) return { due: now, leased: false };
+    const share = this.share(endpoint);
+    if (this.stopping || !endpoint.enabled || share.maxConcurrency === 0) return { due: now, leased: false };
     const lane = existing ?? this.lane(endpoint.id);
-    if (lane.queued + lane.reserved >= laneCap(endpoint)) return { due: now, leased: false };
+    if (lane.queued + lane.reserved >= laneCap(share)) return { due: now, leased: false };
     lane.reserved++;
     return { due: now + leaseMs(endpoint), leased: true };
   }
@@ -165,15 +170,17 @@ export class Dispatcher {
   /** Looks for due deliveries of one endpoint now (after enabling it, or when its lane ran low). */
   async claim(endpoint: RuntimeEndpoint): Promise<void> {
     // Before the lane: a sweep over 100,000 disabled endpoints makes no lane for them.
-    if (this.stopping || !endpoint.enabled || this.share(endpoint).maxConcurrency === 0) return;
+    const share = this.share(endpoint);
+    if (this.stopping || !endpoint.enabled || share.maxConcurrency === 0) return;
     const lane = this.lane(endpoint.id);
     if (lane.claiming) return;
-    let room = laneCap(endpoint) - lane.queued - lane.reserved;
+    const cap = laneCap(share);
+    let room = cap - lane.queued - lane.reserved;
     if (lane.open) {
       // An open breaker: one probe at a time, once it is due.
       if (lane.active > 0 || lane.queued > 0 || Date.now() < lane.probeAt) return;
       room = 1;
-    } else if (room < laneCap(endpoint) / 2) return;
+    } else if (room < cap / 2) return;
     lane.claiming = true;
     try {
       const now = Date.now();
@@ -211,7 +218,7 @@ export class Dispatcher {
         progress = true;
         void this.run(job, endpoint).sent.finally(() => {
           this.active--; lane.active--;
-          if (lane.moreDue && lane.queued < laneCap(endpoint) / 2) void this.claim(endpoint);
+          if (lane.moreDue && lane.queued < laneCap(this.share(endpoint)) / 2) void this.claim(endpoint);
           this.pump();
         });
       }
