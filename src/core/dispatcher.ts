@@ -10,7 +10,7 @@ import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
 import { newId } from "./ids.ts";
 import { Recorder } from "./recorder.ts";
-import { Lane, type Job } from "./lane.ts";
+import { Lane, laneCap, type Job } from "./lane.ts";
 import type { Limits } from "../cluster/share.ts";
 import { WakeTimers } from "./wake-timers.ts";
 import { afterAttempt, parseRetryAfter, verdictOf, type Verdict } from "./retry.ts";
@@ -39,12 +39,6 @@ export interface DispatcherOptions {
 export const leaseMs = (endpoint: Pick<RuntimeEndpoint, "timeoutMs">) => 2 * endpoint.timeoutMs + 5_000;
 /** A failing endpoint writes one `warn` line per this interval, with the count of the ones held back. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
-/**
- * How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. A rate-limited
- * lane holds about 2 s of its sends: its leases do not run out while queued, and other processes get their part.
- */
-const laneCap = ({ maxConcurrency, rateLimit }: Limits) =>
-  Math.min(Math.max(64, maxConcurrency * 8), rateLimit === null ? Infinity : Math.max(1, Math.ceil(rateLimit * 2)));
 
 /**
  * One attempt: prepare → send, shaped as its record. The dispatcher, `/test`, a manual retry and the verification

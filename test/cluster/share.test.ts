@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { shareOf } from "../../src/cluster/share.ts";
+import { laneCap } from "../../src/core/lane.ts";
 
 /** Every process's share of one endpoint's limits, by rank. */
 const shares = (id: string, rateLimit: number | null, maxConcurrency: number, count: number) =>
@@ -31,5 +32,19 @@ describe("shareOf: a process's part of an endpoint's limits", () => {
     const owners = new Set<number>();
     for (let i = 0; i < 50; i++) owners.add(shares(`ep_${i}`, null, 1, 3).findIndex((s) => s.maxConcurrency === 1));
     expect(owners.size).toBe(3);
+  });
+});
+
+describe("laneCap: how many jobs a process holds for an endpoint", () => {
+  test.each([
+    // [rateLimit, maxConcurrency, cap]
+    [null, 32, 256], // unlimited rate: enough to keep the slots busy
+    [null, 2, 64],
+    [20, 32, 40], // about 2 s of sends, so leases do not run out while queued and the backlog stays for the others
+    [20 / 3, 11, 14],
+    [0.2, 1, 1],
+    [1000, 32, 256],
+  ] as const)("rate %p, %p slots: %p", (rateLimit, maxConcurrency, cap) => {
+    expect(laneCap({ rateLimit, maxConcurrency })).toBe(cap);
   });
 });
