@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { Members } from "./cluster/members.ts";
 import { configChanges, type ConfigChanges } from "./config/changes.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { Dispatcher, type Sender } from "./core/dispatcher.ts";
@@ -45,6 +46,8 @@ export interface App {
   registry: EndpointRegistry;
   dispatcher: Dispatcher;
   ingest: Ingest;
+  /** The live processes sharing the store; `members.self.id` names this one. */
+  members: Members;
   /**
    * Applies a reloaded config (already checked): endpoints reconciled as at start, changed sources restarted, tokens,
    * catalog and delivery defaults in force for the next attempts. `server` and `store` keep their running values.
@@ -98,8 +101,11 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   });
   // hookgate's own events go through ingest like any other (stored, delivered, retried); ingest is built below.
   const events: OperationalEvents = new OperationalEvents((input, about): Promise<unknown> => ingest.emitOperational(input, about), log.child({ component: "operational-events" }));
+  // Announced before the first attempt, so this process starts with its share of the endpoints' limits.
+  const members = new Members(store.processes, log.child({ component: "cluster" }));
+  await members.start();
   const dispatching = {
-    events, observer: metrics,
+    events, observer: metrics, share: members.limits,
     concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
@@ -169,7 +175,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   let stopped: Promise<void> | null = null;
   let running = loaded;
   return {
-    url, port, store, registry, dispatcher, ingest,
+    url, port, store, registry, dispatcher, ingest, members,
     async reload(next) {
       const changes = configChanges(running.config, next.config);
       const now = next.config;
@@ -207,6 +213,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         await dispatcher.stop();
         // The last attempts' records may have emitted operational events: store them before the store closes.
         await ingest.idle();
+        await members.stop();
         server.stop(true);
         await store.close();
       })();

@@ -11,7 +11,8 @@ import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts"
 import { newId } from "./ids.ts";
 import type { OperationalEvents } from "./operational-events.ts";
 import { Recorder } from "./recorder.ts";
-import { Lane, type Job } from "./lane.ts";
+import { Lane, laneCap, type Job } from "./lane.ts";
+import type { Limits } from "../cluster/share.ts";
 import { WakeTimers } from "./wake-timers.ts";
 import { afterAttempt, parseRetryAfter, verdictOf, type Verdict } from "./retry.ts";
 
@@ -39,14 +40,17 @@ export interface DispatcherOptions {
   /** hookgate's own events: endpoint disabled, delivery exhausted. */
   events?: Pick<OperationalEvents, "endpointDisabled" | "deliveryFailed">;
   observer?: AttemptObserver;
+  /**
+   * The part of an endpoint's `rateLimit` and `maxConcurrency` this process applies (src/cluster/members.ts: its
+   * share among the live processes; 0 slots: another process sends for it). Default: all of them.
+   */
+  share?: (endpoint: RuntimeEndpoint) => Limits;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
 export const leaseMs = (endpoint: Pick<RuntimeEndpoint, "timeoutMs">) => 2 * endpoint.timeoutMs + 5_000;
 /** A failing endpoint writes one `warn` line per this interval, with the count of the ones held back. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
-/** How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. */
-const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurrency * 8);
 
 /**
  * One attempt: prepare → send, shaped as its record. The dispatcher, `/test`, a manual retry and the verification
@@ -88,6 +92,7 @@ export class Dispatcher {
   private cron: Cron | null = null;
   private stopping = false;
   private readonly timers: WakeTimers;
+  private readonly share: (endpoint: RuntimeEndpoint) => Limits;
 
   constructor(
     private readonly store: Store,
@@ -96,6 +101,7 @@ export class Dispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.summary = new Summarizer(options.log, FAILURE_LOG_INTERVAL_MS);
+    this.share = options.share ?? ((endpoint) => endpoint);
     this.recorder = new Recorder(store, {
       disabled: (id, reason) => {
         this.registry.setEnabled(id, false);
@@ -137,9 +143,10 @@ export class Dispatcher {
     const existing = this.lanes.get(endpoint.id);
     if (existing?.open) return { due: Math.max(now, existing.probeAt), leased: false };
     // No lane for a disabled endpoint: 50,000 tenants' disabled endpoints would otherwise each hold one.
-    if (this.stopping || !endpoint.enabled) return { due: now, leased: false };
+    const share = this.share(endpoint);
+    if (this.stopping || !endpoint.enabled || share.maxConcurrency === 0) return { due: now, leased: false };
     const lane = existing ?? this.lane(endpoint.id);
-    if (lane.queued + lane.reserved >= laneCap(endpoint)) return { due: now, leased: false };
+    if (lane.queued + lane.reserved >= laneCap(share)) return { due: now, leased: false };
     lane.reserved++;
     return { due: now + leaseMs(endpoint), leased: true };
   }
@@ -175,15 +182,17 @@ export class Dispatcher {
   /** Looks for due deliveries of one endpoint now (after enabling it, or when its lane ran low). */
   async claim(endpoint: RuntimeEndpoint): Promise<void> {
     // Before the lane: a sweep over 100,000 disabled endpoints makes no lane for them.
-    if (this.stopping || !endpoint.enabled) return;
+    const share = this.share(endpoint);
+    if (this.stopping || !endpoint.enabled || share.maxConcurrency === 0) return;
     const lane = this.lane(endpoint.id);
     if (lane.claiming) return;
-    let room = laneCap(endpoint) - lane.queued - lane.reserved;
+    const cap = laneCap(share);
+    let room = cap - lane.queued - lane.reserved;
     if (lane.open) {
       // An open breaker: one probe at a time, once it is due.
       if (lane.active > 0 || lane.queued > 0 || Date.now() < lane.probeAt) return;
       room = 1;
-    } else if (room < laneCap(endpoint) / 2) return;
+    } else if (room < cap / 2) return;
     lane.claiming = true;
     try {
       const now = Date.now();
@@ -209,9 +218,11 @@ export class Dispatcher {
         if (this.active >= this.options.concurrency && lane.active > 0) continue;
         const endpoint = this.registry.get(id);
         if (!endpoint || !endpoint.enabled) { this.handBack(lane, Date.now()); continue; }
-        if (lane.active >= (lane.open ? 1 : endpoint.maxConcurrency)) continue;
+        const share = this.share(endpoint);
+        if (share.maxConcurrency === 0) { this.handBack(lane, Date.now()); continue; } // another process sends for it
+        if (lane.active >= (lane.open ? 1 : share.maxConcurrency)) continue;
         if (lane.open && lane.probeAt > Date.now()) { this.timers.wakeIn(lane.probeAt - Date.now()); continue; }
-        const wait = lane.take(endpoint.rateLimit, Date.now());
+        const wait = lane.take(share.rateLimit, Date.now());
         if (wait > 0) { this.timers.wakeIn(wait); continue; }
         const job = lane.shift()!;
         job.probe = lane.open;
@@ -219,7 +230,7 @@ export class Dispatcher {
         progress = true;
         void this.run(job, endpoint).sent.finally(() => {
           this.active--; lane.active--;
-          if (lane.moreDue && lane.queued < laneCap(endpoint) / 2) void this.claim(endpoint);
+          if (lane.moreDue && lane.queued < laneCap(this.share(endpoint)) / 2) void this.claim(endpoint);
           this.pump();
         });
       }

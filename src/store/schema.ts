@@ -111,6 +111,17 @@ export interface TenantSessionsTable {
   revoked_at: number | null;
 }
 
+/** One running hookgate process: its heartbeat says it is alive (src/cluster/members.ts). */
+export interface ProcessesTable {
+  /** Random, made at start. */
+  id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  /** On Postgres the database's clock, so hosts whose clocks differ still agree on who is live. */
+  heartbeat_at: number;
+}
+
 export interface DB {
   events: EventsTable;
   endpoints: EndpointsTable;
@@ -119,6 +130,7 @@ export interface DB {
   source_state: SourceStateTable;
   tenants: TenantsTable;
   tenant_sessions: TenantSessionsTable;
+  processes: ProcessesTable;
 }
 
 export type EventRow = Selectable<EventsTable>;
@@ -128,3 +140,4 @@ export type AttemptRow = Selectable<AttemptsTable>;
 export type NewAttempt = Insertable<AttemptsTable>;
 export type TenantRow = Selectable<TenantsTable>;
 export type TenantSessionRow = Selectable<TenantSessionsTable>;
+export type ProcessRow = Selectable<ProcessesTable>;

@@ -4,6 +4,7 @@ import { AdminQueries } from "./admin-queries.ts";
 import { ChangeQueries } from "./changes.ts";
 import { retryOnConflict } from "./conflict-retry.ts";
 import { TenantQueries } from "./tenants.ts";
+import { ProcessQueries } from "./processes.ts";
 import { getMeta, setMetaIfAbsent } from "./meta.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import { LEASED, writeCursor } from "./queries.ts";
@@ -21,6 +22,7 @@ export class KyselyStore implements Store {
   readonly admin: AdminQueries;
   readonly tenants: TenantQueries;
   readonly changes: ChangeQueries;
+  readonly processes: ProcessQueries;
 
   constructor(
     /** The store's own connection: no layer outside src/store reaches it (tests do through test/support/store-db.ts). */
@@ -32,6 +34,7 @@ export class KyselyStore implements Store {
     this.admin = new AdminQueries(db);
     this.tenants = new TenantQueries(db, dialect);
     this.changes = new ChangeQueries(db);
+    this.processes = new ProcessQueries(db, dialect);
   }
 
   async migrate(): Promise<void> {

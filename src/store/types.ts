@@ -1,6 +1,7 @@
 import type { AdminQueries } from "./admin-queries.ts";
 import type { ChangeQueries } from "./changes.ts";
 import type { TenantQueries } from "./tenants.ts";
+import type { ProcessQueries } from "./processes.ts";
 import type { DeliveryRow, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -74,6 +75,8 @@ export interface Store {
   readonly tenants: TenantQueries;
   /** The change log every process follows (endpoint changes through any process). */
   readonly changes: ChangeQueries;
+  /** The processes' heartbeat rows (src/cluster/members.ts). */
+  readonly processes: ProcessQueries;
   migrate(): Promise<void>;
   close(): Promise<void>;
 

@@ -4,6 +4,7 @@ import * as meta from "./002-meta.ts";
 import * as deliveryHealth from "./003-delivery-health.ts";
 import * as tenants from "./004-tenants.ts";
 import * as endpointStats from "./005-endpoint-stats.ts";
+import * as cluster from "./006-cluster.ts";
 import * as changes from "./007-changes.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   "003-delivery-health": deliveryHealth,
   "004-tenants": tenants,
   "005-endpoint-stats": endpointStats,
+  "006-cluster": cluster,
   "007-changes": changes,
 };
 
