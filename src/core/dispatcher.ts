@@ -3,28 +3,16 @@ import { Summarizer } from "../log.ts";
 import type { Logger } from "../plugin-api/index.ts";
 import type { AttemptRow } from "../store/schema.ts";
 import type { IngestItem, Store } from "../store/types.ts";
-import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
-import { prepareRequest, type PreparedRequest } from "./prepare-request.ts";
-import { recordedBody, sentBody } from "./attempt-body.ts";
+import { attemptOnce, attemptRecord, outcomeLabel, type AttemptObserver, type Sender } from "./attempt.ts";
+import { sentBody } from "./attempt-body.ts";
 import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
-import { newId } from "./ids.ts";
 import type { OperationalEvents } from "./operational-events.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, laneCap, type Job } from "./lane.ts";
 import type { Limits } from "../cluster/share.ts";
 import { WakeTimers } from "./wake-timers.ts";
-import { afterAttempt, parseRetryAfter, verdictOf, type Verdict } from "./retry.ts";
-
-export type Sender = (request: OutboundRequest, endpoint: RuntimeEndpoint) => Promise<OutboundResult>;
-
-/** An attempt's outcome for metrics: success, retry (another is scheduled), failed (for good), refused (the address policy). */
-export type AttemptOutcomeLabel = "success" | "retry" | "failed" | "refused";
-
-/** Counts delivery attempts (metrics); called once per attempt, with no allocation of its own. */
-export interface AttemptObserver {
-  attempted(endpointId: string, outcome: AttemptOutcomeLabel, seconds: number): void;
-}
+import { afterAttempt, parseRetryAfter } from "./retry.ts";
 
 export interface DispatcherOptions {
   /**
@@ -51,32 +39,6 @@ export interface DispatcherOptions {
 export const leaseMs = (endpoint: Pick<RuntimeEndpoint, "timeoutMs">) => 2 * endpoint.timeoutMs + 5_000;
 /** A failing endpoint writes one `warn` line per this interval, with the count of the ones held back. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
-
-/**
- * One attempt: prepare → send, shaped as its record. The dispatcher, `/test`, a manual retry and the verification
- * ping (which stores nothing) all go through here. A request hookgate cannot build is answered (`built: false`), not thrown.
- */
-export async function attemptOnce(send: Sender, endpoint: RuntimeEndpoint, job: Pick<Job, "deliveryId" | "attempt" | "event" | "trigger">):
-  Promise<{ row: AttemptRow; result: OutboundResult; verdict: Verdict; built: boolean }> {
-  const startedAt = Date.now();
-  let request: PreparedRequest | null = null;
-  let result: OutboundResult;
-  try {
-    request = prepareRequest(endpoint, job.event, job.deliveryId, job.attempt, startedAt);
-    result = await send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs }, endpoint);
-  } catch (e) {
-    result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${e instanceof Error ? e.message : String(e)}`, refused: false };
-  }
-  const verdict = verdictOf(result.statusCode);
-  const row: AttemptRow = {
-    id: newId("att", startedAt), delivery_id: job.deliveryId, endpoint_id: endpoint.id, number: job.attempt, trigger: job.trigger,
-    started_at: startedAt, url: endpoint.url, request_headers: JSON.stringify(request?.loggedHeaders ?? {}),
-    request_body: request ? recordedBody(request.body, job.event) : "", status_code: result.statusCode,
-    response_headers: JSON.stringify(result.responseHeaders), response_body: result.responseBody, duration_ms: result.durationMs,
-    error: result.error ?? (verdict === "succeeded" ? null : `HTTP ${result.statusCode}`),
-  };
-  return { row, result, verdict, built: request !== null };
-}
 
 /**
  * Sends deliveries: a new event's deliveries at once (handed over by ingest), due retries from the store
@@ -252,20 +214,13 @@ export class Dispatcher {
       const next = !built ? { status: "failed" as const, nextAttemptAt: null }
         : afterAttempt(endpoint.retry, verdict, job.attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
       this.afterResult(job, endpoint, !built ? "none" : verdict === "succeeded" ? "success" : "failure", finishedAt);
-      const outcome: AttemptOutcomeLabel = verdict === "succeeded" ? "success" : result.refused ? "refused" : next.status === "failed" ? "failed" : "retry";
+      const outcome = outcomeLabel(verdict, result, next.status);
       this.options.observer?.attempted(endpoint.id, outcome, result.durationMs / 1000);
       const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt: job.attempt, status: result.statusCode, error: row.error, next: next.status, outcome, durationMs: result.durationMs };
       this.options.log.debug("attempt", fields);
       if (!built) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
       else if (verdict !== "succeeded") this.summary.warn(`attempt:${endpoint.id}`, "attempt failed", fields);
-      return this.recorder.record({
-        attempt: row,
-        delivery: { id: job.deliveryId, status: next.status, attempts: job.attempt, next_attempt_at: next.nextAttemptAt },
-        endpoint: !built ? null : {
-          id: endpoint.id, success: verdict === "succeeded", at: row.started_at, statusCode: row.status_code ?? null, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
-          autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
-        },
-      }, job.event);
+      return this.recorder.record(attemptRecord(job, endpoint, { row, verdict, built }, next), job.event);
     })();
     recorded.catch(() => sent.resolve());
     return { sent: sent.promise, recorded };
