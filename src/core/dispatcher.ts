@@ -27,6 +27,8 @@ export interface DispatcherOptions {
   sweep?: string;
   /** How long attempt records wait to share a transaction (default 10 ms); tests lengthen it to widen the crash window. */
   recordWindowMs?: number;
+  /** True while the store is out of reach: no claims and no new attempts (their records could not be written). */
+  paused?: () => boolean;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
@@ -76,6 +78,7 @@ export class Dispatcher {
   private cron: Cron | null = null;
   private stopping = false;
   private ticks = 0;
+  private pausedAt: number | null = null;
   private readonly timers: WakeTimers;
 
   constructor(
@@ -145,7 +148,7 @@ export class Dispatcher {
   }
 
   private async tick(): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.pausedNow()) return;
     // Other processes sharing a Postgres store may change endpoints: reload now and then.
     if (++this.ticks % 5 === 0) await this.registry.refreshIfChanged().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
     // Only enabled endpoints: with 100,000 endpoints, a promise each per second would cost the ingest path.
@@ -157,7 +160,7 @@ export class Dispatcher {
   /** Looks for due deliveries of one endpoint now (after enabling it, or when its lane ran low). */
   async claim(endpoint: RuntimeEndpoint): Promise<void> {
     // Before the lane: a sweep over 100,000 disabled endpoints makes no lane for them.
-    if (this.stopping || !endpoint.enabled) return;
+    if (this.stopping || !endpoint.enabled || this.pausedNow()) return;
     const lane = this.lane(endpoint.id);
     if (lane.claiming) return;
     let room = laneCap(endpoint) - lane.queued - lane.reserved;
@@ -182,7 +185,7 @@ export class Dispatcher {
 
   /** Starts as many queued jobs as the limits allow, round-robin over endpoints. */
   private pump(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.pausedNow()) return;
     let progress = true;
     while (progress) {
       progress = false;
@@ -256,6 +259,23 @@ export class Dispatcher {
       this.handBack(lane, lane.probeAt);
     }
     this.timers.probeIn(endpoint.id, lane.probeAt - now);
+  }
+
+  /**
+   * Whether the store is out of reach now. On the way back, a lane whose jobs may have outlived their leases during
+   * the pause forgets them (no write): the store hands them out again when the leases end, to us or another process.
+   */
+  private pausedNow(): boolean {
+    if (this.options.paused?.()) { this.pausedAt ??= Date.now(); return true; }
+    if (this.pausedAt === null) return false;
+    const pausedMs = Date.now() - this.pausedAt;
+    this.pausedAt = null;
+    for (const [id, lane] of this.lanes) {
+      const endpoint = this.registry.get(id);
+      if (endpoint && pausedMs >= leaseMs(endpoint) / 2) lane.drain();
+    }
+    setImmediate(() => this.pump()); // nothing else may wake the lanes still holding jobs
+    return false;
   }
 
   /** Hands a lane's queued deliveries back to the store, unsent, due at `at`. */
