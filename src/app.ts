@@ -25,6 +25,7 @@ import { openSecrets } from "./secrets/index.ts";
 import { superviseSources, type MountedRoute } from "./source-supervisor.ts";
 import { listenForChanges } from "./store/changes.ts";
 import { openStore } from "./store/open.ts";
+import { StoreLink } from "./store/outage.ts";
 import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
 
@@ -58,9 +59,9 @@ export interface App {
 }
 
 /** Opens and migrates the store, opens the endpoint secrets and reconciles the config's endpoints (every write of the start). */
-async function openTheStore(loaded: LoadedConfig, options: AppOptions): Promise<{ store: Store; registry: EndpointRegistry; codec: SecretCodec }> {
+async function openTheStore(loaded: LoadedConfig, options: AppOptions, link: StoreLink): Promise<{ store: Store; registry: EndpointRegistry; codec: SecretCodec }> {
   const { config } = loaded;
-  const store = openStore(config.store, options.log.child({ component: "store" }));
+  const store = openStore(config.store, options.log.child({ component: "store" }), link);
   try {
     await store.migrate();
     let codec = options.codec;
@@ -84,12 +85,15 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const { config } = loaded;
   const log = options.log;
   const label = storeLabel(config.store);
-  const { store, registry, codec } = await openTheStore(loaded, options).catch((e) => {
+  const writes = new StoreWrites(label);
+  // Postgres out of reach: said once each way, /healthz and /readyz follow, deliveries pause (store/outage.ts).
+  const link = new StoreLink(label, log.child({ component: "store" }), writes);
+  const { store, registry, codec } = await openTheStore(loaded, options, link).catch((e) => {
     // A full disk, a read-only file, Postgres down: say which store and what to do, not the driver's last word.
     const failure = storeOpenFailure(e, label);
     throw failure ? new Error(failure) : e;
   });
-  const writes = new StoreWrites(label);
+  link.arm();
 
   const policy: SenderOptions = {
     requireHttps: config.delivery.requireHttps, allowNetworks: config.delivery.allowNetworks, resolve: options.resolve,
@@ -107,7 +111,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   await members.start();
   const dispatching = {
     events, observer: metrics, share: members.limits,
-    concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
+    concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }), paused: () => link.down,
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
   };

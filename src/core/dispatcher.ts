@@ -33,6 +33,8 @@ export interface DispatcherOptions {
    * share among the live processes; 0 slots: another process sends for it). Default: all of them.
    */
   share?: (endpoint: RuntimeEndpoint) => Limits;
+  /** True while the store is out of reach: no claims and no new attempts (their records could not be written). */
+  paused?: () => boolean;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
@@ -53,6 +55,7 @@ export class Dispatcher {
   private readonly summary: Summarizer;
   private cron: Cron | null = null;
   private stopping = false;
+  private pausedAt: number | null = null;
   private readonly timers: WakeTimers;
   private readonly share: (endpoint: RuntimeEndpoint) => Limits;
 
@@ -132,7 +135,7 @@ export class Dispatcher {
   }
 
   private async tick(): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.pausedNow()) return;
     // Other processes sharing a Postgres store change endpoints: follow the store's change log (a one-row read).
     await this.registry.catchUp().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
     // Only enabled endpoints: with 100,000 endpoints, a promise each per second would cost the ingest path.
@@ -145,7 +148,7 @@ export class Dispatcher {
   async claim(endpoint: RuntimeEndpoint): Promise<void> {
     // Before the lane: a sweep over 100,000 disabled endpoints makes no lane for them.
     const share = this.share(endpoint);
-    if (this.stopping || !endpoint.enabled || share.maxConcurrency === 0) return;
+    if (this.stopping || !endpoint.enabled || share.maxConcurrency === 0 || this.pausedNow()) return;
     const lane = this.lane(endpoint.id);
     if (lane.claiming) return;
     const cap = laneCap(share);
@@ -171,7 +174,7 @@ export class Dispatcher {
 
   /** Starts as many queued jobs as the limits allow, round-robin over endpoints. */
   private pump(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.pausedNow()) return;
     let progress = true;
     while (progress) {
       progress = false;
@@ -243,6 +246,23 @@ export class Dispatcher {
       this.handBack(lane, lane.probeAt);
     }
     this.timers.probeIn(endpoint.id, lane.probeAt - now);
+  }
+
+  /**
+   * Whether the store is out of reach now. On the way back, a lane whose jobs may have outlived their leases during
+   * the pause forgets them (no write): the store hands them out again when the leases end, to us or another process.
+   */
+  private pausedNow(): boolean {
+    if (this.options.paused?.()) { this.pausedAt ??= Date.now(); return true; }
+    if (this.pausedAt === null) return false;
+    const pausedMs = Date.now() - this.pausedAt;
+    this.pausedAt = null;
+    for (const [id, lane] of this.lanes) {
+      const endpoint = this.registry.get(id);
+      if (endpoint && pausedMs >= leaseMs(endpoint) / 2) lane.drain();
+    }
+    setImmediate(() => this.pump()); // nothing else may wake the lanes still holding jobs
+    return false;
   }
 
   /** Hands a lane's queued deliveries back to the store, unsent, due at `at`. */
