@@ -142,7 +142,7 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
 
   // A run-once source starts when this process takes its lock, and stops (at once) when it loses it.
   const launch = (s: RunningSource) => {
-    if (!s.once || !options.runOnce) return void startSource(s);
+    if (!s.once || !options.runOnce?.cluster) return void startSource(s); // SQLite: one process, no lock
     const runOnce = options.runOnce;
     s.lease = runOnce.hold(`hookgate:source:${s.id}`, {
       async start() {
