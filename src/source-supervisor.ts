@@ -15,7 +15,7 @@ interface RunningSource {
   /** Aborted when it stops (shutdown, or a reload restarts it): its ctx.signal; no status written, no start retried after. */
   abort: AbortController;
   retry: Timer | null;
-  /** Run-once: runs on one process at a time, started and stopped by its lock (null: runs on every process). */
+  /** Run-once: on Postgres it runs on one process at a time, started and stopped by its lock (`lease`). */
   once: boolean;
   lease: Lease | null;
   /** Aborted when this process loses the source's lock: a start still under way gives up. */
@@ -124,6 +124,7 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
     const reportsBefore = s.reports;
     // The previous run's "running" must not show while this one is still starting.
     if (attempt === 0) await s.setStatus("starting", null);
+    if (aborted()) return; // the lock was lost meanwhile
     try {
       await s.source.start();
       if (aborted()) return;
