@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import { Members } from "./cluster/members.ts";
+import { localRunOnce, PgRunOnce, type RunOnce } from "./cluster/singleton.ts";
 import { configChanges, type ConfigChanges } from "./config/changes.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import type { Sender } from "./core/attempt.ts";
@@ -119,10 +120,12 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const debug = log.enabled?.("debug") ?? false;
   const ingest = new Ingest(store, registry, dispatcher, config.events, { observer: metrics, debugLog: debug ? log.child({ component: "ingest" }) : null });
 
+  // On Postgres, what must run once (the retention purge, run-once sources) runs under an advisory lock.
+  const runOnce: RunOnce = config.store.postgres ? new PgRunOnce({ url: config.store.postgres, log: log.child({ component: "cluster" }) }) : localRunOnce();
   const abort = new AbortController();
   const settings = { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir };
   const sources = superviseSources(loaded.sources, {
-    store, ingest, writes, log, signal: abort.signal, settings, events, onStatus: (id, status) => metrics.sourceStatus(id, status),
+    store, ingest, writes, log, runOnce, signal: abort.signal, settings, events, onStatus: (id, status) => metrics.sourceStatus(id, status),
     fetch: checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes }),
   });
 
@@ -131,7 +134,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const auth = new AdminAuth(config.admin.tokens, store.tenants, options.now);
   const sourceList = loaded.sources.map((s) => ({ id: s.id, type: s.type }));
   const admin = adminApi({
-    config, sources: sourceList, store, queries: store.admin, registry, dispatcher, send: sender,
+    config, sources: sourceList, runningOn: (recorded) => sources.runningOn(recorded), store, queries: store.admin, registry, dispatcher, send: sender,
     resolve: options.resolve, now: auth.now, events, log: log.child({ component: "admin" }),
   }, auth);
   const httpLog = log.child({ component: "http" });
@@ -170,10 +173,11 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     : null;
 
   const retention = toMs(config.store.retention);
-  const purge = new Cron("17 * * * *", { protect: true }, async () => {
+  const purge = new Cron("17 * * * *", { protect: true, paused: true }, async () => {
     const removed = await store.purge(Date.now() - retention, { signal: abort.signal }).catch((e) => { log.error("retention purge failed", { error: String(e) }); return 0; });
     if (removed) log.info("retention purge", { events: removed });
   });
+  const purging = runOnce.hold("hookgate:purge:retention", { start: () => void purge.resume(), stop: () => void purge.pause() });
 
   started = true;
   const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${port}`;
@@ -211,9 +215,11 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       stopped ??= (async () => {
         draining = true;
         abort.abort();
+        await purging.release();
         purge.stop();
         await changeListener?.close();
         await sources.stop();
+        await runOnce.close();
         await ingest.idle();
         await dispatcher.stop();
         // The last attempts' records may have emitted operational events: store them before the store closes.

@@ -88,6 +88,8 @@ export interface SourceStateTable {
   status: string;
   last_error: string | null;
   updated_at: number;
+  /** The process that took a run-once source's lock last (`<hostname>:<pid>`); see migration 008. */
+  holder: string | null;
 }
 
 /** A tenant's own record. A tenant exists once anything names it; PUT /tenants/{id} sets name and metadata. */

@@ -78,6 +78,12 @@ export class KyselyStore implements Store {
       .onConflict((oc) => oc.column("id").doUpdateSet({ status, last_error: lastError, updated_at: now })).execute();
   }
 
+  /** Records the process that took a run-once source's lock. */
+  async setSourceHolder(sourceId: string, holder: string): Promise<void> {
+    await this.db.insertInto("source_state").values({ id: sourceId, cursor: null, status: "starting", last_error: null, updated_at: Date.now(), holder })
+      .onConflict((oc) => oc.column("id").doUpdateSet({ holder })).execute();
+  }
+
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
     return limit <= 0 ? [] : this.hot.claimDue(endpointId, now, leaseUntil, limit);
   }

@@ -86,6 +86,8 @@ export interface Store {
   getCursor(sourceId: string): Promise<unknown>;
   setCursor(sourceId: string, cursor: unknown): Promise<void>;
   setSourceStatus(sourceId: string, status: string, lastError: string | null): Promise<void>;
+  /** Records the process that took a run-once source's lock (GET /sources: runningOn). */
+  setSourceHolder(sourceId: string, holder: string): Promise<void>;
 
   /**
    * Claims up to `limit` due deliveries of one endpoint by moving their due time to the lease's end, counting

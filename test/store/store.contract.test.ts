@@ -62,6 +62,16 @@ for (const kind of STORES) {
       expect(await store.getCursor("poller")).toEqual({ page: 3 });
     });
 
+    test("setSourceHolder records who runs a source and keeps its cursor and status", async () => {
+      await store.setSourceHolder("fresh", "host-a:1");
+      await store.ingest([item("poller", "p.q", [])], [{ id: "poller", cursor: { page: 4 } }]);
+      await store.setSourceHolder("poller", "host-b:2");
+      const states = new Map((await store.admin.sourceStates()).map((s) => [s.id, s]));
+      expect(states.get("fresh")).toMatchObject({ holder: "host-a:1", status: "starting", cursor: null });
+      expect(states.get("poller")).toMatchObject({ holder: "host-b:2", status: "running" });
+      expect(await store.getCursor("poller")).toEqual({ page: 4 });
+    });
+
     test("claimDue leases due deliveries once; release makes them due again", async () => {
       const now = Date.now();
       await store.ingest([item("app", "c.one", ["ep2"], undefined, now - 10), item("app", "c.two", ["ep2"], undefined, now + 60_000)]);

@@ -17,6 +17,8 @@ export interface AdminContext {
   config: Config;
   /** The configured sources, in config order. */
   sources: { id: string; type: string }[];
+  /** Which process runs each source, given the holders recorded in the store (see SourceSupervisor.runningOn). */
+  runningOn?(recorded: ReadonlyMap<string, string | null>): Promise<Map<string, string | null>>;
   store: Store;
   queries: AdminQueries;
   registry: EndpointRegistry;
