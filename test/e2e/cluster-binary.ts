@@ -1,5 +1,5 @@
 /** Processes of the compiled binary on one Postgres store, each in a folder of its own (its cwd, so its own ./data). */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, ensureBinary } from "../support/binary.ts";
@@ -44,8 +44,9 @@ export async function launch(dir: string, env: Record<string, string>): Promise<
   return { proc, dir, ready, output: () => out };
 }
 
-/** Stops what is still running (SIGTERM) and waits for it. */
+/** Stops what is still running (SIGTERM), waits for it and removes the folders (their key files with them). */
 export async function stopAll(launched: Launched[]): Promise<void> {
   for (const l of launched) if (l.proc.exitCode === null && l.proc.signalCode === null) l.proc.kill("SIGTERM");
   await Promise.all(launched.map((l) => l.proc.exited));
+  for (const l of launched) rmSync(l.dir, { recursive: true, force: true });
 }
