@@ -13,6 +13,9 @@ import type { Store } from "./types.ts";
 // bigint columns hold unix milliseconds: well inside a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/** Connections per process to a Postgres store unless `store.pool` says otherwise (N processes open up to N × this). */
+export const POOL_SIZE = 10;
+
 const stderrLog: Pick<Logger, "warn"> = { warn: (msg, fields) => process.stderr.write(`${msg} ${JSON.stringify(fields ?? {})}\n`) };
 
 /**
@@ -26,7 +29,7 @@ export function openStore(store: Config["store"], log: Pick<Logger, "warn"> = st
   if (store.postgres) {
     const url = store.postgres;
     link?.probeWith(() => probe(url));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: resilientPool(url, log, link) }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: resilientPool(url, store.pool ?? POOL_SIZE, log, link) }) });
     return new KyselyStore(db, "postgres", new PostgresHotPaths(db), async () => link?.close());
   }
   const { db, raw, close } = openSqlite({ file: store.sqlite ?? "./data/hookgate.db", synchronous: store.synchronous });
@@ -60,8 +63,8 @@ async function probe(url: string): Promise<void> {
  * With a link: a connect that fails marks the store lost (one line, said by the link); a connection that dies
  * makes the pool try the server once (`probe`): unreachable, the link says so; there, one `warn` line as before.
  */
-function resilientPool(url: string, log: Pick<Logger, "warn">, link: StoreLink | undefined): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+function resilientPool(url: string, max: number, log: Pick<Logger, "warn">, link: StoreLink | undefined): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
   const reported = new WeakSet<pg.Client>();
   const lost = (client: pg.Client, error: Error) => {
     if (reported.has(client)) return; // one line per connection, however many events it raises on the way down
