@@ -7,8 +7,8 @@ import { summarize, type Summary } from "./lib/stats.ts";
 export interface Figure { id: string; runs: number[] }
 
 interface Meta {
-  quick: boolean; runs: number; gen: number; seconds: number; cores: string; redisHow: string;
-  scale: { deliveries: number; rate: number; openMs: number; pending: number; failing: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
+  quick: boolean; runs: number; gen: number; seconds: number; cores: string; redisHow: string; pgHow: string;
+  scale: { deliveries: number; pgDeliveries: number; kill: number; killTimeoutMs: number; rate: number; openMs: number; pending: number; failing: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
   figures: Figure[]; extra: Record<string, number[]>; loads: Record<string, number[]>; p2how: string; startCommit: string;
 }
 
@@ -18,6 +18,9 @@ const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
   P1b: { what: "hookgate ingest in arrays of 100", unit: "events/s", goal: "≥ 50,000" },
   L1: { what: "plain Bun fetch loop, signed POSTs at concurrency 64 to the receiver", unit: "deliveries/s", goal: "baseline" },
   P2: { what: "hookgate draining pending deliveries (enable → last arrival)", unit: "deliveries/s", goal: "≥ 0.6 × L1 and ≥ 2 × B2" },
+  P2pg: { what: "P2 on a Postgres store, one process", unit: "deliveries/s", goal: "(reported, beside P2)" },
+  P2pg2: { what: "P2 on a Postgres store, two processes sharing the drain", unit: "deliveries/s", goal: "(reported, beside P2pg)" },
+  P7: { what: "kill -9 of one of two processes mid-drain → the last delivery it had leased recorded by the other", unit: "ms", goal: "≤ lease + 2 s" },
   B2: { what: "BullMQ 6 + Redis (AOF everysec), worker at concurrency 64, same signed POSTs", unit: "deliveries/s", goal: "peer" },
   P3p50: { what: "open loop 1,000 events/s: send → receiver arrival, p50", unit: "ms", goal: "≤ 5" },
   P3p99: { what: "open loop 1,000 events/s: send → receiver arrival, p99", unit: "ms", goal: "≤ 20" },
@@ -33,7 +36,7 @@ const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
   P6rss: { what: "RSS with the 100,000 endpoints loaded, idle after start", unit: "MB", goal: "≤ 300" },
 };
 
-function verdicts(m: Map<string, Summary>): Record<string, string> {
+function verdicts(m: Map<string, Summary>, lease: number): Record<string, string> {
   const v = (id: string) => m.get(id)?.median;
   const yes = (ok: boolean) => (ok ? "yes" : "**no**");
   const out: Record<string, string> = {};
@@ -54,6 +57,9 @@ function verdicts(m: Map<string, Summary>): Record<string, string> {
   if (v("P5") !== undefined) out.P5 = yes(v("P5")! <= 100);
   if (v("P6") !== undefined && v("P6base") !== undefined) out.P6 = `${yes(v("P6")! >= 0.9 * v("P6base")!)} (${(v("P6")! / v("P6base")!).toFixed(2)} × P6base)`;
   if (v("P6r") !== undefined && v("P6base") !== undefined) out.P6r = `${yes(v("P6r")! >= 0.9 * v("P6base")!)} (${(v("P6r")! / v("P6base")!).toFixed(2)} × P6base)`;
+  if (v("P2pg2") !== undefined && v("P2pg") !== undefined) out.P2pg2 = `${(v("P2pg2")! / v("P2pg")!).toFixed(2)} × P2pg`;
+  if (v("P2pg") !== undefined && p2 !== undefined) out.P2pg = `${(v("P2pg")! / p2).toFixed(2)} × P2`;
+  if (v("P7") !== undefined) out.P7 = yes(v("P7")! <= lease + 2_000);
   if (v("P6start") !== undefined) out.P6start = yes(v("P6start")! <= 2_000);
   if (v("P6rss") !== undefined) out.P6rss = yes(v("P6rss")! <= 300);
   return out;
@@ -72,7 +78,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
   const commit = process.env.HOOKGATE_BENCH_COMMIT ?? meta.startCommit;
   const dirty = (await git("status", "--porcelain", "--", "src", "plugins", "bench/lib", "bench/procs", "bench/scenarios", "bench/run.ts")) !== "";
   const m = new Map(meta.figures.map((f) => [f.id, summarize(f.runs)]));
-  const ok = verdicts(m);
+  const ok = verdicts(m, 2 * meta.scale.killTimeoutMs + 5_000);
   const s = meta.scale;
   const lines = [
     `# hookgate benchmarks${meta.quick ? " (quick pass: scaled down, not the figures of record)" : ""}`,
@@ -84,6 +90,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
     `- Bun: ${Bun.version}; machine: ${meta.cores}; ${process.platform} ${process.arch}`,
     `- runs per figure: ${meta.runs} (median, min–max); whole bench: ${Math.round(meta.seconds)} s; \`bun run bench${meta.quick ? " -- --quick" : ""}\``,
     `- Redis (the peer's): ${meta.redisHow}`,
+    `- Postgres (P2pg, P2pg2, P7): ${meta.pgHow}`,
     "",
     "| id | what | unit | goal | median | min–max | holds |",
     "|---|---|---|---|---|---|---|",
@@ -99,6 +106,8 @@ export async function report(path: string, meta: Meta): Promise<void> {
     `- hookgate runs with a user's defaults (SQLite in WAL with \`synchronous = FULL\`, retries, auto-disable), in a temp folder; the config only allows loopback delivery and gives the endpoint \`maxConcurrency: 64\` to match the peer's worker.`,
     `- Ingest (L0, P1, P1b): closed loop at concurrency ${s.ingest.concurrency}, split over ${s.ingest.procs} load-generator process(es) (bench/procs/load.ts), ${s.ingest.warmMs} ms warm-up then ${s.ingest.durationMs} ms counted; L0 uses the same generators, so the ratio compares servers, not clients.`,
     `- Delivery (L1, P2, B2): ${s.deliveries.toLocaleString("en-US")} deliveries, each counted at its first verified arrival. L1 and B2 send with the same function (bench/lib/signed-post.ts), and their clock runs from the spawn of the sending process (B2: the worker, with the jobs already queued) to the last arrival. P2 fills a running gateway whose endpoint is disabled (arrays of 500), then enables it; P2's clock: ${meta.p2how || "(P2 not run)"}.`,
+    `- P2pg, P2pg2: P2's method with ${s.pgDeliveries.toLocaleString("en-US")} deliveries on a Postgres store (pool 10 per process), filled through the first process; the endpoint is enabled through every process's admin API at once and the clock runs from there to the last arrival. Each process has the endpoint at \`maxConcurrency: 64\`, so two send up to 128 at once.`,
+    `- P7: two processes drain ${s.kill.toLocaleString("en-US")} deliveries (\`timeoutMs: ${s.killTimeoutMs}\`, so a lease is ${(2 * s.killTimeoutMs + 5_000) / 1000} s); when a third has arrived one gets SIGKILL; its leases are the deliveries still pending 1.5 s later whose lease began before the kill; P7 runs from the kill until the last of them is recorded delivered (polled every 100 ms).`,
     `- P3: ${s.rate} single-event POSTs per second for ${s.openMs / 1000} s, sent on schedule whatever the answers; latency is the receiver's arrival time minus the sender's clock in \`data.t\` (so it includes the ingest request).`,
     `- P4: ${s.pending.toLocaleString("en-US")} events ingested (arrays of 500) for a disabled endpoint, then 2.5 s of sweeps, then VmRSS.`,
     `- M1: ${s.failing.toLocaleString("en-US")} events ingested (arrays of 500) for a disabled endpoint whose receiver answers every POST with 500; 10 s later VmRSS is the baseline; then the endpoint is enabled (admin API) and its ${s.failing.toLocaleString("en-US")} first attempts fail (retries an hour away, auto-disable off); 10 s after the last one, VmRSS minus the baseline.`,
@@ -114,6 +123,8 @@ export async function report(path: string, meta: Meta): Promise<void> {
         m1filledRss: "RSS of the idle gateway holding M1's events, M1's baseline (MB)", m1rate: "M1 failed attempts per second (enable → last attempt)", p3max: "P3 max latency (ms)",
         L0cpu: "L0 trivial server CPU per request (µs, user + system)", P1cpu: "P1 hookgate CPU per event (µs, user + system)", P1bcpu: "P1b hookgate CPU per event (µs)",
         P2cpu: "P2 hookgate CPU per delivery (µs, from the enable to the last arrival)",
+        P2pgcpu: "P2pg hookgate CPU per delivery (µs; Postgres's own CPU not counted)", P2pg2cpu: "P2pg2 CPU per delivery, both processes (µs; Postgres's own CPU not counted)",
+        p7leased: "P7 deliveries the killed process had leased", p7duplicates: "P7 duplicates at the receiver (attempts the killed process had sent, not recorded)",
         p3acceptP50: "P3 p50 from hookgate's accept timestamp (event.timestamp, ms resolution) to arrival (ms)",
         p3acceptP99: "P3 p99 from hookgate's accept timestamp to arrival (ms)",
         p6rssAfter: "P6 RSS after the ingest run (MB)", P6cpu: "P6 hookgate CPU per event (µs, user + system)", p6seed: "P6 seeding the 100,000 endpoint rows (ms, not timed by the figures)",

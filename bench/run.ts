@@ -14,6 +14,8 @@ import { git, report, type Figure } from "./report.ts";
 import { bullmqDrain, fetchLoop, hookgateDrain } from "./scenarios/deliver.ts";
 import { hookgateIngest, trivialBaseline, type LoadShape } from "./scenarios/ingest.ts";
 import { openLoop } from "./scenarios/latency.ts";
+import { leaseRecovery, postgresDrain } from "./scenarios/scale-out.ts";
+import { postgresVersion } from "./lib/postgres.ts";
 import { failingAttemptsRss, pendingRss } from "./scenarios/memory.ts";
 import { binaryMb, startupMs } from "./scenarios/startup.ts";
 import { tenantIngest } from "./scenarios/tenants.ts";
@@ -28,8 +30,8 @@ const runs = Number(option("--runs") ?? (quick ? 1 : 3));
 const gen = Number(option("--gen") ?? 2);
 
 const scale = quick
-  ? { ingest: { procs: gen, concurrency: 64, warmMs: 300, durationMs: 1_500 }, deliveries: 5_000, rate: 1_000, failingRate: 300, openMs: 3_000, pending: 20_000, failing: 20_000, spawns: 3 }
-  : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, rate: 1_000, failingRate: 300, openMs: 30_000, pending: 1_000_000, failing: 200_000, spawns: 10 };
+  ? { ingest: { procs: gen, concurrency: 64, warmMs: 300, durationMs: 1_500 }, deliveries: 5_000, pgDeliveries: 5_000, kill: 3_000, killTimeoutMs: 1_000, rate: 1_000, failingRate: 300, openMs: 3_000, pending: 20_000, failing: 20_000, spawns: 3 }
+  : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, pgDeliveries: 50_000, kill: 20_000, killTimeoutMs: 10_000, rate: 1_000, failingRate: 300, openMs: 30_000, pending: 1_000_000, failing: 200_000, spawns: 10 };
 // Overrides for working on one figure: --deliveries N, --pending N, --open-ms N, --duration-ms N.
 if (option("--deliveries")) scale.deliveries = Number(option("--deliveries"));
 if (option("--pending")) scale.pending = Number(option("--pending"));
@@ -61,6 +63,7 @@ const figures: Figure[] = [];
 const extra: Record<string, number[]> = {};
 let redisHow = "not used";
 let p2how = "";
+let pgHow = "not used";
 const receiver = await startReceiver();
 try {
   if (want("L0")) {
@@ -79,6 +82,26 @@ try {
     const fills: number[] = []; const cpu: number[] = [];
     figures.push({ id: "P2", runs: await repeat("P2", async () => { const r = await hookgateDrain(receiver, scale.deliveries); fills.push(r.fillRate); cpu.push(r.cpuUs); p2how = r.how; return r.rate; }) });
     extra.fill = fills; extra.P2cpu = cpu;
+  }
+  if (want("P2pg") || want("P2pg2") || want("P7")) {
+    const version = await postgresVersion();
+    pgHow = version ? `PostgreSQL ${version} at 127.0.0.1:5432, a fresh database per run` : "no Postgres at 127.0.0.1:5432: P2pg, P2pg2 and P7 skipped";
+    if (!version) log(pgHow);
+    for (const [id, n] of [["P2pg", 1], ["P2pg2", 2]] as const) {
+      if (!version || !want(id)) continue;
+      const cpu: number[] = [];
+      figures.push({ id, runs: await repeat(id, async () => { const r = await postgresDrain(receiver, scale.pgDeliveries, n); cpu.push(r.cpuUs); return r.rate; }) });
+      extra[`${id}cpu`] = cpu;
+    }
+    if (version && want("P7")) {
+      const leased: number[] = []; const duplicates: number[] = [];
+      figures.push({ id: "P7", runs: await repeat("P7", async () => {
+        const r = await leaseRecovery(receiver, scale.kill, scale.killTimeoutMs);
+        leased.push(r.leased); duplicates.push(r.duplicates);
+        return r.ms;
+      }) });
+      extra.p7leased = leased; extra.p7duplicates = duplicates;
+    }
   }
   if (want("B2")) {
     let redis: RedisSession | null = null;
@@ -149,7 +172,7 @@ try {
 }
 
 await report(out, {
-  quick, runs, gen, scale, figures, extra, redisHow, loads, p2how, startCommit,
+  quick, runs, gen, scale, figures, extra, redisHow, pgHow, loads, p2how, startCommit,
   cores: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
   seconds: (Date.now() - started) / 1000,
 });

@@ -1,7 +1,10 @@
 import { Cron } from "croner";
+import { Members } from "./cluster/members.ts";
+import { localRunOnce, PgRunOnce, type RunOnce } from "./cluster/singleton.ts";
 import { configChanges, type ConfigChanges } from "./config/changes.ts";
 import type { LoadedConfig } from "./config/load.ts";
-import { Dispatcher, type Sender } from "./core/dispatcher.ts";
+import type { Sender } from "./core/attempt.ts";
+import { Dispatcher } from "./core/dispatcher.ts";
 import { toMs } from "./core/duration.ts";
 import type { SecretCodec } from "./core/endpoints/credentials.ts";
 import { EndpointRegistry } from "./core/endpoints/registry.ts";
@@ -21,7 +24,9 @@ import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
 import { superviseSources, type MountedRoute } from "./source-supervisor.ts";
+import { listenForChanges } from "./store/changes.ts";
 import { openStore } from "./store/open.ts";
+import { StoreLink } from "./store/outage.ts";
 import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
 
@@ -44,6 +49,8 @@ export interface App {
   registry: EndpointRegistry;
   dispatcher: Dispatcher;
   ingest: Ingest;
+  /** The live processes sharing the store; `members.self.id` names this one. */
+  members: Members;
   /**
    * Applies a reloaded config (already checked): endpoints reconciled as at start, changed sources restarted, tokens,
    * catalog and delivery defaults in force for the next attempts. `server` and `store` keep their running values.
@@ -53,9 +60,9 @@ export interface App {
 }
 
 /** Opens and migrates the store, opens the endpoint secrets and reconciles the config's endpoints (every write of the start). */
-async function openTheStore(loaded: LoadedConfig, options: AppOptions): Promise<{ store: Store; registry: EndpointRegistry; codec: SecretCodec }> {
+async function openTheStore(loaded: LoadedConfig, options: AppOptions, link: StoreLink): Promise<{ store: Store; registry: EndpointRegistry; codec: SecretCodec }> {
   const { config } = loaded;
-  const store = openStore(config.store, options.log.child({ component: "store" }));
+  const store = openStore(config.store, options.log.child({ component: "store" }), link);
   try {
     await store.migrate();
     let codec = options.codec;
@@ -79,12 +86,15 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const { config } = loaded;
   const log = options.log;
   const label = storeLabel(config.store);
-  const { store, registry, codec } = await openTheStore(loaded, options).catch((e) => {
+  const writes = new StoreWrites(label);
+  // Postgres out of reach: said once each way, /healthz and /readyz follow, deliveries pause (store/outage.ts).
+  const link = new StoreLink(label, log.child({ component: "store" }), writes);
+  const { store, registry, codec } = await openTheStore(loaded, options, link).catch((e) => {
     // A full disk, a read-only file, Postgres down: say which store and what to do, not the driver's last word.
     const failure = storeOpenFailure(e, label);
     throw failure ? new Error(failure) : e;
   });
-  const writes = new StoreWrites(label);
+  link.arm();
 
   const policy: SenderOptions = {
     requireHttps: config.delivery.requireHttps, allowNetworks: config.delivery.allowNetworks, resolve: options.resolve,
@@ -97,9 +107,12 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   });
   // hookgate's own events go through ingest like any other (stored, delivered, retried); ingest is built below.
   const events: OperationalEvents = new OperationalEvents((input, about): Promise<unknown> => ingest.emitOperational(input, about), log.child({ component: "operational-events" }));
+  // Announced before the first attempt, so this process starts with its share of the endpoints' limits.
+  const members = new Members(store.processes, log.child({ component: "cluster" }));
+  await members.start();
   const dispatching = {
-    events, observer: metrics,
-    concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }),
+    events, observer: metrics, share: members.limits,
+    concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }), paused: () => link.down,
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
   };
@@ -107,10 +120,12 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const debug = log.enabled?.("debug") ?? false;
   const ingest = new Ingest(store, registry, dispatcher, config.events, { observer: metrics, debugLog: debug ? log.child({ component: "ingest" }) : null });
 
+  // On Postgres, what must run once (the retention purge, run-once sources) runs under an advisory lock.
+  const runOnce: RunOnce = config.store.postgres ? new PgRunOnce({ url: config.store.postgres, log: log.child({ component: "cluster" }) }) : localRunOnce();
   const abort = new AbortController();
   const settings = { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir };
   const sources = superviseSources(loaded.sources, {
-    store, ingest, writes, log, signal: abort.signal, settings, events, onStatus: (id, status) => metrics.sourceStatus(id, status),
+    store, ingest, writes, log, runOnce, signal: abort.signal, settings, events, onStatus: (id, status) => metrics.sourceStatus(id, status),
     fetch: checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes }),
   });
 
@@ -119,7 +134,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const auth = new AdminAuth(config.admin.tokens, store.tenants, options.now);
   const sourceList = loaded.sources.map((s) => ({ id: s.id, type: s.type }));
   const admin = adminApi({
-    config, sources: sourceList, store, queries: store.admin, registry, dispatcher, send: sender,
+    config, sources: sourceList, runningOn: (recorded) => sources.runningOn(recorded), store, queries: store.admin, registry, dispatcher, send: sender,
     resolve: options.resolve, now: auth.now, events, log: log.child({ component: "admin" }),
   }, auth);
   const httpLog = log.child({ component: "http" });
@@ -151,19 +166,25 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   dispatcher.start();
   sources.start();
+  // Endpoint changes through other processes sharing the store: at once by notification, else by the tick's check
+  // (test-only: HOOKGATE_TEST_NO_LISTEN leaves the check alone, to prove it).
+  const changeListener = config.store.postgres && !process.env.HOOKGATE_TEST_NO_LISTEN
+    ? listenForChanges(config.store.postgres, () => void registry.catchUp().catch(() => {}), log.child({ component: "changes" }))
+    : null;
 
   const retention = toMs(config.store.retention);
-  const purge = new Cron("17 * * * *", { protect: true }, async () => {
+  const purge = new Cron("17 * * * *", { protect: true, paused: true }, async () => {
     const removed = await store.purge(Date.now() - retention, { signal: abort.signal }).catch((e) => { log.error("retention purge failed", { error: String(e) }); return 0; });
     if (removed) log.info("retention purge", { events: removed });
   });
+  const purging = runOnce.hold("hookgate:purge:retention", { start: () => void purge.resume(), stop: () => void purge.pause() });
 
   started = true;
   const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${port}`;
   let stopped: Promise<void> | null = null;
   let running = loaded;
   return {
-    url, port, store, registry, dispatcher, ingest,
+    url, port, store, registry, dispatcher, ingest, members,
     async reload(next) {
       const changes = configChanges(running.config, next.config);
       const now = next.config;
@@ -194,12 +215,16 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       stopped ??= (async () => {
         draining = true;
         abort.abort();
+        await purging.release();
         purge.stop();
+        await changeListener?.close();
         await sources.stop();
+        await runOnce.close();
         await ingest.idle();
         await dispatcher.stop();
         // The last attempts' records may have emitted operational events: store them before the store closes.
         await ingest.idle();
+        await members.stop();
         server.stop(true);
         await store.close();
       })();

@@ -2,6 +2,7 @@ import type { LoadedSource } from "./config/load.ts";
 import type { Ingest } from "./core/ingest.ts";
 import type { OperationalEvents } from "./core/operational-events.ts";
 import type { CheckedFetch } from "./outbound/checked-fetch.ts";
+import type { Lease, RunOnce } from "./cluster/singleton.ts";
 import { InvalidEventsError, type Logger, type Source, type SourceContext, type SourceRoute } from "./plugin-api/index.ts";
 import type { StoreWrites } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
@@ -14,6 +15,11 @@ interface RunningSource {
   /** Aborted when it stops (shutdown, or a reload restarts it): its ctx.signal; no status written, no start retried after. */
   abort: AbortController;
   retry: Timer | null;
+  /** Run-once: on Postgres it runs on one process at a time, started and stopped by its lock (`lease`). */
+  once: boolean;
+  lease: Lease | null;
+  /** Aborted when this process loses the source's lock: a start still under way gives up. */
+  term: AbortController;
   /** How many times the source reported its status (ctx.report). */
   reports: number;
   /** Failing since the last time it ran: a failure is reported once (hookgate.source.error), not on every retry. */
@@ -26,7 +32,9 @@ interface RunningSource {
 export type MountedRoute = SourceRoute & { source: string };
 
 export interface SupervisorOptions {
-  store: Pick<Store, "setSourceStatus" | "getCursor" | "setCursor">;
+  store: Pick<Store, "setSourceStatus" | "getCursor" | "setCursor" | "setSourceHolder">;
+  /** Runs the run-once sources (PluginDefinition.runOnce) on one process at a time; without it they run here. */
+  runOnce?: RunOnce;
   ingest: Pick<Ingest, "emit">;
   /** Counts the sources' writes into the store's health (GET /health). */
   writes: StoreWrites;
@@ -53,6 +61,11 @@ export interface SourceSupervisor {
    * ones stop), stops the old ones, then starts the new. The others keep running untouched.
    */
   replace(next: readonly LoadedSource[], restart: ReadonlySet<string>, mount: (routes: MountedRoute[]) => void): Promise<void>;
+  /**
+   * Which process runs each source (GET /sources), given the holders recorded in the store: the holder of a held
+   * run-once source (null while none holds it), "all" for a source every process runs, this process on SQLite.
+   */
+  runningOn(recorded: ReadonlyMap<string, string | null>): Promise<Map<string, string | null>>;
   /** Stops every source (after the signal aborted), each once, a failure logged. */
   stop(): Promise<void>;
 }
@@ -78,7 +91,9 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
         .then(() => store.setSourceStatus(s.id, status, error))
         .catch((e) => sourceLog.error("source status not recorded", { error: String(e) })));
     };
-    const running = { id: s.id, routes: [], abort, retry: null, reports: 0, failing: false, setStatus } as unknown as RunningSource;
+    const once = s.plugin.runOnce?.(s.options) ?? false;
+    const term = new AbortController();
+    const running = { id: s.id, routes: [], abort, retry: null, once, lease: null, term, reports: 0, failing: false, setStatus } as unknown as RunningSource;
     const ctx: SourceContext = {
       id: s.id,
       emit: (events, opts) => ingest.emit(s.id, events, opts).then(
@@ -103,12 +118,13 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
     return running;
   };
 
-  const startSource = async (s: RunningSource, attempt = 0): Promise<void> => {
-    const aborted = () => options.signal.aborted || s.abort.signal.aborted;
+  const startSource = async (s: RunningSource, attempt = 0, term = s.term): Promise<void> => {
+    const aborted = () => options.signal.aborted || s.abort.signal.aborted || term.signal.aborted;
     if (aborted()) return;
     const reportsBefore = s.reports;
     // The previous run's "running" must not show while this one is still starting.
     if (attempt === 0) await s.setStatus("starting", null);
+    if (aborted()) return; // the lock was lost meanwhile
     try {
       await s.source.start();
       if (aborted()) return;
@@ -121,11 +137,30 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
       log.error("source failed to start", { source: s.id, error: message, retryInMs: delay });
       await s.setStatus("error", message);
       await s.source.stop().catch(() => {});
-      s.retry = setTimeout(() => void startSource(s, attempt + 1), delay);
+      s.retry = setTimeout(() => void startSource(s, attempt + 1, term), delay);
     }
   };
 
+  // A run-once source starts when this process takes its lock, and stops (at once) when it loses it.
+  const launch = (s: RunningSource) => {
+    if (!s.once || !options.runOnce?.cluster) return void startSource(s); // SQLite: one process, no lock
+    const runOnce = options.runOnce;
+    s.lease = runOnce.hold(`hookgate:source:${s.id}`, {
+      async start() {
+        s.term = new AbortController();
+        await store.setSourceHolder(s.id, runOnce.me).catch((e) => log.error("source holder not recorded", { source: s.id, error: String(e) }));
+        void startSource(s);
+      },
+      async stop() {
+        s.term.abort();
+        if (s.retry) clearTimeout(s.retry);
+        await s.source.stop().catch((e) => log.error("source stop failed", { source: s.id, error: String(e) }));
+      },
+    });
+  };
+
   const stopSource = async (s: RunningSource) => {
+    await s.lease?.release();
     s.abort.abort();
     if (s.retry) clearTimeout(s.retry);
     await s.source.stop().catch((e) => log.error("source stop failed", { source: s.id, error: String(e) }));
@@ -135,7 +170,7 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
   return {
     get routes() { return sources.flatMap((s) => s.routes); },
     start() {
-      for (const s of sources) void startSource(s);
+      for (const s of sources) launch(s);
     },
     async replace(next, restart, mount) {
       const created = new Map(next.filter((s) => restart.has(s.id)).map((s) => [s.id, create(s)]));
@@ -144,7 +179,18 @@ export function superviseSources(loaded: readonly LoadedSource[], options: Super
       sources = next.flatMap((s) => kept.get(s.id) ?? created.get(s.id) ?? []);
       mount(sources.flatMap((s) => s.routes));
       for (const s of old) await stopSource(s);
-      for (const s of created.values()) void startSource(s);
+      for (const s of created.values()) launch(s);
+    },
+    async runningOn(recorded) {
+      const runOnce = options.runOnce;
+      if (!runOnce?.cluster) return new Map(sources.map((s) => [s.id, runOnce?.me ?? null]));
+      const held = await runOnce.held(sources.filter((s) => s.once).map((s) => `hookgate:source:${s.id}`));
+      return new Map(sources.map((s) => {
+        if (!s.once) return [s.id, "all"];
+        // Not knowing whether the lock is held (no lock connection), the recorded holder is the best answer.
+        const live = held ? held.has(`hookgate:source:${s.id}`) : true;
+        return [s.id, live ? recorded.get(s.id) ?? null : null];
+      }));
     },
     async stop() {
       for (const s of sources) await stopSource(s);

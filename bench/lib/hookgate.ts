@@ -18,7 +18,10 @@ export async function build(): Promise<void> {
   if ((await proc.exited) !== 0) throw new Error(`bun run build failed: ${await new Response(proc.stderr).text()}`);
 }
 
-export interface Site { dir: string; port: number; url: string; ingestUrl: string; db: string; remove(): void }
+export interface Site { dir: string; port: number; url: string; ingestUrl: string; db: string; env: Record<string, string>; remove(): void }
+
+/** The secrets key every process of a Postgres bench site shares (a process with another one refuses to start). */
+const MASTER_KEY = Buffer.alloc(32, 0x5e).toString("base64");
 
 /**
  * A config with the defaults a user gets (SQLite, WAL, synchronous FULL, retries, auto-disable), changed only
@@ -27,15 +30,16 @@ export interface Site { dir: string; port: number; url: string; ingestUrl: strin
  * `extra.neighbourUrl` adds a second endpoint with the user's defaults, subscribed to the same events (P3f), but
  * never auto-disabled: it keeps failing for the whole run, as it would within autoDisableWindow (and an older
  * binary, which disabled after 20 failures whatever their age, is measured under the same load).
+ * `extra.postgres` puts the store in that Postgres database instead (each process of a cluster is a site of its own).
  */
-export function site(receiverUrl: string, enabled: boolean, extra: { endpoint?: string; delivery?: string; neighbourUrl?: string } = {}): Site {
-  const { endpoint: endpointExtra, delivery: deliveryExtra, neighbourUrl } = extra;
+export function site(receiverUrl: string, enabled: boolean, extra: { endpoint?: string; delivery?: string; neighbourUrl?: string; postgres?: string } = {}): Site {
+  const { endpoint: endpointExtra, delivery: deliveryExtra, neighbourUrl, postgres } = extra;
   const dir = mkdtempSync(join(tmpdir(), "hookgate-bench-"));
   const port = freePort();
   writeFileSync(join(dir, "webhooks.config.ts"), `import { defineConfig } from "hookgate";
 export default defineConfig({
   server: { host: "127.0.0.1", port: ${port} },
-  store: { sqlite: "./data/hookgate.db" },
+  store: ${postgres ? `{ postgres: "${postgres}" }` : `{ sqlite: "./data/hookgate.db" }`},
   admin: { tokens: [{ name: "bench", token: "${ADMIN_TOKEN}", scopes: ["read", "write"] }] },
   delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"]${deliveryExtra ? `, ${deliveryExtra}` : ""} },
   sources: [{ type: "http", id: "bench", path: "/v1/events", tokens: [{ name: "bench", token: "${TOKEN}", events: ["*"] }] }],
@@ -44,7 +48,7 @@ export default defineConfig({
 });
 `);
   const url = `http://127.0.0.1:${port}`;
-  return { dir, port, url, ingestUrl: `${url}/v1/events`, db: join(dir, "data/hookgate.db"), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, port, url, ingestUrl: `${url}/v1/events`, db: join(dir, "data/hookgate.db"), env: postgres ? { HOOKGATE_MASTER_KEY: MASTER_KEY } : {}, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface Running { proc: Subprocess; spawnAt: number; readyAt: number; stop(): Promise<number> }
@@ -53,7 +57,7 @@ export interface Running { proc: Subprocess; spawnAt: number; readyAt: number; s
 export async function start(s: Site, extraArgs: string[] = [], timeoutMs = 20_000): Promise<Running> {
   const spawnAt = wallMs();
   const proc = Bun.spawn([BINARY, ...extraArgs, "serve", "--config", join(s.dir, "webhooks.config.ts")], {
-    cwd: s.dir, stdout: Bun.file(join(s.dir, "hookgate.log")), stderr: Bun.file(join(s.dir, "hookgate.err")), stdin: "ignore",
+    cwd: s.dir, env: { ...process.env, ...s.env }, stdout: Bun.file(join(s.dir, "hookgate.log")), stderr: Bun.file(join(s.dir, "hookgate.err")), stdin: "ignore",
   });
   const deadline = spawnAt + timeoutMs;
   for (;;) {

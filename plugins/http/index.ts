@@ -6,6 +6,17 @@ import {
 import { queryTokenName } from "./query-token.ts";
 
 const MAX_EVENTS = 1_000;
+/**
+ * A store that does not answer (a network cut mid-query) gets a 503 after this long rather than a hung request. The
+ * write may still commit later and be delivered: a client that retries with an Idempotency-Key gets no duplicate.
+ */
+const STORE_DEADLINE_MS = 4_000;
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: Timer | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the store did not answer within ${ms} ms`)), ms); });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 const Options = v.strictObject({
   path: v.optional(v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9/_.-]*$/, 'must be a path like "/v1/events"')), "/v1/events"),
@@ -96,7 +107,7 @@ async function handle(request: Request, options: Options, ctx: SourceContext, er
 
   try {
     // Keys are per token: one client's "job-42" must not make another client's event a duplicate.
-    const results = await ctx.emit(events as EventInput[], { idempotencyScope: token.name });
+    const results = await withDeadline(ctx.emit(events as EventInput[], { idempotencyScope: token.name }), STORE_DEADLINE_MS);
     if (!isArray) {
       const r = results[0]!;
       return r.duplicate ? json(200, { id: r.id, deliveries: r.deliveries, duplicate: true }) : json(202, { id: r.id, deliveries: r.deliveries });

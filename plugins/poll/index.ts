@@ -33,6 +33,7 @@ function createPoll(options: PollOptions, ctx: SourceContext) {
           if (event !== null && event !== undefined) events.push(event);
           if (next) after = (await next(item)) ?? after;
         }
+        if (halt.signal.aborted) return; // stopped (another process may hold the source now): commit nothing more
         if (!next) { await ctx.emit(events); break; } // no cursor: the same request next time, so one page
         await ctx.emit(events, { state: after });
         if (JSON.stringify(after) === JSON.stringify(cursor)) break; // the cursor did not move: wait for the schedule
@@ -70,4 +71,4 @@ function createPoll(options: PollOptions, ctx: SourceContext) {
   };
 }
 
-export default definePlugin({ type: "poll", options: PollOptions, create: createPoll });
+export default definePlugin({ type: "poll", options: PollOptions, runOnce: () => true, create: createPoll });

@@ -10,6 +10,9 @@ import { createOutbox } from "./outbox.ts";
 export default definePlugin({
   type: "postgres",
   options: PostgresOptions,
+  // Table mode takes rows FOR UPDATE SKIP LOCKED, so every process may empty the outbox; a notification reaches
+  // every listening process, so notify mode listens on one.
+  runOnce: (options) => !options.table,
   create(options, ctx) {
     return options.table ? createOutbox({ ...options, table: options.table }, ctx) : createNotify(options, ctx);
   },

@@ -3,27 +3,16 @@ import { Summarizer } from "../log.ts";
 import type { Logger } from "../plugin-api/index.ts";
 import type { AttemptRow } from "../store/schema.ts";
 import type { IngestItem, Store } from "../store/types.ts";
-import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
-import { prepareRequest, type PreparedRequest } from "./prepare-request.ts";
-import { recordedBody, sentBody } from "./attempt-body.ts";
+import { attemptOnce, attemptRecord, outcomeLabel, type AttemptObserver, type Sender } from "./attempt.ts";
+import { sentBody } from "./attempt-body.ts";
 import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
-import { newId } from "./ids.ts";
 import type { OperationalEvents } from "./operational-events.ts";
 import { Recorder } from "./recorder.ts";
-import { Lane, type Job } from "./lane.ts";
+import { Lane, laneCap, type Job } from "./lane.ts";
+import type { Limits } from "../cluster/share.ts";
 import { WakeTimers } from "./wake-timers.ts";
-import { afterAttempt, parseRetryAfter, verdictOf, type Verdict } from "./retry.ts";
-
-export type Sender = (request: OutboundRequest, endpoint: RuntimeEndpoint) => Promise<OutboundResult>;
-
-/** An attempt's outcome for metrics: success, retry (another is scheduled), failed (for good), refused (the address policy). */
-export type AttemptOutcomeLabel = "success" | "retry" | "failed" | "refused";
-
-/** Counts delivery attempts (metrics); called once per attempt, with no allocation of its own. */
-export interface AttemptObserver {
-  attempted(endpointId: string, outcome: AttemptOutcomeLabel, seconds: number): void;
-}
+import { afterAttempt, parseRetryAfter } from "./retry.ts";
 
 export interface DispatcherOptions {
   /**
@@ -39,40 +28,19 @@ export interface DispatcherOptions {
   /** hookgate's own events: endpoint disabled, delivery exhausted. */
   events?: Pick<OperationalEvents, "endpointDisabled" | "deliveryFailed">;
   observer?: AttemptObserver;
+  /**
+   * The part of an endpoint's `rateLimit` and `maxConcurrency` this process applies (src/cluster/members.ts: its
+   * share among the live processes; 0 slots: another process sends for it). Default: all of them.
+   */
+  share?: (endpoint: RuntimeEndpoint) => Limits;
+  /** True while the store is out of reach: no claims and no new attempts (their records could not be written). */
+  paused?: () => boolean;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
 export const leaseMs = (endpoint: Pick<RuntimeEndpoint, "timeoutMs">) => 2 * endpoint.timeoutMs + 5_000;
 /** A failing endpoint writes one `warn` line per this interval, with the count of the ones held back. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
-/** How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. */
-const laneCap = (endpoint: RuntimeEndpoint) => Math.max(64, endpoint.maxConcurrency * 8);
-
-/**
- * One attempt: prepare → send, shaped as its record. The dispatcher, `/test`, a manual retry and the verification
- * ping (which stores nothing) all go through here. A request hookgate cannot build is answered (`built: false`), not thrown.
- */
-export async function attemptOnce(send: Sender, endpoint: RuntimeEndpoint, job: Pick<Job, "deliveryId" | "attempt" | "event" | "trigger">):
-  Promise<{ row: AttemptRow; result: OutboundResult; verdict: Verdict; built: boolean }> {
-  const startedAt = Date.now();
-  let request: PreparedRequest | null = null;
-  let result: OutboundResult;
-  try {
-    request = prepareRequest(endpoint, job.event, job.deliveryId, job.attempt, startedAt);
-    result = await send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs }, endpoint);
-  } catch (e) {
-    result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${e instanceof Error ? e.message : String(e)}`, refused: false };
-  }
-  const verdict = verdictOf(result.statusCode);
-  const row: AttemptRow = {
-    id: newId("att", startedAt), delivery_id: job.deliveryId, endpoint_id: endpoint.id, number: job.attempt, trigger: job.trigger,
-    started_at: startedAt, url: endpoint.url, request_headers: JSON.stringify(request?.loggedHeaders ?? {}),
-    request_body: request ? recordedBody(request.body, job.event) : "", status_code: result.statusCode,
-    response_headers: JSON.stringify(result.responseHeaders), response_body: result.responseBody, duration_ms: result.durationMs,
-    error: result.error ?? (verdict === "succeeded" ? null : `HTTP ${result.statusCode}`),
-  };
-  return { row, result, verdict, built: request !== null };
-}
 
 /**
  * Sends deliveries: a new event's deliveries at once (handed over by ingest), due retries from the store
@@ -87,8 +55,9 @@ export class Dispatcher {
   private readonly summary: Summarizer;
   private cron: Cron | null = null;
   private stopping = false;
-  private ticks = 0;
+  private pausedAt: number | null = null;
   private readonly timers: WakeTimers;
+  private readonly share: (endpoint: RuntimeEndpoint) => Limits;
 
   constructor(
     private readonly store: Store,
@@ -97,6 +66,7 @@ export class Dispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.summary = new Summarizer(options.log, FAILURE_LOG_INTERVAL_MS);
+    this.share = options.share ?? ((endpoint) => endpoint);
     this.recorder = new Recorder(store, {
       disabled: (id, reason) => {
         this.registry.setEnabled(id, false);
@@ -138,9 +108,10 @@ export class Dispatcher {
     const existing = this.lanes.get(endpoint.id);
     if (existing?.open) return { due: Math.max(now, existing.probeAt), leased: false };
     // No lane for a disabled endpoint: 50,000 tenants' disabled endpoints would otherwise each hold one.
-    if (this.stopping || !endpoint.enabled) return { due: now, leased: false };
+    const share = this.share(endpoint);
+    if (this.stopping || !endpoint.enabled || share.maxConcurrency === 0) return { due: now, leased: false };
     const lane = existing ?? this.lane(endpoint.id);
-    if (lane.queued + lane.reserved >= laneCap(endpoint)) return { due: now, leased: false };
+    if (lane.queued + lane.reserved >= laneCap(share)) return { due: now, leased: false };
     lane.reserved++;
     return { due: now + leaseMs(endpoint), leased: true };
   }
@@ -164,9 +135,9 @@ export class Dispatcher {
   }
 
   private async tick(): Promise<void> {
-    if (this.stopping) return;
-    // Other processes sharing a Postgres store may change endpoints: reload now and then.
-    if (++this.ticks % 5 === 0) await this.registry.refreshIfChanged().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
+    if (this.stopping || this.pausedNow()) return;
+    // Other processes sharing a Postgres store change endpoints: follow the store's change log (a one-row read).
+    await this.registry.catchUp().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
     // Only enabled endpoints: with 100,000 endpoints, a promise each per second would cost the ingest path.
     const claims: Promise<void>[] = [];
     for (const endpoint of this.registry.enabled()) claims.push(this.claim(endpoint));
@@ -176,15 +147,17 @@ export class Dispatcher {
   /** Looks for due deliveries of one endpoint now (after enabling it, or when its lane ran low). */
   async claim(endpoint: RuntimeEndpoint): Promise<void> {
     // Before the lane: a sweep over 100,000 disabled endpoints makes no lane for them.
-    if (this.stopping || !endpoint.enabled) return;
+    const share = this.share(endpoint);
+    if (this.stopping || !endpoint.enabled || share.maxConcurrency === 0 || this.pausedNow()) return;
     const lane = this.lane(endpoint.id);
     if (lane.claiming) return;
-    let room = laneCap(endpoint) - lane.queued - lane.reserved;
+    const cap = laneCap(share);
+    let room = cap - lane.queued - lane.reserved;
     if (lane.open) {
       // An open breaker: one probe at a time, once it is due.
       if (lane.active > 0 || lane.queued > 0 || Date.now() < lane.probeAt) return;
       room = 1;
-    } else if (room < laneCap(endpoint) / 2) return;
+    } else if (room < cap / 2) return;
     lane.claiming = true;
     try {
       const now = Date.now();
@@ -201,7 +174,7 @@ export class Dispatcher {
 
   /** Starts as many queued jobs as the limits allow, round-robin over endpoints. */
   private pump(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.pausedNow()) return;
     let progress = true;
     while (progress) {
       progress = false;
@@ -210,9 +183,11 @@ export class Dispatcher {
         if (this.active >= this.options.concurrency && lane.active > 0) continue;
         const endpoint = this.registry.get(id);
         if (!endpoint || !endpoint.enabled) { this.handBack(lane, Date.now()); continue; }
-        if (lane.active >= (lane.open ? 1 : endpoint.maxConcurrency)) continue;
+        const share = this.share(endpoint);
+        if (share.maxConcurrency === 0) { this.handBack(lane, Date.now()); continue; } // another process sends for it
+        if (lane.active >= (lane.open ? 1 : share.maxConcurrency)) continue;
         if (lane.open && lane.probeAt > Date.now()) { this.timers.wakeIn(lane.probeAt - Date.now()); continue; }
-        const wait = lane.take(endpoint.rateLimit, Date.now());
+        const wait = lane.take(share.rateLimit, Date.now());
         if (wait > 0) { this.timers.wakeIn(wait); continue; }
         const job = lane.shift()!;
         job.probe = lane.open;
@@ -220,7 +195,7 @@ export class Dispatcher {
         progress = true;
         void this.run(job, endpoint).sent.finally(() => {
           this.active--; lane.active--;
-          if (lane.moreDue && lane.queued < laneCap(endpoint) / 2) void this.claim(endpoint);
+          if (lane.moreDue && lane.queued < laneCap(this.share(endpoint)) / 2) void this.claim(endpoint);
           this.pump();
         });
       }
@@ -242,20 +217,13 @@ export class Dispatcher {
       const next = !built ? { status: "failed" as const, nextAttemptAt: null }
         : afterAttempt(endpoint.retry, verdict, job.attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
       this.afterResult(job, endpoint, !built ? "none" : verdict === "succeeded" ? "success" : "failure", finishedAt);
-      const outcome: AttemptOutcomeLabel = verdict === "succeeded" ? "success" : result.refused ? "refused" : next.status === "failed" ? "failed" : "retry";
+      const outcome = outcomeLabel(verdict, result, next.status);
       this.options.observer?.attempted(endpoint.id, outcome, result.durationMs / 1000);
       const fields = { delivery: job.deliveryId, endpoint: endpoint.id, attempt: job.attempt, status: result.statusCode, error: row.error, next: next.status, outcome, durationMs: result.durationMs };
       this.options.log.debug("attempt", fields);
       if (!built) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
       else if (verdict !== "succeeded") this.summary.warn(`attempt:${endpoint.id}`, "attempt failed", fields);
-      return this.recorder.record({
-        attempt: row,
-        delivery: { id: job.deliveryId, status: next.status, attempts: job.attempt, next_attempt_at: next.nextAttemptAt },
-        endpoint: !built ? null : {
-          id: endpoint.id, success: verdict === "succeeded", at: row.started_at, statusCode: row.status_code ?? null, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
-          autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,
-        },
-      }, job.event);
+      return this.recorder.record(attemptRecord(job, endpoint, { row, verdict, built }, next), job.event);
     })();
     recorded.catch(() => sent.resolve());
     return { sent: sent.promise, recorded };
@@ -278,6 +246,23 @@ export class Dispatcher {
       this.handBack(lane, lane.probeAt);
     }
     this.timers.probeIn(endpoint.id, lane.probeAt - now);
+  }
+
+  /**
+   * Whether the store is out of reach now. On the way back, a lane whose jobs may have outlived their leases during
+   * the pause forgets them (no write): the store hands them out again when the leases end, to us or another process.
+   */
+  private pausedNow(): boolean {
+    if (this.options.paused?.()) { this.pausedAt ??= Date.now(); return true; }
+    if (this.pausedAt === null) return false;
+    const pausedMs = Date.now() - this.pausedAt;
+    this.pausedAt = null;
+    for (const [id, lane] of this.lanes) {
+      const endpoint = this.registry.get(id);
+      if (endpoint && pausedMs >= leaseMs(endpoint) / 2) lane.drain();
+    }
+    setImmediate(() => this.pump()); // nothing else may wake the lanes still holding jobs
+    return false;
   }
 
   /** Hands a lane's queued deliveries back to the store, unsent, due at `at`. */

@@ -1,3 +1,4 @@
+import type { Limits } from "../cluster/share.ts";
 import type { EventRow } from "../store/schema.ts";
 
 export interface Job {
@@ -10,6 +11,13 @@ export interface Job {
   /** Sent as its endpoint's circuit-breaker probe. */
   probe?: boolean;
 }
+
+/**
+ * How many jobs a lane holds in memory: enough to keep its slots busy, bounded so memory stays flat. A rate-limited
+ * lane holds about 2 s of its sends: its leases do not run out while queued, and other processes get their part.
+ */
+export const laneCap = ({ maxConcurrency, rateLimit }: Limits): number =>
+  Math.min(Math.max(64, maxConcurrency * 8), rateLimit === null ? Infinity : Math.max(1, Math.ceil(rateLimit * 2)));
 
 /**
  * One endpoint's line of work: its queue, its attempts in flight, its rate budget, and its circuit breaker

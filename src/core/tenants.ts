@@ -64,7 +64,7 @@ export class TenantService {
     const deleted = await store.tenants.remove(id);
     if (!known && deleted.endpoints + deleted.events + deleted.deliveries === 0) throw new DomainError("not-found", `no tenant "${id}"`);
     // As DELETE /endpoints/{id} does: the registry drops the endpoints, and the dispatcher hands their queued work back.
-    if (endpoints.length) await registry.refresh();
+    for (const e of endpoints) await registry.refreshOne(e.id);
     // An attempt in flight now is recorded when it ends: sweep up such leftovers once it must have ended.
     setTimeout(() => void (async () => {
       await store.tenants.deleteOrphanAttempts(open);

@@ -104,6 +104,13 @@ export interface Source {
 export interface PluginDefinition<S extends v.GenericSchema = v.GenericSchema> {
   type: string;
   options: S;
+  /**
+   * Whether the source runs on one process at a time when several share a Postgres store (under an advisory lock,
+   * moving to another process when its holder dies) rather than on every process. Set it for a source that polls or
+   * listens, whose work every process would otherwise repeat; not for one that serves routes. It decides by the
+   * options (`postgres` runs once in notify mode only); absent, the source runs on every process.
+   */
+  runOnce?(options: v.InferOutput<S>): boolean;
   /** Does no I/O: it only wires the source up. */
   create(options: v.InferOutput<S>, ctx: SourceContext): Source;
 }

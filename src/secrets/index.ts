@@ -27,15 +27,14 @@ export function dataDirOf(store: Config["store"], cwd = process.cwd()): string {
 export async function openSecrets(store: Store, storeConfig: Config["store"], env: Record<string, string | undefined> = process.env): Promise<OpenedSecrets> {
   const master = loadMasterKey(env, dataDirOf(storeConfig));
   const codec = new AesGcmCodec(master.key);
+  // Insert-if-absent: of two processes starting at once on an empty store with different keys, one writes its
+  // check and the other reads it back, fails to open it and refuses to start before writing anything sealed.
   await store.setMetaIfAbsent(CHECK_KEY, codec.encrypt(CHECK_TEXT));
   const check = await store.getMeta(CHECK_KEY);
   let matches = false;
   try { matches = check !== null && codec.decrypt(check) === CHECK_TEXT; } catch { matches = false; }
   if (!matches) {
-    const fix = master.source === "HOOKGATE_MASTER_KEY"
-      ? "set HOOKGATE_MASTER_KEY to the key the store was set up with"
-      : `restore the original ${master.source}${master.created ? " (it was just created: the old one is missing)" : ""} or set HOOKGATE_MASTER_KEY to the original key`;
-    throw new Error(`the secrets key from ${master.source} does not open this store's endpoint secrets: ${fix}`);
+    throw new Error(`the secrets key from ${master.source} does not open this store's endpoint secrets: ${wrongKeyFix(master, storeConfig)}`);
   }
   const warnings = [...master.warnings];
   // Said once, on the start that made the key: without it the endpoint secrets in the store cannot be opened.
@@ -44,4 +43,14 @@ export async function openSecrets(store: Store, storeConfig: Config["store"], en
     warnings.push(`endpoint secrets are encrypted with ${master.source}: every process sharing this Postgres store needs the same key (set HOOKGATE_MASTER_KEY)`);
   }
   return { codec, source: master.source, warnings };
+}
+
+/** The fix a wrong key's message names: on a shared Postgres store, most likely another process's key is the one. */
+function wrongKeyFix(master: { source: string; created: boolean }, storeConfig: Config["store"]): string {
+  const shared = storeConfig.postgres
+    ? "; every process on one Postgres store must use the same key (set the same HOOKGATE_MASTER_KEY on each)"
+    : "";
+  if (master.source === "HOOKGATE_MASTER_KEY") return `set HOOKGATE_MASTER_KEY to the key the store was set up with${shared}`;
+  const missing = master.created ? " (it was just created: the old one is missing)" : "";
+  return `restore the original ${master.source}${missing} or set HOOKGATE_MASTER_KEY to the original key${shared}`;
 }

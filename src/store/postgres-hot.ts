@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
+import { retryOnConflict } from "./conflict-retry.ts";
 import { healthChanges, verdict } from "./health.ts";
 import { LEASED, writeCursor } from "./queries.ts";
 import type { DB } from "./schema.ts";
@@ -7,7 +8,9 @@ import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, Inges
 
 /**
  * The hot paths on Postgres, where several processes share one queue: claims skip the rows another process has
- * locked, and attempt records update their deliveries in one statement per chunk.
+ * locked, and attempt records update their deliveries in one statement per chunk. Rows that several processes
+ * update (tenants, endpoints' health) are written in id order, so two transactions never wait on each other in a
+ * circle; a deadlock or serialization failure all the same runs the whole transaction again (conflict-retry.ts).
  */
 export class PostgresHotPaths implements HotPaths {
   private readonly noted = new NotedTenants();
@@ -15,8 +18,8 @@ export class PostgresHotPaths implements HotPaths {
   constructor(private readonly db: Kysely<DB>) {}
 
   async ingest(items: IngestItem[], cursors: SourceCursorWrite[]): Promise<IngestOutcome[]> {
-    const tenants = this.noted.fresh(items);
-    const outcomes = await this.db.transaction().execute(async (trx) => {
+    const tenants = this.noted.fresh(items).sort();
+    const outcomes = await retryOnConflict(() => this.db.transaction().execute(async (trx) => {
       if (tenants.length) {
         const now = Date.now();
         await trx.insertInto("tenants").values(tenants.map((id) => ({ id, name: null, metadata: null, created_at: now, updated_at: now })))
@@ -37,7 +40,7 @@ export class PostgresHotPaths implements HotPaths {
       for (const [key, e] of duplicateKeys(items, inserted)) originals.set(key, await original(trx, e.source, e.dedupe_key));
       for (const c of cursors) await writeCursor(trx, c);
       return ingestOutcomes(items, inserted, originals);
-    });
+    }));
     this.noted.remember(tenants);
     return outcomes;
   }
@@ -60,17 +63,21 @@ export class PostgresHotPaths implements HotPaths {
   }
 
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]> {
-    return this.db.transaction().execute(async (trx) => {
-      for (const part of chunks(outcomes.map((o) => o.attempt), 200)) await trx.insertInto("attempts").values(part).execute();
+    const deliveries = outcomes.map((o) => o.delivery).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
+      // A batch tried again after a commit whose answer was lost must not fail on its own rows.
+      for (const part of chunks(outcomes.map((o) => o.attempt), 200)) {
+        await trx.insertInto("attempts").values(part).onConflict((oc) => oc.column("id").doNothing()).execute();
+      }
       const now = Date.now();
       // One UPDATE ... FROM (VALUES ...) per chunk rather than one statement per delivery.
-      for (const part of chunks(outcomes.map((o) => o.delivery), 200)) {
+      for (const part of chunks(deliveries, 200)) {
         const values = sql.join(part.map((d) => sql`(${d.id}::text, ${d.status}::text, ${d.attempts}::integer, ${d.next_attempt_at}::bigint)`));
         await sql`UPDATE deliveries AS d SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_at, updated_at = ${now}
           FROM (VALUES ${values}) AS v(id, status, attempts, next_at) WHERE d.id = v.id`.execute(trx);
       }
       return updateEndpointHealth(trx, outcomes.map((o) => o.endpoint));
-    });
+    }));
   }
 }
 
@@ -83,7 +90,8 @@ async function original(trx: Transaction<DB>, source: string, dedupeKey: string)
 async function updateEndpointHealth(trx: Transaction<DB>, results: AttemptOutcome["endpoint"][]): Promise<DisabledEndpoint[]> {
   const disabled: DisabledEndpoint[] = [];
   const now = Date.now();
-  for (const change of healthChanges(results)) {
+  // In id order: two batches that name the same endpoints lock them in the same order.
+  for (const change of healthChanges(results).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const since = change.failures === 0 ? null : change.reset ? change.firstFailureAt : sql<number>`COALESCE(failing_since, ${change.firstFailureAt})`;
     const row = await trx.updateTable("endpoints")
       .set((eb) => ({

@@ -88,6 +88,8 @@ export interface SourceStateTable {
   status: string;
   last_error: string | null;
   updated_at: number;
+  /** The process that took a run-once source's lock last (`<hostname>:<pid>`); see migration 008. */
+  holder: string | null;
 }
 
 /** A tenant's own record. A tenant exists once anything names it; PUT /tenants/{id} sets name and metadata. */
@@ -111,6 +113,17 @@ export interface TenantSessionsTable {
   revoked_at: number | null;
 }
 
+/** One running hookgate process: its heartbeat says it is alive (src/cluster/members.ts). */
+export interface ProcessesTable {
+  /** Random, made at start. */
+  id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  /** On Postgres the database's clock, so hosts whose clocks differ still agree on who is live. */
+  heartbeat_at: number;
+}
+
 export interface DB {
   events: EventsTable;
   endpoints: EndpointsTable;
@@ -119,6 +132,7 @@ export interface DB {
   source_state: SourceStateTable;
   tenants: TenantsTable;
   tenant_sessions: TenantSessionsTable;
+  processes: ProcessesTable;
 }
 
 export type EventRow = Selectable<EventsTable>;
@@ -128,3 +142,4 @@ export type AttemptRow = Selectable<AttemptsTable>;
 export type NewAttempt = Insertable<AttemptsTable>;
 export type TenantRow = Selectable<TenantsTable>;
 export type TenantSessionRow = Selectable<TenantSessionsTable>;
+export type ProcessRow = Selectable<ProcessesTable>;

@@ -1,7 +1,10 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { Migrator } from "kysely/migration";
 import { AdminQueries } from "./admin-queries.ts";
+import { ChangeQueries } from "./changes.ts";
+import { retryOnConflict } from "./conflict-retry.ts";
 import { TenantQueries } from "./tenants.ts";
+import { ProcessQueries } from "./processes.ts";
 import { getMeta, setMetaIfAbsent } from "./meta.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import { LEASED, writeCursor } from "./queries.ts";
@@ -18,6 +21,8 @@ import type { AttemptOutcome, ClaimedDelivery, ConfigEndpointRow, Dialect, Disab
 export class KyselyStore implements Store {
   readonly admin: AdminQueries;
   readonly tenants: TenantQueries;
+  readonly changes: ChangeQueries;
+  readonly processes: ProcessQueries;
 
   constructor(
     /** The store's own connection: no layer outside src/store reaches it (tests do through test/support/store-db.ts). */
@@ -27,7 +32,9 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
     this.admin = new AdminQueries(db);
-    this.tenants = new TenantQueries(db);
+    this.tenants = new TenantQueries(db, dialect);
+    this.changes = new ChangeQueries(db);
+    this.processes = new ProcessQueries(db, dialect);
   }
 
   async migrate(): Promise<void> {
@@ -71,6 +78,12 @@ export class KyselyStore implements Store {
       .onConflict((oc) => oc.column("id").doUpdateSet({ status, last_error: lastError, updated_at: now })).execute();
   }
 
+  /** Records the process that took a run-once source's lock. */
+  async setSourceHolder(sourceId: string, holder: string): Promise<void> {
+    await this.db.insertInto("source_state").values({ id: sourceId, cursor: null, status: "starting", last_error: null, updated_at: Date.now(), holder })
+      .onConflict((oc) => oc.column("id").doUpdateSet({ holder })).execute();
+  }
+
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
     return limit <= 0 ? [] : this.hot.claimDue(endpointId, now, leaseUntil, limit);
   }
@@ -80,9 +93,9 @@ export class KyselyStore implements Store {
    * circuit breaker opened): the lease is given back, so the next attempt takes the number this one would have had.
    */
   async release(ids: string[], at = Date.now()): Promise<void> {
-    for (const part of chunks(ids)) {
-      await this.db.updateTable("deliveries").set({ next_attempt_at: at, leases: sql<number>`CASE WHEN leases > attempts THEN leases - 1 ELSE attempts END` })
-        .where("id", "in", part).where("status", "in", ["pending", "retrying"]).execute();
+    for (const part of chunks([...ids].sort())) {
+      await retryOnConflict(() => this.db.updateTable("deliveries").set({ next_attempt_at: at, leases: sql<number>`CASE WHEN leases > attempts THEN leases - 1 ELSE attempts END` })
+        .where("id", "in", part).where("status", "in", ["pending", "retrying"]).execute());
     }
   }
 
@@ -101,9 +114,8 @@ export class KyselyStore implements Store {
     return this.db.selectFrom("endpoints").selectAll().orderBy("id").execute();
   }
 
-  async endpointsStamp(): Promise<string> {
-    const row = await this.db.selectFrom("endpoints").select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.max("updated_at").as("at")]).executeTakeFirstOrThrow();
-    return `${Number(row.n)}:${Number(row.at ?? 0)}`;
+  endpoint(id: string): Promise<EndpointRow | undefined> {
+    return this.admin.endpoint(id);
   }
 
   /** Enables or disables an endpoint; enabling clears the failure count and makes its waiting deliveries due. */
@@ -115,25 +127,25 @@ export class KyselyStore implements Store {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Config endpoints are upserted by id; the config decides everything but a runtime disable. */
+  /**
+   * Config endpoints are upserted by id, in id order (one statement each, so processes that start together neither
+   * collide on the key nor deadlock); the config decides everything but a runtime disable.
+   */
   async reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void> {
     const now = Date.now();
-    await this.transaction(async (trx) => {
-      for (const row of rows) {
-        const existing = await trx.selectFrom("endpoints").select(["managed_by", "enabled", "disabled_reason"]).where("id", "=", row.id).executeTakeFirst();
-        if (!existing) {
-          await trx.insertInto("endpoints").values({ ...row, created_at: now, updated_at: now, disabled_reason: null, previous_secret: null, previous_secret_until: null }).execute();
-        } else {
-          const { enabled: _enabled, ...rest } = row;
-          await trx.updateTable("endpoints").set({ ...rest, managed_by: "config", updated_at: now }).where("id", "=", row.id).execute();
-        }
+    const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    await retryOnConflict(() => this.transaction(async (trx) => {
+      for (const row of sorted) {
+        const { enabled: _enabled, ...rest } = row;
+        await trx.insertInto("endpoints").values({ ...row, created_at: now, updated_at: now, disabled_reason: null, previous_secret: null, previous_secret_until: null })
+          .onConflict((oc) => oc.column("id").doUpdateSet({ ...rest, managed_by: "config", updated_at: now })).execute();
       }
       // Config endpoints no longer in the config become API-managed rather than vanish with their history.
-      const ids = rows.map((r) => r.id);
+      const ids = sorted.map((r) => r.id);
       let orphaned = trx.updateTable("endpoints").set({ managed_by: "api", updated_at: now }).where("managed_by", "=", "config");
       if (ids.length) orphaned = orphaned.where("id", "not in", ids);
       await orphaned.execute();
-    });
+    }));
   }
 
   /**
@@ -155,7 +167,7 @@ export class KyselyStore implements Store {
   }
 
   private purgeChunk(before: number, limit: number): Promise<number> {
-    return this.transaction(async (trx) => {
+    return retryOnConflict(() => this.transaction(async (trx) => {
       const ids = (await trx.selectFrom("events").select("id")
         .where("received_at", "<", before)
         .where(({ not, exists, selectFrom }) => not(exists(selectFrom("deliveries").select("id")
@@ -166,7 +178,7 @@ export class KyselyStore implements Store {
       await trx.deleteFrom("deliveries").where("event_id", "in", ids).execute();
       await trx.deleteFrom("events").where("id", "in", ids).execute();
       return ids.length;
-    });
+    }));
   }
 
   getMeta(key: string): Promise<string | null> {

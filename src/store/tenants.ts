@@ -1,13 +1,15 @@
-import type { Kysely } from "kysely";
-import type { DB, TenantRow, TenantSessionRow } from "./schema.ts";
+import type { Insertable, Kysely } from "kysely";
+import type { DB, EndpointsTable, TenantRow, TenantSessionRow } from "./schema.ts";
 import type { PageOf } from "./admin-queries.ts";
+import { retryOnConflict } from "./conflict-retry.ts";
+import type { Dialect } from "./types.ts";
 
 export interface TenantListRow extends TenantRow { endpoints: number }
 export interface TenantDeleted { endpoints: number; events: number; deliveries: number }
 
 /** Tenants' own records and their portal sessions. Works on SQLite and Postgres. */
 export class TenantQueries {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(private readonly db: Kysely<DB>, private readonly dialect: Dialect = "sqlite") {}
 
   /** Tenants by id, with how many endpoints each has. */
   async page(after: string | undefined, limit: number): Promise<PageOf<TenantListRow>> {
@@ -30,10 +32,29 @@ export class TenantQueries {
     return Number(row.n);
   }
 
-  /** Records the tenants named (an endpoint, an event, a session), keeping what a PUT set. */
+  /** Records the tenants named (an endpoint, an event, a session), keeping what a PUT set; in id order, as every writer. */
   async note(ids: Iterable<string>, now: number): Promise<void> {
-    const values = [...new Set(ids)].map((id) => ({ id, name: null, metadata: null, created_at: now, updated_at: now }));
+    const values = [...new Set(ids)].sort().map((id) => ({ id, name: null, metadata: null, created_at: now, updated_at: now }));
     if (values.length) await this.db.insertInto("tenants").values(values).onConflict((oc) => oc.column("id").doNothing()).execute();
+  }
+
+  /**
+   * Inserts the tenant's endpoint only while it has fewer than `max`: the count and the insert are one step for
+   * every process. Postgres locks the tenant's row (noted first) until the commit, so a second create waits and then
+   * counts the first; SQLite has one writer, and kysely's transaction holds it throughout. False: at the cap.
+   */
+  insertEndpointCapped(row: Insertable<EndpointsTable> & { tenant: string }, max: number): Promise<boolean> {
+    return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
+      if (this.dialect === "postgres") {
+        await trx.insertInto("tenants").values({ id: row.tenant, name: null, metadata: null, created_at: row.created_at, updated_at: row.created_at })
+          .onConflict((oc) => oc.column("id").doNothing()).execute();
+        await trx.selectFrom("tenants").select("id").where("id", "=", row.tenant).forUpdate().execute();
+      }
+      const { n } = await trx.selectFrom("endpoints").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant", "=", row.tenant).executeTakeFirstOrThrow();
+      if (Number(n) >= max) return false;
+      await trx.insertInto("endpoints").values(row).execute();
+      return true;
+    }));
   }
 
   /** Sets name and metadata (absent: null), creating the tenant if nothing named it yet. */
@@ -47,7 +68,8 @@ export class TenantQueries {
    * global endpoints), their attempts, its sessions and its record, in one transaction.
    */
   remove(id: string): Promise<TenantDeleted> {
-    return this.db.transaction().execute(async (trx) => {
+    // Attempts recorded meanwhile by any process touch the same deliveries: a deadlock runs the whole removal again.
+    return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
       const events = trx.selectFrom("events").select("id").where("tenant", "=", id);
       const deliveries = trx.selectFrom("deliveries").select("id").where((eb) => eb.or([eb("tenant", "=", id), eb("event_id", "in", events)]));
       await trx.deleteFrom("attempts").where("delivery_id", "in", deliveries).execute();
@@ -59,7 +81,7 @@ export class TenantQueries {
       await trx.deleteFrom("tenant_sessions").where("tenant", "=", id).execute();
       await trx.deleteFrom("tenants").where("id", "=", id).execute();
       return { endpoints: Number(deleted.endpoints), events: Number(deleted.events), deliveries: Number(deleted.deliveries) };
-    });
+    }));
   }
 
   /** The tenant's endpoints, and which of them the config file manages (a remove must not drop those). */

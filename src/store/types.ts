@@ -1,5 +1,7 @@
 import type { AdminQueries } from "./admin-queries.ts";
+import type { ChangeQueries } from "./changes.ts";
 import type { TenantQueries } from "./tenants.ts";
+import type { ProcessQueries } from "./processes.ts";
 import type { DeliveryRow, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -71,6 +73,10 @@ export interface Store {
   readonly admin: AdminQueries;
   /** Tenants' records and portal sessions. */
   readonly tenants: TenantQueries;
+  /** The change log every process follows (endpoint changes through any process). */
+  readonly changes: ChangeQueries;
+  /** The processes' heartbeat rows (src/cluster/members.ts). */
+  readonly processes: ProcessQueries;
   migrate(): Promise<void>;
   close(): Promise<void>;
 
@@ -80,6 +86,8 @@ export interface Store {
   getCursor(sourceId: string): Promise<unknown>;
   setCursor(sourceId: string, cursor: unknown): Promise<void>;
   setSourceStatus(sourceId: string, status: string, lastError: string | null): Promise<void>;
+  /** Records the process that took a run-once source's lock (GET /sources: runningOn). */
+  setSourceHolder(sourceId: string, holder: string): Promise<void>;
 
   /**
    * Claims up to `limit` due deliveries of one endpoint by moving their due time to the lease's end, counting
@@ -94,8 +102,8 @@ export interface Store {
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
 
   listEndpoints(): Promise<EndpointRow[]>;
-  /** Changes when an endpoint is added, removed or updated (its count and newest update): a cheap "anything new?". */
-  endpointsStamp(): Promise<string>;
+  /** One endpoint's row (a change to follow); undefined when it is gone. */
+  endpoint(id: string): Promise<EndpointRow | undefined>;
   setEndpointEnabled(id: string, enabled: boolean, reason: string | null): Promise<boolean>;
   reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void>;
 

@@ -27,3 +27,12 @@ test("catalog names follow the event-type rule", async () => {
   const found = await problems({ ...base, events: { "job.done": {}, "bad type": {}, "caf\u00e9.x": {} } });
   expect(found.map((p) => p.path).sort()).toEqual(['events["bad type"]', 'events["café.x"]']);
 });
+
+test("store.pool sizes the Postgres pool: a whole number from 1, and only with store.postgres", async () => {
+  const pg = { postgres: "postgres://h/db" };
+  expect(await problems({ ...base, store: { ...pg, pool: 4 } })).toEqual([]);
+  expect(await problems({ ...base, store: { ...pg, pool: 0 } })).toEqual([{ path: "store.pool", message: expect.any(String) }]);
+  expect(await problems({ ...base, store: { sqlite: ":memory:", pool: 4 } })).toEqual([
+    { path: "store", message: "pool sizes the Postgres connections: set it with postgres, or remove it" },
+  ]);
+});

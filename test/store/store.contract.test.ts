@@ -62,6 +62,16 @@ for (const kind of STORES) {
       expect(await store.getCursor("poller")).toEqual({ page: 3 });
     });
 
+    test("setSourceHolder records who runs a source and keeps its cursor and status", async () => {
+      await store.setSourceHolder("fresh", "host-a:1");
+      await store.ingest([item("poller", "p.q", [])], [{ id: "poller", cursor: { page: 4 } }]);
+      await store.setSourceHolder("poller", "host-b:2");
+      const states = new Map((await store.admin.sourceStates()).map((s) => [s.id, s]));
+      expect(states.get("fresh")).toMatchObject({ holder: "host-a:1", status: "starting", cursor: null });
+      expect(states.get("poller")).toMatchObject({ holder: "host-b:2", status: "running" });
+      expect(await store.getCursor("poller")).toEqual({ page: 4 });
+    });
+
     test("claimDue leases due deliveries once; release makes them due again", async () => {
       const now = Date.now();
       await store.ingest([item("app", "c.one", ["ep2"], undefined, now - 10), item("app", "c.two", ["ep2"], undefined, now + 60_000)]);
@@ -182,7 +192,7 @@ for (const kind of STORES) {
         return { at: row.last_attempt_at === null ? null : Number(row.last_attempt_at), code: row.last_status_code };
       };
       expect(await last()).toEqual({ at: null, code: null });
-      const stamp = await store.endpointsStamp();
+      const stamp = await store.changes.version();
       await store.recordAttempts([outcome(1, "retrying", now - 3_000), outcome(2, "succeeded", now - 2_000), outcome(3, "retrying", now - 2_500)]);
       expect(await last()).toEqual({ at: now - 2_000, code: 200 }); // the newest by start, not the last in the batch
       await store.recordAttempts([outcome(4, "retrying", now - 5_000)]); // an older attempt recorded late
@@ -191,7 +201,7 @@ for (const kind of STORES) {
       expect(await last()).toEqual({ at: now, code: 500 });
       await store.recordAttempts([attemptOutcome({ id: it.deliveries[0]!.id, status: "failed", attempts: 6, next_attempt_at: null }, "ep6", null, now + 1_000)]);
       expect(await last()).toEqual({ at: now, code: 500 }); // a request hookgate could not build never reached the receiver
-      expect(await store.endpointsStamp()).toBe(stamp); // attempts do not make the registry rebuild endpoints
+      expect(await store.changes.version()).toBe(stamp); // attempts log no endpoint change: no process reloads endpoints per attempt
     });
 
     test("every claim counts a lease, so an attempt resent after a crash is numbered after the one that may have gone out", async () => {

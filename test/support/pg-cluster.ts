@@ -34,7 +34,8 @@ const bin = binDir();
 export const skipPgCluster = skipPg || (!bin && !process.env.CI);
 if (!skipPg && skipPgCluster) console.log("postgres cluster tests skipped: no server binaries (initdb, pg_ctl) under /usr/lib/postgresql (set CI=1 to make them fail instead)");
 
-export async function startPgCluster(): Promise<PgCluster> {
+/** `fsync`: commits wait for the disk, as in production (default off: faster, for tests where durability is not the point). */
+export async function startPgCluster(options: { fsync?: boolean } = {}): Promise<PgCluster> {
   if (!bin) throw new Error("no Postgres server binaries (initdb, pg_ctl) under /usr/lib/postgresql, and CI is set: the cluster tests must run");
   // initdb refuses to run as root: run the server binaries as the postgres user, in a folder it owns.
   const asRoot = userInfo().uid === 0;
@@ -52,11 +53,11 @@ export async function startPgCluster(): Promise<PgCluster> {
   const port = freePort();
   const data = join(dir, "data");
   await run([join(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const flags = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${options.fsync ? "on" : "off"}`;
   const cluster: PgCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port, dir,
-    start: () => run([join(bin, "pg_ctl"), "-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "start"]),
+    start: () => run([join(bin, "pg_ctl"), "-D", data, "-o", flags, "-l", join(dir, "server.log"), "-w", "start"]),
     stop: () => run([join(bin, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"]),
     async remove() {
       await cluster.stop().catch(() => {});

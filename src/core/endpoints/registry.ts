@@ -73,7 +73,11 @@ export class EndpointRegistry {
   /** Global endpoints per event type (a memo); a tenant's own endpoints are few and matched per event. */
   private byType = new Map<string, RuntimeEndpoint[]>();
   private byTenant = new Map<string, RuntimeEndpoint[]>();
-  private stamp = "";
+  /** The store's change version this registry reflects (its change log, migration 007). */
+  private seen = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private following: Promise<void> | null = null;
+  private followAgain = false;
   private configById: Map<string, ConfigEndpoint>;
   private readonly shared = new SharedValues();
 
@@ -113,37 +117,93 @@ export class EndpointRegistry {
    * Reloads every endpoint. A row unchanged since the last load keeps its runtime endpoint (decrypting and parsing
    * 100,000 rows every few seconds would stall ingest); one whose previous secret expired meanwhile is rebuilt.
    */
-  async refresh(): Promise<void> {
-    const [rows, stamp] = await Promise.all([this.store.listEndpoints(), this.store.endpointsStamp()]);
-    this.stamp = stamp;
-    const now = Date.now();
-    const byId = new Map<string, Built>();
-    const global: RuntimeEndpoint[] = [];
-    const byTenant = new Map<string, RuntimeEndpoint[]>();
-    const enabled = new Set<RuntimeEndpoint>();
-    for (const row of rows) {
-      const until = row.previous_secret_until;
-      const old = this.byId.get(row.id);
-      const endpoint = old && old.updatedAt === row.updated_at && old.enabled === row.enabled && old.until === until && (until === null || until > now)
-        ? old.endpoint : this.toRuntime(row, now);
-      byId.set(row.id, old?.endpoint === endpoint ? old : { updatedAt: row.updated_at, enabled: row.enabled, until, endpoint });
-      if (endpoint.enabled) enabled.add(endpoint);
-      if (endpoint.tenant === null) global.push(endpoint);
-      else {
-        const list = byTenant.get(endpoint.tenant);
-        if (list) list.push(endpoint); else byTenant.set(endpoint.tenant, [endpoint]);
-      }
-    }
-    this.byId = byId;
-    this.global = global;
-    this.byTenant = byTenant;
-    this.enabledSet = enabled;
-    this.byType.clear();
+  refresh(): Promise<void> {
+    return this.serially(() => this.load());
   }
 
-  /** The periodic reload: skipped while no endpoint was added, changed or removed (reading 100,000 rows is not free). */
-  async refreshIfChanged(): Promise<void> {
-    if ((await this.store.endpointsStamp()) !== this.stamp) await this.refresh();
+  /** Reloads one endpoint after a change (0.2–0.4 s for all 100,000 rows, a single-row read for one); gone: dropped. */
+  refreshOne(id: string): Promise<void> {
+    return this.serially(async () => this.apply(id, await this.store.endpoint(id)));
+  }
+
+  /**
+   * Follows the store's change log (any process's writes): reloads the endpoints changed since the last look, or
+   * everything when the log no longer reaches back that far. The dispatcher calls it every second (a one-row read
+   * when nothing changed); on Postgres a notification calls it at once. Calls while one runs make it look again.
+   */
+  catchUp(): Promise<void> {
+    if (this.following) { this.followAgain = true; return this.following; }
+    this.following = (async () => {
+      do { this.followAgain = false; await this.serially(() => this.follow()); } while (this.followAgain);
+    })().finally(() => { this.following = null; });
+    return this.following;
+  }
+
+  private async follow(): Promise<void> {
+    const version = await this.store.changes.version();
+    if (version === this.seen) return;
+    const changes = version < this.seen ? null : await this.store.changes.since(this.seen, 1_000);
+    if (!changes) return this.load();
+    for (const id of new Set(changes.map((c) => c.id))) this.apply(id, await this.store.endpoint(id));
+    this.seen = changes.at(-1)?.version ?? this.seen;
+  }
+
+  /** Loads and changes of the maps run one at a time, so an older read never lands after a newer one. */
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.then(() => {}, () => {});
+    return run;
+  }
+
+  private async load(): Promise<void> {
+    // The version first: a change committed while the rows are read is followed again, never skipped.
+    this.seen = await this.store.changes.version();
+    const rows = await this.store.listEndpoints();
+    const now = Date.now();
+    const old = this.byId;
+    this.byId = new Map();
+    this.global = [];
+    this.byTenant = new Map();
+    this.enabledSet = new Set();
+    this.byType.clear();
+    for (const row of rows) this.place(this.built(row, old.get(row.id), now));
+  }
+
+  /** Puts one endpoint's new row (or its removal) in place of what the maps held for it. */
+  private apply(id: string, row: EndpointRow | undefined): void {
+    const old = this.byId.get(id);
+    if (old) {
+      const endpoint = old.endpoint;
+      this.byId.delete(id);
+      this.enabledSet.delete(endpoint);
+      const list = endpoint.tenant === null ? this.global : this.byTenant.get(endpoint.tenant);
+      const at = list?.indexOf(endpoint) ?? -1;
+      if (at >= 0) list!.splice(at, 1);
+      if (endpoint.tenant !== null && list?.length === 0) this.byTenant.delete(endpoint.tenant);
+      if (endpoint.tenant === null) this.byType.clear();
+    }
+    if (row) {
+      this.place(this.built(row, old, Date.now()));
+      if (row.tenant === null) this.byType.clear();
+    }
+  }
+
+  /** The row's runtime endpoint: the one built before when the row has not changed since. */
+  private built(row: EndpointRow, old: Built | undefined, now: number): Built {
+    const until = row.previous_secret_until;
+    if (old && old.updatedAt === row.updated_at && old.enabled === row.enabled && old.until === until && (until === null || until > now)) return old;
+    return { updatedAt: row.updated_at, enabled: row.enabled, until, endpoint: this.toRuntime(row, now) };
+  }
+
+  private place(built: Built): void {
+    const endpoint = built.endpoint;
+    this.byId.set(endpoint.id, built);
+    if (endpoint.enabled) this.enabledSet.add(endpoint);
+    if (endpoint.tenant === null) this.global.push(endpoint);
+    else {
+      const list = this.byTenant.get(endpoint.tenant);
+      if (list) list.push(endpoint); else this.byTenant.set(endpoint.tenant, [endpoint]);
+    }
   }
 
   get(id: string): RuntimeEndpoint | undefined { return this.byId.get(id)?.endpoint; }

@@ -4,7 +4,8 @@ import type { AdminQueries } from "../../store/admin-queries.ts";
 import type { AttemptRow, EndpointRow } from "../../store/schema.ts";
 import type { Store } from "../../store/types.ts";
 import { sentBody } from "../attempt-body.ts";
-import { attemptOnce, leaseMs, type Dispatcher, type Sender } from "../dispatcher.ts";
+import { attemptOnce, type Sender } from "../attempt.ts";
+import { leaseMs, type Dispatcher } from "../dispatcher.ts";
 import { DomainError, type Problems } from "../errors.ts";
 import { toEventRow } from "../events.ts";
 import { newId } from "../ids.ts";
@@ -91,9 +92,14 @@ export class EndpointService {
           [{ path: "url", message: "did not answer the ping with a 2xx" }], attempt);
       }
     }
-    await this.deps.queries.insertEndpoint(row);
+    // Checked again where the row is inserted: another create (here or in another process) may have passed the
+    // check above while the ping was out.
+    const max = this.deps.maxEndpoints;
+    if (tenant !== null && max !== undefined) {
+      if (!(await this.deps.store.tenants.insertEndpointCapped({ ...row, tenant }, max))) throw atTheCap(tenant, max);
+    } else await this.deps.queries.insertEndpoint(row);
     if (tenant !== null) await this.deps.store.tenants.note([tenant], now);
-    await this.deps.registry.refresh();
+    await this.deps.registry.refreshOne(row.id);
     return { row, signingSecret: secret };
   }
 
@@ -104,9 +110,7 @@ export class EndpointService {
     }
     const tenant = scope ?? named ?? null;
     const max = this.deps.maxEndpoints;
-    if (tenant !== null && max !== undefined && (await this.deps.store.tenants.endpointCount(tenant)) >= max) {
-      throw new DomainError("conflict", `tenant "${tenant}" already has ${max} endpoints, the limit set by tenants.maxEndpoints in the config: delete one, or raise tenants.maxEndpoints in the config and restart`);
-    }
+    if (tenant !== null && max !== undefined && (await this.deps.store.tenants.endpointCount(tenant)) >= max) throw atTheCap(tenant, max);
     return tenant;
   }
 
@@ -142,7 +146,7 @@ export class EndpointService {
       if (changes.enabled) this.deps.events?.endpointEnabled(ref);
       else this.deps.events?.endpointDisabled(ref, reason);
     }
-    await registry.refresh();
+    await registry.refreshOne(id);
     const runtime = registry.get(id);
     if (changes.enabled && runtime) void this.deps.dispatcher.claim(runtime);
     return { row: (await queries.endpoint(id))!, signingSecret: rekeyed.signingSecret };
@@ -154,7 +158,7 @@ export class EndpointService {
     requireApiManaged(await this.get(id, scope), "remove it");
     const timeoutMs = registry.get(id)?.timeoutMs ?? this.deps.defaultTimeoutMs;
     if (!(await queries.deleteEndpoint(id))) throw new DomainError("not-found", `no endpoint "${id}"`);
-    await registry.refresh();
+    await registry.refreshOne(id);
     // An attempt in flight now is recorded when it ends: sweep up such leftovers once it must have ended.
     setTimeout(() => void queries.deleteAttemptsOf(id).catch(() => {}), leaseMs({ timeoutMs })).unref();
   }
@@ -173,7 +177,7 @@ export class EndpointService {
     const until = graceSeconds > 0 && row.secret ? Date.now() + graceSeconds * 1000 : null;
     // The old secret (still encrypted) signs beside the new one until `until`.
     await this.deps.queries.updateEndpoint(row.id, { secret: this.deps.registry.codec.encrypt(secret), previous_secret: until ? row.secret : null, previous_secret_until: until });
-    await this.deps.registry.refresh();
+    await this.deps.registry.refreshOne(row.id);
     this.deps.events?.secretRotated(row, until);
     return {
       signingSecret: secret, graceSeconds, previousUntil: until,
@@ -245,6 +249,10 @@ export class EndpointService {
     const reason = await checkResolvedUrl(url, this.deps.policy, this.deps.resolve);
     return reason ? [{ path: "url", message: reason }] : [];
   }
+}
+
+function atTheCap(tenant: string, max: number): DomainError {
+  return new DomainError("conflict", `tenant "${tenant}" already has ${max} endpoints, the limit set by tenants.maxEndpoints in the config: delete one, or raise tenants.maxEndpoints in the config and restart`);
 }
 
 /** Config endpoints belong to the config file: the API may only toggle them. */

@@ -1,5 +1,6 @@
 import type { Config } from "../../config/schema.ts";
-import type { Dispatcher, Sender } from "../../core/dispatcher.ts";
+import type { Sender } from "../../core/attempt.ts";
+import type { Dispatcher } from "../../core/dispatcher.ts";
 import type { EndpointRegistry } from "../../core/endpoints/registry.ts";
 import { EndpointService } from "../../core/endpoints/service.ts";
 import { DomainError, type DomainErrorKind } from "../../core/errors.ts";
@@ -16,6 +17,8 @@ export interface AdminContext {
   config: Config;
   /** The configured sources, in config order. */
   sources: { id: string; type: string }[];
+  /** Which process runs each source, given the holders recorded in the store (see SourceSupervisor.runningOn). */
+  runningOn?(recorded: ReadonlyMap<string, string | null>): Promise<Map<string, string | null>>;
   store: Store;
   queries: AdminQueries;
   registry: EndpointRegistry;

@@ -170,6 +170,8 @@ export const Source = v.object({
   lastError: v.nullable(v.string()),
   cursor: v.unknown(),
   updatedAt: v.nullable(Iso),
+  /** The process that runs it: `<hostname>:<pid>`, `all` (every process runs it), or null (none holds it now). */
+  runningOn: v.pipe(v.nullable(v.string()), v.description("The process that runs it: `<hostname>:<pid>`; `all` when every process runs it (http, table-mode postgres); null while no process holds a run-once source.")),
 });
 
 export const page = <T extends v.GenericSchema>(item: T) => v.object({ data: v.array(item), nextCursor: v.nullable(v.string()) });

@@ -10,9 +10,10 @@ export function sourceRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAut
     .use(auth)
     .get("/sources", async () => {
       const states = new Map((await ctx.queries.sourceStates()).map((s) => [s.id, s]));
-      return { data: ctx.sources.map((s) => sourceView(s, states.get(s.id))), nextCursor: null };
+      const runningOn = await ctx.runningOn?.(new Map([...states].map(([id, s]) => [id, s.holder ?? null])));
+      return { data: ctx.sources.map((s) => sourceView(s, states.get(s.id), runningOn?.get(s.id) ?? null)), nextCursor: null };
     }, {
       admin: "read", response: { 200: page(Source), ...errors() },
-      detail: { tags: ["sources"], operationId: "listSources", summary: "List sources with their state", description: "`status` is running, reconnecting, error, or starting before the first report." },
+      detail: { tags: ["sources"], operationId: "listSources", summary: "List sources with their state", description: "`status` is running, reconnecting, error, or starting before the first report. `runningOn` names the process (`<hostname>:<pid>`) that runs a run-once source (poll, notify-mode postgres) on a Postgres store, null while none holds it; `all` for a source every process runs." },
     });
 }

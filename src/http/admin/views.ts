@@ -85,7 +85,7 @@ export function eventView(row: EventRow): v.InferOutput<typeof Event> {
   };
 }
 
-export function sourceView(source: { id: string; type: string }, state: SourceStateTable | undefined): v.InferOutput<typeof Source> {
+export function sourceView(source: { id: string; type: string }, state: SourceStateTable | undefined, runningOn: string | null): v.InferOutput<typeof Source> {
   return {
     id: source.id,
     type: source.type,
@@ -93,6 +93,7 @@ export function sourceView(source: { id: string; type: string }, state: SourceSt
     lastError: state?.last_error ?? null,
     cursor: state?.cursor ? JSON.parse(state.cursor) : null,
     updatedAt: state ? iso(state.updated_at) : null,
+    runningOn,
   };
 }
 

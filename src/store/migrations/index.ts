@@ -4,6 +4,9 @@ import * as meta from "./002-meta.ts";
 import * as deliveryHealth from "./003-delivery-health.ts";
 import * as tenants from "./004-tenants.ts";
 import * as endpointStats from "./005-endpoint-stats.ts";
+import * as cluster from "./006-cluster.ts";
+import * as changes from "./007-changes.ts";
+import * as sourceHolder from "./008-source-holder.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
@@ -12,6 +15,9 @@ export const migrations: Record<string, Migration> = {
   "003-delivery-health": deliveryHealth,
   "004-tenants": tenants,
   "005-endpoint-stats": endpointStats,
+  "006-cluster": cluster,
+  "007-changes": changes,
+  "008-source-holder": sourceHolder,
 };
 
 export const migrationProvider: MigrationProvider = {
