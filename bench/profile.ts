@@ -1,7 +1,7 @@
 /**
  * `bun bench/profile.ts <ingest|batch|drain|latency|tenants> [seconds]`: runs hookgate from source under `bun --cpu-prof`
  * with one benchmark's load, then prints the functions with the most self time. Profile before optimizing.
- * `tenants` is P6: ingest by tenant with 100,000 endpoints over 50,000 tenants in the store.
+ * `tenants` is P6: ingest by tenant with 100,000 endpoints over 50,000 tenants in the store (`P6_SPREAD=10`: P6r, events of 10 tenants).
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +33,7 @@ let proc = serve();
 await ready();
 const shape = { procs: 2, concurrency: 64, warmMs: 500, durationMs: seconds * 1000 };
 if (what === "ingest") console.log("events/s", await drive(s.ingestUrl, 1, shape));
-if (what === "tenants") console.log("events/s", await drive(s.ingestUrl, 1, shape, 202, P6.tenants));
+if (what === "tenants") console.log("events/s", await drive(s.ingestUrl, 1, shape, 202, Number(process.env.P6_SPREAD) || P6.tenants));
 if (what === "batch") console.log("events/s", await drive(s.ingestUrl, 100, shape));
 if (what === "latency") {
   await receiver.reset();
