@@ -111,7 +111,7 @@ export class Dispatcher {
     const share = this.share(endpoint);
     if (this.stopping || !endpoint.enabled || share.maxConcurrency === 0) return { due: now, leased: false };
     const lane = existing ?? this.lane(endpoint.id);
-    if (lane.queued + lane.reserved >= laneCap(share)) return { due: now, leased: false };
+    if (lane.queued + lane.reserved + lane.unrecorded >= laneCap(share)) return { due: now, leased: false };
     lane.reserved++;
     return { due: now + leaseMs(endpoint), leased: true };
   }
@@ -152,7 +152,7 @@ export class Dispatcher {
     const lane = this.lane(endpoint.id);
     if (lane.claiming) return;
     const cap = laneCap(share);
-    let room = cap - lane.queued - lane.reserved;
+    let room = cap - lane.queued - lane.reserved - lane.unrecorded;
     if (lane.open) {
       // An open breaker: one probe at a time, once it is due.
       if (lane.active > 0 || lane.queued > 0 || Date.now() < lane.probeAt) return;
@@ -191,13 +191,17 @@ export class Dispatcher {
         if (wait > 0) { this.timers.wakeIn(wait); continue; }
         const job = lane.shift()!;
         job.probe = lane.open;
-        this.active++; lane.active++;
+        this.active++; lane.active++; lane.unrecorded++;
         progress = true;
-        void this.run(job, endpoint).sent.finally(() => {
+        const refill = () => { if (lane.moreDue && lane.queued < laneCap(this.share(endpoint)) / 2) void this.claim(endpoint); };
+        const attempt = this.run(job, endpoint);
+        void attempt.sent.finally(() => {
           this.active--; lane.active--;
-          if (lane.moreDue && lane.queued < laneCap(this.share(endpoint)) / 2) void this.claim(endpoint);
+          refill();
           this.pump();
         });
+        const recorded = () => { lane.unrecorded--; refill(); };
+        attempt.recorded.then(recorded, recorded);
       }
     }
   }

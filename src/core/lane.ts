@@ -27,6 +27,11 @@ export class Lane {
   private items: Job[] = [];
   private head = 0;
   active = 0;
+  /**
+   * Attempts started here whose records are not committed yet: their deliveries stay leased to this process, so
+   * they count against the lane's room (a process killed now sends them again elsewhere, and no more than these).
+   */
+  unrecorded = 0;
   reserved = 0;
   claiming = false;
   /** The last claim filled the lane: more may be due in the store. */
