@@ -193,17 +193,17 @@ export class Dispatcher {
         job.probe = lane.open;
         this.active++; lane.active++; lane.unrecorded++;
         progress = true;
-        const refill = () => { if (lane.moreDue && lane.queued < laneCap(this.share(endpoint)) / 2) void this.claim(endpoint); };
         const attempt = this.run(job, endpoint);
-        void attempt.sent.finally(() => {
-          this.active--; lane.active--;
-          refill();
-          this.pump();
-        });
-        const recorded = () => { lane.unrecorded--; refill(); };
+        void attempt.sent.finally(() => { this.active--; lane.active--; this.refill(lane, endpoint); this.pump(); });
+        const recorded = () => { lane.unrecorded--; this.refill(lane, endpoint); };
         attempt.recorded.then(recorded, recorded);
       }
     }
+  }
+
+  /** More due deliveries for a lane that ran low: a send freed a slot, or a committed record freed room. */
+  private refill(lane: Lane, endpoint: RuntimeEndpoint): void {
+    if (lane.moreDue && lane.queued < laneCap(this.share(endpoint)) / 2) void this.claim(endpoint);
   }
 
   /**
