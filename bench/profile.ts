@@ -1,7 +1,8 @@
 /**
  * `bun bench/profile.ts <ingest|batch|drain|latency|tenants> [seconds]`: runs hookgate from source under `bun --cpu-prof`
  * with one benchmark's load, then prints the functions with the most self time. Profile before optimizing.
- * `tenants` is P6: ingest by tenant with 100,000 endpoints over 50,000 tenants in the store (`P6_SPREAD=10`: P6r, events of 10 tenants).
+ * `tenants` is P6: ingest by tenant with 100,000 endpoints over 50,000 tenants in the store, events of all of them
+ * (`P6_SPREAD=10`: of 10, as P6 sends; `P6_SMALL=1`: the store of P6base, 10 endpoints for 10 tenants).
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +20,7 @@ const seconds = Number(process.argv[3] ?? 5);
 const profDir = mkdtempSync(join(tmpdir(), "hookgate-prof-"));
 const receiver = await startReceiver();
 const s = what === "tenants" ? hookgate.site("http://127.0.0.1:9/hooks", false, { endpoint: 'events: ["global.*"]' }) : hookgate.site(receiver.url, what === "latency");
-if (what === "tenants") { await (await hookgate.start(s)).stop(); seed(s); }
+if (what === "tenants") { await (await hookgate.start(s)).stop(); if (process.env.P6_SMALL) seed(s, P6.baseline, false); else seed(s); }
 
 const serve = () => {
   const proc = Bun.spawn(["bun", "--cpu-prof", `--cpu-prof-dir=${profDir}`, join(ROOT, "src/cli.ts"), "serve", "--config", join(s.dir, "webhooks.config.ts")], {

@@ -110,8 +110,11 @@ export class KyselyStore implements Store {
     return outcomes.length === 0 ? [] : this.hot.recordAttempts(outcomes);
   }
 
-  async listEndpoints(): Promise<EndpointRow[]> {
-    return this.db.selectFrom("endpoints").selectAll().orderBy("id").execute();
+  async listEndpoints(after?: string, limit?: number): Promise<EndpointRow[]> {
+    let query = this.db.selectFrom("endpoints").selectAll().orderBy("id");
+    if (after !== undefined) query = query.where("id", ">", after);
+    if (limit !== undefined) query = query.limit(limit);
+    return query.execute();
   }
 
   endpoint(id: string): Promise<EndpointRow | undefined> {

@@ -101,7 +101,8 @@ export interface Store {
   /** Records a batch of attempts and their consequences in one transaction. Returns the endpoints it disabled. */
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
 
-  listEndpoints(): Promise<EndpointRow[]>;
+  /** Endpoints by id: all of them, or `limit` after `after`. */
+  listEndpoints(after?: string, limit?: number): Promise<EndpointRow[]>;
   /** One endpoint's row (a change to follow); undefined when it is gone. */
   endpoint(id: string): Promise<EndpointRow | undefined>;
   setEndpointEnabled(id: string, enabled: boolean, reason: string | null): Promise<boolean>;

@@ -65,14 +65,27 @@ export type ConfigEndpoint = EndpointOptions & {
 /** A runtime endpoint with what its row said when it was built: a refresh rebuilds only what changed. */
 interface Built { updatedAt: number; enabled: number; until: number | null; endpoint: RuntimeEndpoint }
 
-export class EndpointRegistry {
-  private byId = new Map<string, Built>();
-  private global: RuntimeEndpoint[] = [];
+/** The endpoints by id, by owner, and the enabled ones. */
+interface Index {
+  byId: Map<string, Built>;
+  global: RuntimeEndpoint[];
+  byTenant: Map<string, RuntimeEndpoint[]>;
   /** The sweep claims for these only: walking 100,000 disabled endpoints every second would cost the ingest path. */
-  private enabledSet = new Set<RuntimeEndpoint>();
+  enabledSet: Set<RuntimeEndpoint>;
+}
+
+const emptyIndex = (): Index => ({ byId: new Map(), global: [], byTenant: new Map(), enabledSet: new Set() });
+
+/**
+ * Rows per read of a full load: one read of 100,000 rows held them all (about 100 MB) until the last was built, and
+ * the garbage they left made every later collection and the allocator's purges costlier under load (bench P6).
+ */
+const LOAD_PAGE = 1_000;
+
+export class EndpointRegistry {
+  private index = emptyIndex();
   /** Global endpoints per event type (a memo); a tenant's own endpoints are few and matched per event. */
   private byType = new Map<string, RuntimeEndpoint[]>();
-  private byTenant = new Map<string, RuntimeEndpoint[]>();
   /** The store's change version this registry reflects (its change log, migration 007). */
   private seen = 0;
   private queue: Promise<void> = Promise.resolve();
@@ -109,7 +122,7 @@ export class EndpointRegistry {
     this.configured = configured;
     this.configById = new Map(configured.endpoints.map((e) => [e.id, e]));
     // Marked stale so the refresh rebuilds each one; until then lookups still find the running endpoints.
-    this.byId = new Map(Array.from(this.byId, ([id, built]) => [id, { ...built, updatedAt: -1 }]));
+    this.index.byId = new Map(Array.from(this.index.byId, ([id, built]) => [id, { ...built, updatedAt: -1 }]));
     await this.reconcile();
   }
 
@@ -155,35 +168,39 @@ export class EndpointRegistry {
     return run;
   }
 
+  /** Every row a page at a time, each built as it is read; lookups see the old index until the new one is whole. */
   private async load(): Promise<void> {
     // The version first: a change committed while the rows are read is followed again, never skipped.
     this.seen = await this.store.changes.version();
-    const rows = await this.store.listEndpoints();
     const now = Date.now();
-    const old = this.byId;
-    this.byId = new Map();
-    this.global = [];
-    this.byTenant = new Map();
-    this.enabledSet = new Set();
+    const old = this.index.byId;
+    const next = emptyIndex();
+    for (let after: string | undefined; ;) {
+      const rows = await this.store.listEndpoints(after, LOAD_PAGE);
+      for (const row of rows) place(next, this.built(row, old.get(row.id), now));
+      if (rows.length < LOAD_PAGE) break;
+      after = rows.at(-1)!.id;
+    }
+    this.index = next;
     this.byType.clear();
-    for (const row of rows) this.place(this.built(row, old.get(row.id), now));
   }
 
   /** Puts one endpoint's new row (or its removal) in place of what the maps held for it. */
   private apply(id: string, row: EndpointRow | undefined): void {
-    const old = this.byId.get(id);
+    const index = this.index;
+    const old = index.byId.get(id);
     if (old) {
       const endpoint = old.endpoint;
-      this.byId.delete(id);
-      this.enabledSet.delete(endpoint);
-      const list = endpoint.tenant === null ? this.global : this.byTenant.get(endpoint.tenant);
+      index.byId.delete(id);
+      index.enabledSet.delete(endpoint);
+      const list = endpoint.tenant === null ? index.global : index.byTenant.get(endpoint.tenant);
       const at = list?.indexOf(endpoint) ?? -1;
       if (at >= 0) list!.splice(at, 1);
-      if (endpoint.tenant !== null && list?.length === 0) this.byTenant.delete(endpoint.tenant);
+      if (endpoint.tenant !== null && list?.length === 0) index.byTenant.delete(endpoint.tenant);
       if (endpoint.tenant === null) this.byType.clear();
     }
     if (row) {
-      this.place(this.built(row, old, Date.now()));
+      place(index, this.built(row, old, Date.now()));
       if (row.tenant === null) this.byType.clear();
     }
   }
@@ -195,20 +212,9 @@ export class EndpointRegistry {
     return { updatedAt: row.updated_at, enabled: row.enabled, until, endpoint: this.toRuntime(row, now) };
   }
 
-  private place(built: Built): void {
-    const endpoint = built.endpoint;
-    this.byId.set(endpoint.id, built);
-    if (endpoint.enabled) this.enabledSet.add(endpoint);
-    if (endpoint.tenant === null) this.global.push(endpoint);
-    else {
-      const list = this.byTenant.get(endpoint.tenant);
-      if (list) list.push(endpoint); else this.byTenant.set(endpoint.tenant, [endpoint]);
-    }
-  }
-
-  get(id: string): RuntimeEndpoint | undefined { return this.byId.get(id)?.endpoint; }
-  all(): RuntimeEndpoint[] { return Array.from(this.byId.values(), (b) => b.endpoint); }
-  enabled(): Iterable<RuntimeEndpoint> { return this.enabledSet; }
+  get(id: string): RuntimeEndpoint | undefined { return this.index.byId.get(id)?.endpoint; }
+  all(): RuntimeEndpoint[] { return Array.from(this.index.byId.values(), (b) => b.endpoint); }
+  enabled(): Iterable<RuntimeEndpoint> { return this.index.enabledSet; }
 
   /**
    * Every endpoint an event of this type and tenant goes to, enabled or not (a disabled one's deliveries wait for
@@ -216,7 +222,7 @@ export class EndpointRegistry {
    */
   subscribed(type: string, tenant: string | null = null): RuntimeEndpoint[] {
     const global = this.subscribedGlobal(type);
-    const own = tenant === null ? undefined : this.byTenant.get(tenant);
+    const own = tenant === null ? undefined : this.index.byTenant.get(tenant);
     if (!own) return global;
     const out = own.filter((endpoint) => matchesAny(type, endpoint.events));
     return out.length ? out.concat(global) : global;
@@ -225,7 +231,7 @@ export class EndpointRegistry {
   private subscribedGlobal(type: string): RuntimeEndpoint[] {
     let out = this.byType.get(type);
     if (out) return out;
-    out = this.global.filter((endpoint) => matchesAny(type, endpoint.events));
+    out = this.index.global.filter((endpoint) => matchesAny(type, endpoint.events));
     // Fan-out runs per event on the ingest path: match each type once per endpoint set, not once per event.
     // Without a catalog, clients choose the types, so the memo is bounded.
     if (this.byType.size >= 10_000) this.byType.clear();
@@ -234,10 +240,10 @@ export class EndpointRegistry {
   }
 
   setEnabled(id: string, enabled: boolean): void {
-    const endpoint = this.byId.get(id)?.endpoint;
+    const endpoint = this.index.byId.get(id)?.endpoint;
     if (!endpoint) return;
     endpoint.enabled = enabled;
-    if (enabled) this.enabledSet.add(endpoint); else this.enabledSet.delete(endpoint);
+    if (enabled) this.index.enabledSet.add(endpoint); else this.index.enabledSet.delete(endpoint);
   }
 
   toRuntime(row: EndpointRow, now = Date.now()): RuntimeEndpoint {
@@ -269,5 +275,16 @@ export class EndpointRegistry {
       maxConcurrency: options.maxConcurrency ?? defaults.maxConcurrencyPerEndpoint,
       rateLimit: options.rateLimit ?? null,
     };
+  }
+}
+
+function place(index: Index, built: Built): void {
+  const endpoint = built.endpoint;
+  index.byId.set(endpoint.id, built);
+  if (endpoint.enabled) index.enabledSet.add(endpoint);
+  if (endpoint.tenant === null) index.global.push(endpoint);
+  else {
+    const list = index.byTenant.get(endpoint.tenant);
+    if (list) list.push(endpoint); else index.byTenant.set(endpoint.tenant, [endpoint]);
   }
 }

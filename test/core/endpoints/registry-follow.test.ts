@@ -26,7 +26,7 @@ function counting(store: Store): { store: Store; fullReads: () => number } {
   let n = 0;
   const wrapped = new Proxy(store, {
     get(target, key) {
-      if (key === "listEndpoints") return () => { n++; return target.listEndpoints(); };
+      if (key === "listEndpoints") return (...args: Parameters<Store["listEndpoints"]>) => { if (args[0] === undefined) n++; return target.listEndpoints(...args); };
       const value = Reflect.get(target, key);
       return typeof value === "function" ? value.bind(target) : value;
     },
