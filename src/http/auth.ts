@@ -11,7 +11,7 @@ export interface AdminToken { name: string; token: string; scopes: Scope[] }
 /** Who sent an admin request: an admin token sees every tenant; a tenant session sees its tenant alone. */
 export type Principal =
   | { kind: "admin"; name: string; scopes: Scope[] }
-  | { kind: "session"; tenant: string; scopes: Scope[] };
+  | { kind: "session"; tenant: string; scopes: Scope[]; expiresAt: number };
 
 /** The tenant a request is confined to, or null when it may see everything (an admin token). */
 export const tenantScope = (principal: Principal): string | null => (principal.kind === "session" ? principal.tenant : null);
@@ -93,7 +93,7 @@ export class AdminAuth {
     if (row.expires_at <= this.now()) {
       throw new HttpProblem(401, `this session expired at ${new Date(row.expires_at).toISOString()}: ${renew}`, undefined, INVALID);
     }
-    return { kind: "session", tenant: row.tenant, scopes: JSON.parse(row.scopes) as Scope[] };
+    return { kind: "session", tenant: row.tenant, scopes: JSON.parse(row.scopes) as Scope[], expiresAt: row.expires_at };
   }
 
   private check(principal: Principal, request: Request, scope: Scope): Principal {

@@ -44,6 +44,7 @@ export function buildOpenApi(app: Elysia<any, any, any, any, any, any, any>, pre
       { name: "event-types", description: "The event catalog" },
       { name: "sources", description: "Where events come from, and their state" },
       { name: "tenants", description: "The app's own customers, and portal sessions for their admins (admin tokens only)" },
+      { name: "me", description: "Who the bearer token is" },
     ],
     paths,
     components: {

@@ -18,6 +18,7 @@ export interface Delivery {
 }
 export interface EventType { type: string; description: string; schema: Record<string, unknown> | null; inCatalog: boolean }
 export interface Tenant { id: string; name: string | null; endpoints: number }
+export interface Me { kind: "admin" | "session"; name: string | null; tenant: string | null; scopes: ("read" | "write")[]; expiresAt: string | null }
 export interface Stats { since: string; succeeded: number; failed: number; pending: number; retrying: number; lastAttemptAt: string | null; lastStatusCode: number | null }
 export interface Page<T> { data: T[]; nextCursor: string | null }
 export interface Problem { status: number; title: string; detail: string; errors?: { path: string; message: string }[]; attempt?: Attempt }

@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, whenUnauthorized, type Page, type Problem, type Tenant } from "./api.ts";
+import { api, ApiError, whenUnauthorized, type Me, type Page, type Problem, type Tenant } from "./api.ts";
 import { Catalog } from "./pages/catalog.tsx";
 import { Deliveries } from "./pages/deliveries.tsx";
 import { EndpointPage } from "./pages/endpoint.tsx";
 import { EndpointList } from "./pages/endpoints.tsx";
 import { NewEndpoint } from "./pages/new-endpoint.tsx";
-import { readSession, saveSession, takeTokenFromFragment, type Session } from "./session.ts";
-import { ErrorNote, href, navigate } from "./ui.tsx";
+import { canWrite, readSession, saveSession, takeTokenFromFragment, type Session } from "./session.ts";
+import { ErrorNote, href, Loading, navigate } from "./ui.tsx";
 
 interface Route { path: string; params: URLSearchParams }
 function currentRoute(): Route {
@@ -19,6 +19,7 @@ export function App() {
   const [session, setSession] = useState<Session | null>(() => takeTokenFromFragment() ?? readSession());
   const [ended, setEnded] = useState<{ problem: Problem; kind: Session["kind"] } | null>(null);
   const [route, setRoute] = useState(currentRoute);
+  const [meError, setMeError] = useState<unknown>(null);
   const live = useRef(session);
   live.current = session;
 
@@ -35,11 +36,23 @@ export function App() {
     return () => removeEventListener("hashchange", onHash);
   }, []);
 
+  // What the token may do, once per sign-in: the pages offer a read-only token no change.
+  useEffect(() => {
+    if (!session || session.scopes) return;
+    api<Me>(session, "GET", "/me").then((me) => {
+      const next = { ...session, scopes: me.scopes };
+      saveSession(next);
+      setSession(next);
+    }, setMeError);
+  }, [session]);
+
   const signOut = () => { saveSession(null); setSession(null); setEnded(null); navigate("/"); };
   const title = document.title;
 
   if (ended) return <Shell title={title}><Ended {...ended} onSignIn={() => setEnded(null)} /></Shell>;
   if (!session) return <Shell title={title}><SignIn onSignedIn={(s) => { saveSession(s); setSession(s); navigate("/"); }} /></Shell>;
+
+  if (!session.scopes) return <Shell title={title}>{meError ? <section class="card"><ErrorNote error={meError} /></section> : <Loading what="your access" />}</Shell>;
 
   const change = (tenant: string) => { const next = { ...session, tenant }; saveSession(next); setSession(next); };
   return (
@@ -53,7 +66,10 @@ function Page({ session, route }: { session: Session; route: Route }) {
   const key = `${session.tenant}|`;
   const endpoint = /^\/endpoints\/([^/]+)$/.exec(route.path);
   if (endpoint) return <EndpointPage key={key + endpoint[1]} session={session} id={decodeURIComponent(endpoint[1]!)} />;
-  if (route.path === "/new") return <NewEndpoint key={key} session={session} />;
+  if (route.path === "/new") {
+    if (!canWrite(session)) return <section class="card"><h1>Add endpoint</h1><p>Your access is read-only: ask for a link with write access to add an endpoint.</p><a href={href("/")}>Back to endpoints</a></section>;
+    return <NewEndpoint key={key} session={session} />;
+  }
   if (route.path === "/deliveries") return <Deliveries key={key} session={session} params={route.params} />;
   if (route.path === "/catalog") return <Catalog session={session} />;
   return <EndpointList key={key} session={session} />;
@@ -74,6 +90,7 @@ function Nav({ session, path, onTenant, onSignOut }: { session: Session; path: s
   return (
     <nav class="nav" aria-label="Portal">
       <ul>{links.map(([to, label]) => <li key={to}><a href={href(to)} aria-current={path === to || (to === "/" && path.startsWith("/endpoints")) ? "page" : undefined}>{label}</a></li>)}</ul>
+      {!canWrite(session) && <span class="badge read-only" title="This link or token may look, not change">Read-only</span>}
       {session.kind === "admin" && <TenantPicker session={session} onTenant={onTenant} />}
       <button type="button" class="secondary" onClick={onSignOut}>Sign out</button>
     </nav>

@@ -1,5 +1,11 @@
-/** Who is signed in: a tenant session (from the link's fragment) or an admin token typed in. sessionStorage only. */
-export interface Session { token: string; kind: "session" | "admin"; tenant: string }
+/**
+ * Who is signed in: a tenant session (from the link's fragment) or an admin token typed in. sessionStorage only.
+ * `scopes`: what the token may do (`GET /api/v1/me`), read once after sign-in.
+ */
+export interface Session { token: string; kind: "session" | "admin"; tenant: string; scopes?: ("read" | "write")[] }
+
+/** Whether to offer changes: a read-only token sees no button the API would refuse. */
+export const canWrite = (session: Session) => session.scopes?.includes("write") === true;
 
 const KEY = "hookgate.portal";
 

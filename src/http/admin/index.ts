@@ -7,6 +7,7 @@ import { endpointActionRoutes } from "./endpoint-actions.ts";
 import { endpointRoutes } from "./endpoints.ts";
 import { eventTypeRoutes } from "./event-types.ts";
 import { eventRoutes } from "./events.ts";
+import { meRoutes } from "./me.ts";
 import { singleValueQuery } from "./query.ts";
 import { sourceRoutes } from "./sources.ts";
 import { tenantRoutes } from "./tenants.ts";
@@ -27,5 +28,6 @@ export function adminApi(ctx: AdminContext, authentication: AdminAuth) {
     .use(eventRoutes(ctx, auth))
     .use(eventTypeRoutes(ctx, auth))
     .use(sourceRoutes(ctx, auth))
-    .use(tenantRoutes(ctx, auth));
+    .use(tenantRoutes(ctx, auth))
+    .use(meRoutes(auth));
 }

@@ -174,6 +174,15 @@ export const Source = v.object({
   runningOn: v.pipe(v.nullable(v.string()), v.description("The process that runs it: `<hostname>:<pid>`; `all` when every process runs it (http, table-mode postgres); null while no process holds a run-once source.")),
 });
 
+/** Who the bearer token is (`GET /me`): what a client such as the portal may offer it. */
+export const Me = v.object({
+  kind: v.pipe(v.picklist(["admin", "session"]), v.description("`admin`: a token from admin.tokens; `session`: a tenant session")),
+  name: v.pipe(v.nullable(v.string()), v.description("The admin token's name; null for a session")),
+  tenant: v.pipe(v.nullable(v.string()), v.description("The session's tenant; null for an admin token (every tenant)")),
+  scopes: v.array(v.picklist(["read", "write"])),
+  expiresAt: v.pipe(v.nullable(Iso), v.description("When the session ends; null for an admin token")),
+});
+
 export const page = <T extends v.GenericSchema>(item: T) => v.object({ data: v.array(item), nextCursor: v.nullable(v.string()) });
 
 const Limit = v.pipe(v.string(), v.regex(/^\d{1,3}$/, "must be a number from 1 to 100"), v.transform(Number), v.minValue(1), v.maxValue(100));

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, query, tenantQuery, type Delivery, type Endpoint, type ManualAttempt, type Page } from "../api.ts";
 import { AttemptView, useCatalog } from "../parts.tsx";
-import type { Session } from "../session.ts";
+import { canWrite, type Session } from "../session.ts";
 import { Badge, ErrorNote, Loading, navigate, Time, useLoad, usePager } from "../ui.tsx";
 
 const STATUSES = ["pending", "retrying", "succeeded", "failed"];
@@ -67,7 +67,7 @@ function DeliveryItem({ session, delivery, endpointUrl, onRetried }: { session: 
         <div class="delivery-body">
           <p class="muted small">Delivery <code>{delivery.id}</code> of event <code>{delivery.eventId}</code>
             {delivery.nextAttemptAt && <> · next attempt <Time iso={delivery.nextAttemptAt} /></>}</p>
-          <button type="button" onClick={retry} disabled={busy} aria-label={`Retry now: delivery ${delivery.id}`}>{busy ? "Retrying…" : "Retry now"}</button>
+          {canWrite(session) && <button type="button" onClick={retry} disabled={busy} aria-label={`Retry now: delivery ${delivery.id}`}>{busy ? "Retrying…" : "Retry now"}</button>}
           {retried && <p role="status">Retried: attempt {retried.number} {retried.outcome} ({retried.statusCode ?? "no answer"}).</p>}
           <ErrorNote error={error} />
           {delivery.attempts.length === 0 && <p>No attempt yet.</p>}

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, type Endpoint } from "../api.ts";
 import { EventPicker, SchemeSelect, SecretOnce, useCatalog } from "../parts.tsx";
-import type { Session } from "../session.ts";
+import { canWrite, type Session } from "../session.ts";
 import { ErrorNote, href, Loading, Section, Time, useLoad } from "../ui.tsx";
 import { DeleteEndpoint, Recover, Rotate, SendTest } from "./endpoint-actions.tsx";
 import { EndpointState, LastAttempt, SuccessShare, useStats } from "./endpoints.tsx";
@@ -41,18 +41,22 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
           <dt>Created</dt><dd><Time iso={endpoint.createdAt} /></dd>
         </dl>
         <div class="actions">
-          <button type="button" onClick={toggle} disabled={busy}>{endpoint.enabled ? "Disable endpoint" : "Enable endpoint"}</button>
+          {canWrite(session) && <button type="button" onClick={toggle} disabled={busy}>{endpoint.enabled ? "Disable endpoint" : "Enable endpoint"}</button>}
           <a class="button secondary" href={href(`/deliveries?endpoint=${encodeURIComponent(endpoint.id)}`)}>Deliveries of this endpoint</a>
         </div>
         <ErrorNote error={error} />
       </section>
-      {endpoint.managedBy === "config"
-        ? <Section title="Edit"><p>This endpoint is set in hookgate's config file: only enabling and disabling it is possible here.</p></Section>
-        : <Edit session={session} endpoint={endpoint} onSaved={refresh} />}
-      <SendTest session={session} endpoint={endpoint} onSent={refresh} />
-      <Rotate session={session} endpoint={endpoint} />
-      <Recover session={session} endpoint={endpoint} />
-      {endpoint.managedBy === "api" && <DeleteEndpoint session={session} endpoint={endpoint} />}
+      {canWrite(session) ? (
+        <>
+          {endpoint.managedBy === "config"
+            ? <Section title="Edit"><p>This endpoint is set in hookgate's config file: only enabling and disabling it is possible here.</p></Section>
+            : <Edit session={session} endpoint={endpoint} onSaved={refresh} />}
+          <SendTest session={session} endpoint={endpoint} onSent={refresh} />
+          <Rotate session={session} endpoint={endpoint} />
+          <Recover session={session} endpoint={endpoint} />
+          {endpoint.managedBy === "api" && <DeleteEndpoint session={session} endpoint={endpoint} />}
+        </>
+      ) : <Section title="Changes"><p>Your access is read-only: to edit, test, rotate or delete this endpoint, ask for a link with write access.</p></Section>}
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, query, tenantQuery, type Endpoint, type Page, type Stats } from "../api.ts";
-import type { Session } from "../session.ts";
+import { canWrite, type Session } from "../session.ts";
 import { Badge, ErrorNote, href, Loading, Time, useLoad, usePager } from "../ui.tsx";
 
 const DAY_MS = 86_400_000;
@@ -62,7 +62,7 @@ export function EndpointList({ session }: { session: Session }) {
     <section class="card">
       <div class="heading-row">
         <h1>Endpoints</h1>
-        <a class="button" href={href("/new")}>Add endpoint</a>
+        {canWrite(session) && <a class="button" href={href("/new")}>Add endpoint</a>}
       </div>
       <ErrorNote error={list.error} />
       {list.loading && !list.data ? <Loading what="endpoints" /> : list.data && (list.data.data.length === 0
