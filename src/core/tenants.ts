@@ -29,8 +29,8 @@ export interface TenantServiceDeps {
 export class TenantService {
   constructor(private readonly deps: TenantServiceDeps) {}
 
-  page(after: string | undefined, limit: number): Promise<PageOf<TenantListRow>> {
-    return this.deps.store.tenants.page(after, limit);
+  page(after: string | undefined, limit: number, search?: string): Promise<PageOf<TenantListRow>> {
+    return this.deps.store.tenants.page(after, limit, search);
   }
 
   async get(id: string): Promise<TenantListRow> {

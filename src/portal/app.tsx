@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, whenUnauthorized, type Me, type Page, type Problem, type Tenant } from "./api.ts";
+import { api, ApiError, query, whenUnauthorized, type Me, type Page, type Problem, type Tenant } from "./api.ts";
 import { Catalog } from "./pages/catalog.tsx";
 import { Deliveries } from "./pages/deliveries.tsx";
 import { EndpointPage } from "./pages/endpoint.tsx";
@@ -97,16 +97,29 @@ function Nav({ session, path, onTenant, onSignOut }: { session: Session; path: s
   );
 }
 
+/** The first 100 tenants by id, or those a search finds (id prefix or name part): 50,000 would not fit a list. */
 function TenantPicker({ session, onTenant }: { session: Session; onTenant(t: string): void }) {
+  const [search, setSearch] = useState("");
   const [tenants, setTenants] = useState<Tenant[]>([]);
-  useEffect(() => { api<Page<Tenant>>(session, "GET", "/tenants?limit=100").then((p) => setTenants(p.data), () => {}); }, []);
+  useEffect(() => {
+    const find = () => api<Page<Tenant>>(session, "GET", `/tenants${query({ limit: "100", search: search.trim() })}`).then((p) => setTenants(p.data), () => {});
+    const timer = setTimeout(find, search ? 250 : 0);
+    return () => clearTimeout(timer);
+  }, [search]);
+  const picked = session.tenant && !tenants.some((t) => t.id === session.tenant);
   return (
-    <label class="picker">Tenant{" "}
-      <select value={session.tenant} onChange={(e) => onTenant((e.target as HTMLSelectElement).value)}>
-        <option value="">All (global and every tenant)</option>
-        {tenants.map((t) => <option key={t.id} value={t.id}>{t.name ? `${t.name} (${t.id})` : t.id}</option>)}
-      </select>
-    </label>
+    <span class="picker">
+      <label>Find tenant{" "}
+        <input type="search" value={search} placeholder="id or name" onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
+      </label>
+      <label>Tenant{" "}
+        <select value={session.tenant} onChange={(e) => onTenant((e.target as HTMLSelectElement).value)}>
+          <option value="">All (global and every tenant)</option>
+          {picked && <option value={session.tenant}>{session.tenant}</option>}
+          {tenants.map((t) => <option key={t.id} value={t.id}>{t.name ? `${t.name} (${t.id})` : t.id}</option>)}
+        </select>
+      </label>
+    </span>
   );
 }
 

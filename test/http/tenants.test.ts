@@ -69,6 +69,9 @@ describe("/tenants", () => {
     expect(ids.filter((id) => id.startsWith("pg-"))).toEqual(["pg-a", "pg-b", "pg-c", "pg-d"]);
     expect(ids).toEqual([...ids].sort());
     expect((await app.api("GET", "/tenants?cursor=nope")).status).toBe(422);
+    const found = await app.api("GET", "/tenants?search=PG-B");
+    expect(found.body.data.map((x: { id: string }) => x.id)).toEqual(["pg-b"]);
+    expect((await app.api("GET", `/tenants?search=${"x".repeat(101)}`)).status).toBe(422);
   });
 
   test("DELETE /tenants/{id} removes the tenant's endpoints, events, deliveries and attempts; others untouched (SQLite)", async () => {

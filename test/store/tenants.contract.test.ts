@@ -68,6 +68,27 @@ for (const kind of STORES) {
       expect(await store.tenants.endpointCount("p-a")).toBe(2);
     });
 
+    test("page with search: an id's start or a name's part, ignoring case; % and _ are plain characters", async () => {
+      await store.tenants.put("s-globex", { name: "Globex Corporation", metadata: null }, 1);
+      await store.tenants.put("s-initech", { name: "Initech", metadata: null }, 1);
+      await store.tenants.put("s-x_1", { name: "100% real", metadata: null }, 1);
+      await store.tenants.put("s-xa1", { name: "A 100 percent store", metadata: null }, 1);
+      const ids = async (search: string, after?: string, limit = 50) => (await store.tenants.page(after, limit, search)).rows.map((r) => r.id);
+      expect(await ids("S-GLO")).toEqual(["s-globex"]);
+      expect(await ids("corp")).toEqual(["s-globex"]);
+      expect((await ids("s-")).sort()).toEqual(["s-globex", "s-initech", "s-x_1", "s-xa1"]);
+      expect(await ids("s-x_")).toEqual(["s-x_1"]); // _ is not "any character": s-xa1 stays out
+      expect(await ids("100%")).toEqual(["s-x_1"]); // nor is % "anything": "A 100 percent store" stays out
+      expect(await ids("ini")).toEqual(["s-initech"]); // by its name: the id starts with "s-"
+      expect(await ids("nitec")).toEqual(["s-initech"]);
+      expect(await ids("itech-")).toEqual([]);
+      const first = await store.tenants.page(undefined, 1, "s-g");
+      expect([first.rows.map((r) => r.id), first.more]).toEqual([["s-globex"], false]);
+      const paged = await store.tenants.page(undefined, 1, "s-");
+      expect(paged.more).toBe(true);
+      expect(await ids("s-", paged.rows[0]!.id)).toHaveLength(3);
+    });
+
     test("remove: the tenant's endpoints, events, deliveries (also to global endpoints), attempts, sessions and record go; nothing else", async () => {
       const eps = { a: { id: "r-a", tenant: "r-acme" }, b: { id: "r-b", tenant: "r-globex" }, g: { id: "r-g", tenant: null } };
       for (const e of Object.values(eps)) await store.admin.insertEndpoint(endpointRow(e.id, e.tenant));

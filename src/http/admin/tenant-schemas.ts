@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { TenantId } from "../../core/values.ts";
+import { ListQuery } from "./schemas.ts";
 
 /** The shapes of /tenants and tenant sessions (DESIGN section 9). Types are inferred from here. */
 
@@ -60,3 +61,6 @@ export const Session = v.object({
 });
 
 export const Revoked = v.object({ revoked: v.pipe(v.number(), v.integer()) });
+
+/** `?search=`: tenants whose id starts with it or whose name contains it, ignoring case. */
+export const TenantsQuery = v.object({ ...ListQuery, search: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(100))) });

@@ -6,8 +6,8 @@ import type { adminAuth } from "../auth.ts";
 import { audit } from "./audit.ts";
 import { asProblem, type AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
-import { errors, page, PageQuery } from "./schemas.ts";
-import { Revoked, Session, SessionCreate, Tenant, TenantDeleted, TenantParams, TenantPut } from "./tenant-schemas.ts";
+import { errors, page } from "./schemas.ts";
+import { Revoked, Session, SessionCreate, Tenant, TenantDeleted, TenantParams, TenantPut, TenantsQuery } from "./tenant-schemas.ts";
 
 const tags = ["tenants"];
 
@@ -22,12 +22,12 @@ export function tenantRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAut
     .use(auth)
     .get("/tenants", async ({ query }) => {
       const after = decodeCursor<[string]>(query.cursor, ["string"]);
-      const { rows, more } = await tenants.page(after?.[0], query.limit ?? DEFAULT_LIMIT);
+      const { rows, more } = await tenants.page(after?.[0], query.limit ?? DEFAULT_LIMIT, query.search);
       const last = rows.at(-1);
       return { data: rows.map(tenantView), nextCursor: more && last ? encodeCursor([last.id]) : null };
     }, {
-      admin: "read", query: PageQuery, response: { 200: page(Tenant), ...errors(422) },
-      detail: { tags, operationId: "listTenants", summary: "List tenants by id, with their endpoint counts" },
+      admin: "read", query: TenantsQuery, response: { 200: page(Tenant), ...errors(422) },
+      detail: { tags, operationId: "listTenants", summary: "List tenants by id, with their endpoint counts", description: "`search` keeps the tenants whose id starts with it or whose name contains it, ignoring case." },
     })
     .get("/tenants/:id", async ({ params }) => tenantView(await tenants.get(params.id).catch(asProblem)), {
       admin: "read", params: TenantParams, response: { 200: Tenant, ...errors(404, 422) },
