@@ -102,9 +102,12 @@ function TenantPicker({ session, onTenant }: { session: Session; onTenant(t: str
   const [search, setSearch] = useState("");
   const [tenants, setTenants] = useState<Tenant[]>([]);
   useEffect(() => {
-    const find = () => api<Page<Tenant>>(session, "GET", `/tenants${query({ limit: "100", search: search.trim() })}`).then((p) => setTenants(p.data), () => {});
+    // Typing on: an answer to an older search, arriving late, must not replace the newer one's.
+    let current = true;
+    const find = () => api<Page<Tenant>>(session, "GET", `/tenants${query({ limit: "100", search: search.trim() })}`)
+      .then((p) => { if (current) setTenants(p.data); }, () => {});
     const timer = setTimeout(find, search ? 250 : 0);
-    return () => clearTimeout(timer);
+    return () => { current = false; clearTimeout(timer); };
   }, [search]);
   const picked = session.tenant && !tenants.some((t) => t.id === session.tenant);
   return (
