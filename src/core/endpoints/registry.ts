@@ -121,8 +121,11 @@ export class EndpointRegistry {
   async reconfigure(configured: { endpoints: readonly ConfigEndpoint[]; defaults: EndpointDefaults }): Promise<void> {
     this.configured = configured;
     this.configById = new Map(configured.endpoints.map((e) => [e.id, e]));
-    // Marked stale so the refresh rebuilds each one; until then lookups still find the running endpoints.
-    this.index.byId = new Map(Array.from(this.index.byId, ([id, built]) => [id, { ...built, updatedAt: -1 }]));
+    // Marked stale so the refresh rebuilds each one; until then lookups still find the running endpoints. In turn
+    // with loads: one reading its pages now builds a new index from the old one, which would drop the marks.
+    await this.serially(async () => {
+      this.index.byId = new Map(Array.from(this.index.byId, ([id, built]) => [id, { ...built, updatedAt: -1 }]));
+    });
     await this.reconcile();
   }
 

@@ -52,6 +52,34 @@ for (const kind of STORES) {
       expect(registry.subscribed("order.paid", "t3").length).toBe(ofT3 + globals);
     });
 
+    test("a config reload during a full load still rebuilds every endpoint on the new defaults", async () => {
+      const registry = new EndpointRegistry(store, { endpoints: [], defaults });
+      await registry.refresh();
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => { release = resolve; });
+      let first = true;
+      const slow = new Proxy(store, {
+        get(target, key) {
+          if (key === "listEndpoints") {
+            return async (...args: Parameters<Store["listEndpoints"]>) => {
+              if (first) { first = false; await held; } // the load waits on its first page
+              return target.listEndpoints(...args);
+            };
+          }
+          const value = Reflect.get(target, key);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      Object.assign(registry, { store: slow });
+      const loading = registry.refresh();
+      await Bun.sleep(10);
+      const reloading = registry.reconfigure({ endpoints: [], defaults: { ...defaults, timeoutMs: 4_321 } });
+      await Bun.sleep(10);
+      release();
+      await Promise.all([loading, reloading]);
+      expect(new Set(registry.all().map((e) => e.timeoutMs))).toEqual(new Set([4_321]));
+    });
+
     test("while a reload reads its pages, lookups answer from the endpoints held before", async () => {
       const registry = new EndpointRegistry(store, { endpoints: [], defaults });
       await registry.refresh();
