@@ -71,10 +71,11 @@ describe.skipIf(skipPg)("kill -9 of one of three processes during a drain", () =
       // survivors have finished what they had claimed before it (their lanes empty in well under 1.5 s).
       await Bun.sleep(1_500);
       const orphaned = await db.client.query(
-        "SELECT event_id FROM deliveries WHERE status = 'pending' AND next_attempt_at > $1 AND next_attempt_at <= $2",
+        "SELECT event_id, next_attempt_at FROM deliveries WHERE status = 'pending' AND next_attempt_at > $1 AND next_attempt_at <= $2",
         [killAt, killAt + LEASE_MS],
       );
-      const orphans = new Set<string>(orphaned.rows.map((r: { event_id: string }) => r.event_id));
+      // Each with the end of its lease: before it, no process but the dead one could send it.
+      const orphans = new Map<string, number>(orphaned.rows.map((r: { event_id: string; next_attempt_at: string }) => [r.event_id, Number(r.next_attempt_at)]));
 
       await waitFor(() => distinct() >= EVENTS, 60_000, "all deliveries");
       const unrecorded = async () => (await db.client.query("SELECT status, attempts, leases, next_attempt_at - $1::bigint AS due_in FROM deliveries WHERE status <> 'succeeded'", [Date.now()])).rows;
@@ -84,9 +85,10 @@ describe.skipIf(skipPg)("kill -9 of one of three processes during a drain", () =
       const seen = new Map<string, number[]>();
       for (const r of receiver.requests) seen.set(r.headers["webhook-id"]!, [...(seen.get(r.headers["webhook-id"]!) ?? []), r.at]);
       const duplicated = [...seen].filter(([, at]) => at.length > 1).map(([id]) => id);
-      // In flight on the dead process: sent by it before the kill, never recorded.
-      const inFlight = [...orphans].filter((id) => seen.get(id)!.some((at) => at <= killAt));
-      const recoveryMs = Math.max(0, ...[...orphans].map((id) => Math.max(...seen.get(id)!) - killAt));
+      // In flight on the dead process: sent by it, never recorded. Arrival before the lease ended tells it, not
+      // arrival before the kill: a request it wrote just before dying is read here (this process) a moment after.
+      const inFlight = [...orphans].filter(([id, leaseEnd]) => seen.get(id)!.some((at) => at < leaseEnd)).map(([id]) => id);
+      const recoveryMs = Math.max(0, ...[...orphans.keys()].map((id) => Math.max(...seen.get(id)!) - killAt));
       console.log(`[cluster-kill] leased by the dead process: ${orphans.size}; in flight on it: ${inFlight.length}; duplicates: ${duplicated.length} (lane cap ${LANE_CAP}, concurrency ${CONCURRENCY}); lease recovery: ${recoveryMs} ms (lease ${LEASE_MS} ms)`);
 
       expect(seen.size).toBe(EVENTS);
@@ -97,6 +99,8 @@ describe.skipIf(skipPg)("kill -9 of one of three processes during a drain", () =
       // A duplicate is only ever an attempt the dead process had sent and not recorded.
       for (const id of duplicated) expect(inFlight).toContain(id);
       expect(duplicated.length).toBeLessThanOrEqual(inFlight.length);
+      // And no survivor took one before its lease ended (a second past the kill leaves room for what was in transit).
+      for (const [id, leaseEnd] of orphans) expect(seen.get(id)!.filter((at) => at > killAt + 1_000 && at < leaseEnd)).toEqual([]);
       expect(Math.max(...[...seen.values()].map((at) => at.length))).toBeLessThanOrEqual(2);
       // Its leases end LEASE_MS after their claim (before the kill), then a sweep (every second) takes them.
       expect(recoveryMs).toBeLessThanOrEqual(LEASE_MS + 3_000);
