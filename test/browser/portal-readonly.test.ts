@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { adminApi, audit, CHROMIUM, expectClean, FLAGS, haveBrowser, portalConfig, watchedPage } from "./portal-support.ts";
+import { launchChromium, skipBrowser, type Chromium } from "./chromium.ts";
+import { adminApi, audit, expectClean, portalConfig, watchedPage } from "./portal-support.ts";
 
 setDefaultTimeout(60_000);
 
@@ -14,7 +12,7 @@ setDefaultTimeout(60_000);
  * deliveries and is told it may not change them, and no button the API would refuse with 403 is offered.
  * A read-and-write session on the same endpoint still gets every action.
  */
-const skip = !haveBrowser && !process.env.CI;
+const skip = skipBrowser("portal read-only browser test");
 const ADMIN = "portal-admin-token-0123456789";
 const WRITES = ["Add endpoint", "Disable endpoint", "Save changes", "Send test event", "Rotate secret", "Recover", "Delete endpoint…"];
 
@@ -22,27 +20,25 @@ describe.skipIf(skip)("the portal with a read-only session", () => {
   let gateway: Running;
   let receiver: Receiver;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Chromium | undefined;
   let origin: string;
   let endpointId: string;
 
   beforeAll(async () => {
-    if (!haveBrowser) throw new Error(`CI is set but there is no chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
     receiver = startReceiver(() => new Response("ok"));
     gateway = await startBinary(writeConfig(portalConfig(ADMIN)));
     origin = new URL(gateway.url).origin;
     const admin = adminApi(gateway.url, ADMIN);
     endpointId = (await admin<{ id: string }>("POST", "/endpoints", { url: receiver.url, events: ["order.*"], description: "Orders", tenant: "acme", verify: false })).id;
     await admin("POST", `/endpoints/${endpointId}/test`, { type: "order.created" });
-    profile = mkdtempSync(join(tmpdir(), "hookgate-chromium-"));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
+    context = browser.context;
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await gateway?.stop();
     receiver?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   const open = async (scopes: string[]) => {

@@ -1,13 +1,10 @@
 import { tmpdir } from "node:os";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { ROOT } from "../support/binary.ts";
 
-export const CHROMIUM = process.env.HOOKGATE_CHROMIUM ?? "/usr/bin/chromium";
-export const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-export const haveBrowser = existsSync(CHROMIUM);
 const AXE = await Bun.file(join(ROOT, "node_modules/axe-core/axe.min.js")).text();
 /** The committed screenshots are rewritten with PORTAL_SCREENSHOTS=1; other runs take them too, into a temp folder. */
 const SHOTS = process.env.PORTAL_SCREENSHOTS ? join(ROOT, "docs/portal") : join(tmpdir(), "hookgate-portal-shots");

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { adminApi, audit, CHROMIUM, expectClean, FLAGS, haveBrowser, portalConfig, screenshot, watchedPage, type Watched } from "./portal-support.ts";
+import { launchChromium, skipBrowser, type Chromium } from "./chromium.ts";
+import { adminApi, audit, expectClean, portalConfig, screenshot, watchedPage, type Watched } from "./portal-support.ts";
 
 setDefaultTimeout(60_000);
 
@@ -14,8 +12,7 @@ setDefaultTimeout(60_000);
  * The portal in Debian's chromium against the compiled binary: a tenant's whole day from its session link, the
  * ops sign-in, sessions that ended, text that looks like HTML, the CSP, axe-core on every page, and screenshots.
  */
-const skip = !haveBrowser && !process.env.CI;
-if (skip) console.log(`portal browser test skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium; set CI=1 to make it fail instead)`);
+const skip = skipBrowser("portal browser test");
 
 const ADMIN = "portal-admin-token-0123456789";
 const XSS = `<img src=x onerror="window.__pwned=1">`;
@@ -26,14 +23,13 @@ describe.skipIf(skip)("the portal at /portal", () => {
   let gateway: Running;
   let receiver: Receiver;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Chromium | undefined;
   let origin: string;
   let admin: ReturnType<typeof adminApi>;
   let expiring: { url: string; expiresAt: string };
   const answers: { status: number; body: string }[] = [];
 
   beforeAll(async () => {
-    if (!haveBrowser) throw new Error(`CI is set but there is no chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
     // Answers 200 unless the test queued another answer.
     receiver = startReceiver(() => { const next = answers.shift() ?? { status: 200, body: "ok" }; return new Response(next.body, { status: next.status, headers: { "content-type": "text/plain" } }); });
     gateway = await startBinary(writeConfig(portalConfig(ADMIN)));
@@ -46,15 +42,14 @@ describe.skipIf(skip)("the portal at /portal", () => {
     await admin("PUT", "/tenants/globex", { name: "Globex Corp" });
     // Sessions last at least 60 s: this one is opened last, once it has expired.
     expiring = await admin("POST", "/tenants/umbrella/sessions", { expiresIn: 60 });
-    profile = mkdtempSync(join(tmpdir(), "hookgate-chromium-"));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
+    context = browser.context;
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await gateway?.stop();
     receiver?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   const clean = (w: Watched, token: string, allow?: RegExp) => expectClean(w, origin, token, allow);

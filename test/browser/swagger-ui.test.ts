@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
+import { launchChromium, skipBrowser, type Chromium } from "./chromium.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -12,21 +10,16 @@ setDefaultTimeout(30_000);
  * Swagger UI in a real browser against the compiled binary: the page, its assets and "Try it out"
  * touch no host but the gateway. Debian's chromium, driven by playwright-core (no browser download).
  */
-const CHROMIUM = process.env.HOOKGATE_CHROMIUM ?? "/usr/bin/chromium";
-const haveBrowser = existsSync(CHROMIUM);
-const skip = !haveBrowser && !process.env.CI;
-if (skip) console.log(`browser test skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium; set CI=1 to make it fail instead)`);
+const skip = skipBrowser("browser test");
 
 const ADMIN = "browser-admin-token-0123456789";
-const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 describe.skipIf(skip)("Swagger UI at /docs, offline", () => {
   let gateway: Running;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Chromium | undefined;
 
   beforeAll(async () => {
-    if (!haveBrowser) throw new Error(`CI is set but there is no chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
     gateway = await startBinary(writeConfig(`import { defineConfig } from "hookgate";
 export default defineConfig({
   server: { host: "127.0.0.1", port: 0 },
@@ -36,14 +29,13 @@ export default defineConfig({
   endpoints: [{ id: "crm", url: "http://127.0.0.1:9/hooks", events: ["*"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
 });
 `));
-    profile = mkdtempSync(join(tmpdir(), "hookgate-chromium-"));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
+    context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await gateway?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   test("authorize, Try it out on GET /api/v1/endpoints, 200, and no request to another host", async () => {
