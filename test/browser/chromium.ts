@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 
 /** Debian's chromium (apt-get install -y chromium), driven by playwright-core: no browser download. */
-export const CHROMIUM = process.env.HOOKGATE_CHROMIUM ?? "/usr/bin/chromium";
-export const haveBrowser = existsSync(CHROMIUM);
+const CHROMIUM = process.env.HOOKGATE_CHROMIUM ?? "/usr/bin/chromium";
+const haveBrowser = existsSync(CHROMIUM);
 const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** Without chromium a browser test skips, unless CI is set: then it fails, saying what to install. */
