@@ -101,6 +101,18 @@ export const ConfigSchema = v.strictObject({
     v.strictObject({
       /** How many endpoints one tenant may have (409 past it); none: no limit. */
       maxEndpoints: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+      /** The longest `timeoutMs` a tenant endpoint may set (422 past it). */
+      maxTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 15_000),
+      /** The shortest delay a tenant endpoint's `schedule` may hold (422 below it). */
+      minRetryDelay: v.optional(Duration, "5s"),
+      /** The most attempts a tenant endpoint's schedule may make in all (the first one included). */
+      maxAttempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 10),
+      /** Private ranges tenant endpoints may reach (`delivery.allowNetworks` is for global and config endpoints only). */
+      allowNetworks: v.optional(v.array(Cidr), []),
+      /** Attempts one tenant may have in flight in this process; default a quarter of `delivery.concurrency`. */
+      maxConcurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+      /** Admin requests per second one tenant session may make (429 with Retry-After past it). */
+      requestsPerSecond: v.optional(v.pipe(v.number(), v.minValue(0.1)), 20),
     }),
     {},
   ),
