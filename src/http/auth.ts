@@ -2,7 +2,6 @@ import { Elysia } from "elysia";
 import { hashSessionToken, SESSION_PREFIX } from "../core/tenants.ts";
 import { bearerToken, findToken } from "../core/tokens.ts";
 import type { TenantSessionRow } from "../store/schema.ts";
-import { pathOf } from "./path.ts";
 import { HttpProblem } from "./problem.ts";
 
 export type Scope = "read" | "write";
@@ -24,8 +23,6 @@ export { hashSessionToken, SESSION_PREFIX };
 const CHALLENGE = { "www-authenticate": 'Bearer realm="hookgate admin"' };
 const INVALID = { "www-authenticate": `${CHALLENGE["www-authenticate"]}, error="invalid_token"` };
 export const NO_ADMIN_TOKEN = 'no admin token is configured: add admin: { tokens: [{ name: "ops", token: env("HOOKGATE_ADMIN_TOKEN"), scopes: ["read", "write"] }] } to the config and restart';
-/** What a tenant session may not reach: the gateway's own sources and the tenants themselves. */
-const ADMIN_ONLY = /^\/api\/v1\/(sources|tenants)(\/|$)/;
 
 /** Why a request may not use an admin route with this scope, or null when it may. Tokens compare in constant time. */
 export function authorize(tokens: readonly AdminToken[], header: string | null, scope: Scope): HttpProblem | null {
@@ -61,10 +58,10 @@ export class AdminAuth {
     readonly now: () => number = Date.now,
   ) {}
 
-  /** The caller, or throws the refusal (401 no or bad token, 403 scope or an admin-only path). */
+  /** The caller, or throws the refusal (401 no or bad token, 403 a missing scope). */
   async principal(request: Request, scope: Scope): Promise<Principal> {
     const known = this.principals.get(request);
-    if (known) return this.check(known, request, scope);
+    if (known) return this.check(known, scope);
     const header = request.headers.get("authorization");
     const presented = bearerToken(header);
     let principal: Principal;
@@ -76,7 +73,7 @@ export class AdminAuth {
       principal = { kind: "admin", name: token.name, scopes: token.scopes };
     }
     this.principals.set(request, principal);
-    return this.check(principal, request, scope);
+    return this.check(principal, scope);
   }
 
   /** Hands a known caller on to the request that replaces this one (the gate rebuilds it with its body read). */
@@ -96,9 +93,8 @@ export class AdminAuth {
     return { kind: "session", tenant: row.tenant, scopes: JSON.parse(row.scopes) as Scope[], expiresAt: row.expires_at };
   }
 
-  private check(principal: Principal, request: Request, scope: Scope): Principal {
+  private check(principal: Principal, scope: Scope): Principal {
     if (principal.kind === "session") {
-      if (ADMIN_ONLY.test(pathOf(request.url))) throw new HttpProblem(403, "a tenant session cannot use /sources or /tenants: they need an admin token");
       if (!principal.scopes.includes(scope)) throw new HttpProblem(403, `this session lacks the "${scope}" scope (create one with scopes: ["read", "write"])`);
     } else if (!principal.scopes.includes(scope)) {
       throw new HttpProblem(403, `admin token "${principal.name}" lacks the "${scope}" scope (add it to its scopes in admin.tokens)`);
@@ -108,19 +104,25 @@ export class AdminAuth {
 }
 
 /**
- * The admin auth macro: a route opts in with `admin: "read"` (GET) or `admin: "write"` (the rest), and its
- * handler receives `principal`. The check runs in `transform`, before validation, so a caller without a token
- * learns nothing about the body rules. In the server, gateAdmin (admin-gate.ts) has already checked the same
+ * The admin auth macro of one route group: a route opts in with `admin: "read"` (GET) or `admin: "write"` (the
+ * rest), and its handler receives `principal`. The group declares whether tenant sessions may use it at all
+ * (`sessions: false`: the gateway's sources and the tenants themselves), so the rule follows the route that runs,
+ * never a reading of the URL. The check runs in `transform`, before validation, so a caller without a token learns
+ * nothing about the body rules. In the server, gateAdmin (admin-gate.ts) has already checked the token and scope
  * before the body was read; the macro keeps every route closed wherever the admin app is mounted.
  */
-export function adminAuth(auth: AdminAuth) {
+export function adminAuth(auth: AdminAuth, group: { sessions: boolean } = { sessions: true }) {
   const seen = new WeakMap<Request, Principal>();
-  return new Elysia({ name: "hookgate/admin-auth" }).macro({
+  return new Elysia({ name: group.sessions ? "hookgate/admin-auth" : "hookgate/admin-auth/no-sessions" }).macro({
     admin: (scope: Scope) => ({
       async transform({ request }) {
-        seen.set(request, await auth.principal(request, scope));
+        const principal = await auth.principal(request, scope);
+        if (!group.sessions && principal.kind === "session") throw new HttpProblem(403, SESSIONS_REFUSED);
+        seen.set(request, principal);
       },
       resolve: ({ request }) => ({ principal: seen.get(request)! }),
     }),
   });
 }
+
+export const SESSIONS_REFUSED = "a tenant session cannot use /sources or /tenants: they need an admin token";

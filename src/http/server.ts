@@ -1,7 +1,8 @@
 import { Elysia } from "elysia";
 import type { Logger, SourceRoute } from "../plugin-api/index.ts";
-import { gateAdmin, isAdminPath, pathOf } from "./admin-gate.ts";
+import { gateAdmin } from "./admin-gate.ts";
 import type { AdminAuth } from "./auth.ts";
+import { parseTarget } from "./path.ts";
 import { answerIssuePaths, HttpProblem, problem, problemBody, validationProblem } from "./problem.ts";
 
 export interface HttpOptions {
@@ -58,15 +59,15 @@ export function secured(response: Response): Response {
 }
 
 /**
- * Bun.serve's `fetch`, for every path the sources' routes do not take: the admin gate (token, then a
- * 64 KiB body) in front of /api/v1, then the Elysia app.
+ * Bun.serve's `fetch`, for every path the sources' routes do not take: the target and Host parsed once (400 when
+ * they cannot be), then the gate (the token on /api/v1, then a body of at most 64 KiB), then the Elysia app, which
+ * routes by that same parsed path (path.ts).
  */
 export function createFetch(http: { handle(request: Request): Promise<Response> }, auth: AdminAuth, log?: Logger) {
   return async (request: Request): Promise<Response> => {
-    // HTTP/1.0 without a Host header: Bun gives a relative URL, which Elysia's router misreads.
-    if (request.url.startsWith("/")) request = new Request(`http://localhost${request.url}`, request);
-    if (!isAdminPath(pathOf(request.url))) return secured(await http.handle(request));
-    const gated = await gateAdmin(request, auth, log);
+    const target = parseTarget(request.url, request.headers.get("host"));
+    if (typeof target === "string") return secured(problem(400, target));
+    const gated = await gateAdmin(request, target, auth, log);
     return secured(gated instanceof Response ? gated : await http.handle(gated));
   };
 }

@@ -16,7 +16,9 @@ export type { AdminContext } from "./context.ts";
 
 /** The admin API under /api/v1 (DESIGN section 5): one route group per resource, all behind the admin macro. */
 export function adminApi(ctx: AdminContext, authentication: AdminAuth) {
-  const auth = adminAuth(authentication);
+  const auth = adminAuth(authentication, { sessions: true });
+  // The gateway's own sources and the tenants themselves: admin tokens only.
+  const opsAuth = adminAuth(authentication, { sessions: false });
   const services = withServices(ctx);
   return new Elysia({ name: "hookgate/admin", prefix: "/api/v1" })
     .use(bodyDepth(authentication))
@@ -27,7 +29,7 @@ export function adminApi(ctx: AdminContext, authentication: AdminAuth) {
     .use(deliveryRoutes(ctx, auth))
     .use(eventRoutes(ctx, auth))
     .use(eventTypeRoutes(ctx, auth))
-    .use(sourceRoutes(ctx, auth))
-    .use(tenantRoutes(ctx, auth))
+    .use(sourceRoutes(ctx, opsAuth))
+    .use(tenantRoutes(ctx, opsAuth))
     .use(meRoutes(auth));
 }

@@ -3,6 +3,7 @@ import type * as v from "valibot";
 import { TenantService } from "../../core/tenants.ts";
 import type { TenantListRow } from "../../store/tenants.ts";
 import type { adminAuth } from "../auth.ts";
+import { requestOrigin } from "../path.ts";
 import { audit } from "./audit.ts";
 import { asProblem, type AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
@@ -49,7 +50,7 @@ export function tenantRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAut
       },
     })
     .post("/tenants/:id/sessions", async ({ params, body, request, status, principal }) => {
-      const base = ctx.config.server.publicUrl ?? new URL(request.url).origin;
+      const base = ctx.config.server.publicUrl ?? requestOrigin(request);
       const session = await tenants.createSession(params.id, body, base);
       audit(ctx.log, principal, "tenant session created", { tenant: params.id, scopes: body?.scopes ?? null, expiresAt: new Date(session.expiresAt).toISOString() });
       return status(201, { ...session, expiresAt: new Date(session.expiresAt).toISOString() });
