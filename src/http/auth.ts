@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { TenantScope } from "../core/scope.ts";
 import { hashSessionToken, SESSION_PREFIX } from "../core/tenants.ts";
 import { bearerToken, findToken } from "../core/tokens.ts";
 import type { TenantSessionRow } from "../store/schema.ts";
@@ -10,10 +11,11 @@ export interface AdminToken { name: string; token: string; scopes: Scope[] }
 /** Who sent an admin request: an admin token sees every tenant; a tenant session sees its tenant alone. */
 export type Principal =
   | { kind: "admin"; name: string; scopes: Scope[] }
-  | { kind: "session"; tenant: string; scopes: Scope[]; expiresAt: number };
+  | { kind: "session"; tenant: string; scopes: Scope[]; expiresAt: number; hash: string };
 
-/** The tenant a request is confined to, or null when it may see everything (an admin token). */
-export const tenantScope = (principal: Principal): string | null => (principal.kind === "session" ? principal.tenant : null);
+/** The one place a request's tenant scope is built: from its token. */
+export const scopeOf = (principal: Principal): TenantScope =>
+  principal.kind === "session" ? TenantScope.ofSession(principal.tenant, principal.hash) : TenantScope.everyTenant();
 
 /** Where sessions are kept (the store's tenant_sessions, looked up by the token's hash). */
 export interface SessionLookup { session(hash: string): Promise<TenantSessionRow | undefined> }
@@ -83,14 +85,15 @@ export class AdminAuth {
   }
 
   private async session(token: string): Promise<Principal> {
-    const row = await this.sessions!.session(hashSessionToken(token));
+    const hash = hashSessionToken(token);
+    const row = await this.sessions!.session(hash);
     const renew = "ask the provider of this link for a new session url";
     if (!row) throw new HttpProblem(401, `the session token is not valid: ${renew}`, undefined, INVALID);
     if (row.revoked_at !== null) throw new HttpProblem(401, `this session was revoked: ${renew}`, undefined, INVALID);
     if (row.expires_at <= this.now()) {
       throw new HttpProblem(401, `this session expired at ${new Date(row.expires_at).toISOString()}: ${renew}`, undefined, INVALID);
     }
-    return { kind: "session", tenant: row.tenant, scopes: JSON.parse(row.scopes) as Scope[], expiresAt: row.expires_at };
+    return { kind: "session", tenant: row.tenant, scopes: JSON.parse(row.scopes) as Scope[], expiresAt: row.expires_at, hash };
   }
 
   private check(principal: Principal, scope: Scope): Principal {
@@ -105,22 +108,22 @@ export class AdminAuth {
 
 /**
  * The admin auth macro of one route group: a route opts in with `admin: "read"` (GET) or `admin: "write"` (the
- * rest), and its handler receives `principal`. The group declares whether tenant sessions may use it at all
+ * rest), and its handler receives `principal` and `scope`, the tenant scope every read and write it makes takes. The group declares whether tenant sessions may use it at all
  * (`sessions: false`: the gateway's sources and the tenants themselves), so the rule follows the route that runs,
  * never a reading of the URL. The check runs in `transform`, before validation, so a caller without a token learns
  * nothing about the body rules. In the server, gateAdmin (admin-gate.ts) has already checked the token and scope
  * before the body was read; the macro keeps every route closed wherever the admin app is mounted.
  */
 export function adminAuth(auth: AdminAuth, group: { sessions: boolean } = { sessions: true }) {
-  const seen = new WeakMap<Request, Principal>();
+  const seen = new WeakMap<Request, { principal: Principal; scope: TenantScope }>();
   return new Elysia({ name: group.sessions ? "hookgate/admin-auth" : "hookgate/admin-auth/no-sessions" }).macro({
     admin: (scope: Scope) => ({
       async transform({ request }) {
         const principal = await auth.principal(request, scope);
         if (!group.sessions && principal.kind === "session") throw new HttpProblem(403, SESSIONS_REFUSED);
-        seen.set(request, principal);
+        seen.set(request, { principal, scope: scopeOf(principal) });
       },
-      resolve: ({ request }) => ({ principal: seen.get(request)! }),
+      resolve: ({ request }) => seen.get(request)!,
     }),
   });
 }

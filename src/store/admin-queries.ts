@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Updateable } from "kysely";
 import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EndpointRow, EndpointsTable, EventRow, SourceStateTable } from "./schema.ts";
 import { idFloor } from "../core/ids.ts";
+import type { TenantScope } from "../core/scope.ts";
 
 export interface PageOf<T> { rows: T[]; more: boolean }
 export interface EndpointStats { counts: Record<DeliveryStatus, number>; lastAttempt: { startedAt: number; statusCode: number | null } | null }
@@ -14,16 +15,17 @@ export interface Backlog {
 
 /**
  * What the admin API reads and changes in the store, newest first with keyset pages. Works on SQLite and Postgres.
- * A `tenant` filter is an equality on the column, so the per-tenant indexes of migration 004 serve it (the partial
- * ones on events and deliveries too: `tenant = ?` implies `tenant IS NOT NULL`).
+ * Every method a request reaches takes its TenantScope (core/scope.ts) and applies it here, in the SQL: a tenant's
+ * scope is an equality on the tenant column, so the per-tenant indexes of migration 004 serve it (the partial ones
+ * on events and deliveries too: `tenant = ?` implies `tenant IS NOT NULL`).
  */
 export class AdminQueries {
   constructor(private readonly db: Kysely<DB>) {}
 
   // Endpoints: config ids are not time-sortable, so the key is (created_at, id).
-  async endpointsPage(filter: { tenant?: string }, after: [number, string] | undefined, limit: number): Promise<PageOf<EndpointRow>> {
+  async endpointsPage(scope: TenantScope, after: [number, string] | undefined, limit: number): Promise<PageOf<EndpointRow>> {
     let q = this.db.selectFrom("endpoints").selectAll().orderBy("created_at", "desc").orderBy("id", "desc").limit(limit + 1);
-    if (filter.tenant !== undefined) q = q.where("tenant", "=", filter.tenant);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
     if (after) {
       const [at, id] = after;
       q = q.where((eb) => eb.or([eb("created_at", "<", at), eb.and([eb("created_at", "=", at), eb("id", "<", id)])]));
@@ -31,21 +33,32 @@ export class AdminQueries {
     return page(await q.execute(), limit);
   }
 
-  endpoint(id: string): Promise<EndpointRow | undefined> {
-    return this.db.selectFrom("endpoints").selectAll().where("id", "=", id).executeTakeFirst();
+  endpoint(id: string, scope: TenantScope): Promise<EndpointRow | undefined> {
+    let q = this.db.selectFrom("endpoints").selectAll().where("id", "=", id);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
+    return q.executeTakeFirst();
   }
 
+  /** An endpoint the config or a test writes (the API's go through TenantQueries.insertEndpoint, with their scope). */
   async insertEndpoint(row: Insertable<EndpointsTable>): Promise<void> {
     await this.db.insertInto("endpoints").values(row).execute();
   }
 
-  async updateEndpoint(id: string, set: Updateable<EndpointsTable>): Promise<void> {
-    await this.db.updateTable("endpoints").set({ ...set, updated_at: Date.now() }).where("id", "=", id).execute();
+  /** False: not in the scope, or the scope's session was revoked (or its tenant deleted) meanwhile: nothing changed. */
+  async updateEndpoint(id: string, set: Updateable<EndpointsTable>, scope: TenantScope): Promise<boolean> {
+    let q = this.db.updateTable("endpoints").set({ ...set, updated_at: Date.now() }).where("id", "=", id);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
+    const session = scope.session;
+    if (session !== null) q = q.where(({ exists, selectFrom }) => exists(selectFrom("tenant_sessions").select("hash").where("hash", "=", session).where("revoked_at", "is", null)));
+    return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
   }
 
-  /** Removes the endpoint with its deliveries and their attempts, in one transaction. */
-  async deleteEndpoint(id: string): Promise<boolean> {
+  /** Removes the endpoint with its deliveries and their attempts, in one transaction. False: not in the scope, or its session is gone. */
+  async deleteEndpoint(id: string, scope: TenantScope): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      let endpoint = trx.selectFrom("endpoints").select("id").where("id", "=", id);
+      if (scope.tenant !== null) endpoint = endpoint.where("tenant", "=", scope.tenant);
+      if (!(await endpoint.executeTakeFirst()) || !(await sessionLive(trx, scope))) return false;
       const ofEndpoint = trx.selectFrom("deliveries").select("id").where("endpoint_id", "=", id);
       await trx.deleteFrom("attempts").where("delivery_id", "in", ofEndpoint).execute();
       await trx.deleteFrom("deliveries").where("endpoint_id", "=", id).execute();
@@ -61,22 +74,24 @@ export class AdminQueries {
   }
 
   // Events and deliveries: ids are time-sortable, so the id alone is the key.
-  async eventsPage(filter: { type?: string; since?: number; tenant?: string }, after: string | undefined, limit: number): Promise<PageOf<EventRow>> {
+  async eventsPage(scope: TenantScope, filter: { type?: string; since?: number }, after: string | undefined, limit: number): Promise<PageOf<EventRow>> {
     let q = this.db.selectFrom("events").selectAll().orderBy("id", "desc").limit(limit + 1);
-    if (filter.tenant !== undefined) q = q.where("tenant", "=", filter.tenant);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
     if (filter.type) q = q.where("type", "=", filter.type);
     if (filter.since !== undefined) q = q.where("received_at", ">=", filter.since);
     if (after) q = q.where("id", "<", after);
     return page(await q.execute(), limit);
   }
 
-  event(id: string): Promise<EventRow | undefined> {
-    return this.db.selectFrom("events").selectAll().where("id", "=", id).executeTakeFirst();
+  event(id: string, scope: TenantScope): Promise<EventRow | undefined> {
+    let q = this.db.selectFrom("events").selectAll().where("id", "=", id);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
+    return q.executeTakeFirst();
   }
 
-  async deliveriesPage(filter: { endpoint?: string; status?: DeliveryStatus; event?: string; type?: string; tenant?: string }, after: string | undefined, limit: number): Promise<PageOf<DeliveryRow>> {
+  async deliveriesPage(scope: TenantScope, filter: { endpoint?: string; status?: DeliveryStatus; event?: string; type?: string }, after: string | undefined, limit: number): Promise<PageOf<DeliveryRow>> {
     let q = this.db.selectFrom("deliveries").selectAll().orderBy("id", "desc").limit(limit + 1);
-    if (filter.tenant !== undefined) q = q.where("tenant", "=", filter.tenant);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
     if (filter.endpoint) q = q.where("endpoint_id", "=", filter.endpoint);
     if (filter.status) q = q.where("status", "=", filter.status);
     if (filter.event) q = q.where("event_id", "=", filter.event);
@@ -86,14 +101,16 @@ export class AdminQueries {
     return page(await q.execute(), limit);
   }
 
-  delivery(id: string): Promise<DeliveryRow | undefined> {
-    return this.db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
+  delivery(id: string, scope: TenantScope): Promise<DeliveryRow | undefined> {
+    let q = this.db.selectFrom("deliveries").selectAll().where("id", "=", id);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
+    return q.executeTakeFirst();
   }
 
-  /** The event's deliveries; with `tenant`, only those to that tenant's endpoints. */
-  deliveriesOfEvent(eventId: string, tenant?: string): Promise<DeliveryRow[]> {
+  /** The event's deliveries in the scope: a tenant's sees those to its own endpoints, not the global ones. */
+  deliveriesOfEvent(eventId: string, scope: TenantScope): Promise<DeliveryRow[]> {
     let q = this.db.selectFrom("deliveries").selectAll().where("event_id", "=", eventId).orderBy("id");
-    if (tenant !== undefined) q = q.where("tenant", "=", tenant);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
     return q.execute();
   }
 
@@ -107,19 +124,28 @@ export class AdminQueries {
     return out;
   }
 
-  /** The events of a page of deliveries: their type, and the default body their attempts sent. */
-  async eventsById(eventIds: string[]): Promise<Map<string, EventRow>> {
+  /**
+   * The events of a page of deliveries: their type, and the default body their attempts sent. A tenant's delivery
+   * is of its own tenant's event (routing never crosses), so the scope holds them all.
+   */
+  async eventsById(eventIds: string[], scope: TenantScope): Promise<Map<string, EventRow>> {
     if (eventIds.length === 0) return new Map();
-    const rows = await this.db.selectFrom("events").selectAll().where("id", "in", [...new Set(eventIds)]).execute();
+    let q = this.db.selectFrom("events").selectAll().where("id", "in", [...new Set(eventIds)]);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
+    const rows = await q.execute();
     return new Map(rows.map((r) => [r.id, r]));
   }
 
   /** Makes the endpoint's failed deliveries of events received in [since, until) due now. Returns how many. */
-  async recover(endpointId: string, since: number, until: number): Promise<number> {
+  async recover(endpointId: string, since: number, until: number, scope: TenantScope): Promise<number> {
     const now = Date.now();
-    const result = await this.db.updateTable("deliveries")
+    let q = this.db.updateTable("deliveries")
       .set({ status: "pending", next_attempt_at: now, updated_at: now })
-      .where("endpoint_id", "=", endpointId)
+      .where("endpoint_id", "=", endpointId);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
+    const session = scope.session;
+    if (session !== null) q = q.where(({ exists, selectFrom }) => exists(selectFrom("tenant_sessions").select("hash").where("hash", "=", session).where("revoked_at", "is", null)));
+    const result = await q
       .where("status", "=", "failed")
       .where("event_id", "in", (eb) => eb.selectFrom("events").select("id").where("received_at", ">=", since).where("received_at", "<", until))
       .executeTakeFirst();
@@ -173,17 +199,27 @@ export class AdminQueries {
     };
   }
 
+  /** Whether the scope's session is still live (not revoked, its tenant not deleted); always true for an admin token's. */
+  sessionLive(scope: TenantScope): Promise<boolean> {
+    return sessionLive(this.db, scope);
+  }
+
   sourceStates(): Promise<SourceStateTable[]> {
     return this.db.selectFrom("source_state").selectAll().execute();
   }
 
-  /** Event types present in the store (with `tenant`, in that tenant's events), for a gateway without a catalog. */
-  async seenTypes(limit = 500, tenant?: string): Promise<string[]> {
+  /** Event types present in the store (in a tenant's scope, in that tenant's events), for a gateway without a catalog. */
+  async seenTypes(scope: TenantScope, limit = 500): Promise<string[]> {
     let q = this.db.selectFrom("events").select("type").distinct().orderBy("type").limit(limit);
-    if (tenant !== undefined) q = q.where("tenant", "=", tenant);
+    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
     const rows = await q.execute();
     return rows.map((r) => r.type);
   }
+}
+
+async function sessionLive(db: Kysely<DB>, scope: TenantScope): Promise<boolean> {
+  if (scope.session === null) return true;
+  return (await db.selectFrom("tenant_sessions").select("hash").where("hash", "=", scope.session).where("revoked_at", "is", null).executeTakeFirst()) !== undefined;
 }
 
 function page<T>(rows: T[], limit: number): PageOf<T> {

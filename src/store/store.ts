@@ -59,8 +59,9 @@ export class KyselyStore implements Store {
     return this.hot.ingest(items, cursors);
   }
 
+  /** Any tenant's event (the system's own reads; a request's go through AdminQueries with its scope). */
   event(id: string): Promise<EventRow | undefined> {
-    return this.admin.event(id);
+    return this.db.selectFrom("events").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
   async getCursor(sourceId: string): Promise<unknown> {
@@ -117,8 +118,9 @@ export class KyselyStore implements Store {
     return query.execute();
   }
 
+  /** Any tenant's endpoint (the system's own reads; a request's go through AdminQueries with its scope). */
   endpoint(id: string): Promise<EndpointRow | undefined> {
-    return this.admin.endpoint(id);
+    return this.db.selectFrom("endpoints").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
   /** Enables or disables an endpoint; enabling clears the failure count and makes its waiting deliveries due. */

@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Kysely } from "kysely";
+import type { TenantScope } from "../core/scope.ts";
 import type { DB, EndpointsTable, TenantRow, TenantSessionRow } from "./schema.ts";
 import type { PageOf } from "./admin-queries.ts";
 import { retryOnConflict } from "./conflict-retry.ts";
@@ -49,21 +50,32 @@ export class TenantQueries {
   }
 
   /**
-   * Inserts the tenant's endpoint only while it has fewer than `max`: the count and the insert are one step for
-   * every process. Postgres locks the tenant's row (noted first) until the commit, so a second create waits and then
-   * counts the first; SQLite has one writer, and kysely's transaction holds it throughout. False: at the cap.
+   * Inserts an endpoint in the scope, in one transaction with its checks (DESIGN §9): a session's scope must still
+   * hold a live session (a revoke or a tenant delete while a verify ping waited saves nothing), and a tenant's
+   * endpoint is counted against `max`. Postgres locks the session's row (shared) and the tenant's row until the
+   * commit: a revoke or a tenant delete (which removes sessions first) waits for it or is seen by it, and a second
+   * create waits and then counts the first. SQLite has one writer, and kysely's transaction holds it throughout.
+   * The tenant is noted in the same step, so a deleted tenant's record never comes back with a refused create.
    */
-  insertEndpointCapped(row: Insertable<EndpointsTable> & { tenant: string }, max: number): Promise<boolean> {
+  insertEndpoint(row: Insertable<EndpointsTable>, scope: TenantScope, max?: number): Promise<"inserted" | "at-cap" | "session-gone"> {
     return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
-      if (this.dialect === "postgres") {
-        await trx.insertInto("tenants").values({ id: row.tenant, name: null, metadata: null, created_at: row.created_at, updated_at: row.created_at })
-          .onConflict((oc) => oc.column("id").doNothing()).execute();
-        await trx.selectFrom("tenants").select("id").where("id", "=", row.tenant).forUpdate().execute();
+      if (scope.session !== null) {
+        let live = trx.selectFrom("tenant_sessions").select("hash").where("hash", "=", scope.session).where("revoked_at", "is", null);
+        if (this.dialect === "postgres") live = live.forShare();
+        if (!(await live.executeTakeFirst())) return "session-gone";
       }
-      const { n } = await trx.selectFrom("endpoints").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant", "=", row.tenant).executeTakeFirstOrThrow();
-      if (Number(n) >= max) return false;
+      const tenant = row.tenant ?? null;
+      if (tenant !== null) {
+        await trx.insertInto("tenants").values({ id: tenant, name: null, metadata: null, created_at: row.created_at, updated_at: row.created_at })
+          .onConflict((oc) => oc.column("id").doNothing()).execute();
+      }
+      if (tenant !== null && max !== undefined) {
+        if (this.dialect === "postgres") await trx.selectFrom("tenants").select("id").where("id", "=", tenant).forUpdate().execute();
+        const { n } = await trx.selectFrom("endpoints").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant", "=", tenant).executeTakeFirstOrThrow();
+        if (Number(n) >= max) return "at-cap";
+      }
       await trx.insertInto("endpoints").values(row).execute();
-      return true;
+      return "inserted";
     }));
   }
 
@@ -80,6 +92,8 @@ export class TenantQueries {
   remove(id: string): Promise<TenantDeleted> {
     // Attempts recorded meanwhile by any process touch the same deliveries: a deadlock runs the whole removal again.
     return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
+      // Sessions first: a create through one of them that commits after this step finds it gone (insertEndpoint).
+      await trx.deleteFrom("tenant_sessions").where("tenant", "=", id).execute();
       const events = trx.selectFrom("events").select("id").where("tenant", "=", id);
       const deliveries = trx.selectFrom("deliveries").select("id").where((eb) => eb.or([eb("tenant", "=", id), eb("event_id", "in", events)]));
       await trx.deleteFrom("attempts").where("delivery_id", "in", deliveries).execute();
@@ -88,7 +102,6 @@ export class TenantQueries {
         events: (await trx.deleteFrom("events").where("tenant", "=", id).executeTakeFirst()).numDeletedRows,
         endpoints: (await trx.deleteFrom("endpoints").where("tenant", "=", id).executeTakeFirst()).numDeletedRows,
       };
-      await trx.deleteFrom("tenant_sessions").where("tenant", "=", id).execute();
       await trx.deleteFrom("tenants").where("id", "=", id).execute();
       return { endpoints: Number(deleted.endpoints), events: Number(deleted.events), deliveries: Number(deleted.deliveries) };
     }));

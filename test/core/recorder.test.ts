@@ -6,6 +6,10 @@ import type { AttemptOutcome, IngestItem, Store } from "../../src/store/types.ts
 import { waitFor } from "../support/app.ts";
 import { dbOf } from "../support/store-db.ts";
 import { STORES } from "../support/stores.ts";
+import { TenantScope } from "../../src/core/scope.ts";
+
+/** The system's own view of the store: every tenant. */
+const ALL = TenantScope.everyTenant();
 
 setDefaultTimeout(30_000);
 
@@ -55,7 +59,7 @@ for (const kind of STORES) {
       const count = async () => Number((await db.selectFrom("attempts").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
       await waitFor(async () => (await count()) === 5, 5_000, "the kept batch written");
       expect(recorder.waiting).toBe(0);
-      for (const o of outcomes) expect((await store.admin.delivery(o.delivery.id))?.status).toBe("succeeded");
+      for (const o of outcomes) expect((await store.admin.delivery(o.delivery.id, ALL))?.status).toBe("succeeded");
       // Written once: a later flush does not write it again.
       await recorder.idle();
       expect(await count()).toBe(5);

@@ -2,6 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, te
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
+import { TenantScope } from "../../src/core/scope.ts";
+
+/** The system's own view of the store: every tenant. */
+const ALL = TenantScope.everyTenant();
 
 // Servers and receivers on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -22,7 +26,7 @@ async function start(endpoint: Record<string, unknown>, delivery: Record<string,
   }), { logs });
   return app;
 }
-const endpointRow = (a: TestApp) => a.store.admin.endpoint("crm");
+const endpointRow = (a: TestApp) => a.store.admin.endpoint("crm", ALL);
 const events = (n: number) => Array.from({ length: n }, (_, i) => ({ type: "job.done", data: { i } }));
 
 describe("auto-disable needs a sustained streak (autoDisableWindow)", () => {

@@ -2,6 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, te
 import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
+import { TenantScope } from "../../src/core/scope.ts";
+
+/** The system's own view of the store: every tenant. */
+const ALL = TenantScope.everyTenant();
 
 // Servers and receivers on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -53,6 +57,6 @@ describe("circuit breaker", () => {
     await waitFor(async () => (await statuses(a)).every((s) => s === "succeeded"), 15_000, "the backlog delivered after recovery");
     const ids = new Set(receiver.requests.filter((r) => r.headers["webhook-id"]).map((r) => r.headers["webhook-id"]));
     expect(ids.size).toBe(70);
-    expect((await a.store.admin.endpoint("flaky"))!.enabled).toBe(1);
+    expect((await a.store.admin.endpoint("flaky", ALL))!.enabled).toBe(1);
   });
 });

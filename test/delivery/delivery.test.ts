@@ -5,6 +5,10 @@ import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro, verifyCePro } from "../support/verifiers.ts";
 import type { EndpointConfig } from "../../src/config/schema.ts";
 import { dbOf } from "../support/store-db.ts";
+import { TenantScope } from "../../src/core/scope.ts";
+
+/** The system's own view of the store: every tenant. */
+const ALL = TenantScope.everyTenant();
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -81,7 +85,7 @@ describe("delivery", () => {
     const [d] = await deliveries(a);
     expect(d!.status as string).toBe(expected);
     expect(receiver.requests).toHaveLength(1); // redirects are never followed
-    const endpoint = await a.store.admin.endpoint("crm");
+    const endpoint = await a.store.admin.endpoint("crm", ALL);
     if (status === 410) {
       expect(endpoint!.enabled).toBe(0);
       expect(endpoint!.disabled_reason).toContain("410");
@@ -121,8 +125,8 @@ describe("delivery", () => {
     receiver.respond(() => new Response("down", { status: 503 }));
     const a = await start([{ id: "crm", url: receiver.url, autoDisableAfter: 3 }], { autoDisableWindow: "0s", schedule: ["50ms", "50ms", "50ms", "50ms", "50ms"] });
     await a.post([{ type: "a.one", data: 1 }, { type: "a.two", data: 2 }]);
-    await waitFor(async () => (await a.store.admin.endpoint("crm"))!.enabled === 0, 6_000, "auto-disable");
-    const endpoint = (await a.store.admin.endpoint("crm"))!;
+    await waitFor(async () => (await a.store.admin.endpoint("crm", ALL))!.enabled === 0, 6_000, "auto-disable");
+    const endpoint = (await a.store.admin.endpoint("crm", ALL))!;
     // Two deliveries fail side by side, so the count may pass 3 within one batch of records.
     expect(Number(/after (\d+) consecutive/.exec(endpoint.disabled_reason ?? "")?.[1])).toBeGreaterThanOrEqual(3);
     const seen = receiver.requests.length;

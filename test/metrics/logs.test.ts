@@ -49,7 +49,8 @@ describe("admin actions write one info line each, with ids and never a secret", 
       ["info", "endpoint deleted"], ["info", "tenant deleted"],
     ]);
     for (const line of lines) expect(line.by).toBe("test"); // the admin token's name, not the token
-    expect(lines[0]).toMatchObject({ endpoint: id, endpointTenant: "acme" });
+    for (const line of lines) expect(line.tenant).toBe("acme"); // the tenant acted on, on every line
+    expect(lines[0]).toMatchObject({ endpoint: id, tenant: "acme" });
     expect(lines[1]).toMatchObject({ endpoint: id, fields: ["description", "enabled"], enabled: false });
     expect(lines[4]).toMatchObject({ delivery: delivery!.id, endpoint: id, attempt: 2, status: 200 });
     expect(lines[5]).toMatchObject({ endpoint: id, requeued: 0 });
@@ -67,7 +68,7 @@ describe("admin actions write one info line each, with ids and never a secret", 
     const created = await api("POST", "/endpoints", { url: receiver.url, events: ["*"], verify: false }, token);
     expect(created.status).toBe(201);
     const line = parse(logs).find((l) => l.msg === "endpoint created")!;
-    expect(line).toMatchObject({ by: "session", tenant: "acme", endpointTenant: "acme" });
+    expect(line).toMatchObject({ by: "session", byTenant: "acme", tenant: "acme" });
     expect(JSON.stringify(line)).not.toContain(token);
   });
 });

@@ -3,6 +3,10 @@ import { newId } from "../../src/core/ids.ts";
 import type { AttemptOutcome, IngestItem, Store } from "../../src/store/types.ts";
 import { dbOf } from "../support/store-db.ts";
 import { STORES } from "../support/stores.ts";
+import { TenantScope } from "../../src/core/scope.ts";
+
+/** The system's own view of the store: every tenant. */
+const ALL = TenantScope.everyTenant();
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -108,11 +112,11 @@ for (const kind of STORES) {
       }));
       // The last success is the second from the end: the one failure after it is the streak.
       expect(await store.recordAttempts(deliveries.map((d) => attemptOutcome(d, "ep7", {})))).toEqual([]);
-      for (const d of deliveries) expect(await store.admin.delivery(d.id)).toMatchObject(d);
+      for (const d of deliveries) expect(await store.admin.delivery(d.id, ALL)).toMatchObject(d);
       const attempts = await store.admin.attemptsOf(deliveries.map((d) => d.id));
       expect(deliveries.map((d) => attempts.get(d.id)!.map((a) => [a.number, a.request_body])))
         .toEqual(deliveries.map((d) => [[d.attempts, d.attempts % 2 ? null : `{"n":${d.attempts}}`]]));
-      expect((await store.admin.endpoint("ep7"))!.consecutive_failures).toBe(1);
+      expect((await store.admin.endpoint("ep7", ALL))!.consecutive_failures).toBe(1);
     });
 
     test("a 410 disables its endpoint at once with its reason; an endpoint already disabled is not reported again", async () => {
@@ -121,9 +125,9 @@ for (const kind of STORES) {
       const gone = (n: number) => attemptOutcome({ id: it.deliveries[0]!.id, status: "failed", attempts: n, next_attempt_at: null }, "ep8",
         { disableReason: "the receiver answered 410 Gone", autoDisableAfter: 100 });
       expect(await store.recordAttempts([gone(1)])).toEqual([{ id: "ep8", reason: "the receiver answered 410 Gone" }]);
-      expect(await store.admin.endpoint("ep8")).toMatchObject({ enabled: 0, disabled_reason: "the receiver answered 410 Gone", consecutive_failures: 1 });
+      expect(await store.admin.endpoint("ep8", ALL)).toMatchObject({ enabled: 0, disabled_reason: "the receiver answered 410 Gone", consecutive_failures: 1 });
       expect(await store.recordAttempts([gone(2)])).toEqual([]);
-      expect((await store.admin.endpoint("ep8"))!.consecutive_failures).toBe(2);
+      expect((await store.admin.endpoint("ep8", ALL))!.consecutive_failures).toBe(2);
     });
 
     test("meta keeps the first value written", async () => {
@@ -144,14 +148,14 @@ for (const kind of STORES) {
       });
       expect(await store.recordAttempts([outcome(1, false), outcome(2, false)])).toEqual([]);
       expect(await store.recordAttempts([outcome(3, true)])).toEqual([]);
-      expect((await store.admin.endpoint("ep1"))!.consecutive_failures).toBe(0);
+      expect((await store.admin.endpoint("ep1", ALL))!.consecutive_failures).toBe(0);
       const disabled = await store.recordAttempts([outcome(4, false), outcome(5, false), outcome(6, false)]);
       expect(disabled).toEqual([{ id: "ep1", reason: expect.stringContaining("3 consecutive") }]);
-      expect((await store.admin.endpoint("ep1"))!.enabled).toBe(0);
+      expect((await store.admin.endpoint("ep1", ALL))!.enabled).toBe(0);
       const attempts = await dbOf(store).selectFrom("attempts").select("number").where("delivery_id", "=", claimed.id).execute();
       expect(attempts.map((a) => a.number).sort()).toEqual([1, 2, 3, 4, 5, 6]);
       expect(await store.setEndpointEnabled("ep1", true, null)).toBe(true);
-      expect((await store.admin.endpoint("ep1"))!.consecutive_failures).toBe(0);
+      expect((await store.admin.endpoint("ep1", ALL))!.consecutive_failures).toBe(0);
     });
 
     test("auto-disable needs the streak to be autoDisableWindow old; a success resets it; a build failure does not count", async () => {
@@ -164,7 +168,7 @@ for (const kind of STORES) {
         delivery: { id: claimed.id, status: "retrying" as const, attempts: n, next_attempt_at: now + 1000 },
         endpoint: success === null ? null : { id: "ep3", success, at, statusCode: success ? 200 : 500, disableReason: null, autoDisableAfter: 2, autoDisableWindowMs: windowMs },
       });
-      const row = async () => (await store.admin.endpoint("ep3"))!;
+      const row = async () => (await store.admin.endpoint("ep3", ALL))!;
       expect(await store.recordAttempts([outcome(false, now - 5_000, 10_000), outcome(false, now - 4_000, 10_000)])).toEqual([]);
       expect(await row()).toMatchObject({ consecutive_failures: 2, failing_since: now - 5_000, enabled: 1 });
       expect(await store.recordAttempts([outcome(false, now, 10_000)])).toEqual([]); // 3 failures, but only 5 s of them
@@ -188,7 +192,7 @@ for (const kind of STORES) {
       const outcome = (n: number, status: "succeeded" | "retrying", at: number) =>
         attemptOutcome({ id: it.deliveries[0]!.id, status, attempts: n, next_attempt_at: null }, "ep6", {}, at);
       const last = async () => {
-        const row = (await store.admin.endpoint("ep6"))!;
+        const row = (await store.admin.endpoint("ep6", ALL))!;
         return { at: row.last_attempt_at === null ? null : Number(row.last_attempt_at), code: row.last_status_code };
       };
       expect(await last()).toEqual({ at: null, code: null });
@@ -279,8 +283,8 @@ for (const kind of STORES) {
     test("reconcile keeps a runtime disable, and orphans become API-managed", async () => {
       await store.setEndpointEnabled("ep2", false, "manual");
       await store.reconcileConfigEndpoints([endpointRow("ep2")]);
-      expect((await store.admin.endpoint("ep2"))!.enabled).toBe(0);
-      expect((await store.admin.endpoint("ep1"))!.managed_by).toBe("api");
+      expect((await store.admin.endpoint("ep2", ALL))!.enabled).toBe(0);
+      expect((await store.admin.endpoint("ep1", ALL))!.managed_by).toBe("api");
     });
 
     test("ingest writes the event's tenant and each delivery's (its endpoint's), and records new tenants once", async () => {

@@ -3,6 +3,10 @@ import { newId } from "../../src/core/ids.ts";
 import type { Store } from "../../src/store/types.ts";
 import { dbOf } from "../support/store-db.ts";
 import { STORES } from "../support/stores.ts";
+import { TenantScope } from "../../src/core/scope.ts";
+
+/** The system's own view of the store: every tenant. */
+const ALL = TenantScope.everyTenant();
 
 setDefaultTimeout(30_000);
 
@@ -105,7 +109,7 @@ for (const kind of STORES) {
       const ids = async (table: "endpoints" | "events" | "deliveries" | "attempts", column: string, values: string[]) =>
         (await db.selectFrom(table).select("id").where(column as never, "in", values as never).execute()).length;
       expect(await ids("endpoints", "id", ["r-a", "r-b", "r-g"])).toBe(2);
-      expect(await store.admin.endpoint("r-a")).toBeUndefined();
+      expect(await store.admin.endpoint("r-a", ALL)).toBeUndefined();
       expect(await ids("events", "id", [ofA.id, ofB.id, global.id])).toBe(2);
       expect(await ids("deliveries", "id", ofA.deliveries)).toBe(0);
       expect(await ids("deliveries", "id", [...ofB.deliveries, ...global.deliveries])).toBe(3);

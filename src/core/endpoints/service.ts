@@ -11,7 +11,7 @@ import { toEventRow } from "../events.ts";
 import { newId } from "../ids.ts";
 import { OPERATIONAL_CATALOG, type OperationalEvents } from "../operational-events.ts";
 import { unlistedTypes } from "../patterns.ts";
-import { inScope, notFoundDetail, type TenantScope } from "../scope.ts";
+import type { TenantScope } from "../scope.ts";
 import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../signing.ts";
 import { fail, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type ReceiverAuth } from "./credentials.ts";
 import { parseOptions, serializeOptions, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
@@ -61,15 +61,19 @@ export interface EndpointServiceDeps {
 export class EndpointService {
   constructor(private readonly deps: EndpointServiceDeps) {}
 
-  /** The endpoint, if the scope sees it: another tenant's or a global one reads as an unknown id. Every action starts here. */
-  async get(id: string, scope: TenantScope = null): Promise<EndpointRow> {
-    const row = await this.deps.queries.endpoint(id);
-    if (!row || !inScope(row, scope)) throw new DomainError("not-found", notFoundDetail("endpoint", id, scope));
-    return row;
+  /**
+   * The endpoint, if the scope sees it: another tenant's or a global one reads as an unknown id. Every action starts
+   * here, and each write below takes the same scope again, so a session revoked meanwhile changes nothing.
+   */
+  async get(scope: TenantScope, id: string): Promise<EndpointRow> {
+    return (await this.deps.queries.endpoint(id, scope)) ?? thrown(scope.notFound("endpoint", id));
   }
 
-  /** Checks, then (unless verify is false) a ping that must get a 2xx, then saves. A session creates in its own tenant. */
-  async create(input: EndpointInput, scope: TenantScope = null): Promise<{ row: EndpointRow; signingSecret: string }> {
+  /**
+   * Checks, then (unless verify is false) a ping that must get a 2xx, then saves. A session creates in its own tenant,
+   * and only if it is still live when the row commits (a revoke or tenant delete during the ping saves nothing).
+   */
+  async create(scope: TenantScope, input: EndpointInput): Promise<{ row: EndpointRow; signingSecret: string }> {
     const { codec } = this.deps.registry;
     fail(this.checkFields({ url: input.url, events: input.events, scheme: input.signing.scheme, secret: input.secret }));
     const tenant = await this.tenantOf(input.tenant, scope);
@@ -93,31 +97,30 @@ export class EndpointService {
       }
     }
     // Checked again where the row is inserted: another create (here or in another process) may have passed the
-    // check above while the ping was out.
+    // cap above while the ping was out, and the session may have been revoked meanwhile.
     const max = this.deps.maxEndpoints;
-    if (tenant !== null && max !== undefined) {
-      if (!(await this.deps.store.tenants.insertEndpointCapped({ ...row, tenant }, max))) throw atTheCap(tenant, max);
-    } else await this.deps.queries.insertEndpoint(row);
-    if (tenant !== null) await this.deps.store.tenants.note([tenant], now);
+    const inserted = await this.deps.store.tenants.insertEndpoint(row, scope, max);
+    if (inserted === "session-gone") throw sessionGone();
+    if (inserted === "at-cap") throw atTheCap(tenant!, max!);
     await this.deps.registry.refreshOne(row.id);
     return { row, signingSecret: secret };
   }
 
   /** The new endpoint's tenant: a session's own (naming another is refused), under the cap, checked before any ping. */
   private async tenantOf(named: string | undefined, scope: TenantScope): Promise<string | null> {
-    if (scope !== null && named !== undefined && named !== scope) {
-      throw new DomainError("invalid", `this session creates endpoints in tenant "${scope}" only: nothing was saved`, [{ path: "tenant", message: `must be "${scope}", or left out` }]);
+    if (scope.tenant !== null && named !== undefined && named !== scope.tenant) {
+      throw new DomainError("invalid", `this session creates endpoints in tenant "${scope.tenant}" only: nothing was saved`, [{ path: "tenant", message: `must be "${scope.tenant}", or left out` }]);
     }
-    const tenant = scope ?? named ?? null;
+    const tenant = scope.tenant ?? named ?? null;
     const max = this.deps.maxEndpoints;
     if (tenant !== null && max !== undefined && (await this.deps.store.tenants.endpointCount(tenant)) >= max) throw atTheCap(tenant, max);
     return tenant;
   }
 
   /** A config endpoint takes only `enabled`; enabling resumes its waiting deliveries at once. */
-  async patch(id: string, changes: EndpointChanges, scope: TenantScope = null): Promise<{ row: EndpointRow; signingSecret?: string }> {
+  async patch(scope: TenantScope, id: string, changes: EndpointChanges): Promise<{ row: EndpointRow; signingSecret?: string }> {
     const { queries, registry } = this.deps;
-    const row = await this.get(id, scope);
+    const row = await this.get(scope, id);
     const changed = Object.keys(changes).filter((k) => k !== "enabled" && changes[k as keyof EndpointChanges] !== undefined);
     if (changed.length) requireApiManaged(row, `change ${changed.join(", ")}`);
     // A credential set up for one receiver never follows the URL to another origin (credentials.ts).
@@ -128,7 +131,7 @@ export class EndpointService {
     const rekeyed = changes.signing !== undefined ? secretForScheme(codec, row, changes.signing.scheme) : { columns: {} };
 
     if (changed.length) {
-      await queries.updateEndpoint(id, {
+      const updated = await queries.updateEndpoint(id, {
         ...(changes.url !== undefined && { url: changes.url }),
         ...(changes.events !== undefined && { events: JSON.stringify(changes.events) }),
         ...(changes.description !== undefined && { description: changes.description }),
@@ -137,9 +140,11 @@ export class EndpointService {
         ...(changes.signing !== undefined && { signing_scheme: changes.signing.scheme, signing_header: changes.signing.header ?? null }),
         ...rekeyed.columns,
         options: serializeOptions(changes, parseOptions(row.options)),
-      });
+      }, scope);
+      if (!updated) throw await this.goneOrRemoved(scope, id);
     }
     if (changes.enabled !== undefined && changes.enabled !== (row.enabled === 1)) {
+      if (!(await queries.sessionLive(scope))) throw sessionGone();
       const reason = "disabled by an admin";
       await this.deps.store.setEndpointEnabled(id, changes.enabled, changes.enabled ? null : reason);
       const ref = { id, url: changes.url ?? row.url, tenant: row.tenant };
@@ -149,23 +154,30 @@ export class EndpointService {
     await registry.refreshOne(id);
     const runtime = registry.get(id);
     if (changes.enabled && runtime) void this.deps.dispatcher.claim(runtime);
-    return { row: (await queries.endpoint(id))!, signingSecret: rekeyed.signingSecret };
+    return { row: await this.get(scope, id), signingSecret: rekeyed.signingSecret };
   }
 
-  /** Removes an API endpoint with its deliveries and their attempts. */
-  async remove(id: string, scope: TenantScope = null): Promise<void> {
+  /** Why a scoped write changed nothing: the session went (401), or the endpoint did (404). */
+  private async goneOrRemoved(scope: TenantScope, id: string): Promise<DomainError> {
+    return (await this.deps.queries.sessionLive(scope)) ? scope.notFound("endpoint", id) : sessionGone();
+  }
+
+  /** Removes an API endpoint with its deliveries and their attempts; answers whose it was. */
+  async remove(scope: TenantScope, id: string): Promise<{ tenant: string | null }> {
     const { queries, registry } = this.deps;
-    requireApiManaged(await this.get(id, scope), "remove it");
+    const row = await this.get(scope, id);
+    requireApiManaged(row, "remove it");
     const timeoutMs = registry.get(id)?.timeoutMs ?? this.deps.defaultTimeoutMs;
-    if (!(await queries.deleteEndpoint(id))) throw new DomainError("not-found", `no endpoint "${id}"`);
+    if (!(await queries.deleteEndpoint(id, scope))) throw await this.goneOrRemoved(scope, id);
     await registry.refreshOne(id);
     // An attempt in flight now is recorded when it ends: sweep up such leftovers once it must have ended.
     setTimeout(() => void queries.deleteAttemptsOf(id).catch(() => {}), leaseMs({ timeoutMs })).unref();
+    return { tenant: row.tenant };
   }
 
   /** A new signing secret (generated, or `secret`); the old one keeps signing for the grace where the scheme allows two. */
-  async rotateSecret(id: string, request: { secret?: string; graceSeconds?: number }, scope: TenantScope = null): Promise<{ signingSecret: string; graceSeconds: number; previousUntil: number | null; note?: string }> {
-    const row = await this.get(id, scope);
+  async rotateSecret(scope: TenantScope, id: string, request: { secret?: string; graceSeconds?: number }): Promise<{ signingSecret: string; graceSeconds: number; previousUntil: number | null; note?: string; tenant: string | null }> {
+    const row = await this.get(scope, id);
     requireApiManaged(row, "change its secret");
     const scheme = row.signing_scheme as SchemeName;
     const problem = request.secret === undefined ? null : secretProblem(scheme, request.secret);
@@ -176,18 +188,19 @@ export class EndpointService {
     const graceSeconds = single ? 0 : request.graceSeconds ?? 86_400;
     const until = graceSeconds > 0 && row.secret ? Date.now() + graceSeconds * 1000 : null;
     // The old secret (still encrypted) signs beside the new one until `until`.
-    await this.deps.queries.updateEndpoint(row.id, { secret: this.deps.registry.codec.encrypt(secret), previous_secret: until ? row.secret : null, previous_secret_until: until });
+    const updated = await this.deps.queries.updateEndpoint(row.id, { secret: this.deps.registry.codec.encrypt(secret), previous_secret: until ? row.secret : null, previous_secret_until: until }, scope);
+    if (!updated) throw await this.goneOrRemoved(scope, id);
     await this.deps.registry.refreshOne(row.id);
     this.deps.events?.secretRotated(row, until);
     return {
-      signingSecret: secret, graceSeconds, previousUntil: until,
+      signingSecret: secret, graceSeconds, previousUntil: until, tenant: row.tenant,
       ...(single && { note: `the switch is immediate: the ${scheme} scheme carries one signature, the new secret's. To rotate without failed deliveries, let the receiver accept both secrets first and send that secret here as "secret" (see the README)` }),
     };
   }
 
   /** Stores a real event with one delivery to this endpoint only, and attempts it now. */
-  async sendTest(id: string, event: { type?: string; data?: unknown } = {}, scope: TenantScope = null): Promise<{ attempt: AttemptRow; deliveryId: string; eventId: string }> {
-    const row = await this.get(id, scope);
+  async sendTest(scope: TenantScope, id: string, event: { type?: string; data?: unknown } = {}): Promise<{ attempt: AttemptRow; deliveryId: string; eventId: string }> {
+    const row = await this.get(scope, id);
     const endpoint = this.deps.registry.get(row.id);
     if (!endpoint) throw new DomainError("not-found", `no endpoint "${row.id}"`);
     const now = Date.now();
@@ -196,6 +209,7 @@ export class EndpointService {
     const deliveryId = newId("dlv", now);
     // Due only after the attempt below had time to finish, so the sweep does not send it a second time.
     const delivery = { id: deliveryId, endpoint_id: row.id, next_attempt_at: now + leaseMs(endpoint), tenant: row.tenant };
+    if (!(await this.deps.queries.sessionLive(scope))) throw sessionGone();
     await this.deps.store.ingest([{ event: stored, deliveries: [delivery] }]);
     const attempt = await this.deps.dispatcher.attemptNow(deliveryId, "manual");
     if (!attempt) throw new DomainError("not-found", `endpoint "${row.id}" was removed meanwhile`);
@@ -203,13 +217,14 @@ export class EndpointService {
   }
 
   /** Makes the endpoint's failed deliveries of events received in [since, until) due now; until defaults to now. */
-  async recover(id: string, since: number, until = Date.now() + 1, scope: TenantScope = null): Promise<{ requeued: number }> {
-    const row = await this.get(id, scope);
+  async recover(scope: TenantScope, id: string, since: number, until = Date.now() + 1): Promise<{ requeued: number; tenant: string | null }> {
+    const row = await this.get(scope, id);
     if (until <= since) throw new DomainError("invalid", "the window is empty", [{ path: "until", message: "must be after since" }]);
-    const requeued = await this.deps.queries.recover(row.id, since, until);
+    const requeued = await this.deps.queries.recover(row.id, since, until, scope);
+    if (requeued === 0 && !(await this.deps.queries.sessionLive(scope))) throw sessionGone();
     const endpoint = this.deps.registry.get(row.id);
     if (requeued && endpoint) void this.deps.dispatcher.claim(endpoint);
-    return { requeued };
+    return { requeued, tenant: row.tenant };
   }
 
   /**
@@ -249,6 +264,13 @@ export class EndpointService {
     const reason = await checkResolvedUrl(url, this.deps.policy, this.deps.resolve);
     return reason ? [{ path: "url", message: reason }] : [];
   }
+}
+
+const thrown = (e: Error): never => { throw e; };
+
+/** A session revoked (or its tenant deleted) while its request waited: the write is refused whole. */
+function sessionGone(): DomainError {
+  return new DomainError("unauthorized", "this session was revoked (or its tenant deleted) while the request waited: nothing was saved; ask the provider of this link for a new session url");
 }
 
 function atTheCap(tenant: string, max: number): DomainError {

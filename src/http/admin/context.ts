@@ -4,6 +4,7 @@ import type { Dispatcher } from "../../core/dispatcher.ts";
 import type { EndpointRegistry } from "../../core/endpoints/registry.ts";
 import { EndpointService } from "../../core/endpoints/service.ts";
 import { DomainError, type DomainErrorKind } from "../../core/errors.ts";
+import type { TenantScope } from "../../core/scope.ts";
 import type { OperationalEvents } from "../../core/operational-events.ts";
 import { systemResolver, type Resolver } from "../../outbound/send.ts";
 import type { Logger } from "../../plugin-api/index.ts";
@@ -50,10 +51,15 @@ export function withServices(ctx: AdminContext): AdminServices {
   return { ...ctx, endpoints };
 }
 
-const STATUS: Record<DomainErrorKind, number> = { "not-found": 404, conflict: 409, invalid: 422 };
+const STATUS: Record<DomainErrorKind, number> = { unauthorized: 401, forbidden: 403, "not-found": 404, conflict: 409, invalid: 422 };
 
 /** A core refusal as the problem the API answers (a failed verification carries its attempt); anything else passes on. */
 export function asProblem(e: unknown): never {
   if (!(e instanceof DomainError)) throw e;
   throw new HttpProblem(STATUS[e.kind], e.detail, e.problems, {}, e.attempt ? { attempt: attemptView(e.attempt) } : {});
+}
+
+/** A list's scope given its `?tenant=` (TenantScope.narrow: a session naming another tenant is 403). */
+export function narrowed(scope: TenantScope, asked: string | undefined): TenantScope {
+  try { return scope.narrow(asked); } catch (e) { return asProblem(e); }
 }

@@ -1,20 +1,20 @@
 import { Elysia } from "elysia";
 import type { DeliveryRow } from "../../store/schema.ts";
-import { tenantScope, type adminAuth } from "../auth.ts";
+import type { TenantScope } from "../../core/scope.ts";
+import type { adminAuth } from "../auth.ts";
 import { HttpProblem } from "../problem.ts";
 import { audit } from "./audit.ts";
-import type { AdminContext } from "./context.ts";
+import { asProblem, narrowed, type AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { DeliveriesQuery, Delivery, EmptyBody, errors, Id, ManualAttempt, page } from "./schemas.ts";
-import { deliveryIn, listTenant } from "./scope.ts";
 import { attemptView, deliveryView } from "./views.ts";
 
 const tags = ["deliveries"];
 
 /** Deliveries as the API shows them: each with its event type and every attempt. */
-export async function deliveryViews(ctx: AdminContext, rows: DeliveryRow[]) {
+export async function deliveryViews(ctx: AdminContext, scope: TenantScope, rows: DeliveryRow[]) {
   const ids = rows.map((r) => r.id);
-  const [attempts, events] = await Promise.all([ctx.queries.attemptsOf(ids), ctx.queries.eventsById(rows.map((r) => r.event_id))]);
+  const [attempts, events] = await Promise.all([ctx.queries.attemptsOf(ids), ctx.queries.eventsById(rows.map((r) => r.event_id), scope)]);
   return rows.map((row) => deliveryView(row, events.get(row.event_id), attempts.get(row.id) ?? []));
 }
 
@@ -22,30 +22,35 @@ export async function deliveryViews(ctx: AdminContext, rows: DeliveryRow[]) {
 export function deliveryRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/deliveries" })
     .use(auth)
-    .get("/deliveries", async ({ query, principal }) => {
+    .get("/deliveries", async ({ query, scope }) => {
       const after = decodeCursor<[string]>(query.cursor, ["string"])?.[0];
-      const tenant = listTenant(tenantScope(principal), query.tenant);
-      const { rows, more } = await ctx.queries.deliveriesPage({ endpoint: query.endpoint, status: query.status, event: query.event, type: query.type, tenant }, after, query.limit ?? DEFAULT_LIMIT);
-      return { data: await deliveryViews(ctx, rows), nextCursor: more ? encodeCursor([rows.at(-1)!.id]) : null };
+      const listed = narrowed(scope, query.tenant);
+      const { rows, more } = await ctx.queries.deliveriesPage(listed, { endpoint: query.endpoint, status: query.status, event: query.event, type: query.type }, after, query.limit ?? DEFAULT_LIMIT);
+      return { data: await deliveryViews(ctx, listed, rows), nextCursor: more ? encodeCursor([rows.at(-1)!.id]) : null };
     }, {
       admin: "read", query: DeliveriesQuery, response: { 200: page(Delivery), ...errors(422) },
       detail: { tags, operationId: "listDeliveries", summary: "List deliveries, newest first", description: "Filter by `endpoint`, `status`, `event` (an event id), `type` (its event type) and `tenant` (its endpoint's; a tenant session sees its own tenant's only). Each delivery carries every attempt." },
     })
-    .get("/deliveries/:id", async ({ params, principal }) => {
-      const row = await deliveryIn(ctx, params.id, tenantScope(principal));
-      return (await deliveryViews(ctx, [row]))[0]!;
+    .get("/deliveries/:id", async ({ params, scope }) => {
+      const row = await deliveryIn(ctx, scope, params.id);
+      return (await deliveryViews(ctx, scope, [row]))[0]!;
     }, {
       admin: "read", params: Id, response: { 200: Delivery, ...errors(404) },
       detail: { tags, operationId: "getDelivery", summary: "Read a delivery with every attempt", description: "Each attempt: number, time, url, request headers, status code, response headers and body (first 64 KiB), duration, error, trigger." },
     })
-    .post("/deliveries/:id/retry", async ({ params, principal }) => {
-      const row = await deliveryIn(ctx, params.id, tenantScope(principal));
+    .post("/deliveries/:id/retry", async ({ params, principal, scope }) => {
+      const row = await deliveryIn(ctx, scope, params.id);
       const attempt = await ctx.dispatcher.attemptNow(row.id, "manual");
       if (!attempt) throw new HttpProblem(404, `the endpoint of delivery "${row.id}" no longer exists`);
-      audit(ctx.log, principal, "delivery retried", { delivery: row.id, endpoint: row.endpoint_id, attempt: attempt.number, status: attempt.status_code });
+      audit(ctx.log, principal, "delivery retried", { delivery: row.id, endpoint: row.endpoint_id, tenant: row.tenant, attempt: attempt.number, status: attempt.status_code });
       return { ...attemptView(attempt), deliveryId: row.id, eventId: row.event_id };
     }, {
       admin: "write", params: Id, body: EmptyBody, response: { 200: ManualAttempt, ...errors(400, 404, 422) },
       detail: { tags, operationId: "retryDelivery", summary: "Attempt a delivery now, whatever its status", description: "The attempt is recorded with trigger `manual`; the delivery's status follows its outcome." },
     });
+}
+
+/** The delivery, if the scope sees it; otherwise 404 exactly as an unknown id. */
+async function deliveryIn(ctx: AdminContext, scope: TenantScope, id: string): Promise<DeliveryRow> {
+  return (await ctx.queries.delivery(id, scope)) ?? asProblem(scope.notFound("delivery", id));
 }

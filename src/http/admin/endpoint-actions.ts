@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { tenantScope, type adminAuth } from "../auth.ts";
+import type { adminAuth } from "../auth.ts";
 import { audit } from "./audit.ts";
 import { asProblem, type AdminServices } from "./context.ts";
 import { EndpointStats, errors, Id, ManualAttempt, RecoverBody, Recovered, RotateBody, Rotated, StatsQuery, TestBody } from "./schemas.ts";
@@ -13,9 +13,9 @@ const tags = ["endpoints"];
 export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/endpoint-actions" })
     .use(auth)
-    .post("/endpoints/:id/rotate-secret", async ({ params, body, principal }) => {
-      const { signingSecret, graceSeconds, previousUntil, note } = await ctx.endpoints.rotateSecret(params.id, body ?? {}, tenantScope(principal)).catch(asProblem);
-      audit(ctx.log, principal, "endpoint secret rotated", { endpoint: params.id, graceSeconds, given: body?.secret !== undefined });
+    .post("/endpoints/:id/rotate-secret", async ({ params, body, principal, scope }) => {
+      const { signingSecret, graceSeconds, previousUntil, note, tenant } = await ctx.endpoints.rotateSecret(scope, params.id, body ?? {}).catch(asProblem);
+      audit(ctx.log, principal, "endpoint secret rotated", { endpoint: params.id, tenant, graceSeconds, given: body?.secret !== undefined });
       return { signingSecret, graceSeconds, previousSecretExpiresAt: previousUntil ? new Date(previousUntil).toISOString() : null, ...(note !== undefined && { note }) };
     }, {
       admin: "write", params: Id, body: RotateBody, response: { 200: Rotated, ...errors(400, 404, 409, 422) },
@@ -25,8 +25,8 @@ export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof
           "except with the `github` and `hex` schemes: their header carries one signature, so the switch is immediate (`graceSeconds: 0` and a `note` in the answer).",
       },
     })
-    .post("/endpoints/:id/test", async ({ params, body, principal }) => {
-      const { attempt, deliveryId, eventId } = await ctx.endpoints.sendTest(params.id, body, tenantScope(principal)).catch(asProblem);
+    .post("/endpoints/:id/test", async ({ params, body, scope }) => {
+      const { attempt, deliveryId, eventId } = await ctx.endpoints.sendTest(scope, params.id, body).catch(asProblem);
       return { ...attemptView(attempt), deliveryId, eventId };
     }, {
       admin: "write", params: Id, body: TestBody, response: { 200: ManualAttempt, ...errors(400, 404, 422) },
@@ -35,10 +35,10 @@ export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof
         description: "Stores a real event of `type` (default `ping`, any type) with one delivery to this endpoint only, attempts it now, and answers the attempt. A failed test is retried on the schedule like any delivery.",
       },
     })
-    .post("/endpoints/:id/recover", async ({ params, body, principal }) => {
-      const recovered = await ctx.endpoints.recover(params.id, Date.parse(body.since), body.until ? Date.parse(body.until) : undefined, tenantScope(principal)).catch(asProblem);
-      audit(ctx.log, principal, "deliveries recovered", { endpoint: params.id, since: body.since, until: body.until ?? null, requeued: recovered.requeued });
-      return recovered;
+    .post("/endpoints/:id/recover", async ({ params, body, principal, scope }) => {
+      const { requeued, tenant } = await ctx.endpoints.recover(scope, params.id, Date.parse(body.since), body.until ? Date.parse(body.until) : undefined).catch(asProblem);
+      audit(ctx.log, principal, "deliveries recovered", { endpoint: params.id, tenant, since: body.since, until: body.until ?? null, requeued });
+      return { requeued };
     }, {
       admin: "write", params: Id, body: RecoverBody, response: { 200: Recovered, ...errors(400, 404, 422) },
       detail: {
@@ -46,8 +46,9 @@ export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof
         description: "Makes this endpoint's `failed` deliveries of events received in [since, until) due now (until defaults to now). Each gets one more attempt, numbered after its earlier ones; a disabled endpoint's wait until it is enabled.",
       },
     })
-    .get("/endpoints/:id/stats", async ({ params, query, principal }) => {
-      const endpoint = await ctx.endpoints.get(params.id, tenantScope(principal)).catch(asProblem);
+    .get("/endpoints/:id/stats", async ({ params, query, scope }) => {
+      // Read in the scope first: its deliveries are then the scope's too (a delivery takes its endpoint's tenant).
+      const endpoint = await ctx.endpoints.get(scope, params.id).catch(asProblem);
       const since = query.since ? Date.parse(query.since) : ctx.now() - DAY_MS;
       return statsView(since, await ctx.queries.endpointStats(endpoint.id, since));
     }, {

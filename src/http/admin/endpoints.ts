@@ -1,11 +1,10 @@
 import { Elysia } from "elysia";
 import * as v from "valibot";
-import { tenantScope, type adminAuth } from "../auth.ts";
+import type { adminAuth } from "../auth.ts";
 import { audit } from "./audit.ts";
-import { asProblem, type AdminServices } from "./context.ts";
+import { asProblem, narrowed, type AdminServices } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { Endpoint, EndpointCreate, EndpointPatch, EndpointsQuery, EndpointWithSecret, errors, Id, page, PatchedEndpoint, VerifyFailed } from "./schemas.ts";
-import { listTenant } from "./scope.ts";
 import { endpointView } from "./views.ts";
 
 const tags = ["endpoints"];
@@ -14,19 +13,19 @@ const tags = ["endpoints"];
 export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/endpoints" })
     .use(auth)
-    .get("/endpoints", async ({ query, principal }) => {
+    .get("/endpoints", async ({ query, scope }) => {
       const after = decodeCursor<[number, string]>(query.cursor, ["number", "string"]);
-      const tenant = listTenant(tenantScope(principal), query.tenant);
-      const { rows, more } = await ctx.queries.endpointsPage({ tenant }, after, query.limit ?? DEFAULT_LIMIT);
+      const listed = narrowed(scope, query.tenant);
+      const { rows, more } = await ctx.queries.endpointsPage(listed, after, query.limit ?? DEFAULT_LIMIT);
       const last = rows.at(-1);
       return { data: rows.map(endpointView), nextCursor: more && last ? encodeCursor([last.created_at, last.id]) : null };
     }, {
       admin: "read", query: EndpointsQuery, response: { 200: page(Endpoint), ...errors(422) },
       detail: { tags, operationId: "listEndpoints", summary: "List endpoints, newest first", description: "Filter by `tenant` (a tenant session sees its own tenant's only)." },
     })
-    .post("/endpoints", async ({ body, status, principal }) => {
-      const { row, signingSecret } = await ctx.endpoints.create(body, tenantScope(principal)).catch(asProblem);
-      audit(ctx.log, principal, "endpoint created", { endpoint: row.id, endpointTenant: row.tenant, events: JSON.parse(row.events) });
+    .post("/endpoints", async ({ body, status, principal, scope }) => {
+      const { row, signingSecret } = await ctx.endpoints.create(scope, body).catch(asProblem);
+      audit(ctx.log, principal, "endpoint created", { endpoint: row.id, tenant: row.tenant, events: JSON.parse(row.events) });
       return status(201, { ...endpointView(row), signingSecret });
     }, {
       admin: "write", body: EndpointCreate, response: { 201: EndpointWithSecret, ...errors(400, 409), 422: VerifyFailed },
@@ -37,13 +36,13 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
           "`tenant` makes it that customer's endpoint (a tenant session's are always its own); past `tenants.maxEndpoints` in the config, 409.",
       },
     })
-    .get("/endpoints/:id", async ({ params, principal }) => endpointView(await ctx.endpoints.get(params.id, tenantScope(principal)).catch(asProblem)), {
+    .get("/endpoints/:id", async ({ params, scope }) => endpointView(await ctx.endpoints.get(scope, params.id).catch(asProblem)), {
       admin: "read", params: Id, response: { 200: Endpoint, ...errors(404) },
       detail: { tags, operationId: "getEndpoint", summary: "Read an endpoint (never its secret)" },
     })
-    .patch("/endpoints/:id", async ({ params, body, principal }) => {
-      const { row, signingSecret } = await ctx.endpoints.patch(params.id, body, tenantScope(principal)).catch(asProblem);
-      audit(ctx.log, principal, "endpoint updated", { endpoint: row.id, endpointTenant: row.tenant, fields: Object.keys(body), enabled: row.enabled === 1, newSecret: signingSecret !== undefined });
+    .patch("/endpoints/:id", async ({ params, body, principal, scope }) => {
+      const { row, signingSecret } = await ctx.endpoints.patch(scope, params.id, body).catch(asProblem);
+      audit(ctx.log, principal, "endpoint updated", { endpoint: row.id, tenant: row.tenant, fields: Object.keys(body), enabled: row.enabled === 1, newSecret: signingSecret !== undefined });
       return signingSecret === undefined ? endpointView(row) : { ...endpointView(row), signingSecret };
     }, {
       admin: "write", params: Id, body: EndpointPatch, response: { 200: PatchedEndpoint, ...errors(400, 404, 409, 422) },
@@ -54,9 +53,9 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
           "headers sent again (or dropped) in the same PATCH. A `signing.scheme` whose secret check the stored secret fails gets a new secret, in `signingSecret` this once.",
       },
     })
-    .delete("/endpoints/:id", async ({ params, set, principal }) => {
-      await ctx.endpoints.remove(params.id, tenantScope(principal)).catch(asProblem);
-      audit(ctx.log, principal, "endpoint deleted", { endpoint: params.id });
+    .delete("/endpoints/:id", async ({ params, set, principal, scope }) => {
+      const removed = await ctx.endpoints.remove(scope, params.id).catch(asProblem);
+      audit(ctx.log, principal, "endpoint deleted", { endpoint: params.id, tenant: removed.tenant });
       set.status = 204;
       return null;
     }, {

@@ -2,7 +2,7 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import { Elysia } from "elysia";
 import type * as v from "valibot";
 import { isOperationalType, OPERATIONAL_CATALOG } from "../../core/operational-events.ts";
-import { tenantScope, type adminAuth } from "../auth.ts";
+import type { adminAuth } from "../auth.ts";
 import type { AdminContext } from "./context.ts";
 import { errors, EventType, page } from "./schemas.ts";
 
@@ -21,12 +21,12 @@ const OPERATIONAL = Object.entries(OPERATIONAL_CATALOG).map(([type, entry]) => (
 export function eventTypeRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/event-types" })
     .use(auth)
-    .get("/event-types", async ({ principal }) => {
+    .get("/event-types", async ({ scope }) => {
       const catalog = ctx.config.events;
       const listed = Object.entries(catalog ?? {}).map(([type, entry]) => ({
         type, description: entry.description, schema: jsonSchemaOf(entry.schema), inCatalog: true,
       }));
-      const seen = catalog ? [] : (await ctx.queries.seenTypes(500, tenantScope(principal) ?? undefined))
+      const seen = catalog ? [] : (await ctx.queries.seenTypes(scope, 500))
         .filter((type) => !isOperationalType(type)).map((type) => ({ type, description: "", schema: null, inCatalog: false }));
       return { data: [...listed, ...seen, ...OPERATIONAL], nextCursor: null };
     }, {

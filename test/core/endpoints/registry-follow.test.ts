@@ -4,6 +4,10 @@ import { EndpointRegistry, type EndpointDefaults } from "../../../src/core/endpo
 import type { Store } from "../../../src/store/types.ts";
 import { dbOf } from "../../support/store-db.ts";
 import { STORES } from "../../support/stores.ts";
+import { TenantScope } from "../../../src/core/scope.ts";
+
+/** The system's own view of the store: every tenant. */
+const ALL = TenantScope.everyTenant();
 
 /**
  * Following changes one endpoint at a time (issue 15): refreshOne puts one row in place of what the registry held,
@@ -70,7 +74,7 @@ for (const kind of STORES) {
     });
 
     test("refreshOne follows an update and a disable, and drops a deleted endpoint everywhere", async () => {
-      await store.admin.updateEndpoint("ep_g2", { events: '["invoice.*"]' });
+      await store.admin.updateEndpoint("ep_g2", { events: '["invoice.*"]' }, ALL);
       await store.setEndpointEnabled("ep_a2", false, "test");
       await local.refreshOne("ep_g2");
       await local.refreshOne("ep_a2");
@@ -78,7 +82,7 @@ for (const kind of STORES) {
       expect(ids(local.subscribed("invoice.paid"))).toEqual(["ep_g2"]);
       expect(local.get("ep_a2")!.enabled).toBe(false);
       expect(enabledIds(local)).toEqual(["ep_a1", "ep_g1", "ep_g2"]);
-      expect(await store.admin.deleteEndpoint("ep_g2")).toBe(true);
+      expect(await store.admin.deleteEndpoint("ep_g2", ALL)).toBe(true);
       await local.refreshOne("ep_g2");
       expect(local.get("ep_g2")).toBeUndefined();
       expect(ids(local.subscribed("invoice.paid"))).toEqual([]);
@@ -96,7 +100,7 @@ for (const kind of STORES) {
       const before = await store.changes.version();
       await dbOf(store).updateTable("endpoints").set({ consecutive_failures: 3, failing_since: 5 }).where("id", "=", "ep_g1").execute();
       expect(await store.changes.version()).toBe(before);
-      await store.admin.updateEndpoint("ep_g1", { description: "x" });
+      await store.admin.updateEndpoint("ep_g1", { description: "x" }, ALL);
       expect(await store.changes.version()).toBe(before + 1);
     });
 
