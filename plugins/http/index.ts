@@ -106,7 +106,7 @@ async function handle(request: Request, options: Options, ctx: SourceContext, er
   if (!isArray && key && typeof body === "object" && body !== null && !Object.hasOwn(body, "id")) (body as Record<string, unknown>).id = key;
 
   try {
-    // Keys are per token: one client's "job-42" must not make another client's event a duplicate.
+    // Keys are per token (and per tenant, as every source's): one client's "job-42" must not make another's a duplicate.
     const results = await withDeadline(ctx.emit(events as EventInput[], { idempotencyScope: token.name }), STORE_DEADLINE_MS);
     if (!isArray) {
       const r = results[0]!;
