@@ -77,6 +77,22 @@ export default defineConfig({
     expect(problems(stderr)).toEqual([expect.stringMatching(/^sources\[0\]\.tokens\[1\]\.name: "cust" is already used by tokens\[0\]: .*rename one/)]);
   });
 
+  test("a config that names tenants without server.publicUrl passes with a warning on stderr; with publicUrl, none", async () => {
+    const config = (server: string) => writeConfig(`import { defineConfig } from "hookgate";
+export default defineConfig({
+  server: { port: 0${server} },
+  delivery: { requireHttps: false },
+  endpoints: [{ id: "acme", tenant: "acme", url: "http://example.com/hooks", events: ["*"], signing: { scheme: "none" } }],
+});
+`);
+    const bare = await check(config(""));
+    expect(bare.code).toBe(0);
+    expect(bare.stderr).toMatch(/^warning: tenants are in use without server\.publicUrl: .*Host header.*set server: \{ publicUrl:/m);
+    const set = await check(config(`, publicUrl: "https://hooks.example.com"`));
+    expect(set.code).toBe(0);
+    expect(set.stderr).toBe("");
+  });
+
   test("a delivery key that fails keeps the others: no https complaint under requireHttps: false, a bad CIDR still named", async () => {
     const path = writeConfig(`import { defineConfig } from "hookgate";
 export default defineConfig({
