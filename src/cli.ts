@@ -3,10 +3,12 @@ import { startApp } from "./app.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { createLogger } from "./log.ts";
 import { openStore } from "./store/open.ts";
+import type { Store } from "./store/types.ts";
 import { VERSION } from "./version.ts";
 import { CONFIG_FLAG, help, parseArgs, usage, UsageError, type Args, type Command } from "./cli/command.ts";
 import { fail, loadOrExit } from "./cli/load.ts";
 import { pgSetup } from "./cli/pg-setup.ts";
+import { publicUrlWarning } from "./cli/public-url.ts";
 import { pidFilePath, reloadCommand, reloadOnSighup, writePidFile } from "./cli/reload.ts";
 
 const configOf = (args: Args) => args.flags.config as string | undefined;
@@ -24,6 +26,9 @@ const COMMANDS: Command[] = [
       const loaded = await loadOrExit(configOf(args));
       const c = loaded.config;
       console.log(`${loaded.path}: OK — ${c.endpoints.length} endpoint(s), ${loaded.sources.length} source(s), ${c.events ? Object.keys(c.events).length : "any"} event type(s), store ${c.store.postgres ? "postgres" : `sqlite ${c.store.sqlite}`}`);
+      // check opens no store: only tenants the config names count here (serve asks the store too).
+      const warning = await publicUrlWarning(loaded, async () => false);
+      if (warning) process.stderr.write(`warning: ${warning}\n`);
     },
   },
   {
@@ -112,7 +117,7 @@ async function serve(flag: string | undefined): Promise<void> {
     const reason = err.code === "EADDRINUSE" ? `port ${loaded.config.server.port} is in use (set server.port)` : err.message ?? String(e);
     fail(`hookgate: cannot start: ${reason}`);
   }
-  for (const warning of readyHints(loaded)) log.warn(warning);
+  for (const warning of await readyHints(loaded, app.store)) log.warn(warning);
   writePidFile(pidFilePath(loaded), log);
   log.info("ready", { url: app.url, version: VERSION });
   // The plain line too, for a human at a terminal and for scripts that wait for it.
@@ -137,11 +142,14 @@ async function serve(flag: string | undefined): Promise<void> {
   if (hupWhileStarting) reload();
 }
 
-function readyHints(loaded: LoadedConfig): string[] {
+async function readyHints(loaded: LoadedConfig, store: Store): Promise<string[]> {
   const hints: string[] = [];
   if (loaded.config.admin.tokens.length === 0) {
     hints.push('no admin token configured: the admin API (/api/v1, Swagger UI at /docs) answers 403 until admin: { tokens: [{ name: "ops", token: env("HOOKGATE_ADMIN_TOKEN") }] } is in the config');
   }
+  // A store that cannot answer now must not stop a start that succeeded: the warning is then left out.
+  const publicUrl = await publicUrlWarning(loaded, () => store.tenants.any()).catch(() => null);
+  if (publicUrl) hints.push(publicUrl);
   return hints;
 }
 

@@ -29,6 +29,22 @@ const Options = v.strictObject({
       tenant: v.optional(TenantId),
     })),
     v.minLength(1, "list at least one token: an http source without tokens accepts nothing"),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      // Idempotency keys and 403s are per token name: two tokens with one name would share them.
+      const first = new Map<string, number>();
+      dataset.value.forEach((token, i) => {
+        const earlier = first.get(token.name);
+        if (earlier === undefined) { first.set(token.name, i); return; }
+        addIssue({
+          message: `${JSON.stringify(token.name)} is already used by tokens[${earlier}]: token names must be unique in a source (idempotency keys are per name), rename one`,
+          path: [
+            { type: "array", origin: "value", input: dataset.value, key: i, value: token },
+            { type: "object", origin: "value", input: token, key: "name", value: token.name },
+          ],
+        });
+      });
+    }),
   ),
 });
 type Options = v.InferOutput<typeof Options>;
@@ -106,7 +122,7 @@ async function handle(request: Request, options: Options, ctx: SourceContext, er
   if (!isArray && key && typeof body === "object" && body !== null && !Object.hasOwn(body, "id")) (body as Record<string, unknown>).id = key;
 
   try {
-    // Keys are per token: one client's "job-42" must not make another client's event a duplicate.
+    // Keys are per token (and per tenant, as every source's): one client's "job-42" must not make another's a duplicate.
     const results = await withDeadline(ctx.emit(events as EventInput[], { idempotencyScope: token.name }), STORE_DEADLINE_MS);
     if (!isArray) {
       const r = results[0]!;

@@ -56,10 +56,13 @@ export function validateEvent(input: unknown, catalog: Catalog, own = false): Ev
 
 /**
  * The stored dedupe key: the client's key within the source, or within (source, scope) when the source scopes
- * keys (the http source: per token). The scope is length-prefixed so no name and key pair can pass for another.
+ * keys (the http source: per token), and within the event's tenant (DESIGN §9: one tenant's key never makes another
+ * tenant's event a duplicate). Scope and tenant are length-prefixed so no pair can pass for another. A tenant-less
+ * key is what it was before tenants, so a client's retry across an upgrade is still its duplicate.
  */
-export function dedupeKey(key: string, scope?: string): string {
-  return scope === undefined ? `k:${key}` : `s:${scope.length}:${scope}:${key}`;
+export function dedupeKey(key: string, scope?: string, tenant?: string): string {
+  const scoped = scope === undefined ? `k:${key}` : `s:${scope.length}:${scope}:${key}`;
+  return tenant === undefined ? scoped : `t:${tenant.length}:${tenant}:${scoped}`;
 }
 
 export function toEventRow(id: string, source: string, input: EventInput, now: number, scope?: string): EventRow {
@@ -67,7 +70,7 @@ export function toEventRow(id: string, source: string, input: EventInput, now: n
   return {
     id, source, type: input.type, timestamp,
     data: JSON.stringify(input.data),
-    dedupe_key: input.id !== undefined ? dedupeKey(input.id, scope) : id,
+    dedupe_key: input.id !== undefined ? dedupeKey(input.id, scope, input.tenant) : id,
     idempotency_key: input.id ?? null,
     received_at: now,
     tenant: input.tenant ?? null,

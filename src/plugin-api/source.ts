@@ -1,7 +1,7 @@
 import type * as v from "valibot";
 import type { CheckedFetch } from "../outbound/checked-fetch.ts";
 
-/** What a source hands to `ctx.emit`: one event. `id` is its idempotency key within the source. */
+/** What a source hands to `ctx.emit`: one event. `id` is its idempotency key within the source and the event's tenant. */
 export interface EventInput {
   type: string;
   data: unknown;

@@ -7,7 +7,7 @@ export interface EventsTable {
   type: string;
   timestamp: string;
   data: string;
-  /** The client's idempotency key, or the event id when there is none: unique per source. */
+  /** The client's idempotency key within its scope and tenant (core/events.ts dedupeKey), or the event id when there is none: unique per source. */
   dedupe_key: string;
   idempotency_key: string | null;
   received_at: number;

@@ -43,6 +43,11 @@ export class TenantQueries {
     return Number(row.n);
   }
 
+  /** Whether any tenant is recorded (one row read: the start's publicUrl warning). */
+  async any(): Promise<boolean> {
+    return (await this.db.selectFrom("tenants").select("id").limit(1).executeTakeFirst()) !== undefined;
+  }
+
   /** Records the tenants named (an endpoint, an event, a session), keeping what a PUT set; in id order, as every writer. */
   async note(ids: Iterable<string>, now: number): Promise<void> {
     const values = [...new Set(ids)].sort().map((id) => ({ id, name: null, metadata: null, created_at: now, updated_at: now }));

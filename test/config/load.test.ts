@@ -36,3 +36,12 @@ test("store.pool sizes the Postgres pool: a whole number from 1, and only with s
     { path: "store", message: "pool sizes the Postgres connections: set it with postgres, or remove it" },
   ]);
 });
+
+test("two tokens with one name in an http source are refused at the second, with the fix; one name in two sources is fine", async () => {
+  const token = (name: string, n: number, tenant?: string) => ({ name, token: `ingest-token-${n}-0123456789`, ...(tenant && { tenant }) });
+  const http = (id: string, tokens: ReturnType<typeof token>[]) => ({ type: "http", id, path: `/${id}`, tokens });
+  expect(await problems({ ...base, sources: [http("app", [token("cust", 1, "acme"), token("ops", 2), token("cust", 3, "beta")])] })).toEqual([
+    { path: "sources[0].tokens[2].name", message: expect.stringMatching(/^"cust" is already used by tokens\[0\]: .*rename one/) },
+  ]);
+  expect(await problems({ ...base, sources: [http("a", [token("cust", 1)]), http("b", [token("cust", 2)])] })).toEqual([]);
+});

@@ -63,6 +63,36 @@ export default defineConfig({
     ]);
   });
 
+  test("two tokens with one name in an http source: the second is named, with the fix", async () => {
+    const path = writeConfig(`import { defineConfig } from "hookgate";
+export default defineConfig({
+  sources: [{ type: "http", id: "app", tokens: [
+    { name: "cust", token: "acme-token-0123456789", tenant: "acme" },
+    { name: "cust", token: "beta-token-0123456789", tenant: "beta" },
+  ] }],
+});
+`);
+    const { code, stderr } = await check(path);
+    expect(code).toBe(1);
+    expect(problems(stderr)).toEqual([expect.stringMatching(/^sources\[0\]\.tokens\[1\]\.name: "cust" is already used by tokens\[0\]: .*rename one/)]);
+  });
+
+  test("a config that names tenants without server.publicUrl passes with a warning on stderr; with publicUrl, none", async () => {
+    const config = (server: string) => writeConfig(`import { defineConfig } from "hookgate";
+export default defineConfig({
+  server: { port: 0${server} },
+  delivery: { requireHttps: false },
+  endpoints: [{ id: "acme", tenant: "acme", url: "http://example.com/hooks", events: ["*"], signing: { scheme: "none" } }],
+});
+`);
+    const bare = await check(config(""));
+    expect(bare.code).toBe(0);
+    expect(bare.stderr).toMatch(/^warning: tenants are in use without server\.publicUrl: .*Host header.*set server: \{ publicUrl:/m);
+    const set = await check(config(`, publicUrl: "https://hooks.example.com"`));
+    expect(set.code).toBe(0);
+    expect(set.stderr).toBe("");
+  });
+
   test("a delivery key that fails keeps the others: no https complaint under requireHttps: false, a bad CIDR still named", async () => {
     const path = writeConfig(`import { defineConfig } from "hookgate";
 export default defineConfig({

@@ -52,6 +52,24 @@ describe("poll source", () => {
     expect(await dbOf(app.store).selectFrom("events").select("id").execute()).toHaveLength(27);
   }, 30_000);
 
+  test("map may set the tenant: one id under two tenants is two events, each delivered to its tenant", async () => {
+    api = startItemsServer({ count: 4, pageSize: 10 });
+    receiver = startReceiver();
+    // Items 1 and 2 share key "k1", 3 and 4 share "k2"; odd items are acme's, even ones beta's.
+    app = await startTestApp(baseConfig({
+      sources: [{
+        type: "poll", id: "crm", schedule: "* * * * * *", url: `${api.url}?after={cursor}`,
+        items: (body: { items: Item[] }) => body.items, cursor: (item: Item) => item.id,
+        map: (item: Item) => ({ type: "contact.updated", data: item, id: `k${Math.ceil(item.id / 2)}`, tenant: item.id % 2 ? "acme" : "beta" }),
+      }],
+      endpoints: ["acme", "beta"].map((tenant) => ({ id: tenant, tenant, url: `${receiver!.url}/${tenant}`, events: ["*"], signing: { scheme: "none" as const } })),
+    }));
+    await waitFor(() => receiver!.requests.length === 4, 10_000, "4 deliveries");
+    const delivered = (tenant: string) => receiver!.requests.filter((r) => r.path === `/hooks/${tenant}`).map((r) => (JSON.parse(r.body) as { data: Item }).data.id).sort();
+    expect([delivered("acme"), delivered("beta")]).toEqual([[1, 3], [2, 4]]);
+    expect(await dbOf(app.store).selectFrom("events").select("id").execute()).toHaveLength(4);
+  });
+
   test("an error shows on the source and is retried with backoff; auth is sent", async () => {
     api = startItemsServer({ count: 3, pageSize: 10 });
     api.token = "right-token";

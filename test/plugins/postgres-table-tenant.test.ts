@@ -62,6 +62,20 @@ describe.skipIf(skipPg)("postgres source, table mode, tenants", () => {
     expect(events).toEqual([{ idempotency_key: "1", tenant: "a" }, { idempotency_key: "2", tenant: "b" }, { idempotency_key: "3", tenant: null }]);
   });
 
+  test("a row id is the key within its tenant: the same id under another tenant is another event", async () => {
+    const { db, receiver, app } = await setUp(null);
+    const events = () => dbOf(app.store).selectFrom("events").select(["idempotency_key", "tenant"]).orderBy("tenant").execute();
+    const empty = async () => (await db.client.query("SELECT count(*)::int AS n FROM hookgate_outbox")).rows[0].n === 0;
+    await db.client.query(`INSERT INTO hookgate_outbox (id, type, data, tenant) VALUES (7, 'job.done', '{"n": 1}', 'a')`);
+    await waitFor(async () => (await events()).length === 1 && await empty(), 5_000, "row 7 of a taken");
+    // The app reuses id 7 (a restored table, a reset sequence) for tenant b: not a's duplicate.
+    await db.client.query(`INSERT INTO hookgate_outbox (id, type, data, tenant) VALUES (7, 'job.done', '{"n": 2}', 'b')`);
+    await waitFor(async () => (await events()).length === 2, 5_000, "row 7 of b stored as its own event");
+    expect(await events()).toEqual([{ idempotency_key: "7", tenant: "a" }, { idempotency_key: "7", tenant: "b" }]);
+    await waitFor(() => receiver.requests.length === 2, 5_000, "the deliveries");
+    expect(receiver.requests.map((r) => [r.path, JSON.parse(r.body).data.n]).sort()).toEqual([["/hooks/a", 1], ["/hooks/b", 2]]);
+  });
+
   test("a table from before tenants (no tenant column) still works: its rows are global events", async () => {
     const { db, app } = await setUp(`CREATE TABLE hookgate_outbox (id bigserial PRIMARY KEY, type text NOT NULL, data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
     await db.client.query(`INSERT INTO hookgate_outbox (type, data) VALUES ('job.done', '{"n": 1}')`);

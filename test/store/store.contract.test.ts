@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { toEventRow } from "../../src/core/events.ts";
 import { newId } from "../../src/core/ids.ts";
+import type { EventInput } from "../../src/plugin-api/index.ts";
 import type { AttemptOutcome, IngestItem, Store } from "../../src/store/types.ts";
 import { dbOf } from "../support/store-db.ts";
 import { STORES } from "../support/stores.ts";
@@ -12,11 +14,12 @@ const ALL = TenantScope.everyTenant();
 setDefaultTimeout(30_000);
 
 
-function item(source: string, type: string, endpointIds: string[], key?: string, due = Date.now()): IngestItem {
+/** An item as ingest builds it (toEventRow composes the stored key), with `scope` as the http source passes it. */
+function item(source: string, type: string, endpointIds: string[], key?: string, due = Date.now(), more: Pick<EventInput, "tenant"> & { scope?: string } = {}): IngestItem {
   const now = Date.now();
-  const id = newId("evt", now);
+  const input: EventInput = { type, data: { type }, ...(key !== undefined && { id: key }), ...(more.tenant !== undefined && { tenant: more.tenant }) };
   return {
-    event: { id, source, type, timestamp: new Date(now).toISOString(), data: JSON.stringify({ type }), dedupe_key: key ? `k:${key}` : id, idempotency_key: key ?? null, received_at: now, tenant: null },
+    event: toEventRow(newId("evt", now), source, input, now, more.scope),
     deliveries: endpointIds.map((endpoint_id) => ({ id: newId("dlv"), endpoint_id, next_attempt_at: due })),
   };
 }
@@ -59,6 +62,23 @@ for (const kind of STORES) {
       expect(rc).toEqual({ id: c.event.id, deliveries: 1, duplicate: false }); // keys are per source
       const [again] = await store.ingest([item("app", "x.created", ["ep1"], "key-1")]);
       expect(again).toEqual({ id: a.event.id, deliveries: 2, duplicate: true });
+    });
+
+    // Tenants t1 and t2, which the tenants test below expects to find recorded.
+    test("a key is per (source, scope, tenant): the same key under another tenant is another event, in one batch or two", async () => {
+      const key = "key-tenants";
+      const [t1, t2, t1Again, global, otherToken] = await store.ingest([
+        item("app", "x.created", ["ep1"], key, undefined, { tenant: "t1", scope: "t" }),
+        item("app", "x.created", ["ep1"], key, undefined, { tenant: "t2", scope: "t" }),
+        item("app", "x.created", ["ep1"], key, undefined, { tenant: "t1", scope: "t" }),
+        item("app", "x.created", ["ep1"], key, undefined, { scope: "t" }),
+        item("app", "x.created", ["ep1"], key, undefined, { tenant: "t1", scope: "other" }),
+      ]);
+      expect([t1, t2, global, otherToken].map((r) => r!.duplicate)).toEqual([false, false, false, false]);
+      expect(new Set([t1, t2, global, otherToken].map((r) => r!.id)).size).toBe(4);
+      expect(t1Again).toEqual({ id: t1!.id, deliveries: 1, duplicate: true });
+      const [later] = await store.ingest([item("app", "x.created", [], key, undefined, { tenant: "t2", scope: "t" })]);
+      expect(later).toEqual({ id: t2!.id, deliveries: 1, duplicate: true });
     });
 
     test("ingest writes a source cursor in the same transaction", async () => {
