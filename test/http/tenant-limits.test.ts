@@ -96,7 +96,8 @@ describe("tenants.allowNetworks: tenant endpoints never reach what only delivery
   let app: AdminApp;
   let session: string;
   beforeAll(async () => {
-    app = await start(config({ allowNetworks: [] }, {
+    // The delivery schedule's 100 ms delays would be raised to the default minRetryDelay (5 s) for tenant endpoints.
+    app = await start(config({ allowNetworks: [], minRetryDelay: "100ms" }, {
       endpoints: [{ id: "ops-acme", tenant: "acme", url: rx.url, events: ["order.*"], signing: { scheme: "none" } }],
     }));
     session = await sessionOf(app, "acme");
