@@ -8,6 +8,7 @@ import { Dispatcher } from "./core/dispatcher.ts";
 import { toMs } from "./core/duration.ts";
 import type { SecretCodec } from "./core/endpoints/credentials.ts";
 import { EndpointRegistry } from "./core/endpoints/registry.ts";
+import { tenantPolicy } from "./core/endpoints/tenant-limits.ts";
 import { Ingest } from "./core/ingest.ts";
 import { OperationalEvents } from "./core/operational-events.ts";
 import { adminApi } from "./http/admin/index.ts";
@@ -72,7 +73,7 @@ async function openTheStore(loaded: LoadedConfig, options: AppOptions, link: Sto
       for (const warning of secrets.warnings) options.log.warn(warning);
       codec = secrets.codec;
     }
-    const registry = new EndpointRegistry(store, { endpoints: config.endpoints, defaults: config.delivery }, codec);
+    const registry = new EndpointRegistry(store, { endpoints: config.endpoints, defaults: config.delivery, tenants: config.tenants }, codec);
     await registry.reconcile();
     return { store, registry, codec };
   } catch (e) {
@@ -100,7 +101,9 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     requireHttps: config.delivery.requireHttps, allowNetworks: config.delivery.allowNetworks, resolve: options.resolve,
     connectTimeoutMs: config.delivery.connectTimeoutMs, proxy: config.delivery.proxy, ca: options.ca,
   };
-  const sender: Sender = (request) => send(request, policy);
+  // Tenant endpoints the API wrote reach only tenants.allowNetworks; global and config ones delivery.allowNetworks.
+  const tenantSenderPolicy = tenantPolicy(policy, config.tenants);
+  const sender: Sender = (request, endpoint) => send(request, endpoint.tenantLimited ? tenantSenderPolicy : policy);
   const metrics = new Metrics({
     perEndpoint: config.metrics.perEndpoint, sources: loaded.sources.map((s) => s.id),
     backlog: (now) => store.admin.backlog(now, config.metrics.perEndpoint), log: log.child({ component: "metrics" }),
@@ -196,11 +199,12 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       config.endpoints = now.endpoints;
       config.sources = now.sources;
       Object.assign(policy, { requireHttps: now.delivery.requireHttps, allowNetworks: now.delivery.allowNetworks, connectTimeoutMs: now.delivery.connectTimeoutMs, proxy: now.delivery.proxy });
+      Object.assign(tenantSenderPolicy, tenantPolicy(policy, now.tenants));
       dispatching.concurrency = now.delivery.concurrency;
       auth.tokens = now.admin.tokens;
       ingest.setCatalog(now.events);
       settings.eventTypes = now.events ? Object.keys(now.events) : null;
-      await registry.reconfigure({ endpoints: now.endpoints, defaults: now.delivery });
+      await registry.reconfigure({ endpoints: now.endpoints, defaults: now.delivery, tenants: now.tenants });
       const { restarted, added, removed } = changes.sources;
       const restart = new Set([...restarted, ...added, ...removed]);
       if (restart.size) {

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { OPTION_FIELDS, optionalFields } from "../core/endpoints/options.ts";
+import { TENANT_LIMIT_DEFAULTS } from "../core/endpoints/tenant-limits.ts";
 import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
 import { checkProxyUrl } from "../outbound/url-policy.ts";
 import type { HeaderFn, TransformFn } from "../core/event-view.ts";
@@ -102,11 +103,11 @@ export const ConfigSchema = v.strictObject({
       /** How many endpoints one tenant may have (409 past it); none: no limit. */
       maxEndpoints: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
       /** The longest `timeoutMs` a tenant endpoint may set (422 past it). */
-      maxTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 15_000),
+      maxTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), TENANT_LIMIT_DEFAULTS.maxTimeoutMs),
       /** The shortest delay a tenant endpoint's `schedule` may hold (422 below it). */
-      minRetryDelay: v.optional(Duration, "5s"),
+      minRetryDelay: v.optional(Duration, TENANT_LIMIT_DEFAULTS.minRetryDelay),
       /** The most attempts a tenant endpoint's schedule may make in all (the first one included). */
-      maxAttempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 10),
+      maxAttempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), TENANT_LIMIT_DEFAULTS.maxAttempts),
       /** Private ranges tenant endpoints may reach (`delivery.allowNetworks` is for global and config endpoints only). */
       allowNetworks: v.optional(v.array(Cidr), []),
       /** Attempts one tenant may have in flight in this process; default a quarter of `delivery.concurrency`. */

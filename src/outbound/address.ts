@@ -243,7 +243,8 @@ const DESCRIPTION: Readonly<Record<AddressKind, string>> = {
   "ipv4-mapped": "an IPv4-mapped", "ipv4-translated": "an IPv4-translated", nat64: "a NAT64", "6to4": "a 6to4", teredo: "a Teredo", "site-local": "a site-local",
 };
 
-export function refusalReason(ip: string, allowNetworks: readonly Cidr[]): string | null {
+/** Why `ip` may not be reached, or null; `setting` is the config list that would allow it (tenant endpoints have their own). */
+export function refusalReason(ip: string, allowNetworks: readonly Cidr[], setting = "delivery.allowNetworks"): string | null {
   const bytes = ipBytes(ip);
   if (bytes === null) return `${ip} is not an IP address`;
   if (allowNetworks.some((cidr) => bytesInCidr(bytes, cidr))) return null;
@@ -252,5 +253,5 @@ export function refusalReason(ip: string, allowNetworks: readonly Cidr[]): strin
   // Name the address the way it will be reached, so "0x7f.1" or "::ffff:7f00:1" do not hide what they are.
   const shown = bytes.length === 4 ? formatIPv4(v4At(bytes, 0)) : embedded !== undefined ? formatIPv4(embedded) : ip;
   const what = shown === ip ? ip : `${ip} (${embedded !== undefined ? "embedding " : ""}${shown})`;
-  return `${what} is ${DESCRIPTION[kind]} address (add it to delivery.allowNetworks to allow it)`;
+  return `${what} is ${DESCRIPTION[kind]} address (add it to ${setting} to allow it)`;
 }

@@ -1,6 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { classifyAddress, refusalReason } from "./address.ts";
-import { allowedCidrs, hostOf, type UrlPolicy } from "./url-policy.ts";
+import { allowedCidrs, hostOf, settingOf, type UrlPolicy } from "./url-policy.ts";
 
 export type Resolver = (host: string) => Promise<string[]>;
 
@@ -40,7 +40,7 @@ function pinAddresses(url: URL, name: string, addresses: string[], policy: UrlPo
   if (addresses.length === 0) return { refusal: `${name} did not resolve to any address` };
   const cidrs = allowedCidrs(policy.allowNetworks);
   for (const address of addresses) {
-    const reason = refusalReason(address, cidrs);
+    const reason = refusalReason(address, cidrs, settingOf(policy));
     if (reason) return { refusal: literal ? reason : `${name}: ${reason}` };
   }
   const address = addresses[0]!;
@@ -50,7 +50,8 @@ function pinAddresses(url: URL, name: string, addresses: string[], policy: UrlPo
   return { target: { url: pinned, address: hostOf(pinned), port, host: url.host, serverName: name } };
 }
 
-const literalPicks = new WeakMap<UrlPolicy, Map<string, Pick>>();
+/** Per networks list (a reload brings a new one), then per https rule, setting and URL. */
+const literalPicks = new WeakMap<readonly string[], Map<string, Pick>>();
 
 /**
  * The decision for a URL whose host is an address literal (or whose scheme is refused) depends on nothing but
@@ -58,15 +59,16 @@ const literalPicks = new WeakMap<UrlPolicy, Map<string, Pick>>();
  * checked again on every attempt.
  */
 export function pinKnown(text: string, policy: UrlPolicy): Pick | null {
-  let picks = literalPicks.get(policy);
-  if (!picks) { picks = new Map(); literalPicks.set(policy, picks); }
-  const known = picks.get(text);
+  let picks = literalPicks.get(policy.allowNetworks);
+  if (!picks) { picks = new Map(); literalPicks.set(policy.allowNetworks, picks); }
+  const key = `${policy.requireHttps ? "https" : "http"} ${settingOf(policy)} ${text}`;
+  const known = picks.get(key);
   if (known) return known;
   const parsed = parseTarget(text, policy);
   let pick: Pick | null = null;
   if ("refusal" in parsed) pick = parsed;
   else if (classifyAddress(parsed.name) !== null) pick = pinAddresses(parsed.url, parsed.name, [parsed.name], policy, true);
-  if (pick && picks.size < 10_000) picks.set(text, pick);
+  if (pick && picks.size < 10_000) picks.set(key, pick);
   return pick;
 }
 

@@ -4,9 +4,14 @@ import type { Resolver } from "./target.ts";
 export interface UrlPolicy {
   requireHttps: boolean;
   allowNetworks: readonly string[];
+  /** Where `allowNetworks` is set, as refusals name it: `delivery.allowNetworks` unless said (tenant endpoints: `tenants.allowNetworks`). */
+  allowNetworksSetting?: string;
 }
 
+export const settingOf = (policy: UrlPolicy): string => policy.allowNetworksSetting ?? "delivery.allowNetworks";
+
 const cidrCache = new WeakMap<readonly string[], Cidr[]>();
+/** The policy's networks parsed, once per list (a reload brings a new list). */
 export function allowedCidrs(list: readonly string[]): Cidr[] {
   let cidrs = cidrCache.get(list);
   if (!cidrs) { cidrs = list.map(parseCidr); cidrCache.set(list, cidrs); }
@@ -35,9 +40,9 @@ export function checkUrl(text: string, policy: UrlPolicy): string | null {
   if (url.username || url.password) return 'must not hold credentials (use auth: { type: "basic", ... })';
   const host = hostOf(url);
   const cidrs = allowedCidrs(policy.allowNetworks);
-  if (classifyAddress(host) !== null) return refusalReason(host, cidrs);
+  if (classifyAddress(host) !== null) return refusalReason(host, cidrs, settingOf(policy));
   if (isLoopbackName(host) && refusalReason("127.0.0.1", cidrs) && refusalReason("::1", cidrs)) {
-    return `${host} is a loopback name (add 127.0.0.0/8 to delivery.allowNetworks to allow it)`;
+    return `${host} is a loopback name (add 127.0.0.0/8 to ${settingOf(policy)} to allow it)`;
   }
   return null;
 }
@@ -57,7 +62,7 @@ export async function checkResolvedUrl(text: string, policy: UrlPolicy, resolve:
   const addresses = await Promise.race([resolve(host).catch(() => null), gaveUp]).finally(() => clearTimeout(timer));
   if (!addresses?.length) return null;
   const cidrs = allowedCidrs(policy.allowNetworks);
-  const reasons = addresses.map((address) => refusalReason(address, cidrs));
+  const reasons = addresses.map((address) => refusalReason(address, cidrs, settingOf(policy)));
   if (reasons.some((reason) => reason === null)) return null;
   return `${host} resolves only to refused addresses: ${[...new Set(reasons)].join("; ")}`;
 }

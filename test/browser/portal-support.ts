@@ -82,6 +82,8 @@ export default defineConfig({
     "order.refunded": { description: "An order was refunded in full or in part" },
   },
   delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"], schedule: ["1h"] },
+  // The portal's endpoints are a tenant's: loopback receivers must be opened for tenants too.
+  tenants: { allowNetworks: ["127.0.0.0/8"] },
 });
 `;
 }

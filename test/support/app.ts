@@ -11,7 +11,10 @@ import type { Resolver } from "../../src/outbound/send.ts";
 export const INGEST_TOKEN = "test-ingest-token-0123456789";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
-/** A config with an http source, loopback delivery allowed, port 0, and a fresh SQLite file. */
+/**
+ * A config with an http source, loopback delivery allowed (for tenant endpoints too: tenants.allowNetworks, unless
+ * the test sets its own), port 0, and a fresh SQLite file.
+ */
 export function baseConfig(overrides: Partial<ConfigInput> = {}): ConfigInput {
   return {
     server: { host: "127.0.0.1", port: 0 },
@@ -19,6 +22,7 @@ export function baseConfig(overrides: Partial<ConfigInput> = {}): ConfigInput {
     sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [{ name: "t", token: INGEST_TOKEN, events: ["*"] }] }],
     ...overrides,
     delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8", "::1/128"], ...overrides.delivery },
+    tenants: { allowNetworks: ["127.0.0.0/8", "::1/128"], ...overrides.tenants },
   };
 }
 

@@ -8,6 +8,7 @@ import { DEFAULT_HEADER, type SchemeName } from "../signing.ts";
 import { openAuth, openHeaders, plainCodec, sealAuth, sealHeaders, type ReceiverAuth, type SecretCodec } from "./credentials.ts";
 import { parseOptions, serializeOptions, type EndpointOptions } from "./options.ts";
 import { SharedValues } from "./shared.ts";
+import { TENANT_LIMIT_DEFAULTS, underTenantLimits, withinLimits, type TenantLimits } from "./tenant-limits.ts";
 
 export type { EventView, HeaderFn } from "../event-view.ts";
 
@@ -16,6 +17,8 @@ export interface RuntimeEndpoint {
   id: string;
   /** The customer who owns it; null: global (every tenant's events of its types, and events without a tenant). */
   tenant: string | null;
+  /** Written through the API for a tenant: its timeout and schedule are held within `tenants:`, and its connections use tenants.allowNetworks. */
+  tenantLimited: boolean;
   url: string;
   enabled: boolean;
   /** Shared between endpoints with the same list (read-only). */
@@ -62,6 +65,14 @@ export type ConfigEndpoint = EndpointOptions & {
   transform?: TransformFn;
 };
 
+/** What the registry builds endpoints from: the config's endpoints, its delivery defaults and its tenant limits. */
+export interface Configured {
+  endpoints: readonly ConfigEndpoint[];
+  defaults: EndpointDefaults;
+  /** `tenants:` in the config; left out: its defaults. */
+  tenants?: TenantLimits;
+}
+
 /** A runtime endpoint with what its row said when it was built: a refresh rebuilds only what changed. */
 interface Built { updatedAt: number; enabled: number; until: number | null; endpoint: RuntimeEndpoint }
 
@@ -96,7 +107,7 @@ export class EndpointRegistry {
 
   constructor(
     private readonly store: Store,
-    private configured: { endpoints: readonly ConfigEndpoint[]; defaults: EndpointDefaults },
+    private configured: Configured,
     readonly codec: SecretCodec = plainCodec,
   ) {
     this.configById = new Map(configured.endpoints.map((e) => [e.id, e]));
@@ -118,7 +129,7 @@ export class EndpointRegistry {
   }
 
   /** A reloaded config: its endpoints are reconciled as at start, and every endpoint is rebuilt on the new defaults. */
-  async reconfigure(configured: { endpoints: readonly ConfigEndpoint[]; defaults: EndpointDefaults }): Promise<void> {
+  async reconfigure(configured: Configured): Promise<void> {
     this.configured = configured;
     this.configById = new Map(configured.endpoints.map((e) => [e.id, e]));
     // Marked stale so the refresh rebuilds each one; until then lookups still find the running endpoints. In turn
@@ -257,9 +268,14 @@ export class EndpointRegistry {
       .filter((s): s is string => !!s).map((s) => this.codec.decrypt(s));
     const shared = this.shared;
     const scheme = shared.string(row.signing_scheme) as SchemeName;
+    const tenantLimited = underTenantLimits(row);
+    let timing: { timeoutMs: number; schedule: readonly (string | number)[] } = { timeoutMs: options.timeoutMs ?? defaults.timeoutMs, schedule: options.schedule ?? defaults.schedule };
+    // Checked on every API write too; this holds what was saved before a reload lowered the limits, and the defaults.
+    if (tenantLimited) timing = withinLimits(timing.timeoutMs, timing.schedule, this.configured.tenants ?? TENANT_LIMIT_DEFAULTS);
     return {
       id: row.id,
       tenant: row.tenant,
+      tenantLimited,
       url: row.url,
       enabled: row.enabled === 1,
       events: shared.events(row.events),
@@ -270,8 +286,8 @@ export class EndpointRegistry {
       headers: fromConfig?.headers ?? shared.headers(row.headers, (column) => openHeaders(column, this.codec)),
       auth: openAuth(row.auth, this.codec),
       transform: fromConfig?.transform ?? null,
-      retry: shared.retry(options.schedule ?? defaults.schedule, defaults.jitter),
-      timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+      retry: shared.retry(timing.schedule, defaults.jitter),
+      timeoutMs: timing.timeoutMs,
       autoDisableAfter: options.autoDisableAfter ?? defaults.autoDisableAfter,
       autoDisableWindowMs: toMs(options.autoDisableWindow ?? defaults.autoDisableWindow),
       circuitBreakerAfter: defaults.circuitBreakerAfter,

@@ -16,6 +16,7 @@ import { generateSecret, secretProblem, singleSignature, type SchemeName } from 
 import { fail, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type ReceiverAuth } from "./credentials.ts";
 import { parseOptions, serializeOptions, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./registry.ts";
+import { failLimits, limitProblems, tenantPolicy, underTenantLimits, type TenantLimits } from "./tenant-limits.ts";
 
 /** A new API endpoint, as the admin API parsed it (defaults applied). */
 export type EndpointInput = EndpointOptions & {
@@ -53,6 +54,8 @@ export interface EndpointServiceDeps {
   defaultTimeoutMs: number;
   /** tenants.maxEndpoints: the most endpoints one tenant may have; undefined: no cap. */
   maxEndpoints?: number;
+  /** `tenants:` limits on API-written tenant endpoints (timeout, schedule, networks). */
+  tenants: TenantLimits;
   /** hookgate's own events: an admin's disable or enable, a rotation. */
   events?: Pick<OperationalEvents, "endpointDisabled" | "endpointEnabled" | "secretRotated">;
 }
@@ -75,9 +78,11 @@ export class EndpointService {
    */
   async create(scope: TenantScope, input: EndpointInput): Promise<{ row: EndpointRow; signingSecret: string }> {
     const { codec } = this.deps.registry;
-    fail(this.checkFields({ url: input.url, events: input.events, scheme: input.signing.scheme, secret: input.secret }));
     const tenant = await this.tenantOf(input.tenant, scope);
-    fail(await this.urlTargetProblems(input.url));
+    const under = { tenant, managed_by: "api" as const };
+    fail(this.checkFields({ url: input.url, events: input.events, scheme: input.signing.scheme, secret: input.secret }, this.policyOf(under)));
+    if (underTenantLimits(under)) failLimits(limitProblems(input, this.deps.tenants));
+    fail(await this.urlTargetProblems(input.url, this.policyOf(under)));
     const now = Date.now();
     // Every endpoint gets a secret, even with scheme "none", so switching schemes later needs no new secret.
     const secret = input.secret ?? generateSecret();
@@ -125,8 +130,9 @@ export class EndpointService {
     if (changed.length) requireApiManaged(row, `change ${changed.join(", ")}`);
     // A credential set up for one receiver never follows the URL to another origin (credentials.ts).
     const move = originMove(row.url, changes.url);
-    fail([...this.checkFields({ url: changes.url, events: changes.events }), ...(move ? originMoveProblems(row, changes, move) : [])]);
-    fail(await this.urlTargetProblems(changes.url));
+    fail([...this.checkFields({ url: changes.url, events: changes.events }, this.policyOf(row)), ...(move ? originMoveProblems(row, changes, move) : [])]);
+    if (underTenantLimits(row)) failLimits(limitProblems(changes, this.deps.tenants));
+    fail(await this.urlTargetProblems(changes.url, this.policyOf(row)));
     const codec = registry.codec;
     const rekeyed = changes.signing !== undefined ? secretForScheme(codec, row, changes.signing.scheme) : { columns: {} };
 
@@ -239,10 +245,10 @@ export class EndpointService {
   }
 
   /** Checks the schema cannot express: the URL policy, the secret's format, event types in the catalog. */
-  private checkFields(fields: { url?: string; events?: string[]; scheme?: SchemeName; secret?: string }): Problems {
+  private checkFields(fields: { url?: string; events?: string[]; scheme?: SchemeName; secret?: string }, policy: UrlPolicy): Problems {
     const problems: Problems = [];
     if (fields.url !== undefined) {
-      const reason = checkUrl(fields.url, this.deps.policy);
+      const reason = checkUrl(fields.url, policy);
       if (reason) problems.push({ path: "url", message: reason });
     }
     if (fields.secret !== undefined && fields.scheme) {
@@ -259,10 +265,15 @@ export class EndpointService {
    * Registration's look-up of the URL's host (checkResolvedUrl): a name that resolves only to refused addresses is
    * refused now, even with verify: false, rather than saved to have every attempt refused.
    */
-  private async urlTargetProblems(url: string | undefined): Promise<Problems> {
+  private async urlTargetProblems(url: string | undefined, policy: UrlPolicy): Promise<Problems> {
     if (url === undefined) return [];
-    const reason = await checkResolvedUrl(url, this.deps.policy, this.deps.resolve);
+    const reason = await checkResolvedUrl(url, policy, this.deps.resolve);
     return reason ? [{ path: "url", message: reason }] : [];
+  }
+
+  /** The address policy the endpoint's URL is checked against: tenants.allowNetworks for one under the tenant limits. */
+  private policyOf(endpoint: { tenant: string | null; managed_by: "config" | "api" }): UrlPolicy {
+    return underTenantLimits(endpoint) ? tenantPolicy(this.deps.policy, this.deps.tenants) : this.deps.policy;
   }
 }
 

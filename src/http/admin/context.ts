@@ -47,6 +47,7 @@ export function withServices(ctx: AdminContext): AdminServices {
     get catalog() { return ctx.config.events; },
     get defaultTimeoutMs() { return ctx.config.delivery.timeoutMs; },
     get maxEndpoints() { return ctx.config.tenants.maxEndpoints; },
+    get tenants() { return ctx.config.tenants; },
   });
   return { ...ctx, endpoints };
 }

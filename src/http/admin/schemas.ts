@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { AuthSchema, HeaderName, HeaderValue as ConfigHeaderValue, Scheme, SigningSchema } from "../../config/schema.ts";
+import { HeaderName as ConfigHeaderName, HeaderValue as ConfigHeaderValue, Scheme } from "../../config/schema.ts";
 import { EventPattern, EventTypeName, TenantId } from "../../core/values.ts";
 import { ADMIN_OPTION_FIELDS, OPTION_VIEW_FIELDS, optionalFields, resettableFields } from "../../core/endpoints/options.ts";
 
@@ -21,15 +21,33 @@ export function errors<const S extends number>(...statuses: S[]): { [K in S | 40
 const Iso = v.pipe(v.string(), v.isoTimestamp("must be an ISO-8601 date-time like 2026-03-14T16:45:00Z"));
 export const Id = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(100)) });
 
+/**
+ * Server-side caps on what an API caller stores (the config file is ops' own and has none): every endpoint read
+ * and every attempt carries these, so one caller's megabytes would slow every list and delivery.
+ */
+export const TEXT_CAPS = { description: 1000, headersBytes: 8192, headerName: 100, username: 256, password: 1024, token: 4096 } as const;
+
 // The config file's header rules, for string values only: the API cannot hold functions.
-const HeaderValue = v.pipe(ConfigHeaderValue, v.maxLength(8192));
-const Headers = v.pipe(v.record(HeaderName, HeaderValue), v.check((h) => Object.keys(h).length <= 50, "at most 50 headers"));
+const HeaderName = v.pipe(ConfigHeaderName, v.maxLength(TEXT_CAPS.headerName));
+const HeaderValue = v.pipe(ConfigHeaderValue, v.maxLength(TEXT_CAPS.headersBytes));
+const headersBytes = (h: Record<string, string>) => Object.entries(h).reduce((n, [name, value]) => n + Buffer.byteLength(name) + Buffer.byteLength(value), 0);
+const Headers = v.pipe(
+  v.record(HeaderName, HeaderValue),
+  v.check((h) => Object.keys(h).length <= 50, "at most 50 headers"),
+  v.check((h) => headersBytes(h) <= TEXT_CAPS.headersBytes, (issue) => `must be at most 8 KiB (${TEXT_CAPS.headersBytes} bytes) of names and values in all, not ${headersBytes(issue.input as Record<string, string>)}`),
+  v.description("At most 50 headers, names and values at most 8 KiB (8192 bytes) in all."),
+);
+const AuthSchema = v.variant("type", [
+  v.strictObject({ type: v.literal("basic"), username: v.pipe(ConfigHeaderValue, v.maxLength(TEXT_CAPS.username)), password: v.pipe(ConfigHeaderValue, v.maxLength(TEXT_CAPS.password)) }),
+  v.strictObject({ type: v.literal("bearer"), token: v.pipe(ConfigHeaderValue, v.maxLength(TEXT_CAPS.token)) }),
+]);
+const SigningSchema = v.strictObject({ scheme: v.optional(Scheme, "standard"), header: v.optional(HeaderName) });
 
 const Pattern = v.pipe(EventPattern, v.maxLength(200));
 const Events = v.pipe(v.array(Pattern), v.minLength(1, 'must list at least one event type (use ["*"] for all)'), v.maxLength(200));
 
 const Url = v.pipe(v.string(), v.maxLength(2048), v.url("must be an absolute URL"));
-const Description = v.pipe(v.string(), v.maxLength(1000));
+const Description = v.pipe(v.string(), v.maxLength(TEXT_CAPS.description));
 const SecretText = v.pipe(v.string(), v.minLength(8), v.maxLength(512));
 
 /**

@@ -31,7 +31,7 @@ beforeAll(async () => {
   await store.migrate();
   for (const r of [
     row("ep_a1", { tenant: "acme" }), row("ep_a2", { tenant: "acme", events: '["invoice.paid"]' }), row("ep_b1", { tenant: "bolt" }),
-    row("ep_g", { enabled: 0 }), row("ep_h", { tenant: "bolt", headers: '{"x-team":"ops"}', options: '{"schedule":["2s"]}' }),
+    row("ep_g", { enabled: 0 }), row("ep_h", { tenant: "bolt", headers: '{"x-team":"ops"}', options: '{"schedule":["7s"]}' }),
   ]) await store.admin.insertEndpoint(r);
   registry = new EndpointRegistry(store, { endpoints: [], defaults });
   await registry.refresh();
@@ -55,7 +55,7 @@ describe("values shared between endpoints", () => {
   test("the default retry policy is one object; an endpoint's own schedule is its own", () => {
     expect(get("ep_a1").retry).toBe(get("ep_g").retry);
     expect(get("ep_a1").retry).toEqual({ schedule: [5_000, 60_000], jitter: 0.1 });
-    expect(get("ep_h").retry).toEqual({ schedule: [2_000], jitter: 0.1 });
+    expect(get("ep_h").retry).toEqual({ schedule: [7_000], jitter: 0.1 });
   });
 
   test("no headers is one empty object; headers stay the endpoint's", () => {
