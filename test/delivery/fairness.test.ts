@@ -176,7 +176,7 @@ describe("disabling or deleting an endpoint aborts its attempts in flight", () =
   test("DELETE closes the connections at once, frees the slots and records nothing for the endpoint", async () => {
     const dead = hanging();
     const b = slow(10);
-    const a = await start([{ id: "b", tenant: "a", url: b.url, events: ["b.*"] }], { concurrency: 4 }, { maxConcurrency: 4 });
+    const a = await start([{ id: "b", tenant: "a", url: b.url, events: ["b.*"] }], { concurrency: 8 }, { maxConcurrency: 4 });
     const created = await api(a, "POST", "/endpoints", { tenant: "a", url: dead.url, events: ["x.*"], verify: false, timeoutMs: 300_000, maxConcurrency: 4 });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
