@@ -18,7 +18,7 @@ export async function openLoop(receiver: Receiver, rate: number, durationMs: num
   const neighbour = around === "failing" ? Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("down", { status: 500 }) }) : null;
   const hang = around === "hanging" ? Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {}, error() {} } }) : null;
   const hangingEndpoints = hang ? Array.from({ length: HANGING.endpoints }, (_, i) =>
-    `{ id: "a-${i}", tenant: "a", url: "http://127.0.0.1:${hang.port}/${i}", events: ["hang.*"], timeoutMs: ${HANGING.timeoutMs} }`).join(",\n    ") : undefined;
+    `{ id: "a-${i}", tenant: "a", url: "http://127.0.0.1:${hang.port}/${i}", events: ["hang.*"], signing: { scheme: "none" }, timeoutMs: ${HANGING.timeoutMs} }`).join(",\n    ") : undefined;
   const s = hookgate.site(receiver.url, true, neighbour ? { neighbourUrl: `http://127.0.0.1:${neighbour.port}/hooks` }
     : hang ? { endpoint: 'tenant: "t0"', endpoints: hangingEndpoints } : {});
   const gw = await hookgate.start(s);
