@@ -25,6 +25,7 @@ const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
   P3p50: { what: "open loop 1,000 events/s: send → receiver arrival, p50", unit: "ms", goal: "≤ 5" },
   P3p99: { what: "open loop 1,000 events/s: send → receiver arrival, p99", unit: "ms", goal: "≤ 20" },
   P3f: { what: "open loop 300 events/s to a healthy endpoint and a neighbour answering 500: the healthy one's p99", unit: "ms", goal: "≤ 1.5 × P3p99" },
+  P3fair: { what: "P3's open loop to tenant B's endpoint while tenant A's 50 endpoints hang (receiver never answers, timeoutMs 300,000): B's p99", unit: "ms", goal: "≤ 1.5 × P3p99" },
   P4: { what: "RSS holding the pending deliveries (disabled endpoint), after sweeps", unit: "MB", goal: "≤ 150" },
   M1: { what: "RSS after the attempts to an endpoint that answers 500, above the idle gateway holding their events", unit: "MB", goal: "≤ 50" },
   P5: { what: "compiled binary: spawn → first 200 on /healthz (median of the spawns)", unit: "ms", goal: "≤ 100" },
@@ -52,6 +53,7 @@ function verdicts(m: Map<string, Summary>, lease: number): Record<string, string
   if (v("P3p50") !== undefined) out.P3p50 = yes(v("P3p50")! <= 5);
   if (v("P3p99") !== undefined) out.P3p99 = yes(v("P3p99")! <= 20);
   if (v("P3f") !== undefined && v("P3p99") !== undefined) out.P3f = `${yes(v("P3f")! <= 1.5 * v("P3p99")!)} (${(v("P3f")! / v("P3p99")!).toFixed(2)} × P3p99)`;
+  if (v("P3fair") !== undefined && v("P3p99") !== undefined) out.P3fair = `${yes(v("P3fair")! <= 1.5 * v("P3p99")!)} (${(v("P3fair")! / v("P3p99")!).toFixed(2)} × P3p99)`;
   if (v("P4") !== undefined) out.P4 = yes(v("P4")! <= 150);
   if (v("M1") !== undefined) out.M1 = yes(v("M1")! <= 50);
   if (v("P5") !== undefined) out.P5 = yes(v("P5")! <= 100);

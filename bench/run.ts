@@ -131,12 +131,23 @@ try {
     // The healthy endpoint's latency while a neighbour answers every event with a 500 (issue 10.4).
     const p99: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const l = await openLoop(receiver, scale.failingRate, scale.openMs, true);
+      const l = await openLoop(receiver, scale.failingRate, scale.openMs, "failing");
       noteLoad("P3f");
       log(`P3f run ${i + 1}/${runs}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(1)} ms`);
       p99.push(l.p99);
     }
     figures.push({ id: "P3f", runs: p99 });
+  }
+  if (want("P3fair")) {
+    // Tenant B's endpoint at P3's rate while tenant A's 50 endpoints hang on a receiver that never answers (issue 21.3).
+    const p99: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const l = await openLoop(receiver, scale.rate, scale.openMs, "hanging");
+      noteLoad("P3fair");
+      log(`P3fair run ${i + 1}/${runs}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(1)} ms`);
+      p99.push(l.p99);
+    }
+    figures.push({ id: "P3fair", runs: p99 });
   }
   if (want("P4")) {
     const idle: number[] = []; const fills: number[] = [];

@@ -115,7 +115,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   await members.start();
   const dispatching = {
     events, observer: metrics, share: members.limits,
-    concurrency: config.delivery.concurrency, log: log.child({ component: "dispatcher" }), paused: () => link.down,
+    concurrency: config.delivery.concurrency, tenantConcurrency: config.tenants.maxConcurrency, log: log.child({ component: "dispatcher" }), paused: () => link.down,
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
   };
@@ -201,6 +201,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       Object.assign(policy, { requireHttps: now.delivery.requireHttps, allowNetworks: now.delivery.allowNetworks, connectTimeoutMs: now.delivery.connectTimeoutMs, proxy: now.delivery.proxy });
       Object.assign(tenantSenderPolicy, tenantPolicy(policy, now.tenants));
       dispatching.concurrency = now.delivery.concurrency;
+      dispatching.tenantConcurrency = now.tenants.maxConcurrency; // unset: a quarter of the new concurrency (slots.ts)
       auth.tokens = now.admin.tokens;
       ingest.setCatalog(now.events);
       settings.eventTypes = now.events ? Object.keys(now.events) : null;

@@ -6,18 +6,34 @@ import { percentile, wallMs } from "../lib/stats.ts";
 
 export interface Latency { p50: number; p99: number; max: number; acceptP50: number; acceptP99: number }
 
+/** P3fair: tenant A's endpoints whose receiver never answers, with the longest timeout a tenant may set. */
+const HANGING = { endpoints: 50, events: 4, timeoutMs: 300_000 };
+
 /**
- * `failingNeighbour`: a second endpoint gets every event too and answers each with a 500 (P3f): what it costs the
- * healthy one is the figure.
+ * `around`: `failing`, a second endpoint gets every event too and answers each with a 500 (P3f); `hanging`, the
+ * measured endpoint is tenant B's (`t0`), and tenant A has 50 endpoints whose receiver never answers, each with
+ * deliveries in flight or queued for the whole run (P3fair). What they cost the measured endpoint is the figure.
  */
-export async function openLoop(receiver: Receiver, rate: number, durationMs: number, failingNeighbour = false): Promise<Latency> {
-  const neighbour = failingNeighbour ? Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("down", { status: 500 }) }) : null;
-  const s = hookgate.site(receiver.url, true, neighbour ? { neighbourUrl: `http://127.0.0.1:${neighbour.port}/hooks` } : {});
+export async function openLoop(receiver: Receiver, rate: number, durationMs: number, around: "alone" | "failing" | "hanging" = "alone"): Promise<Latency> {
+  const neighbour = around === "failing" ? Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("down", { status: 500 }) }) : null;
+  const hang = around === "hanging" ? Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {}, error() {} } }) : null;
+  const hangingEndpoints = hang ? Array.from({ length: HANGING.endpoints }, (_, i) =>
+    `{ id: "a-${i}", tenant: "a", url: "http://127.0.0.1:${hang.port}/${i}", events: ["hang.*"], signing: { scheme: "none" }, timeoutMs: ${HANGING.timeoutMs} }`).join(",\n    ") : undefined;
+  const s = hookgate.site(receiver.url, true, neighbour ? { neighbourUrl: `http://127.0.0.1:${neighbour.port}/hooks` }
+    : hang ? { endpoint: 'tenant: "t0"', endpoints: hangingEndpoints } : {});
   const gw = await hookgate.start(s);
   try {
     await receiver.reset();
+    if (hang) {
+      // Every endpoint of tenant A gets deliveries that hang (4 × 50: more than any slot count), before the loop starts.
+      const hangEvents = Array.from({ length: HANGING.events }, (_, i) => ({ type: "hang.x", tenant: "a", data: { i } }));
+      const posted = await fetch(s.ingestUrl, { method: "POST", headers: { authorization: `Bearer ${hookgate.TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(hangEvents) });
+      if (posted.status !== 202) throw new Error(`posting tenant A's events answered ${posted.status}`);
+      await Bun.sleep(500);
+    }
     const r = await runProc<{ requests: number; errors: number; statuses: Record<string, number> }>("load", {
       url: s.ingestUrl, token: hookgate.TOKEN, mode: "open", batch: 1, rate, durationMs, startAt: wallMs() + 300, expect: 202,
+      ...(hang && { tenants: 1 }), // every event of tenant t0, the measured endpoint's
     });
     if (r.errors) throw new Error(`open-loop ingest had ${r.errors} failures: ${JSON.stringify(r.statuses)}`);
     await receiver.waitFor(r.requests, 60_000);
@@ -26,6 +42,7 @@ export async function openLoop(receiver: Receiver, rate: number, durationMs: num
     const accept = Float64Array.from(stats.fromAccept!).sort();
     return { p50: percentile(send, 50), p99: percentile(send, 99), max: send[send.length - 1]!, acceptP50: percentile(accept, 50), acceptP99: percentile(accept, 99) };
   } finally {
+    hang?.stop(true); // first: the gateway's stop waits for attempts in flight, here up to their 300 s timeout
     await gw.stop();
     neighbour?.stop(true);
     s.remove();

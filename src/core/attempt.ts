@@ -22,14 +22,14 @@ export interface AttemptObserver {
  * One attempt: prepare → send, shaped as its record. The dispatcher, `/test`, a manual retry and the verification
  * ping (which stores nothing) all go through here. A request hookgate cannot build is answered (`built: false`), not thrown.
  */
-export async function attemptOnce(send: Sender, endpoint: RuntimeEndpoint, job: Pick<Job, "deliveryId" | "attempt" | "event" | "trigger">):
+export async function attemptOnce(send: Sender, endpoint: RuntimeEndpoint, job: Pick<Job, "deliveryId" | "attempt" | "event" | "trigger">, signal?: AbortSignal):
   Promise<{ row: AttemptRow; result: OutboundResult; verdict: Verdict; built: boolean }> {
   const startedAt = Date.now();
   let request: PreparedRequest | null = null;
   let result: OutboundResult;
   try {
     request = prepareRequest(endpoint, job.event, job.deliveryId, job.attempt, startedAt);
-    result = await send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs }, endpoint);
+    result = await send({ url: request.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeoutMs, signal }, endpoint);
   } catch (e) {
     result = { statusCode: null, responseHeaders: {}, responseBody: "", durationMs: Date.now() - startedAt, error: `could not build the request: ${e instanceof Error ? e.message : String(e)}`, refused: false };
   }

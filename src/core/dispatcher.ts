@@ -9,17 +9,20 @@ import { breakerAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
 import type { OperationalEvents } from "./operational-events.ts";
 import { Recorder } from "./recorder.ts";
-import { Lane, laneCap, type Job } from "./lane.ts";
+import { Lane, laneCap, type Job, type Retired } from "./lane.ts";
+import { Slots } from "./slots.ts";
 import type { Limits } from "../cluster/share.ts";
 import { WakeTimers } from "./wake-timers.ts";
 import { afterAttempt, parseRetryAfter } from "./retry.ts";
 
 export interface DispatcherOptions {
   /**
-   * Attempts in flight across all endpoints. An endpoint with none in flight may still start one past it,
-   * so endpoints that hang and hold every slot cannot stall the healthy ones (at most one extra per endpoint).
+   * Attempts (sockets) in flight in this process, manual ones and verification pings included. The last few slots
+   * are kept for endpoints with none in flight, so endpoints that hang cannot stall the healthy ones (slots.ts).
    */
   concurrency: number;
+  /** `tenants.maxConcurrency`: one tenant's attempts in flight in this process; unset: a quarter of `concurrency`. */
+  tenantConcurrency?: number;
   log: Logger;
   /** How often due deliveries are looked for (croner pattern). */
   sweep?: string;
@@ -50,7 +53,7 @@ export class Dispatcher {
   private lanes = new Map<string, Lane>();
   /** The lanes with queued jobs, in the order they got work: pump walks these, not every endpoint's lane. */
   private waiting = new Map<string, Lane>();
-  private active = 0;
+  private readonly slots: Slots;
   private readonly recorder: Recorder;
   private readonly summary: Summarizer;
   private cron: Cron | null = null;
@@ -67,6 +70,8 @@ export class Dispatcher {
   ) {
     this.summary = new Summarizer(options.log, FAILURE_LOG_INTERVAL_MS);
     this.share = options.share ?? ((endpoint) => endpoint);
+    this.slots = new Slots(options);
+    registry.onRetired((id, why) => this.retire(id, why));
     this.recorder = new Recorder(store, {
       disabled: (id, reason) => {
         this.registry.setEnabled(id, false);
@@ -180,21 +185,23 @@ export class Dispatcher {
       progress = false;
       for (const [id, lane] of this.waiting) {
         if (lane.queued === 0) { this.waiting.delete(id); continue; }
-        if (this.active >= this.options.concurrency && lane.active > 0) continue;
+        if (this.slots.full) return;
+        if (lane.active > 0 && this.slots.busyFull) continue;
         const endpoint = this.registry.get(id);
         if (!endpoint || !endpoint.enabled) { this.handBack(lane, Date.now()); continue; }
         const share = this.share(endpoint);
         if (share.maxConcurrency === 0) { this.handBack(lane, Date.now()); continue; } // another process sends for it
         if (lane.active >= (lane.open ? 1 : share.maxConcurrency)) continue;
+        if (!this.slots.free(endpoint.tenant, lane.active > 0)) continue; // its tenant has its part in flight
         if (lane.open && lane.probeAt > Date.now()) { this.timers.wakeIn(lane.probeAt - Date.now()); continue; }
         const wait = lane.take(share.rateLimit, Date.now());
         if (wait > 0) { this.timers.wakeIn(wait); continue; }
         const job = lane.shift()!;
         job.probe = lane.open;
-        this.active++; lane.active++; lane.unrecorded++;
+        this.slots.take(endpoint.tenant); lane.active++; lane.unrecorded++;
         progress = true;
-        const attempt = this.run(job, endpoint);
-        void attempt.sent.finally(() => { this.active--; lane.active--; this.refill(lane, endpoint); this.pump(); });
+        const attempt = this.run(job, endpoint, lane.signal);
+        void attempt.sent.finally(() => { this.slots.give(endpoint.tenant); lane.active--; this.refill(lane, endpoint); this.pump(); });
         const recorded = () => { lane.unrecorded--; this.refill(lane, endpoint); };
         attempt.recorded.then(recorded, recorded);
       }
@@ -210,12 +217,14 @@ export class Dispatcher {
    * One attempt: prepare → send → decide → queue the record. `sent` resolves when the receiver answered (the
    * slot is free again), `recorded` with the attempt once its record is committed.
    */
-  private run(job: Job, endpoint: RuntimeEndpoint): { sent: Promise<void>; recorded: Promise<AttemptRow> } {
+  private run(job: Job, endpoint: RuntimeEndpoint, signal: AbortSignal): { sent: Promise<void>; recorded: Promise<AttemptRow> } {
     const sent = Promise.withResolvers<void>();
     const recorded = (async () => {
-      const { row, result, verdict, built } = await attemptOnce(this.send, endpoint, job);
+      const { row, result, verdict, built } = await attemptOnce(this.send, endpoint, job, signal);
       sent.resolve();
       const finishedAt = Date.now();
+      // Cut off by a disable or delete (an answer that came first counts as the answer).
+      if (signal.aborted && result.statusCode === null) return this.aborted(job, endpoint, row, signal.reason as Retired, finishedAt);
       // A request hookgate could not build is its own fault, not the receiver's: no streak, no breaker, no
       // retry (the same event builds the same way next time): the delivery fails for good.
       const next = !built ? { status: "failed" as const, nextAttemptAt: null }
@@ -231,6 +240,27 @@ export class Dispatcher {
     })();
     recorded.catch(() => sent.resolve());
     return { sent: sent.promise, recorded };
+  }
+
+  /**
+   * An attempt aborted because its endpoint was disabled: recorded as such, and its delivery waits for the endpoint,
+   * due at once (no streak, no breaker, no step of the schedule spent). Deleted: there is nothing left to record.
+   */
+  private aborted(job: Job, endpoint: RuntimeEndpoint, row: AttemptRow, why: Retired, now: number): Promise<AttemptRow> {
+    this.options.log.debug("attempt aborted", { delivery: job.deliveryId, endpoint: endpoint.id, attempt: job.attempt, because: why });
+    if (why === "deleted") return Promise.resolve(row);
+    const error = "aborted: the endpoint was disabled while the attempt was in flight (the delivery resumes when it is enabled)";
+    return this.recorder.record({
+      attempt: { ...row, error }, delivery: { id: job.deliveryId, status: "retrying", attempts: job.attempt, next_attempt_at: now }, endpoint: null,
+    }, job.event);
+  }
+
+  /** An endpoint was disabled or deleted (here, by auto-disable, or by another process): its attempts in flight end now. */
+  private retire(id: string, why: Retired): void {
+    const lane = this.lanes.get(id);
+    if (!lane) return;
+    lane.abort(why);
+    if (lane.queued > 0) this.handBack(lane, Date.now());
   }
 
   /** The circuit breaker's part of an attempt's outcome (breaker.ts decides; this acts). */
@@ -274,16 +304,35 @@ export class Dispatcher {
     this.recorder.release(lane.drain().map((j) => j.deliveryId), at);
   }
 
-  /** An attempt now, outside the queues, whatever the delivery's status (admin retry and test). */
-  async attemptNow(deliveryId: string, trigger: "manual" | "scheduled" = "manual"): Promise<AttemptRow | null> {
-    const leased = await this.store.leaseNow(deliveryId);
-    if (!leased) return null;
-    const event = await this.store.event(leased.delivery.event_id);
-    const endpoint = this.registry.get(leased.delivery.endpoint_id);
-    if (!event || !endpoint) return null;
-    this.lanes.get(endpoint.id)?.remove(deliveryId);
-    const row = await this.run({ deliveryId, endpointId: endpoint.id, attempt: leased.attempt, event, trigger }, endpoint).recorded;
+  /**
+   * An attempt now, outside the queues, whatever the delivery's status (admin retry and test). It waits for a slot
+   * (ahead of the queues), then leases the delivery, so its lease starts when it can be sent.
+   */
+  async attemptNow(delivery: { id: string; endpoint_id: string }, trigger: "manual" | "scheduled" = "manual"): Promise<AttemptRow | null> {
+    const endpoint = this.registry.get(delivery.endpoint_id);
+    if (!endpoint) return null;
+    await this.slots.acquire(endpoint.tenant);
+    const lane = this.lane(endpoint.id);
+    lane.active++;
+    const free = () => { this.slots.give(endpoint.tenant); lane.active--; this.pump(); };
+    let event: Awaited<ReturnType<Store["event"]>> | null;
+    let leased: Awaited<ReturnType<Store["leaseNow"]>>;
+    try {
+      leased = await this.store.leaseNow(delivery.id);
+      event = leased && await this.store.event(leased.delivery.event_id);
+    } catch (e) { free(); throw e; }
+    if (!leased || !event) { free(); return null; }
+    lane.remove(delivery.id);
+    const attempt = this.run({ deliveryId: delivery.id, endpointId: endpoint.id, attempt: leased.attempt, event, trigger }, endpoint, lane.signal);
+    void attempt.sent.finally(free);
+    const row = await attempt.recorded;
     return { ...row, request_body: sentBody(row.request_body, event) };
+  }
+
+  /** An attempt that is no delivery's (the verification ping): it takes a slot like any other, and waits for one. */
+  async outside<T>(tenant: string | null, attempt: () => Promise<T>): Promise<T> {
+    await this.slots.acquire(tenant);
+    try { return await attempt(); } finally { this.slots.give(tenant); this.pump(); }
   }
 
   /** Stops taking work, lets attempts in flight finish, hands queued deliveries back to the store. */
@@ -295,7 +344,7 @@ export class Dispatcher {
     // A loop, not Math.max(...all): a spread of 100,000 endpoints overflows the arguments limit.
     const longest = this.registry.all().reduce((max, e) => Math.max(max, e.timeoutMs), 1_000) + 2_000;
     const deadline = Date.now() + longest;
-    while (this.active > 0 && Date.now() < deadline) await Bun.sleep(10);
+    while (this.slots.active > 0 && Date.now() < deadline) await Bun.sleep(10);
     for (const lane of this.lanes.values()) this.handBack(lane, Date.now());
     await this.recorder.idle();
     this.summary.flush();
@@ -304,6 +353,6 @@ export class Dispatcher {
   stats(): { active: number; queued: number } {
     let queued = 0;
     for (const lane of this.lanes.values()) queued += lane.queued;
-    return { active: this.active, queued };
+    return { active: this.slots.active, queued };
   }
 }

@@ -1,6 +1,9 @@
 import type { Limits } from "../cluster/share.ts";
 import type { EventRow } from "../store/schema.ts";
 
+/** Why an endpoint's attempts in flight were aborted: it was disabled (they resume when enabled) or deleted. */
+export type Retired = "disabled" | "deleted";
+
 export interface Job {
   deliveryId: string;
   endpointId: string;
@@ -43,6 +46,17 @@ export class Lane {
   /** While the breaker is open: when the next probe may start (0: closed). */
   probeAt = 0;
   probesFailed = 0;
+  /** Aborts this lane's attempts in flight (one per lane, not per attempt: the hot path allocates nothing for it). */
+  private controller: AbortController | null = null;
+
+  /** The signal this lane's attempts starting now carry. */
+  get signal(): AbortSignal { return (this.controller ??= new AbortController()).signal; }
+
+  /** Aborts the attempts in flight (`why` is the signal's reason); the next ones carry a fresh signal. */
+  abort(why: Retired): void {
+    this.controller?.abort(why);
+    this.controller = null;
+  }
 
   get open(): boolean { return this.probeAt > 0; }
 

@@ -104,6 +104,8 @@ export class EndpointRegistry {
   private followAgain = false;
   private configById: Map<string, ConfigEndpoint>;
   private readonly shared = new SharedValues();
+  /** Told when an enabled endpoint is disabled or removed, by any path (the API, auto-disable, another process). */
+  private retired: (id: string, why: "disabled" | "deleted") => void = () => {};
 
   constructor(
     private readonly store: Store,
@@ -197,6 +199,11 @@ export class EndpointRegistry {
     }
     this.index = next;
     this.byType.clear();
+    for (const [id, built] of old) {
+      if (!built.endpoint.enabled) continue;
+      const current = next.byId.get(id);
+      if (!current) this.retired(id, "deleted"); else if (!current.endpoint.enabled) this.retired(id, "disabled");
+    }
   }
 
   /** Puts one endpoint's new row (or its removal) in place of what the maps held for it. */
@@ -217,6 +224,8 @@ export class EndpointRegistry {
       place(index, this.built(row, old, Date.now()));
       if (row.tenant === null) this.byType.clear();
     }
+    if (old?.endpoint.enabled && !row) this.retired(id, "deleted");
+    else if (old?.endpoint.enabled && row?.enabled === 0) this.retired(id, "disabled");
   }
 
   /** The row's runtime endpoint: the one built before when the row has not changed since. */
@@ -225,6 +234,9 @@ export class EndpointRegistry {
     if (old && old.updatedAt === row.updated_at && old.enabled === row.enabled && old.until === until && (until === null || until > now)) return old;
     return { updatedAt: row.updated_at, enabled: row.enabled, until, endpoint: this.toRuntime(row, now) };
   }
+
+  /** The dispatcher listens here to abort the attempts in flight of an endpoint that stops taking them. */
+  onRetired(listener: (id: string, why: "disabled" | "deleted") => void): void { this.retired = listener; }
 
   get(id: string): RuntimeEndpoint | undefined { return this.index.byId.get(id)?.endpoint; }
   all(): RuntimeEndpoint[] { return Array.from(this.index.byId.values(), (b) => b.endpoint); }
@@ -256,8 +268,10 @@ export class EndpointRegistry {
   setEnabled(id: string, enabled: boolean): void {
     const endpoint = this.index.byId.get(id)?.endpoint;
     if (!endpoint) return;
+    const was = endpoint.enabled;
     endpoint.enabled = enabled;
     if (enabled) this.index.enabledSet.add(endpoint); else this.index.enabledSet.delete(endpoint);
+    if (was && !enabled) this.retired(id, "disabled");
   }
 
   toRuntime(row: EndpointRow, now = Date.now()): RuntimeEndpoint {

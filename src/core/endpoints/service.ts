@@ -217,7 +217,7 @@ export class EndpointService {
     const delivery = { id: deliveryId, endpoint_id: row.id, next_attempt_at: now + leaseMs(endpoint), tenant: row.tenant };
     if (!(await this.deps.queries.sessionLive(scope))) throw sessionGone();
     await this.deps.store.ingest([{ event: stored, deliveries: [delivery] }]);
-    const attempt = await this.deps.dispatcher.attemptNow(deliveryId, "manual");
+    const attempt = await this.deps.dispatcher.attemptNow({ id: deliveryId, endpoint_id: row.id }, "manual");
     if (!attempt) throw new DomainError("not-found", `endpoint "${row.id}" was removed meanwhile`);
     return { attempt, deliveryId, eventId: stored.id };
   }
@@ -240,7 +240,8 @@ export class EndpointService {
   async verifyPing(endpoint: RuntimeEndpoint): Promise<{ ok: boolean; attempt: AttemptRow }> {
     const now = Date.now();
     const event = toEventRow(newId("evt", now), "admin", { type: "ping", data: { message: "hookgate is checking this endpoint before saving it" } }, now);
-    const { row, result, verdict } = await attemptOnce(this.deps.send, endpoint, { deliveryId: newId("dlv", now), attempt: 1, event, trigger: "manual" });
+    // It takes one of the process's slots (and its tenant's) like any attempt: DESIGN §9 Fairness.
+    const { row, result, verdict } = await this.deps.dispatcher.outside(endpoint.tenant, () => attemptOnce(this.deps.send, endpoint, { deliveryId: newId("dlv", now), attempt: 1, event, trigger: "manual" }));
     return { ok: verdict === "succeeded" && result.error === null, attempt: { ...row, delivery_id: "", request_body: sentBody(row.request_body, event) } };
   }
 

@@ -40,7 +40,7 @@ export function deliveryRoutes(ctx: AdminContext, auth: ReturnType<typeof adminA
     })
     .post("/deliveries/:id/retry", async ({ params, principal, scope }) => {
       const row = await deliveryIn(ctx, scope, params.id);
-      const attempt = await ctx.dispatcher.attemptNow(row.id, "manual");
+      const attempt = await ctx.dispatcher.attemptNow(row, "manual");
       if (!attempt) throw new HttpProblem(404, `the endpoint of delivery "${row.id}" no longer exists`);
       audit(ctx.log, principal, "delivery retried", { delivery: row.id, endpoint: row.endpoint_id, tenant: row.tenant, attempt: attempt.number, status: attempt.status_code });
       return { ...attemptView(attempt), deliveryId: row.id, eventId: row.event_id };
