@@ -13,6 +13,7 @@ import { Ingest } from "./core/ingest.ts";
 import { OperationalEvents } from "./core/operational-events.ts";
 import { adminApi } from "./http/admin/index.ts";
 import { AdminAuth } from "./http/auth.ts";
+import { SessionRate } from "./http/session-rate.ts";
 import { docs } from "./http/docs.ts";
 import { portal } from "./http/portal.ts";
 import { problem } from "./http/problem.ts";
@@ -134,7 +135,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   let draining = false;
   let started = false;
-  const auth = new AdminAuth(config.admin.tokens, store.tenants, options.now);
+  const auth = new AdminAuth(config.admin.tokens, store.tenants, options.now, new SessionRate(() => config.tenants.requestsPerSecond));
   const sourceList = loaded.sources.map((s) => ({ id: s.id, type: s.type }));
   const admin = adminApi({
     config, sources: sourceList, runningOn: (recorded) => sources.runningOn(recorded), store, queries: store.admin, registry, dispatcher, send: sender,

@@ -4,6 +4,7 @@ import { hashSessionToken, SESSION_PREFIX } from "../core/tenants.ts";
 import { bearerToken, findToken } from "../core/tokens.ts";
 import type { TenantSessionRow } from "../store/schema.ts";
 import { HttpProblem } from "./problem.ts";
+import type { SessionRate } from "./session-rate.ts";
 
 export type Scope = "read" | "write";
 export interface AdminToken { name: string; token: string; scopes: Scope[] }
@@ -58,9 +59,11 @@ export class AdminAuth {
     private readonly sessions: SessionLookup | null = null,
     /** The clock session expiry is read against (tests advance it). */
     readonly now: () => number = Date.now,
+    /** tenants.requestsPerSecond, per session; none: no limit. */
+    private readonly rate: SessionRate | null = null,
   ) {}
 
-  /** The caller, or throws the refusal (401 no or bad token, 403 a missing scope). */
+  /** The caller, or throws the refusal (401 no or bad token, 403 a missing scope, 429 a session past its rate). */
   async principal(request: Request, scope: Scope): Promise<Principal> {
     const known = this.principals.get(request);
     if (known) return this.check(known, scope);
@@ -69,6 +72,11 @@ export class AdminAuth {
     let principal: Principal;
     if (presented?.startsWith(SESSION_PREFIX) && this.sessions) {
       principal = await this.session(presented);
+      // Charged once per request (the gate and the route's macro share this principal), before any work.
+      const wait = this.rate?.take(principal.hash) ?? null;
+      if (wait !== null) {
+        throw new HttpProblem(429, `this session is past tenants.requestsPerSecond: retry in ${wait} s`, undefined, { "retry-after": String(wait) });
+      }
     } else {
       const token = adminToken(this.tokens, header, scope);
       if (token instanceof HttpProblem) throw token;
@@ -84,7 +92,7 @@ export class AdminAuth {
     if (principal) this.principals.set(to, principal);
   }
 
-  private async session(token: string): Promise<Principal> {
+  private async session(token: string): Promise<Extract<Principal, { kind: "session" }>> {
     const hash = hashSessionToken(token);
     const row = await this.sessions!.session(hash);
     const renew = "ask the provider of this link for a new session url";
