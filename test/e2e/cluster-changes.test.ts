@@ -22,6 +22,8 @@ export default defineConfig({
   store: { postgres: env("DATABASE_URL") },
   admin: { tokens: [{ name: "ops", token: "${ADMIN}", scopes: ["read", "write"] }] },
   delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"], timeoutMs: 2000, jitter: 0 },
+  // The tenant endpoints below are the API's, held to tenants.allowNetworks.
+  tenants: { allowNetworks: ["127.0.0.0/8"] },
   sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [{ name: "t", token: "${TOKEN}", events: ["*"] }] }],
   endpoints: [],
 });
