@@ -42,10 +42,13 @@ describe("tenants.requestsPerSecond", () => {
   });
 
   test("the default (20/s) lets a portal page's burst of requests through at once", async () => {
-    const { api, session } = await start();
+    const { api, session } = await start({ requestsPerSecond: undefined }); // the schema's default
     const acme = await session("acme");
     // The endpoint list page asks for /me, the list and one /stats per row (20 rows): 22 at once.
     const answers = await Promise.all(Array.from({ length: 22 }, () => api("GET", "/endpoints", undefined, acme)));
     expect(answers.map((a) => a.status).filter((s) => s !== 200)).toEqual([]);
+    // ...and the default is in force: 60 more at once go past its 3 s of burst.
+    const more = await Promise.all(Array.from({ length: 60 }, () => api("GET", "/endpoints", undefined, acme)));
+    expect(more.some((a) => a.status === 429)).toBe(true);
   });
 });

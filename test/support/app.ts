@@ -13,7 +13,8 @@ export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
 /**
  * A config with an http source, loopback delivery allowed (for tenant endpoints too: tenants.allowNetworks, unless
- * the test sets its own), port 0, and a fresh SQLite file.
+ * the test sets its own), sessions not held to tenants.requestsPerSecond (tests poll with them; the rate's own test
+ * sets it), port 0, and a fresh SQLite file.
  */
 export function baseConfig(overrides: Partial<ConfigInput> = {}): ConfigInput {
   return {
@@ -22,7 +23,7 @@ export function baseConfig(overrides: Partial<ConfigInput> = {}): ConfigInput {
     sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [{ name: "t", token: INGEST_TOKEN, events: ["*"] }] }],
     ...overrides,
     delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8", "::1/128"], ...overrides.delivery },
-    tenants: { allowNetworks: ["127.0.0.0/8", "::1/128"], ...overrides.tenants },
+    tenants: { allowNetworks: ["127.0.0.0/8", "::1/128"], requestsPerSecond: 100_000, ...overrides.tenants },
   };
 }
 
