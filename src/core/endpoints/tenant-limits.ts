@@ -28,28 +28,32 @@ export function tenantPolicy<P extends UrlPolicy>(delivery: P, limits: Pick<Tena
 
 type Limited = { timeoutMs?: number | null; schedule?: readonly (string | number)[] | null };
 
+/** A value past a limit: the field's problem, and the setting that limits it. */
+type LimitProblem = Problems[number] & { limit: `tenants.${keyof TenantLimits}` };
+
 /** The values a write sets past the limits (null and absent values are not checked), each naming its limit. */
-export function limitProblems(options: Limited, limits: TenantLimits): Problems {
-  const problems: Problems = [];
+export function limitProblems(options: Limited, limits: TenantLimits): LimitProblem[] {
+  const problems: LimitProblem[] = [];
   if (options.timeoutMs != null && options.timeoutMs > limits.maxTimeoutMs) {
-    problems.push({ path: "timeoutMs", message: `must be at most ${limits.maxTimeoutMs} (tenants.maxTimeoutMs in the config)` });
+    problems.push({ path: "timeoutMs", limit: "tenants.maxTimeoutMs", message: `must be at most ${limits.maxTimeoutMs} (tenants.maxTimeoutMs in the config)` });
   }
   const schedule = options.schedule ?? [];
   const min = toMs(limits.minRetryDelay);
   schedule.forEach((delay, i) => {
-    if (toMs(delay) < min) problems.push({ path: `schedule[${i}]`, message: `must be at least ${limits.minRetryDelay} (tenants.minRetryDelay in the config)` });
+    if (toMs(delay) < min) problems.push({ path: `schedule[${i}]`, limit: "tenants.minRetryDelay", message: `must be at least ${limits.minRetryDelay} (tenants.minRetryDelay in the config)` });
   });
   if (schedule.length + 1 > limits.maxAttempts) {
-    problems.push({ path: "schedule", message: `makes ${schedule.length + 1} attempts in all, past ${limits.maxAttempts} (tenants.maxAttempts in the config): list at most ${limits.maxAttempts - 1} delays` });
+    problems.push({ path: "schedule", limit: "tenants.maxAttempts", message: `makes ${schedule.length + 1} attempts in all, past ${limits.maxAttempts} (tenants.maxAttempts in the config): list at most ${limits.maxAttempts - 1} delays` });
   }
   return problems;
 }
 
 /** Refuses a write past the limits, naming them, saving nothing. */
-export function failLimits(problems: Problems): void {
+export function failLimits(problems: LimitProblem[]): void {
   if (!problems.length) return;
-  const names = [...new Set(problems.map((p) => /tenants\.\w+/.exec(p.message)?.[0]).filter(Boolean))];
-  throw new DomainError("invalid", `the endpoint is past its tenant's limits (${names.join(", ")} in the config): nothing was saved`, problems);
+  const names = [...new Set(problems.map((p) => p.limit))];
+  throw new DomainError("invalid", `the endpoint is past its tenant's limits (${names.join(", ")} in the config): nothing was saved`,
+    problems.map(({ path, message }) => ({ path, message })));
 }
 
 /**
