@@ -3,7 +3,9 @@ import { startApp } from "./app.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { createLogger } from "./log.ts";
 import { openStore } from "./store/open.ts";
+import { storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
+import { lockStore } from "./store/store-lock.ts";
 import { VERSION } from "./version.ts";
 import { CONFIG_FLAG, help, parseArgs, usage, UsageError, type Args, type Command } from "./cli/command.ts";
 import { fail, loadOrExit } from "./cli/load.ts";
@@ -40,9 +42,16 @@ const COMMANDS: Command[] = [
     name: "migrate", flags: [CONFIG_FLAG], summary: "apply the store's migrations (serve does it too)",
     async run(args) {
       const loaded = await loadOrExit(configOf(args));
-      const store = openStore(loaded.config.store);
-      try { await store.migrate(); } catch (e) { fail(`hookgate: ${(e as Error).message}`); }
+      const { store: config } = loaded.config;
+      const label = storeLabel(config);
+      // Under the store's lock, as serve migrates: never beside a running serve of a SQLite store.
+      const file = config.postgres ? null : config.sqlite ?? "./data/hookgate.db";
+      const lock = !file || file === ":memory:" ? null : await lockStore(file).catch((e) => fail(`hookgate migrate: ${storeOpenFailure(e, label) ?? (e as Error).message}`));
+      if (lock?.warning) process.stderr.write(`warning: ${lock.warning}\n`);
+      const store = openStore(config);
+      try { await store.migrate(); } catch (e) { fail(`hookgate migrate: ${storeOpenFailure(e, label) ?? (e as Error).message}`); }
       await store.close();
+      lock?.release();
       console.log("store migrated");
     },
   },

@@ -29,7 +29,7 @@ test("a fresh data folder is 0700 and the database, its WAL, its shared memory a
     await app.post({ type: "a.b", data: {} }); // a write, so the WAL is in use
     expect(mode(join(root, "var"))).toBe(0o700); // every folder hookgate made
     expect(mode(data)).toBe(0o700);
-    for (const file of ["hookgate.db", "hookgate.db-wal", "hookgate.db-shm", "master.key"]) {
+    for (const file of ["hookgate.db", "hookgate.db-wal", "hookgate.db-shm", "hookgate.db.lock", "master.key"]) {
       expect(existsSync(join(data, file))).toBe(true);
       expect({ file, mode: mode(join(data, file)).toString(8) }).toEqual({ file, mode: "600" });
     }

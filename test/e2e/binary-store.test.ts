@@ -1,0 +1,100 @@
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { copyFileSync, existsSync, mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BINARY, ensureBinary, ROOT, runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
+import { startReceiver, type Receiver } from "../support/receiver.ts";
+
+// The compiled binary, several at once, on a shared 2-core machine: far more room than bun's 5 s default.
+setDefaultTimeout(120_000);
+
+const TOKEN = "store-ingest-token-0123456789";
+const ADMIN = "store-admin-token-0123456789";
+const ENV = { INGEST_TOKEN: TOKEN };
+
+const config = (receiverUrl: string) => `import { defineConfig, env } from "hookgate";
+export default defineConfig({
+  server: { host: "127.0.0.1", port: 0 },
+  store: { sqlite: "./data/hookgate.db" },
+  admin: { tokens: [{ name: "ops", token: "${ADMIN}" }] },
+  delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"], timeoutMs: 1000, schedule: ["200ms", "1s"], jitter: 0 },
+  sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [{ name: "t", token: env("INGEST_TOKEN"), events: ["*"] }] }],
+  endpoints: [{ id: "rx", url: "${receiverUrl}", events: ["*"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
+});
+`;
+
+let receiver: Receiver;
+beforeAll(async () => { receiver = startReceiver(); await ensureBinary(); });
+afterAll(() => receiver.stop());
+
+const storeOf = (configPath: string) => join(configPath, "..", "data", "hookgate.db");
+const post = (url: string, n: number) => fetch(`${url}/v1/events`, {
+  method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ type: "a.b", data: { n } }),
+});
+
+/** `serve` that either becomes ready or exits (the one refused): whichever comes first. */
+async function serveOrExit(configPath: string): Promise<{ pid: number; running?: Running; code?: number; stderr: string }> {
+  const proc = Bun.spawn([BINARY, "serve", "--config", configPath], { env: { ...process.env, ...ENV }, stdout: "ignore", stderr: "pipe" });
+  let stderr = "";
+  const pump = (async () => { for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(chunk); })();
+  while (true) {
+    const ready = /hookgate listening on (http:\/\/\S+)/.exec(stderr);
+    if (ready) {
+      const running: Running = { proc: proc as unknown as Running["proc"], url: ready[1]!, output: () => stderr, async stop(signal = "SIGTERM") { proc.kill(signal); return proc.exited; } };
+      return { pid: proc.pid, running, stderr };
+    }
+    if (proc.exitCode !== null) { await pump; return { pid: proc.pid, code: proc.exitCode, stderr }; }
+    await Bun.sleep(10);
+  }
+}
+
+/** The one line a refused start exits with: the store and the pid that holds it. */
+function expectRefused(result: { code?: number; stderr: string }, store: string, holder: number): void {
+  expect(result.code).toBeDefined();
+  expect(result.code).not.toBe(0);
+  expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^hookgate: cannot start: the store ${store.replace(/[.]/g, "\\.")} is in use by another hookgate process \\(pid ${holder};`))]);
+}
+
+describe("one SQLite store, one process", () => {
+  test("two serves started at once on a new store: one serves, the other exits with one line naming the store and the pid (no race of migrations)", async () => {
+    const path = writeConfig(config(receiver.url));
+    const [a, b] = await Promise.all([serveOrExit(path), serveOrExit(path)]);
+    const winner = a.running ? a : b;
+    const loser = a.running ? b : a;
+    try {
+      expect(winner.running).toBeDefined();
+      expectRefused(loser, storeOf(path), winner.pid);
+      expect((await post(winner.running!.url, 1)).status).toBe(202);
+    } finally {
+      await a.running?.stop();
+      await b.running?.stop();
+    }
+  });
+
+  test("a second serve or a migrate on a store in use is refused; after kill -9 of the holder the next serve starts and has the events", async () => {
+    const path = writeConfig(config(receiver.url));
+    const first = await startBinary(path, ENV);
+    const accepted = await post(first.url, 1);
+    expect(accepted.status).toBe(202);
+    const { id } = await accepted.json() as { id: string };
+
+    expectRefused(await serveOrExit(path), storeOf(path), first.proc.pid);
+    const migrate = await runBinary(["migrate", "--config", path], ENV);
+    expect(migrate.code).toBe(1);
+    expect(migrate.stderr).toContain(`hookgate migrate: the store ${storeOf(path)} is in use by another hookgate process (pid ${first.proc.pid};`);
+
+    first.proc.kill("SIGKILL");
+    await first.proc.exited;
+    const next = await startBinary(path, ENV);
+    try {
+      const read = await fetch(`${next.url}/api/v1/events/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      expect(read.status).toBe(200);
+      expectRefused(await serveOrExit(path), storeOf(path), next.proc.pid);
+    } finally {
+      expect(await next.stop()).toBe(0);
+    }
+    // A clean stop gives the store back: migrate runs.
+    expect((await runBinary(["migrate", "--config", path], ENV)).code).toBe(0);
+  });
+});
