@@ -6,7 +6,7 @@ import { openStore } from "./store/open.ts";
 import { storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
 import { lockStore } from "./store/store-lock.ts";
-import { VERSION } from "./version.ts";
+import { BUILD } from "./version.ts";
 import { CONFIG_FLAG, help, parseArgs, usage, UsageError, type Args, type Command } from "./cli/command.ts";
 import { fail, loadOrExit } from "./cli/load.ts";
 import { pgSetup } from "./cli/pg-setup.ts";
@@ -82,8 +82,8 @@ const COMMANDS: Command[] = [
     },
   },
   {
-    name: "version", summary: "print the version",
-    run() { console.log(`hookgate ${VERSION} (bun ${Bun.version})`); },
+    name: "version", summary: "print the version, the commit and the build date",
+    run() { console.log(`hookgate ${BUILD}, bun ${Bun.version}`); },
   },
 ];
 
@@ -128,7 +128,7 @@ async function serve(flag: string | undefined): Promise<void> {
   }
   for (const warning of await readyHints(loaded, app.store)) log.warn(warning);
   writePidFile(pidFilePath(loaded), log);
-  log.info("ready", { url: app.url, version: VERSION });
+  log.info("ready", { url: app.url, version: BUILD });
   // The plain line too, for a human at a terminal and for scripts that wait for it.
   process.stderr.write(`hookgate listening on ${app.url}\n`);
   const hint = firstEventHint(loaded, app.url);

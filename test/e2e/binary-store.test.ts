@@ -98,3 +98,23 @@ describe("one SQLite store, one process", () => {
     expect((await runBinary(["migrate", "--config", path], ENV)).code).toBe(0);
   });
 });
+
+describe("hookgate version", () => {
+  const head = () => Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: ROOT }).stdout.toString().trim();
+
+  test("names the version, the commit and the build time; two builds never print the same line; from source it says so", async () => {
+    const first = await runBinary(["version"]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`^hookgate 0\\.1\\.0 \\(commit ${head()}(-dirty)?, built \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\), bun \\d`));
+
+    const other = join(mkdtempSync(join(tmpdir(), "hookgate-build-")), "hookgate");
+    const build = Bun.spawn(["bun", "run", "build"], { cwd: ROOT, env: { ...process.env, HOOKGATE_OUT: other }, stdout: "pipe", stderr: "pipe" });
+    expect(await build.exited).toBe(0);
+    const second = Bun.spawnSync([other, "version"]).stdout.toString();
+    expect(second).toStartWith("hookgate 0.1.0 (commit ");
+    expect(second).not.toBe(first.stdout);
+
+    const source = Bun.spawnSync(["bun", "src/cli.ts", "version"], { cwd: ROOT }).stdout.toString();
+    expect(source).toStartWith("hookgate 0.1.0 (source), bun ");
+  });
+});
