@@ -99,6 +99,29 @@ describe("one SQLite store, one process", () => {
   });
 });
 
+describe("a binary older than the store", () => {
+  test("serve and migrate refuse a store migrated further, naming both versions and the way back", async () => {
+    const path = writeConfig(config(receiver.url));
+    expect((await runBinary(["migrate", "--config", path], ENV)).code).toBe(0);
+    const db = new Database(storeOf(path));
+    db.run("INSERT INTO kysely_migration (name, timestamp) VALUES ('009-from-the-future', ?)", [new Date().toISOString()]);
+    db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('hookgate.migrated_by', '0.2.0 (commit 0123456789ab, built 2027-01-01T00:00:00.000Z)')");
+    db.close();
+    const version = (await runBinary(["version"])).stdout.trim().replace(/^hookgate /, "").replace(/, bun .*$/, "");
+
+    const serve = await runBinary(["serve", "--config", path], ENV);
+    expect(serve.code).not.toBe(0);
+    const lines = serve.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toBe(`hookgate: cannot start: cannot open the store ${storeOf(path)}: it was migrated by hookgate 0.2.0 (commit 0123456789ab, built 2027-01-01T00:00:00.000Z) up to migration 009-from-the-future, and this binary is hookgate ${version}, which knows migrations up to 008-source-holder — run hookgate 0.2.0 or newer, or restore a backup taken before the upgrade`);
+    expect(serve.stderr).not.toContain("corrupted migrations");
+
+    const migrate = await runBinary(["migrate", "--config", path], ENV);
+    expect(migrate.code).toBe(1);
+    expect(migrate.stderr).toContain("up to migration 009-from-the-future, and this binary is hookgate");
+  });
+});
+
 describe("hookgate version", () => {
   const head = () => Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: ROOT }).stdout.toString().trim();
 
