@@ -56,6 +56,20 @@ const COMMANDS: Command[] = [
     },
   },
   {
+    name: "backup", flags: [{ name: "to", value: "FILE", required: true, help: "the new file to write the copy to (never overwritten)" }, CONFIG_FLAG],
+    summary: "a consistent copy of the SQLite store, also while serve runs; the copy starts as a store (with the secrets key)",
+    details: "Keep the secrets key (master.key beside the store, or HOOKGATE_MASTER_KEY) with the copy: without it the endpoint\nsecrets in the copy cannot be read. A Postgres store is backed up with pg_dump.",
+    async run(args) {
+      const { backup } = await import("./cli/backup.ts");
+      const loaded = await loadOrExit(configOf(args));
+      try {
+        for (const line of backup(loaded, args.flags.to as string)) console.log(line);
+      } catch (e) {
+        fail(`hookgate backup: ${(e as Error).message}`);
+      }
+    },
+  },
+  {
     name: "pg-setup", flags: [CONFIG_FLAG], summary: "print the SQL for each postgres source in table mode",
     async run(args) { console.log(pgSetup(await loadOrExit(configOf(args)))); },
   },

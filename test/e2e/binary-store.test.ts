@@ -122,6 +122,80 @@ describe("a binary older than the store", () => {
   });
 });
 
+describe("hookgate backup", () => {
+  test("a copy taken while serve ingests holds every event acknowledged before it, and serves them with the key beside it", async () => {
+    const path = writeConfig(config(receiver.url));
+    const running = await startBinary(path, ENV);
+    const acked: string[] = [];
+    let loading = true;
+    const worker = async (w: number) => {
+      for (let n = 0; loading; n++) {
+        const response = await post(running.url, w * 1_000_000 + n);
+        if (response.status === 202) acked.push(((await response.json()) as { id: string }).id);
+      }
+    };
+    const load = Promise.all([0, 1, 2, 3].map(worker));
+    try {
+      while (acked.length < 300) await Bun.sleep(10);
+      const before = [...acked];
+      const restored = mkdtempSync(join(tmpdir(), "hookgate-restore-"));
+      const copy = join(restored, "data", "hookgate.db");
+      const result = await runBinary(["backup", "--to", copy, "--config", path], ENV);
+      const after = acked.length;
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(acked.length).toBeGreaterThan(before.length); // ingest went on while the copy was taken
+      expect(result.stdout).toContain(`backed up ${storeOf(path)} to ${copy}`);
+      expect(result.stdout).toContain(join(path, "..", "data", "master.key"));
+      expect(statSync(copy).mode & 0o777).toBe(0o600);
+
+      const db = new Database(copy, { readonly: true });
+      const ids = new Set(db.query<{ id: string }, []>("SELECT id FROM events").all().map((r) => r.id));
+      expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+      db.close();
+      expect(before.filter((id) => !ids.has(id))).toEqual([]);
+      expect(ids.size).toBeLessThanOrEqual(after);
+
+      // Restore: the copy and the key, side by side; serve starts on them and reads the events back.
+      loading = false;
+      await load;
+      copyFileSync(join(path, "..", "data", "master.key"), join(restored, "data", "master.key"));
+      const again = await startBinary(writeConfig(config(receiver.url), restored), ENV);
+      try {
+        for (const id of [before[0]!, before.at(-1)!]) {
+          expect((await fetch(`${again.url}/api/v1/events/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+        }
+      } finally {
+        expect(await again.stop()).toBe(0);
+      }
+    } finally {
+      loading = false;
+      await load;
+      await running.stop();
+    }
+  });
+
+  test("never overwrites; a Postgres store is pg_dump's; --to is required", async () => {
+    const path = writeConfig(config(receiver.url));
+    expect((await runBinary(["migrate", "--config", path], ENV)).code).toBe(0);
+    const taken = join(path, "..", "taken.db");
+    expect((await runBinary(["backup", "--to", taken, "--config", path], ENV)).code).toBe(0);
+    const again = await runBinary(["backup", "--to", taken, "--config", path], ENV);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`${taken} exists: hookgate backup never overwrites`);
+
+    const pg = writeConfig(config(receiver.url).replace(`sqlite: "./data/hookgate.db"`, `postgres: "postgres://postgres@127.0.0.1:5432/postgres"`));
+    const dump = await runBinary(["backup", "--to", join(pg, "..", "x.db"), "--config", pg], ENV);
+    expect(dump.code).toBe(1);
+    expect(dump.stderr).toContain("pg_dump");
+    expect(existsSync(join(pg, "..", "x.db"))).toBe(false);
+
+    const usage = await runBinary(["backup", "--config", path], ENV);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("--to FILE is required");
+  });
+});
+
 describe("hookgate version", () => {
   const head = () => Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: ROOT }).stdout.toString().trim();
 
