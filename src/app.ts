@@ -28,6 +28,7 @@ import { openSecrets } from "./secrets/index.ts";
 import { superviseSources, type MountedRoute } from "./source-supervisor.ts";
 import { listenForChanges } from "./store/changes.ts";
 import { openStore } from "./store/open.ts";
+import { lockStore, type StoreLock } from "./store/store-lock.ts";
 import { StoreLink } from "./store/outage.ts";
 import { StoreWrites, storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
@@ -61,11 +62,18 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Opens and migrates the store, opens the endpoint secrets and reconciles the config's endpoints (every write of the start). */
-async function openTheStore(loaded: LoadedConfig, options: AppOptions, link: StoreLink): Promise<{ store: Store; registry: EndpointRegistry; codec: SecretCodec }> {
+/**
+ * Locks a SQLite store to this process (before anything reads or migrates it), opens and migrates it, opens the
+ * endpoint secrets and reconciles the config's endpoints (every write of the start).
+ */
+async function openTheStore(loaded: LoadedConfig, options: AppOptions, link: StoreLink): Promise<{ store: Store; registry: EndpointRegistry; codec: SecretCodec; lock: StoreLock | null }> {
   const { config } = loaded;
-  const store = openStore(config.store, options.log.child({ component: "store" }), link);
+  const file = config.store.postgres ? null : config.store.sqlite;
+  const lock = file && file !== ":memory:" ? await lockStore(file) : null;
+  if (lock?.warning) options.log.warn(lock.warning);
+  let store: Store | null = null;
   try {
+    store = openStore(config.store, options.log.child({ component: "store" }), link);
     await store.migrate();
     let codec = options.codec;
     if (!codec) {
@@ -76,9 +84,10 @@ async function openTheStore(loaded: LoadedConfig, options: AppOptions, link: Sto
     }
     const registry = new EndpointRegistry(store, { endpoints: config.endpoints, defaults: config.delivery, tenants: config.tenants }, codec);
     await registry.reconcile();
-    return { store, registry, codec };
+    return { store, registry, codec, lock };
   } catch (e) {
-    await store.close().catch(() => {});
+    await store?.close().catch(() => {});
+    lock?.release();
     throw e;
   }
 }
@@ -91,7 +100,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const writes = new StoreWrites(label);
   // Postgres out of reach: said once each way, /healthz and /readyz follow, deliveries pause (store/outage.ts).
   const link = new StoreLink(label, log.child({ component: "store" }), writes);
-  const { store, registry, codec } = await openTheStore(loaded, options, link).catch((e) => {
+  const { store, registry, codec, lock } = await openTheStore(loaded, options, link).catch((e) => {
     // A full disk, a read-only file, Postgres down: say which store and what to do, not the driver's last word.
     const failure = storeOpenFailure(e, label);
     throw failure ? new Error(failure) : e;
@@ -233,6 +242,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         await members.stop();
         server.stop(true);
         await store.close();
+        lock?.release();
       })();
       return stopped;
     },

@@ -3,8 +3,10 @@ import { startApp } from "./app.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { createLogger } from "./log.ts";
 import { openStore } from "./store/open.ts";
+import { storeLabel, storeOpenFailure } from "./store/store-errors.ts";
 import type { Store } from "./store/types.ts";
-import { VERSION } from "./version.ts";
+import { lockStore } from "./store/store-lock.ts";
+import { BUILD } from "./version.ts";
 import { CONFIG_FLAG, help, parseArgs, usage, UsageError, type Args, type Command } from "./cli/command.ts";
 import { fail, loadOrExit } from "./cli/load.ts";
 import { pgSetup } from "./cli/pg-setup.ts";
@@ -40,10 +42,31 @@ const COMMANDS: Command[] = [
     name: "migrate", flags: [CONFIG_FLAG], summary: "apply the store's migrations (serve does it too)",
     async run(args) {
       const loaded = await loadOrExit(configOf(args));
-      const store = openStore(loaded.config.store);
-      try { await store.migrate(); } catch (e) { fail(`hookgate: ${(e as Error).message}`); }
+      const { store: config } = loaded.config;
+      const label = storeLabel(config);
+      // Under the store's lock, as serve migrates: never beside a running serve of a SQLite store.
+      const file = config.postgres ? null : config.sqlite ?? "./data/hookgate.db";
+      const lock = !file || file === ":memory:" ? null : await lockStore(file).catch((e) => fail(`hookgate migrate: ${storeOpenFailure(e, label) ?? (e as Error).message}`));
+      if (lock?.warning) process.stderr.write(`warning: ${lock.warning}\n`);
+      const store = openStore(config);
+      try { await store.migrate(); } catch (e) { fail(`hookgate migrate: ${storeOpenFailure(e, label) ?? (e as Error).message}`); }
       await store.close();
+      lock?.release();
       console.log("store migrated");
+    },
+  },
+  {
+    name: "backup", flags: [{ name: "to", value: "FILE", required: true, help: "the new file to write the copy to (never overwritten)" }, CONFIG_FLAG],
+    summary: "a consistent copy of the SQLite store, also while serve runs; the copy starts as a store (with the secrets key)",
+    details: "Keep the secrets key (master.key beside the store, or HOOKGATE_MASTER_KEY) with the copy: without it the endpoint\nsecrets in the copy cannot be read. A Postgres store is backed up with pg_dump.",
+    async run(args) {
+      const { backup } = await import("./cli/backup.ts");
+      const loaded = await loadOrExit(configOf(args));
+      try {
+        for (const line of backup(loaded, args.flags.to as string)) console.log(line);
+      } catch (e) {
+        fail(`hookgate backup: ${(e as Error).message}`);
+      }
     },
   },
   {
@@ -73,8 +96,8 @@ const COMMANDS: Command[] = [
     },
   },
   {
-    name: "version", summary: "print the version",
-    run() { console.log(`hookgate ${VERSION} (bun ${Bun.version})`); },
+    name: "version", summary: "print the version, the commit and the build date",
+    run() { console.log(`hookgate ${BUILD}, bun ${Bun.version}`); },
   },
 ];
 
@@ -119,7 +142,7 @@ async function serve(flag: string | undefined): Promise<void> {
   }
   for (const warning of await readyHints(loaded, app.store)) log.warn(warning);
   writePidFile(pidFilePath(loaded), log);
-  log.info("ready", { url: app.url, version: VERSION });
+  log.info("ready", { url: app.url, version: BUILD });
   // The plain line too, for a human at a terminal and for scripts that wait for it.
   process.stderr.write(`hookgate listening on ${app.url}\n`);
   const hint = firstEventHint(loaded, app.url);

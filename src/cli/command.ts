@@ -5,6 +5,8 @@ export interface Flag {
   alias?: string;
   /** The value's placeholder (`PATH`); a flag without one is a switch. */
   value?: string;
+  /** A flag the command cannot run without (shown without brackets in the usage). */
+  required?: boolean;
   help: string;
 }
 
@@ -56,11 +58,13 @@ export function parseArgs(command: Command, argv: string[]): Args {
     if (value === undefined || value === "") throw new UsageError(`--${flag.name} needs a value (--${flag.name} ${flag.value})`);
     args.flags[flag.name] = value;
   }
+  const missing = flags.find((f) => f.required && args.flags[f.name] === undefined);
+  if (missing) throw new UsageError(`--${missing.name}${missing.value ? ` ${missing.value}` : ""} is required`);
   return args;
 }
 
 export function synopsis(command: Command): string {
-  const flags = (command.flags ?? []).map((f) => `[--${f.name}${f.value ? ` ${f.value}` : ""}]`);
+  const flags = (command.flags ?? []).map((f) => f.required ? `--${f.name} ${f.value}` : `[--${f.name}${f.value ? ` ${f.value}` : ""}]`);
   return ["hookgate", command.name, ...(command.positionals ?? []), ...flags].join(" ");
 }
 

@@ -17,3 +17,8 @@ export async function getMeta(db: Kysely<DB>, key: string): Promise<string | nul
 export async function setMetaIfAbsent(db: Kysely<DB>, key: string, value: string): Promise<void> {
   await meta(db).insertInto("meta").values({ key, value }).onConflict((oc) => oc.column("key").doNothing()).execute();
 }
+
+/** Writes the value, replacing the one there. */
+export async function setMeta(db: Kysely<DB>, key: string, value: string): Promise<void> {
+  await meta(db).insertInto("meta").values({ key, value }).onConflict((oc) => oc.column("key").doUpdateSet({ value })).execute();
+}

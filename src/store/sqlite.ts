@@ -76,15 +76,16 @@ export interface SqliteOptions {
  * A background checkpointer (checkpointer.ts) keeps the WAL's copy-back off the event loop.
  */
 export function openSqlite(options: SqliteOptions): { raw: RawSqlite; db: Kysely<DB>; close(): Promise<void> } {
-  // A new database is made 0600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
-  let created = false;
-  if (options.file !== ":memory:") {
+  // The database is 0600 before SQLite opens it (new, or left 0644 by an older build); SQLite gives a -wal and -shm it
+  // creates the same mode, and ones an older build left are tightened once WAL mode has them open.
+  const onDisk = options.file !== ":memory:";
+  if (onDisk) {
     makePrivateDir(dirname(options.file));
-    created = createPrivateFile(options.file);
+    if (!createPrivateFile(options.file)) tightenFiles([options.file]);
   }
   const raw = new Database(options.file, { create: true, strict: false });
   raw.exec("PRAGMA journal_mode = WAL");
-  if (created) tightenFiles([`${options.file}-wal`, `${options.file}-shm`]);
+  if (onDisk) tightenFiles([`${options.file}-wal`, `${options.file}-shm`]);
   const synchronous = options.synchronous === "full" ? "FULL" : "NORMAL";
   raw.exec(`PRAGMA synchronous = ${synchronous}`);
   raw.exec("PRAGMA busy_timeout = 5000");

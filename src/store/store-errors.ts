@@ -1,4 +1,6 @@
 import type { Config } from "../config/schema.ts";
+import { StoreInUseError } from "./store-lock.ts";
+import { StoreTooNewError } from "./store.ts";
 
 /** What a store failure means for an operator, and what to do about it. */
 interface Known { reason: string; fix: (it: string) => string }
@@ -45,9 +47,12 @@ export function storeLabel(store: Config["store"]): string {
 /**
  * The one line `serve` exits with when the store cannot be opened, e.g. `cannot open the store
  * /var/lib/hookgate/hookgate.db: database or disk is full — free space on the disk that holds it`;
- * null for an error that is not the store's (a wrong master key says so itself).
+ * null for an error that is not the store's (a wrong master key says so itself). A store another process holds, or
+ * one a newer hookgate migrated, says so with both sides named.
  */
 export function storeOpenFailure(error: unknown, label: string): string | null {
+  if (error instanceof StoreInUseError) return error.message;
+  if (error instanceof StoreTooNewError) return `cannot open the store ${label}: ${error.message}`;
   const known = lookup(error);
   return known ? `cannot open the store ${label}: ${known.reason} — ${known.fix("it")}` : null;
 }

@@ -1,18 +1,30 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import { Migrator } from "kysely/migration";
+import { DEFAULT_MIGRATION_TABLE, Migrator } from "kysely/migration";
 import { AdminQueries } from "./admin-queries.ts";
 import { ChangeQueries } from "./changes.ts";
 import { retryOnConflict } from "./conflict-retry.ts";
 import { TenantQueries } from "./tenants.ts";
 import { ProcessQueries } from "./processes.ts";
-import { getMeta, setMetaIfAbsent } from "./meta.ts";
-import { migrationProvider } from "./migrations/index.ts";
+import { BUILD } from "../version.ts";
+import { getMeta, setMeta, setMetaIfAbsent } from "./meta.ts";
+import { LATEST_MIGRATION, migrationProvider, migrations } from "./migrations/index.ts";
 import { LEASED, writeCursor } from "./queries.ts";
 import type { DB, DeliveryRow, EndpointRow, EventRow } from "./schema.ts";
 import { chunks } from "./shaping.ts";
 import type { AttemptOutcome, ClaimedDelivery, ConfigEndpointRow, Dialect, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite, Store } from "./types.ts";
 
 // Where core has found the store's types so far; new code imports types.ts.
+
+/** The meta key naming the build that last applied migrations. */
+const MIGRATED_BY = "hookgate.migrated_by";
+
+/** A store migrated by a newer hookgate than this binary: running on it could misread its rows. */
+export class StoreTooNewError extends Error {
+  override name = "StoreTooNewError";
+  constructor(readonly migration: string, readonly migratedBy: string | null) {
+    super(`it was migrated by hookgate ${migratedBy ?? "(a newer version)"} up to migration ${migration}, and this binary is hookgate ${BUILD}, which knows migrations up to ${LATEST_MIGRATION} — run hookgate ${migratedBy ? migratedBy.split(" ")[0] : "of that version"} or newer, or restore a backup taken before the upgrade`);
+  }
+}
 
 /**
  * The store over kysely: SQLite (one process) or Postgres (several processes sharing one queue). The hot paths
@@ -37,13 +49,29 @@ export class KyselyStore implements Store {
     this.processes = new ProcessQueries(db, dialect);
   }
 
+  /**
+   * Applies the migrations this binary has; refuses a store migrated further by a newer one (StoreTooNewError).
+   * The binary that applied any records itself, so the refusal of an older one can name it.
+   */
   async migrate(): Promise<void> {
+    await this.refuseNewerStore();
     const migrator = new Migrator({ db: this.db, provider: migrationProvider });
     const { error, results } = await migrator.migrateToLatest();
     const failed = results?.find((r) => r.status === "Error");
-    if (!error && !failed) return;
+    if (!error && !failed) {
+      if (results?.length) await setMeta(this.db, MIGRATED_BY, BUILD);
+      return;
+    }
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(failed ? `store migration ${failed.migrationName} failed: ${reason}` : `cannot open the ${this.dialect} store: ${reason}`);
+  }
+
+  private async refuseNewerStore(): Promise<void> {
+    const applied = await this.db.withTables<{ [DEFAULT_MIGRATION_TABLE]: { name: string } }>()
+      .selectFrom(DEFAULT_MIGRATION_TABLE).select("name").orderBy("name").execute()
+      .catch(() => []); // a new store: no table yet (a store out of reach fails in the migrator with its own reason)
+    const unknown = applied.map((r) => r.name).filter((name) => !(name in migrations));
+    if (unknown.length) throw new StoreTooNewError(unknown.at(-1)!, await getMeta(this.db, MIGRATED_BY).catch(() => null));
   }
 
   async close(): Promise<void> {

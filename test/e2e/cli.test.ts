@@ -9,7 +9,7 @@ import { moduleTypes } from "../../scripts/module-types.ts";
 setDefaultTimeout(60_000);
 beforeAll(() => ensureBinary());
 
-const COMMANDS = ["serve", "check", "reload", "migrate", "pg-setup", "init", "types", "health", "version"];
+const COMMANDS = ["serve", "check", "reload", "migrate", "backup", "pg-setup", "init", "types", "health", "version"];
 const tempDir = () => mkdtempSync(join(tmpdir(), "hookgate-cli-"));
 
 describe("usage and --help", () => {

@@ -20,6 +20,9 @@ export const migrations: Record<string, Migration> = {
   "008-source-holder": sourceHolder,
 };
 
+/** The last migration this binary knows: a store with a later one was migrated by a newer hookgate. */
+export const LATEST_MIGRATION = Object.keys(migrations).at(-1)!;
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };
