@@ -2,7 +2,6 @@ import { createHash, randomBytes } from "node:crypto";
 import type { PageOf } from "../store/admin-queries.ts";
 import type { TenantDeleted, TenantListRow } from "../store/tenants.ts";
 import type { Store } from "../store/types.ts";
-import { leaseMs } from "./dispatcher.ts";
 import type { EndpointRegistry } from "./endpoints/registry.ts";
 import { DomainError } from "./errors.ts";
 
@@ -19,8 +18,6 @@ export interface TenantServiceDeps {
   store: Store;
   /** The running endpoints: a removed tenant's are dropped from it, so the dispatcher forgets them. */
   registry: EndpointRegistry;
-  /** The delivery default, for how long an attempt in flight may still take. */
-  defaultTimeoutMs: number;
   /** The clock sessions are issued by (the one admin auth checks expiry against). */
   now: () => number;
 }
@@ -58,18 +55,11 @@ export class TenantService {
     if (fromConfig.length) {
       throw new DomainError("conflict", `tenant "${id}" has endpoints defined in the config file (${fromConfig.slice(0, 5).join(", ")}): remove them from the config and restart first; nothing was deleted`);
     }
-    const open = await store.tenants.openDeliveries(id);
-    // Read before the refresh drops them: the longest an attempt in flight now may still take.
-    const longest = registry.all().reduce((most, e) => Math.max(most, e.timeoutMs), this.deps.defaultTimeoutMs);
+    // Its deliveries and their attempts go in the store: an attempt in flight now records nothing (recordAttempts).
     const deleted = await store.tenants.remove(id);
     if (!known && deleted.endpoints + deleted.events + deleted.deliveries === 0) throw new DomainError("not-found", `no tenant "${id}"`);
     // As DELETE /endpoints/{id} does: the registry drops the endpoints, and the dispatcher hands their queued work back.
     for (const e of endpoints) await registry.refreshOne(e.id);
-    // An attempt in flight now is recorded when it ends: sweep up such leftovers once it must have ended.
-    setTimeout(() => void (async () => {
-      await store.tenants.deleteOrphanAttempts(open);
-      for (const e of endpoints) await store.admin.deleteAttemptsOf(e.id);
-    })().catch(() => {}), leaseMs({ timeoutMs: longest })).unref();
     return deleted;
   }
 

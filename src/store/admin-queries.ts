@@ -53,24 +53,18 @@ export class AdminQueries {
     return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
   }
 
-  /** Removes the endpoint with its deliveries and their attempts, in one transaction. False: not in the scope, or its session is gone. */
+  /**
+   * Removes the endpoint; its deliveries and their attempts go with it in the store (migration 009). False: not in
+   * the scope, or its session is gone.
+   */
   async deleteEndpoint(id: string, scope: TenantScope): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       let endpoint = trx.selectFrom("endpoints").select("id").where("id", "=", id);
       if (scope.tenant !== null) endpoint = endpoint.where("tenant", "=", scope.tenant);
       if (!(await endpoint.executeTakeFirst()) || !(await sessionLive(trx, scope))) return false;
-      const ofEndpoint = trx.selectFrom("deliveries").select("id").where("endpoint_id", "=", id);
-      await trx.deleteFrom("attempts").where("delivery_id", "in", ofEndpoint).execute();
-      await trx.deleteFrom("deliveries").where("endpoint_id", "=", id).execute();
       const result = await trx.deleteFrom("endpoints").where("id", "=", id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });
-  }
-
-  /** Attempts left by a deleted endpoint (one in flight at the delete is recorded after it). */
-  async deleteAttemptsOf(endpointId: string): Promise<void> {
-    await this.db.deleteFrom("attempts").where("endpoint_id", "=", endpointId)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom("endpoints").select("id").where("id", "=", endpointId)))).execute();
   }
 
   // Events and deliveries: ids are time-sortable, so the id alone is the key.

@@ -65,16 +65,20 @@ export class PostgresHotPaths implements HotPaths {
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]> {
     const deliveries = outcomes.map((o) => o.delivery).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
-      // A batch tried again after a commit whose answer was lost must not fail on its own rows.
-      for (const part of chunks(outcomes.map((o) => o.attempt), 200)) {
-        await trx.insertInto("attempts").values(part).onConflict((oc) => oc.column("id").doNothing()).execute();
-      }
       const now = Date.now();
-      // One UPDATE ... FROM (VALUES ...) per chunk rather than one statement per delivery.
+      // Deliveries first, one UPDATE ... FROM (VALUES ...) per chunk rather than one statement per delivery. The row
+      // lock it takes makes a concurrent delete wait for this commit (and then cascade to these attempts); a delivery
+      // deleted first is not found, and its attempt is not recorded (migration 009).
+      const present = new Set<string>();
       for (const part of chunks(deliveries, 200)) {
         const values = sql.join(part.map((d) => sql`(${d.id}::text, ${d.status}::text, ${d.attempts}::integer, ${d.next_attempt_at}::bigint)`));
-        await sql`UPDATE deliveries AS d SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_at, updated_at = ${now}
-          FROM (VALUES ${values}) AS v(id, status, attempts, next_at) WHERE d.id = v.id`.execute(trx);
+        const { rows } = await sql<{ id: string }>`UPDATE deliveries AS d SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_at, updated_at = ${now}
+          FROM (VALUES ${values}) AS v(id, status, attempts, next_at) WHERE d.id = v.id RETURNING d.id`.execute(trx);
+        for (const row of rows) present.add(row.id);
+      }
+      // A batch tried again after a commit whose answer was lost must not fail on its own rows.
+      for (const part of chunks(outcomes.map((o) => o.attempt).filter((a) => present.has(a.delivery_id)), 200)) {
+        await trx.insertInto("attempts").values(part).onConflict((oc) => oc.column("id").doNothing()).execute();
       }
       return updateEndpointHealth(trx, outcomes.map((o) => o.endpoint));
     }));

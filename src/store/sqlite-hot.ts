@@ -59,9 +59,11 @@ export class SqliteHotPaths implements HotPaths {
       const s = this.s;
       const now = Date.now();
       for (const { attempt: a, delivery: d } of outcomes) {
+        // A delivery deleted while its attempt was in flight (its endpoint's, event's or tenant's delete) is gone
+        // with its attempts: this one is not recorded either (migration 009).
+        if (s.updateDelivery.run(d.status, d.attempts, d.next_attempt_at, now, d.id).changes === 0) continue;
         s.insertAttempt.run(a.id, a.delivery_id, a.endpoint_id, a.number, a.trigger, a.started_at, a.url, a.request_headers, a.request_body ?? null,
           a.status_code ?? null, a.response_headers, a.response_body, a.duration_ms, a.error ?? null);
-        s.updateDelivery.run(d.status, d.attempts, d.next_attempt_at, now, d.id);
       }
       const disabled: DisabledEndpoint[] = [];
       for (const change of healthChanges(outcomes.map((o) => o.endpoint))) {

@@ -90,7 +90,8 @@ export function openSqlite(options: SqliteOptions): { raw: RawSqlite; db: Kysely
   raw.exec(`PRAGMA synchronous = ${synchronous}`);
   raw.exec("PRAGMA busy_timeout = 5000");
   raw.exec("PRAGMA foreign_keys = OFF");
-  raw.exec("PRAGMA cache_size = -32000");
+  // 8 MB of page cache: 32 MB was most of the RSS a minute of load adds, for no throughput measured (bench/FINDINGS.md, issue 22).
+  raw.exec("PRAGMA cache_size = -8000");
   raw.exec("PRAGMA temp_store = MEMORY");
   const lock = new SerialLock();
   const db = new Kysely<DB>({ dialect: new SerialSqliteDialect({ database: adapt(raw) }, lock) });

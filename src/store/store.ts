@@ -11,6 +11,7 @@ import { LATEST_MIGRATION, migrationProvider, migrations } from "./migrations/in
 import { LEASED, writeCursor } from "./queries.ts";
 import type { DB, DeliveryRow, EndpointRow, EventRow } from "./schema.ts";
 import { chunks } from "./shaping.ts";
+import { idFloor } from "../core/ids.ts";
 import type { AttemptOutcome, ClaimedDelivery, ConfigEndpointRow, Dialect, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite, Store } from "./types.ts";
 
 // Where core has found the store's types so far; new code imports types.ts.
@@ -182,16 +183,24 @@ export class KyselyStore implements Store {
   }
 
   /**
-   * Purges events older than `before` whose deliveries are all finished, with their deliveries and attempts, until
-   * none is left. Each chunk is its own short transaction, and the event loop turns between chunks, so ingest and
-   * attempts (on SQLite's one connection) get their turn instead of waiting for the whole purge. `signal` stops it
-   * between chunks (at shutdown). Returns how many events it removed.
+   * Purges events older than `before` whose deliveries are all finished (their deliveries and attempts go with them
+   * in the store, migration 009), until none is left; then attempts older than `before` whose delivery is gone
+   * (migration 009 removed those older versions left; an older process beside this one may leave more). Each chunk is its own short transaction, and the event loop turns between
+   * chunks, so ingest and attempts (on SQLite's one connection) get their turn instead of waiting for the whole
+   * purge. `signal` stops it between chunks (at shutdown). Returns how many events it removed.
    */
   async purge(before: number, options: { chunk?: number; signal?: AbortSignal } = {}): Promise<number> {
     const chunk = options.chunk ?? 1_000;
+    const removed = await this.inChunks(chunk, options.signal, () => this.purgeEvents(before, chunk));
+    await this.inChunks(chunk, options.signal, () => this.purgeOrphanAttempts(before, chunk));
+    return removed;
+  }
+
+  /** Runs `step` (which removes up to `chunk` rows) until it removes fewer, letting the event loop turn between runs. */
+  private async inChunks(chunk: number, signal: AbortSignal | undefined, step: () => Promise<number>): Promise<number> {
     let removed = 0;
-    while (!options.signal?.aborted) {
-      const n = await this.purgeChunk(before, chunk);
+    while (!signal?.aborted) {
+      const n = await step();
       removed += n;
       if (n < chunk) break;
       await new Promise((resolve) => setImmediate(resolve));
@@ -199,7 +208,7 @@ export class KyselyStore implements Store {
     return removed;
   }
 
-  private purgeChunk(before: number, limit: number): Promise<number> {
+  private purgeEvents(before: number, limit: number): Promise<number> {
     return retryOnConflict(() => this.transaction(async (trx) => {
       const ids = (await trx.selectFrom("events").select("id")
         .where("received_at", "<", before)
@@ -207,11 +216,24 @@ export class KyselyStore implements Store {
           .whereRef("deliveries.event_id", "=", "events.id").where("status", "in", ["pending", "retrying"]))))
         .limit(limit).execute()).map((r) => r.id);
       if (ids.length === 0) return 0;
-      await trx.deleteFrom("attempts").where("delivery_id", "in", trx.selectFrom("deliveries").select("id").where("event_id", "in", ids)).execute();
-      await trx.deleteFrom("deliveries").where("event_id", "in", ids).execute();
       await trx.deleteFrom("events").where("id", "in", ids).execute();
       return ids.length;
     }));
+  }
+
+  /**
+   * Attempts made before `before` whose delivery is gone. After the events' purge, the attempts that old are those of
+   * events kept for an open delivery, and these orphans: a range of the primary key (ids are time-sortable), not a
+   * scan of the table.
+   */
+  private purgeOrphanAttempts(before: number, limit: number): Promise<number> {
+    return retryOnConflict(async () => {
+      const ids = (await this.db.selectFrom("attempts").select("id").where("id", "<", idFloor("att", before))
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom("deliveries").select("id").whereRef("deliveries.id", "=", "attempts.delivery_id"))))
+        .limit(limit).execute()).map((r) => r.id);
+      if (ids.length) await this.db.deleteFrom("attempts").where("id", "in", ids).execute();
+      return ids.length;
+    });
   }
 
   getMeta(key: string): Promise<string | null> {

@@ -92,7 +92,8 @@ export class TenantQueries {
 
   /**
    * A customer who leaves: its endpoints, its events, every delivery to its endpoints or of its events (also to
-   * global endpoints), their attempts, its sessions and its record, in one transaction.
+   * global endpoints), their attempts, its sessions and its record, in one transaction. Deleting the endpoints and
+   * the events deletes those deliveries and their attempts in the store (migration 009).
    */
   remove(id: string): Promise<TenantDeleted> {
     // Attempts recorded meanwhile by any process touch the same deliveries: a deadlock runs the whole removal again.
@@ -100,37 +101,20 @@ export class TenantQueries {
       // Sessions first: a create through one of them that commits after this step finds it gone (insertEndpoint).
       await trx.deleteFrom("tenant_sessions").where("tenant", "=", id).execute();
       const events = trx.selectFrom("events").select("id").where("tenant", "=", id);
-      const deliveries = trx.selectFrom("deliveries").select("id").where((eb) => eb.or([eb("tenant", "=", id), eb("event_id", "in", events)]));
-      await trx.deleteFrom("attempts").where("delivery_id", "in", deliveries).execute();
+      const { n } = await trx.selectFrom("deliveries").select((eb) => eb.fn.countAll<number>().as("n"))
+        .where((eb) => eb.or([eb("tenant", "=", id), eb("event_id", "in", events)])).executeTakeFirstOrThrow();
       const deleted = {
-        deliveries: (await trx.deleteFrom("deliveries").where((eb) => eb.or([eb("tenant", "=", id), eb("event_id", "in", events)])).executeTakeFirst()).numDeletedRows,
         events: (await trx.deleteFrom("events").where("tenant", "=", id).executeTakeFirst()).numDeletedRows,
         endpoints: (await trx.deleteFrom("endpoints").where("tenant", "=", id).executeTakeFirst()).numDeletedRows,
       };
       await trx.deleteFrom("tenants").where("id", "=", id).execute();
-      return { endpoints: Number(deleted.endpoints), events: Number(deleted.events), deliveries: Number(deleted.deliveries) };
+      return { endpoints: Number(deleted.endpoints), events: Number(deleted.events), deliveries: Number(n) };
     }));
   }
 
   /** The tenant's endpoints, and which of them the config file manages (a remove must not drop those). */
   endpointsOf(tenant: string): Promise<{ id: string; managed_by: "config" | "api" }[]> {
     return this.db.selectFrom("endpoints").select(["id", "managed_by"]).where("tenant", "=", tenant).execute();
-  }
-
-  /** The tenant's deliveries that may have an attempt in flight (one recorded after a remove would outlive it). */
-  async openDeliveries(tenant: string): Promise<string[]> {
-    const events = this.db.selectFrom("events").select("id").where("tenant", "=", tenant);
-    const rows = await this.db.selectFrom("deliveries").select("id").where("status", "in", ["pending", "retrying"])
-      .where((eb) => eb.or([eb("tenant", "=", tenant), eb("event_id", "in", events)])).execute();
-    return rows.map((r) => r.id);
-  }
-
-  /** Attempts whose delivery is gone: recorded by an attempt that was in flight when its tenant was removed. */
-  async deleteOrphanAttempts(deliveryIds: readonly string[]): Promise<void> {
-    for (let i = 0; i < deliveryIds.length; i += 500) {
-      await this.db.deleteFrom("attempts").where("delivery_id", "in", deliveryIds.slice(i, i + 500))
-        .where(({ not, exists, selectFrom }) => not(exists(selectFrom("deliveries").select("id").whereRef("deliveries.id", "=", "attempts.delivery_id")))).execute();
-    }
   }
 
   async createSession(session: { hash: string; tenant: string; scopes: string[]; expiresAt: number }, now: number): Promise<void> {

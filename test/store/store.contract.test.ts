@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { toEventRow } from "../../src/core/events.ts";
-import { newId } from "../../src/core/ids.ts";
+import { idFloor, newId } from "../../src/core/ids.ts";
 import type { EventInput } from "../../src/plugin-api/index.ts";
 import type { AttemptOutcome, IngestItem, Store } from "../../src/store/types.ts";
 import { dbOf } from "../support/store-db.ts";
@@ -298,6 +298,49 @@ for (const kind of STORES) {
         expect(await dbOf(store).selectFrom("attempts").select("id").where("delivery_id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
       }
       expect(await dbOf(store).selectFrom("attempts").select("id").where("delivery_id", "=", recent.deliveries[0]!.id).execute()).toHaveLength(1);
+    });
+
+    test("purge removes old attempts whose delivery is gone (left by an older version), not recent ones", async () => {
+      const day = 86_400_000;
+      const orphan = (at: number) => ({
+        // newId never goes back in time: the smallest id of that time stands for one made then.
+        id: idFloor("att", at), delivery_id: `dlv_gone_${at}`, endpoint_id: "ep1", number: 1, trigger: "scheduled" as const, started_at: at, url: "u",
+        request_headers: "{}", status_code: 200, response_headers: "{}", response_body: "", duration_ms: 1, error: null,
+      });
+      const [old, recent] = [orphan(Date.now() - 40 * day), orphan(Date.now() - day)];
+      await dbOf(store).insertInto("attempts").values([old, recent]).execute();
+      await store.purge(Date.now() - 30 * day);
+      expect(await dbOf(store).selectFrom("attempts").select("id").where("id", "in", [old.id, recent.id]).execute()).toEqual([{ id: recent.id }]);
+    });
+
+    test("deleting an endpoint, an event or a delivery, by any statement, deletes what depends on it", async () => {
+      await store.admin.insertEndpoint({ ...endpointRow("cascade-ep"), created_at: 1, updated_at: 1 });
+      const [toEp, toEvent, toDelivery] = [item("app", "c.ep", ["cascade-ep"]), item("app", "c.event", ["ep5", "ep6"]), item("app", "c.delivery", ["ep5"])];
+      await store.ingest([toEp, toEvent, toDelivery]);
+      const all = [toEp, toEvent, toDelivery].flatMap((i) => i.deliveries.map((d) => d.id));
+      await store.recordAttempts(all.map((id) => attemptOutcome({ id, status: "retrying", attempts: 1, next_attempt_at: Date.now() + 60_000 }, "ep5", null)));
+      const db = dbOf(store);
+      await db.deleteFrom("endpoints").where("id", "=", "cascade-ep").execute();
+      await db.deleteFrom("events").where("id", "=", toEvent.event.id).execute();
+      await db.deleteFrom("deliveries").where("id", "=", toDelivery.deliveries[0]!.id).execute();
+      expect(await db.selectFrom("deliveries").select("id").where("id", "in", all).execute()).toEqual([]);
+      expect(await db.selectFrom("attempts").select("id").where("delivery_id", "in", all).execute()).toEqual([]);
+      expect(await db.selectFrom("events").select("id").where("id", "in", [toEp.event.id, toDelivery.event.id]).execute()).toHaveLength(2);
+    });
+
+    test("an attempt in flight at its endpoint's delete records nothing, and the rest of its batch is written (no sweep to wait for)", async () => {
+      await store.admin.insertEndpoint({ ...endpointRow("late-ep"), created_at: 1, updated_at: 1 });
+      const [gone, kept] = [item("app", "late.gone", ["late-ep"]), item("app", "late.kept", ["ep7"])];
+      await store.ingest([gone, kept]);
+      expect(await store.admin.deleteEndpoint("late-ep", ALL)).toBe(true);
+      const batch = [attemptOutcome({ id: gone.deliveries[0]!.id, status: "succeeded", attempts: 1, next_attempt_at: null }, "late-ep", {}),
+        attemptOutcome({ id: kept.deliveries[0]!.id, status: "succeeded", attempts: 1, next_attempt_at: null }, "ep7", {})];
+      expect(await store.recordAttempts(batch)).toEqual([]);
+      const db = dbOf(store);
+      // Read as a restarted process would: nothing in memory is left to sweep it later.
+      expect(await db.selectFrom("attempts").select("id").where("endpoint_id", "=", "late-ep").execute()).toEqual([]);
+      expect(await db.selectFrom("attempts").select("delivery_id").where("delivery_id", "=", kept.deliveries[0]!.id).execute()).toHaveLength(1);
+      expect(await db.selectFrom("deliveries").select("status").where("id", "=", kept.deliveries[0]!.id).executeTakeFirst()).toEqual({ status: "succeeded" });
     });
 
     test("reconcile keeps a runtime disable, and orphans become API-managed", async () => {

@@ -101,7 +101,6 @@ for (const kind of STORES) {
       const ofB = await seedEvent(store, "r-globex", [eps.b, eps.g]);
       const global = await seedEvent(store, null, [eps.g]);
       for (const s of [session("r-acme"), session("r-acme"), session("r-globex")]) await store.tenants.createSession(s, 1);
-      expect(await store.tenants.openDeliveries("r-acme")).toEqual(expect.arrayContaining(ofA.deliveries));
 
       expect(await store.tenants.remove("r-acme")).toEqual({ endpoints: 1, events: 1, deliveries: 2 });
 
@@ -122,16 +121,26 @@ for (const kind of STORES) {
       expect(await store.tenants.remove("r-acme")).toEqual({ endpoints: 0, events: 0, deliveries: 0 });
     });
 
-    test("deleteOrphanAttempts removes only attempts whose delivery is gone", async () => {
-      await store.admin.insertEndpoint(endpointRow("o-a", null));
-      const kept = await seedEvent(store, null, [{ id: "o-a", tenant: null }]);
+    test("remove leaves no attempts, also none recorded after it by an attempt that was in flight", async () => {
+      const eps = { a: { id: "l-a", tenant: "l-acme" }, g: { id: "l-g", tenant: null } };
+      for (const e of Object.values(eps)) await store.admin.insertEndpoint(endpointRow(e.id, e.tenant));
+      const ofA = await seedEvent(store, "l-acme", [eps.a, eps.g]);
+      const global = await seedEvent(store, null, [eps.g]);
+      await store.tenants.remove("l-acme");
+      // Both attempts were in flight at the remove (one to the global endpoint, which stays), and end now.
+      const late = [...ofA.deliveries, global.deliveries[0]!].map((id, k) => ({
+        attempt: { id: newId("att"), delivery_id: id, endpoint_id: k === 0 ? "l-a" : "l-g", number: 2, trigger: "scheduled" as const, started_at: Date.now(), url: "u",
+          request_headers: "{}", request_body: null, status_code: 200, response_headers: "{}", response_body: "", duration_ms: 1, error: null },
+        delivery: { id, status: "succeeded" as const, attempts: 2, next_attempt_at: null },
+        endpoint: null,
+      }));
+      expect(await store.recordAttempts(late)).toEqual([]);
       const db = dbOf(store);
-      await db.insertInto("attempts").values({
-        id: newId("att"), delivery_id: "dlv_gone", endpoint_id: "o-a", number: 2, trigger: "manual", started_at: 1, url: "u",
-        request_headers: "{}", request_body: null, status_code: 200, response_headers: "{}", response_body: "", duration_ms: 1, error: null,
-      }).execute();
-      await store.tenants.deleteOrphanAttempts(["dlv_gone", ...kept.deliveries]);
-      expect((await db.selectFrom("attempts").select("delivery_id").where("endpoint_id", "=", "o-a").execute()).map((a) => a.delivery_id)).toEqual(kept.deliveries);
+      expect(await db.selectFrom("attempts").select("id").where("delivery_id", "in", ofA.deliveries).execute()).toEqual([]);
+      expect(await db.selectFrom("attempts").select("id").where("endpoint_id", "=", "l-a").execute()).toEqual([]);
+      // The other delivery's record in the same batch is written.
+      expect(await db.selectFrom("attempts").select("number").where("delivery_id", "=", global.deliveries[0]!).orderBy("number").execute()).toEqual([{ number: 1 }, { number: 2 }]);
+      expect(await db.selectFrom("deliveries").select("status").where("id", "=", global.deliveries[0]!).executeTakeFirst()).toEqual({ status: "succeeded" });
     });
 
     test("revokeSessions revokes the tenant's live sessions, once, and no other tenant's", async () => {

@@ -50,8 +50,6 @@ export interface EndpointServiceDeps {
   resolve: Resolver;
   /** The event catalog (types as keys); undefined: any type goes. */
   catalog: object | undefined;
-  /** The delivery default, for an endpoint the registry no longer holds. */
-  defaultTimeoutMs: number;
   /** tenants.maxEndpoints: the most endpoints one tenant may have; undefined: no cap. */
   maxEndpoints?: number;
   /** `tenants:` limits on API-written tenant endpoints (timeout, schedule, networks). */
@@ -173,11 +171,10 @@ export class EndpointService {
     const { queries, registry } = this.deps;
     const row = await this.get(scope, id);
     requireApiManaged(row, "remove it");
-    const timeoutMs = registry.get(id)?.timeoutMs ?? this.deps.defaultTimeoutMs;
+    // Its deliveries and their attempts go with it in the store; an attempt in flight now records nothing (its
+    // delivery is gone: recordAttempts skips it, whichever process sent it).
     if (!(await queries.deleteEndpoint(id, scope))) throw await this.goneOrRemoved(scope, id);
     await registry.refreshOne(id);
-    // An attempt in flight now is recorded when it ends: sweep up such leftovers once it must have ended.
-    setTimeout(() => void queries.deleteAttemptsOf(id).catch(() => {}), leaseMs({ timeoutMs })).unref();
     return { tenant: row.tenant };
   }
 

@@ -45,7 +45,6 @@ export function withServices(ctx: AdminContext): AdminServices {
     policy: ctx.config.delivery, resolve: ctx.resolve ?? systemResolver, events: ctx.events,
     // Read at each use: a config reload replaces them.
     get catalog() { return ctx.config.events; },
-    get defaultTimeoutMs() { return ctx.config.delivery.timeoutMs; },
     get maxEndpoints() { return ctx.config.tenants.maxEndpoints; },
     get tenants() { return ctx.config.tenants; },
   });

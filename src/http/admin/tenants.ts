@@ -18,7 +18,7 @@ function tenantView(row: TenantListRow): v.InferOutput<typeof Tenant> {
 
 /** `/tenants`: the app's customers, removing one with everything of theirs, and their portal sessions (admin tokens only). */
 export function tenantRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAuth>) {
-  const tenants = new TenantService({ store: ctx.store, registry: ctx.registry, defaultTimeoutMs: ctx.config.delivery.timeoutMs, now: ctx.now });
+  const tenants = new TenantService({ store: ctx.store, registry: ctx.registry, now: ctx.now });
   return new Elysia({ name: "hookgate/admin/tenants" })
     .use(auth)
     .get("/tenants", async ({ query }) => {

@@ -7,6 +7,7 @@ import * as endpointStats from "./005-endpoint-stats.ts";
 import * as cluster from "./006-cluster.ts";
 import * as changes from "./007-changes.ts";
 import * as sourceHolder from "./008-source-holder.ts";
+import * as cascade from "./009-cascade.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   "006-cluster": cluster,
   "007-changes": changes,
   "008-source-holder": sourceHolder,
+  "009-cascade": cascade,
 };
 
 /** The last migration this binary knows: a store with a later one was migrated by a newer hookgate. */
