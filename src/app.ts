@@ -109,7 +109,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const sender: Sender = (request, endpoint) => send(request, endpoint.tenantLimited ? tenantSenderPolicy : policy);
   const metrics = new Metrics({
     perEndpoint: config.metrics.perEndpoint, sources: loaded.sources.map((s) => s.id),
-    backlog: (now) => store.admin.backlog(now, config.metrics.perEndpoint), log: log.child({ component: "metrics" }),
+    backlog: (now) => store.admin.backlog(now, config.metrics.perEndpoint, config.delivery.circuitBreakerAfter), log: log.child({ component: "metrics" }),
   });
   // hookgate's own events go through ingest like any other (stored, delivered, retried); ingest is built below.
   const events: OperationalEvents = new OperationalEvents((input, about): Promise<unknown> => ingest.emitOperational(input, about), log.child({ component: "operational-events" }));
