@@ -43,6 +43,8 @@ export interface AppOptions {
   ca?: string;
   /** Encrypts endpoint secrets at rest; by default AES-256-GCM with the key from HOOKGATE_MASTER_KEY or the data folder. */
   codec?: SecretCodec;
+  /** For tests: the longest wait between an open circuit breaker's probes (default 30 s). */
+  maxProbeDelayMs?: number;
 }
 
 export interface App {
@@ -116,7 +118,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const sender: Sender = (request, endpoint) => send(request, endpoint.tenantLimited ? tenantSenderPolicy : policy);
   const metrics = new Metrics({
     perEndpoint: config.metrics.perEndpoint, sources: loaded.sources.map((s) => s.id),
-    backlog: (now) => store.admin.backlog(now, config.metrics.perEndpoint), log: log.child({ component: "metrics" }),
+    backlog: (now) => store.admin.backlog(now, config.metrics.perEndpoint, config.delivery.circuitBreakerAfter), log: log.child({ component: "metrics" }),
   });
   // hookgate's own events go through ingest like any other (stored, delivered, retried); ingest is built below.
   const events: OperationalEvents = new OperationalEvents((input, about): Promise<unknown> => ingest.emitOperational(input, about), log.child({ component: "operational-events" }));
@@ -128,6 +130,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     concurrency: config.delivery.concurrency, tenantConcurrency: config.tenants.maxConcurrency, log: log.child({ component: "dispatcher" }), paused: () => link.down,
     // Test-only: holds attempt records back so a test can kill the process between a send and its record.
     recordWindowMs: Number(process.env.HOOKGATE_TEST_RECORD_WINDOW_MS) || undefined,
+    maxProbeDelayMs: options.maxProbeDelayMs,
   };
   const dispatcher = new Dispatcher(store, registry, sender, dispatching);
   const debug = log.enabled?.("debug") ?? false;

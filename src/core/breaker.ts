@@ -1,4 +1,4 @@
-import { probeDelay, type RetryPolicy } from "./retry.ts";
+import { MAX_PROBE_DELAY_MS, probeDelay, type RetryPolicy } from "./retry.ts";
 
 /** One endpoint's circuit breaker in this process (kept on its Lane). */
 export interface BreakerState {
@@ -13,13 +13,22 @@ export interface BreakerState {
 export type AttemptSignal = "success" | "failure" | "none";
 
 /**
- * Updates the breaker after one attempt. Past `threshold` consecutive failures (0: never) it opens: new and
- * due deliveries wait, and one probe at a time goes out on the retry schedule (probeDelay). A success closes it.
- * Returns "opened" (hand the queue back to the store), "closed" (claim the backlog), "probe-failed" (wait
- * for the next probe) or null.
+ * Whether a streak of `failures` consecutive failed attempts holds the endpoint behind its breaker
+ * (`delivery.circuitBreakerAfter`; 0: never). The one rule: the dispatcher applies it to the streak its lane saw,
+ * the store (store/breaker-sql.ts, for /metrics) to the streak it keeps on the endpoint row.
  */
-export function breakerAfter(state: BreakerState, signal: AttemptSignal, probe: boolean, threshold: number, policy: RetryPolicy, now: number):
-  "opened" | "closed" | "probe-failed" | null {
+export function breakerHolds(failures: number, threshold: number): boolean {
+  return threshold > 0 && failures >= threshold;
+}
+
+/**
+ * Updates the breaker after one attempt. Once the streak holds it (breakerHolds) it opens: new and due deliveries
+ * wait, and one probe at a time goes out on the retry schedule, at most `maxProbeDelayMs` apart (probeDelay). A
+ * success closes it. Returns "opened" (hand the queue back to the store), "closed" (claim the backlog),
+ * "probe-failed" (wait for the next probe) or null.
+ */
+export function breakerAfter(state: BreakerState, signal: AttemptSignal, probe: boolean, threshold: number, policy: RetryPolicy, now: number,
+  maxProbeDelayMs = MAX_PROBE_DELAY_MS): "opened" | "closed" | "probe-failed" | null {
   if (signal === "none") return null;
   if (signal === "success") {
     state.failures = 0;
@@ -28,14 +37,14 @@ export function breakerAfter(state: BreakerState, signal: AttemptSignal, probe: 
     return "closed";
   }
   state.failures++;
-  if (threshold <= 0 || state.failures < threshold) return null;
+  if (!breakerHolds(state.failures, threshold)) return null;
   if (state.probeAt === 0) {
-    state.probeAt = now + probeDelay(policy, 0);
+    state.probeAt = now + probeDelay(policy, 0, maxProbeDelayMs);
     return "opened";
   }
   // Attempts already in flight when it opened fail too; only a probe's failure moves the next probe later.
   if (!probe) return null;
   state.probesFailed++;
-  state.probeAt = now + probeDelay(policy, state.probesFailed);
+  state.probeAt = now + probeDelay(policy, state.probesFailed, maxProbeDelayMs);
   return "probe-failed";
 }

@@ -38,6 +38,8 @@ export interface DispatcherOptions {
   share?: (endpoint: RuntimeEndpoint) => Limits;
   /** True while the store is out of reach: no claims and no new attempts (their records could not be written). */
   paused?: () => boolean;
+  /** The longest wait between an open breaker's probes (default MAX_PROBE_DELAY_MS, 30 s); tests shorten it. */
+  maxProbeDelayMs?: number;
 }
 
 /** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
@@ -266,7 +268,7 @@ export class Dispatcher {
   /** The circuit breaker's part of an attempt's outcome (breaker.ts decides; this acts). */
   private afterResult(job: Job, endpoint: RuntimeEndpoint, signal: "success" | "failure" | "none", now: number): void {
     const lane = this.lane(endpoint.id);
-    const change = breakerAfter(lane, signal, job.probe === true, endpoint.circuitBreakerAfter, endpoint.retry, now);
+    const change = breakerAfter(lane, signal, job.probe === true, endpoint.circuitBreakerAfter, endpoint.retry, now, this.options.maxProbeDelayMs);
     if (change === null) return;
     if (change === "closed") {
       this.options.log.info("endpoint answers again: circuit breaker closed", { endpoint: endpoint.id });

@@ -61,11 +61,14 @@ export class Ingest {
 
   /**
    * One of hookgate's own events (operational-events.ts), checked against their catalog. `about`: the endpoint it
-   * is about, which never gets a delivery of it (a report about E sent to E could only add to E's trouble).
+   * is about, which never gets a delivery of it (a report about E sent to E could only add to E's trouble). One that
+   * no endpoint would get (none of its tenant's or the global ones subscribes) is not stored: resolves with none.
    */
   emitOperational(input: EventInput, about: string | null): Promise<EmitResult[]> {
     const problems = validateEvent(input, OPERATIONAL_CATALOG, true);
     if (problems.length) return Promise.reject(new InvalidEventsError(problems));
+    // Else every failed delivery would store one more event, delivered to no one.
+    if (!this.registry.subscribed(input.type, input.tenant ?? null).some((endpoint) => endpoint.id !== about)) return Promise.resolve([]);
     return this.enqueue(OPERATIONAL_SOURCE, [input], {}, about);
   }
 

@@ -6,7 +6,9 @@ import type { MetricsOptions } from "./index.ts";
 export const BACKLOG_REFRESH_MS = 5_000;
 
 /**
- * The backlog gauges (`hookgate_deliveries`, `hookgate_delivery_lag_seconds`, `hookgate_endpoints`). A scrape reads
+ * The backlog gauges (`hookgate_deliveries`, `hookgate_delivery_lag_seconds`, `hookgate_endpoints`), so that one
+ * broken endpoint never reads as hookgate falling behind (DESIGN 11): disabled endpoints and those whose breaker is
+ * open are left out of the lag, and the breaker's are counted as `held`. A scrape reads
  * the store only when the last read is older than `refreshMs` (scrapes at the same moment share one read); a
  * failed read keeps the last figures and says so in the log.
  */
@@ -19,17 +21,19 @@ export class BacklogReader {
     const perEndpoint = options.perEndpoint ? ["endpoint"] : [];
     const read = () => this.current();
     new client.Gauge({
-      name: "hookgate_deliveries", help: "Deliveries not finished, by status (pending: not attempted yet; retrying: waiting for the next attempt).",
+      name: "hookgate_deliveries",
+      help: "Deliveries not finished, by status (pending: not attempted yet; retrying: waiting for the next attempt; held: of an endpoint whose circuit breaker is open, waiting for its probe to succeed).",
       labelNames: [...perEndpoint, "status"], registers,
       async collect() {
         const backlog = await read();
         this.reset();
-        if (!options.perEndpoint) for (const status of ["pending", "retrying"] as const) this.labels(status).set(0);
+        if (!options.perEndpoint) for (const status of ["pending", "retrying", "held"] as const) this.labels(status).set(0);
         for (const d of backlog?.deliveries ?? []) this.labels(...(d.endpoint === null ? [] : [d.endpoint]), d.status).set(d.count);
       },
     });
     new client.Gauge({
-      name: "hookgate_delivery_lag_seconds", help: "How long the oldest due delivery that no attempt has taken yet has waited (0 when none).",
+      name: "hookgate_delivery_lag_seconds",
+      help: "How long the oldest due delivery that no attempt has taken yet has waited (0 when none), of enabled endpoints whose circuit breaker does not hold them.",
       labelNames: perEndpoint, registers,
       async collect() {
         const backlog = await read();

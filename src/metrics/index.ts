@@ -24,9 +24,9 @@ type Child = Counter.Internal;
 interface EndpointSeries { outcomes: Record<AttemptOutcomeLabel, Child>; duration: Histogram.Internal<string> }
 
 /**
- * The families of DESIGN section 11 on one registry, with prom-client's default process_* metrics. The hot paths
- * (ingest requests, accepted events, attempts) increment pre-bound children: after a label value's first use no
- * label object is built and nothing is allocated. The backlog gauges are read from the store on a scrape, cached.
+ * The families of DESIGN section 11 on one registry, with prom-client's default process_* and nodejs_* metrics. The
+ * hot paths (ingest requests, accepted events, attempts) increment pre-bound children: after a label value's first
+ * use no label object is built and nothing is allocated. The backlog gauges are read from the store on a scrape, cached.
  */
 export class Metrics implements IngestObserver, AttemptObserver {
   readonly registry = new client.Registry();
@@ -42,6 +42,11 @@ export class Metrics implements IngestObserver, AttemptObserver {
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];
     client.collectDefaultMetrics({ register: this.registry });
+    // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like counters, which makes
+    // `promtool check metrics` fail (DESIGN 11): dropped. process_* and the other nodejs_* stay.
+    for (const metric of this.registry.getMetricsAsArray()) {
+      if (metric.name.endsWith("_total") && !(metric instanceof client.Counter)) this.registry.removeSingleMetric(metric.name);
+    }
     const perEndpoint = options.perEndpoint ? ["endpoint"] : [];
     this.ingestRequests = new client.Counter({ name: "hookgate_ingest_requests_total", help: "Requests to the sources' routes, by source and HTTP status.", labelNames: ["source", "status"], registers });
     this.eventsIngested = new client.Counter({ name: "hookgate_events_ingested_total", help: "Events stored (duplicates not counted), by source.", labelNames: ["source"], registers });

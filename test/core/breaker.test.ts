@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { breakerAfter, type AttemptSignal, type BreakerState } from "../../src/core/breaker.ts";
+import { breakerAfter, breakerHolds, type AttemptSignal, type BreakerState } from "../../src/core/breaker.ts";
 
 const policy = { schedule: [1_000, 5_000, 60_000], jitter: 0 };
 type Step = [AttemptSignal, boolean, ReturnType<typeof breakerAfter>, Partial<BreakerState>];
@@ -20,8 +20,12 @@ describe("breakerAfter", () => {
       ["failure", false, "opened", { probeAt: 1_000, probesFailed: 0 }],
       ["failure", false, null, { probeAt: 1_000, probesFailed: 0 }],
       ["failure", true, "probe-failed", { probeAt: 5_000, probesFailed: 1 }],
-      ["failure", true, "probe-failed", { probeAt: 60_000, probesFailed: 2 }],
-      ["failure", true, "probe-failed", { probeAt: 60_000, probesFailed: 3 }],
+    ]],
+    ["a schedule past 30 s: probes 30 s apart all the same", 1, [
+      ["failure", false, "opened", { probeAt: 1_000 }],
+      ["failure", true, "probe-failed", { probeAt: 5_000 }],
+      ["failure", true, "probe-failed", { probeAt: 30_000, probesFailed: 2 }],
+      ["failure", true, "probe-failed", { probeAt: 30_000, probesFailed: 3 }],
     ]],
     ["a probe's success closes it", 1, [
       ["failure", false, "opened", { probeAt: 1_000 }],
@@ -40,5 +44,15 @@ describe("breakerAfter", () => {
       expect(breakerAfter(state, signal, probe, threshold, policy, 0)).toBe(result);
       expect(state).toMatchObject(after);
     }
+  });
+});
+
+describe("breakerHolds (the one rule: the dispatcher's lane and the store's SQL for /metrics)", () => {
+  test.each([
+    [0, 5, false], [4, 5, false], [5, 5, true], [9, 5, true],
+    [0, 1, false], [1, 1, true],
+    [100, 0, false], // 0: the breaker is off
+  ])("a streak of %p against circuitBreakerAfter %p holds: %p", (failures, threshold, held) => {
+    expect(breakerHolds(failures, threshold)).toBe(held);
   });
 });

@@ -58,12 +58,19 @@ describe("probeDelay (the circuit breaker's probe schedule)", () => {
   const policy = (schedule: number[]) => ({ schedule, jitter: 0.2 });
   test.each([
     [[30_000, 120_000, 900_000], 0, 30_000],
-    [[30_000, 120_000, 900_000], 1, 120_000],
-    [[30_000, 120_000, 900_000], 2, 300_000], // capped: a receiver that is back is noticed within 5 minutes
-    [[30_000, 120_000, 900_000], 9, 300_000],
+    // Capped whatever the schedule: a receiver that is back gets its backlog within 30 s (DESIGN 11).
+    [[30_000, 120_000, 900_000], 1, 30_000],
+    [[30_000, 120_000, 900_000], 2, 30_000],
+    [[60_000], 0, 30_000],
+    [[30_000, 120_000, 900_000], 9, 30_000],
     [[300], 4, 300],
     [[], 0, 30_000],
   ])("schedule %p after %p failed probes waits %p ms", (schedule, probesFailed, expected) => {
     expect(probeDelay(policy(schedule), probesFailed)).toBe(expected);
+  });
+  test("a shorter cap (a test's) applies the same way", () => {
+    expect(probeDelay(policy([100, 3_600_000]), 0, 1_000)).toBe(100);
+    expect(probeDelay(policy([100, 3_600_000]), 1, 1_000)).toBe(1_000);
+    expect(probeDelay(policy([]), 0, 1_000)).toBe(1_000);
   });
 });

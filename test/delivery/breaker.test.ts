@@ -60,3 +60,43 @@ describe("circuit breaker", () => {
     expect((await a.store.admin.endpoint("flaky", ALL))!.enabled).toBe(1);
   });
 });
+
+describe("circuit breaker: the probe comes at least every maxProbeDelay (30 s; shortened here), whatever the schedule", () => {
+  test("a receiver that comes back gets the backlog within it; the other deliveries keep their schedule and numbering", async () => {
+    let down = true;
+    const rx = startReceiver(() => new Response(down ? "down" : "ok", { status: down ? 503 : 200 }));
+    try {
+      // The schedule's second step is an hour: a probe that followed it would wait that long (5 minutes before the fix).
+      app = await startTestApp(baseConfig({
+        endpoints: [{ id: "back", url: rx.url, events: ["*"], secret: SECRET, maxConcurrency: 1 }] as never,
+        delivery: { jitter: 0, schedule: ["100ms", "1h"], circuitBreakerAfter: 2 } as never,
+      }), { maxProbeDelayMs: 1_000 });
+      const a = app;
+      await a.post(Array.from({ length: 6 }, (_, i) => ({ type: "job.done", data: { i } })));
+      // Two failures open it; the first probe (100 ms) fails, and the next ones come a second apart, not an hour.
+      await waitFor(() => rx.requests.length >= 5, 10_000, "probes a second apart");
+      const gaps = rx.requests.slice(3, 5).map((r, i) => r.at - rx.requests[2 + i]!.at);
+      expect(Math.max(...gaps)).toBeLessThan(2_500);
+
+      down = false;
+      const back = Date.now();
+      await a.post(Array.from({ length: 2 }, (_, i) => ({ type: "job.late", data: { i } })));
+      const db = dbOf(a.store);
+      const rows = () => db.selectFrom("deliveries").select(["id", "status", "attempts", "next_attempt_at"]).execute();
+      // Delivered: all but those whose second attempt failed, which wait for their third, an hour after it.
+      await waitFor(async () => (await rows()).every((d) => d.status === "succeeded" || (d.status === "retrying" && d.attempts === 2)), 10_000, "the backlog after recovery");
+      const firstSuccess = rx.requests.find((r) => r.at >= back)!;
+      expect(firstSuccess.at - back).toBeLessThan(1_000 + 1_500);
+      const waiting = (await rows()).filter((d) => d.status === "retrying");
+      expect(waiting.length).toBeGreaterThanOrEqual(1);
+      for (const d of waiting) expect(Number(d.next_attempt_at)).toBeGreaterThan(Date.now() + 55 * 60_000);
+      expect((await rows()).filter((d) => d.status === "succeeded")).toHaveLength(8 - waiting.length);
+      // Each event's attempts are numbered 1, 2, ... in the order they were sent.
+      const byEvent = new Map<string, number[]>();
+      for (const r of rx.requests) byEvent.set(r.headers["webhook-id"]!, [...(byEvent.get(r.headers["webhook-id"]!) ?? []), Number(r.headers["webhook-attempt"])]);
+      for (const numbers of byEvent.values()) expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+    } finally {
+      rx.stop();
+    }
+  });
+});

@@ -106,6 +106,19 @@ describe("GET /metrics: the families after real ingest and real attempts", () =>
     expect(m.samples.filter((l) => /endpoint=|tenant=/.test(l))).toEqual([]);
   });
 
+  test("promtool check metrics passes on a scrape: prom-client's nodejs_*_total gauges are dropped, process_* stay", async () => {
+    app = await startTestApp(config());
+    await app.post({ type: "job.done", data: {} });
+    await waitFor(() => ok.requests.length > 0 && failing.requests.length > 0, 10_000, "the attempts");
+    const m = await scrape(app.url);
+    expect(m.value("process_cpu_seconds_total")).toBeGreaterThan(0);
+    expect(m.value("process_resident_memory_bytes")).toBeGreaterThan(0);
+    expect(m.text).toContain("# TYPE hookgate_attempt_duration_seconds histogram");
+    const check = Bun.spawnSync(["/usr/bin/promtool", "check", "metrics"], { stdin: new TextEncoder().encode(m.text) });
+    expect(check.stdout.toString() + check.stderr.toString()).toBe("");
+    expect(check.exitCode).toBe(0);
+  });
+
   test("an attempt the address policy refuses counts as refused; a delivery with no retry left as failed", async () => {
     app = await startTestApp(config({
       endpoints: [

@@ -35,14 +35,14 @@ export interface TestApp extends App {
 }
 
 /** Starts the gateway in this process on loopback with real SQLite in a temp folder. */
-export async function startTestApp(config: ConfigInput, options: { resolve?: Resolver; dir?: string; logs?: string[]; now?: () => number; logLevel?: string } = {}): Promise<TestApp> {
+export async function startTestApp(config: ConfigInput, options: { resolve?: Resolver; dir?: string; logs?: string[]; now?: () => number; logLevel?: string; maxProbeDelayMs?: number } = {}): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "hookgate-test-"));
   const input = { ...config, store: config.store?.postgres ? config.store : { sqlite: join(dir, "hookgate.db"), ...config.store } };
   const result = await resolveConfig(input, join(dir, "webhooks.config.ts"), builtinPlugins);
   if (!result.ok) throw new Error(`test config invalid: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
   const logs = options.logs;
   const log = createLogger({}, (line) => { logs?.push(line); }, options.logLevel);
-  const app = await startApp(result.loaded, { log, resolve: options.resolve, now: options.now });
+  const app = await startApp(result.loaded, { log, resolve: options.resolve, now: options.now, maxProbeDelayMs: options.maxProbeDelayMs });
   return {
     ...app,
     dir,
