@@ -8,13 +8,16 @@ COPY . .
 RUN bun run build
 
 FROM debian:bookworm-slim
+# The user has a fixed uid and gid (999), so a host folder mounted at /var/lib/hookgate can be given to it: chown 999:999.
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/* \
- && useradd --system --user-group --home-dir /var/lib/hookgate --create-home --shell /usr/sbin/nologin hookgate
+ && groupadd --system --gid 999 hookgate \
+ && useradd --system --uid 999 --gid hookgate --home-dir /var/lib/hookgate --create-home --shell /usr/sbin/nologin hookgate
 COPY --from=build /src/dist/hookgate /usr/local/bin/hookgate
 USER hookgate
 WORKDIR /var/lib/hookgate
-# Mount the config at /etc/hookgate/webhooks.config.ts with store: { sqlite: "/var/lib/hookgate/hookgate.db" },
-# and keep /var/lib/hookgate on a volume: the SQLite outbox and master.key (back it up, or set HOOKGATE_MASTER_KEY).
+# Mount the config's folder (not the file: an editor's save replaces the file, and a file mount keeps the old one)
+# at /etc/hookgate, with store: { sqlite: "/var/lib/hookgate/hookgate.db" }, and keep /var/lib/hookgate on a volume
+# (or a host folder owned by 999:999): the SQLite outbox and master.key (back it up, or set HOOKGATE_MASTER_KEY).
 ENV HOOKGATE_CONFIG=/etc/hookgate/webhooks.config.ts
 VOLUME /var/lib/hookgate
 EXPOSE 8080

@@ -140,6 +140,22 @@ async function serve(flag: string | undefined): Promise<void> {
     const reason = err.code === "EADDRINUSE" ? `port ${loaded.config.server.port} is in use (set server.port)` : err.message ?? String(e);
     fail(`hookgate: cannot start: ${reason}`);
   }
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    await app.stop();
+    // stdout may be a pipe (journald, docker) that takes lines asynchronously, and process.exit drops what it has
+    // not taken: the queued lines leave first, then the last one is written before exit is called.
+    await log.flush();
+    log.writeSync();
+    log.info("stopped");
+    process.exit(0);
+  };
+  // Before the ready line: a signal sent the moment it is seen must find the handler (the default one kills).
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
   for (const warning of await readyHints(loaded, app.store)) log.warn(warning);
   writePidFile(pidFilePath(loaded), log);
   log.info("ready", { url: app.url, version: BUILD });
@@ -147,19 +163,6 @@ async function serve(flag: string | undefined): Promise<void> {
   process.stderr.write(`hookgate listening on ${app.url}\n`);
   const hint = firstEventHint(loaded, app.url);
   if (hint) log.info("send a first event", { curl: hint });
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info("shutting down", { signal });
-    await app.stop();
-    log.info("stopped");
-    // stdout may be a pipe (journald, docker): the last lines must leave before the process does.
-    await log.flush();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
   process.off("SIGHUP", early);
   const reload = reloadOnSighup(app, loaded.path, log, () => stopping);
   if (hupWhileStarting) reload();

@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import type { Logger } from "./plugin-api/index.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -9,6 +10,8 @@ export type AppLogger = Logger & {
   enabled(level: LogLevel): boolean;
   /** Resolves once every line written so far has left the process (before exit). */
   flush(): Promise<void>;
+  /** From now on each line is written before the call returns (the last lines before process.exit). */
+  writeSync(): void;
 };
 
 /**
@@ -23,13 +26,35 @@ const written = () => {
   waiting = [];
   for (const r of resolve) r();
 };
-const stdout = (line: string) => { unwritten++; process.stdout.write(line, written); };
+let sync = false;
+const stdout = (line: string) => {
+  if (sync) return writeNow(line);
+  unwritten++;
+  process.stdout.write(line, written);
+};
 const flushStdout = () => new Promise<void>((resolve) => {
   if (unwritten <= 0) return resolve();
   waiting.push(resolve);
   // A reader that never reads must not keep the process from exiting.
   setTimeout(resolve, 5_000).unref();
 });
+
+/**
+ * Writes `line` to fd 1 before returning, file, terminal or pipe alike. A pipe Bun made non-blocking answers EAGAIN
+ * while full: wait for the reader, as long as flush would (a reader that never reads gets the line dropped).
+ */
+function writeNow(line: string): void {
+  const bytes = Buffer.from(line);
+  const until = Date.now() + 5_000;
+  for (let at = 0; at < bytes.length;) {
+    try {
+      at += writeSync(1, bytes, at);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN" || Date.now() > until) return;
+      Bun.sleepSync(1);
+    }
+  }
+}
 
 /**
  * JSON lines on stdout, one object per line. Lines below `level` (by default HOOKGATE_LOG_LEVEL, else "info")
@@ -41,6 +66,7 @@ export function createLogger(
   level: string | undefined = process.env.HOOKGATE_LOG_LEVEL,
   flush: () => Promise<void> = out === stdout ? flushStdout : async () => {},
 ): AppLogger {
+  const toStdout = out === stdout;
   const known = level === undefined || level === "" || (LOG_LEVELS as readonly string[]).includes(level);
   const min = known && level ? LOG_LEVELS.indexOf(level as LogLevel) : 1;
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) =>
@@ -51,6 +77,7 @@ export function createLogger(
     child: (fields) => createLogger({ ...base, ...fields }, out, LOG_LEVELS[min], flush),
     enabled: (lvl) => LOG_LEVELS.indexOf(lvl) >= min,
     flush,
+    writeSync: () => { if (toStdout) sync = true; },
   };
   if (!known) write("warn", `HOOKGATE_LOG_LEVEL "${level}" is not a level: use debug, info, warn or error (logging at info)`);
   return logger;

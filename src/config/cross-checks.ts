@@ -4,7 +4,7 @@ import { parseCidr } from "../outbound/address.ts";
 import { unlistedTypes } from "../core/patterns.ts";
 import { OPERATIONAL_CATALOG } from "../core/operational-events.ts";
 import { checkEndpoint } from "./endpoint-checks.ts";
-import { formatPath, toProblems, type Problem } from "./problems.ts";
+import { formatPath, isUnknownKey, toProblems, type Problem } from "./problems.ts";
 import { ConfigSchema, EndpointSchema, type Config, type EndpointConfig } from "./schema.ts";
 import { resolvePlugin, type LoadedSource } from "./plugins.ts";
 
@@ -21,14 +21,19 @@ const entries = ConfigSchema.entries;
 const SourceEntry = entries.sources.wrapped.item;
 
 /**
- * The parts of a config value that pass the schema on their own (an endpoint with a bad key is left out, a bad
- * `delivery` falls back to the defaults), so the later checks still run when the schema failed elsewhere.
+ * The parts of a config value that pass the schema on their own, or once their unknown keys are left out (the
+ * schema names those keys; the entry's other problems are still found); an endpoint that fails for another reason
+ * is left out, a bad `delivery` falls back to the defaults. So the later checks still run when the schema failed.
  */
 export function partsOf(value: unknown): CheckedParts {
   const raw = (value && typeof value === "object" ? value : {}) as Record<string, unknown>;
   const part = <S extends v.GenericSchema, F>(schema: S, input: unknown, fallback: F): v.InferOutput<S> | F => {
     const result = v.safeParse(schema, input);
-    return result.success ? result.output : fallback;
+    if (result.success) return result.output;
+    const unknown = result.issues.filter(isUnknownKey);
+    if (!unknown.length) return fallback;
+    const known = v.safeParse(schema, unknown.reduce((rest, issue) => without(rest, (issue.path ?? []).map((p) => p.key)), input));
+    return known.success ? known.output : fallback;
   };
   const list = (input: unknown) => (Array.isArray(input) ? input : []);
   return {
@@ -38,6 +43,16 @@ export function partsOf(value: unknown): CheckedParts {
     endpoints: list(raw.endpoints).map((e) => part(EndpointSchema, e, null)),
     sources: list(raw.sources).map((s) => part(SourceEntry, s, null)),
   };
+}
+
+/** A copy of `value` without the key at `path` (objects along the way are copied, functions in it kept). */
+function without(value: unknown, path: unknown[]): unknown {
+  if (!path.length || !value || typeof value !== "object") return value;
+  const [key, ...rest] = path;
+  const copy: Record<string, unknown> = Array.isArray(value) ? [...value] as unknown as Record<string, unknown> : { ...value };
+  if (rest.length) copy[key as string] = without(copy[key as string], rest);
+  else delete copy[key as string];
+  return copy;
 }
 
 /** A `delivery` that failed the schema: its keys that pass alone over the defaults (a bad jitter keeps requireHttps: false). */

@@ -1,3 +1,5 @@
+import { isConnectionLost, neverSent } from "./outage.ts";
+
 /**
  * Postgres aborts one of two transactions that lock rows in opposite order (40P01, deadlock detected) and, at
  * REPEATABLE READ or above, one that lost a race (40001): the transaction did nothing and is safe to run again.
@@ -26,6 +28,27 @@ export async function retryOnConflict<T>(fn: () => Promise<T>, options: Conflict
     } catch (e) {
       if (n >= attempts || !isRetryableConflict(e)) throw e;
       await Bun.sleep(Math.random() * baseMs * 2 ** n);
+    }
+  }
+}
+
+/** Set by a transaction's body as its last step: from then on its COMMIT may be on the wire. */
+export interface CommitMark { sent: boolean }
+
+/**
+ * Runs a transaction again (up to `attempts` runs in all) when its connection died before its COMMIT was written
+ * (pg_terminate_backend, a pooled connection that died idle): it wrote nothing. One lost while its COMMIT was on the
+ * wire is not run again: it may have committed. The body sets `mark.sent = false` first and `mark.sent = true` last.
+ * The wait lets the pool see the other connections that died with it (they end together).
+ */
+export async function retryBeforeCommit<T>(run: (mark: CommitMark) => Promise<T>, attempts = 3, waitMs = 10): Promise<T> {
+  const mark = { sent: false };
+  for (let n = 1; ; n++) {
+    try {
+      return await run(mark);
+    } catch (e) {
+      if (n >= attempts || !isConnectionLost(e) || (mark.sent && !neverSent(e))) throw e;
+      await Bun.sleep(waitMs * n);
     }
   }
 }

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../plugin-api/index.ts";
+import { silentLogger, Summarizer } from "../log.ts";
 import type { DB } from "./schema.ts";
 import { openSqlite } from "./sqlite.ts";
 import { isUnreachable, type StoreLink } from "./outage.ts";
@@ -16,7 +17,7 @@ pg.types.setTypeParser(20, (v) => Number(v));
 /** Connections per process to a Postgres store unless `store.pool` says otherwise (N processes open up to N × this). */
 export const POOL_SIZE = 10;
 
-const stderrLog: Pick<Logger, "warn"> = { warn: (msg, fields) => process.stderr.write(`${msg} ${JSON.stringify(fields ?? {})}\n`) };
+const stderrLog: Logger = { ...silentLogger, warn: (msg, fields) => process.stderr.write(`${msg} ${JSON.stringify(fields ?? {})}\n`) };
 
 /**
  * A connect that gets no answer fails after this long (also the wait for a free pooled connection), so an ingest
@@ -25,7 +26,7 @@ const stderrLog: Pick<Logger, "warn"> = { warn: (msg, fields) => process.stderr.
 const CONNECT_TIMEOUT_MS = 2_000;
 
 /** Opens the store; on Postgres, `link` learns from every connect whether the server can be reached. */
-export function openStore(store: Config["store"], log: Pick<Logger, "warn"> = stderrLog, link?: StoreLink): Store {
+export function openStore(store: Config["store"], log: Logger = stderrLog, link?: StoreLink): Store {
   if (store.postgres) {
     const url = store.postgres;
     link?.probeWith(() => probe(url));
@@ -61,15 +62,17 @@ async function probe(url: string): Promise<void> {
  * idle one errors through the pool, one checked out by kysely through the client itself). The dead client is
  * dropped by the pool, the next query opens a new one, and a query that meets the outage fails (ingest: 503).
  * With a link: a connect that fails marks the store lost (one line, said by the link); a connection that dies
- * makes the pool try the server once (`probe`): unreachable, the link says so; there, one `warn` line as before.
+ * makes the pool try the server once (`probe`): unreachable, the link says so; there, one `warn` line for all the
+ * connections lost within 10 s (pg_terminate_backend of every backend ends them together), later ones counted.
  */
-function resilientPool(url: string, max: number, log: Pick<Logger, "warn">, link: StoreLink | undefined): pg.Pool {
+function resilientPool(url: string, max: number, log: Logger, link: StoreLink | undefined): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
   const reported = new WeakSet<pg.Client>();
+  const lines = new Summarizer(log);
   const lost = (client: pg.Client, error: Error) => {
-    if (reported.has(client)) return; // one line per connection, however many events it raises on the way down
+    if (reported.has(client)) return; // counted once, however many events it raises on the way down
     reported.add(client);
-    const say = () => log.warn("a Postgres store connection was lost; the pool opens a new one for the next query", { error: error.message });
+    const say = () => lines.warn("lost", "a Postgres store connection was lost; the pool opens a new one for the next query", { error: error.message });
     if (!link || !isUnreachable(error)) return say();
     if (!link.down) void link.check().then((answered) => { if (answered) say(); });
   };

@@ -19,6 +19,22 @@ export function isUnreachable(error: unknown): boolean {
   return UNREACHABLE_MESSAGES.test(typeof e?.message === "string" ? e.message : String(error));
 }
 
+/**
+ * The connection a statement ran on died under it (the server ended it: pg_terminate_backend, a restart; or it
+ * broke), as opposed to a connect that failed (a server that is down: `isUnreachable` covers both).
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === "string") return ["57P01", "57P02", "ECONNRESET", "EPIPE"].includes(e.code);
+  const message = typeof e?.message === "string" ? e.message : String(error);
+  return /connection terminated unexpectedly|not queryable|connection closed/i.test(message);
+}
+
+/** node-postgres refused the statement without writing it: its connection had already died (nothing reached the server). */
+export function neverSent(error: unknown): boolean {
+  return /not queryable/i.test(error instanceof Error ? error.message : String(error));
+}
+
 /** The first probe after the store went away waits this long; each next one doubles, up to the longest. */
 const PROBE_FIRST_MS = 250;
 const PROBE_LONGEST_MS = 1_000;

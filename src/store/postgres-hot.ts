@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import { retryOnConflict } from "./conflict-retry.ts";
+import { retryBeforeCommit, retryOnConflict } from "./conflict-retry.ts";
 import { healthChanges, verdict } from "./health.ts";
 import { LEASED, writeCursor } from "./queries.ts";
 import type { DB } from "./schema.ts";
@@ -19,7 +19,9 @@ export class PostgresHotPaths implements HotPaths {
 
   async ingest(items: IngestItem[], cursors: SourceCursorWrite[]): Promise<IngestOutcome[]> {
     const tenants = this.noted.fresh(items).sort();
-    const outcomes = await retryOnConflict(() => this.db.transaction().execute(async (trx) => {
+    // A connection lost before the COMMIT (pg_terminate_backend) costs a retry, not a 503: nothing of it was committed.
+    const outcomes = await retryBeforeCommit((mark) => retryOnConflict(() => this.db.transaction().execute(async (trx) => {
+      mark.sent = false;
       if (tenants.length) {
         const now = Date.now();
         await trx.insertInto("tenants").values(tenants.map((id) => ({ id, name: null, metadata: null, created_at: now, updated_at: now })))
@@ -39,8 +41,9 @@ export class PostgresHotPaths implements HotPaths {
       const originals = new Map<string, Original>();
       for (const [key, e] of duplicateKeys(items, inserted)) originals.set(key, await original(trx, e.source, e.dedupe_key));
       for (const c of cursors) await writeCursor(trx, c);
+      mark.sent = true;
       return ingestOutcomes(items, inserted, originals);
-    }));
+    })));
     this.noted.remember(tenants);
     return outcomes;
   }
@@ -64,7 +67,8 @@ export class PostgresHotPaths implements HotPaths {
 
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]> {
     const deliveries = outcomes.map((o) => o.delivery).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
+    return retryBeforeCommit((mark) => retryOnConflict(() => this.db.transaction().execute(async (trx) => {
+      mark.sent = false;
       const now = Date.now();
       // Deliveries first, one UPDATE ... FROM (VALUES ...) per chunk rather than one statement per delivery. The row
       // lock it takes makes a concurrent delete wait for this commit (and then cascade to these attempts); a delivery
@@ -80,8 +84,10 @@ export class PostgresHotPaths implements HotPaths {
       for (const part of chunks(outcomes.map((o) => o.attempt).filter((a) => present.has(a.delivery_id)), 200)) {
         await trx.insertInto("attempts").values(part).onConflict((oc) => oc.column("id").doNothing()).execute();
       }
-      return updateEndpointHealth(trx, outcomes.map((o) => o.endpoint));
-    }));
+      const disabled = await updateEndpointHealth(trx, outcomes.map((o) => o.endpoint));
+      mark.sent = true;
+      return disabled;
+    })));
   }
 }
 

@@ -45,3 +45,16 @@ test("two tokens with one name in an http source are refused at the second, with
   ]);
   expect(await problems({ ...base, sources: [http("a", [token("cust", 1)]), http("b", [token("cust", 2)])] })).toEqual([]);
 });
+
+test("an entry with an unknown key, nested too, is still checked for the rest: the key and every other problem, each at its path", async () => {
+  const found = await problems({
+    ...base,
+    events: { "job.done": {} },
+    endpoints: [
+      { ...endpoint(["job.done"]) },
+      // @ts-expect-error: the unknown keys are the point
+      { ...endpoint(["job.nope"]), url: "https://169.254.169.254/x", signing: { scheme: "standard", algo: "sha1" }, secret: "whsec_short" },
+    ],
+  });
+  expect(found.map((p) => p.path)).toEqual(["endpoints[1].signing.algo", "endpoints[1].id", "endpoints[1].url", "endpoints[1].secret", "endpoints[1].events[0]"]);
+});

@@ -63,6 +63,27 @@ export default defineConfig({
     ]);
   });
 
+  test("an endpoint with an unknown key still gets the later checks: its duplicate id, URL, secret and event type are named too", async () => {
+    const path = writeConfig(`import { defineConfig } from "hookgate";
+export default defineConfig({
+  events: { "job.done": {} },
+  endpoints: [
+    { id: "a", url: "https://example.com/hooks", events: ["job.done"], secret: "${SECRET}" },
+    { id: "a", url: "https://169.254.169.254/latest/meta-data", events: ["job.nope"], secret: "whsec_short", colour: "red" },
+  ],
+});
+`);
+    const { code, stderr } = await check(path);
+    expect(code).toBe(1);
+    expect(problems(stderr)).toEqual([
+      "endpoints[1].colour: unknown key (remove it, or check its spelling)",
+      'endpoints[1].id: "a" is used by another endpoint: ids must be unique',
+      expect.stringMatching(/^endpoints\[1\]\.url: .*link-local/),
+      expect.stringMatching(/^endpoints\[1\]\.secret: /),
+      'endpoints[1].events[0]: unknown event type "job.nope" (list it in events, or use a "prefix.*" pattern)',
+    ]);
+  });
+
   test("two tokens with one name in an http source: the second is named, with the fix", async () => {
     const path = writeConfig(`import { defineConfig } from "hookgate";
 export default defineConfig({

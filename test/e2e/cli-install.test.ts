@@ -28,6 +28,24 @@ test.skipIf(!analyze && !process.env.CI)("systemd-analyze verify passes on the u
   expect(run.exitCode).toBe(0);
 });
 
+// `--offline=true` (systemd 250 and later) scores the file itself, with no systemd running.
+test.skipIf(!analyze && !process.env.CI)("systemd-analyze security scores the unit OK (at most 4 of 10), and it can still write its state folder and reach the network", () => {
+  if (!analyze) throw new Error("systemd-analyze is missing: install the systemd package (.ci/run does)");
+  const dir = mkdtempSync(join(tmpdir(), "hookgate-unit-"));
+  const unit = join(dir, "hookgate.service");
+  writeFileSync(unit, UNIT.replaceAll("/usr/local/bin/hookgate", BINARY));
+  const run = Bun.spawnSync([analyze!, "security", "--offline=true", "--no-pager", unit], { stdout: "pipe", stderr: "pipe" });
+  const output = run.stdout.toString() + run.stderr.toString();
+  const score = /Overall exposure level for hookgate\.service: ([\d.]+)/.exec(output)?.[1];
+  if (!score) throw new Error(`no overall exposure level in:\n${output}`);
+  expect(Number(score)).toBeLessThanOrEqual(4);
+  // What the sandbox must leave: the store's folder writable, IPv4/IPv6 sockets, no PrivateNetwork; port 8080 needs no capability.
+  expect(UNIT).toMatch(/^ReadWritePaths=\/var\/lib\/hookgate$/m);
+  expect(UNIT).toMatch(/^RestrictAddressFamilies=.*AF_INET .*AF_INET6/m);
+  expect(UNIT).not.toMatch(/^PrivateNetwork=(true|yes)/m);
+  expect(UNIT).not.toMatch(/^MemoryDenyWriteExecute=(true|yes)/m); // Bun's JIT needs writable, executable memory
+});
+
 test("the Dockerfile checks health through the binary it copies, stops with SIGTERM, and the context leaves out data and keys", async () => {
   const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
   const copied = /^COPY --from=build \S+ (\S+)$/m.exec(dockerfile)?.[1];

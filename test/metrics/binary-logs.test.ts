@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, ensureBinary, writeConfig } from "../support/binary.ts";
@@ -132,4 +132,50 @@ export default defineConfig({
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  /**
+   * One `serve`, stdout to a file or a pipe, sent SIGTERM the moment its `ready` line is out (as a supervisor that
+   * watches the log would): the signal may land right after that line, before the rest of the start has run.
+   */
+  async function readyThenTerm(dir: string, to: "file" | "pipe", n: number): Promise<{ code: number; stdout: string }> {
+    const args = [BINARY, "serve", "--config", join(dir, "webhooks.config.ts")];
+    const env = { ...process.env, HOOKGATE_LOG_LEVEL: "" };
+    const deadline = Date.now() + 20_000;
+    if (to === "file") {
+      const path = join(dir, `stdout-${n}.log`);
+      const fd = openSync(path, "w");
+      const proc = Bun.spawn(args, { env, stdout: fd, stderr: "ignore", stdin: "ignore" });
+      closeSync(fd);
+      while (!readFileSync(path, "utf8").includes(`"msg":"ready"`) && proc.exitCode === null && Date.now() < deadline) await Bun.sleep(1);
+      proc.kill("SIGTERM");
+      const code = await proc.exited;
+      return { code, stdout: readFileSync(path, "utf8") };
+    }
+    const proc = Bun.spawn(args, { env, stdout: "pipe", stderr: "ignore", stdin: "ignore" });
+    let stdout = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stdout) {
+      stdout += decoder.decode(chunk);
+      if (stdout.includes(`"msg":"ready"`) && !proc.killed) proc.kill("SIGTERM");
+    }
+    return { code: await proc.exited, stdout };
+  }
+
+  test("stopped is the last line of every SIGTERM: 10 runs with stdout to a file, 10 to a pipe", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hookgate-logs-"));
+    try {
+      writeConfig(CONFIG, dir);
+      const failed: string[] = [];
+      for (const to of ["file", "pipe"] as const) {
+        for (let n = 0; n < 10; n++) {
+          const { code, stdout } = await readyThenTerm(dir, to, n);
+          const last = stdout.split("\n").filter(Boolean).at(-1) ?? "";
+          if (code !== 0 || !last.includes(`"msg":"stopped"`)) failed.push(`${to} run ${n}: exit ${code}, last line ${last}`);
+        }
+      }
+      expect(failed).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import pg from "pg";
-import { isRetryableConflict, retryOnConflict } from "../../src/store/conflict-retry.ts";
+import { isRetryableConflict, retryBeforeCommit, retryOnConflict } from "../../src/store/conflict-retry.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 
 // Postgres finds a deadlock after deadlock_timeout (1 s by default).
@@ -72,5 +72,39 @@ describe.skipIf(skipPg)("retryOnConflict on Postgres", () => {
     const conflict = Object.assign(new Error("could not serialize access"), { code: "40001" });
     await expect(retryOnConflict(async () => { runs++; throw conflict; }, { attempts: 3, baseMs: 1 })).rejects.toBe(conflict);
     expect(runs).toBe(3);
+  });
+});
+
+describe("retryBeforeCommit: a transaction whose connection died before its COMMIT was written runs again", () => {
+  const terminated = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
+  const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+  const notQueryable = new Error("Client has encountered a connection error and is not queryable");
+  const unique = Object.assign(new Error("duplicate key value"), { code: "23505" });
+  test.each([
+    // the error, thrown after the body finished (its COMMIT on the wire), runs in all, the error
+    ["57P01", false, 2, terminated],
+    ["ECONNRESET", false, 2, reset],
+    ["not queryable", false, 2, notQueryable],
+    ["not queryable", true, 2, notQueryable], // refused by the client before it was written: the COMMIT never left
+    ["ECONNRESET", true, 1, reset], // lost while the COMMIT was on the wire: it may have committed
+    ["57P01", true, 1, terminated],
+    ["23505", false, 1, unique], // not a lost connection
+  ] as const)("%s, after the body: %p → %d run(s)", async (_name, afterBody, runs, error) => {
+    let n = 0;
+    const result = retryBeforeCommit(async (mark) => {
+      mark.sent = false;
+      n++;
+      if (n === 1) { mark.sent = afterBody; throw error; }
+      mark.sent = true;
+      return "ok";
+    }, 3, 0);
+    if (runs === 2) expect(await result).toBe("ok"); else await expect(result).rejects.toBe(error);
+    expect(n).toBe(runs);
+  });
+
+  test("at most `attempts` runs", async () => {
+    let n = 0;
+    await expect(retryBeforeCommit(async () => { n++; throw terminated; }, 3, 0)).rejects.toBe(terminated);
+    expect(n).toBe(3);
   });
 });

@@ -67,6 +67,53 @@ describe.skipIf(skipPg)("postgres store: a lost connection is not fatal", () => 
     }
   });
 
+  test("pg_terminate_backend of every connection under continuous ingest, 3 times: no 503 (the write runs again), one line for the pool's connections", async () => {
+    const db = await createDatabase();
+    const gateway = await startBinary(config(db.url, receiver.url), { HOOKGATE_MASTER_KEY: "44".repeat(32) });
+    const statuses = new Map<number, number>();
+    const accepted: string[] = [];
+    let running = true;
+    const client = async (c: number) => {
+      for (let n = 0; running; n++) {
+        const response = await ingest(gateway, c * 100_000 + n).catch(() => null);
+        const status = response?.status ?? 0;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status === 202) accepted.push(((await response!.json()) as { id: string }).id);
+        else await response?.text();
+        await Bun.sleep(20);
+      }
+    };
+    const load = Promise.all([0, 1, 2, 3].map(client));
+    const TERMINATIONS = 3;
+    let terminated = 0;
+    try {
+      await Bun.sleep(1_000);
+      for (let round = 0; round < TERMINATIONS; round++) {
+        const { rows } = await db.client.query(
+          "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [db.name]);
+        terminated += rows.length;
+        await Bun.sleep(2_000);
+      }
+      running = false;
+      await load;
+      await delivered(receiver, accepted, 30_000);
+      const logged = gateway.output().split("\n").filter((l) => /"level":"(warn|error)"/.test(l) && !l.includes("no admin token"));
+      console.log(`pg_terminate_backend x${TERMINATIONS} (${terminated} connections) under 4 clients: answers ${JSON.stringify(Object.fromEntries(statuses))}; `
+        + `${logged.length} warn/error lines: ${logged.map((l) => { const o = JSON.parse(l); return o.error ? `${o.msg} (${o.error})` : o.msg; }).join(" | ")}`);
+      expect(gateway.proc.exitCode).toBeNull();
+      expect([...statuses.keys()].filter((s) => s !== 202 && s !== 503)).toEqual([]);
+      // An ingest whose connection died before its COMMIT runs again: no 503 (one lost during a COMMIT may still get one).
+      expect(statuses.get(503) ?? 0).toBeLessThanOrEqual(1);
+      // The pool's connections die together: one line for them all (within 10 s), not one per connection.
+      expect(logged.filter((l) => l.includes("a Postgres store connection was lost"))).toHaveLength(1);
+    } finally {
+      running = false;
+      await load;
+      await gateway.stop();
+      await db.drop();
+    }
+  });
+
   test.skipIf(skipPgCluster)("a Postgres restart: ingest answers 503 while it is down and 202 again by itself, and nothing accepted is lost", async () => {
     const cluster = await startPgCluster();
     const gateway = await startBinary(config(cluster.url, receiver.url));
