@@ -25,7 +25,7 @@ import { checkedFetch } from "./outbound/checked-fetch.ts";
 import { send, type Resolver, type SenderOptions } from "./outbound/send.ts";
 import type { Logger } from "./plugin-api/index.ts";
 import { openSecrets } from "./secrets/index.ts";
-import { superviseSources, type MountedRoute } from "./source-supervisor.ts";
+import { SourceSupervisor, type MountedRoute } from "./sources/supervisor.ts";
 import { listenForChanges } from "./store/changes.ts";
 import { openStore } from "./store/open.ts";
 import { lockStore, type StoreLock } from "./store/store-lock.ts";
@@ -140,7 +140,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const runOnce: RunOnce = config.store.postgres ? new PgRunOnce({ url: config.store.postgres, log: log.child({ component: "cluster" }) }) : localRunOnce();
   const abort = new AbortController();
   const settings = { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir };
-  const sources = superviseSources(loaded.sources, {
+  const sources = new SourceSupervisor(loaded.sources, {
     store, ingest, writes, log, runOnce, signal: abort.signal, settings, events, onStatus: (id, status) => metrics.sourceStatus(id, status),
     fetch: checkedFetch(policy, { timeoutMs: 30_000, maxBytes: config.server.maxBodyBytes }),
   });
