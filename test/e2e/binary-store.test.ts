@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, ensureBinary, ROOT, runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { LATEST_MIGRATION } from "../../src/store/migrations/index.ts";
 
 // The compiled binary, several at once, on a shared 2-core machine: far more room than bun's 5 s default.
 setDefaultTimeout(120_000);
@@ -104,7 +105,7 @@ describe("a binary older than the store", () => {
     const path = writeConfig(config(receiver.url));
     expect((await runBinary(["migrate", "--config", path], ENV)).code).toBe(0);
     const db = new Database(storeOf(path));
-    db.run("INSERT INTO kysely_migration (name, timestamp) VALUES ('009-from-the-future', ?)", [new Date().toISOString()]);
+    db.run("INSERT INTO kysely_migration (name, timestamp) VALUES ('999-from-the-future', ?)", [new Date().toISOString()]);
     db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('hookgate.migrated_by', '0.2.0 (commit 0123456789ab, built 2027-01-01T00:00:00.000Z)')");
     db.close();
     const version = (await runBinary(["version"])).stdout.trim().replace(/^hookgate /, "").replace(/, bun .*$/, "");
@@ -113,12 +114,12 @@ describe("a binary older than the store", () => {
     expect(serve.code).not.toBe(0);
     const lines = serve.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toBe(`hookgate: cannot start: cannot open the store ${storeOf(path)}: it was migrated by hookgate 0.2.0 (commit 0123456789ab, built 2027-01-01T00:00:00.000Z) up to migration 009-from-the-future, and this binary is hookgate ${version}, which knows migrations up to 008-source-holder — run hookgate 0.2.0 or newer, or restore a backup taken before the upgrade`);
+    expect(lines[0]).toBe(`hookgate: cannot start: cannot open the store ${storeOf(path)}: it was migrated by hookgate 0.2.0 (commit 0123456789ab, built 2027-01-01T00:00:00.000Z) up to migration 999-from-the-future, and this binary is hookgate ${version}, which knows migrations up to ${LATEST_MIGRATION} — run hookgate 0.2.0 or newer, or restore a backup taken before the upgrade`);
     expect(serve.stderr).not.toContain("corrupted migrations");
 
     const migrate = await runBinary(["migrate", "--config", path], ENV);
     expect(migrate.code).toBe(1);
-    expect(migrate.stderr).toContain("up to migration 009-from-the-future, and this binary is hookgate");
+    expect(migrate.stderr).toContain("up to migration 999-from-the-future, and this binary is hookgate");
   });
 });
 
