@@ -1,5 +1,5 @@
-import type { Limits } from "../cluster/share.ts";
-import type { EventRow } from "../store/schema.ts";
+import type { Limits } from "../../cluster/share.ts";
+import type { EventRow } from "../../store/schema.ts";
 
 /** Why an endpoint's attempts in flight were aborted: it was disabled (they resume when enabled) or deleted. */
 export type Retired = "disabled" | "deleted";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { breakerAfter, breakerHolds, type AttemptSignal, type BreakerState } from "../../src/core/breaker.ts";
+import { breakerAfter, breakerHolds, type AttemptSignal, type BreakerState } from "../../../src/core/delivery/breaker.ts";
 
 const policy = { schedule: [1_000, 5_000, 60_000], jitter: 0 };
 type Step = [AttemptSignal, boolean, ReturnType<typeof breakerAfter>, Partial<BreakerState>];

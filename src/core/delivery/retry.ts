@@ -1,4 +1,4 @@
-import type { DeliveryStatus } from "../store/schema.ts";
+import type { DeliveryStatus } from "../../store/schema.ts";
 
 /** What an attempt's answer means for its delivery (DESIGN section 4). Pure. */
 export type Verdict = "succeeded" | "retry" | "fail" | "gone";

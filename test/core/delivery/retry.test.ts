@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { probeDelay, afterAttempt, nextAttemptAt, parseRetryAfter, verdictOf } from "../../src/core/retry.ts";
+import { probeDelay, afterAttempt, nextAttemptAt, parseRetryAfter, verdictOf } from "../../../src/core/delivery/retry.ts";
 
 describe("verdictOf", () => {
   test.each([

@@ -1,17 +1,17 @@
 import { Cron } from "croner";
-import { Summarizer } from "../log.ts";
-import type { Logger } from "../plugin-api/index.ts";
-import type { AttemptRow } from "../store/schema.ts";
-import type { IngestItem, Store } from "../store/types.ts";
+import { Summarizer } from "../../log.ts";
+import type { Logger } from "../../plugin-api/index.ts";
+import type { AttemptRow } from "../../store/schema.ts";
+import type { IngestItem, Store } from "../../store/types.ts";
 import { attemptOnce, attemptRecord, outcomeLabel, type AttemptObserver, type Sender } from "./attempt.ts";
 import { sentBody } from "./attempt-body.ts";
 import { breakerAfter } from "./breaker.ts";
-import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
-import type { OperationalEvents } from "./operational-events.ts";
+import type { EndpointRegistry, RuntimeEndpoint } from "../endpoints/registry.ts";
+import type { OperationalEvents } from "../operational-events.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, laneCap, type Job, type Retired } from "./lane.ts";
 import { Slots } from "./slots.ts";
-import type { Limits } from "../cluster/share.ts";
+import type { Limits } from "../../cluster/share.ts";
 import { WakeTimers } from "./wake-timers.ts";
 import { afterAttempt, parseRetryAfter } from "./retry.ts";
 
