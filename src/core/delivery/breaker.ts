@@ -1,16 +1,22 @@
-import { MAX_PROBE_DELAY_MS, probeDelay, type RetryPolicy } from "./retry.ts";
+import type { RetryPolicy } from "./retry.ts";
 
-/** One endpoint's circuit breaker in this process (kept on its Lane). */
-export interface BreakerState {
-  /** Consecutive failed attempts seen (reset by a success). */
-  failures: number;
-  /** While open: when the next single probe may start; 0 while closed. */
-  probeAt: number;
-  probesFailed: number;
-}
+/**
+ * One endpoint's circuit breaker in this process (kept on its Lane beside the failure streak). Closed: attempts go
+ * out within the endpoint's limits. Open: new and due deliveries wait in the store, and one probe at a time goes
+ * out, not before `probeAt`; `probesFailed` walks the probe schedule (probeDelay).
+ */
+export type BreakerState =
+  | { readonly kind: "closed" }
+  | { readonly kind: "open"; readonly probeAt: number; readonly probesFailed: number };
+
+/** The one closed state: a success on a closed breaker (the hot path) returns it as it is, allocating nothing. */
+export const CLOSED: BreakerState = Object.freeze({ kind: "closed" });
 
 /** What an attempt tells the breaker: the receiver answered well, failed, or nothing (hookgate could not build it). */
 export type AttemptSignal = "success" | "failure" | "none";
+
+/** What a transition means for the dispatcher: hand the queue back (opened), claim the backlog (closed), or wait. */
+export type BreakerChange = "opened" | "closed" | "probe-failed" | null;
 
 /**
  * Whether a streak of `failures` consecutive failed attempts holds the endpoint behind its breaker
@@ -21,30 +27,46 @@ export function breakerHolds(failures: number, threshold: number): boolean {
   return threshold > 0 && failures >= threshold;
 }
 
+/** The failure streak after an attempt: a success resets it, hookgate's own failure leaves it as it was. */
+export function streakAfter(failures: number, signal: AttemptSignal): number {
+  return signal === "success" ? 0 : signal === "failure" ? failures + 1 : failures;
+}
+
 /**
- * Updates the breaker after one attempt. Once the streak holds it (breakerHolds) it opens: new and due deliveries
- * wait, and one probe at a time goes out on the retry schedule, at most `maxProbeDelayMs` apart (probeDelay). A
- * success closes it. Returns "opened" (hand the queue back to the store), "closed" (claim the backlog),
- * "probe-failed" (wait for the next probe) or null.
+ * A probe of an open circuit breaker waits no longer than this, whatever the retry schedule (DESIGN 11): a receiver
+ * that comes back gets its backlog within 30 s.
  */
-export function breakerAfter(state: BreakerState, signal: AttemptSignal, probe: boolean, threshold: number, policy: RetryPolicy, now: number,
-  maxProbeDelayMs = MAX_PROBE_DELAY_MS): "opened" | "closed" | "probe-failed" | null {
-  if (signal === "none") return null;
-  if (signal === "success") {
-    state.failures = 0;
-    if (state.probeAt === 0) return null;
-    state.probeAt = 0; state.probesFailed = 0;
-    return "closed";
-  }
-  state.failures++;
-  if (!breakerHolds(state.failures, threshold)) return null;
-  if (state.probeAt === 0) {
-    state.probeAt = now + probeDelay(policy, 0, maxProbeDelayMs);
-    return "opened";
-  }
-  // Attempts already in flight when it opened fail too; only a probe's failure moves the next probe later.
-  if (!probe) return null;
-  state.probesFailed++;
-  state.probeAt = now + probeDelay(policy, state.probesFailed, maxProbeDelayMs);
-  return "probe-failed";
+export const MAX_PROBE_DELAY_MS = 30_000;
+
+/**
+ * How long an endpoint's open circuit breaker waits before its next probe, after `probesFailed` failed probes:
+ * the endpoint's retry schedule, step by step, capped at `cap` (MAX_PROBE_DELAY_MS; 30 s with no schedule).
+ * Only the probe's timing: each delivery's own retries keep their schedule.
+ */
+export function probeDelay(policy: RetryPolicy, probesFailed: number, cap = MAX_PROBE_DELAY_MS): number {
+  const steps = policy.schedule;
+  const step = steps.length ? steps[Math.min(probesFailed, steps.length - 1)]! : MAX_PROBE_DELAY_MS;
+  return Math.min(step, cap);
+}
+
+/**
+ * The breaker after one attempt, given the streak it left (streakAfter). Pure. Once the streak holds it
+ * (breakerHolds) it opens, with its first probe one schedule step away; a success closes it. Only a probe's failure
+ * moves the next probe later: attempts already in flight when it opened fail too, and leave it as it is.
+ */
+export function breakerAfter(state: BreakerState, streak: number, signal: AttemptSignal, probe: boolean,
+  endpoint: { circuitBreakerAfter: number; retry: RetryPolicy }, now: number, maxProbeDelayMs = MAX_PROBE_DELAY_MS): BreakerState {
+  if (signal === "success") return CLOSED;
+  if (signal === "none" || !breakerHolds(streak, endpoint.circuitBreakerAfter)) return state;
+  if (state.kind === "closed") return { kind: "open", probeAt: now + probeDelay(endpoint.retry, 0, maxProbeDelayMs), probesFailed: 0 };
+  if (!probe) return state;
+  const probesFailed = state.probesFailed + 1;
+  return { kind: "open", probeAt: now + probeDelay(endpoint.retry, probesFailed, maxProbeDelayMs), probesFailed };
+}
+
+/** What a transition from `before` to `after` (breakerAfter) asks of the dispatcher. */
+export function breakerChange(before: BreakerState, after: BreakerState): BreakerChange {
+  if (after === before) return null;
+  if (after.kind === "closed") return before.kind === "open" ? "closed" : null;
+  return before.kind === "closed" ? "opened" : "probe-failed";
 }

@@ -5,7 +5,7 @@ import type { AttemptRow } from "../../store/schema.ts";
 import type { IngestItem, Store } from "../../store/types.ts";
 import { attemptOnce, attemptRecord, outcomeLabel, type AttemptObserver, type Sender } from "./attempt.ts";
 import { sentBody } from "./attempt-body.ts";
-import { breakerAfter } from "./breaker.ts";
+import { breakerAfter, breakerChange, streakAfter } from "./breaker.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "../endpoints/registry.ts";
 import type { OperationalEvents } from "../operational-events.ts";
 import { Recorder } from "./recorder.ts";
@@ -113,7 +113,7 @@ export class Dispatcher {
    */
   reserve(endpoint: RuntimeEndpoint, now: number): { due: number; leased: boolean } {
     const existing = this.lanes.get(endpoint.id);
-    if (existing?.open) return { due: Math.max(now, existing.probeAt), leased: false };
+    if (existing?.breaker.kind === "open") return { due: Math.max(now, existing.breaker.probeAt), leased: false };
     // No lane for a disabled endpoint: 50,000 tenants' disabled endpoints would otherwise each hold one.
     const share = this.share(endpoint);
     if (this.stopping || !endpoint.enabled || share.maxConcurrency === 0) return { due: now, leased: false };
@@ -131,7 +131,7 @@ export class Dispatcher {
       lane.reserved--;
       if (!duplicate) this.enqueue(lane, { deliveryId: d.id, endpointId: d.endpoint_id, attempt: 1, event: item.event, trigger: "scheduled" });
       // Its breaker opened since the reservation: it waits in the store for the probe like the others.
-      if (lane.open) this.handBack(lane, lane.probeAt);
+      if (lane.breaker.kind === "open") this.handBack(lane, lane.breaker.probeAt);
     }
     this.pump();
   }
@@ -160,9 +160,9 @@ export class Dispatcher {
     if (lane.claiming) return;
     const cap = laneCap(share);
     let room = cap - lane.queued - lane.reserved - lane.unrecorded;
-    if (lane.open) {
+    if (lane.breaker.kind === "open") {
       // An open breaker: one probe at a time, once it is due.
-      if (lane.active > 0 || lane.queued > 0 || Date.now() < lane.probeAt) return;
+      if (lane.active > 0 || lane.queued > 0 || Date.now() < lane.breaker.probeAt) return;
       room = 1;
     } else if (room < cap / 2) return;
     lane.claiming = true;
@@ -193,13 +193,14 @@ export class Dispatcher {
         if (!endpoint || !endpoint.enabled) { this.handBack(lane, Date.now()); continue; }
         const share = this.share(endpoint);
         if (share.maxConcurrency === 0) { this.handBack(lane, Date.now()); continue; } // another process sends for it
-        if (lane.active >= (lane.open ? 1 : share.maxConcurrency)) continue;
+        const breaker = lane.breaker;
+        if (lane.active >= (breaker.kind === "open" ? 1 : share.maxConcurrency)) continue;
         if (!this.slots.free(endpoint.tenant, lane.active > 0)) continue; // its tenant has its part in flight
-        if (lane.open && lane.probeAt > Date.now()) { this.timers.wakeIn(lane.probeAt - Date.now()); continue; }
+        if (breaker.kind === "open" && breaker.probeAt > Date.now()) { this.timers.wakeIn(breaker.probeAt - Date.now()); continue; }
         const wait = lane.take(share.rateLimit, Date.now());
         if (wait > 0) { this.timers.wakeIn(wait); continue; }
         const job = lane.shift()!;
-        job.probe = lane.open;
+        job.probe = breaker.kind === "open";
         this.slots.take(endpoint.tenant); lane.active++; lane.unrecorded++;
         progress = true;
         const attempt = this.run(job, endpoint, lane.signal);
@@ -268,20 +269,23 @@ export class Dispatcher {
   /** The circuit breaker's part of an attempt's outcome (breaker.ts decides; this acts). */
   private afterResult(job: Job, endpoint: RuntimeEndpoint, signal: "success" | "failure" | "none", now: number): void {
     const lane = this.lane(endpoint.id);
-    const change = breakerAfter(lane, signal, job.probe === true, endpoint.circuitBreakerAfter, endpoint.retry, now, this.options.maxProbeDelayMs);
+    const before = lane.breaker;
+    lane.failures = streakAfter(lane.failures, signal);
+    const after = lane.breaker = breakerAfter(before, lane.failures, signal, job.probe === true, endpoint, now, this.options.maxProbeDelayMs);
+    const change = breakerChange(before, after);
     if (change === null) return;
-    if (change === "closed") {
+    if (after.kind === "closed") {
       this.options.log.info("endpoint answers again: circuit breaker closed", { endpoint: endpoint.id });
       void this.claim(endpoint);
       return;
     }
     if (change === "opened") {
       this.options.log.warn("circuit breaker open: one probe attempt at a time until the endpoint answers", {
-        endpoint: endpoint.id, consecutiveFailures: lane.failures, nextProbeAt: new Date(lane.probeAt).toISOString(),
+        endpoint: endpoint.id, consecutiveFailures: lane.failures, nextProbeAt: new Date(after.probeAt).toISOString(),
       });
-      this.handBack(lane, lane.probeAt);
+      this.handBack(lane, after.probeAt);
     }
-    this.timers.probeIn(endpoint.id, lane.probeAt - now);
+    this.timers.probeIn(endpoint.id, after.probeAt - now);
   }
 
   /**
