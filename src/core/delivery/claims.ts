@@ -55,7 +55,7 @@ export class Claims {
 
   /** The sweep: due deliveries of every enabled endpoint. */
   async sweep(): Promise<void> {
-    if (this.gate.stopping || this.gate.pausedNow()) return;
+    if (this.gate.closed()) return;
     // Other processes sharing a Postgres store change endpoints: follow the store's change log (a one-row read).
     await this.registry.catchUp().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
     // Only enabled endpoints: with 100,000 endpoints, a promise each per second would cost the ingest path.

@@ -19,6 +19,9 @@ export class Gate {
     private readonly wake: () => void,
   ) {}
 
+  /** No work starts now: stopping, or paused. */
+  closed(): boolean { return this.stopping || this.pausedNow(); }
+
   /**
    * Whether the store is out of reach now. On the way back, a lane whose jobs may have outlived their leases during
    * the pause forgets them (no write): the store hands them out again when the leases end, to us or another process.

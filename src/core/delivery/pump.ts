@@ -24,7 +24,7 @@ export class Pump {
   ) {}
 
   run(): void {
-    if (this.gate.stopping || this.gate.pausedNow()) return;
+    if (this.gate.closed()) return;
     let progress = true;
     while (progress) {
       progress = false;
