@@ -66,7 +66,7 @@ export async function postgresDrain(receiver: Receiver, count: number, n: number
  * the duplicates the receiver saw (attempts the dead process had sent but not recorded).
  */
 export async function leaseRecovery(receiver: Receiver, count: number, timeoutMs: number): Promise<{ ms: number; leased: number; duplicates: number; leaseMs: number }> {
-  const leaseMs = 2 * timeoutMs + 5_000; // src/core/dispatcher.ts leaseMs
+  const leaseMs = 2 * timeoutMs + 5_000; // src/core/delivery/claims.ts leaseMs
   const c = await pendingCluster(receiver, 2, count, `timeoutMs: ${timeoutMs}`);
   try {
     await enableEverywhere(c);

@@ -1,6 +1,6 @@
 import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput, type Logger } from "../plugin-api/index.ts";
 import type { IngestItem, SourceCursorWrite, Store } from "../store/types.ts";
-import type { Dispatcher } from "./dispatcher.ts";
+import type { Dispatcher } from "./delivery/dispatcher.ts";
 import type { EndpointRegistry } from "./endpoints/registry.ts";
 import { toEventRow, validateEvent } from "./events.ts";
 import { newId } from "./ids.ts";

@@ -1,5 +1,5 @@
 import client, { type Counter, type Histogram } from "prom-client";
-import type { AttemptObserver, AttemptOutcomeLabel } from "../core/attempt.ts";
+import type { AttemptObserver, AttemptOutcomeLabel } from "../core/delivery/attempt.ts";
 import type { IngestObserver } from "../core/ingest.ts";
 import type { Logger } from "../plugin-api/index.ts";
 import type { Backlog } from "../store/admin-queries.ts";

@@ -2,7 +2,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kyse
 import type { DB } from "./schema.ts";
 
 /**
- * core/breaker.ts `breakerHolds` in SQL, on the failure streak the endpoint row keeps (every process's attempts, so
+ * core/delivery/breaker.ts `breakerHolds` in SQL, on the failure streak the endpoint row keeps (every process's attempts, so
  * one answer for all processes sharing a Postgres store): whether the endpoint's circuit breaker holds its
  * deliveries (`held: true`) or not (`held: false`). `threshold` is `delivery.circuitBreakerAfter` (0: never held).
  */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { shareOf } from "../../src/cluster/share.ts";
-import { laneCap } from "../../src/core/lane.ts";
+import { laneCap } from "../../src/core/delivery/lane.ts";
 
 /** Every process's share of one endpoint's limits, by rank. */
 const shares = (id: string, rateLimit: number | null, maxConcurrency: number, count: number) =>

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { prepareRequest } from "../../src/core/prepare-request.ts";
 import type { RuntimeEndpoint } from "../../src/core/endpoints/registry.ts";
-import { Lane } from "../../src/core/lane.ts";
+import { Lane } from "../../src/core/delivery/lane.ts";
 import type { EventRow } from "../../src/store/schema.ts";
 
 const event: EventRow = {

@@ -13,9 +13,9 @@ const ADMIN = "cluster-kill-admin-token-0123456789";
 const KEY = Buffer.alloc(32, 0xc).toString("base64");
 const EVENTS = 3_000;
 const CONCURRENCY = 16; // delivery.concurrency and the endpoint's maxConcurrency: what one process has in flight
-const LANE_CAP = Math.max(64, CONCURRENCY * 8); // the most one process holds queued for one endpoint (dispatcher.ts laneCap)
+const LANE_CAP = Math.max(64, CONCURRENCY * 8); // the most one process holds queued for one endpoint (core/delivery/lane.ts laneCap)
 const TIMEOUT_MS = 1_000;
-const LEASE_MS = 2 * TIMEOUT_MS + 5_000; // dispatcher.ts leaseMs
+const LEASE_MS = 2 * TIMEOUT_MS + 5_000; // core/delivery/claims.ts leaseMs
 
 const config = (db: string, receiverUrl: string) => `import { defineConfig } from "hookgate";
 export default defineConfig({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { CompiledQuery, type Compilable } from "kysely";
-import { breakerHolds } from "../../src/core/breaker.ts";
+import { breakerHolds } from "../../src/core/delivery/breaker.ts";
 import { BACKLOG_REFRESH_MS } from "../../src/metrics/backlog.ts";
 import { breakerHoldsSql } from "../../src/store/breaker-sql.ts";
 import { dbOf } from "../support/store-db.ts";

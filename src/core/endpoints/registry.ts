@@ -3,7 +3,7 @@ import type { Store } from "../../store/types.ts";
 import { toMs } from "../duration.ts";
 import type { EventView, HeaderFn, TransformFn } from "../event-view.ts";
 import { matchesAny } from "../patterns.ts";
-import type { RetryPolicy } from "../retry.ts";
+import type { RetryPolicy } from "../delivery/retry.ts";
 import { DEFAULT_HEADER, type SchemeName } from "../signing.ts";
 import { openAuth, openHeaders, plainCodec, sealAuth, sealHeaders, type ReceiverAuth, type SecretCodec } from "./credentials.ts";
 import { parseOptions, serializeOptions, type EndpointOptions } from "./options.ts";

@@ -1,5 +1,5 @@
 import { toMs } from "../duration.ts";
-import type { RetryPolicy } from "../retry.ts";
+import type { RetryPolicy } from "../delivery/retry.ts";
 
 /** Past this many distinct values the tables start over, so values of deleted endpoints do not pile up. */
 const MAX_ENTRIES = 10_000;

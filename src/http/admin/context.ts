@@ -1,6 +1,6 @@
 import type { Config } from "../../config/schema.ts";
-import type { Sender } from "../../core/attempt.ts";
-import type { Dispatcher } from "../../core/dispatcher.ts";
+import type { Sender } from "../../core/delivery/attempt.ts";
+import type { Dispatcher } from "../../core/delivery/dispatcher.ts";
 import type { EndpointRegistry } from "../../core/endpoints/registry.ts";
 import { EndpointService } from "../../core/endpoints/service.ts";
 import { DomainError, type DomainErrorKind } from "../../core/errors.ts";

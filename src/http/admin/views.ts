@@ -1,6 +1,6 @@
 import type * as v from "valibot";
-import { sentBody } from "../../core/attempt-body.ts";
-import { verdictOf } from "../../core/retry.ts";
+import { sentBody } from "../../core/delivery/attempt-body.ts";
+import { verdictOf } from "../../core/delivery/retry.ts";
 import { MASK, type StoredHeaderValue } from "../../core/endpoints/credentials.ts";
 import { optionsView, parseOptions } from "../../core/endpoints/options.ts";
 import { isSecretHeaderName } from "../../outbound/header-rules.ts";

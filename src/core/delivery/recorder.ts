@@ -1,5 +1,5 @@
-import type { AttemptRow, EventRow } from "../store/schema.ts";
-import type { AttemptOutcome, Store } from "../store/types.ts";
+import type { AttemptRow, EventRow } from "../../store/schema.ts";
+import type { AttemptOutcome, Store } from "../../store/types.ts";
 
 /**
  * Attempt records wait this long (or until this many are waiting) to share one transaction: every commit is an

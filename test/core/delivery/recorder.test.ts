@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "kysely";
-import { newId } from "../../src/core/ids.ts";
-import { Recorder } from "../../src/core/recorder.ts";
-import type { AttemptOutcome, IngestItem, Store } from "../../src/store/types.ts";
-import { waitFor } from "../support/app.ts";
-import { dbOf } from "../support/store-db.ts";
-import { STORES } from "../support/stores.ts";
-import { TenantScope } from "../../src/core/scope.ts";
+import { newId } from "../../../src/core/ids.ts";
+import { Recorder } from "../../../src/core/delivery/recorder.ts";
+import type { AttemptOutcome, IngestItem, Store } from "../../../src/store/types.ts";
+import { waitFor } from "../../support/app.ts";
+import { dbOf } from "../../support/store-db.ts";
+import { STORES } from "../../support/stores.ts";
+import { TenantScope } from "../../../src/core/scope.ts";
 
 /** The system's own view of the store: every tenant. */
 const ALL = TenantScope.everyTenant();

@@ -1,4 +1,4 @@
-import type { DeliveryStatus } from "../store/schema.ts";
+import type { DeliveryStatus } from "../../store/schema.ts";
 
 /** What an attempt's answer means for its delivery (DESIGN section 4). Pure. */
 export type Verdict = "succeeded" | "retry" | "fail" | "gone";
@@ -48,21 +48,4 @@ export function afterAttempt(policy: RetryPolicy, verdict: Verdict, attemptsMade
   if (verdict === "fail" || verdict === "gone") return { status: "failed", nextAttemptAt: null };
   const next = nextAttemptAt(policy, attemptsMade, now, retryAfterMs);
   return next === null ? { status: "failed", nextAttemptAt: null } : { status: "retrying", nextAttemptAt: next };
-}
-
-/**
- * A probe of an open circuit breaker waits no longer than this, whatever the retry schedule (DESIGN 11): a receiver
- * that comes back gets its backlog within 30 s.
- */
-export const MAX_PROBE_DELAY_MS = 30_000;
-
-/**
- * How long an endpoint's open circuit breaker waits before its next probe, after `probesFailed` failed probes:
- * the endpoint's retry schedule, step by step, capped at `cap` (MAX_PROBE_DELAY_MS; 30 s with no schedule).
- * Only the probe's timing: each delivery's own retries keep their schedule.
- */
-export function probeDelay(policy: RetryPolicy, probesFailed: number, cap = MAX_PROBE_DELAY_MS): number {
-  const steps = policy.schedule;
-  const step = steps.length ? steps[Math.min(probesFailed, steps.length - 1)]! : MAX_PROBE_DELAY_MS;
-  return Math.min(step, cap);
 }

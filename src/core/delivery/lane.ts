@@ -1,5 +1,6 @@
-import type { Limits } from "../cluster/share.ts";
-import type { EventRow } from "../store/schema.ts";
+import type { Limits } from "../../cluster/share.ts";
+import type { EventRow } from "../../store/schema.ts";
+import { CLOSED, type BreakerState } from "./breaker.ts";
 
 /** Why an endpoint's attempts in flight were aborted: it was disabled (they resume when enabled) or deleted. */
 export type Retired = "disabled" | "deleted";
@@ -24,7 +25,7 @@ export const laneCap = ({ maxConcurrency, rateLimit }: Limits): number =>
 
 /**
  * One endpoint's line of work: its queue, its attempts in flight, its rate budget, and its circuit breaker
- * (in this process: the consecutive failures it saw, and while open, when the next single probe may start).
+ * (in this process: the consecutive failures it saw, and the breaker's state, breaker.ts).
  */
 export class Lane {
   private items: Job[] = [];
@@ -41,11 +42,9 @@ export class Lane {
   moreDue = false;
   private tokens = 0;
   private refilledAt = 0;
-  /** Consecutive failed attempts seen here (reset by a success). */
+  /** Consecutive failed attempts seen here (reset by a success): the streak its breaker reads. */
   failures = 0;
-  /** While the breaker is open: when the next probe may start (0: closed). */
-  probeAt = 0;
-  probesFailed = 0;
+  breaker: BreakerState = CLOSED;
   /** Aborts this lane's attempts in flight (one per lane, not per attempt: the hot path allocates nothing for it). */
   private controller: AbortController | null = null;
 
@@ -58,7 +57,7 @@ export class Lane {
     this.controller = null;
   }
 
-  get open(): boolean { return this.probeAt > 0; }
+  get open(): boolean { return this.breaker.kind === "open"; }
 
   get queued(): number { return this.items.length - this.head; }
 

@@ -1,5 +1,5 @@
-import type { EventRow } from "../store/schema.ts";
-import { eventBody } from "./events.ts";
+import type { EventRow } from "../../store/schema.ts";
+import { eventBody } from "../events.ts";
 
 /** How much of a request body an attempt record keeps: as much as of a response body. */
 export const MAX_RECORDED_BODY = 64 * 1024;

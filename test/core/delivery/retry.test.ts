@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { probeDelay, afterAttempt, nextAttemptAt, parseRetryAfter, verdictOf } from "../../src/core/retry.ts";
+import { afterAttempt, nextAttemptAt, parseRetryAfter, verdictOf } from "../../../src/core/delivery/retry.ts";
 
 describe("verdictOf", () => {
   test.each([
@@ -52,25 +52,4 @@ describe("parseRetryAfter", () => {
     ["Sat, 14 Mar 2026 16:46:00 GMT", 60_000],
     ["Sat, 14 Mar 2026 16:44:00 GMT", 0],
   ] as const)("%p → %p", (value, ms) => expect(parseRetryAfter(value, now)).toBe(ms));
-});
-
-describe("probeDelay (the circuit breaker's probe schedule)", () => {
-  const policy = (schedule: number[]) => ({ schedule, jitter: 0.2 });
-  test.each([
-    [[30_000, 120_000, 900_000], 0, 30_000],
-    // Capped whatever the schedule: a receiver that is back gets its backlog within 30 s (DESIGN 11).
-    [[30_000, 120_000, 900_000], 1, 30_000],
-    [[30_000, 120_000, 900_000], 2, 30_000],
-    [[60_000], 0, 30_000],
-    [[30_000, 120_000, 900_000], 9, 30_000],
-    [[300], 4, 300],
-    [[], 0, 30_000],
-  ])("schedule %p after %p failed probes waits %p ms", (schedule, probesFailed, expected) => {
-    expect(probeDelay(policy(schedule), probesFailed)).toBe(expected);
-  });
-  test("a shorter cap (a test's) applies the same way", () => {
-    expect(probeDelay(policy([100, 3_600_000]), 0, 1_000)).toBe(100);
-    expect(probeDelay(policy([100, 3_600_000]), 1, 1_000)).toBe(1_000);
-    expect(probeDelay(policy([]), 0, 1_000)).toBe(1_000);
-  });
 });

@@ -1,11 +1,11 @@
-import type { OutboundRequest, OutboundResult } from "../outbound/send.ts";
-import type { AttemptRow } from "../store/schema.ts";
-import type { AttemptOutcome } from "../store/types.ts";
+import type { OutboundRequest, OutboundResult } from "../../outbound/send.ts";
+import type { AttemptRow } from "../../store/schema.ts";
+import type { AttemptOutcome } from "../../store/types.ts";
 import { recordedBody } from "./attempt-body.ts";
-import type { RuntimeEndpoint } from "./endpoints/registry.ts";
-import { newId } from "./ids.ts";
+import type { RuntimeEndpoint } from "../endpoints/registry.ts";
+import { newId } from "../ids.ts";
 import type { Job } from "./lane.ts";
-import { prepareRequest, type PreparedRequest } from "./prepare-request.ts";
+import { prepareRequest, type PreparedRequest } from "../prepare-request.ts";
 import { verdictOf, type Verdict } from "./retry.ts";
 
 export type Sender = (request: OutboundRequest, endpoint: RuntimeEndpoint) => Promise<OutboundResult>;
