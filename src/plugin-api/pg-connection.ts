@@ -44,9 +44,15 @@ export class PgConnection {
 
   /** Connects once now; throws when it cannot (a lost connection later is made again until `close`). */
   async connect(): Promise<void> {
+    await this.close();
     const run = this.begin();
-    const client = await this.attempt(run.signal);
-    if (client) this.up(client, 1);
+    try {
+      const client = await this.attempt(run.signal);
+      if (client) this.up(client, 1);
+    } catch (error) {
+      if (this.run === run) this.run = null;
+      throw error;
+    }
   }
 
   /** Connects in the background, again after each failure, until `close`. Does nothing when already open. */
