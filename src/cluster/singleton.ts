@@ -94,8 +94,9 @@ export class PgRunOnce implements RunOnce {
   constructor(private readonly options: PgRunOnceOptions) {
     this.self = options.self ?? newSelf();
     this.retryMs = options.retryMs ?? 3_000;
+    // Made again after about one retry interval, as a try would: the locks it lost are the others' to take meanwhile.
     this.connection = new PgConnection({
-      url: options.url, name: "hookgate:locks", retry: { baseMs: 100, maxMs: this.retryMs },
+      url: options.url, name: "hookgate:locks", retry: { baseMs: this.retryMs, maxMs: this.retryMs },
       settings: { connectionTimeoutMillis: 5_000, query_timeout: 5_000, keepAlive: true },
       connected: () => {
         if (this.failing) this.options.log.info("the lock connection to Postgres is back", {});
