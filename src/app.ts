@@ -137,7 +137,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const ingest = new Ingest(store, registry, dispatcher, config.events, { observer: metrics, debugLog: debug ? log.child({ component: "ingest" }) : null });
 
   // On Postgres, what must run once (the retention purge, run-once sources) runs under an advisory lock.
-  const runOnce: RunOnce = config.store.postgres ? new PgRunOnce({ url: config.store.postgres, log: log.child({ component: "cluster" }) }) : localRunOnce();
+  const runOnce: RunOnce = config.store.postgres ? new PgRunOnce({ url: config.store.postgres, log: log.child({ component: "cluster" }), self: members.self }) : localRunOnce(members.self);
   const abort = new AbortController();
   const settings = { maxBodyBytes: config.server.maxBodyBytes, eventTypes: config.events ? Object.keys(config.events) : null, configDir: loaded.dir };
   const sources = new SourceSupervisor(loaded.sources, {

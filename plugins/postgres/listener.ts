@@ -1,5 +1,5 @@
-import pg from "pg";
-import { backoff, sleep, type SourceContext } from "../../src/plugin-api/index.ts";
+import type pg from "pg";
+import { PgConnection, type SourceContext } from "../../src/plugin-api/index.ts";
 import { quoteName } from "./options.ts";
 
 export interface ListenerHooks {
@@ -15,73 +15,34 @@ export interface ListenerHooks {
  * connection is reported and re-made with backoff until `stop`.
  */
 export class Listener {
-  client: pg.Client | null = null;
-  private stopped = true;
-  private halt = new AbortController();
+  private readonly connection: PgConnection;
 
-  constructor(private readonly url: string, private readonly channel: string, private readonly ctx: SourceContext, private readonly hooks: ListenerHooks) {}
+  constructor(url: string, channel: string, ctx: SourceContext, hooks: ListenerHooks) {
+    this.connection = new PgConnection({
+      url, name: `hookgate:${ctx.id}`, retry: { baseMs: 200, maxMs: 30_000 },
+      settings: { connectionTimeoutMillis: 10_000, query_timeout: 60_000, keepAlive: true },
+      ready: async (client) => {
+        await client.query(`LISTEN ${quoteName(channel)}`);
+        await hooks.ready?.(client);
+      },
+      connected: (_client, { outage, attempt }) => {
+        if (outage) {
+          ctx.log.info("reconnected to Postgres", { attempt });
+          ctx.report("running");
+        }
+        hooks.connected();
+      },
+      lost: (error, { wasConnected }) => { if (wasConnected) ctx.report("reconnecting", `lost the connection to Postgres: ${error.message}`); },
+      failed: (error) => ctx.report("reconnecting", `cannot reconnect to Postgres: ${error.message}`),
+      notified: (message) => hooks.notified(message),
+    });
+  }
+
+  /** The connection in place, or null while it is made again. */
+  get client(): pg.Client | null { return this.connection.client; }
 
   /** Connects once; throws when it cannot (the gateway retries `start` with backoff). */
-  async start(): Promise<void> {
-    this.stopped = false;
-    this.halt = new AbortController();
-    await this.connect();
-    if (this.client) this.hooks.connected();
-  }
+  start(): Promise<void> { return this.connection.connect(); }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.halt.abort();
-    const client = this.client;
-    this.client = null;
-    await client?.end().catch(() => {});
-  }
-
-  private async connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.url,
-      application_name: `hookgate:${this.ctx.id}`,
-      connectionTimeoutMillis: 10_000,
-      query_timeout: 60_000,
-      keepAlive: true,
-    });
-    client.on("error", (error) => this.lost(client, error));
-    client.on("end", () => this.lost(client, new Error("the connection was closed")));
-    client.on("notification", (message) => { if (client === this.client) this.hooks.notified(message); });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${quoteName(this.channel)}`);
-      await this.hooks.ready?.(client);
-    } catch (error) {
-      await client.end().catch(() => {});
-      throw error;
-    }
-    if (this.stopped) { await client.end().catch(() => {}); return; }
-    this.client = client;
-  }
-
-  private lost(client: pg.Client, error: Error): void {
-    if (client !== this.client || this.stopped) return;
-    this.client = null;
-    void client.end().catch(() => {});
-    this.ctx.report("reconnecting", `lost the connection to Postgres: ${error.message}`);
-    void this.reconnect();
-  }
-
-  private async reconnect(): Promise<void> {
-    for (let attempt = 0; !this.stopped; attempt++) {
-      await sleep(backoff(attempt, 200, 30_000), this.halt.signal);
-      if (this.stopped) return;
-      try {
-        await this.connect();
-        if (this.stopped) return;
-        this.ctx.log.info("reconnected to Postgres", { attempt: attempt + 1 });
-        this.ctx.report("running");
-        this.hooks.connected();
-        return;
-      } catch (error) {
-        this.ctx.report("reconnecting", `cannot reconnect to Postgres: ${(error as Error).message}`);
-      }
-    }
-  }
+  stop(): Promise<void> { return this.connection.close(); }
 }

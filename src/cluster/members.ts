@@ -1,27 +1,18 @@
-import { hostname } from "node:os";
-import { newId } from "../core/ids.ts";
 import type { Logger } from "../plugin-api/index.ts";
 import type { ProcessQueries } from "../store/processes.ts";
+import { newSelf, type Self } from "./process.ts";
 import { shareOf, type Limits } from "./share.ts";
 
 /** How often a process writes its heartbeat, and how old a heartbeat may be before its process counts as gone. */
 export const HEARTBEAT_MS = 2_000;
 export const STALE_MS = 6_000;
 
-export interface Self {
-  /** Random, made at start: names this process in the store (leases, sources) and in the logs. */
-  id: string;
-  host: string;
-  pid: number;
-  startedAt: number;
-}
-
 /**
  * The live processes sharing the store, as this one sees them: each announces itself with a heartbeat row,
  * and takes its share of every endpoint's limits (`limits`), recomputed at each heartbeat.
  */
 export class Members {
-  readonly self: Self = { id: newId("proc"), host: hostname(), pid: process.pid, startedAt: Date.now() };
+  readonly self: Self = newSelf();
   private live: string[] = [this.self.id];
   private rank = 0;
   private timer: ReturnType<typeof setInterval> | null = null;

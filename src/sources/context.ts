@@ -11,7 +11,7 @@ export type MountedRoute = SourceRoute & { source: string };
 
 /** What the gateway gives every source: the store, ingest, the checked fetch and the settings. */
 export interface SourceServices {
-  store: Pick<Store, "setSourceStatus" | "getCursor" | "setCursor" | "setSourceHolder">;
+  store: Pick<Store, "setSourceStatus" | "getCursor" | "setCursor" | "setSourceHolder" | "processes">;
   ingest: Pick<Ingest, "emit">;
   /** Counts the sources' writes into the store's health (GET /health). */
   writes: StoreWrites;

@@ -48,7 +48,7 @@ export class SupervisedSource {
     if (!this.once || !runOnce?.cluster) return void this.run(); // SQLite: one process, no lock
     this.lease = runOnce.hold(`hookgate:source:${this.id}`, {
       start: async () => {
-        await this.services.store.setSourceHolder(this.id, runOnce.me).catch((e) => this.log.error("source holder not recorded", { error: String(e) }));
+        await this.services.store.setSourceHolder(this.id, runOnce.self.id).catch((e) => this.log.error("source holder not recorded", { error: String(e) }));
         void this.run();
       },
       stop: () => this.pause(),

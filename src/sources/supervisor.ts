@@ -1,3 +1,4 @@
+import { placeOf } from "../cluster/process.ts";
 import type { RunOnce } from "../cluster/singleton.ts";
 import type { LoadedSource } from "../config/load.ts";
 import type { MountedRoute, SourceServices } from "./context.ts";
@@ -45,18 +46,23 @@ export class SourceSupervisor {
   }
 
   /**
-   * Which process runs each source (GET /sources), given the holders recorded in the store: the holder of a held
-   * run-once source (null while none holds it), "all" for a source every process runs, this process on SQLite.
+   * Which process runs each source (GET /sources), given the holders recorded in the store (process ids): where the
+   * holder of a held run-once source runs (null while none holds it), "all" for a source every process runs, this
+   * process on SQLite.
    */
   async runningOn(recorded: ReadonlyMap<string, string | null>): Promise<Map<string, string | null>> {
     const runOnce = this.options.runOnce;
-    if (!runOnce?.cluster) return new Map(this.sources.map((s) => [s.id, runOnce?.me ?? null]));
+    if (!runOnce?.cluster) return new Map(this.sources.map((s) => [s.id, runOnce ? placeOf(runOnce.self) : null]));
     const held = await runOnce.held(this.sources.filter((s) => s.once).map((s) => `hookgate:source:${s.id}`));
+    // A holder with no heartbeat row (it stopped beating, or an older version recorded `<hostname>:<pid>`) shows as recorded.
+    const rows = await this.options.store.processes.live().catch(() => []);
+    const places = new Map(rows.map((p) => [p.id, placeOf(p)]));
     return new Map(this.sources.map((s) => {
       if (!s.once) return [s.id, "all"];
       // Not knowing whether the lock is held (no lock connection), the recorded holder is the best answer.
       const live = held ? held.has(`hookgate:source:${s.id}`) : true;
-      return [s.id, live ? recorded.get(s.id) ?? null : null];
+      const holder = live ? recorded.get(s.id) ?? null : null;
+      return [s.id, holder ? places.get(holder) ?? holder : null];
     }));
   }
 

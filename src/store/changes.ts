@@ -1,6 +1,5 @@
 import type { Kysely } from "kysely";
-import pg from "pg";
-import type { Logger } from "../plugin-api/index.ts";
+import { PgConnection, type Logger } from "../plugin-api/index.ts";
 import type { MetaTable } from "./meta.ts";
 import type { DB } from "./schema.ts";
 
@@ -40,51 +39,16 @@ export interface ChangeListener { close(): Promise<void> }
  * notification and, with no payload, after every (re)connect, since notifications sent meanwhile are lost.
  */
 export function listenForChanges(url: string, onChange: (payload: string | null) => void, log: Pick<Logger, "warn" | "info">): ChangeListener {
-  let client: pg.Client | null = null;
-  let closed = false;
-  let delay = 100;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let down = false;
-
-  const connect = async () => {
-    timer = null;
-    const current = new pg.Client({ connectionString: url, application_name: "hookgate:changes" });
-    client = current;
-    let lost = false;
-    const drop = (error?: Error) => {
-      if (lost || closed) return;
-      lost = true;
-      if (!down) log.warn("the change listener lost its Postgres connection; reconnecting (changes are polled every second meanwhile)", { error: error?.message ?? "ended" });
-      down = true;
-      current.removeAllListeners("notification");
-      void current.end().catch(() => {});
-      timer = setTimeout(() => void connect(), delay);
-      delay = Math.min(delay * 2, 5_000);
-    };
-    // An `error` event with no listener would end the process.
-    current.on("error", drop);
-    current.on("end", () => drop());
-    current.on("notification", (n) => { if (n.channel === CHANGES_CHANNEL) onChange(n.payload ?? null); });
-    try {
-      await current.connect();
-      await current.query(`LISTEN ${CHANGES_CHANNEL}`);
-    } catch (e) {
-      drop(e as Error);
-      return;
-    }
-    if (closed) { await current.end().catch(() => {}); return; }
-    if (down) log.info("the change listener is connected again", {});
-    down = false;
-    delay = 100;
-    onChange(null);
-  };
-  void connect();
-
-  return {
-    async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      await client?.end().catch(() => {});
+  const connection = new PgConnection({
+    url, name: "hookgate:changes", retry: { baseMs: 100, maxMs: 5_000 },
+    ready: async (client) => { await client.query(`LISTEN ${CHANGES_CHANNEL}`); },
+    connected: (_client, { outage }) => {
+      if (outage) log.info("the change listener is connected again", {});
+      onChange(null);
     },
-  };
+    lost: (error) => log.warn("the change listener lost its Postgres connection; reconnecting (changes are polled every second meanwhile)", { error: error.message }),
+    notified: (n) => { if (n.channel === CHANGES_CHANNEL) onChange(n.payload ?? null); },
+  });
+  connection.open();
+  return { close: () => connection.close() };
 }

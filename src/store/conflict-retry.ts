@@ -1,3 +1,4 @@
+import { backoff } from "../plugin-api/index.ts";
 import { isConnectionLost, neverSent } from "./outage.ts";
 
 /**
@@ -14,7 +15,7 @@ export function isRetryableConflict(error: unknown): boolean {
 export interface ConflictRetryOptions {
   /** Runs in all, the first included. */
   attempts?: number;
-  /** The first wait; each later one doubles, with full jitter so the two losers do not collide again. */
+  /** The first wait; each later one doubles (`backoff`: its jitter keeps the losers from colliding again). */
   baseMs?: number;
 }
 
@@ -27,7 +28,7 @@ export async function retryOnConflict<T>(fn: () => Promise<T>, options: Conflict
       return await fn();
     } catch (e) {
       if (n >= attempts || !isRetryableConflict(e)) throw e;
-      await Bun.sleep(Math.random() * baseMs * 2 ** n);
+      await Bun.sleep(backoff(n - 1, baseMs, 1_000));
     }
   }
 }
@@ -39,7 +40,7 @@ export interface CommitMark { sent: boolean }
  * Runs a transaction again (up to `attempts` runs in all) when its connection died before its COMMIT was written
  * (pg_terminate_backend, a pooled connection that died idle): it wrote nothing. One lost while its COMMIT was on the
  * wire is not run again: it may have committed. The body sets `mark.sent = false` first and `mark.sent = true` last.
- * The wait lets the pool see the other connections that died with it (they end together).
+ * The wait (`backoff` from `waitMs`) lets the pool see the other connections that died with it (they end together).
  */
 export async function retryBeforeCommit<T>(run: (mark: CommitMark) => Promise<T>, attempts = 3, waitMs = 10): Promise<T> {
   const mark = { sent: false };
@@ -48,7 +49,7 @@ export async function retryBeforeCommit<T>(run: (mark: CommitMark) => Promise<T>
       return await run(mark);
     } catch (e) {
       if (n >= attempts || !isConnectionLost(e) || (mark.sent && !neverSent(e))) throw e;
-      await Bun.sleep(waitMs * n);
+      await Bun.sleep(backoff(n - 1, waitMs, 1_000));
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from "../plugin-api/index.ts";
+import { backoff, type Logger } from "../plugin-api/index.ts";
 
 /** Errno codes and Postgres SQLSTATEs that mean the server is out of reach, not that it refused this one statement. */
 const UNREACHABLE_CODES = new Set([
@@ -35,7 +35,7 @@ export function neverSent(error: unknown): boolean {
   return /not queryable/i.test(error instanceof Error ? error.message : String(error));
 }
 
-/** The first probe after the store went away waits this long; each next one doubles, up to the longest. */
+/** The first probe after the store went away waits this long; each next one doubles (`backoff`), up to the longest. */
 const PROBE_FIRST_MS = 250;
 const PROBE_LONGEST_MS = 1_000;
 /**
@@ -59,7 +59,8 @@ export interface LinkWatcher {
 export class StoreLink {
   private lostAt: number | null = null;
   private probeTimer: Timer | null = null;
-  private probeWait = PROBE_FIRST_MS;
+  /** Probes that failed in this outage. */
+  private probes = 0;
   private armed = false;
   private probe: (() => Promise<unknown>) | null = null;
   private oldestQuery: () => number | null = () => null;
@@ -121,7 +122,7 @@ export class StoreLink {
       store: this.label, error: error instanceof Error ? error.message : String(error),
     });
     this.watcher?.failed(error);
-    this.probeWait = PROBE_FIRST_MS;
+    this.probes = 0;
     this.schedule();
   }
 
@@ -140,10 +141,10 @@ export class StoreLink {
       this.probeTimer = null;
       if (this.lostAt === null || !this.armed) return;
       this.probe!().then(() => this.answered(), () => {
-        this.probeWait = Math.min(PROBE_LONGEST_MS, this.probeWait * 2);
+        this.probes++;
         this.schedule();
       });
-    }, this.probeWait);
+    }, backoff(this.probes, PROBE_FIRST_MS, PROBE_LONGEST_MS));
     this.probeTimer.unref();
   }
 }

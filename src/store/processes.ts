@@ -24,6 +24,11 @@ export class ProcessQueries {
     return this.db.selectFrom("processes").selectAll().orderBy("id").execute();
   }
 
+  /** The processes with a heartbeat row (GET /sources names a source's holder by where it runs). */
+  live(): Promise<Pick<ProcessRow, "id" | "host" | "pid">[]> {
+    return this.db.selectFrom("processes").select(["id", "host", "pid"]).execute();
+  }
+
   /** A clean stop: the others take over this process's share at their next heartbeat. */
   async leave(id: string): Promise<void> {
     await this.db.deleteFrom("processes").where("id", "=", id).execute();
