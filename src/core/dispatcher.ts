@@ -10,7 +10,7 @@ import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts"
 import type { OperationalEvents } from "./operational-events.ts";
 import { Recorder } from "./recorder.ts";
 import { Lane, laneCap, type Job, type Retired } from "./lane.ts";
-import { Slots } from "./slots.ts";
+import { Slots, type SlotLimits } from "./slots.ts";
 import type { Limits } from "../cluster/share.ts";
 import { WakeTimers } from "./wake-timers.ts";
 import { afterAttempt, parseRetryAfter } from "./retry.ts";
@@ -94,6 +94,11 @@ export class Dispatcher {
       const current = this.registry.get(id);
       if (current) void this.claim(current);
     });
+  }
+
+  /** A reloaded `delivery.concurrency` and `tenants.maxConcurrency`, for the next attempts. */
+  reload(limits: SlotLimits): void {
+    this.slots.reload(limits);
   }
 
   private lane(id: string): Lane {
