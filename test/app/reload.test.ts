@@ -39,14 +39,17 @@ async function start(input: ConfigInput, frozen = false): Promise<App> {
   return app;
 }
 
-test("a reload reaches the portal: its accent colour and frame-ancestors", async () => {
-  const running = await start(baseConfig({ portal: { accentColor: "#111111" } }));
+test("a reload reaches the portal: its title, accent colour and frame-ancestors", async () => {
+  const running = await start(baseConfig({ portal: { title: "Acme $& hooks", accentColor: "#111111" } }));
+  const title = async () => /<title>([^<]*)<\/title>/.exec(await (await fetch(`${running.url}/portal`)).text())?.[1];
+  expect(await title()).toBe("Acme $&#38; hooks");
   const theme = () => fetch(`${running.url}/portal/theme.css`);
   const before = await theme();
   expect(await before.text()).toContain("#111111");
   expect(before.headers.get("content-security-policy")).toEndWith("frame-ancestors 'none'");
 
-  await running.reload(await load(baseConfig({ portal: { accentColor: "#222222", frameAncestors: ["https://app.example.com"] } })));
+  await running.reload(await load(baseConfig({ portal: { title: "Globex", accentColor: "#222222", frameAncestors: ["https://app.example.com"] } })));
+  expect(await title()).toBe("Globex");
   const after = await theme();
   expect(await after.text()).toContain("#222222");
   expect(after.headers.get("content-security-policy")).toEndWith("frame-ancestors https://app.example.com");
