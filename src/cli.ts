@@ -1,5 +1,5 @@
 #!/usr/bin/env bun
-import { startApp } from "./app.ts";
+import { startApp, type AppOptions } from "./app.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { createLogger } from "./log.ts";
 import { openStore } from "./store/open.ts";
@@ -134,7 +134,7 @@ async function serve(flag: string | undefined): Promise<void> {
   const log = createLogger();
   let app;
   try {
-    app = await startApp(loaded, { log });
+    app = await startApp(loaded, { log, ...testHooks(process.env) });
   } catch (e) {
     const err = e as { code?: string; message?: string };
     const reason = err.code === "EADDRINUSE" ? `port ${loaded.config.server.port} is in use (set server.port)` : err.message ?? String(e);
@@ -166,6 +166,18 @@ async function serve(flag: string | undefined): Promise<void> {
   process.off("SIGHUP", early);
   const reload = reloadOnSighup(app, loaded.path, log, () => stopping);
   if (hupWhileStarting) reload();
+}
+
+/**
+ * Test hooks for the compiled binary, which tests cannot hand options: `HOOKGATE_TEST_RECORD_WINDOW_MS` holds attempt
+ * records back (to kill the process between a send and its record), `HOOKGATE_TEST_NO_LISTEN` leaves out the Postgres
+ * LISTEN for endpoint changes (to prove the tick's check alone finds them). Read here only, never by the wiring.
+ */
+function testHooks(env: Record<string, string | undefined>): Pick<AppOptions, "recordWindowMs" | "listenForChanges"> {
+  return {
+    ...(Number(env.HOOKGATE_TEST_RECORD_WINDOW_MS) > 0 ? { recordWindowMs: Number(env.HOOKGATE_TEST_RECORD_WINDOW_MS) } : {}),
+    ...(env.HOOKGATE_TEST_NO_LISTEN ? { listenForChanges: false } : {}),
+  };
 }
 
 async function readyHints(loaded: LoadedConfig, store: Store): Promise<string[]> {

@@ -54,14 +54,22 @@ export class AdminAuth {
   private readonly principals = new WeakMap<Request, Principal>();
 
   constructor(
-    /** Replaced when the config is reloaded. */
-    public tokens: readonly AdminToken[],
+    /** `admin.tokens`; /metrics reads them here too. */
+    private admin: readonly AdminToken[],
     private readonly sessions: SessionLookup | null = null,
     /** The clock session expiry is read against (tests advance it). */
     readonly now: () => number = Date.now,
     /** tenants.requestsPerSecond, per session; none: no limit. */
     private readonly rate: SessionRate | null = null,
   ) {}
+
+  get tokens(): readonly AdminToken[] { return this.admin; }
+
+  /** A reloaded config's `admin.tokens` and `tenants.requestsPerSecond`, for the next requests. */
+  reload(tokens: readonly AdminToken[], requestsPerSecond: number): void {
+    this.admin = tokens;
+    this.rate?.reload(requestsPerSecond);
+  }
 
   /** The caller, or throws the refusal (401 no or bad token, 403 a missing scope, 429 a session past its rate). */
   async principal(request: Request, scope: Scope): Promise<Principal> {

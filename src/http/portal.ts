@@ -25,12 +25,11 @@ async function bundle(): Promise<{ html: string; files: { name: string; body: Bl
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Bun writes asset references at the root ("/chunk-x.js"): the portal keeps its files under /portal/assets/. */
-async function load(config: PortalConfig): Promise<Bundle> {
+async function load(): Promise<Bundle> {
   const { html, files } = await bundle();
   const assets = new Map(files.map((f) => [f.name, { body: f.body, type: f.type }]));
   const page = html
     .replace(/((?:src|href)=")\.?\/([^"/]+)"/g, (whole, attr: string, name: string) => (assets.has(name) ? `${attr}/portal/assets/${name}"` : whole))
-    .replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(config.title)}</title>`)
     // No icon file: without this link the browser asks for /favicon.ico and logs the 404.
     .replace("</head>", `<link rel="stylesheet" href="/portal/theme.css"><link rel="icon" href="data:,"></head>`);
   return { html: page, assets };
@@ -41,21 +40,29 @@ export function portalCsp(config: PortalConfig): string {
   return `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors ${config.frameAncestors.join(" ")}`;
 }
 
-/** `/portal`: the Webhooks settings page (DESIGN section 10), a client of /api/v1 only. */
-export function portal(config: PortalConfig) {
-  let loaded: Promise<Bundle> | null = null;
-  const files = () => (loaded ??= load(config).catch((e) => { loaded = null; throw e; }));
-  const headers = (type: string, cache: string) => ({ "content-type": type, "cache-control": cache, "content-security-policy": portalCsp(config) });
+/** What `portal:` sets, as the responses carry it. */
+interface Look { title: string; theme: string; csp: string }
+
+function lookOf(config: PortalConfig): Look {
   // The colour passed the config's hex check: nothing else can reach this stylesheet.
-  const theme = `:root{--accent:${config.accentColor}}\n`;
-  const index = async () => new Response((await files()).html, { headers: headers("text/html; charset=utf-8", "no-store") });
-  return new Elysia({ name: "hookgate/portal" })
+  return { title: `<title>${escapeHtml(config.title)}</title>`, theme: `:root{--accent:${config.accentColor}}\n`, csp: portalCsp(config) };
+}
+
+/** `/portal`: the Webhooks settings page (DESIGN section 10), a client of /api/v1 only; `reload` applies a new `portal:`. */
+export function portal(config: PortalConfig) {
+  let look = lookOf(config);
+  let loaded: Promise<Bundle> | null = null;
+  const files = () => (loaded ??= load().catch((e) => { loaded = null; throw e; }));
+  const headers = (type: string, cache: string) => ({ "content-type": type, "cache-control": cache, "content-security-policy": look.csp });
+  const index = async () => new Response((await files()).html.replace(/<title>[^<]*<\/title>/, () => look.title), { headers: headers("text/html; charset=utf-8", "no-store") });
+  const routes = new Elysia({ name: "hookgate/portal" })
     .get("/portal", index, { detail: { hide: true } })
     .get("/portal/", index, { detail: { hide: true } })
-    .get("/portal/theme.css", () => new Response(theme, { headers: headers("text/css; charset=utf-8", "no-cache") }), { detail: { hide: true } })
+    .get("/portal/theme.css", () => new Response(look.theme, { headers: headers("text/css; charset=utf-8", "no-cache") }), { detail: { hide: true } })
     .get("/portal/assets/:file", async ({ params }) => {
       const asset = (await files()).assets.get(params.file);
       if (!asset) return problem(404, `no portal asset "${params.file.slice(0, 100)}"`);
       return new Response(asset.body, { headers: headers(asset.type, "public, max-age=31536000, immutable") });
     }, { detail: { hide: true } });
+  return { routes, reload(next: PortalConfig) { look = lookOf(next); } };
 }

@@ -12,14 +12,18 @@ export class SessionRate {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
-    /** Read at each request: a reload changes it. */
-    private readonly rate: () => number,
+    private rate: number,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  /** A reloaded rate: the buckets keep their tokens and refill at it from now on. */
+  reload(rate: number): void {
+    this.rate = rate;
+  }
+
   /** Takes one request from the session's bucket: null when it may go on, else the seconds to wait (Retry-After). */
   take(session: string): number | null {
-    const rate = this.rate();
+    const rate = this.rate;
     const capacity = Math.max(1, rate * BURST_SECONDS);
     const now = this.now();
     let bucket = this.buckets.get(session);

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { bearerToken, findToken } from "../core/tokens.ts";
-import { authorize, type AdminToken } from "../http/auth.ts";
+import { authorize, type AdminAuth, type AdminToken } from "../http/auth.ts";
 import { HttpProblem } from "../http/problem.ts";
 import type { Metrics } from "./index.ts";
 
@@ -22,10 +22,10 @@ export function metricsAccess(adminTokens: readonly AdminToken[], metricsToken: 
   return authorize(adminTokens, header, "read");
 }
 
-/** `GET /metrics`: the Prometheus text format. */
-export function metricsRoute(metrics: Metrics, access: { adminTokens: readonly AdminToken[]; metricsToken?: string }) {
+/** `GET /metrics`: the Prometheus text format. The admin tokens are the ones `admin` holds now (a reload replaces them). */
+export function metricsRoute(metrics: Metrics, access: { admin: Pick<AdminAuth, "tokens">; metricsToken?: string }) {
   return new Elysia({ name: "hookgate/metrics" }).get("/metrics", async ({ request }) => {
-    const refused = metricsAccess(access.adminTokens, access.metricsToken, request.headers.get("authorization"));
+    const refused = metricsAccess(access.admin.tokens, access.metricsToken, request.headers.get("authorization"));
     if (refused) throw refused;
     const { body, contentType } = await metrics.scrape();
     return new Response(body, { headers: { "content-type": contentType, "cache-control": "no-store" } });

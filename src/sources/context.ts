@@ -74,6 +74,7 @@ export function sourceContext(s: LoadedSource, services: SourceServices, own: { 
     signal: own.signal,
     fetch: services.fetch,
     route: (route) => own.routes.push({ method: route.method, path: route.path, handle: route.handle.bind(route), source: s.id }),
-    settings: services.settings,
+    // Read at each use: a reload replaces the settings (SourceSupervisor.reload).
+    get settings() { return services.settings; },
   };
 }

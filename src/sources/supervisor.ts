@@ -15,9 +15,20 @@ export interface SupervisorOptions extends SourceServices {
 /** The configured sources: each created with its context at once, run, replaced on a reload, and stopped. */
 export class SourceSupervisor {
   private sources: SupervisedSource[];
+  private settings: SourceServices["settings"];
+  /** What every source is created with; `settings` is the supervisor's current one (running sources read it at each use). */
+  private readonly options: SupervisorOptions;
 
-  constructor(loaded: readonly LoadedSource[], private readonly options: SupervisorOptions) {
-    this.sources = loaded.map((s) => new SupervisedSource(s, options));
+  constructor(loaded: readonly LoadedSource[], options: SupervisorOptions) {
+    this.settings = options.settings;
+    const supervisor = this;
+    this.options = { ...options, get settings() { return supervisor.settings; } };
+    this.sources = loaded.map((s) => new SupervisedSource(s, this.options));
+  }
+
+  /** A reloaded config's settings (the event types), for the running sources and the ones created from now on. */
+  reload(settings: SourceServices["settings"]): void {
+    this.settings = settings;
   }
 
   /** The routes the running sources asked for in `create`, to mount on the server. */

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startApp, type App } from "../../src/app.ts";
+import { startApp, type App, type AppOptions } from "../../src/app.ts";
 import { resolveConfig } from "../../src/config/load.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import { createLogger } from "../../src/log.ts";
-import type { Resolver } from "../../src/outbound/send.ts";
 
 export const INGEST_TOKEN = "test-ingest-token-0123456789";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -35,14 +34,18 @@ export interface TestApp extends App {
 }
 
 /** Starts the gateway in this process on loopback with real SQLite in a temp folder. */
-export async function startTestApp(config: ConfigInput, options: { resolve?: Resolver; dir?: string; logs?: string[]; now?: () => number; logLevel?: string; maxProbeDelayMs?: number } = {}): Promise<TestApp> {
+/** The test hooks of AppOptions a test may set (the compiled binary takes them from HOOKGATE_TEST_* in cli.ts). */
+type Hooks = Pick<AppOptions, "resolve" | "now" | "maxProbeDelayMs" | "recordWindowMs" | "listenForChanges">;
+
+export async function startTestApp(config: ConfigInput, options: Hooks & { dir?: string; logs?: string[]; logLevel?: string } = {}): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "hookgate-test-"));
   const input = { ...config, store: config.store?.postgres ? config.store : { sqlite: join(dir, "hookgate.db"), ...config.store } };
   const result = await resolveConfig(input, join(dir, "webhooks.config.ts"), builtinPlugins);
   if (!result.ok) throw new Error(`test config invalid: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
   const logs = options.logs;
   const log = createLogger({}, (line) => { logs?.push(line); }, options.logLevel);
-  const app = await startApp(result.loaded, { log, resolve: options.resolve, now: options.now, maxProbeDelayMs: options.maxProbeDelayMs });
+  const { resolve, now, maxProbeDelayMs, recordWindowMs, listenForChanges } = options;
+  const app = await startApp(result.loaded, { log, resolve, now, maxProbeDelayMs, recordWindowMs, listenForChanges });
   return {
     ...app,
     dir,

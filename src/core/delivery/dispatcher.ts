@@ -16,7 +16,7 @@ import { Pump } from "./pump.ts";
 import { Recorder } from "./recorder.ts";
 import { Runner } from "./runner.ts";
 import { shutDown } from "./shutdown.ts";
-import { Slots } from "./slots.ts";
+import { Slots, type SlotLimits } from "./slots.ts";
 import { WakeTimers } from "./wake-timers.ts";
 
 export interface DispatcherOptions {
@@ -99,6 +99,11 @@ export class Dispatcher {
     const runner = new Runner(send, this.recorder, breakers, this.summary, options);
     this.pump = new Pump(this.lanes, this.slots, registry, share, this.gate, this.timers, this.claims, runner);
     this.manual = new ManualAttempts(store, registry, this.lanes, this.slots, runner, wake);
+  }
+
+  /** A reloaded `delivery.concurrency` and `tenants.maxConcurrency`, for the next attempts. */
+  reload(limits: SlotLimits): void {
+    this.slots.reload(limits);
   }
 
   /** At ingest: whether a new delivery is leased to this process and sent at once, and the due time to store (claims.ts). */

@@ -1,4 +1,4 @@
-/** The limits the slots read at each use: a reloaded config changes them in place. */
+/** The limits the slots apply: set at construction, replaced whole by a reload (Slots.reload). */
 export interface SlotLimits {
   /** `delivery.concurrency`: attempts (sockets) in flight in this process, all endpoints and manual attempts together. */
   concurrency: number;
@@ -25,7 +25,12 @@ export class Slots {
   private readonly byTenant = new Map<string, number>();
   private readonly waiters: { tenant: string | null; resolve: () => void }[] = [];
 
-  constructor(private readonly limits: SlotLimits) {}
+  constructor(private limits: SlotLimits) {}
+
+  /** A reloaded config's limits, for the next attempts; those in flight finish. */
+  reload(limits: SlotLimits): void {
+    this.limits = limits;
+  }
 
   /** Whether an attempt of this tenant may start now; `busy`: its endpoint already has attempts in flight. */
   free(tenant: string | null, busy: boolean): boolean {

@@ -7,17 +7,45 @@ import { DomainError, type DomainErrorKind } from "../../core/errors.ts";
 import type { TenantScope } from "../../core/scope.ts";
 import type { OperationalEvents } from "../../core/operational-events.ts";
 import { systemResolver, type Resolver } from "../../outbound/send.ts";
+import type { UrlPolicy } from "../../outbound/url-policy.ts";
 import type { Logger } from "../../plugin-api/index.ts";
 import type { AdminQueries } from "../../store/admin-queries.ts";
 import type { Store } from "../../store/types.ts";
 import { HttpProblem } from "../problem.ts";
 import { attemptView } from "./views.ts";
 
+/**
+ * The config values the admin routes read: built from the running config, and `reload` swaps in the next config's
+ * whole (never a field of the running one). `server.publicUrl` keeps its value until a restart.
+ */
+export class AdminSettings {
+  private config: Config;
+  private list: readonly { id: string; type: string }[];
+  readonly publicUrl: string | undefined;
+
+  constructor(config: Config, sources: readonly { id: string; type: string }[]) {
+    this.config = config;
+    this.list = sources;
+    this.publicUrl = config.server.publicUrl;
+  }
+
+  reload(next: Config, sources: readonly { id: string; type: string }[]): void {
+    this.config = next;
+    this.list = sources;
+  }
+
+  /** The configured sources, in config order. */
+  get sources(): readonly { id: string; type: string }[] { return this.list; }
+  /** The event catalog; undefined: any type goes. */
+  get catalog(): Config["events"] { return this.config.events; }
+  get tenants(): Config["tenants"] { return this.config.tenants; }
+  /** The address policy endpoint URLs are checked against (`delivery.requireHttps`, `delivery.allowNetworks`). */
+  get policy(): UrlPolicy { return this.config.delivery; }
+}
+
 /** What the admin routes use: plain services, never the request context. */
 export interface AdminContext {
-  config: Config;
-  /** The configured sources, in config order. */
-  sources: { id: string; type: string }[];
+  settings: AdminSettings;
   /** Which process runs each source, given the holders recorded in the store (see SourceSupervisor.runningOn). */
   runningOn?(recorded: ReadonlyMap<string, string | null>): Promise<Map<string, string | null>>;
   store: Store;
@@ -42,11 +70,12 @@ export type AdminServices = AdminContext & { endpoints: EndpointService };
 export function withServices(ctx: AdminContext): AdminServices {
   const endpoints = new EndpointService({
     store: ctx.store, queries: ctx.queries, registry: ctx.registry, dispatcher: ctx.dispatcher, send: ctx.send,
-    policy: ctx.config.delivery, resolve: ctx.resolve ?? systemResolver, events: ctx.events,
-    // Read at each use: a config reload replaces them.
-    get catalog() { return ctx.config.events; },
-    get maxEndpoints() { return ctx.config.tenants.maxEndpoints; },
-    get tenants() { return ctx.config.tenants; },
+    resolve: ctx.resolve ?? systemResolver, events: ctx.events,
+    // Read at each use: a config reload replaces them (AdminSettings.reload).
+    get policy() { return ctx.settings.policy; },
+    get catalog() { return ctx.settings.catalog; },
+    get maxEndpoints() { return ctx.settings.tenants.maxEndpoints; },
+    get tenants() { return ctx.settings.tenants; },
   });
   return { ...ctx, endpoints };
 }

@@ -22,7 +22,7 @@ export function eventTypeRoutes(ctx: AdminContext, auth: ReturnType<typeof admin
   return new Elysia({ name: "hookgate/admin/event-types" })
     .use(auth)
     .get("/event-types", async ({ scope }) => {
-      const catalog = ctx.config.events;
+      const catalog = ctx.settings.catalog;
       const listed = Object.entries(catalog ?? {}).map(([type, entry]) => ({
         type, description: entry.description, schema: jsonSchemaOf(entry.schema), inCatalog: true,
       }));

@@ -12,7 +12,7 @@ import { singleValueQuery } from "./query.ts";
 import { sourceRoutes } from "./sources.ts";
 import { tenantRoutes } from "./tenants.ts";
 
-export type { AdminContext } from "./context.ts";
+export { AdminSettings, type AdminContext } from "./context.ts";
 
 /** The admin API under /api/v1 (DESIGN section 5): one route group per resource, all behind the admin macro. */
 export function adminApi(ctx: AdminContext, authentication: AdminAuth) {

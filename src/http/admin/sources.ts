@@ -11,7 +11,7 @@ export function sourceRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAut
     .get("/sources", async () => {
       const states = new Map((await ctx.queries.sourceStates()).map((s) => [s.id, s]));
       const runningOn = await ctx.runningOn?.(new Map([...states].map(([id, s]) => [id, s.holder ?? null])));
-      return { data: ctx.sources.map((s) => sourceView(s, states.get(s.id), runningOn?.get(s.id) ?? null)), nextCursor: null };
+      return { data: ctx.settings.sources.map((s) => sourceView(s, states.get(s.id), runningOn?.get(s.id) ?? null)), nextCursor: null };
     }, {
       admin: "read", response: { 200: page(Source), ...errors() },
       detail: { tags: ["sources"], operationId: "listSources", summary: "List sources with their state", description: "`status` is running, reconnecting, error, or starting before the first report. `runningOn` names the process (`<hostname>:<pid>`) that runs a run-once source (poll, notify-mode postgres) on a Postgres store, null while none holds it; `all` for a source every process runs." },

@@ -50,7 +50,7 @@ export function tenantRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAut
       },
     })
     .post("/tenants/:id/sessions", async ({ params, body, request, status, principal }) => {
-      const base = ctx.config.server.publicUrl ?? requestOrigin(request);
+      const base = ctx.settings.publicUrl ?? requestOrigin(request);
       const session = await tenants.createSession(params.id, body, base);
       audit(ctx.log, principal, "tenant session created", { tenant: params.id, scopes: body?.scopes ?? null, expiresAt: new Date(session.expiresAt).toISOString() });
       return status(201, { ...session, expiresAt: new Date(session.expiresAt).toISOString() });

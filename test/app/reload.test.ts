@@ -1,0 +1,77 @@
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { builtinPlugins } from "../../plugins/index.ts";
+import { startApp, type App } from "../../src/app.ts";
+import { resolveConfig, type LoadedConfig } from "../../src/config/load.ts";
+import type { ConfigInput } from "../../src/config/schema.ts";
+import { createLogger } from "../../src/log.ts";
+import { adminClient } from "../http/support.ts";
+import { baseConfig } from "../support/app.ts";
+
+setDefaultTimeout(30_000);
+
+let app: App | null = null;
+let dir = "";
+afterEach(async () => { await app?.stop(); app = null; rmSync(dir, { recursive: true, force: true }); });
+
+/** Every object of the value frozen: a write into it throws (ES modules are strict). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+async function load(input: ConfigInput, frozen = false): Promise<LoadedConfig> {
+  const result = await resolveConfig({ ...input, store: { sqlite: join(dir, "hookgate.db") } }, join(dir, "webhooks.config.ts"), builtinPlugins);
+  if (!result.ok) throw new Error(result.problems.map((p) => `${p.path}: ${p.message}`).join("; "));
+  // The running config is read, never written: a reload builds from the next one.
+  if (frozen) deepFreeze(result.loaded.config);
+  return result.loaded;
+}
+
+async function start(input: ConfigInput, frozen = false): Promise<App> {
+  dir = mkdtempSync(join(tmpdir(), "hookgate-app-reload-"));
+  app = await startApp(await load(input, frozen), { log: createLogger({}, () => {}) });
+  return app;
+}
+
+test("a reload reaches the portal: its title, accent colour and frame-ancestors", async () => {
+  const running = await start(baseConfig({ portal: { title: "Acme $& hooks", accentColor: "#111111" } }));
+  const title = async () => /<title>([^<]*)<\/title>/.exec(await (await fetch(`${running.url}/portal`)).text())?.[1];
+  expect(await title()).toBe("Acme $&#38; hooks");
+  const theme = () => fetch(`${running.url}/portal/theme.css`);
+  const before = await theme();
+  expect(await before.text()).toContain("#111111");
+  expect(before.headers.get("content-security-policy")).toEndWith("frame-ancestors 'none'");
+
+  await running.reload(await load(baseConfig({ portal: { title: "Globex", accentColor: "#222222", frameAncestors: ["https://app.example.com"] } })));
+  expect(await title()).toBe("Globex");
+  const after = await theme();
+  expect(await after.text()).toContain("#222222");
+  expect(after.headers.get("content-security-policy")).toEndWith("frame-ancestors https://app.example.com");
+});
+
+test("a reload reaches what the admin API reads, without writing into the running config", async () => {
+  const running = await start(baseConfig({ events: { "order.created": { description: "first" } } }), true);
+  const api = adminClient(running.url);
+  const types = async () => ((await api("GET", "/event-types")).body.data as { type: string; inCatalog: boolean }[]).filter((t) => !t.type.startsWith("hookgate."));
+  expect((await types()).map((t) => t.type)).toEqual(["order.created"]);
+  expect((await api("POST", "/endpoints", { url: "http://127.0.0.1:9/x", events: ["order.created"], verify: false })).status).toBe(201);
+
+  const next = baseConfig({
+    events: { "order.paid": { description: "second" } },
+    sources: [{ type: "http", id: "other", path: "/v1/other", tokens: [{ name: "t", token: "other-ingest-token-0123456789", events: ["*"] }] }],
+  });
+  await running.reload(await load({ ...next, delivery: { ...next.delivery, requireHttps: true } }, true));
+
+  expect((await types()).map((t) => t.type)).toEqual(["order.paid"]);
+  const refused = await api("POST", "/endpoints", { url: "http://127.0.0.1:9/y", events: ["order.paid"], verify: false });
+  expect(refused.status).toBe(422);
+  expect(JSON.stringify(refused.body)).toContain("https");
+  expect((await api("POST", "/endpoints", { url: "https://127.0.0.1:9/y", events: ["order.created"], verify: false })).status).toBe(422);
+  expect(((await api("GET", "/sources")).body.data as { id: string }[]).map((s) => s.id)).toEqual(["other"]);
+});
