@@ -1,0 +1,40 @@
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type Compilable } from "kysely";
+import type { DB } from "./schema.ts";
+import type { Dialect } from "./types.ts";
+
+/** A kysely that only compiles (no connection): hot statements are built with it once per dialect, at start. */
+export function compilerFor(dialect: Dialect): Kysely<DB> {
+  const postgres = dialect === "postgres";
+  return new Kysely<DB>({
+    dialect: {
+      createAdapter: () => (postgres ? new PostgresAdapter() : new SqliteAdapter()),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => (postgres ? new PostgresIntrospector(db) : new SqliteIntrospector(db)),
+      createQueryCompiler: () => (postgres ? new PostgresQueryCompiler() : new SqliteQueryCompiler()),
+    },
+  });
+}
+
+/** Where a per-call value goes in a compiled statement. */
+class Slot {
+  constructor(readonly name: string) {}
+}
+
+/** A statement compiled once: its SQL, and its parameters in order from one call's values. */
+export interface Compiled<K extends string> {
+  readonly sql: string;
+  bind(values: Record<K, unknown>): unknown[];
+}
+
+/**
+ * Compiles a statement once. `slot(name)` stands for a value given per call (typed as the column it goes in); every
+ * other value is a constant of the statement. A slot may be used more than once.
+ */
+export function compileOnce<K extends string>(build: (slot: <T>(name: K) => T) => Compilable): Compiled<K> {
+  const query = build(<T>(name: K) => new Slot(name) as T).compile();
+  const params = query.parameters;
+  return {
+    sql: query.sql,
+    bind: (values) => params.map((p) => (p instanceof Slot ? values[p.name as K] : p)),
+  };
+}
