@@ -20,17 +20,18 @@ class Slot {
   constructor(readonly name: string) {}
 }
 
-/** A statement compiled once: its SQL, and its parameters in order from one call's values. */
-export interface Compiled<K extends string> {
+/** A statement compiled once: its SQL, and its parameters in order from one call's values. `O`: a row it returns. */
+export interface Compiled<K extends string, O = unknown> {
+  readonly row?: O;
   readonly sql: string;
   bind(values: Record<K, unknown>): unknown[];
 }
 
 /**
- * Compiles a statement once. `slot(name)` stands for a value given per call (typed as the column it goes in); every
+ * Compiles a statement once. `slots` names the values given per call; `slot(name)` stands for one (typed as the column it goes in); every
  * other value is a constant of the statement. A slot may be used more than once.
  */
-export function compileOnce<K extends string>(build: (slot: <T>(name: K) => T) => Compilable): Compiled<K> {
+export function compileOnce<const K extends string, O>(_slots: readonly K[], build: (slot: <T>(name: K) => T) => Compilable<O>): Compiled<K, O> {
   const query = build(<T>(name: K) => new Slot(name) as T).compile();
   const params = query.parameters;
   return {

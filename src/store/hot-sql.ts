@@ -13,14 +13,14 @@ export function hotStatements(dialect: Dialect) {
   const postgres = dialect === "postgres";
   return {
     /** Records a tenant ingest names for the first time (queries.ts `noteTenants`, one row). */
-    noteTenant: compileOnce<"id" | "now">((slot) => noteTenants(db, [slot<string>("id")], slot<number>("now"))),
+    noteTenant: compileOnce(["id", "now"], (slot) => noteTenants(db, [slot<string>("id")], slot<number>("now"))),
 
     /**
      * Claims due deliveries of one endpoint: the due time moves to the lease's end and a lease is counted, in one
      * statement (the attempt is numbered from it). Postgres, where processes share the queue, skips rows another
      * claim has locked. The status list is written out: the partial index `deliveries_due` needs it literally.
      */
-    claim: compileOnce<"leaseUntil" | "endpointId" | "now" | "limit">((slot) => db.updateTable("deliveries")
+    claim: compileOnce(["leaseUntil", "endpointId", "now", "limit"], (slot) => db.updateTable("deliveries")
       .set({ next_attempt_at: slot<number>("leaseUntil"), leases: CLAIMED_LEASES })
       .where("id", "in", (eb) => eb.selectFrom("deliveries").select("id")
         .where("endpoint_id", "=", slot<string>("endpointId"))
@@ -36,7 +36,7 @@ export function hotStatements(dialect: Dialect) {
      * first failure of a new streak. The last attempt too, unless a newer one is stored; not updated_at, which would
      * rebuild the endpoints. The casts tell Postgres the parameters' types (SQLite reads them as integers).
      */
-    failureStreak: compileOnce<"reset" | "failures" | "id" | "firstFailureAt" | "lastAttemptAt" | "lastStatusCode">((slot) => {
+    failureStreak: compileOnce(["reset", "failures", "id", "firstFailureAt", "lastAttemptAt", "lastStatusCode"], (slot) => {
       const reset = sql`CAST(${slot("reset")} AS integer) = 1`;
       const failures = sql<number>`CAST(${slot("failures")} AS integer)`;
       const lastAt = sql<number>`CAST(${slot("lastAttemptAt")} AS bigint)`;

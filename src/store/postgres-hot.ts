@@ -4,8 +4,8 @@ import { healthChanges, verdict } from "./health.ts";
 import type { Compiled } from "./compiled.ts";
 import { hotStatements } from "./hot-sql.ts";
 import { noteTenants, writeCursor } from "./queries.ts";
-import type { DB, EndpointRow } from "./schema.ts";
-import { chunks, claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type ClaimedRow, type Original } from "./shaping.ts";
+import type { DB } from "./schema.ts";
+import { chunks, claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type Original } from "./shaping.ts";
 import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite } from "./types.ts";
 
 /**
@@ -50,7 +50,7 @@ export class PostgresHotPaths implements HotPaths {
   }
 
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
-    const claimed = await run<ClaimedRow>(this.db, STATEMENTS.claim, { leaseUntil, endpointId, now, limit });
+    const claimed = await run(this.db, STATEMENTS.claim, { leaseUntil, endpointId, now, limit });
     if (claimed.length === 0) return [];
     const events = await this.db.selectFrom("events").selectAll().where("id", "in", eventIdsOf(claimed)).execute();
     return claimedDeliveries(claimed, events);
@@ -86,8 +86,8 @@ export class PostgresHotPaths implements HotPaths {
 const STATEMENTS = hotStatements("postgres");
 
 /** Runs a statement compiled once with one call's values, on the pool or in a transaction. */
-async function run<R>(db: Kysely<DB>, compiled: Compiled<string>, values: Record<string, unknown>): Promise<R[]> {
-  return (await db.executeQuery<R>(CompiledQuery.raw(compiled.sql, compiled.bind(values)))).rows;
+async function run<K extends string, O>(db: Kysely<DB>, compiled: Compiled<K, O>, values: Record<K, unknown>): Promise<O[]> {
+  return (await db.executeQuery<O>(CompiledQuery.raw(compiled.sql, compiled.bind(values)))).rows;
 }
 
 async function original(trx: Transaction<DB>, source: string, dedupeKey: string): Promise<Original> {
@@ -101,7 +101,7 @@ async function updateEndpointHealth(trx: Transaction<DB>, results: AttemptOutcom
   const now = Date.now();
   // In id order: two batches that name the same endpoints lock them in the same order.
   for (const change of healthChanges(results).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const [row] = await run<Pick<EndpointRow, "consecutive_failures" | "failing_since" | "enabled">>(trx, STATEMENTS.failureStreak, { ...change, reset: change.reset ? 1 : 0 });
+    const [row] = await run(trx, STATEMENTS.failureStreak, { ...change, reset: change.reset ? 1 : 0 });
     const reason = verdict(change, row, now);
     if (reason) {
       await trx.updateTable("endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", change.id).execute();

@@ -2,8 +2,8 @@ import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import type { Compiled } from "./compiled.ts";
 import { healthChanges, verdict } from "./health.ts";
 import { hotStatements } from "./hot-sql.ts";
-import type { EndpointRow, EventRow } from "./schema.ts";
-import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type ClaimedRow, type Original } from "./shaping.ts";
+import type { EventRow } from "./schema.ts";
+import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type Original } from "./shaping.ts";
 import type { RawSqlite } from "./sqlite.ts";
 import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite } from "./types.ts";
 
@@ -51,7 +51,7 @@ export class SqliteHotPaths implements HotPaths {
   claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
     return this.raw.exclusive((db) => db.transaction(() => {
       const s = this.s;
-      const claimed = s.claim.all({ leaseUntil, endpointId, now, limit }) as ClaimedRow[];
+      const claimed = s.claim.all({ leaseUntil, endpointId, now, limit });
       if (claimed.length === 0) return [];
       return claimedDeliveries(claimed, s.eventsById.all(JSON.stringify(eventIdsOf(claimed))) as EventRow[]);
     }).immediate());
@@ -70,8 +70,7 @@ export class SqliteHotPaths implements HotPaths {
       }
       const disabled: DisabledEndpoint[] = [];
       for (const change of healthChanges(outcomes.map((o) => o.endpoint))) {
-        const row = s.failureStreak.get({ ...change, reset: change.reset ? 1 : 0 }) as
-          Pick<EndpointRow, "consecutive_failures" | "failing_since" | "enabled"> | null;
+        const row = s.failureStreak.get({ ...change, reset: change.reset ? 1 : 0 });
         const reason = verdict(change, row, now);
         if (reason) {
           s.disable.run(reason, now, change.id);
@@ -107,11 +106,11 @@ function prepare(db: Database) {
 }
 
 /** A statement compiled once from kysely, prepared once, bound per call. */
-function bound<K extends string>(db: Database, compiled: Compiled<K>) {
+function bound<K extends string, O>(db: Database, compiled: Compiled<K, O>) {
   const statement = db.prepare(compiled.sql);
   return {
     run: (values: Record<K, unknown>) => statement.run(...(compiled.bind(values) as SQLQueryBindings[])),
-    all: (values: Record<K, unknown>) => statement.all(...(compiled.bind(values) as SQLQueryBindings[])),
-    get: (values: Record<K, unknown>) => statement.get(...(compiled.bind(values) as SQLQueryBindings[])),
+    all: (values: Record<K, unknown>) => statement.all(...(compiled.bind(values) as SQLQueryBindings[])) as O[],
+    get: (values: Record<K, unknown>) => statement.get(...(compiled.bind(values) as SQLQueryBindings[])) as O | null,
   };
 }
