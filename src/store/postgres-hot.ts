@@ -1,7 +1,9 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { CompiledQuery, sql, type Kysely, type Transaction } from "kysely";
 import { retryBeforeCommit, retryOnConflict } from "./conflict-retry.ts";
 import { healthChanges, verdict } from "./health.ts";
-import { LEASED, writeCursor } from "./queries.ts";
+import type { Compiled } from "./compiled.ts";
+import { hotStatements } from "./hot-sql.ts";
+import { noteTenants, writeCursor } from "./queries.ts";
 import type { DB } from "./schema.ts";
 import { chunks, claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type Original } from "./shaping.ts";
 import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite } from "./types.ts";
@@ -24,8 +26,7 @@ export class PostgresHotPaths implements HotPaths {
       mark.sent = false;
       if (tenants.length) {
         const now = Date.now();
-        await trx.insertInto("tenants").values(tenants.map((id) => ({ id, name: null, metadata: null, created_at: now, updated_at: now })))
-          .onConflict((oc) => oc.column("id").doNothing()).execute();
+        await noteTenants(trx, tenants, now).execute();
       }
       const ids = new Set<string>();
       for (const part of chunks(items)) {
@@ -49,17 +50,7 @@ export class PostgresHotPaths implements HotPaths {
   }
 
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
-    const claimed = await this.db.transaction().execute(async (trx) => {
-      const ids = (await trx.selectFrom("deliveries").select("id")
-        .where("endpoint_id", "=", endpointId)
-        .where("status", "in", ["pending", "retrying"])
-        .where("next_attempt_at", "<=", now)
-        .orderBy("next_attempt_at").limit(limit)
-        .forUpdate().skipLocked().execute()).map((r) => r.id);
-      if (ids.length === 0) return [];
-      return trx.updateTable("deliveries").set({ next_attempt_at: leaseUntil, leases: sql<number>`${LEASED} + 1` }).where("id", "in", ids)
-        .returning(["id", "endpoint_id", "leases", "event_id"]).execute();
-    });
+    const claimed = await run(this.db, STATEMENTS.claim, { leaseUntil, endpointId, now, limit });
     if (claimed.length === 0) return [];
     const events = await this.db.selectFrom("events").selectAll().where("id", "in", eventIdsOf(claimed)).execute();
     return claimedDeliveries(claimed, events);
@@ -91,6 +82,14 @@ export class PostgresHotPaths implements HotPaths {
   }
 }
 
+/** The statements shared with SQLite, compiled once (hot-sql.ts). */
+const STATEMENTS = hotStatements("postgres");
+
+/** Runs a statement compiled once with one call's values, on the pool or in a transaction. */
+async function run<K extends string, O>(db: Kysely<DB>, compiled: Compiled<K, O>, values: Record<K, unknown>): Promise<O[]> {
+  return (await db.executeQuery<O>(CompiledQuery.raw(compiled.sql, compiled.bind(values)))).rows;
+}
+
 async function original(trx: Transaction<DB>, source: string, dedupeKey: string): Promise<Original> {
   const row = await trx.selectFrom("events").select("id").where("source", "=", source).where("dedupe_key", "=", dedupeKey).executeTakeFirstOrThrow();
   const count = await trx.selectFrom("deliveries").select((eb) => eb.fn.countAll<number>().as("n")).where("event_id", "=", row.id).executeTakeFirstOrThrow();
@@ -102,15 +101,7 @@ async function updateEndpointHealth(trx: Transaction<DB>, results: AttemptOutcom
   const now = Date.now();
   // In id order: two batches that name the same endpoints lock them in the same order.
   for (const change of healthChanges(results).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const since = change.failures === 0 ? null : change.reset ? change.firstFailureAt : sql<number>`COALESCE(failing_since, ${change.firstFailureAt})`;
-    const row = await trx.updateTable("endpoints")
-      .set((eb) => ({
-        consecutive_failures: change.reset ? change.failures : eb("consecutive_failures", "+", change.failures), failing_since: since,
-        // The last attempt unless a newer one is stored; not updated_at, which would rebuild the endpoints.
-        last_status_code: sql<number | null>`CASE WHEN last_attempt_at > ${change.lastAttemptAt} THEN last_status_code ELSE ${change.lastStatusCode}::integer END`,
-        last_attempt_at: sql<number>`GREATEST(last_attempt_at, ${change.lastAttemptAt}::bigint)`,
-      }))
-      .where("id", "=", change.id).returning(["consecutive_failures", "failing_since", "enabled"]).executeTakeFirst();
+    const [row] = await run(trx, STATEMENTS.failureStreak, { ...change, reset: change.reset ? 1 : 0 });
     const reason = verdict(change, row, now);
     if (reason) {
       await trx.updateTable("endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", change.id).execute();

@@ -1,3 +1,4 @@
+import { attemptNumber, leasesAtIngest } from "../core/lease.ts";
 import type { EventRow } from "./schema.ts";
 import type { ClaimedDelivery, IngestItem, IngestOutcome } from "./types.ts";
 
@@ -11,7 +12,7 @@ export const chunks = <T>(items: T[], size = 500): T[][] => {
 /** A delivery as ingest writes it: pending, unattempted, one lease counted when the dispatcher took it at once. */
 export function newDelivery(eventId: string, d: IngestItem["deliveries"][number], now: number) {
   return {
-    id: d.id, event_id: eventId, endpoint_id: d.endpoint_id, status: "pending" as const, attempts: 0, leases: d.leased ? 1 : 0,
+    id: d.id, event_id: eventId, endpoint_id: d.endpoint_id, status: "pending" as const, attempts: 0, leases: leasesAtIngest(d.leased),
     next_attempt_at: d.next_attempt_at, tenant: d.tenant ?? null, created_at: now, updated_at: now,
   };
 }
@@ -48,7 +49,7 @@ export function claimedDeliveries(claimed: ClaimedRow[], events: EventRow[]): Cl
   const byId = new Map(events.map((e) => [e.id, e]));
   return claimed.flatMap((c) => {
     const event = byId.get(c.event_id);
-    return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempt: c.leases, event }] : [];
+    return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempt: attemptNumber(c.leases), event }] : [];
   });
 }
 

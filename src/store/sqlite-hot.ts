@@ -1,13 +1,16 @@
-import type { Database, Statement } from "bun:sqlite";
+import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
+import type { Compiled } from "./compiled.ts";
 import { healthChanges, verdict } from "./health.ts";
-import type { EndpointRow, EventRow } from "./schema.ts";
-import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type ClaimedRow, type Original } from "./shaping.ts";
+import { hotStatements } from "./hot-sql.ts";
+import type { EventRow } from "./schema.ts";
+import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type Original } from "./shaping.ts";
 import type { RawSqlite } from "./sqlite.ts";
 import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite } from "./types.ts";
 
 /**
  * The hot paths on SQLite as prepared statements on the raw connection, in one synchronous transaction each:
- * building and compiling a kysely query per row cost more than SQLite's own work.
+ * building and compiling a kysely query per row cost more than SQLite's own work. The statements the Postgres store
+ * shares are compiled once from kysely (hot-sql.ts); they are bound per call.
  */
 export class SqliteHotPaths implements HotPaths {
   #s: ReturnType<typeof prepare> | null = null;
@@ -23,7 +26,7 @@ export class SqliteHotPaths implements HotPaths {
     const outcomes = await this.raw.exclusive((db) => db.transaction(() => {
       const s = this.s;
       const now = Date.now();
-      for (const t of tenants) s.noteTenant.run(t, now);
+      for (const t of tenants) s.noteTenant.run({ id: t, now });
       const inserted = items.map((i) => {
         const e = i.event;
         if (s.insertEvent.run(e.id, e.source, e.type, e.timestamp, e.data, e.dedupe_key, e.idempotency_key, e.received_at, e.tenant).changes === 0) return false;
@@ -48,7 +51,7 @@ export class SqliteHotPaths implements HotPaths {
   claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
     return this.raw.exclusive((db) => db.transaction(() => {
       const s = this.s;
-      const claimed = s.claim.all(leaseUntil, endpointId, now, limit) as ClaimedRow[];
+      const claimed = s.claim.all({ leaseUntil, endpointId, now, limit });
       if (claimed.length === 0) return [];
       return claimedDeliveries(claimed, s.eventsById.all(JSON.stringify(eventIdsOf(claimed))) as EventRow[]);
     }).immediate());
@@ -67,8 +70,7 @@ export class SqliteHotPaths implements HotPaths {
       }
       const disabled: DisabledEndpoint[] = [];
       for (const change of healthChanges(outcomes.map((o) => o.endpoint))) {
-        const row = s.countFailures.get(change.reset ? 1 : 0, change.failures, change.id, change.firstFailureAt, change.lastAttemptAt, change.lastStatusCode) as
-          Pick<EndpointRow, "consecutive_failures" | "failing_since" | "enabled"> | null;
+        const row = s.failureStreak.get({ ...change, reset: change.reset ? 1 : 0 });
         const reason = verdict(change, row, now);
         if (reason) {
           s.disable.run(reason, now, change.id);
@@ -82,31 +84,33 @@ export class SqliteHotPaths implements HotPaths {
 
 function prepare(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql);
+  const shared = hotStatements("sqlite");
   return {
+    noteTenant: bound(db, shared.noteTenant),
+    claim: bound(db, shared.claim),
+    failureStreak: bound(db, shared.failureStreak),
     insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING`),
     insertDelivery: q(`INSERT INTO deliveries (id, event_id, endpoint_id, status, attempts, leases, next_attempt_at, tenant, created_at, updated_at)
       VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)`),
-    noteTenant: q(`INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES (?1, NULL, NULL, ?2, ?2) ON CONFLICT (id) DO NOTHING`),
     original: q(`SELECT e.id AS id, (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS n
       FROM events e WHERE e.source = ? AND e.dedupe_key = ?`),
     upsertCursor: q(`INSERT INTO source_state (id, cursor, status, last_error, updated_at) VALUES (?1, ?2, 'running', NULL, ?3)
       ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`),
-    // Each claim counts a lease (never below the attempts recorded): the attempt is numbered from it.
-    claim: q(`UPDATE deliveries SET next_attempt_at = ?, leases = max(leases, attempts) + 1 WHERE id IN (
-      SELECT id FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'retrying') AND next_attempt_at <= ?
-      ORDER BY next_attempt_at LIMIT ?) RETURNING id, endpoint_id, leases, event_id`),
     eventsById: q(`SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))`),
     insertAttempt: q(`INSERT INTO attempts (id, delivery_id, endpoint_id, number, trigger, started_at, url, request_headers, request_body,
       status_code, response_headers, response_body, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     updateDelivery: q(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
-    // The streak's start: cleared by a success with no failure after it, set by the first failure of a new streak.
-    // The last attempt too (unless a newer one is stored), but not updated_at: that would rebuild the endpoints.
-    countFailures: q(`UPDATE endpoints SET consecutive_failures = CASE WHEN ?1 THEN ?2 ELSE consecutive_failures + ?2 END,
-      failing_since = CASE WHEN ?2 = 0 THEN NULL WHEN ?1 OR failing_since IS NULL THEN ?4 ELSE failing_since END,
-      last_status_code = CASE WHEN last_attempt_at > ?5 THEN last_status_code ELSE ?6 END,
-      last_attempt_at = max(coalesce(last_attempt_at, ?5), ?5)
-      WHERE id = ?3 RETURNING consecutive_failures, failing_since, enabled`),
     disable: q(`UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?`),
+  };
+}
+
+/** A statement compiled once from kysely, prepared once, bound per call. */
+function bound<K extends string, O>(db: Database, compiled: Compiled<K, O>) {
+  const statement = db.prepare(compiled.sql);
+  return {
+    run: (values: Record<K, unknown>) => statement.run(...(compiled.bind(values) as SQLQueryBindings[])),
+    all: (values: Record<K, unknown>) => statement.all(...(compiled.bind(values) as SQLQueryBindings[])) as O[],
+    get: (values: Record<K, unknown>) => statement.get(...(compiled.bind(values) as SQLQueryBindings[])) as O | null,
   };
 }

@@ -8,7 +8,8 @@ import { ProcessQueries } from "./processes.ts";
 import { BUILD } from "../version.ts";
 import { getMeta, setMeta, setMetaIfAbsent } from "./meta.ts";
 import { LATEST_MIGRATION, migrationProvider, migrations } from "./migrations/index.ts";
-import { LEASED, writeCursor } from "./queries.ts";
+import { CLAIMED_LEASES, RELEASED_LEASES } from "./lease-sql.ts";
+import { writeCursor } from "./queries.ts";
 import type { DB, DeliveryRow, EndpointRow, EventRow } from "./schema.ts";
 import { chunks } from "./shaping.ts";
 import { idFloor } from "../core/ids.ts";
@@ -124,14 +125,14 @@ export class KyselyStore implements Store {
    */
   async release(ids: string[], at = Date.now()): Promise<void> {
     for (const part of chunks([...ids].sort())) {
-      await retryOnConflict(() => this.db.updateTable("deliveries").set({ next_attempt_at: at, leases: sql<number>`CASE WHEN leases > attempts THEN leases - 1 ELSE attempts END` })
+      await retryOnConflict(() => this.db.updateTable("deliveries").set({ next_attempt_at: at, leases: RELEASED_LEASES })
         .where("id", "in", part).where("status", "in", ["pending", "retrying"]).execute());
     }
   }
 
   /** Counts a lease for an attempt outside the queues (admin retry and test); null when the delivery is gone. */
   async leaseNow(id: string): Promise<{ delivery: DeliveryRow; attempt: number } | null> {
-    const row = await this.db.updateTable("deliveries").set({ leases: sql<number>`${LEASED} + 1` })
+    const row = await this.db.updateTable("deliveries").set({ leases: CLAIMED_LEASES })
       .where("id", "=", id).returningAll().executeTakeFirst();
     return row ? { delivery: row, attempt: row.leases } : null;
   }

@@ -3,6 +3,7 @@ import type { TenantScope } from "../core/scope.ts";
 import type { DB, EndpointsTable, TenantRow, TenantSessionRow } from "./schema.ts";
 import type { PageOf } from "./admin-queries.ts";
 import { retryOnConflict } from "./conflict-retry.ts";
+import { noteTenants } from "./queries.ts";
 import type { Dialect } from "./types.ts";
 
 export interface TenantListRow extends TenantRow { endpoints: number }
@@ -50,8 +51,8 @@ export class TenantQueries {
 
   /** Records the tenants named (an endpoint, an event, a session), keeping what a PUT set; in id order, as every writer. */
   async note(ids: Iterable<string>, now: number): Promise<void> {
-    const values = [...new Set(ids)].sort().map((id) => ({ id, name: null, metadata: null, created_at: now, updated_at: now }));
-    if (values.length) await this.db.insertInto("tenants").values(values).onConflict((oc) => oc.column("id").doNothing()).execute();
+    const sorted = [...new Set(ids)].sort();
+    if (sorted.length) await noteTenants(this.db, sorted, now).execute();
   }
 
   /**
@@ -71,8 +72,7 @@ export class TenantQueries {
       }
       const tenant = row.tenant ?? null;
       if (tenant !== null) {
-        await trx.insertInto("tenants").values({ id: tenant, name: null, metadata: null, created_at: row.created_at, updated_at: row.created_at })
-          .onConflict((oc) => oc.column("id").doNothing()).execute();
+        await noteTenants(trx, [tenant], row.created_at).execute();
       }
       if (tenant !== null && max !== undefined) {
         if (this.dialect === "postgres") await trx.selectFrom("tenants").select("id").where("id", "=", tenant).forUpdate().execute();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { leaseMs } from "../../src/core/lease.ts";
 import { ensureBinary } from "../support/binary.ts";
 import { createDatabase, skipPg } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
@@ -15,7 +16,7 @@ const EVENTS = 3_000;
 const CONCURRENCY = 16; // delivery.concurrency and the endpoint's maxConcurrency: what one process has in flight
 const LANE_CAP = Math.max(64, CONCURRENCY * 8); // the most one process holds queued for one endpoint (core/delivery/lane.ts laneCap)
 const TIMEOUT_MS = 1_000;
-const LEASE_MS = 2 * TIMEOUT_MS + 5_000; // core/delivery/claims.ts leaseMs
+const LEASE_MS = leaseMs({ timeoutMs: TIMEOUT_MS });
 
 const config = (db: string, receiverUrl: string) => `import { defineConfig } from "hookgate";
 export default defineConfig({

@@ -2,12 +2,10 @@ import type { Limits } from "../../cluster/share.ts";
 import type { Summarizer } from "../../log.ts";
 import type { IngestItem, Store } from "../../store/types.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "../endpoints/registry.ts";
+import { leaseMs } from "../lease.ts";
 import type { Gate } from "./gate.ts";
 import { laneCap, type Lane } from "./lane.ts";
 import type { Lanes } from "./lanes.ts";
-
-/** How long a claimed delivery stays ours before another worker (or we, after a crash) may take it. */
-export const leaseMs = (endpoint: Pick<RuntimeEndpoint, "timeoutMs">) => 2 * endpoint.timeoutMs + 5_000;
 
 /**
  * How deliveries become this process's to send: reserved at ingest and handed over after the commit, or claimed

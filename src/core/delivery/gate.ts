@@ -1,5 +1,5 @@
 import type { EndpointRegistry } from "../endpoints/registry.ts";
-import { leaseMs } from "./claims.ts";
+import { leaseMs } from "../lease.ts";
 import type { DispatcherOptions } from "./dispatcher.ts";
 import type { Lanes } from "./lanes.ts";
 

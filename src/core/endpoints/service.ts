@@ -5,7 +5,7 @@ import type { AttemptRow, EndpointRow } from "../../store/schema.ts";
 import type { Store } from "../../store/types.ts";
 import { sentBody } from "../delivery/attempt-body.ts";
 import { attemptOnce, type Sender } from "../delivery/attempt.ts";
-import { leaseMs } from "../delivery/claims.ts";
+import { leaseMs } from "../lease.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
 import { DomainError, type Problems } from "../errors.ts";
 import { toEventRow } from "../events.ts";

@@ -1,0 +1,54 @@
+import { sql, type SqlBool } from "kysely";
+import { compileOnce, compilerFor } from "./compiled.ts";
+import { CLAIMED_LEASES } from "./lease-sql.ts";
+import { noteTenants } from "./queries.ts";
+import type { Dialect } from "./types.ts";
+
+/**
+ * The hot paths' statements, written once and compiled per dialect at start: SQLite prepares the SQL, Postgres sends
+ * it to the pool; each call binds its values. Where the dialects differ, it is said here.
+ */
+export function hotStatements(dialect: Dialect) {
+  const db = compilerFor(dialect);
+  const postgres = dialect === "postgres";
+  return {
+    /** Records a tenant ingest names for the first time (queries.ts `noteTenants`, one row). */
+    noteTenant: compileOnce(["id", "now"], (slot) => noteTenants(db, [slot<string>("id")], slot<number>("now"))),
+
+    /**
+     * Claims due deliveries of one endpoint: the due time moves to the lease's end and a lease is counted, in one
+     * statement (the attempt is numbered from it). Postgres, where processes share the queue, skips rows another
+     * claim has locked. The status list is written out: the partial index `deliveries_due` needs it literally.
+     */
+    claim: compileOnce(["leaseUntil", "endpointId", "now", "limit"], (slot) => db.updateTable("deliveries")
+      .set({ next_attempt_at: slot<number>("leaseUntil"), leases: CLAIMED_LEASES })
+      .where("id", "in", (eb) => eb.selectFrom("deliveries").select("id")
+        .where("endpoint_id", "=", slot<string>("endpointId"))
+        .where(sql<SqlBool>`status IN ('pending', 'retrying')`)
+        .where("next_attempt_at", "<=", slot<number>("now"))
+        .orderBy("next_attempt_at").limit(slot<number>("limit"))
+        .$if(postgres, (q) => q.forUpdate().skipLocked()))
+      .returning(["id", "endpoint_id", "leases", "event_id"])),
+
+    /**
+     * An endpoint's failure streak after a batch of attempts (health.ts `healthChanges`): `reset` (1 or 0) starts the
+     * count again at `failures`. The streak's start is cleared by a success with no failure after it and set by the
+     * first failure of a new streak. The last attempt too, unless a newer one is stored; not updated_at, which would
+     * rebuild the endpoints. The casts tell Postgres the parameters' types (SQLite reads them as integers).
+     */
+    failureStreak: compileOnce(["reset", "failures", "id", "firstFailureAt", "lastAttemptAt", "lastStatusCode"], (slot) => {
+      const reset = sql`CAST(${slot("reset")} AS integer) = 1`;
+      const failures = sql<number>`CAST(${slot("failures")} AS integer)`;
+      const lastAt = sql<number>`CAST(${slot("lastAttemptAt")} AS bigint)`;
+      return db.updateTable("endpoints").set({
+        consecutive_failures: sql<number>`CASE WHEN ${reset} THEN ${failures} ELSE consecutive_failures + ${failures} END`,
+        failing_since: sql<number | null>`CASE WHEN ${failures} = 0 THEN NULL WHEN ${reset} OR failing_since IS NULL
+          THEN CAST(${slot("firstFailureAt")} AS bigint) ELSE failing_since END`,
+        last_status_code: sql<number | null>`CASE WHEN last_attempt_at > ${lastAt} THEN last_status_code ELSE CAST(${slot("lastStatusCode")} AS integer) END`,
+        last_attempt_at: sql<number>`CASE WHEN last_attempt_at > ${lastAt} THEN last_attempt_at ELSE ${lastAt} END`,
+      }).where("id", "=", slot<string>("id")).returning(["consecutive_failures", "failing_since", "enabled"]);
+    }),
+  };
+}
+
+export type HotStatements = ReturnType<typeof hotStatements>;
