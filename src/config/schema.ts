@@ -4,7 +4,7 @@ import { TENANT_LIMIT_DEFAULTS } from "../core/endpoints/tenant-limits.ts";
 import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
 import { checkProxyUrl } from "../outbound/url-policy.ts";
 import type { HeaderFn, TransformFn } from "../core/event-view.ts";
-import { Duration, EventCatalog, EventPattern, TenantId } from "../core/values.ts";
+import { Duration, EventCatalog, EventPattern, Scheme, TenantId } from "../core/values.ts";
 import { PortalSchema } from "./portal.ts";
 import { StoreOptions } from "../store/options.ts";
 
@@ -23,7 +23,7 @@ export const HeaderValue = v.pipe(
 const isFunction = (x: unknown) => typeof x === "function";
 export const HeadersSchema = v.record(HeaderName, v.union([HeaderValue, v.custom<HeaderFn>(isFunction, "must be a string or a function")]));
 
-export const Scheme = v.picklist(["standard", "stripe", "github", "hex", "none"]);
+export { Scheme };
 export const SigningSchema = v.strictObject({
   scheme: v.optional(Scheme, "standard"),
   header: v.optional(v.pipe(HeaderName)),
