@@ -5,7 +5,7 @@ import { docs } from "../http/docs.ts";
 import { portal } from "../http/portal.ts";
 import { problem } from "../http/problem.ts";
 import { createFetch, createHttp, reasonOf, secured, sourceRoutes } from "../http/server.ts";
-import { metricsRoute } from "../metrics/route.ts";
+import { metricsRoute } from "../http/metrics.ts";
 import type { MountedRoute } from "../sources/supervisor.ts";
 import type { Services } from "./services.ts";
 

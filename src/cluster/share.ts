@@ -1,8 +1,6 @@
-/** An endpoint's delivery limits, whole or a process's part of them. */
-export interface Limits {
-  rateLimit: number | null;
-  maxConcurrency: number;
-}
+import type { Limits } from "../core/delivery/limits.ts";
+
+export type { Limits };
 
 /** FNV-1a: spreads endpoints over processes, so the odd slots do not all fall on the same one. */
 function spread(id: string): number {

@@ -4,8 +4,9 @@ import { TENANT_LIMIT_DEFAULTS } from "../core/endpoints/tenant-limits.ts";
 import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
 import { checkProxyUrl } from "../outbound/url-policy.ts";
 import type { HeaderFn, TransformFn } from "../core/event-view.ts";
-import { Duration, EventCatalog, EventPattern, TenantId } from "../core/values.ts";
+import { Duration, EventCatalog, EventPattern, Scheme, TenantId } from "../core/values.ts";
 import { PortalSchema } from "./portal.ts";
+import { StoreOptions } from "../store/options.ts";
 
 /** The one source of truth for the config file. Types are inferred from it, never restated. */
 
@@ -22,7 +23,7 @@ export const HeaderValue = v.pipe(
 const isFunction = (x: unknown) => typeof x === "function";
 export const HeadersSchema = v.record(HeaderName, v.union([HeaderValue, v.custom<HeaderFn>(isFunction, "must be a string or a function")]));
 
-export const Scheme = v.picklist(["standard", "stripe", "github", "hex", "none"]);
+export { Scheme };
 export const SigningSchema = v.strictObject({
   scheme: v.optional(Scheme, "standard"),
   header: v.optional(v.pipe(HeaderName)),
@@ -69,22 +70,7 @@ export const ConfigSchema = v.strictObject({
     }),
     {},
   ),
-  store: v.optional(
-    v.pipe(
-      v.strictObject({
-        sqlite: v.optional(v.string()),
-        postgres: v.optional(v.string()),
-        /** Connections each process opens to the Postgres store at most (default 10; see README "Running several processes"). */
-        pool: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
-        retention: v.optional(Duration, "30d"),
-        /** "full" survives power loss; "normal" survives a process crash only. */
-        synchronous: v.optional(v.picklist(["full", "normal"]), "full"),
-      }),
-      v.check((s) => !(s.sqlite && s.postgres), "set either sqlite or postgres, not both"),
-      v.check((s) => s.pool === undefined || s.postgres !== undefined, "pool sizes the Postgres connections: set it with postgres, or remove it"),
-    ),
-    {},
-  ),
+  store: v.optional(StoreOptions, {}),
   admin: v.optional(
     v.strictObject({
       tokens: v.optional(

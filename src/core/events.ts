@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import type { EventInput } from "../plugin-api/index.ts";
+import type { EventInput } from "./event-input.ts";
 import type { EventRow } from "../store/schema.ts";
 import type { EventView } from "./event-view.ts";
 import { MAX_DEPTH, TOO_DEEP, valueTooDeep } from "./json-depth.ts";

@@ -1,4 +1,5 @@
-import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput, type Logger } from "../plugin-api/index.ts";
+import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput } from "./event-input.ts";
+import type { Logger } from "./logger.ts";
 import type { IngestItem, SourceCursorWrite, Store } from "../store/types.ts";
 import type { Dispatcher } from "./delivery/dispatcher.ts";
 import type { EndpointRegistry } from "./endpoints/registry.ts";

@@ -1,5 +1,6 @@
 import * as v from "valibot";
-import type { EventInput, Logger } from "../plugin-api/index.ts";
+import type { EventInput } from "./event-input.ts";
+import type { Logger } from "./logger.ts";
 import type { EventRow } from "../store/schema.ts";
 import type { AttemptOutcome } from "../store/types.ts";
 import { isOperationalType } from "./patterns.ts";

@@ -2,7 +2,7 @@ import type { RuntimeEndpoint } from "./endpoints/registry.ts";
 import { eventBody, eventView } from "./events.ts";
 import { sign } from "./signing.ts";
 import type { EventRow } from "../store/schema.ts";
-import { headerValueProblem, isSecretHeaderName, sendableHeaderNameProblem } from "../outbound/header-rules.ts";
+import { headerValueProblem, isSecretHeaderName, sendableHeaderNameProblem } from "./header-rules.ts";
 
 import { VERSION } from "../version.ts";
 const USER_AGENT = `hookgate/${VERSION}`;

@@ -1,7 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { PageOf } from "../store/admin-queries.ts";
-import type { TenantDeleted, TenantListRow } from "../store/tenants.ts";
-import type { Store } from "../store/types.ts";
+import type { PageOf, Store, TenantDeleted, TenantListRow } from "../store/types.ts";
 import type { EndpointRegistry } from "./endpoints/registry.ts";
 import { DomainError } from "./errors.ts";
 

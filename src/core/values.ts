@@ -43,3 +43,6 @@ export type Catalog = v.InferOutput<typeof EventCatalog> | undefined;
 export const TENANT_RULE = "must be a tenant id: a letter or digit, then letters, digits, '_', '.', ':' or '-', at most 128 characters";
 /** A tenant (one of the app's own customers): the app's own account id. */
 export const TenantId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, TENANT_RULE));
+
+/** A signing scheme (core/signing.ts implements each). */
+export const Scheme = v.picklist(["standard", "stripe", "github", "hex", "none"]);

@@ -1,41 +1,13 @@
 import { markCold, markWarm, watchConnect } from "./connect-watch.ts";
 import { pinKnown, pinTarget, type PinnedTarget, type Resolver } from "./target.ts";
 import type { UrlPolicy } from "./url-policy.ts";
+import type { OutboundRequest, OutboundResult } from "../core/sender.ts";
 
 export { systemResolver, type Resolver } from "./target.ts";
 
 export const MAX_RESPONSE_BODY = 64 * 1024;
 
-export interface OutboundRequest {
-  url: string;
-  /** POST unless said (deliveries); sources GET through the same sender (checked-fetch.ts). */
-  method?: "GET" | "POST";
-  headers: Record<string, string>;
-  body?: string;
-  /** Total time for the attempt: connect, send, response headers and body. */
-  timeoutMs: number;
-  /**
-   * Read the whole response body up to this many bytes, and fail the request when it is longer. Without it the
-   * body is cut at MAX_RESPONSE_BODY (a receiver's answer is only logged).
-   */
-  maxResponseBytes?: number;
-  /** Aborts the request, e.g. when a source stops. */
-  signal?: AbortSignal;
-}
-
-export interface OutboundResult {
-  statusCode: number | null;
-  responseHeaders: Record<string, string>;
-  responseBody: string;
-  durationMs: number;
-  error: string | null;
-  /** True when the address policy refused the target and no socket was opened. */
-  refused: boolean;
-  /** The response body's size in bytes, as read. */
-  responseBytes?: number;
-  /** True when the body passed `maxResponseBytes` (error says so; the body is not returned). */
-  tooLarge?: boolean;
-}
+export type { OutboundRequest, OutboundResult };
 
 export interface SenderOptions extends UrlPolicy {
   resolve?: Resolver;

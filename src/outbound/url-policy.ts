@@ -1,12 +1,8 @@
 import { classifyAddress, parseCidr, refusalReason, type Cidr } from "./address.ts";
+import type { UrlChecker, UrlPolicy } from "../core/sender.ts";
 import type { Resolver } from "./target.ts";
 
-export interface UrlPolicy {
-  requireHttps: boolean;
-  allowNetworks: readonly string[];
-  /** Where `allowNetworks` is set, as refusals name it: `delivery.allowNetworks` unless said (tenant endpoints: `tenants.allowNetworks`). */
-  allowNetworksSetting?: string;
-}
+export type { UrlPolicy };
 
 export const settingOf = (policy: UrlPolicy): string => policy.allowNetworksSetting ?? "delivery.allowNetworks";
 
@@ -74,4 +70,9 @@ export function checkProxyUrl(text: string): string | null {
   if (url.protocol !== "http:" && url.protocol !== "https:") return `scheme ${url.protocol} is not supported: use an http:// (or https://) proxy URL`;
   if (url.pathname !== "/" || url.search || url.hash) return 'must be the proxy\'s address only, with no path or query, like "http://127.0.0.1:4750"';
   return null;
+}
+
+/** core's UrlChecker port over these checks, looking names up with `resolve`. */
+export function urlChecker(resolve: Resolver): UrlChecker {
+  return { check: checkUrl, checkResolved: (url, policy) => checkResolvedUrl(url, policy, resolve) };
 }

@@ -18,8 +18,8 @@ export { MAX_DEPTH, textTooDeep, TOO_DEEP, valueTooDeep, type PathPart } from ".
 /** A problem's path the way hookgate writes it: `[3].data.amount`. */
 export { formatPath } from "../config/problems.ts";
 /** For sources that serve a route (ctx.route): answers as hookgate gives them, and the body read within a limit. */
-export { problem, problemBody, type ProblemBody } from "../http/problem.ts";
-export { readBody } from "../http/read-body.ts";
+export { problem, problemBody, type ProblemBody } from "./problem.ts";
+export { readBody } from "./read-body.ts";
 /** Bearer tokens compared in constant time, as the admin API does. */
 export { bearerToken, findToken } from "../core/tokens.ts";
 /** Event-type patterns: an exact type, `*`, or `prefix.*`. */

@@ -1,47 +1,10 @@
 import type * as v from "valibot";
 import type { CheckedFetch } from "../outbound/checked-fetch.ts";
 
-/** What a source hands to `ctx.emit`: one event. `id` is its idempotency key within the source and the event's tenant. */
-export interface EventInput {
-  type: string;
-  data: unknown;
-  id?: string;
-  timestamp?: string;
-  /** The customer (tenant) the event belongs to: it reaches that tenant's endpoints and the global ones only. */
-  tenant?: string;
-}
-
-export interface EmitOptions {
-  /** The source's new cursor, committed with the events. */
-  state?: unknown;
-  /**
-   * Narrows idempotency keys from the source to (source, scope): the same `id` under another scope is another
-   * event. The http source passes the token's name, so one client's keys never collide with another's.
-   */
-  idempotencyScope?: string;
-}
-
-export interface EmitResult {
-  id: string;
-  deliveries: number;
-  duplicate: boolean;
-}
-
-export interface Logger {
-  /** Written only with HOOKGATE_LOG_LEVEL=debug: what is routine, such as a client going away mid-upload. */
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-/** Problems with an emitted batch: nothing of the batch was stored. */
-export class InvalidEventsError extends Error {
-  constructor(readonly problems: { path: string; message: string }[]) {
-    super(problems.map((p) => `${p.path}: ${p.message}`).join("; "));
-    this.name = "InvalidEventsError";
-  }
-}
+export { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput } from "../core/event-input.ts";
+export type { Logger } from "../core/logger.ts";
+import type { EmitOptions, EmitResult, EventInput } from "../core/event-input.ts";
+import type { Logger } from "../core/logger.ts";
 
 /** A request route the source serves on the gateway's HTTP port (used by the `http` source). */
 export interface SourceRoute {

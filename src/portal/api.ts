@@ -1,27 +1,22 @@
+import type * as v from "valibot";
+import type * as schemas from "../http/admin/answers.ts";
 import type { Session } from "./session.ts";
 
-/** The API's shapes the portal reads (DESIGN sections 5 and 8). */
-export interface Endpoint {
-  id: string; tenant: string | null; url: string; description: string; events: string[]; enabled: boolean;
-  disabledReason: string | null; managedBy: "config" | "api"; signing: { scheme: string; header: string | null };
-  createdAt: string; updatedAt: string;
-}
-export interface Attempt {
-  id: string; number: number; trigger: "scheduled" | "manual"; outcome: "succeeded" | "failed"; startedAt: string; url: string;
-  requestHeaders: Record<string, string>; requestBody: string; statusCode: number | null;
-  responseHeaders: Record<string, string>; responseBody: string; durationMs: number; error: string | null;
-}
-export type ManualAttempt = Attempt & { deliveryId: string; eventId: string };
-export interface Delivery {
-  id: string; eventId: string; eventType: string; endpointId: string; tenant: string | null;
-  status: "pending" | "retrying" | "succeeded" | "failed"; attempts: Attempt[]; nextAttemptAt: string | null; createdAt: string;
-}
-export interface EventType { type: string; description: string; schema: Record<string, unknown> | null; inCatalog: boolean }
-export interface Tenant { id: string; name: string | null; endpoints: number }
-export interface Me { kind: "admin" | "session"; name: string | null; tenant: string | null; scopes: ("read" | "write")[]; expiresAt: string | null }
-export interface Stats { since: string; succeeded: number; failed: number; pending: number; retrying: number; lastAttemptAt: string | null; lastStatusCode: number | null }
-export interface Page<T> { data: T[]; nextCursor: string | null }
-export interface Problem { status: number; title: string; detail: string; errors?: { path: string; message: string }[]; attempt?: Attempt }
+/**
+ * The API's shapes the portal reads (DESIGN sections 5 and 8), inferred from the admin API's own schemas. Type-only
+ * imports: nothing of the server reaches the portal's bundle.
+ */
+export type Endpoint = v.InferOutput<typeof schemas.Endpoint>;
+export type Attempt = v.InferOutput<typeof schemas.Attempt>;
+export type ManualAttempt = v.InferOutput<typeof schemas.ManualAttempt>;
+export type Delivery = v.InferOutput<typeof schemas.Delivery>;
+export type EventType = v.InferOutput<typeof schemas.EventType>;
+export type Tenant = v.InferOutput<typeof schemas.Tenant>;
+export type Me = v.InferOutput<typeof schemas.Me>;
+export type Stats = v.InferOutput<typeof schemas.EndpointStats>;
+export type Page<T> = Omit<v.InferOutput<ReturnType<typeof schemas.page<v.GenericSchema>>>, "data"> & { data: T[] };
+/** The portal builds one for any answer that is not 2xx, so `type` may be missing. */
+export type Problem = Omit<v.InferOutput<typeof schemas.VerifyFailed>, "type">;
 
 /** An answer that is not 2xx, with the API's problem+json. */
 export class ApiError extends Error {

@@ -4,7 +4,9 @@ import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EndpointRow, Endpoint
 import { idFloor } from "../core/ids.ts";
 import type { TenantScope } from "../core/scope.ts";
 
-export interface PageOf<T> { rows: T[]; more: boolean }
+import type { PageOf } from "./types.ts";
+
+export type { PageOf };
 export interface EndpointStats { counts: Record<DeliveryStatus, number>; lastAttempt: { startedAt: number; statusCode: number | null } | null }
 
 type OpenStatus = "pending" | "retrying";

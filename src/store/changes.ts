@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
-import { PgConnection, type Logger } from "../plugin-api/index.ts";
+import type { Logger } from "../core/logger.ts";
+import { PgConnection } from "../plugin-api/index.ts";
 import type { MetaTable } from "./meta.ts";
 import type { DB } from "./schema.ts";
 

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import type { Config } from "../config/schema.ts";
-import type { Logger } from "../plugin-api/index.ts";
+import type { StoreConfig } from "./options.ts";
+import type { Logger } from "../core/logger.ts";
 import { silentLogger, Summarizer } from "../log.ts";
 import type { DB } from "./schema.ts";
 import { openSqlite } from "./sqlite.ts";
@@ -26,7 +26,7 @@ const stderrLog: Logger = { ...silentLogger, warn: (msg, fields) => process.stde
 const CONNECT_TIMEOUT_MS = 2_000;
 
 /** Opens the store; on Postgres, `link` learns from every connect whether the server can be reached. */
-export function openStore(store: Config["store"], log: Logger = stderrLog, link?: StoreLink): Store {
+export function openStore(store: StoreConfig, log: Logger = stderrLog, link?: StoreLink): Store {
   if (store.postgres) {
     const url = store.postgres;
     link?.probeWith(() => probe(url));

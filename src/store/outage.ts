@@ -1,4 +1,5 @@
-import { backoff, type Logger } from "../plugin-api/index.ts";
+import type { Logger } from "../core/logger.ts";
+import { backoff } from "../plugin-api/index.ts";
 
 /** Errno codes and Postgres SQLSTATEs that mean the server is out of reach, not that it refused this one statement. */
 const UNREACHABLE_CODES = new Set([

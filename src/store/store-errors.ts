@@ -1,4 +1,4 @@
-import type { Config } from "../config/schema.ts";
+import type { StoreConfig } from "./options.ts";
 import { StoreInUseError } from "./store-lock.ts";
 import { StoreTooNewError } from "./store.ts";
 
@@ -34,7 +34,7 @@ function lookup(error: unknown): Known | null {
 }
 
 /** The store as an operator names it: the SQLite file, or the Postgres server and database without credentials. */
-export function storeLabel(store: Config["store"]): string {
+export function storeLabel(store: StoreConfig): string {
   if (!store.postgres) return store.sqlite ?? "./data/hookgate.db";
   try {
     const url = new URL(store.postgres);

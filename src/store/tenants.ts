@@ -1,13 +1,12 @@
 import { sql, type Insertable, type Kysely } from "kysely";
 import type { TenantScope } from "../core/scope.ts";
 import type { DB, EndpointsTable, TenantRow, TenantSessionRow } from "./schema.ts";
-import type { PageOf } from "./admin-queries.ts";
+import type { PageOf, TenantDeleted, TenantListRow } from "./types.ts";
 import { retryOnConflict } from "./conflict-retry.ts";
 import { noteTenants } from "./queries.ts";
 import type { Dialect } from "./types.ts";
 
-export interface TenantListRow extends TenantRow { endpoints: number }
-export interface TenantDeleted { endpoints: number; events: number; deliveries: number }
+export type { TenantDeleted, TenantListRow };
 
 /** Tenants' own records and their portal sessions. Works on SQLite and Postgres. */
 export class TenantQueries {

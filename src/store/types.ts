@@ -2,7 +2,16 @@ import type { AdminQueries } from "./admin-queries.ts";
 import type { ChangeQueries } from "./changes.ts";
 import type { TenantQueries } from "./tenants.ts";
 import type { ProcessQueries } from "./processes.ts";
-import type { DeliveryRow, EndpointRow, EventRow, NewAttempt } from "./schema.ts";
+import type { DeliveryRow, EndpointRow, EventRow, NewAttempt, TenantRow } from "./schema.ts";
+
+/** One page of a listing: its rows, and whether more follow. */
+export interface PageOf<T> { rows: T[]; more: boolean }
+export interface TenantListRow extends TenantRow { endpoints: number }
+export interface TenantDeleted { endpoints: number; events: number; deliveries: number }
+
+/** What the endpoint lifecycle (core/endpoints/service.ts) asks of the admin queries. */
+export type AdminQueriesPort = Pick<AdminQueries, "endpoint" | "updateEndpoint" | "deleteEndpoint" | "sessionLive" | "recover">;
+
 
 export type Dialect = "sqlite" | "postgres";
 

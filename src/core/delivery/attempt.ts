@@ -1,4 +1,4 @@
-import type { OutboundRequest, OutboundResult } from "../../outbound/send.ts";
+import type { OutboundRequest, OutboundResult } from "../sender.ts";
 import type { AttemptRow } from "../../store/schema.ts";
 import type { AttemptOutcome } from "../../store/types.ts";
 import { recordedBody } from "./attempt-body.ts";

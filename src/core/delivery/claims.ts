@@ -1,5 +1,5 @@
-import type { Limits } from "../../cluster/share.ts";
-import type { Summarizer } from "../../log.ts";
+import type { Limits } from "./limits.ts";
+import type { Summarizer } from "../logger.ts";
 import type { IngestItem, Store } from "../../store/types.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "../endpoints/registry.ts";
 import { leaseMs } from "../lease.ts";

@@ -1,7 +1,7 @@
 import { Cron } from "croner";
-import type { Limits } from "../../cluster/share.ts";
-import { Summarizer } from "../../log.ts";
-import type { Logger } from "../../plugin-api/index.ts";
+import type { Limits } from "./limits.ts";
+import { Summarizer } from "../logger.ts";
+import type { Logger } from "../logger.ts";
 import type { AttemptRow } from "../../store/schema.ts";
 import type { IngestItem, Store } from "../../store/types.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "../endpoints/registry.ts";

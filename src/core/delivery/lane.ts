@@ -1,4 +1,4 @@
-import type { Limits } from "../../cluster/share.ts";
+import type { Limits } from "./limits.ts";
 import type { EventRow } from "../../store/schema.ts";
 import { CLOSED, type BreakerState } from "./breaker.ts";
 

@@ -1,4 +1,4 @@
-import type { Limits } from "../../cluster/share.ts";
+import type { Limits } from "./limits.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "../endpoints/registry.ts";
 import type { Claims } from "./claims.ts";
 import type { Gate } from "./gate.ts";

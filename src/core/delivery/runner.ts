@@ -1,4 +1,4 @@
-import type { Summarizer } from "../../log.ts";
+import type { Summarizer } from "../logger.ts";
 import type { AttemptRow } from "../../store/schema.ts";
 import type { RuntimeEndpoint } from "../endpoints/registry.ts";
 import { attemptOnce, attemptRecord, outcomeLabel, type Sender } from "./attempt.ts";

@@ -1,5 +1,5 @@
 import type { Cron } from "croner";
-import type { Summarizer } from "../../log.ts";
+import type { Summarizer } from "../logger.ts";
 import type { EndpointRegistry } from "../endpoints/registry.ts";
 import type { Gate } from "./gate.ts";
 import type { Lanes } from "./lanes.ts";

@@ -1,4 +1,4 @@
-import { isSecretHeaderName } from "../../outbound/header-rules.ts";
+import { isSecretHeaderName } from "../header-rules.ts";
 import type { EndpointRow } from "../../store/schema.ts";
 import { DomainError, type Problems } from "../errors.ts";
 import { generateSecret, secretProblem, type SchemeName } from "../signing.ts";

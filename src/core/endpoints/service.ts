@@ -1,8 +1,6 @@
-import { checkResolvedUrl, checkUrl, type UrlPolicy } from "../../outbound/url-policy.ts";
-import type { Resolver } from "../../outbound/target.ts";
-import type { AdminQueries } from "../../store/admin-queries.ts";
 import type { AttemptRow, EndpointRow } from "../../store/schema.ts";
-import type { Store } from "../../store/types.ts";
+import type { AdminQueriesPort, Store } from "../../store/types.ts";
+import type { UrlChecker, UrlPolicy } from "../sender.ts";
 import { sentBody } from "../delivery/attempt-body.ts";
 import { attemptOnce, type Sender } from "../delivery/attempt.ts";
 import { leaseMs } from "../lease.ts";
@@ -41,14 +39,14 @@ export type EndpointChanges = Partial<Omit<EndpointInput, "verify" | "secret" | 
 /** What the lifecycle works with: plain services and the config's values, never a request. */
 export interface EndpointServiceDeps {
   store: Store;
-  queries: AdminQueries;
+  queries: AdminQueriesPort;
   registry: EndpointRegistry;
   dispatcher: Dispatcher;
   /** The outbound sender with the delivery policy applied (the verification ping uses it). */
   send: Sender;
-  /** The delivery policy registration checks URLs against, and the resolver it looks names up with. */
+  /** The delivery policy registration checks URLs against, and the checks (the outbound side's) that apply it. */
   policy: UrlPolicy;
-  resolve: Resolver;
+  urls: UrlChecker;
   /** The event catalog (types as keys); undefined: any type goes. */
   catalog: object | undefined;
   /** tenants.maxEndpoints: the most endpoints one tenant may have; undefined: no cap. */
@@ -247,7 +245,7 @@ export class EndpointService {
   private checkFields(fields: { url?: string; events?: string[]; scheme?: SchemeName; secret?: string }, policy: UrlPolicy): Problems {
     const problems: Problems = [];
     if (fields.url !== undefined) {
-      const reason = checkUrl(fields.url, policy);
+      const reason = this.deps.urls.check(fields.url, policy);
       if (reason) problems.push({ path: "url", message: reason });
     }
     if (fields.secret !== undefined && fields.scheme) {
@@ -266,7 +264,7 @@ export class EndpointService {
    */
   private async urlTargetProblems(url: string | undefined, policy: UrlPolicy): Promise<Problems> {
     if (url === undefined) return [];
-    const reason = await checkResolvedUrl(url, policy, this.deps.resolve);
+    const reason = await this.deps.urls.checkResolved(url, policy);
     return reason ? [{ path: "url", message: reason }] : [];
   }
 

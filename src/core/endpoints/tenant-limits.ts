@@ -1,4 +1,4 @@
-import type { UrlPolicy } from "../../outbound/url-policy.ts";
+import type { UrlPolicy } from "../sender.ts";
 import { toMs } from "../duration.ts";
 import { DomainError, type Problems } from "../errors.ts";
 

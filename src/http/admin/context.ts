@@ -7,7 +7,7 @@ import { DomainError, type DomainErrorKind } from "../../core/errors.ts";
 import type { TenantScope } from "../../core/scope.ts";
 import type { OperationalEvents } from "../../core/operational-events.ts";
 import { systemResolver, type Resolver } from "../../outbound/send.ts";
-import type { UrlPolicy } from "../../outbound/url-policy.ts";
+import { urlChecker, type UrlPolicy } from "../../outbound/url-policy.ts";
 import type { Logger } from "../../plugin-api/index.ts";
 import type { AdminQueries } from "../../store/admin-queries.ts";
 import type { Store } from "../../store/types.ts";
@@ -70,7 +70,7 @@ export type AdminServices = AdminContext & { endpoints: EndpointService };
 export function withServices(ctx: AdminContext): AdminServices {
   const endpoints = new EndpointService({
     store: ctx.store, queries: ctx.queries, registry: ctx.registry, dispatcher: ctx.dispatcher, send: ctx.send,
-    resolve: ctx.resolve ?? systemResolver, events: ctx.events,
+    urls: urlChecker(ctx.resolve ?? systemResolver), events: ctx.events,
     // Read at each use: a config reload replaces them (AdminSettings.reload).
     get policy() { return ctx.settings.policy; },
     get catalog() { return ctx.settings.catalog; },

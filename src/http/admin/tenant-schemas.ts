@@ -26,14 +26,7 @@ export const TenantPut = v.optional(v.pipe(
   v.examples([{ name: "Acme Inc.", metadata: { plan: "pro" } }]),
 ), {});
 
-export const Tenant = v.object({
-  id: v.string(),
-  name: v.nullable(v.string()),
-  metadata: v.nullable(v.record(v.string(), v.unknown())),
-  /** How many endpoints the tenant has. */
-  endpoints: v.pipe(v.number(), v.integer()),
-  createdAt: Iso,
-});
+export { Tenant } from "./answers.ts";
 
 export const TenantDeleted = v.object({
   deleted: v.object({

@@ -66,7 +66,7 @@ function Edit({ session, endpoint, onSaved }: { session: Session; endpoint: Endp
   const [url, setUrl] = useState(endpoint.url);
   const [description, setDescription] = useState(endpoint.description);
   const [events, setEvents] = useState(endpoint.events);
-  const [scheme, setScheme] = useState(endpoint.signing.scheme);
+  const [scheme, setScheme] = useState<string>(endpoint.signing.scheme);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);

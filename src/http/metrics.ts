@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
 import { bearerToken, findToken } from "../core/tokens.ts";
-import { authorize, type AdminAuth, type AdminToken } from "../http/auth.ts";
-import { HttpProblem } from "../http/problem.ts";
-import type { Metrics } from "./index.ts";
+import { authorize, type AdminAuth, type AdminToken } from "./auth.ts";
+import { HttpProblem } from "./problem.ts";
+import type { Metrics } from "../metrics/index.ts";
 
 const CHALLENGE = { "www-authenticate": 'Bearer realm="hookgate metrics"' };
 const HOW = "send Authorization: Bearer <server.metricsToken, or an admin token with the read scope>";
