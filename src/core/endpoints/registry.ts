@@ -1,77 +1,13 @@
 import type { EndpointRow } from "../../store/schema.ts";
 import type { Store } from "../../store/types.ts";
-import { toMs } from "../duration.ts";
-import type { EventView, HeaderFn, TransformFn } from "../event-view.ts";
 import { matchesAny } from "../patterns.ts";
-import type { RetryPolicy } from "../delivery/retry.ts";
-import { DEFAULT_HEADER, type SchemeName } from "../signing.ts";
-import { openAuth, openHeaders, plainCodec, sealAuth, sealHeaders, type ReceiverAuth, type SecretCodec } from "./credentials.ts";
-import { parseOptions, serializeOptions, type EndpointOptions } from "./options.ts";
+import { plainCodec, sealAuth, sealHeaders, type SecretCodec } from "./credentials.ts";
+import { serializeOptions } from "./options.ts";
+import { toRuntime, type ConfigEndpoint, type Configured, type RuntimeEndpoint } from "./runtime.ts";
 import { SharedValues } from "./shared.ts";
-import { TENANT_LIMIT_DEFAULTS, underTenantLimits, withinLimits, type TenantLimits } from "./tenant-limits.ts";
 
 export type { EventView, HeaderFn } from "../event-view.ts";
-
-/** An endpoint as the dispatcher uses it: the stored row plus the config-only functions, policy resolved. */
-export interface RuntimeEndpoint {
-  id: string;
-  /** The customer who owns it; null: global (every tenant's events of its types, and events without a tenant). */
-  tenant: string | null;
-  /** Written through the API for a tenant: its timeout and schedule are held within `tenants:`, and its connections use tenants.allowNetworks. */
-  tenantLimited: boolean;
-  url: string;
-  enabled: boolean;
-  /** Shared between endpoints with the same list (read-only). */
-  events: readonly string[];
-  scheme: SchemeName;
-  header: string | null;
-  /** Newest first; the previous secret stays while its grace period runs. */
-  secrets: string[];
-  /** Until when the second of `secrets` (the one before a rotation) still signs, in unix ms. */
-  previousUntil: number | null;
-  /** Read-only: endpoints without headers share one empty object. */
-  headers: Readonly<Record<string, string | HeaderFn>>;
-  auth: ReceiverAuth | null;
-  transform: ((event: EventView) => unknown) | null;
-  /** Shared between endpoints with the same schedule (read-only). */
-  retry: RetryPolicy;
-  timeoutMs: number;
-  autoDisableAfter: number;
-  autoDisableWindowMs: number;
-  circuitBreakerAfter: number;
-  maxConcurrency: number;
-  rateLimit: number | null;
-}
-
-/** The delivery defaults an endpoint's options override (the config's `delivery` section). */
-export type EndpointDefaults = Required<Pick<EndpointOptions, "schedule" | "timeoutMs" | "autoDisableAfter" | "autoDisableWindow">> & {
-  jitter: number;
-  circuitBreakerAfter: number;
-  maxConcurrencyPerEndpoint: number;
-};
-
-/** An endpoint the config file defines (its functions stay in memory; the rest is written to the store). */
-export type ConfigEndpoint = EndpointOptions & {
-  id: string;
-  tenant?: string;
-  url: string;
-  description: string;
-  events: string[];
-  enabled: boolean;
-  headers: Record<string, string | HeaderFn>;
-  auth?: ReceiverAuth;
-  signing: { scheme: SchemeName; header?: string };
-  secret?: string;
-  transform?: TransformFn;
-};
-
-/** What the registry builds endpoints from: the config's endpoints, its delivery defaults and its tenant limits. */
-export interface Configured {
-  endpoints: readonly ConfigEndpoint[];
-  defaults: EndpointDefaults;
-  /** `tenants:` in the config; left out: its defaults. */
-  tenants?: TenantLimits;
-}
+export type { ConfigEndpoint, Configured, EndpointDefaults, RuntimeEndpoint } from "./runtime.ts";
 
 /** A runtime endpoint with what its row said when it was built: a refresh rebuilds only what changed. */
 interface Built { updatedAt: number; enabled: number; until: number | null; endpoint: RuntimeEndpoint }
@@ -275,39 +211,7 @@ export class EndpointRegistry {
   }
 
   toRuntime(row: EndpointRow, now = Date.now()): RuntimeEndpoint {
-    const fromConfig = row.managed_by === "config" ? this.configById.get(row.id) : undefined;
-    const options = parseOptions(row.options);
-    const defaults = this.configured.defaults;
-    const secrets = [row.secret, row.previous_secret && (row.previous_secret_until ?? 0) > now ? row.previous_secret : null]
-      .filter((s): s is string => !!s).map((s) => this.codec.decrypt(s));
-    const shared = this.shared;
-    const scheme = shared.string(row.signing_scheme) as SchemeName;
-    const tenantLimited = underTenantLimits(row);
-    let timing: { timeoutMs: number; schedule: readonly (string | number)[] } = { timeoutMs: options.timeoutMs ?? defaults.timeoutMs, schedule: options.schedule ?? defaults.schedule };
-    // Checked on every API write too; this holds what was saved before a reload lowered the limits, and the defaults.
-    if (tenantLimited) timing = withinLimits(timing.timeoutMs, timing.schedule, this.configured.tenants ?? TENANT_LIMIT_DEFAULTS);
-    return {
-      id: row.id,
-      tenant: row.tenant,
-      tenantLimited,
-      url: row.url,
-      enabled: row.enabled === 1,
-      events: shared.events(row.events),
-      scheme,
-      header: shared.string(row.signing_header) ?? DEFAULT_HEADER[scheme],
-      secrets,
-      previousUntil: secrets.length > 1 ? row.previous_secret_until : null,
-      headers: fromConfig?.headers ?? shared.headers(row.headers, (column) => openHeaders(column, this.codec)),
-      auth: openAuth(row.auth, this.codec),
-      transform: fromConfig?.transform ?? null,
-      retry: shared.retry(timing.schedule, defaults.jitter),
-      timeoutMs: timing.timeoutMs,
-      autoDisableAfter: options.autoDisableAfter ?? defaults.autoDisableAfter,
-      autoDisableWindowMs: toMs(options.autoDisableWindow ?? defaults.autoDisableWindow),
-      circuitBreakerAfter: defaults.circuitBreakerAfter,
-      maxConcurrency: options.maxConcurrency ?? defaults.maxConcurrencyPerEndpoint,
-      rateLimit: options.rateLimit ?? null,
-    };
+    return toRuntime(row, { configured: this.configured, configById: this.configById, codec: this.codec, shared: this.shared }, now);
   }
 }
 
