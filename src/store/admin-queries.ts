@@ -60,7 +60,7 @@ export class AdminQueries {
     let q = this.db.updateTable("endpoints").set({ ...set, updated_at: Date.now() }).where("id", "=", id);
     if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
     const session = scope.session;
-    if (session !== null) q = q.where(({ exists, selectFrom }) => exists(selectFrom("tenant_sessions").select("hash").where("hash", "=", session).where("revoked_at", "is", null)));
+    if (session !== null) q = q.where(({ exists }) => exists(liveSession(this.db, session)));
     return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
   }
 
@@ -149,7 +149,7 @@ export class AdminQueries {
       .where("endpoint_id", "=", endpointId);
     if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
     const session = scope.session;
-    if (session !== null) q = q.where(({ exists, selectFrom }) => exists(selectFrom("tenant_sessions").select("hash").where("hash", "=", session).where("revoked_at", "is", null)));
+    if (session !== null) q = q.where(({ exists }) => exists(liveSession(this.db, session)));
     const result = await q
       .where("status", "=", "failed")
       .where("event_id", "in", (eb) => eb.selectFrom("events").select("id").where("received_at", ">=", since).where("received_at", "<", until))
@@ -273,7 +273,12 @@ export class AdminQueries {
 
 async function sessionLive(db: Kysely<DB>, scope: TenantScope): Promise<boolean> {
   if (scope.session === null) return true;
-  return (await db.selectFrom("tenant_sessions").select("hash").where("hash", "=", scope.session).where("revoked_at", "is", null).executeTakeFirst()) !== undefined;
+  return (await liveSession(db, scope.session).executeTakeFirst()) !== undefined;
+}
+
+/** The session's row while it is live (not revoked; gone with its tenant): what a session's write re-checks. */
+export function liveSession(db: Kysely<DB>, hash: string) {
+  return db.selectFrom("tenant_sessions").select("hash").where("hash", "=", hash).where("revoked_at", "is", null);
 }
 
 function page<T>(rows: T[], limit: number): PageOf<T> {

@@ -2,6 +2,7 @@ import { sql, type Insertable, type Kysely } from "kysely";
 import type { TenantScope } from "../core/scope.ts";
 import type { DB, EndpointsTable, TenantRow, TenantSessionRow } from "./schema.ts";
 import type { PageOf, TenantDeleted, TenantListRow } from "./types.ts";
+import { liveSession } from "./admin-queries.ts";
 import { retryOnConflict } from "./conflict-retry.ts";
 import { noteTenants } from "./queries.ts";
 import type { Dialect } from "./types.ts";
@@ -65,7 +66,7 @@ export class TenantQueries {
   insertEndpoint(row: Insertable<EndpointsTable>, scope: TenantScope, max?: number): Promise<"inserted" | "at-cap" | "session-gone"> {
     return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
       if (scope.session !== null) {
-        let live = trx.selectFrom("tenant_sessions").select("hash").where("hash", "=", scope.session).where("revoked_at", "is", null);
+        let live = liveSession(trx, scope.session);
         if (this.dialect === "postgres") live = live.forShare();
         if (!(await live.executeTakeFirst())) return "session-gone";
       }
