@@ -196,7 +196,7 @@ export class EndpointService {
     this.deps.events?.secretRotated(row, until);
     return {
       signingSecret: secret, graceSeconds, previousUntil: until, tenant: row.tenant,
-      ...(single && { note: `the switch is immediate: the ${scheme} scheme carries one signature, the new secret's. To rotate without failed deliveries, let the receiver accept both secrets first and send that secret here as "secret" (see the README)` }),
+      ...(single && { note: `the switch is immediate: the ${scheme} scheme carries one signature, the new secret's. To rotate without failed deliveries, let the receiver accept both secrets first and send that secret here as "secret" (see docs/concepts/delivery.md, "Rotating a secret")` }),
     };
   }
 

@@ -108,7 +108,7 @@ export const DeliveriesQuery = v.object({
 
 export const RotateBody = v.optional(withExample(v.strictObject({
   graceSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(30 * 86_400)), 86_400),
-  /** A secret of one's own, e.g. one the receiver already accepts beside the old one (github and hex: see the README). */
+  /** A secret of one's own, e.g. one the receiver already accepts beside the old one (github and hex: see docs/concepts/delivery.md, "Rotating a secret"). */
   secret: v.optional(SecretText),
 }), { graceSeconds: 86_400 }));
 export const Rotated = v.object({
