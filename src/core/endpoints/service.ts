@@ -1,5 +1,5 @@
-import type { AttemptRow, EndpointRow } from "../../store/schema.ts";
-import type { AdminQueriesPort, Store } from "../../store/types.ts";
+import type { AttemptRow } from "../../store/schema.ts";
+import type { Store } from "../../store/types.ts";
 import type { UrlChecker, UrlPolicy } from "../sender.ts";
 import { sentBody } from "../delivery/attempt-body.ts";
 import { attemptOnce, type Sender } from "../delivery/attempt.ts";
@@ -13,7 +13,8 @@ import { unlistedTypes } from "../patterns.ts";
 import type { TenantScope } from "../scope.ts";
 import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../signing.ts";
 import { fail, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type ReceiverAuth } from "./credentials.ts";
-import { parseOptions, serializeOptions, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
+import type { Endpoint, EndpointQueries } from "./endpoint.ts";
+import { withOptionChanges, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./registry.ts";
 import { failLimits, limitProblems, tenantPolicy, underTenantLimits, type TenantLimits } from "./tenant-limits.ts";
 
@@ -39,7 +40,7 @@ export type EndpointChanges = Partial<Omit<EndpointInput, "verify" | "secret" | 
 /** What the lifecycle works with: plain services and the config's values, never a request. */
 export interface EndpointServiceDeps {
   store: Store;
-  queries: AdminQueriesPort;
+  queries: EndpointQueries;
   registry: EndpointRegistry;
   dispatcher: Dispatcher;
   /** The outbound sender with the delivery policy applied (the verification ping uses it). */
@@ -65,7 +66,7 @@ export class EndpointService {
    * The endpoint, if the scope sees it: another tenant's or a global one reads as an unknown id. Every action starts
    * here, and each write below takes the same scope again, so a session revoked meanwhile changes nothing.
    */
-  async get(scope: TenantScope, id: string): Promise<EndpointRow> {
+  async get(scope: TenantScope, id: string): Promise<Endpoint> {
     return (await this.deps.queries.endpoint(id, scope)) ?? thrown(scope.notFound("endpoint", id));
   }
 
@@ -73,26 +74,26 @@ export class EndpointService {
    * Checks, then (unless verify is false) a ping that must get a 2xx, then saves. A session creates in its own tenant,
    * and only if it is still live when the row commits (a revoke or tenant delete during the ping saves nothing).
    */
-  async create(scope: TenantScope, input: EndpointInput): Promise<{ row: EndpointRow; signingSecret: string }> {
+  async create(scope: TenantScope, input: EndpointInput): Promise<{ endpoint: Endpoint; signingSecret: string }> {
     const { codec } = this.deps.registry;
     const tenant = await this.tenantOf(input.tenant, scope);
-    const under = { tenant, managed_by: "api" as const };
+    const under = { tenant, managedBy: "api" as const };
     fail(this.checkFields({ url: input.url, events: input.events, scheme: input.signing.scheme, secret: input.secret }, this.policyOf(under)));
     if (underTenantLimits(under)) failLimits(limitProblems(input, this.deps.tenants));
     fail(await this.urlTargetProblems(input.url, this.policyOf(under)));
     const now = Date.now();
     // Every endpoint gets a secret, even with scheme "none", so switching schemes later needs no new secret.
     const secret = input.secret ?? generateSecret();
-    const row: EndpointRow = {
-      id: newId("ep", now), url: input.url, description: input.description, events: JSON.stringify(input.events),
-      enabled: input.enabled ? 1 : 0, disabled_reason: input.enabled ? null : "created disabled", managed_by: "api", tenant,
-      headers: JSON.stringify(storedHeaders(codec, input.headers, null, null)), auth: input.auth ? JSON.stringify(sealAuth(input.auth, codec)) : null,
-      signing_scheme: input.signing.scheme, signing_header: input.signing.header ?? null,
-      secret: codec.encrypt(secret), previous_secret: null, previous_secret_until: null,
-      consecutive_failures: 0, failing_since: null, last_attempt_at: null, last_status_code: null, options: serializeOptions(input), created_at: now, updated_at: now,
+    const endpoint: Endpoint = {
+      id: newId("ep", now), url: input.url, description: input.description, events: input.events,
+      enabled: input.enabled, disabledReason: input.enabled ? null : "created disabled", managedBy: "api", tenant,
+      headers: storedHeaders(codec, input.headers, null, null), auth: input.auth ? sealAuth(input.auth, codec) : null,
+      signing: { scheme: input.signing.scheme, header: input.signing.header ?? null },
+      secret: codec.encrypt(secret), previousSecret: null, previousSecretUntil: null,
+      consecutiveFailures: 0, failingSince: null, lastAttemptAt: null, lastStatusCode: null, options: withOptionChanges(input), createdAt: now, updatedAt: now,
     };
     if (input.verify) {
-      const { ok, attempt } = await this.verifyPing({ ...this.deps.registry.toRuntime(row, now), enabled: true });
+      const { ok, attempt } = await this.verifyPing({ ...this.deps.registry.toRuntime(endpoint, now), enabled: true });
       if (!ok) {
         throw new DomainError("invalid", `the verification ping to ${input.url} did not get a 2xx (${attempt.error}): nothing was saved (fix the receiver, or send verify: false)`,
           [{ path: "url", message: "did not answer the ping with a 2xx" }], attempt);
@@ -101,11 +102,11 @@ export class EndpointService {
     // Checked again where the row is inserted: another create (here or in another process) may have passed the
     // cap above while the ping was out, and the session may have been revoked meanwhile.
     const max = this.deps.maxEndpoints;
-    const inserted = await this.deps.store.tenants.insertEndpoint(row, scope, max);
+    const inserted = await this.deps.store.tenants.insertEndpoint(endpoint, scope, max);
     if (inserted === "session-gone") throw sessionGone();
     if (inserted === "at-cap") throw atTheCap(tenant!, max!);
-    await this.deps.registry.refreshOne(row.id);
-    return { row, signingSecret: secret };
+    await this.deps.registry.refreshOne(endpoint.id);
+    return { endpoint, signingSecret: secret };
   }
 
   /** The new endpoint's tenant: a session's own (naming another is refused), under the cap, checked before any ping. */
@@ -120,7 +121,7 @@ export class EndpointService {
   }
 
   /** A config endpoint takes only `enabled`; enabling resumes its waiting deliveries at once. */
-  async patch(scope: TenantScope, id: string, changes: EndpointChanges): Promise<{ row: EndpointRow; signingSecret?: string }> {
+  async patch(scope: TenantScope, id: string, changes: EndpointChanges): Promise<{ endpoint: Endpoint; signingSecret?: string }> {
     const { queries, registry } = this.deps;
     const row = await this.get(scope, id);
     const changed = Object.keys(changes).filter((k) => k !== "enabled" && changes[k as keyof EndpointChanges] !== undefined);
@@ -131,22 +132,22 @@ export class EndpointService {
     if (underTenantLimits(row)) failLimits(limitProblems(changes, this.deps.tenants));
     fail(await this.urlTargetProblems(changes.url, this.policyOf(row)));
     const codec = registry.codec;
-    const rekeyed = changes.signing !== undefined ? secretForScheme(codec, row, changes.signing.scheme) : { columns: {} };
+    const rekeyed = changes.signing !== undefined ? secretForScheme(codec, row, changes.signing.scheme) : { update: {} };
 
     if (changed.length) {
       const updated = await queries.updateEndpoint(id, {
         ...(changes.url !== undefined && { url: changes.url }),
-        ...(changes.events !== undefined && { events: JSON.stringify(changes.events) }),
+        ...(changes.events !== undefined && { events: changes.events }),
         ...(changes.description !== undefined && { description: changes.description }),
-        ...(changes.headers !== undefined && { headers: JSON.stringify(storedHeaders(codec, changes.headers, row.headers, move)) }),
-        ...(changes.auth !== undefined && { auth: changes.auth === null ? null : JSON.stringify(unmaskAuth(codec, changes.auth, row.auth, move)) }),
-        ...(changes.signing !== undefined && { signing_scheme: changes.signing.scheme, signing_header: changes.signing.header ?? null }),
-        ...rekeyed.columns,
-        options: serializeOptions(changes, parseOptions(row.options)),
+        ...(changes.headers !== undefined && { headers: storedHeaders(codec, changes.headers, row.headers, move) }),
+        ...(changes.auth !== undefined && { auth: changes.auth === null ? null : unmaskAuth(codec, changes.auth, row.auth, move) }),
+        ...(changes.signing !== undefined && { signing: { scheme: changes.signing.scheme, header: changes.signing.header ?? null } }),
+        ...rekeyed.update,
+        options: withOptionChanges(changes, row.options),
       }, scope);
       if (!updated) throw await this.goneOrRemoved(scope, id);
     }
-    if (changes.enabled !== undefined && changes.enabled !== (row.enabled === 1)) {
+    if (changes.enabled !== undefined && changes.enabled !== row.enabled) {
       if (!(await queries.sessionLive(scope))) throw sessionGone();
       const reason = "disabled by an admin";
       await this.deps.store.setEndpointEnabled(id, changes.enabled, changes.enabled ? null : reason);
@@ -157,7 +158,7 @@ export class EndpointService {
     await registry.refreshOne(id);
     const runtime = registry.get(id);
     if (changes.enabled && runtime) void this.deps.dispatcher.claim(runtime);
-    return { row: await this.get(scope, id), signingSecret: rekeyed.signingSecret };
+    return { endpoint: await this.get(scope, id), signingSecret: rekeyed.signingSecret };
   }
 
   /** Why a scoped write changed nothing: the session went (401), or the endpoint did (404). */
@@ -181,7 +182,7 @@ export class EndpointService {
   async rotateSecret(scope: TenantScope, id: string, request: { secret?: string; graceSeconds?: number }): Promise<{ signingSecret: string; graceSeconds: number; previousUntil: number | null; note?: string; tenant: string | null }> {
     const row = await this.get(scope, id);
     requireApiManaged(row, "change its secret");
-    const scheme = row.signing_scheme as SchemeName;
+    const scheme = row.signing.scheme;
     const problem = request.secret === undefined ? null : secretProblem(scheme, request.secret);
     if (problem) throw new DomainError("invalid", "the secret cannot sign with this endpoint's scheme: nothing was changed", [{ path: "secret", message: problem }]);
     const secret = request.secret ?? generateSecret();
@@ -190,7 +191,7 @@ export class EndpointService {
     const graceSeconds = single ? 0 : request.graceSeconds ?? 86_400;
     const until = graceSeconds > 0 && row.secret ? Date.now() + graceSeconds * 1000 : null;
     // The old secret (still encrypted) signs beside the new one until `until`.
-    const updated = await this.deps.queries.updateEndpoint(row.id, { secret: this.deps.registry.codec.encrypt(secret), previous_secret: until ? row.secret : null, previous_secret_until: until }, scope);
+    const updated = await this.deps.queries.updateEndpoint(row.id, { secret: this.deps.registry.codec.encrypt(secret), previousSecret: until ? row.secret : null, previousSecretUntil: until }, scope);
     if (!updated) throw await this.goneOrRemoved(scope, id);
     await this.deps.registry.refreshOne(row.id);
     this.deps.events?.secretRotated(row, until);
@@ -269,7 +270,7 @@ export class EndpointService {
   }
 
   /** The address policy the endpoint's URL is checked against: tenants.allowNetworks for one under the tenant limits. */
-  private policyOf(endpoint: { tenant: string | null; managed_by: "config" | "api" }): UrlPolicy {
+  private policyOf(endpoint: Pick<Endpoint, "tenant" | "managedBy">): UrlPolicy {
     return underTenantLimits(endpoint) ? tenantPolicy(this.deps.policy, this.deps.tenants) : this.deps.policy;
   }
 }
@@ -286,8 +287,8 @@ function atTheCap(tenant: string, max: number): DomainError {
 }
 
 /** Config endpoints belong to the config file: the API may only toggle them. */
-function requireApiManaged(row: EndpointRow, action: string): void {
-  if (row.managed_by === "config") {
-    throw new DomainError("conflict", `endpoint "${row.id}" is managed by the config file: ${action} there and restart (the API may only enable or disable it)`);
+function requireApiManaged(endpoint: Endpoint, action: string): void {
+  if (endpoint.managedBy === "config") {
+    throw new DomainError("conflict", `endpoint "${endpoint.id}" is managed by the config file: ${action} there and restart (the API may only enable or disable it)`);
   }
 }
