@@ -57,7 +57,7 @@ describe("circuit breaker", () => {
     await waitFor(async () => (await statuses(a)).every((s) => s === "succeeded"), 15_000, "the backlog delivered after recovery");
     const ids = new Set(receiver.requests.filter((r) => r.headers["webhook-id"]).map((r) => r.headers["webhook-id"]));
     expect(ids.size).toBe(70);
-    expect((await a.store.admin.endpoint("flaky", ALL))!.enabled).toBe(1);
+    expect((await a.store.admin.endpoint("flaky", ALL))!.enabled).toBe(true);
   });
 });
 

@@ -87,10 +87,10 @@ describe("delivery", () => {
     expect(receiver.requests).toHaveLength(1); // redirects are never followed
     const endpoint = await a.store.admin.endpoint("crm", ALL);
     if (status === 410) {
-      expect(endpoint!.enabled).toBe(0);
-      expect(endpoint!.disabled_reason).toContain("410");
+      expect(endpoint!.enabled).toBe(false);
+      expect(endpoint!.disabledReason).toContain("410");
     } else {
-      expect(endpoint!.enabled).toBe(1);
+      expect(endpoint!.enabled).toBe(true);
     }
   });
 
@@ -125,10 +125,10 @@ describe("delivery", () => {
     receiver.respond(() => new Response("down", { status: 503 }));
     const a = await start([{ id: "crm", url: receiver.url, autoDisableAfter: 3 }], { autoDisableWindow: "0s", schedule: ["50ms", "50ms", "50ms", "50ms", "50ms"] });
     await a.post([{ type: "a.one", data: 1 }, { type: "a.two", data: 2 }]);
-    await waitFor(async () => (await a.store.admin.endpoint("crm", ALL))!.enabled === 0, 6_000, "auto-disable");
+    await waitFor(async () => (await a.store.admin.endpoint("crm", ALL))!.enabled === false, 6_000, "auto-disable");
     const endpoint = (await a.store.admin.endpoint("crm", ALL))!;
     // Two deliveries fail side by side, so the count may pass 3 within one batch of records.
-    expect(Number(/after (\d+) consecutive/.exec(endpoint.disabled_reason ?? "")?.[1])).toBeGreaterThanOrEqual(3);
+    expect(Number(/after (\d+) consecutive/.exec(endpoint.disabledReason ?? "")?.[1])).toBeGreaterThanOrEqual(3);
     const seen = receiver.requests.length;
     // While disabled, new and waiting deliveries are not attempted.
     await a.post({ type: "a.three", data: 3 });

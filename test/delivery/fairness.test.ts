@@ -155,7 +155,7 @@ describe("disabling or deleting an endpoint aborts its attempts in flight", () =
     await waitFor(async () => (await attemptsOf(a, "slowpoke")).length === 3, 2_000, "the aborted attempts recorded");
     for (const attempt of await attemptsOf(a, "slowpoke")) expect(attempt.error).toContain("disabled");
     expect((await deliveriesOf(a, "slowpoke")).map((d) => d.status)).toEqual(["retrying", "retrying", "retrying"]);
-    expect((await a.store.endpoint("slowpoke"))!.consecutive_failures).toBe(0); // not the receiver's fault
+    expect((await a.store.endpoint("slowpoke"))!.consecutiveFailures).toBe(0); // not the receiver's fault
     dead.answer = () => 200;
     expect((await api(a, "PATCH", "/endpoints/slowpoke", { enabled: true })).status).toBe(200);
     await waitFor(async () => (await deliveriesOf(a, "slowpoke")).every((d) => d.status === "succeeded"), 5_000, "the deliveries resume");
@@ -168,7 +168,7 @@ describe("disabling or deleting an endpoint aborts its attempts in flight", () =
     await waitFor(() => dead.open === 3, 5_000, "three attempts in flight");
     dead.answer = () => 410;
     await a.post(events("x.y", 1));
-    await waitFor(async () => (await a.store.endpoint("gone"))!.enabled === 0, 5_000, "the endpoint disabled");
+    await waitFor(async () => (await a.store.endpoint("gone"))!.enabled === false, 5_000, "the endpoint disabled");
     await waitFor(() => dead.open === 0, 2_000, "the other attempts aborted");
     await waitFor(() => a.dispatcher.stats().active === 0, 500, "the slots freed");
     await waitFor(async () => (await attemptsOf(a, "gone")).length === 4, 2_000, "every attempt recorded");

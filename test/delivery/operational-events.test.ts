@@ -79,7 +79,7 @@ for (const kind of STORES) {
       });
       expect(Date.parse(disabled.data.disabledAt as string)).toBeGreaterThan(Date.now() - 60_000);
       await waitFor(() => ops("g-ops").some((b) => b.id === disabled.id), 10_000, "the global subscriber");
-      expect((await app.store.admin.endpoint("a-bad", ALL))!.enabled).toBe(0);
+      expect((await app.store.admin.endpoint("a-bad", ALL))!.enabled).toBe(false);
       // The endpoint it is about has no delivery of it: not now, and none waiting for when it is enabled again.
       const toBad = await dbOf(app.store).selectFrom("deliveries").select("endpoint_id").where("event_id", "=", disabled.id).execute();
       expect(toBad.map((d) => d.endpoint_id)).not.toContain("a-bad");
@@ -135,7 +135,7 @@ for (const kind of STORES) {
 
     test("loop rules: `*` gets none, tenant b none of a's, failed deliveries of operational events cause none", async () => {
       // Let a-flaky exhaust its operational deliveries and a-opsdead be disabled by failing its own.
-      await waitFor(async () => (await app.store.admin.endpoint("a-opsdead", ALL))!.enabled === 0, 15_000, "a-opsdead disabled");
+      await waitFor(async () => (await app.store.admin.endpoint("a-opsdead", ALL))!.enabled === false, 15_000, "a-opsdead disabled");
       await waitFor(async () => (await dbOf(app.store).selectFrom("deliveries").select("id").where("endpoint_id", "=", "a-flaky")
         .where("status", "in", ["pending", "retrying"]).execute()).length === 0, 15_000, "a-flaky's deliveries to end");
       await Bun.sleep(300);

@@ -42,7 +42,7 @@ describe.skipIf(missing)("hookgate_delivery_lag_seconds is what an operator can 
     for (let i = 0; i < 6; i++) expect((await app.post({ type: "job.done", data: { i } })).status).toBe(202);
     const db = dbOf(app.store);
     await waitFor(() => ok.requests.length === 6, 10_000, "the healthy endpoint's deliveries");
-    await waitFor(async () => (await app.store.admin.endpoint("broken", TenantScope.everyTenant()))!.consecutive_failures >= 2, 10_000, "the broken endpoint's streak");
+    await waitFor(async () => (await app.store.admin.endpoint("broken", TenantScope.everyTenant()))!.consecutiveFailures >= 2, 10_000, "the broken endpoint's streak");
     // Its breaker opened: the four it had queued went back to the store (their lease undone), due at the probe.
     await waitFor(async () => (await db.selectFrom("deliveries").select("leases").where("endpoint_id", "=", "broken").where("status", "=", "pending").execute())
       .filter((d) => d.leases === 0).length === 4, 10_000, "the held deliveries handed back");

@@ -18,15 +18,15 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
       const listed = narrowed(scope, query.tenant);
       const { rows, more } = await ctx.queries.endpointsPage(listed, after, query.limit ?? DEFAULT_LIMIT);
       const last = rows.at(-1);
-      return { data: rows.map(endpointView), nextCursor: more && last ? encodeCursor([last.created_at, last.id]) : null };
+      return { data: rows.map(endpointView), nextCursor: more && last ? encodeCursor([last.createdAt, last.id]) : null };
     }, {
       admin: "read", query: EndpointsQuery, response: { 200: page(Endpoint), ...errors(422) },
       detail: { tags, operationId: "listEndpoints", summary: "List endpoints, newest first", description: "Filter by `tenant` (a tenant session sees its own tenant's only)." },
     })
     .post("/endpoints", async ({ body, status, principal, scope }) => {
-      const { row, signingSecret } = await ctx.endpoints.create(scope, body).catch(asProblem);
-      audit(ctx.log, principal, "endpoint created", { endpoint: row.id, tenant: row.tenant, events: JSON.parse(row.events) });
-      return status(201, { ...endpointView(row), signingSecret });
+      const { endpoint, signingSecret } = await ctx.endpoints.create(scope, body).catch(asProblem);
+      audit(ctx.log, principal, "endpoint created", { endpoint: endpoint.id, tenant: endpoint.tenant, events: endpoint.events });
+      return status(201, { ...endpointView(endpoint), signingSecret });
     }, {
       admin: "write", body: EndpointCreate, response: { 201: EndpointWithSecret, ...errors(400, 409), 422: VerifyFailed },
       detail: {
@@ -41,9 +41,9 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
       detail: { tags, operationId: "getEndpoint", summary: "Read an endpoint (never its secret)" },
     })
     .patch("/endpoints/:id", async ({ params, body, principal, scope }) => {
-      const { row, signingSecret } = await ctx.endpoints.patch(scope, params.id, body).catch(asProblem);
-      audit(ctx.log, principal, "endpoint updated", { endpoint: row.id, tenant: row.tenant, fields: Object.keys(body), enabled: row.enabled === 1, newSecret: signingSecret !== undefined });
-      return signingSecret === undefined ? endpointView(row) : { ...endpointView(row), signingSecret };
+      const { endpoint, signingSecret } = await ctx.endpoints.patch(scope, params.id, body).catch(asProblem);
+      audit(ctx.log, principal, "endpoint updated", { endpoint: endpoint.id, tenant: endpoint.tenant, fields: Object.keys(body), enabled: endpoint.enabled, newSecret: signingSecret !== undefined });
+      return signingSecret === undefined ? endpointView(endpoint) : { ...endpointView(endpoint), signingSecret };
     }, {
       admin: "write", params: Id, body: EndpointPatch, response: { 200: PatchedEndpoint, ...errors(400, 404, 409, 422) },
       detail: {

@@ -111,17 +111,9 @@ export const RotateBody = v.optional(withExample(v.strictObject({
   /** A secret of one's own, e.g. one the receiver already accepts beside the old one (github and hex: see docs/concepts/delivery.md, "Rotating a secret"). */
   secret: v.optional(SecretText),
 }), { graceSeconds: 86_400 }));
-export const Rotated = v.object({
-  signingSecret: v.string(),
-  /** The grace in force: 0 for github and hex, whose header carries one signature (the switch is immediate). */
-  graceSeconds: v.pipe(v.number(), v.integer()),
-  previousSecretExpiresAt: v.nullable(Iso),
-  note: v.optional(v.string()),
-});
 export const TestBody = v.optional(withExample(v.strictObject({ type: v.optional(EventTypeName, "ping"), data: v.optional(v.unknown()) }), { type: "ping" }));
 /** For actions that take nothing: an empty object or no body at all. */
 export const EmptyBody = v.optional(v.strictObject({}));
 export const RecoverBody = withExample(v.strictObject({ since: Iso, until: v.optional(Iso) }), { since: "2026-01-01T00:00:00Z" });
 /** `?since=`: an ISO time; left out, 24 hours ago. */
 export const StatsQuery = v.object({ since: v.optional(Iso) });
-export const Recovered = v.object({ requeued: v.pipe(v.number(), v.integer()) });

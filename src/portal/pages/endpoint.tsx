@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, type Endpoint } from "../api.ts";
+import { api, type Endpoint, type PatchedEndpoint } from "../api.ts";
 import { EventPicker, SchemeSelect, SecretOnce, useCatalog } from "../parts.tsx";
 import { canWrite, type Session } from "../session.ts";
 import { ErrorNote, href, Loading, Section, Time, useLoad } from "../ui.tsx";
@@ -74,7 +74,7 @@ function Edit({ session, endpoint, onSaved }: { session: Session; endpoint: Endp
     e.preventDefault();
     setError(null); setSaved(false);
     try {
-      const answer = await api<Endpoint & { signingSecret?: string }>(session, "PATCH", `/endpoints/${encodeURIComponent(endpoint.id)}`, { url, description, events, signing: { scheme } });
+      const answer = await api<PatchedEndpoint>(session, "PATCH", `/endpoints/${encodeURIComponent(endpoint.id)}`, { url, description, events, signing: { scheme } });
       setSaved(true);
       if (answer.signingSecret) setSecret(answer.signingSecret);
       onSaved();

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, ApiError, type Attempt, type Endpoint } from "../api.ts";
+import { api, ApiError, type Attempt, type Endpoint, type EndpointWithSecret } from "../api.ts";
 import { AttemptView, EventPicker, SchemeSelect, SecretOnce, useCatalog } from "../parts.tsx";
 import type { Session } from "../session.ts";
 import { ErrorNote, navigate } from "../ui.tsx";
@@ -23,7 +23,7 @@ export function NewEndpoint({ session }: { session: Session }) {
     setBusy(true); setError(null); setPing(null);
     try {
       const body = { url, description, events, signing: { scheme }, verify, ...(session.kind === "admin" && session.tenant && { tenant: session.tenant }) };
-      const answer = await api<Endpoint & { signingSecret: string }>(session, "POST", "/endpoints", body);
+      const answer = await api<EndpointWithSecret>(session, "POST", "/endpoints", body);
       const { signingSecret, ...endpoint } = answer;
       setCreated({ endpoint, secret: signingSecret, verified: verify });
     } catch (err) {
