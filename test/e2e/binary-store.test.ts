@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { copyFileSync, existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BINARY, ensureBinary, ROOT, runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
+import { ensureBinary, launch, ROOT, runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { LATEST_MIGRATION } from "../../src/store/migrations/index.ts";
 
@@ -36,18 +36,10 @@ const post = (url: string, n: number) => fetch(`${url}/v1/events`, {
 
 /** `serve` that either becomes ready or exits (the one refused): whichever comes first. */
 async function serveOrExit(configPath: string): Promise<{ pid: number; running?: Running; code?: number; stderr: string }> {
-  const proc = Bun.spawn([BINARY, "serve", "--config", configPath], { env: { ...process.env, ...ENV }, stdout: "ignore", stderr: "pipe" });
-  let stderr = "";
-  const pump = (async () => { for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(chunk); })();
-  while (true) {
-    const ready = /hookgate listening on (http:\/\/\S+)/.exec(stderr);
-    if (ready) {
-      const running: Running = { proc: proc as unknown as Running["proc"], url: ready[1]!, output: () => stderr, async stop(signal = "SIGTERM") { proc.kill(signal); return proc.exited; } };
-      return { pid: proc.pid, running, stderr };
-    }
-    if (proc.exitCode !== null) { await pump; return { pid: proc.pid, code: proc.exitCode, stderr }; }
-    await Bun.sleep(10);
-  }
+  const launched = await launch(configPath, { env: ENV, readyMs: 60_000 });
+  const url = await launched.ready;
+  if (url) return { pid: launched.proc.pid, running: { proc: launched.proc, url, output: launched.stderr, stop: launched.stop }, stderr: launched.stderr() };
+  return { pid: launched.proc.pid, code: await launched.done, stderr: launched.stderr() };
 }
 
 /** The one line a refused start exits with: the store and the pid that holds it. */

@@ -3,7 +3,7 @@ import { verify as octokitVerify } from "@octokit/webhooks-methods";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro, verifyCePro } from "../support/verifiers.ts";
 import { ADMIN_TOKEN, expectProblem, READ_TOKEN, SECRET, sessionOf, startAdminApp, type AdminApp } from "./support.ts";
@@ -246,7 +246,7 @@ describe("config-managed endpoints", () => {
 
     const on = await app.api("PATCH", "/endpoints/crm", { enabled: true });
     expect(on.body).toEqual(expect.objectContaining({ enabled: true, disabledReason: null }));
-    await waitFor(() => crm.requests.some((r) => r.headers["webhook-id"] === sent.id), 5_000, "the held delivery after enabling");
+    await waitFor(() => crm.requests.some((r) => r.headers["webhook-id"] === sent.id), { timeoutMs: 5_000, what: "the held delivery after enabling" });
     expect(crm.requests.find((r) => r.headers["webhook-id"] === sent.id)!.headers.authorization).toBe("Bearer crm-receiver-token");
   });
 });
@@ -283,7 +283,7 @@ describe("changing and deleting an API endpoint", () => {
     for (let i = 0; i < 3; i++) await app.post({ type: "order.placed", data: { i } });
     const db = dbOf(app.store);
     const count = async (table: "deliveries" | "attempts") => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).where("endpoint_id", "=", ep.id).executeTakeFirstOrThrow()).n);
-    await waitFor(async () => (await app.api("GET", `/deliveries?endpoint=${ep.id}&status=failed`)).body.data.length === 3, 5000, "3 failed deliveries");
+    await waitFor(async () => (await app.api("GET", `/deliveries?endpoint=${ep.id}&status=failed`)).body.data.length === 3, { timeoutMs: 5000, what: "3 failed deliveries" });
     expect(await count("deliveries")).toBe(3);
     expect(await count("attempts")).toBe(3);
 
@@ -305,7 +305,7 @@ describe("changing and deleting an API endpoint", () => {
       return new Response("ok");
     });
     await app.post({ type: "slow.one", data: {} });
-    await waitFor(() => arrived, 5000, "the attempt in flight");
+    await waitFor(() => arrived, { timeoutMs: 5000, what: "the attempt in flight" });
     expect((await app.api("DELETE", `/endpoints/${ep.id}`)).status).toBe(204);
     expect(answered).toBe(false);
     // Past the attempt's timeout and the lease, nothing was recorded for the deleted endpoint (DESIGN §9: the
