@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { spawn, type Subprocess } from "bun";
@@ -6,16 +6,73 @@ import { spawn, type Subprocess } from "bun";
 export const ROOT = resolve(import.meta.dir, "../..");
 export const BINARY = join(ROOT, "dist/hookgate");
 
+/** What the binary is built from: everything under these (and the files named) goes into the fingerprint. */
+const SOURCES = ["src", "plugins", "scripts/build.ts", "package.json", "bun.lock", "tsconfig.json"];
+const STAMP = `${BINARY}.stamp`;
+const LOCK = join(ROOT, "dist/.build.lock");
+
 let built: Promise<void> | null = null;
 
-/** Builds dist/hookgate once per test run (tests that spawn the binary share it). */
+/**
+ * Builds dist/hookgate once for all the test processes of a run (test files run in parallel, each its own process):
+ * the build is under a lock across processes, and skipped when dist/hookgate was built from the same commit and the
+ * same sources (a fingerprint in dist/hookgate.stamp).
+ */
 export function ensureBinary(): Promise<void> {
-  built ??= (async () => {
+  built ??= withBuildLock(async () => {
+    const fingerprint = sourceFingerprint();
+    if (existsSync(BINARY) && statSync(BINARY).size > 0 && readFileOr(STAMP) === fingerprint) return;
+    rmSync(STAMP, { force: true });
     const proc = Bun.spawn(["bun", "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     if ((await proc.exited) !== 0) throw new Error(`bun run build failed: ${await new Response(proc.stderr).text()}`);
     if (!existsSync(BINARY) || statSync(BINARY).size === 0) throw new Error("bun run build wrote no dist/hookgate");
-  })();
+    writeFileSync(STAMP, fingerprint);
+  });
   return built;
+}
+
+/** The commit as the build names it (with `-dirty`) and a hash of every source file's path and content. */
+function sourceFingerprint(): string {
+  const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: ROOT }).stdout.toString().trim();
+  const head = git("rev-parse", "--short=12", "HEAD");
+  const dirty = git("status", "--porcelain", "--untracked-files=no") !== "";
+  const hasher = new Bun.CryptoHasher("sha256");
+  for (const entry of SOURCES) {
+    const path = join(ROOT, entry);
+    if (!existsSync(path)) continue;
+    const files = statSync(path).isDirectory()
+      ? [...new Bun.Glob("**/*").scanSync({ cwd: path, onlyFiles: true })].sort().map((f) => join(entry, f))
+      : [entry];
+    for (const file of files) hasher.update(`${file}\0`).update(readFileSync(join(ROOT, file))).update("\0");
+  }
+  return `${head}${dirty ? "-dirty" : ""} ${hasher.digest("hex")}\n`;
+}
+
+/** Runs `fn` holding dist/.build.lock (a folder: mkdir is atomic); a lock whose holder has died is taken over. */
+async function withBuildLock(fn: () => Promise<void>): Promise<void> {
+  mkdirSync(dirname(LOCK), { recursive: true });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try { mkdirSync(LOCK); break; } catch (e) { if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e; }
+    const holder = Number(readFileOr(join(LOCK, "pid")));
+    if (holder && !alive(holder)) { rmSync(LOCK, { recursive: true, force: true }); continue; }
+    if (Date.now() > deadline) throw new Error(`dist/.build.lock still held (pid ${holder || "unknown"}) after 300 s`);
+    await Bun.sleep(100);
+  }
+  try {
+    writeFileSync(join(LOCK, "pid"), String(process.pid));
+    await fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+function readFileOr(path: string): string {
+  try { return readFileSync(path, "utf8"); } catch { return ""; }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }
 }
 
 export interface Running {
