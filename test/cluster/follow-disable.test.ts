@@ -63,7 +63,7 @@ describe.skipIf(skipPg)("two processes on one Postgres: an auto-disable on one",
 
     await waitFor(() => receiver.requests.some((r) => r.path.endsWith("/ops")), { timeoutMs: 10_000, what: "the operational event" });
     expect((await b.post({ type: "job.done", data: {} })).status).toBe(202); // ingested on b: no delivery to a disabled endpoint
-    await Bun.sleep(1_500);
+    await Bun.sleep(1_500); // a fixed wait: no second operational event and no delivery may come within it
     const said = receiver.requests.filter((r) => r.path.endsWith("/ops")).map((r) => JSON.parse(r.body) as { type: string; data: { endpointId: string } });
     expect(said.map((e) => [e.type, e.data.endpointId])).toEqual([["hookgate.endpoint.disabled", "gone"]]);
     expect(receiver.requests.filter((r) => r.path.endsWith("/gone"))).toHaveLength(1);

@@ -36,7 +36,7 @@ describe.skipIf(skipPg)("run once under a Postgres advisory lock", () => {
     a.hold("hookgate:test:x", wa);
     await waitFor(() => wa.running, { timeoutMs: 5_000 });
     b.hold("hookgate:test:x", wb);
-    await Bun.sleep(RETRY_MS * 3);
+    await Bun.sleep(RETRY_MS * 3); // a fixed wait: b must NOT get the work within three of its tries
     expect(wa.running).toBe(true);
     expect(wb.running).toBe(false);
     expect(await b.held(["hookgate:test:x", "hookgate:test:y"])).toEqual(new Set(["hookgate:test:x"]));
@@ -50,7 +50,7 @@ describe.skipIf(skipPg)("run once under a Postgres advisory lock", () => {
     const t0 = Date.now();
     await waitFor(() => !wa.running && wb.running, { timeoutMs: RETRY_MS * 4 });
     expect(Date.now() - t0).toBeLessThan(RETRY_MS * 4);
-    await Bun.sleep(RETRY_MS * 3); // a reconnects but finds the lock taken
+    await Bun.sleep(RETRY_MS * 3); // a fixed wait: a reconnects but finds the lock taken, and must NOT run the work
     expect([wa.running, wb.running]).toEqual([false, true]);
     expect(wa.starts).toBe(1);
   });
@@ -80,7 +80,8 @@ describe.skipIf(skipPg)("run once under a Postgres advisory lock", () => {
     const purgeOn = (i: number): Work => ({ start: async () => { await stores[i]!.purge(Date.now()); purged.push(i); }, stop() {} });
     a.hold("hookgate:purge:retention", purgeOn(0));
     b.hold("hookgate:purge:retention", purgeOn(1));
-    await Bun.sleep(RETRY_MS * 3);
+    await waitFor(() => purged.length > 0, { timeoutMs: 5_000, what: "a purge" });
+    await Bun.sleep(RETRY_MS * 3); // a fixed wait: the other must NOT purge within three of its tries
     expect(purged).toHaveLength(1);
     for (const s of stores) await s.close();
   });

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, launch, ROOT, runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { waitFor } from "../support/wait.ts";
 import { LATEST_MIGRATION } from "../../src/store/migrations/index.ts";
 
 // The compiled binary, several at once, on a shared 2-core machine: far more room than bun's 5 s default.
@@ -129,7 +130,7 @@ describe("hookgate backup", () => {
     };
     const load = Promise.all([0, 1, 2, 3].map(worker));
     try {
-      while (acked.length < 300) await Bun.sleep(10);
+      await waitFor(() => acked.length >= 300, { timeoutMs: 60_000, what: "300 events acknowledged under load" });
       const before = [...acked];
       const restored = mkdtempSync(join(tmpdir(), "hookgate-restore-"));
       const copy = join(restored, "data", "hookgate.db");

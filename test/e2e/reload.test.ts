@@ -225,7 +225,7 @@ export default definePlugin({
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain("endpoints[0].url:");
       expect(refused.stderr).toContain("no reload was sent");
-      await Bun.sleep(200);
+      await Bun.sleep(200); // a fixed wait: no second SIGHUP may arrive within it
       expect(logs(running, "SIGHUP: reloading the config")).toHaveLength(1);
       writeFileSync(path, config({ endpoints: endpoint("a", a.url) }));
     } finally {

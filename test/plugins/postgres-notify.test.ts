@@ -45,7 +45,7 @@ describe.skipIf(skipPg)("postgres source, notify mode", () => {
     await notify(JSON.stringify({ op: "deleted", user: { id: "u1" }, key: "k-1" }));
     await notify(JSON.stringify({ op: "deleted", user: { id: "u1" }, key: "k-1" })); // same key: a duplicate
     await waitFor(() => receiver!.requests.length === 2, { timeoutMs: 5_000, what: "two deliveries" });
-    await Bun.sleep(200);
+    await Bun.sleep(200); // a fixed wait: nothing more may happen within it
     const bodies = receiver.requests.map((r) => JSON.parse(r.body) as { type: string; data: unknown });
     expect(bodies.map((b) => b.type)).toEqual(["user.created", "user.deleted"]);
     expect(bodies[0]!.data).toEqual({ id: "u1" });

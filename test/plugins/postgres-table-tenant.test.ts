@@ -57,7 +57,7 @@ describe.skipIf(skipPg)("postgres source, table mode, tenants", () => {
     const { db, receiver, app } = await setUp(null);
     await db.client.query(`INSERT INTO hookgate_outbox (type, data, tenant) VALUES ('job.done', '{"n": 1}', 'a'), ('job.done', '{"n": 2}', 'b'), ('job.done', '{"n": 3}', NULL)`);
     await waitFor(() => receiver.requests.length === 2, { timeoutMs: 5_000, what: "the deliveries" });
-    await Bun.sleep(200);
+    await Bun.sleep(200); // a fixed wait: nothing more may happen within it
     expect(receiver.requests.map((r) => [r.path, JSON.parse(r.body).data.n, JSON.parse(r.body).tenant]).sort()).toEqual([["/hooks/a", 1, "a"], ["/hooks/b", 2, "b"]]);
     const events = await dbOf(app.store).selectFrom("events").select(["idempotency_key", "tenant"]).orderBy("idempotency_key").execute();
     expect(events).toEqual([{ idempotency_key: "1", tenant: "a" }, { idempotency_key: "2", tenant: "b" }, { idempotency_key: "3", tenant: null }]);

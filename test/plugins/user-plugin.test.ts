@@ -56,7 +56,7 @@ export default defineConfig({
     await waitFor(() => receiver!.requests.length === 4, { timeoutMs: 10_000, what: "the lines written while stopped" });
     appendFileSync(log, "}\n");
     await waitFor(() => receiver!.requests.length === 5, { timeoutMs: 10_000, what: "the finished line" });
-    await Bun.sleep(300);
+    await Bun.sleep(300); // a fixed wait: nothing more may happen within it
     const ns = receiver.requests.map((r) => (JSON.parse(r.body) as { data: { n: number } }).data.n);
     expect(ns).toEqual([1, 2, 3, 4, 5]);
     expect(firstRun).toContain("skipped a line that is not JSON");
