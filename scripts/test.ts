@@ -25,7 +25,7 @@ const TIMINGS = "test/timings.json";
 
 const args = process.argv.slice(2);
 const updateTimings = args.includes("--update-timings");
-const named = args.filter((a) => !a.startsWith("--"));
+const named = args.filter((a) => !a.startsWith("--")).map((f) => f.replace(/^\.\//, ""));
 const all = named.length ? named : [...new Glob("test/**/*.test.ts").scanSync({ cwd: process.cwd() })].sort();
 const heavy = all.filter((f) => HEAVY.includes(f));
 const rest = all.filter((f) => !HEAVY.includes(f));
