@@ -3,6 +3,7 @@ import { EndpointRegistry, type EndpointDefaults } from "../../../src/core/endpo
 import type { Store } from "../../../src/store/types.ts";
 import { endpointRow } from "../../../src/store/endpoint-mapping.ts";
 import { dbOf, storedEndpoint } from "../../support/store-db.ts";
+import { waitFor } from "../../support/wait.ts";
 import { STORES } from "../../support/stores.ts";
 
 /**
@@ -69,9 +70,9 @@ for (const kind of STORES) {
       });
       Object.assign(registry, { store: slow });
       const loading = registry.refresh();
-      await Bun.sleep(10);
+      await waitFor(() => !first, { timeoutMs: 2_000, what: "the load at its first page" });
       const reloading = registry.reconfigure({ endpoints: [], defaults: { ...defaults, timeoutMs: 4_321 } });
-      await Bun.sleep(10);
+      await Bun.sleep(10); // a fixed wait: the reload has no effect to wait for while the load holds its page
       release();
       await Promise.all([loading, reloading]);
       expect(new Set(registry.all().map((e) => e.timeoutMs))).toEqual(new Set([4_321]));
