@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder, type Kysely, type SqlBool } from "kysely";
 import type { Endpoint, EndpointQueries, EndpointUpdate } from "../core/endpoints/endpoint.ts";
 import { breakerHoldsSql } from "./breaker-sql.ts";
+import { retryOnConflict } from "./conflict-retry.ts";
 import { endpointRow, toEndpoint, updateColumns } from "./endpoint-mapping.ts";
 import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EventRow, SourceStateTable } from "./schema.ts";
 import { idFloor } from "../core/ids.ts";
@@ -71,14 +72,18 @@ export class AdminQueries implements EndpointQueries {
    * Removes the endpoint; its deliveries and their attempts go with it in the store (migration 009). False: not in
    * the scope, or its session is gone.
    */
+  /**
+   * The delete cascades to the endpoint's deliveries and attempts while another process may be recording an
+   * attempt (the delivery locked, then the endpoint's streak): Postgres aborts one of the two, and this one runs again.
+   */
   async deleteEndpoint(id: string, scope: TenantScope): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
       let endpoint = trx.selectFrom("endpoints").select("id").where("id", "=", id);
       if (scope.tenant !== null) endpoint = endpoint.where("tenant", "=", scope.tenant);
       if (!(await endpoint.executeTakeFirst()) || !(await sessionLive(trx, scope))) return false;
       const result = await trx.deleteFrom("endpoints").where("id", "=", id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
-    });
+    }));
   }
 
   // Events and deliveries: ids are time-sortable, so the id alone is the key.
