@@ -16,28 +16,29 @@ export type AppLogger = Logger & {
 
 /**
  * stdout as a pipe (journald, docker) takes lines asynchronously, and process.exit drops what it has not taken.
- * Every write counts itself until its (shared, allocation-free) callback says the line left; flush waits for zero.
+ * Lines go through one writer of fd 1 (Bun's FileSink): its flush resolves once the bytes are in the pipe or file.
+ * (process.stdout.write's callback is no such promise under Bun: it fires once a line is buffered, so a line written
+ * directly after it could overtake the lines still buffered, and "stopped" was not the last line.) Lines written in
+ * one turn of the event loop go out together.
  */
-let unwritten = 0;
-let waiting: (() => void)[] = [];
-const written = () => {
-  if (--unwritten > 0) return;
-  const resolve = waiting;
-  waiting = [];
-  for (const r of resolve) r();
-};
+let sink: ReturnType<typeof Bun.stdout.writer> | null = null;
+let flushQueued = false;
+/** A reader that went away (EPIPE) costs the lines, never the process. */
+const settle = (pending: number | Promise<number> | undefined) => (typeof pending === "object" ? pending.catch(() => 0) : undefined);
+const flushSoon = () => { flushQueued = false; void settle(sink?.flush()); };
 let sync = false;
 const stdout = (line: string) => {
   if (sync) return writeNow(line);
-  unwritten++;
-  process.stdout.write(line, written);
+  sink ??= Bun.stdout.writer();
+  sink.write(line);
+  if (!flushQueued) { flushQueued = true; queueMicrotask(flushSoon); }
 };
-const flushStdout = () => new Promise<void>((resolve) => {
-  if (unwritten <= 0) return resolve();
-  waiting.push(resolve);
+const flushStdout = async () => {
+  const pending = settle(sink?.flush());
+  if (pending === undefined) return;
   // A reader that never reads must not keep the process from exiting.
-  setTimeout(resolve, 5_000).unref();
-});
+  await Promise.race([pending, new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref())]);
+};
 
 /**
  * Writes `line` to fd 1 before returning, file, terminal or pipe alike. A pipe Bun made non-blocking answers EAGAIN
