@@ -1,5 +1,5 @@
-import pg from "pg";
-import { OutboundError, type CheckedFetch } from "../../src/plugin-api/index.ts";
+import type pg from "pg";
+import { OutboundError, pgDriver, type CheckedFetch } from "../../src/plugin-api/index.ts";
 import type { PollOptions } from "./options.ts";
 
 type Items = (body: unknown) => unknown;
@@ -49,7 +49,7 @@ export function sqlPages(options: PollOptions & { query: string }, applicationNa
   const withCursor = /\$1\b/.test(options.query);
   return {
     async fetch(cursor) {
-      pool ??= new pg.Pool({
+      pool ??= new (pgDriver().Pool)({
         connectionString: options.url, max: 1, application_name: applicationName,
         connectionTimeoutMillis: 10_000, query_timeout: options.timeout, keepAlive: true,
       }).on("error", () => {}); // an idle connection that dies is replaced on the next run

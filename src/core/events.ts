@@ -65,8 +65,17 @@ export function dedupeKey(key: string, scope?: string, tenant?: string): string 
   return tenant === undefined ? scoped : `t:${tenant.length}:${tenant}:${scoped}`;
 }
 
+let isoMs = Number.NaN;
+let isoText = "";
+
+/** `now` as ISO 8601, built once per millisecond: a burst of events shares one Date and one string. */
+function isoAt(now: number): string {
+  if (now !== isoMs) { isoMs = now; isoText = new Date(now).toISOString(); }
+  return isoText;
+}
+
 export function toEventRow(id: string, source: string, input: EventInput, now: number, scope?: string): EventRow {
-  const timestamp = input.timestamp ? new Date(input.timestamp).toISOString() : new Date(now).toISOString();
+  const timestamp = input.timestamp ? new Date(input.timestamp).toISOString() : isoAt(now);
   return {
     id, source, type: input.type, timestamp,
     data: JSON.stringify(input.data),

@@ -65,11 +65,38 @@ interface Frame { node: Record<string | number, unknown>; keys: string[] | null;
 
 /**
  * The same for a value already parsed (or built by a source plugin): the path of the first container more
- * than `limit` deep, or null. A walk with its own bounded stack, no recursion; a cycle counts as too deep.
+ * than `limit` deep, or null. Never deeper than `limit` calls or frames, whatever the data; a cycle counts as too deep.
  */
 export function valueTooDeep(value: unknown, limit: number): PathPart[] | null {
   if (typeof value !== "object" || value === null) return null;
   if (limit < 1) return [];
+  if (!nestsDeeper(value, limit)) return null;
+  return pathTooDeep(value, limit);
+}
+
+/**
+ * Whether `node` holds containers more than `levels` deep (itself counting as one). Recursion is safe here: it
+ * goes at most `levels` calls deep. This is the per-event check (no allocation but Object.keys); the walk
+ * below runs only for data that is refused, to name the path.
+ */
+function nestsDeeper(node: object, levels: number): boolean {
+  if (levels <= 0) return true;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const child: unknown = node[i];
+      if (typeof child === "object" && child !== null && nestsDeeper(child, levels - 1)) return true;
+    }
+    return false;
+  }
+  const keys = Object.keys(node);
+  for (let i = 0; i < keys.length; i++) {
+    const child: unknown = (node as Record<string, unknown>)[keys[i]!];
+    if (typeof child === "object" && child !== null && nestsDeeper(child, levels - 1)) return true;
+  }
+  return false;
+}
+
+function pathTooDeep(value: object, limit: number): PathPart[] | null {
   const frame = (node: object): Frame => ({ node: node as Frame["node"], keys: Array.isArray(node) ? null : Object.keys(node), next: 0 });
   const stack: Frame[] = [frame(value)];
   while (stack.length > 0) {

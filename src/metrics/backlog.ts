@@ -1,4 +1,5 @@
-import client from "prom-client";
+import type { Registry } from "prom-client";
+import * as client from "./prom.ts";
 import type { Backlog } from "../store/admin-queries.ts";
 import type { MetricsOptions } from "./index.ts";
 
@@ -17,7 +18,7 @@ export class BacklogReader {
   private readAt = -Infinity;
   private reading: Promise<void> | null = null;
 
-  constructor(private readonly options: Pick<MetricsOptions, "backlog" | "perEndpoint" | "refreshMs" | "log">, registers: client.Registry[]) {
+  constructor(private readonly options: Pick<MetricsOptions, "backlog" | "perEndpoint" | "refreshMs" | "log">, registers: Registry[]) {
     const perEndpoint = options.perEndpoint ? ["endpoint"] : [];
     const read = () => this.current();
     new client.Gauge({

@@ -1,4 +1,5 @@
-import client, { type Counter, type Histogram } from "prom-client";
+import type { Counter, Gauge, Histogram } from "prom-client";
+import * as client from "./prom.ts";
 import type { AttemptObserver, AttemptOutcomeLabel } from "../core/delivery/attempt.ts";
 import type { IngestObserver } from "../core/ingest.ts";
 import type { Logger } from "../plugin-api/index.ts";
@@ -37,7 +38,7 @@ export class Metrics implements IngestObserver, AttemptObserver {
   private readonly duration: Histogram<string>;
   private readonly global: EndpointSeries | null;
   private readonly byEndpoint = new Map<string, EndpointSeries>();
-  private readonly sourceUp: client.Gauge<"source">;
+  private readonly sourceUp: Gauge<"source">;
 
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];

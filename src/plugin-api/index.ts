@@ -7,6 +7,8 @@ export { emitEach, type EmitEach } from "./emit-each.ts";
 export { backoff, sleep } from "./backoff.ts";
 /** A Postgres connection of the source's own (LISTEN), named in pg_stat_activity and made again after a loss. */
 export { PgConnection, type PgConnectionHooks, type PgConnectionOptions } from "./pg-connection.ts";
+/** The pg driver, loaded on first use (a gateway that never talks to Postgres never loads it). */
+export { pgDriver } from "./pg-driver.ts";
 export { Duration, EventPattern, EventTypeName, TenantId } from "./schemas.ts";
 export { Auth, HeaderName, HeaderValue } from "./headers.ts";
 /** Repeated log lines of one kind: the first, then one line per interval with how many were held back. */

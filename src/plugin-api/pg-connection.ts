@@ -1,5 +1,6 @@
-import pg from "pg";
+import type pg from "pg";
 import { backoff, sleep } from "./backoff.ts";
+import { pgDriver } from "./pg-driver.ts";
 
 export interface PgConnectionHooks {
   /** Runs on each new connection before it is handed out (LISTEN, a check); a throw fails that connect. */
@@ -100,7 +101,7 @@ export class PgConnection {
 
   /** One new connection, past `ready`; null when closed meanwhile. */
   private async attempt(signal: AbortSignal): Promise<pg.Client | null> {
-    const client = new pg.Client({ ...this.options.settings, connectionString: this.options.url, application_name: this.options.name });
+    const client = new (pgDriver().Client)({ ...this.options.settings, connectionString: this.options.url, application_name: this.options.name });
     // An `error` event with no listener would end the process.
     client.on("error", (error) => this.lose(client, error));
     client.on("end", () => this.lose(client, new Error("the connection was closed")));

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from "kysely";
-import pg from "pg";
+import type pg from "pg";
+import { pgDriver } from "../plugin-api/pg-driver.ts";
 import type { StoreConfig } from "./options.ts";
 import type { Logger } from "../core/logger.ts";
 import { silentLogger, Summarizer } from "../log.ts";
@@ -10,9 +11,6 @@ import { PostgresHotPaths } from "./postgres-hot.ts";
 import { SqliteHotPaths } from "./sqlite-hot.ts";
 import { KyselyStore } from "./store.ts";
 import type { Store } from "./types.ts";
-
-// bigint columns hold unix milliseconds: well inside a JS number.
-pg.types.setTypeParser(20, (v) => Number(v));
 
 /** Connections per process to a Postgres store unless `store.pool` says otherwise (N processes open up to N × this). */
 export const POOL_SIZE = 10;
@@ -42,7 +40,7 @@ export function openStore(store: StoreConfig, log: Logger = stderrLog, link?: St
  * Postgres shuts down, an old connection may still answer for a moment when new ones are already refused.
  */
 async function probe(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const client = new (pgDriver().Client)({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   client.on("error", () => {}); // a failure reaches the caller through connect or query
   try {
     await client.connect();
@@ -66,7 +64,7 @@ async function probe(url: string): Promise<void> {
  * connections lost within 10 s (pg_terminate_backend of every backend ends them together), later ones counted.
  */
 function resilientPool(url: string, max: number, log: Logger, link: StoreLink | undefined): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+  const pool = new (pgDriver().Pool)({ connectionString: url, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
   const reported = new WeakSet<pg.Client>();
   const lines = new Summarizer(log);
   const lost = (client: pg.Client, error: Error) => {
