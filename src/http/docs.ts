@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import favicon from "swagger-ui-dist/favicon-32x32.png" with { type: "file" };
+import { assetOf, CompressedAsset } from "./compression.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { problem } from "./problem.ts";
 
@@ -45,6 +46,10 @@ const PAGE = `<!DOCTYPE html>
 </html>
 `;
 
+/** Each asset compressed once, on its first request (compression.ts). */
+const COMPRESSED: Record<string, CompressedAsset> = Object.fromEntries(Object.entries(ASSETS).map(([name, a]) =>
+  [name, a.path ? assetOf(a.path) : new CompressedAsset(async () => new TextEncoder().encode(INIT))]));
+
 /** The browser may load and call only this server: a second line of defence if an asset ever names another host. */
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -54,12 +59,11 @@ export function docs() {
   let cached: { routes: number; doc: unknown } | null = null;
   return app
     .get("/docs", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": CSP } }), { detail: { hide: true } })
-    .get("/docs/assets/:file", ({ params }) => {
+    .get("/docs/assets/:file", ({ params, request }) => {
       // Own properties only: "constructor" or "__proto__" must not find Object.prototype's members.
       const asset = Object.hasOwn(ASSETS, params.file) ? ASSETS[params.file] : undefined;
       if (!asset) return problem(404, `no docs asset "${params.file.slice(0, 100)}"`);
-      const body = asset.path ? Bun.file(asset.path) : INIT;
-      return new Response(body, { headers: { "content-type": asset.type, "cache-control": "public, max-age=3600" } });
+      return COMPRESSED[params.file]!.response(request, { "content-type": asset.type, "cache-control": "public, max-age=3600" });
     }, { detail: { hide: true } })
     .get("/docs/json", () => {
       // Routes are only added while the app is built; recompute if that ever changes.
