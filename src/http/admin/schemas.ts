@@ -55,7 +55,8 @@ const withExample = <S extends v.GenericSchema>(schema: S, example: Partial<v.In
 
 /**
  * Its example pings a name that does not answer, so the create is refused (422) and nothing is saved; pointed at
- * a real receiver, it saves an endpoint with sane options (a 10 s timeout, 50 requests a second).
+ * a real receiver, it saves an endpoint for one event type (not a catch-all) with sane options (a 10 s timeout, 50
+ * requests a second).
  */
 export const EndpointCreate = withExample(v.strictObject({
   url: Url,
@@ -73,7 +74,7 @@ export const EndpointCreate = withExample(v.strictObject({
   tenant: v.optional(TenantId),
   /** Per-endpoint overrides of the delivery defaults. */
   ...optionalFields(ADMIN_OPTION_FIELDS),
-}), { url: "https://hooks.example.com/hookgate", events: ["*"], description: "All events, saved once the receiver answers the ping", timeoutMs: 10_000, rateLimit: 50 });
+}), { url: "https://hooks.example.com/hookgate", events: ["order.created"], description: "New orders, saved once the receiver answers the ping", timeoutMs: 10_000, rateLimit: 50 });
 export type EndpointCreate = v.InferOutput<typeof EndpointCreate>;
 
 export const EndpointPatch = withExample(v.strictObject({
@@ -86,7 +87,8 @@ export const EndpointPatch = withExample(v.strictObject({
   signing: v.optional(SigningSchema),
   /** null goes back to the delivery default. */
   ...resettableFields(ADMIN_OPTION_FIELDS),
-}), { enabled: false });
+  // Run on whatever id is typed, it changes a label only: an `enabled: false` here disabled endpoints by accident.
+}), { description: "Orders of the EU shop" });
 export type EndpointPatch = v.InferOutput<typeof EndpointPatch>;
 
 
@@ -121,7 +123,8 @@ export const Rotated = v.object({
 export const TestBody = v.optional(withExample(v.strictObject({ type: v.optional(EventTypeName, "ping"), data: v.optional(v.unknown()) }), { type: "ping" }));
 /** For actions that take nothing: an empty object or no body at all. */
 export const EmptyBody = v.optional(v.strictObject({}));
-export const RecoverBody = withExample(v.strictObject({ since: Iso, until: v.optional(Iso) }), { since: "2026-01-01T00:00:00Z" });
+/** Its example reaches back an hour before the server started, not months: a recover re-sends everything since. */
+export const RecoverBody = withExample(v.strictObject({ since: Iso, until: v.optional(Iso) }), { since: new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000).toISOString().replace(".000", "") });
 /** `?since=`: an ISO time; left out, 24 hours ago. */
 export const StatsQuery = v.object({ since: v.optional(Iso) });
 export const Recovered = v.object({ requeued: v.pipe(v.number(), v.integer()) });
