@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import favicon from "swagger-ui-dist/favicon-32x32.png" with { type: "file" };
+import theme from "./docs-theme.css" with { type: "file" };
 import { assetOf, CompressedAsset } from "./compression.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { problem } from "./problem.ts";
@@ -11,6 +12,8 @@ const ASSETS: Record<string, { path: string; type: string }> = {
   "swagger-ui.css": { path: css, type: "text/css; charset=utf-8" },
   "swagger-ui-bundle.js": { path: bundle, type: "text/javascript; charset=utf-8" },
   "favicon-32x32.png": { path: favicon, type: "image/png" },
+  /** Swagger UI's colours with enough contrast (axe-core's colour-contrast rule): after its own stylesheet. */
+  "theme.css": { path: theme, type: "text/css; charset=utf-8" },
   "init.js": { path: "", type: "text/javascript; charset=utf-8" },
 };
 
@@ -37,6 +40,7 @@ const PAGE = `<!DOCTYPE html>
   <title>hookgate admin API</title>
   <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+  <link rel="stylesheet" href="/docs/assets/theme.css">
 </head>
 <body>
   <div id="swagger-ui"></div>
