@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type SqlBool, type Updateable } from "kysely";
 import { breakerHoldsSql } from "./breaker-sql.ts";
+import { ListQueries } from "./list-queries.ts";
 import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EndpointRow, EndpointsTable, EventRow, SourceStateTable } from "./schema.ts";
 import { idFloor } from "../core/ids.ts";
 import type { TenantScope } from "../core/scope.ts";
@@ -31,7 +32,9 @@ export interface Backlog {
  * on events and deliveries too: `tenant = ?` implies `tenant IS NOT NULL`).
  */
 export class AdminQueries {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** The portal's numbered, searchable lists (list-queries.ts). */
+  readonly lists: ListQueries;
+  constructor(private readonly db: Kysely<DB>) { this.lists = new ListQueries(db); }
 
   // Endpoints: config ids are not time-sortable, so the key is (created_at, id).
   async endpointsPage(scope: TenantScope, after: [number, string] | undefined, limit: number): Promise<PageOf<EndpointRow>> {

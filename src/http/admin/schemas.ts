@@ -97,7 +97,19 @@ export const ListQuery = { cursor: v.optional(v.pipe(v.string(), v.maxLength(200
 export const PageQuery = v.object(ListQuery);
 /** `?tenant=`: one tenant's rows, for an admin token; a session sees its own tenant's (naming another is 403). */
 const TenantListQuery = { ...ListQuery, tenant: v.optional(TenantId) };
-export const EndpointsQuery = v.object(TenantListQuery);
+/** `?page=`: a numbered page (1 is the newest), answered with `total`; with `cursor` use nextCursor instead. */
+const PageNumber = v.pipe(v.string(), v.regex(/^\d{1,6}$/, "must be a page number from 1"), v.transform(Number), v.minValue(1));
+const Search = v.pipe(v.string(), v.maxLength(200));
+export const EndpointsQuery = v.object({
+  ...TenantListQuery,
+  page: v.optional(PageNumber),
+  /** Part of the URL or description (any case), or an exact id. */
+  search: v.optional(Search),
+  /** `failing`: enabled, and its latest attempts failed. */
+  state: v.optional(v.picklist(["enabled", "disabled", "failing"])),
+  /** `true`: each endpoint carries its `stats` of the last 24 hours (one request for a page, not one per row). */
+  stats: v.optional(v.picklist(["true", "false"])),
+});
 export const EventsQuery = v.object({ ...TenantListQuery, type: v.optional(EventTypeName), since: v.optional(Iso) });
 export const DeliveriesQuery = v.object({
   ...TenantListQuery,
@@ -106,6 +118,10 @@ export const DeliveriesQuery = v.object({
   event: v.optional(v.string()),
   /** Deliveries of events of this type (exact). */
   type: v.optional(EventTypeName),
+  /** Of events accepted in [since, until). */
+  since: v.optional(Iso),
+  until: v.optional(Iso),
+  page: v.optional(PageNumber),
 });
 
 export const RotateBody = v.optional(withExample(v.strictObject({
