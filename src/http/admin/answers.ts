@@ -106,6 +106,10 @@ export const EventType = v.object({
   schema: v.nullable(v.record(v.string(), v.unknown())),
   /** False for types seen in the store but not in the config's catalog (no catalog: any type is accepted). */
   inCatalog: v.boolean(),
+  /** An example of its data: the config's `example`, else built from the schema (null: neither). */
+  example: v.unknown(),
+  /** False for hookgate's types about the gateway itself (a source's error), which a tenant's endpoints never receive. */
+  forTenants: v.boolean(),
 });
 
 export const Source = v.object({
