@@ -168,7 +168,6 @@ describe.skipIf(skip)("the portal's forms, catalog and layouts", () => {
         const tallest = Math.max(...[...document.querySelectorAll(".top .brand, .top a, .top button, .top select, .top input")].map((e: any) => e.getBoundingClientRect().height));
         return top <= tallest + 32 ? 1 : Math.round(top / tallest);
       });
-      await screenshot(page, `ops-header-${width}`, false);
       expect({ width, rows }).toEqual({ width, rows: 1 });
       const picker = await page.getByRole("combobox", { name: /^Tenant/ }).boundingBox();
       expect(picker!.x + picker!.width).toBeLessThanOrEqual(width);

@@ -98,7 +98,7 @@ describe.skipIf(skip)("the portal at /portal", () => {
     expect(list).not.toContain("global-audit");
     expect(await page.locator("main img").count()).toBe(0);
     expect(await audit(page)).toEqual([]);
-    await screenshot(page, "endpoints");
+    await screenshot(page, "tenant-endpoints");
 
     // Add an endpoint: the ping succeeds, the secret is shown once.
     await page.getByRole("link", { name: "Add endpoint" }).click();
@@ -107,7 +107,7 @@ describe.skipIf(skip)("the portal at /portal", () => {
     await page.getByLabel(/order\.created/).check();
     await page.getByLabel("Signing scheme").selectOption("standard");
     expect(await audit(page)).toEqual([]);
-    await screenshot(page, "add-endpoint");
+    await screenshot(page, "add-endpoint-ping");
     // The first ping fails: nothing is saved, and the page shows the receiver's answer.
     answers.push({ status: 503, body: "warming up" });
     await page.getByRole("button", { name: "Add endpoint" }).click();
@@ -146,7 +146,7 @@ describe.skipIf(skip)("the portal at /portal", () => {
     expect(await page.locator("time").first().getAttribute("title")).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await remember();
     expect(await audit(page)).toEqual([]);
-    await screenshot(page, "endpoint");
+    await screenshot(page, "endpoint-test-event");
 
     // The failed delivery in the log: read the 500 body, Retry, the new attempt succeeds.
     await page.getByRole("link", { name: "Open this delivery in the log" }).click();
@@ -160,7 +160,7 @@ describe.skipIf(skip)("the portal at /portal", () => {
     await remember();
     expect(await page.locator("main img").count()).toBe(0);
     expect(await audit(page)).toEqual([]);
-    await screenshot(page, "deliveries");
+    await screenshot(page, "delivery-retried");
     // Filters: by event type and status (none of order.created, the ping that succeeded).
     await page.getByLabel("Event type").selectOption("order.created");
     await page.getByText("No deliveries match.").waitFor();
@@ -202,7 +202,7 @@ describe.skipIf(skip)("the portal at /portal", () => {
     await page.getByText("JSON Schema of order.created").click();
     expect(await page.getByRole("region", { name: "JSON Schema of order.created" }).textContent()).toContain('"orderId"');
     expect(await audit(page)).toEqual([]);
-    await screenshot(page, "event-types");
+    await screenshot(page, "event-types-schema");
     await remember();
 
     // Delete after confirming.
@@ -313,7 +313,7 @@ describe.skipIf(skip)("the portal at /portal", () => {
     await page.getByRole("heading", { name: "This link has expired" }).waitFor();
     expect(await page.textContent("main")).toContain("it gives you a new link");
     expect(page.url()).not.toContain("token=");
-    await screenshot(page, "session-expired");
+    await screenshot(page, "session-expired-link");
     clean(w, new URL(expiring.url).hash.slice("#token=".length), LOAD_401);
     await page.close();
   }, 90_000);
