@@ -35,7 +35,12 @@ export function App() {
       const kind = live.current?.kind;
       if (kind) end({ kind, title: problem.title, detail: problem.detail, status: problem.status });
     });
-    shareSession(() => { if (live.current) end({ kind: live.current.kind, title: "Signed out", detail: "signed out", status: 0 }); });
+    // Signed out in another tab: a customer sees the signed-out page, ops the sign-in form.
+    shareSession(() => {
+      const current = live.current;
+      if (current?.kind === "session") end({ kind: "session", title: "Signed out", detail: "signed out", status: 0 });
+      else if (current) { saveSession(null); setSession(null); }
+    });
     if (asking) sessionFromOtherTab().then((s) => { if (s) setSession(s); setAsking(false); });
     return () => removeEventListener("hashchange", onHash);
   }, []);
