@@ -1,7 +1,7 @@
 /**
  * `bun run bench [-- --quick] [--out PATH] [--only L0,P1,...] [--runs N] [--gen N] [--no-build]` (and see the overrides below)
  * Measures hookgate beside the machine's limits (L0, L1) and a peer (BullMQ + Redis), and writes RESULTS.md.
- * --quick is a scaled-down pass (one run each, small counts) that CI runs so the harness never rots.
+ * --quick is a scaled-down pass (one run each, small counts, every scenario) that CI runs so the harness never rots.
  */
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -30,7 +30,7 @@ const runs = Number(option("--runs") ?? (quick ? 1 : 3));
 const gen = Number(option("--gen") ?? 2);
 
 const scale = quick
-  ? { ingest: { procs: gen, concurrency: 64, warmMs: 300, durationMs: 1_500 }, deliveries: 5_000, pgDeliveries: 5_000, kill: 3_000, killTimeoutMs: 1_000, rate: 1_000, failingRate: 300, openMs: 3_000, pending: 20_000, failing: 20_000, spawns: 3 }
+  ? { ingest: { procs: gen, concurrency: 64, warmMs: 200, durationMs: 800 }, deliveries: 2_000, pgDeliveries: 2_000, kill: 3_000, killTimeoutMs: 1_000, rate: 1_000, failingRate: 300, openMs: 1_500, pending: 5_000, failing: 5_000, spawns: 2 }
   : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, pgDeliveries: 50_000, kill: 20_000, killTimeoutMs: 10_000, rate: 1_000, failingRate: 300, openMs: 30_000, pending: 1_000_000, failing: 200_000, spawns: 10 };
 // Overrides for working on one figure: --deliveries N, --pending N, --open-ms N, --duration-ms N.
 if (option("--deliveries")) scale.deliveries = Number(option("--deliveries"));

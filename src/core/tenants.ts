@@ -49,7 +49,7 @@ export class TenantService {
     const { store, registry } = this.deps;
     const known = await store.tenants.get(id);
     const endpoints = await store.tenants.endpointsOf(id);
-    const fromConfig = endpoints.filter((e) => e.managed_by === "config").map((e) => e.id);
+    const fromConfig = endpoints.filter((e) => e.managedBy === "config").map((e) => e.id);
     if (fromConfig.length) {
       throw new DomainError("conflict", `tenant "${id}" has endpoints defined in the config file (${fromConfig.slice(0, 5).join(", ")}): remove them from the config and restart first; nothing was deleted`);
     }

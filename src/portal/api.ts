@@ -8,6 +8,10 @@ import type { Session } from "./session.ts";
  */
 export type Endpoint = v.InferOutput<typeof schemas.Endpoint>;
 export type ListedEndpoint = v.InferOutput<typeof schemas.ListedEndpoint>;
+export type EndpointWithSecret = v.InferOutput<typeof schemas.EndpointWithSecret>;
+export type PatchedEndpoint = v.InferOutput<typeof schemas.PatchedEndpoint>;
+export type Rotated = v.InferOutput<typeof schemas.Rotated>;
+export type Recovered = v.InferOutput<typeof schemas.Recovered>;
 export type Attempt = v.InferOutput<typeof schemas.Attempt>;
 export type ManualAttempt = v.InferOutput<typeof schemas.ManualAttempt>;
 export type Delivery = v.InferOutput<typeof schemas.Delivery>;

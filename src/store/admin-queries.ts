@@ -1,7 +1,10 @@
-import { sql, type ExpressionBuilder, type Insertable, type Kysely, type SqlBool, type Updateable } from "kysely";
+import { sql, type ExpressionBuilder, type Kysely, type SqlBool } from "kysely";
+import type { Endpoint, EndpointQueries, EndpointUpdate } from "../core/endpoints/endpoint.ts";
 import { breakerHoldsSql } from "./breaker-sql.ts";
+import { retryOnConflict } from "./conflict-retry.ts";
+import { endpointRow, toEndpoint, updateColumns } from "./endpoint-mapping.ts";
 import { ListQueries } from "./list-queries.ts";
-import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EndpointRow, EndpointsTable, EventRow, SourceStateTable } from "./schema.ts";
+import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EventRow, SourceStateTable } from "./schema.ts";
 import { idFloor } from "../core/ids.ts";
 import type { TenantScope } from "../core/scope.ts";
 
@@ -31,36 +34,37 @@ export interface Backlog {
  * scope is an equality on the tenant column, so the per-tenant indexes of migration 004 serve it (the partial ones
  * on events and deliveries too: `tenant = ?` implies `tenant IS NOT NULL`).
  */
-export class AdminQueries {
+export class AdminQueries implements EndpointQueries {
   /** The portal's numbered, searchable lists (list-queries.ts). */
   readonly lists: ListQueries;
   constructor(private readonly db: Kysely<DB>) { this.lists = new ListQueries(db); }
 
   // Endpoints: config ids are not time-sortable, so the key is (created_at, id).
-  async endpointsPage(scope: TenantScope, after: [number, string] | undefined, limit: number): Promise<PageOf<EndpointRow>> {
+  async endpointsPage(scope: TenantScope, after: [number, string] | undefined, limit: number): Promise<PageOf<Endpoint>> {
     let q = this.db.selectFrom("endpoints").selectAll().orderBy("created_at", "desc").orderBy("id", "desc").limit(limit + 1);
     if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
     if (after) {
       const [at, id] = after;
       q = q.where((eb) => eb.or([eb("created_at", "<", at), eb.and([eb("created_at", "=", at), eb("id", "<", id)])]));
     }
-    return page(await q.execute(), limit);
+    return page((await q.execute()).map(toEndpoint), limit);
   }
 
-  endpoint(id: string, scope: TenantScope): Promise<EndpointRow | undefined> {
+  async endpoint(id: string, scope: TenantScope): Promise<Endpoint | undefined> {
     let q = this.db.selectFrom("endpoints").selectAll().where("id", "=", id);
     if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
-    return q.executeTakeFirst();
+    const row = await q.executeTakeFirst();
+    return row && toEndpoint(row);
   }
 
   /** An endpoint the config or a test writes (the API's go through TenantQueries.insertEndpoint, with their scope). */
-  async insertEndpoint(row: Insertable<EndpointsTable>): Promise<void> {
-    await this.db.insertInto("endpoints").values(row).execute();
+  async insertEndpoint(endpoint: Endpoint): Promise<void> {
+    await this.db.insertInto("endpoints").values(endpointRow(endpoint)).execute();
   }
 
   /** False: not in the scope, or the scope's session was revoked (or its tenant deleted) meanwhile: nothing changed. */
-  async updateEndpoint(id: string, set: Updateable<EndpointsTable>, scope: TenantScope): Promise<boolean> {
-    let q = this.db.updateTable("endpoints").set({ ...set, updated_at: Date.now() }).where("id", "=", id);
+  async updateEndpoint(id: string, update: EndpointUpdate, scope: TenantScope): Promise<boolean> {
+    let q = this.db.updateTable("endpoints").set({ ...updateColumns(update), updated_at: Date.now() }).where("id", "=", id);
     if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
     const session = scope.session;
     if (session !== null) q = q.where(({ exists }) => exists(liveSession(this.db, session)));
@@ -71,14 +75,18 @@ export class AdminQueries {
    * Removes the endpoint; its deliveries and their attempts go with it in the store (migration 009). False: not in
    * the scope, or its session is gone.
    */
+  /**
+   * The delete cascades to the endpoint's deliveries and attempts while another process may be recording an
+   * attempt (the delivery locked, then the endpoint's streak): Postgres aborts one of the two, and this one runs again.
+   */
   async deleteEndpoint(id: string, scope: TenantScope): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
       let endpoint = trx.selectFrom("endpoints").select("id").where("id", "=", id);
       if (scope.tenant !== null) endpoint = endpoint.where("tenant", "=", scope.tenant);
       if (!(await endpoint.executeTakeFirst()) || !(await sessionLive(trx, scope))) return false;
       const result = await trx.deleteFrom("endpoints").where("id", "=", id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
-    });
+    }));
   }
 
   // Events and deliveries: ids are time-sortable, so the id alone is the key.

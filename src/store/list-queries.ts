@@ -2,7 +2,9 @@ import { sql, type Kysely } from "kysely";
 import { idFloor } from "../core/ids.ts";
 import type { TenantScope } from "../core/scope.ts";
 import type { EndpointStats } from "./admin-queries.ts";
-import type { DB, DeliveryRow, DeliveryStatus, EndpointRow } from "./schema.ts";
+import type { Endpoint } from "../core/endpoints/endpoint.ts";
+import { toEndpoint } from "./endpoint-mapping.ts";
+import type { DB, DeliveryRow, DeliveryStatus } from "./schema.ts";
 
 /** enabled, disabled, or failing: enabled with a streak of failed attempts running (failing_since is set). */
 export type EndpointState = "enabled" | "disabled" | "failing";
@@ -22,7 +24,7 @@ const containing = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (
 export class ListQueries {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async endpoints(scope: TenantScope, filter: EndpointFilter, offset: number, limit: number): Promise<NumberedPage<EndpointRow>> {
+  async endpoints(scope: TenantScope, filter: EndpointFilter, offset: number, limit: number): Promise<NumberedPage<Endpoint>> {
     let q = this.db.selectFrom("endpoints");
     if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
     const search = filter.search?.trim();
@@ -41,14 +43,14 @@ export class ListQueries {
       q.selectAll().orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).offset(offset).execute(),
       q.select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirst(),
     ]);
-    return { rows, total: Number(count?.n ?? 0) };
+    return { rows: rows.map(toEndpoint), total: Number(count?.n ?? 0) };
   }
 
   /** The stats of several endpoints (rows already read): one grouped count over the deliveries_endpoint index. */
-  async statsOf(endpoints: EndpointRow[], since: number): Promise<Map<string, EndpointStats>> {
+  async statsOf(endpoints: Endpoint[], since: number): Promise<Map<string, EndpointStats>> {
     const out = new Map<string, EndpointStats>(endpoints.map((e) => [e.id, {
       counts: { succeeded: 0, failed: 0, pending: 0, retrying: 0 },
-      lastAttempt: e.last_attempt_at === null ? null : { startedAt: Number(e.last_attempt_at), statusCode: e.last_status_code },
+      lastAttempt: e.lastAttemptAt === null ? null : { startedAt: Number(e.lastAttemptAt), statusCode: e.lastStatusCode },
     }]));
     if (endpoints.length === 0) return out;
     const rows = await this.db.selectFrom("deliveries")

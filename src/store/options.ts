@@ -6,7 +6,7 @@ export const StoreOptions = v.pipe(
   v.strictObject({
     sqlite: v.optional(v.string()),
     postgres: v.optional(v.string()),
-    /** Connections each process opens to the Postgres store at most (default 10; see README "Running several processes"). */
+    /** Connections each process opens to the Postgres store at most (default 10; see docs/operations.md, "Running several processes"). */
     pool: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
     retention: v.optional(Duration, "30d"),
     /** "full" survives power loss; "normal" survives a process crash only. */

@@ -10,10 +10,12 @@ import { getMeta, setMeta, setMetaIfAbsent } from "./meta.ts";
 import { LATEST_MIGRATION, migrationProvider, migrations } from "./migrations/index.ts";
 import { CLAIMED_LEASES, RELEASED_LEASES } from "./lease-sql.ts";
 import { writeCursor } from "./queries.ts";
-import type { DB, DeliveryRow, EndpointRow, EventRow } from "./schema.ts";
+import type { ConfigEndpointRecord, Endpoint } from "../core/endpoints/endpoint.ts";
+import { configColumns, toEndpoint } from "./endpoint-mapping.ts";
+import type { DB, DeliveryRow, EventRow } from "./schema.ts";
 import { chunks } from "./shaping.ts";
 import { idFloor } from "../core/ids.ts";
-import type { AttemptOutcome, ClaimedDelivery, ConfigEndpointRow, Dialect, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite, Store } from "./types.ts";
+import type { AttemptOutcome, ClaimedDelivery, Dialect, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite, Store } from "./types.ts";
 
 // Where core has found the store's types so far; new code imports types.ts.
 
@@ -141,16 +143,17 @@ export class KyselyStore implements Store {
     return outcomes.length === 0 ? [] : this.hot.recordAttempts(outcomes);
   }
 
-  async listEndpoints(after?: string, limit?: number): Promise<EndpointRow[]> {
+  async listEndpoints(after?: string, limit?: number): Promise<Endpoint[]> {
     let query = this.db.selectFrom("endpoints").selectAll().orderBy("id");
     if (after !== undefined) query = query.where("id", ">", after);
     if (limit !== undefined) query = query.limit(limit);
-    return query.execute();
+    return (await query.execute()).map(toEndpoint);
   }
 
   /** Any tenant's endpoint (the system's own reads; a request's go through AdminQueries with its scope). */
-  endpoint(id: string): Promise<EndpointRow | undefined> {
-    return this.db.selectFrom("endpoints").selectAll().where("id", "=", id).executeTakeFirst();
+  async endpoint(id: string): Promise<Endpoint | undefined> {
+    const row = await this.db.selectFrom("endpoints").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toEndpoint(row);
   }
 
   /** Enables or disables an endpoint; enabling clears the failure count and makes its waiting deliveries due. */
@@ -166,9 +169,9 @@ export class KyselyStore implements Store {
    * Config endpoints are upserted by id, in id order (one statement each, so processes that start together neither
    * collide on the key nor deadlock); the config decides everything but a runtime disable.
    */
-  async reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void> {
+  async reconcileConfigEndpoints(records: ConfigEndpointRecord[]): Promise<void> {
     const now = Date.now();
-    const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const sorted = records.map(configColumns).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     await retryOnConflict(() => this.transaction(async (trx) => {
       for (const row of sorted) {
         const { enabled: _enabled, ...rest } = row;

@@ -1,6 +1,8 @@
-import { sql, type Insertable, type Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
+import type { Endpoint } from "../core/endpoints/endpoint.ts";
 import type { TenantScope } from "../core/scope.ts";
-import type { DB, EndpointsTable, TenantRow, TenantSessionRow } from "./schema.ts";
+import { endpointRow } from "./endpoint-mapping.ts";
+import type { DB, TenantRow, TenantSessionRow } from "./schema.ts";
 import type { PageOf, TenantDeleted, TenantListRow } from "./types.ts";
 import { liveSession } from "./admin-queries.ts";
 import { retryOnConflict } from "./conflict-retry.ts";
@@ -63,23 +65,23 @@ export class TenantQueries {
    * create waits and then counts the first. SQLite has one writer, and kysely's transaction holds it throughout.
    * The tenant is noted in the same step, so a deleted tenant's record never comes back with a refused create.
    */
-  insertEndpoint(row: Insertable<EndpointsTable>, scope: TenantScope, max?: number): Promise<"inserted" | "at-cap" | "session-gone"> {
+  insertEndpoint(endpoint: Endpoint, scope: TenantScope, max?: number): Promise<"inserted" | "at-cap" | "session-gone"> {
     return retryOnConflict(() => this.db.transaction().execute(async (trx) => {
       if (scope.session !== null) {
         let live = liveSession(trx, scope.session);
         if (this.dialect === "postgres") live = live.forShare();
         if (!(await live.executeTakeFirst())) return "session-gone";
       }
-      const tenant = row.tenant ?? null;
+      const tenant = endpoint.tenant;
       if (tenant !== null) {
-        await noteTenants(trx, [tenant], row.created_at).execute();
+        await noteTenants(trx, [tenant], endpoint.createdAt).execute();
       }
       if (tenant !== null && max !== undefined) {
         if (this.dialect === "postgres") await trx.selectFrom("tenants").select("id").where("id", "=", tenant).forUpdate().execute();
         const { n } = await trx.selectFrom("endpoints").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant", "=", tenant).executeTakeFirstOrThrow();
         if (Number(n) >= max) return "at-cap";
       }
-      await trx.insertInto("endpoints").values(row).execute();
+      await trx.insertInto("endpoints").values(endpointRow(endpoint)).execute();
       return "inserted";
     }));
   }
@@ -113,8 +115,8 @@ export class TenantQueries {
   }
 
   /** The tenant's endpoints, and which of them the config file manages (a remove must not drop those). */
-  endpointsOf(tenant: string): Promise<{ id: string; managed_by: "config" | "api" }[]> {
-    return this.db.selectFrom("endpoints").select(["id", "managed_by"]).where("tenant", "=", tenant).execute();
+  endpointsOf(tenant: string): Promise<Pick<Endpoint, "id" | "managedBy">[]> {
+    return this.db.selectFrom("endpoints").select(["id", "managed_by as managedBy"]).where("tenant", "=", tenant).execute();
   }
 
   async createSession(session: { hash: string; tenant: string; scopes: string[]; expiresAt: number }, now: number): Promise<void> {

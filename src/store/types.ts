@@ -1,16 +1,14 @@
+import type { ConfigEndpointRecord, Endpoint } from "../core/endpoints/endpoint.ts";
 import type { AdminQueries } from "./admin-queries.ts";
 import type { ChangeQueries } from "./changes.ts";
 import type { TenantQueries } from "./tenants.ts";
 import type { ProcessQueries } from "./processes.ts";
-import type { DeliveryRow, EndpointRow, EventRow, NewAttempt, TenantRow } from "./schema.ts";
+import type { DeliveryRow, EventRow, NewAttempt, TenantRow } from "./schema.ts";
 
 /** One page of a listing: its rows, and whether more follow. */
 export interface PageOf<T> { rows: T[]; more: boolean }
 export interface TenantListRow extends TenantRow { endpoints: number }
 export interface TenantDeleted { endpoints: number; events: number; deliveries: number }
-
-/** What the endpoint lifecycle (core/endpoints/service.ts) asks of the admin queries. */
-export type AdminQueriesPort = Pick<AdminQueries, "endpoint" | "updateEndpoint" | "deleteEndpoint" | "sessionLive" | "recover">;
 
 
 export type Dialect = "sqlite" | "postgres";
@@ -60,9 +58,6 @@ export interface DisabledEndpoint {
   reason: string;
 }
 
-/** The endpoint columns the config decides (reconcileConfigEndpoints). */
-export type ConfigEndpointRow = Omit<EndpointRow, "consecutive_failures" | "failing_since" | "last_attempt_at" | "last_status_code" | "created_at" | "updated_at" | "disabled_reason" | "previous_secret" | "previous_secret_until">;
-
 /**
  * The hot paths, one implementation per database (sqlite-hot.ts, postgres-hot.ts), handed to the store as
  * Hono's app is handed its router. Each runs in one transaction.
@@ -111,11 +106,11 @@ export interface Store {
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
 
   /** Endpoints by id: all of them, or `limit` after `after`. */
-  listEndpoints(after?: string, limit?: number): Promise<EndpointRow[]>;
-  /** One endpoint's row (a change to follow); undefined when it is gone. */
-  endpoint(id: string): Promise<EndpointRow | undefined>;
+  listEndpoints(after?: string, limit?: number): Promise<Endpoint[]>;
+  /** One endpoint (a change to follow); undefined when it is gone. */
+  endpoint(id: string): Promise<Endpoint | undefined>;
   setEndpointEnabled(id: string, enabled: boolean, reason: string | null): Promise<boolean>;
-  reconcileConfigEndpoints(rows: ConfigEndpointRow[]): Promise<void>;
+  reconcileConfigEndpoints(records: ConfigEndpointRecord[]): Promise<void>;
 
   /** Purges events older than `before` whose deliveries are all finished; returns how many. */
   purge(before: number, options?: { chunk?: number; signal?: AbortSignal }): Promise<number>;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { ADMIN_TOKEN, baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 
@@ -53,16 +54,16 @@ describe.skipIf(skipPg)("two processes on one Postgres: an auto-disable on one",
   test("the other process follows it within 2 s, both count it, the event is said once", async () => {
     expect(b.registry.get("gone")?.enabled).toBe(true);
     expect((await a.post({ type: "job.done", data: {} })).status).toBe(202);
-    await waitFor(() => a.registry.get("gone")?.enabled === false, 10_000, "the 410's disable on the process that sent");
+    await waitFor(() => a.registry.get("gone")?.enabled === false, { timeoutMs: 10_000, what: "the 410's disable on the process that sent" });
     const disabledAt = Date.now();
-    await waitFor(() => b.registry.get("gone")?.enabled === false, 5_000, "the disable on the other process");
+    await waitFor(() => b.registry.get("gone")?.enabled === false, { timeoutMs: 5_000, what: "the disable on the other process" });
     expect(Date.now() - disabledAt).toBeLessThan(2_000);
     expect(await disabledGauge(a)).toBe(1);
     expect(await disabledGauge(b)).toBe(1);
 
-    await waitFor(() => receiver.requests.some((r) => r.path.endsWith("/ops")), 10_000, "the operational event");
+    await waitFor(() => receiver.requests.some((r) => r.path.endsWith("/ops")), { timeoutMs: 10_000, what: "the operational event" });
     expect((await b.post({ type: "job.done", data: {} })).status).toBe(202); // ingested on b: no delivery to a disabled endpoint
-    await Bun.sleep(1_500);
+    await Bun.sleep(1_500); // a fixed wait: no second operational event and no delivery may come within it
     const said = receiver.requests.filter((r) => r.path.endsWith("/ops")).map((r) => JSON.parse(r.body) as { type: string; data: { endpointId: string } });
     expect(said.map((e) => [e.type, e.data.endpointId])).toEqual([["hookgate.endpoint.disabled", "gone"]]);
     expect(receiver.requests.filter((r) => r.path.endsWith("/gone"))).toHaveLength(1);

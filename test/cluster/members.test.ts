@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { Members } from "../../src/cluster/members.ts";
 import type { Store } from "../../src/store/types.ts";
 import { dbOf } from "../support/store-db.ts";
+import { waitFor } from "../support/wait.ts";
 import { STORES } from "../support/stores.ts";
 
 setDefaultTimeout(30_000);
@@ -46,7 +47,7 @@ for (const kind of STORES) {
       await dead.beat(); // one heartbeat, then nothing: as after kill -9
       await a.start();
       expect(a.count).toBe(2);
-      await Bun.sleep(timing.staleMs + 2 * timing.heartbeatMs);
+      await waitFor(() => a.ids.length === 1, { timeoutMs: timing.staleMs + 4 * timing.heartbeatMs, what: "the dead process dropped" });
       expect(a.ids).toEqual([a.self.id]);
       const rows = await dbOf(store).selectFrom("processes").select("id").execute();
       expect(rows.map((r) => r.id)).toEqual([a.self.id]);

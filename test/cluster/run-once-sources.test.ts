@@ -2,7 +2,8 @@ import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { ADMIN_TOKEN, baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 
 setDefaultTimeout(30_000);
@@ -37,12 +38,12 @@ test.skipIf(skipPg)("a notify-mode postgres source listens on one of two process
   });
   apps.push(await startTestApp(config, { dir }));
   apps.push(await startTestApp(config, { dir }));
-  await waitFor(async () => (await listeners(db!)) === 1, 10_000, "one LISTEN");
+  await waitFor(async () => (await listeners(db!)) === 1, { timeoutMs: 10_000, what: "one LISTEN" });
   await Bun.sleep(1_000);
   expect(await listeners(db)).toBe(1);
 
   for (let i = 0; i < 3; i++) await db.client.query("SELECT pg_notify('changes', $1)", [JSON.stringify({ type: "row.changed", data: { i } })]);
-  await waitFor(async () => (await db!.client.query("SELECT count(*)::int AS n FROM events WHERE source = 'db'")).rows[0].n >= 3, 5_000, "3 events");
+  await waitFor(async () => (await db!.client.query("SELECT count(*)::int AS n FROM events WHERE source = 'db'")).rows[0].n >= 3, { timeoutMs: 5_000, what: "3 events" });
   await Bun.sleep(500);
   expect((await db.client.query("SELECT count(*)::int AS n FROM events WHERE source = 'db'")).rows[0].n).toBe(3);
 

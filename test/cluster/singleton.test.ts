@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { lockKey, PgRunOnce, type Work } from "../../src/cluster/singleton.ts";
 import { openStore } from "../../src/store/open.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 
 const quiet = { info() {}, warn() {}, error() {} };
 const RETRY_MS = 500;
@@ -34,9 +34,9 @@ describe.skipIf(skipPg)("run once under a Postgres advisory lock", () => {
     const [a, b] = [holder(), holder()];
     const [wa, wb] = [work(), work()];
     a.hold("hookgate:test:x", wa);
-    await waitFor(() => wa.running, 5_000);
+    await waitFor(() => wa.running, { timeoutMs: 5_000 });
     b.hold("hookgate:test:x", wb);
-    await Bun.sleep(RETRY_MS * 3);
+    await Bun.sleep(RETRY_MS * 3); // a fixed wait: b must NOT get the work within three of its tries
     expect(wa.running).toBe(true);
     expect(wb.running).toBe(false);
     expect(await b.held(["hookgate:test:x", "hookgate:test:y"])).toEqual(new Set(["hookgate:test:x"]));
@@ -48,9 +48,9 @@ describe.skipIf(skipPg)("run once under a Postgres advisory lock", () => {
     );
     expect(rows).toHaveLength(1);
     const t0 = Date.now();
-    await waitFor(() => !wa.running && wb.running, RETRY_MS * 4);
+    await waitFor(() => !wa.running && wb.running, { timeoutMs: RETRY_MS * 4 });
     expect(Date.now() - t0).toBeLessThan(RETRY_MS * 4);
-    await Bun.sleep(RETRY_MS * 3); // a reconnects but finds the lock taken
+    await Bun.sleep(RETRY_MS * 3); // a fixed wait: a reconnects but finds the lock taken, and must NOT run the work
     expect([wa.running, wb.running]).toEqual([false, true]);
     expect(wa.starts).toBe(1);
   });
@@ -60,15 +60,15 @@ describe.skipIf(skipPg)("run once under a Postgres advisory lock", () => {
     const [wa, wb, wc] = [work(), work(), work()];
     const lease = a.hold("hookgate:test:x", wa);
     a.hold("hookgate:test:y", wc);
-    await waitFor(() => wa.running && wc.running, 5_000);
+    await waitFor(() => wa.running && wc.running, { timeoutMs: 5_000 });
     b.hold("hookgate:test:x", wb);
     b.hold("hookgate:test:y", work());
     await lease.release();
     expect(wa.running).toBe(false);
-    await waitFor(() => wb.running, RETRY_MS * 3);
+    await waitFor(() => wb.running, { timeoutMs: RETRY_MS * 3 });
     await a.close();
     expect(wc.running).toBe(false);
-    await waitFor(async () => (await b.held(["hookgate:test:y"]))?.size === 1, RETRY_MS * 3);
+    await waitFor(async () => (await b.held(["hookgate:test:y"]))?.size === 1, { timeoutMs: RETRY_MS * 3 });
   });
 
   test("the retention purge's lock: two stores on one database, one process purges", async () => {
@@ -80,7 +80,8 @@ describe.skipIf(skipPg)("run once under a Postgres advisory lock", () => {
     const purgeOn = (i: number): Work => ({ start: async () => { await stores[i]!.purge(Date.now()); purged.push(i); }, stop() {} });
     a.hold("hookgate:purge:retention", purgeOn(0));
     b.hold("hookgate:purge:retention", purgeOn(1));
-    await Bun.sleep(RETRY_MS * 3);
+    await waitFor(() => purged.length > 0, { timeoutMs: 5_000, what: "a purge" });
+    await Bun.sleep(RETRY_MS * 3); // a fixed wait: the other must NOT purge within three of its tries
     expect(purged).toHaveLength(1);
     for (const s of stores) await s.close();
   });

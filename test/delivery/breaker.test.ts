@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
 import { TenantScope } from "../../src/core/scope.ts";
@@ -54,10 +55,10 @@ describe("circuit breaker", () => {
     expect(receiver.requests.length - before).toBeLessThanOrEqual(1);
     expect((await statuses(a)).filter((s) => s === "failed")).toEqual([]);
     failing = false;
-    await waitFor(async () => (await statuses(a)).every((s) => s === "succeeded"), 15_000, "the backlog delivered after recovery");
+    await waitFor(async () => (await statuses(a)).every((s) => s === "succeeded"), { timeoutMs: 15_000, what: "the backlog delivered after recovery" });
     const ids = new Set(receiver.requests.filter((r) => r.headers["webhook-id"]).map((r) => r.headers["webhook-id"]));
     expect(ids.size).toBe(70);
-    expect((await a.store.admin.endpoint("flaky", ALL))!.enabled).toBe(1);
+    expect((await a.store.admin.endpoint("flaky", ALL))!.enabled).toBe(true);
   });
 });
 
@@ -74,7 +75,7 @@ describe("circuit breaker: the probe comes at least every maxProbeDelay (30 s; s
       const a = app;
       await a.post(Array.from({ length: 6 }, (_, i) => ({ type: "job.done", data: { i } })));
       // Two failures open it; the first probe (100 ms) fails, and the next ones come a second apart, not an hour.
-      await waitFor(() => rx.requests.length >= 5, 10_000, "probes a second apart");
+      await waitFor(() => rx.requests.length >= 5, { timeoutMs: 10_000, what: "probes a second apart" });
       const gaps = rx.requests.slice(3, 5).map((r, i) => r.at - rx.requests[2 + i]!.at);
       expect(Math.max(...gaps)).toBeLessThan(2_500);
 
@@ -84,7 +85,7 @@ describe("circuit breaker: the probe comes at least every maxProbeDelay (30 s; s
       const db = dbOf(a.store);
       const rows = () => db.selectFrom("deliveries").select(["id", "status", "attempts", "next_attempt_at"]).execute();
       // Delivered: all but those whose second attempt failed, which wait for their third, an hour after it.
-      await waitFor(async () => (await rows()).every((d) => d.status === "succeeded" || (d.status === "retrying" && d.attempts === 2)), 10_000, "the backlog after recovery");
+      await waitFor(async () => (await rows()).every((d) => d.status === "succeeded" || (d.status === "retrying" && d.attempts === 2)), { timeoutMs: 10_000, what: "the backlog after recovery" });
       const firstSuccess = rx.requests.find((r) => r.at >= back)!;
       expect(firstSuccess.at - back).toBeLessThan(1_000 + 1_500);
       const waiting = (await rows()).filter((d) => d.status === "retrying");

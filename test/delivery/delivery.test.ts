@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro, verifyCePro } from "../support/verifiers.ts";
 import type { EndpointConfig } from "../../src/config/schema.ts";
@@ -41,7 +42,7 @@ describe("delivery", () => {
     expect(response.status).toBe(202);
     const { id, deliveries: count } = await response.json() as { id: string; deliveries: number };
     expect(count).toBe(1);
-    await waitFor(() => receiver.requests.length === 1, 3_000, "the delivery");
+    await waitFor(() => receiver.requests.length === 1, { timeoutMs: 3_000, what: "the delivery" });
     const req = receiver.requests[0]!;
     expect(req.headers["webhook-id"]).toBe(id);
     expect(req.headers["webhook-attempt"]).toBe("1");
@@ -51,7 +52,7 @@ describe("delivery", () => {
     const payload = new Webhook(SECRET).verify(req.body, req.headers) as Record<string, unknown>;
     expect(payload).toMatchObject({ id, type: "job.completed", data: { jobId: "j-1", n: 1.5, s: "ü" } });
     expect(new Date(payload.timestamp as string).toISOString()).toBe(payload.timestamp as string);
-    await waitFor(async () => (await deliveries(a))[0]?.status === "succeeded", 3_000, "succeeded");
+    await waitFor(async () => (await deliveries(a))[0]?.status === "succeeded", { timeoutMs: 3_000, what: "succeeded" });
     const [att] = await attempts(a);
     expect(att).toMatchObject({ number: 1, trigger: "scheduled", status_code: 200, response_body: "ok", url: receiver.url, error: null });
     expect(JSON.parse(att!.request_headers)["webhook-signature"]).toStartWith("v1,");
@@ -62,12 +63,12 @@ describe("delivery", () => {
     receiver.respond((_r, n) => new Response("boom", { status: n === 1 ? 500 : 200 }));
     const a = await start([{ id: "crm", url: receiver.url }]);
     await a.post({ type: "job.completed", data: {} });
-    await waitFor(() => receiver.requests.length === 2, 5_000, "the retry");
+    await waitFor(() => receiver.requests.length === 2, { timeoutMs: 5_000, what: "the retry" });
     const [first, second] = receiver.requests;
     expect(second!.headers["webhook-id"]).toBe(first!.headers["webhook-id"]!);
     expect(second!.headers["webhook-attempt"]).toBe("2");
     expect(new Webhook(SECRET).verify(second!.body, second!.headers)).toBeTruthy();
-    await waitFor(async () => (await deliveries(a))[0]?.status === "succeeded", 3_000, "succeeded");
+    await waitFor(async () => (await deliveries(a))[0]?.status === "succeeded", { timeoutMs: 3_000, what: "succeeded" });
     const rows = await attempts(a);
     expect(rows.map((r) => [r.number, r.status_code])).toEqual([[1, 500], [2, 200]]);
     expect(rows[0]!.error).toBe("HTTP 500");
@@ -81,16 +82,16 @@ describe("delivery", () => {
     receiver.respond(() => new Response("no", { status, headers: status >= 300 && status < 400 ? { location: "http://127.0.0.1:1/elsewhere" } : {} }));
     const a = await start([{ id: "crm", url: receiver.url }], { schedule: ["1h"] });
     await a.post({ type: "job.completed", data: {} });
-    await waitFor(async () => (await deliveries(a))[0]?.attempts === 1, 3_000, "the first attempt");
+    await waitFor(async () => (await deliveries(a))[0]?.attempts === 1, { timeoutMs: 3_000, what: "the first attempt" });
     const [d] = await deliveries(a);
     expect(d!.status as string).toBe(expected);
     expect(receiver.requests).toHaveLength(1); // redirects are never followed
     const endpoint = await a.store.admin.endpoint("crm", ALL);
     if (status === 410) {
-      expect(endpoint!.enabled).toBe(0);
-      expect(endpoint!.disabled_reason).toContain("410");
+      expect(endpoint!.enabled).toBe(false);
+      expect(endpoint!.disabledReason).toContain("410");
     } else {
-      expect(endpoint!.enabled).toBe(1);
+      expect(endpoint!.enabled).toBe(true);
     }
   });
 
@@ -98,7 +99,7 @@ describe("delivery", () => {
     receiver.respond(async () => { await Bun.sleep(1_000); return new Response("late"); });
     const a = await start([{ id: "slow", url: receiver.url, timeoutMs: 200 }, { id: "closed", url: "http://127.0.0.1:1/hooks" }], { schedule: ["50ms"] });
     await a.post({ type: "job.completed", data: {} });
-    await waitFor(async () => (await deliveries(a)).every((d) => d.status === "failed"), 6_000, "both failed");
+    await waitFor(async () => (await deliveries(a)).every((d) => d.status === "failed"), { timeoutMs: 6_000, what: "both failed" });
     const rows = await attempts(a);
     const slow = rows.filter((r) => r.endpoint_id === "slow");
     const closed = rows.filter((r) => r.endpoint_id === "closed");
@@ -114,7 +115,7 @@ describe("delivery", () => {
     const a = await start([{ id: "crm", url: receiver.url }], { schedule: ["1s"] });
     const before = Date.now();
     await a.post({ type: "job.completed", data: {} });
-    await waitFor(async () => (await deliveries(a))[0]?.attempts === 1, 3_000, "the first attempt");
+    await waitFor(async () => (await deliveries(a))[0]?.attempts === 1, { timeoutMs: 3_000, what: "the first attempt" });
     const [d] = await deliveries(a);
     expect(d!.status).toBe("retrying");
     expect(d!.next_attempt_at!).toBeGreaterThanOrEqual(before + 120_000);
@@ -125,10 +126,10 @@ describe("delivery", () => {
     receiver.respond(() => new Response("down", { status: 503 }));
     const a = await start([{ id: "crm", url: receiver.url, autoDisableAfter: 3 }], { autoDisableWindow: "0s", schedule: ["50ms", "50ms", "50ms", "50ms", "50ms"] });
     await a.post([{ type: "a.one", data: 1 }, { type: "a.two", data: 2 }]);
-    await waitFor(async () => (await a.store.admin.endpoint("crm", ALL))!.enabled === 0, 6_000, "auto-disable");
+    await waitFor(async () => (await a.store.admin.endpoint("crm", ALL))!.enabled === false, { timeoutMs: 6_000, what: "auto-disable" });
     const endpoint = (await a.store.admin.endpoint("crm", ALL))!;
     // Two deliveries fail side by side, so the count may pass 3 within one batch of records.
-    expect(Number(/after (\d+) consecutive/.exec(endpoint.disabled_reason ?? "")?.[1])).toBeGreaterThanOrEqual(3);
+    expect(Number(/after (\d+) consecutive/.exec(endpoint.disabledReason ?? "")?.[1])).toBeGreaterThanOrEqual(3);
     const seen = receiver.requests.length;
     // While disabled, new and waiting deliveries are not attempted.
     await a.post({ type: "a.three", data: 3 });
@@ -138,7 +139,7 @@ describe("delivery", () => {
     await a.store.setEndpointEnabled("crm", true, null);
     await a.registry.refresh();
     await a.dispatcher.claim(a.registry.get("crm")!);
-    await waitFor(async () => (await deliveries(a)).every((d) => d.status === "succeeded"), 6_000, "all succeeded after enable");
+    await waitFor(async () => (await deliveries(a)).every((d) => d.status === "succeeded"), { timeoutMs: 6_000, what: "all succeeded after enable" });
     const types = new Set(receiver.requests.filter((r) => r.headers["webhook-attempt"] !== undefined).map((r) => JSON.parse(r.body).type));
     expect(types).toEqual(new Set(["a.one", "a.two", "a.three"]));
   });
@@ -163,7 +164,7 @@ describe("delivery", () => {
     ]);
     const response = await a.post({ type: "bid.accepted", data: { id: 17 } });
     const { id } = await response.json() as { id: string };
-    await waitFor(() => receiver.requests.length === 2, 3_000, "two deliveries");
+    await waitFor(() => receiver.requests.length === 2, { timeoutMs: 3_000, what: "two deliveries" });
     const bwp = receiver.requests.find((r) => r.headers["buildworkpro-signature"])!;
     const cepro = receiver.requests.find((r) => r.headers["x-cepro-signature"])!;
     expect(bwp.headers["webhook-signature"]).toBeUndefined();
@@ -181,12 +182,12 @@ describe("delivery", () => {
       { id: "bearer", url: `${receiver.url}?bearer`, auth: { type: "bearer", token: "tok-123" } },
     ]);
     await a.post({ type: "job.created", data: {} });
-    await waitFor(() => receiver.requests.length === 2, 3_000, "two deliveries");
+    await waitFor(() => receiver.requests.length === 2, { timeoutMs: 3_000, what: "two deliveries" });
     const auths = receiver.requests.map((r) => r.headers.authorization).sort();
     expect(auths).toEqual([`Basic ${btoa("fs:pa55")}`, "Bearer tok-123"]);
     const basic = receiver.requests.find((r) => r.headers.authorization?.startsWith("Basic"))!;
     expect(basic.headers["webhook-signature"]).toBeUndefined();
-    await waitFor(async () => (await attempts(a)).length === 2, 3_000, "attempts recorded");
+    await waitFor(async () => (await attempts(a)).length === 2, { timeoutMs: 3_000, what: "attempts recorded" });
     for (const row of await attempts(a)) {
       expect(row.request_headers).not.toContain("pa55");
       expect(row.request_headers).not.toContain("tok-123");
@@ -204,6 +205,6 @@ describe("delivery", () => {
     const r2 = await (await a.post({ type: "invoice.paid", data: {} })).json() as { deliveries: number };
     const r3 = await (await a.post({ type: "invoice.sent", data: {} })).json() as { deliveries: number };
     expect([r1.deliveries, r2.deliveries, r3.deliveries]).toEqual([2, 2, 1]);
-    await waitFor(() => receiver.requests.length === 5, 3_000, "five deliveries");
+    await waitFor(() => receiver.requests.length === 5, { timeoutMs: 3_000, what: "five deliveries" });
   });
 });

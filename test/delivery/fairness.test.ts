@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Socket } from "bun";
-import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { ADMIN_TOKEN, baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
 
@@ -79,14 +80,14 @@ describe("one tenant's hanging receivers never delay another tenant's deliveries
       { id: "b", tenant: "b", url: b.url, events: ["b.*"] },
     ]);
     for (let i = 0; i < 4; i++) expect((await a.post(events("a.x", 1, "a"))).status).toBe(202);
-    await waitFor(() => dead.open >= 16, 5_000, "tenant A's attempts in flight");
+    await waitFor(() => dead.open >= 16, { timeoutMs: 5_000, what: "tenant A's attempts in flight" });
     await Bun.sleep(300); // every slot A can take, taken
     // A quarter of delivery.concurrency (64) by default.
     expect(dead.open).toBe(16);
     const sentAt = Date.now();
     expect((await a.post(events("b.x", 30, "b"))).status).toBe(202);
-    await waitFor(() => b.requests.length === 30, 5_000, "tenant B's 30 deliveries");
-    await waitFor(async () => (await deliveriesOf(a, "b")).every((d) => d.status === "succeeded"), 5_000, "B's deliveries succeeded");
+    await waitFor(() => b.requests.length === 30, { timeoutMs: 5_000, what: "tenant B's 30 deliveries" });
+    await waitFor(async () => (await deliveriesOf(a, "b")).every((d) => d.status === "succeeded"), { timeoutMs: 5_000, what: "B's deliveries succeeded" });
     expect(Date.now() - sentAt).toBeLessThan(3_000);
     expect(b.most()).toBeGreaterThanOrEqual(8);
     expect(dead.most).toBeLessThanOrEqual(16);
@@ -101,7 +102,7 @@ describe("one tenant's hanging receivers never delay another tenant's deliveries
     ], { concurrency: 32 }, { maxConcurrency: 3 });
     await a.post(events("a.x", 5, "a"));
     await a.post(events("g.x", 12));
-    await waitFor(() => g.open === 12, 5_000, "the global endpoint's 12 attempts");
+    await waitFor(() => g.open === 12, { timeoutMs: 5_000, what: "the global endpoint's 12 attempts" });
     await Bun.sleep(300);
     expect(dead.open).toBe(3);
   });
@@ -123,7 +124,7 @@ describe("the process never has more than delivery.concurrency sockets open", ()
     const sample = setInterval(() => { most = Math.max(most, dead.open + busy); }, 2);
     try {
       await a.post(events("d.x", 3));
-      await waitFor(() => dead.open === 6, 5_000, "the hanging attempts");
+      await waitFor(() => dead.open === 6, { timeoutMs: 5_000, what: "the hanging attempts" });
       const [test, verify] = await Promise.all([
         api(a, "POST", "/endpoints/ok/test", {}),
         api(a, "POST", "/endpoints", { url: ok.url, events: ["ok.*"], verify: true }),
@@ -133,7 +134,7 @@ describe("the process never has more than delivery.concurrency sockets open", ()
       expect(verify.status).toBe(201);
       const [delivery] = await deliveriesOf(a, "ok");
       expect((await api(a, "POST", `/deliveries/${delivery!.id}/retry`)).status).toBe(200);
-      await waitFor(() => ok.requests.length >= 6, 10_000, "the healthy endpoint's requests");
+      await waitFor(() => ok.requests.length >= 6, { timeoutMs: 10_000, what: "the healthy endpoint's requests" });
     } finally {
       clearInterval(sample);
     }
@@ -146,32 +147,32 @@ describe("disabling or deleting an endpoint aborts its attempts in flight", () =
     const dead = hanging();
     const a = await start([{ id: "slowpoke", tenant: "a", url: dead.url, timeoutMs: 300_000 }]);
     await a.post(events("x.y", 3, "a"));
-    await waitFor(() => dead.open === 3, 5_000, "three attempts in flight");
+    await waitFor(() => dead.open === 3, { timeoutMs: 5_000, what: "three attempts in flight" });
     const at = Date.now();
     expect((await api(a, "PATCH", "/endpoints/slowpoke", { enabled: false })).status).toBe(200);
-    await waitFor(() => dead.closed === 3, 2_000, "the receiver sees the connections closed");
+    await waitFor(() => dead.closed === 3, { timeoutMs: 2_000, what: "the receiver sees the connections closed" });
     expect(Date.now() - at).toBeLessThan(2_000);
-    await waitFor(() => a.dispatcher.stats().active === 0, 500, "the slots freed");
-    await waitFor(async () => (await attemptsOf(a, "slowpoke")).length === 3, 2_000, "the aborted attempts recorded");
+    await waitFor(() => a.dispatcher.stats().active === 0, { timeoutMs: 500, what: "the slots freed" });
+    await waitFor(async () => (await attemptsOf(a, "slowpoke")).length === 3, { timeoutMs: 2_000, what: "the aborted attempts recorded" });
     for (const attempt of await attemptsOf(a, "slowpoke")) expect(attempt.error).toContain("disabled");
     expect((await deliveriesOf(a, "slowpoke")).map((d) => d.status)).toEqual(["retrying", "retrying", "retrying"]);
-    expect((await a.store.endpoint("slowpoke"))!.consecutive_failures).toBe(0); // not the receiver's fault
+    expect((await a.store.endpoint("slowpoke"))!.consecutiveFailures).toBe(0); // not the receiver's fault
     dead.answer = () => 200;
     expect((await api(a, "PATCH", "/endpoints/slowpoke", { enabled: true })).status).toBe(200);
-    await waitFor(async () => (await deliveriesOf(a, "slowpoke")).every((d) => d.status === "succeeded"), 5_000, "the deliveries resume");
+    await waitFor(async () => (await deliveriesOf(a, "slowpoke")).every((d) => d.status === "succeeded"), { timeoutMs: 5_000, what: "the deliveries resume" });
   });
 
   test("auto-disable (a 410) aborts the endpoint's other attempts in flight; their deliveries are not failed", async () => {
     const dead = hanging();
     const a = await start([{ id: "gone", url: dead.url, timeoutMs: 300_000, maxConcurrency: 4 }]);
     await a.post(events("x.y", 3));
-    await waitFor(() => dead.open === 3, 5_000, "three attempts in flight");
+    await waitFor(() => dead.open === 3, { timeoutMs: 5_000, what: "three attempts in flight" });
     dead.answer = () => 410;
     await a.post(events("x.y", 1));
-    await waitFor(async () => (await a.store.endpoint("gone"))!.enabled === 0, 5_000, "the endpoint disabled");
-    await waitFor(() => dead.open === 0, 2_000, "the other attempts aborted");
-    await waitFor(() => a.dispatcher.stats().active === 0, 500, "the slots freed");
-    await waitFor(async () => (await attemptsOf(a, "gone")).length === 4, 2_000, "every attempt recorded");
+    await waitFor(async () => (await a.store.endpoint("gone"))!.enabled === false, { timeoutMs: 5_000, what: "the endpoint disabled" });
+    await waitFor(() => dead.open === 0, { timeoutMs: 2_000, what: "the other attempts aborted" });
+    await waitFor(() => a.dispatcher.stats().active === 0, { timeoutMs: 500, what: "the slots freed" });
+    await waitFor(async () => (await attemptsOf(a, "gone")).length === 4, { timeoutMs: 2_000, what: "every attempt recorded" });
     const statuses = (await deliveriesOf(a, "gone")).map((d) => d.status).sort();
     expect(statuses).toEqual(["failed", "retrying", "retrying", "retrying"]);
   });
@@ -184,13 +185,13 @@ describe("disabling or deleting an endpoint aborts its attempts in flight", () =
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
     await a.post(events("x.y", 4, "a"));
-    await waitFor(() => dead.open === 4, 5_000, "four attempts in flight");
+    await waitFor(() => dead.open === 4, { timeoutMs: 5_000, what: "four attempts in flight" });
     expect((await api(a, "DELETE", `/endpoints/${id}`)).status).toBe(204);
-    await waitFor(() => dead.closed === 4, 2_000, "the receiver sees the connections closed");
+    await waitFor(() => dead.closed === 4, { timeoutMs: 2_000, what: "the receiver sees the connections closed" });
     // The receiver can see a socket close a moment before the sender's side of the abort settles.
-    await waitFor(() => a.dispatcher.stats().active === 0, 500, "the slots freed");
+    await waitFor(() => a.dispatcher.stats().active === 0, { timeoutMs: 500, what: "the slots freed" });
     await a.post(events("b.x", 4, "a"));
-    await waitFor(() => b.requests.length === 4, 2_000, "the tenant's other endpoint gets the freed slots");
+    await waitFor(() => b.requests.length === 4, { timeoutMs: 2_000, what: "the tenant's other endpoint gets the freed slots" });
     await Bun.sleep(200);
     expect(await attemptsOf(a, id)).toHaveLength(0);
   });

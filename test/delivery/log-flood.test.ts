@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { baseConfig, startTestApp, waitFor } from "../support/app.ts";
+import { baseConfig, startTestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
 
@@ -18,7 +19,7 @@ describe("failed attempts do not flood the log", () => {
     }), { logs });
     try {
       await app.post(Array.from({ length: 1_000 }, (_, i) => ({ type: "job.done", data: { i } })));
-      await waitFor(async () => Number((await dbOf(app.store).selectFrom("attempts").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n) === 1_000, 20_000, "1,000 attempts recorded");
+      await waitFor(async () => Number((await dbOf(app.store).selectFrom("attempts").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n) === 1_000, { timeoutMs: 20_000, what: "1,000 attempts recorded" });
     } finally {
       await app.close();
     }

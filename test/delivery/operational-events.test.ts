@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { adminClient } from "../http/support.ts";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
@@ -71,29 +72,29 @@ for (const kind of STORES) {
     test("an endpoint failing until disabled: its tenant's subscriber and the global one hear of it, it does not", async () => {
       expect((await app.post({ type: "job.done", tenant: "a", data: { n: 1 } })).status).toBe(202);
       const isBad = (b: Body) => b.type === "hookgate.endpoint.disabled" && b.data.endpointId === "a-bad";
-      await waitFor(() => ops("a-ops").some(isBad), 15_000, "a-ops to hear of the disable");
+      await waitFor(() => ops("a-ops").some(isBad), { timeoutMs: 15_000, what: "a-ops to hear of the disable" });
       const disabled = ops("a-ops").find(isBad)!;
       expect(disabled.tenant).toBe("a");
       expect(disabled.data).toEqual({
         endpointId: "a-bad", url: `${receiver.url}/a-bad`, reason: expect.stringMatching(/consecutive failed attempts/), disabledAt: expect.any(String),
       });
       expect(Date.parse(disabled.data.disabledAt as string)).toBeGreaterThan(Date.now() - 60_000);
-      await waitFor(() => ops("g-ops").some((b) => b.id === disabled.id), 10_000, "the global subscriber");
-      expect((await app.store.admin.endpoint("a-bad", ALL))!.enabled).toBe(0);
+      await waitFor(() => ops("g-ops").some((b) => b.id === disabled.id), { timeoutMs: 10_000, what: "the global subscriber" });
+      expect((await app.store.admin.endpoint("a-bad", ALL))!.enabled).toBe(false);
       // The endpoint it is about has no delivery of it: not now, and none waiting for when it is enabled again.
       const toBad = await dbOf(app.store).selectFrom("deliveries").select("endpoint_id").where("event_id", "=", disabled.id).execute();
       expect(toBad.map((d) => d.endpoint_id)).not.toContain("a-bad");
     });
 
     test("a 410 Gone disables at once and fails the delivery for good: both are said", async () => {
-      await waitFor(() => ops("a-ops").filter((b) => b.data.endpointId === "a-gone").length === 2, 10_000, "the 410's disable");
+      await waitFor(() => ops("a-ops").filter((b) => b.data.endpointId === "a-gone").length === 2, { timeoutMs: 10_000, what: "the 410's disable" });
       const gone = ops("a-ops").filter((b) => b.data.endpointId === "a-gone").map((b) => [b.type, b.tenant, b.data.reason ?? b.data.lastStatusCode]);
       expect(gone.sort()).toEqual([["hookgate.delivery.exhausted", "a", 410], ["hookgate.endpoint.disabled", "a", "the receiver answered 410 Gone"]]);
     });
 
     test("retries run out: delivery.exhausted to the tenant's subscriber, not to the endpoint itself", async () => {
       const isFlaky = (b: Body) => b.type === "hookgate.delivery.exhausted" && b.data.endpointId === "a-flaky";
-      await waitFor(() => ops("a-ops").some(isFlaky), 15_000, "delivery.exhausted");
+      await waitFor(() => ops("a-ops").some(isFlaky), { timeoutMs: 15_000, what: "delivery.exhausted" });
       const exhausted = ops("a-ops").filter(isFlaky);
       expect(exhausted).toHaveLength(1);
       const [event] = await dbOf(app.store).selectFrom("events").select("id").where("type", "=", "job.done").execute();
@@ -111,7 +112,7 @@ for (const kind of STORES) {
       expect(rotated.status).toBeLessThan(300);
       expect((await api("PATCH", `/endpoints/${apiEndpoint}`, { enabled: false })).status).toBe(200);
       expect((await api("PATCH", `/endpoints/${apiEndpoint}`, { enabled: true })).status).toBe(200);
-      await waitFor(() => ops("a-ops").some((b) => b.type === "hookgate.endpoint.enabled"), 10_000, "endpoint.enabled");
+      await waitFor(() => ops("a-ops").some((b) => b.type === "hookgate.endpoint.enabled"), { timeoutMs: 10_000, what: "endpoint.enabled" });
       const about = ops("a-ops").filter((b) => b.data.endpointId === apiEndpoint);
       expect(about.map((b) => b.type)).toEqual(["hookgate.secret.rotated", "hookgate.endpoint.disabled", "hookgate.endpoint.enabled"]);
       expect(about.every((b) => b.tenant === "a")).toBe(true);
@@ -124,7 +125,7 @@ for (const kind of STORES) {
     });
 
     test("a failing poll source: one source.error, global, to the global subscriber", async () => {
-      await waitFor(() => ops("g-ops").some((b) => b.type === "hookgate.source.error"), 15_000, "source.error");
+      await waitFor(() => ops("g-ops").some((b) => b.type === "hookgate.source.error"), { timeoutMs: 15_000, what: "source.error" });
       await Bun.sleep(2_500); // the poll keeps failing: still one event, not one per failed run
       const errors = ops("g-ops").filter((b) => b.type === "hookgate.source.error");
       expect(errors).toHaveLength(1);
@@ -135,9 +136,9 @@ for (const kind of STORES) {
 
     test("loop rules: `*` gets none, tenant b none of a's, failed deliveries of operational events cause none", async () => {
       // Let a-flaky exhaust its operational deliveries and a-opsdead be disabled by failing its own.
-      await waitFor(async () => (await app.store.admin.endpoint("a-opsdead", ALL))!.enabled === 0, 15_000, "a-opsdead disabled");
+      await waitFor(async () => (await app.store.admin.endpoint("a-opsdead", ALL))!.enabled === false, { timeoutMs: 15_000, what: "a-opsdead disabled" });
       await waitFor(async () => (await dbOf(app.store).selectFrom("deliveries").select("id").where("endpoint_id", "=", "a-flaky")
-        .where("status", "in", ["pending", "retrying"]).execute()).length === 0, 15_000, "a-flaky's deliveries to end");
+        .where("status", "in", ["pending", "retrying"]).execute()).length === 0, { timeoutMs: 15_000, what: "a-flaky's deliveries to end" });
       await Bun.sleep(300);
       expect(receivedBy("g-all").map((b) => b.type)).toEqual(["job.done"]);
       expect(ops("b-ops")).toEqual([]);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { adminClient } from "../http/support.ts";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
 
@@ -37,13 +38,13 @@ describe("operational events with no subscriber", () => {
 
   test("a delivery that runs out with no one to tell stores no event; once tenant a subscribes, the next one is stored and delivered", async () => {
     expect((await app.post({ type: "job.first", tenant: "a", data: {} })).status).toBe(202);
-    await waitFor(async () => (await failed("job.first")).length === 1, 10_000, "the first delivery to fail for good");
+    await waitFor(async () => (await failed("job.first")).length === 1, { timeoutMs: 10_000, what: "the first delivery to fail for good" });
 
     const api = adminClient(app.url);
     const created = await api("POST", "/endpoints", { url: `${receiver.url}/a-ops`, events: ["hookgate.delivery.exhausted"], tenant: "a", verify: false });
     expect(created.status).toBe(201);
     expect((await app.post({ type: "job.second", tenant: "a", data: {} })).status).toBe(202);
-    await waitFor(() => bodiesTo("a-ops").length === 1, 10_000, "the second report delivered to tenant a's subscriber");
+    await waitFor(() => bodiesTo("a-ops").length === 1, { timeoutMs: 10_000, what: "the second report delivered to tenant a's subscriber" });
 
     // The first report would have been stored before the second: only the second is in the store.
     const events = await stored();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { InvalidEventsError } from "../../src/plugin-api/index.ts";
-import { baseConfig, INGEST_TOKEN, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, INGEST_TOKEN, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
 
@@ -67,7 +68,7 @@ describe("routing by tenant", () => {
       "g-invoices": [ids.aInvoice, ids.bInvoice, ids.gInvoice],
     };
     const total = Object.values(expected).reduce((n, l) => n + l.length, 0);
-    await waitFor(() => receiver.requests.length >= total, 5_000, "the deliveries");
+    await waitFor(() => receiver.requests.length >= total, { timeoutMs: 5_000, what: "the deliveries" });
     await Bun.sleep(200); // nothing more may arrive
     for (const [id, events] of Object.entries(expected)) expect({ id, events: receivedBy(id) }).toEqual({ id, events: [...events].sort() });
     expect(receiver.requests.length).toBe(total);
@@ -90,7 +91,7 @@ describe("routing by tenant", () => {
     receiver.requests.length = 0;
     const ofA = await send({ type: "audit.viewed", tenant: "a" });
     const global = await send({ type: "audit.viewed" });
-    await waitFor(() => receivedBy("g-audit").length === 2, 5_000, "the audit deliveries");
+    await waitFor(() => receivedBy("g-audit").length === 2, { timeoutMs: 5_000, what: "the audit deliveries" });
     const bodies = receiver.requests.filter((r) => r.path === "/hooks/g-audit").map((r) => JSON.parse(r.body));
     expect(bodies).toContainEqual({ id: ofA, tenant: "a" });
     expect(bodies).toContainEqual({ id: global, tenant: null });

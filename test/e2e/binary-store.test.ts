@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { copyFileSync, existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BINARY, ensureBinary, ROOT, runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
+import { ensureBinary, launch, ROOT, runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
+import { waitFor } from "../support/wait.ts";
 import { LATEST_MIGRATION } from "../../src/store/migrations/index.ts";
 
 // The compiled binary, several at once, on a shared 2-core machine: far more room than bun's 5 s default.
@@ -36,18 +37,10 @@ const post = (url: string, n: number) => fetch(`${url}/v1/events`, {
 
 /** `serve` that either becomes ready or exits (the one refused): whichever comes first. */
 async function serveOrExit(configPath: string): Promise<{ pid: number; running?: Running; code?: number; stderr: string }> {
-  const proc = Bun.spawn([BINARY, "serve", "--config", configPath], { env: { ...process.env, ...ENV }, stdout: "ignore", stderr: "pipe" });
-  let stderr = "";
-  const pump = (async () => { for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(chunk); })();
-  while (true) {
-    const ready = /hookgate listening on (http:\/\/\S+)/.exec(stderr);
-    if (ready) {
-      const running: Running = { proc: proc as unknown as Running["proc"], url: ready[1]!, output: () => stderr, async stop(signal = "SIGTERM") { proc.kill(signal); return proc.exited; } };
-      return { pid: proc.pid, running, stderr };
-    }
-    if (proc.exitCode !== null) { await pump; return { pid: proc.pid, code: proc.exitCode, stderr }; }
-    await Bun.sleep(10);
-  }
+  const launched = await launch(configPath, { env: ENV, readyMs: 60_000 });
+  const url = await launched.ready;
+  if (url) return { pid: launched.proc.pid, running: { proc: launched.proc, url, output: launched.stderr, stop: launched.stop }, stderr: launched.stderr() };
+  return { pid: launched.proc.pid, code: await launched.done, stderr: launched.stderr() };
 }
 
 /** The one line a refused start exits with: the store and the pid that holds it. */
@@ -137,7 +130,7 @@ describe("hookgate backup", () => {
     };
     const load = Promise.all([0, 1, 2, 3].map(worker));
     try {
-      while (acked.length < 300) await Bun.sleep(10);
+      await waitFor(() => acked.length >= 300, { timeoutMs: 60_000, what: "300 events acknowledged under load" });
       const before = [...acked];
       const restored = mkdtempSync(join(tmpdir(), "hookgate-restore-"));
       const copy = join(restored, "data", "hookgate.db");

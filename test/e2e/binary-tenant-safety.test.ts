@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { rawRequest } from "../support/raw.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 
 // Issue 21 on the compiled binary: one path whatever the Host, a Host that cannot be parsed is 400, a session's
 // rate, idempotency keys per tenant, and a tenant's endpoint kept out of the networks only ops may open.
@@ -85,7 +85,7 @@ describe("tenant safety on the compiled binary", () => {
     const again = await send("acme");
     expect(again.status).toBe(200);
     expect((await again.json() as { id: string }).id).toBe(a.id);
-    await waitFor(() => [a.id, b.id].every((id) => receiver.requests.some((r) => r.headers["webhook-id"] === id)), 10_000, "both deliveries");
+    await waitFor(() => [a.id, b.id].every((id) => receiver.requests.some((r) => r.headers["webhook-id"] === id)), { timeoutMs: 10_000, what: "both deliveries" });
   });
 
   test("a tenant's API endpoint cannot reach a network only delivery.allowNetworks opens", async () => {

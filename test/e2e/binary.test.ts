@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { ensureBinary, runBinary, startBinary, writeConfig } from "../support/binary.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -109,7 +109,7 @@ export default defineConfig({
     const response = await post(running.url, { type: "job.completed", data: { n: 1 } });
     expect(response.status).toBe(202);
     const { id } = await response.json() as { id: string };
-    await waitFor(() => receiver.requests.some((r) => r.headers["webhook-id"] === id), 5_000, "the delivery");
+    await waitFor(() => receiver.requests.some((r) => r.headers["webhook-id"] === id), { timeoutMs: 5_000, what: "the delivery" });
     const req = receiver.requests.find((r) => r.headers["webhook-id"] === id)!;
     expect(new Webhook(SECRET).verify(req.body, req.headers)).toMatchObject({ id, type: "job.completed", data: { n: 1 } });
     expect(await running.stop("SIGTERM")).toBe(0);
@@ -157,7 +157,7 @@ describe("durability", () => {
       }
     };
     const workers = Array.from({ length: 8 }, worker);
-    await waitFor(() => acked.size >= 3_000, 30_000, "3,000 acknowledged events");
+    await waitFor(() => acked.size >= 3_000, { timeoutMs: 30_000, what: "3,000 acknowledged events" });
     first.proc.kill("SIGKILL");
     stop = true;
     await Promise.all(workers);
@@ -166,7 +166,7 @@ describe("durability", () => {
 
     const second = await startBinary(path, { INGEST_TOKEN: TOKEN });
     // Deliveries leased by the killed process come back when their lease (2 × timeout + 5 s) ends.
-    await waitFor(() => [...acked].every((id) => received.has(id)), 40_000, "every acknowledged event delivered");
+    await waitFor(() => [...acked].every((id) => received.has(id)), { timeoutMs: 40_000, what: "every acknowledged event delivered" });
     expect(await second.stop("SIGTERM")).toBe(0);
     receiver.respond(() => new Response("ok"));
   }, 90_000);
@@ -180,14 +180,14 @@ describe("durability", () => {
     const first = await startBinary(path, { INGEST_TOKEN: TOKEN, HOOKGATE_TEST_RECORD_WINDOW_MS: "60000" });
     const response = await post(first.url, [1, 2, 3].map((n) => ({ type: "job.completed", data: { n } })));
     const ids = (await response.json() as { events: { id: string }[] }).events.map((e) => e.id);
-    await waitFor(() => seen.length === 3, 5_000, "three first attempts");
+    await waitFor(() => seen.length === 3, { timeoutMs: 5_000, what: "three first attempts" });
     expect(seen.map((s) => s.attempt)).toEqual(["1", "1", "1"]);
     first.proc.kill("SIGKILL");
     await first.proc.exited;
 
     const second = await startBinary(path, { INGEST_TOKEN: TOKEN });
     // The lease of the killed process ends after 2 × timeout + 5 s; then the deliveries are sent again.
-    await waitFor(() => seen.length >= 6, 20_000, "the resends");
+    await waitFor(() => seen.length >= 6, { timeoutMs: 20_000, what: "the resends" });
     const resent = seen.slice(3);
     expect(resent.map((s) => s.id).sort()).toEqual([...ids].sort());
     expect(resent.every((s) => Number(s.attempt) > 1)).toBe(true);
@@ -195,7 +195,7 @@ describe("durability", () => {
     await waitFor(async () => {
       const page = await (await fetch(`${second.url}/api/v1/deliveries?status=succeeded`, { headers })).json() as { data: unknown[] };
       return page.data.length === 3;
-    }, 5_000, "the resends recorded");
+    }, { timeoutMs: 5_000, what: "the resends recorded" });
     const page = await (await fetch(`${second.url}/api/v1/deliveries`, { headers })).json() as { data: { attempts: { number: number }[] }[] };
     for (const d of page.data) expect(d.attempts.map((a) => a.number)).toEqual([2]);
     expect(await second.stop("SIGTERM")).toBe(0);
@@ -221,7 +221,7 @@ describe("durability", () => {
       }
     };
     const workers = Array.from({ length: 4 }, worker);
-    await waitFor(() => acked.size >= 300, 20_000, "300 events");
+    await waitFor(() => acked.size >= 300, { timeoutMs: 20_000, what: "300 events" });
     const code = await first.stop("SIGTERM");
     done = true;
     await Promise.all(workers);
@@ -229,7 +229,7 @@ describe("durability", () => {
     expect([...statuses].every((s) => s === 202 || s === 503)).toBe(true);
 
     const second = await startBinary(path, { INGEST_TOKEN: TOKEN });
-    await waitFor(() => [...acked].every((id) => received.has(id)), 30_000, "every acknowledged event delivered");
+    await waitFor(() => [...acked].every((id) => received.has(id)), { timeoutMs: 30_000, what: "every acknowledged event delivered" });
     await second.stop("SIGTERM");
     receiver.respond(() => new Response("ok"));
   }, 90_000);

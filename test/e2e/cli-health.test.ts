@@ -1,21 +1,14 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ensureBinary, runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
+import { freePort } from "../support/port.ts";
 import { startReceiver } from "../support/receiver.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 
 // The compiled binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(60_000);
 
 const TOKEN = "health-ingest-token-0123456789";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/** A port free right now, so the config can name it and `hookgate health` can read it from there. */
-function freePort(): number {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = server.port!;
-  server.stop(true);
-  return port;
-}
 
 describe("/readyz and hookgate health", () => {
   let release: () => void = () => {};
@@ -51,10 +44,10 @@ export default defineConfig({
       body: JSON.stringify({ type: "job.done", data: {} }),
     });
     expect(accepted.status).toBe(202);
-    await waitFor(() => receiver.requests.length === 1, 5_000, "the held attempt");
+    await waitFor(() => receiver.requests.length === 1, { timeoutMs: 5_000, what: "the held attempt" });
     running.proc.kill("SIGTERM");
     let draining: Response | null = null;
-    await waitFor(async () => { draining = await fetch(`${running.url}/readyz`); return draining.status === 503; }, 5_000, "/readyz to answer 503");
+    await waitFor(async () => { draining = await fetch(`${running.url}/readyz`); return draining.status === 503; }, { timeoutMs: 5_000, what: "/readyz to answer 503" });
     expect(draining!.headers.get("content-type")).toBe("application/problem+json");
     expect(((await draining!.json()) as { detail: string }).detail).toBe("not ready: draining");
     const whileDraining = await runBinary(["health", "--url", running.url]);

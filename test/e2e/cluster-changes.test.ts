@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { ensureBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 
 /**
  * Issue 15.1: a change through any process is in force on every process within 2 s. Three processes of the
@@ -103,7 +103,7 @@ describe.skipIf(skipPg)("three processes on one Postgres store: changes reach ev
     let at = Date.now();
     const id = await createEndpoint(p1, "a");
     await reachesOthers("create", at, [p2, p3], (n) => n === 1);
-    await waitFor(() => receiver.requests.filter((r) => r.path === "/hooks/a").length >= 2, 5_000, "events ingested on p2 and p3 delivered");
+    await waitFor(() => receiver.requests.filter((r) => r.path === "/hooks/a").length >= 2, { timeoutMs: 5_000, what: "events ingested on p2 and p3 delivered" });
 
     at = Date.now();
     expect((await api(p2, "PATCH", `/endpoints/${id}`, { events: ["other.*"] })).status).toBe(200);
@@ -135,7 +135,7 @@ describe.skipIf(skipPg)("three processes on one Postgres store: changes reach ev
     expect(sent.filter((s) => s.at > LIMIT_MS).length).toBeGreaterThan(0);
 
     expect((await api(p2, "PATCH", `/endpoints/${id}`, { enabled: true })).status).toBe(200);
-    await waitFor(() => sent.every((s) => receiver.requests.some((r) => r.path === "/hooks/b" && JSON.parse(r.body).id === s.id)), 10_000, "the waiting events delivered after enabling");
+    await waitFor(() => sent.every((s) => receiver.requests.some((r) => r.path === "/hooks/b" && JSON.parse(r.body).id === s.id)), { timeoutMs: 10_000, what: "the waiting events delivered after enabling" });
   });
 
   test("a session created on one works on the others at once; revoked on one, it fails on the others; a deleted tenant's endpoints go", async () => {
@@ -169,7 +169,7 @@ describe.skipIf(skipPg)("three processes on one Postgres store: changes reach ev
     const at = Date.now();
     await createEndpoint(p1, "c", { events: ["relisten.*"] });
     await reachesOthers("create, LISTEN killed", at, [p2, p3], (n) => n === 1, "relisten.sent");
-    await waitFor(async () => (await listeners()) === 3, 10_000, "three LISTEN connections again");
+    await waitFor(async () => (await listeners()) === 3, { timeoutMs: 10_000, what: "three LISTEN connections again" });
     figures["LISTEN back"] = [Date.now() - at];
     for (const p of procs) expect(p.output()).toContain("the change listener lost its Postgres connection");
 

@@ -7,8 +7,8 @@ import { parseKey } from "../../src/secrets/key.ts";
 import { ensureBinary } from "../support/binary.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { waitFor } from "../support/app.ts";
-import { folderWith, launch, stopAll, type Launched } from "./cluster-binary.ts";
+import { waitFor } from "../support/wait.ts";
+import { launchIn, stopAll, type Launched } from "./cluster-binary.ts";
 
 // Several processes of the binary and Postgres on a shared 2-core machine.
 setDefaultTimeout(60_000);
@@ -53,14 +53,14 @@ describe.skipIf(skipPg)("processes on one Postgres store and the secrets key", (
     const running: Launched[] = [];
     try {
       const source = config(db.url, receiver.url);
-      const first = await launch(folderWith(source), { HOOKGATE_MASTER_KEY: KEY_A });
+      const first = await launchIn(source, { HOOKGATE_MASTER_KEY: KEY_A });
       running.push(first);
       const url = await first.ready;
       expect(url).not.toBeNull();
       const before = await sealedValues(db);
       expect(before.length).toBe(3); // the check, the signing secret, the auth token
 
-      const second = await launch(folderWith(source), { HOOKGATE_MASTER_KEY: KEY_B });
+      const second = await launchIn(source, { HOOKGATE_MASTER_KEY: KEY_B });
       running.push(second);
       expect(await second.ready).toBeNull();
       expect(await second.proc.exited).toBe(1);
@@ -91,7 +91,7 @@ describe.skipIf(skipPg)("processes on one Postgres store and the secrets key", (
       const db = await createDatabase();
       const source = config(db.url, receiver.url);
       // No HOOKGATE_MASTER_KEY: each makes data/master.key in its own folder, as two VMs would.
-      const both = await Promise.all([launch(folderWith(source), { HOOKGATE_MASTER_KEY: "" }), launch(folderWith(source), { HOOKGATE_MASTER_KEY: "" })]);
+      const both = await Promise.all([launchIn(source, { HOOKGATE_MASTER_KEY: "" }), launchIn(source, { HOOKGATE_MASTER_KEY: "" })]);
       try {
         const urls = await Promise.all(both.map((l) => l.ready));
         const winners = both.filter((_, i) => urls[i] !== null);

@@ -3,8 +3,8 @@ import { leaseMs } from "../../src/core/lease.ts";
 import { ensureBinary } from "../support/binary.ts";
 import { createDatabase, skipPg } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { waitFor } from "../support/app.ts";
-import { folderWith, launch, stopAll, type Launched } from "./cluster-binary.ts";
+import { waitFor } from "../support/wait.ts";
+import { launchIn, stopAll, type Launched } from "./cluster-binary.ts";
 
 // Three processes of the binary, Postgres and a receiver on a shared 2-core machine.
 setDefaultTimeout(120_000);
@@ -43,7 +43,7 @@ describe.skipIf(skipPg)("kill -9 of one of three processes during a drain", () =
     const procs: Launched[] = [];
     try {
       const source = config(db.url, receiver.url);
-      for (let i = 0; i < 3; i++) procs.push(await launch(folderWith(source), { HOOKGATE_MASTER_KEY: KEY }));
+      for (let i = 0; i < 3; i++) procs.push(await launchIn(source, { HOOKGATE_MASTER_KEY: KEY }));
       const urls = (await Promise.all(procs.map((p) => p.ready))) as string[];
       expect(urls.every((u) => u !== null)).toBe(true);
 
@@ -62,7 +62,7 @@ describe.skipIf(skipPg)("kill -9 of one of three processes during a drain", () =
         expect(r.status).toBe(200);
       }));
       const distinct = () => new Set(receiver.requests.map((r) => r.headers["webhook-id"])).size;
-      await waitFor(() => distinct() >= EVENTS / 3, 30_000, "a third of the drain");
+      await waitFor(() => distinct() >= EVENTS / 3, { timeoutMs: 30_000, what: "a third of the drain" });
       const victim = procs[0]!;
       victim.proc.kill("SIGKILL");
       const killAt = Date.now();
@@ -78,9 +78,9 @@ describe.skipIf(skipPg)("kill -9 of one of three processes during a drain", () =
       // Each with the end of its lease: before it, no process but the dead one could send it.
       const orphans = new Map<string, number>(orphaned.rows.map((r: { event_id: string; next_attempt_at: string }) => [r.event_id, Number(r.next_attempt_at)]));
 
-      await waitFor(() => distinct() >= EVENTS, 60_000, "all deliveries");
+      await waitFor(() => distinct() >= EVENTS, { timeoutMs: 60_000, what: "all deliveries" });
       const unrecorded = async () => (await db.client.query("SELECT status, attempts, leases, next_attempt_at - $1::bigint AS due_in FROM deliveries WHERE status <> 'succeeded'", [Date.now()])).rows;
-      await waitFor(async () => (await unrecorded()).length === 0, 10_000, "every delivery recorded").catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify((await unrecorded()).slice(0, 5))}`); });
+      await waitFor(async () => (await unrecorded()).length === 0, { timeoutMs: 10_000, what: "every delivery recorded" }).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify((await unrecorded()).slice(0, 5))}`); });
       await Bun.sleep(500); // a late duplicate would show now
 
       const seen = new Map<string, number[]>();

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ensureBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
+import { startReceiver } from "../support/receiver.ts";
+import { waitFor } from "../support/wait.ts";
 
 // Several compiled processes, a receiver and Postgres on a shared 2-core machine.
 setDefaultTimeout(90_000);
@@ -13,23 +15,23 @@ const SLOTS = 2;
 /** How long the slow receiver takes to answer: `narrow` is bound by its slots, not by the receiver. */
 const SLOW_MS = 300;
 
-/** One receiver on loopback: `/rate` answers at once, `/slow` after SLOW_MS; arrival times and the most in flight. */
-function startReceiver() {
-  const arrivals: number[] = [];
+/** The receiver on loopback: `/rate` answers at once, `/slow` after SLOW_MS; arrival times and the most in flight. */
+function startLimitsReceiver() {
   let inFlight = 0;
   let maxInFlight = 0;
-  const server = Bun.serve({
-    hostname: "127.0.0.1", port: 0,
-    async fetch(request) {
-      await request.arrayBuffer();
-      if (new URL(request.url).pathname === "/rate") { arrivals.push(Date.now()); return new Response("ok"); }
-      maxInFlight = Math.max(maxInFlight, ++inFlight);
-      await Bun.sleep(SLOW_MS);
-      inFlight--;
-      return new Response("ok");
-    },
+  const rx = startReceiver(async (req) => {
+    if (req.path === "/rate") return new Response("ok");
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    await Bun.sleep(SLOW_MS);
+    inFlight--;
+    return new Response("ok");
   });
-  return { url: `http://127.0.0.1:${server.port}`, arrivals, maxInFlight: () => maxInFlight, stop: () => server.stop(true) };
+  return {
+    url: `http://127.0.0.1:${rx.port}`,
+    arrivals: () => rx.requests.filter((r) => r.path === "/rate").map((r) => r.at),
+    maxInFlight: () => maxInFlight,
+    stop: () => rx.stop(),
+  };
 }
 
 /** The most arrivals in any `windowMs` window that starts at or after `from` and ends by `to`. */
@@ -56,12 +58,12 @@ export default defineConfig({
 });
 `;
 
-interface Cluster { db: TestDatabase; rx: ReturnType<typeof startReceiver>; procs: Running[]; start: number }
+interface Cluster { db: TestDatabase; rx: ReturnType<typeof startLimitsReceiver>; procs: Running[]; start: number }
 
 /** `n` processes on one fresh database, each seeing all `n` live, then a backlog of `events` ingested through the first. */
 async function cluster(n: number, events: number): Promise<Cluster> {
   const db = await createDatabase();
-  const rx = startReceiver();
+  const rx = startLimitsReceiver();
   const path = writeConfig(config(db.url, rx.url));
   const procs: Running[] = [];
   // One after the other: starting together is another part of issue 15 (config reconciliation as an upsert).
@@ -73,8 +75,8 @@ async function cluster(n: number, events: number): Promise<Cluster> {
   const body = Array.from({ length: events }, (_, i) => ({ type: "job.done", data: { i } }));
   const response = await fetch(`${procs[0]!.url}/v1/events`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
   expect(response.status).toBe(202);
-  while (rx.arrivals.length === 0) await Bun.sleep(10);
-  return { db, rx, procs, start: rx.arrivals[0]! };
+  await waitFor(() => rx.arrivals().length > 0, { timeoutMs: 60_000, what: "the first delivery to /rate" });
+  return { db, rx, procs, start: rx.arrivals()[0]! };
 }
 
 async function close(c: Cluster): Promise<void> {
@@ -87,7 +89,7 @@ async function close(c: Cluster): Promise<void> {
 async function measure(c: Cluster): Promise<{ window: number; inFlight: number }> {
   const end = c.start + 8_000;
   await Bun.sleep(end - Date.now());
-  return { window: maxInWindow(c.rx.arrivals, c.start + 2_000, end, 4_000), inFlight: c.rx.maxInFlight() };
+  return { window: maxInWindow(c.rx.arrivals(), c.start + 2_000, end, 4_000), inFlight: c.rx.maxInFlight() };
 }
 
 const figures: string[] = [];
@@ -130,7 +132,7 @@ describe.skipIf(skipPg)("rateLimit and maxConcurrency hold for the cluster (comp
         else await Bun.sleep(100);
       }
       await Bun.sleep(killedAt + 13_000 - Date.now());
-      const after = c.rx.arrivals.filter((t) => t >= killedAt + 10_000 && t < killedAt + 13_000).length;
+      const after = c.rx.arrivals().filter((t) => t >= killedAt + 10_000 && t < killedAt + 13_000).length;
       figures.push(`kill -9 of 1 of 2: the survivor alone after ${((alone - killedAt) / 1000).toFixed(1)} s; ${after} requests in 10-13 s after the kill (whole limit: ${3 * RATE})`);
       expect(alone - killedAt).toBeLessThanOrEqual(10_000);
       expect(after).toBeGreaterThanOrEqual(0.8 * 3 * RATE); // half the limit would be 30

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { startItemsServer, type ItemsServer } from "../plugins/items-server.ts";
 
@@ -56,7 +56,7 @@ async function eventsByItem(): Promise<Map<number, number>> {
 }
 
 async function expectEachItemOnce(count: number): Promise<void> {
-  await waitFor(async () => (await eventsByItem()).size === count, 30_000, `${count} items stored`);
+  await waitFor(async () => (await eventsByItem()).size === count, { timeoutMs: 30_000, what: `${count} items stored` });
   const items = await eventsByItem();
   expect([...items.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
   expect([...items.values()].every((n) => n === 1)).toBe(true);
@@ -88,7 +88,7 @@ test.skipIf(skipPg)("three processes: one polls per tick, all name the holder; k
   const requestsAtKill = api.requests.length;
   const add = (n: number) => { const from = api.items.length; for (let i = 1; i <= n; i++) api.items.push({ id: from + i, name: `item ${from + i}` }); };
   add(5);
-  await waitFor(() => api.requests.length > requestsAtKill, 30_000, "polling to resume on another process");
+  await waitFor(() => api.requests.length > requestsAtKill, { timeoutMs: 30_000, what: "polling to resume on another process" });
   const handoverMs = Date.now() - killedAt;
   console.log(`polling resumed ${handoverMs} ms after kill -9 of the holder`);
   expect(handoverMs).toBeLessThan(30_000);

@@ -5,7 +5,7 @@ import pg from "pg";
 import { ensureBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { skipPgCluster, startPgCluster, type PgCluster } from "../support/pg-cluster.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 
 // A build, a private cluster stopped and started twice, on a shared 2-core machine.
 setDefaultTimeout(120_000);
@@ -91,7 +91,7 @@ async function ingestAround(url: string, outage: () => Promise<void>, comeback: 
     const comebackBegan = Date.now();
     await comeback();
     backAt = Date.now();
-    await waitFor(() => first202At !== null && states.some((s) => s.at >= backAt! && s.store === "ok"), 15_000, "ingest and /healthz after the outage");
+    await waitFor(() => first202At !== null && states.some((s) => s.at >= backAt! && s.store === "ok"), { timeoutMs: 15_000, what: "ingest and /healthz after the outage" });
     const storeOkAt = states.find((s) => s.at >= backAt! && s.store === "ok")!.at;
     await Bun.sleep(1_000);
     running = false;
@@ -120,7 +120,7 @@ async function expectRidden(gateway: Running, receiver: Receiver, run: Run): Pro
   expect(lines(gateway, BACK)[0]).toContain(`"level":"info"`);
   // Every event answered 202 reaches the receiver, without a restart of hookgate.
   const received = () => new Set(receiver.requests.map((r) => r.headers["webhook-id"]));
-  await waitFor(() => run.accepted.every((id) => received().has(id)), 30_000, "every 202 delivered").catch(() => {});
+  await waitFor(() => run.accepted.every((id) => received().has(id)), { timeoutMs: 30_000, what: "every 202 delivered" }).catch(() => {});
   expect(run.accepted.filter((id) => !received().has(id))).toEqual([]);
   expect(gateway.proc.exitCode).toBeNull();
 }
@@ -188,20 +188,20 @@ describe.skipIf(skipPgCluster)("Postgres going away (compiled binary, private cl
       expect(response.status).toBe(202);
       accepted.push(...((await response.json()) as { events: { id: string }[] }).events.map((e) => e.id));
     }
-    await waitFor(() => receiver.requests.length - before >= 500, 30_000, "the drain under way");
+    await waitFor(() => receiver.requests.length - before >= 500, { timeoutMs: 30_000, what: "the drain under way" });
     const atRestart = receiver.requests.length - before;
     const restartStarted = Date.now();
     await cluster.stop();
     await cluster.start();
     const restartedAt = Date.now();
 
-    await waitFor(() => new Set(receiver.requests.slice(before).map((r) => r.headers["webhook-id"])).size >= accepted.length, 60_000, "all 2,000 delivered");
+    await waitFor(() => new Set(receiver.requests.slice(before).map((r) => r.headers["webhook-id"])).size >= accepted.length, { timeoutMs: 60_000, what: "all 2,000 delivered" });
     const doneAt = Date.now();
     // The store settles too: every delivery recorded as succeeded.
     const db = new pg.Client({ connectionString: cluster.url });
     await db.connect();
     try {
-      await waitFor(async () => (await db.query("SELECT count(*)::int AS n FROM deliveries WHERE status <> 'succeeded'")).rows[0].n === 0, 30_000, "every delivery recorded");
+      await waitFor(async () => (await db.query("SELECT count(*)::int AS n FROM deliveries WHERE status <> 'succeeded'")).rows[0].n === 0, { timeoutMs: 30_000, what: "every delivery recorded" });
     } finally {
       await db.end();
     }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(60_000);
@@ -33,7 +33,7 @@ const logs = (running: Running, msg: string) => running.output().split("\n").fil
 
 async function sighup(running: Running, before = logs(running, "config reloaded").length + logs(running, "config reload failed: the running config stays").length) {
   running.proc.kill("SIGHUP");
-  await waitFor(() => logs(running, "config reloaded").length + logs(running, "config reload failed: the running config stays").length > before, 10_000, "the reload's log line");
+  await waitFor(() => logs(running, "config reloaded").length + logs(running, "config reload failed: the running config stays").length > before, { timeoutMs: 10_000, what: "the reload's log line" });
 }
 
 const post = (url: string, body: unknown, token = TOKEN, path = "/v1/events") => fetch(`${url}${path}`, {
@@ -68,7 +68,7 @@ describe("reload on SIGHUP (compiled binary)", () => {
       const accepted = await post(running.url, { type: "x", data: { big: "y".repeat(5000) } }, `${TOKEN}-new`);
       expect(accepted.status).toBe(202); // over the new maxBodyBytes: the running value (1 MiB) stays
       const { id } = await accepted.json() as { id: string };
-      await waitFor(() => b.requests.some((r) => r.body.includes(id)) && a.requests.some((r) => r.body.includes(id)), 10_000, "delivery to both endpoints");
+      await waitFor(() => b.requests.some((r) => r.body.includes(id)) && a.requests.some((r) => r.body.includes(id)), { timeoutMs: 10_000, what: "delivery to both endpoints" });
 
       // Admin tokens: the old one is refused, the new one admitted.
       const admin = (token: string) => fetch(`${running.url}/api/v1/endpoints`, { headers: { authorization: `Bearer ${token}` } });
@@ -98,7 +98,7 @@ describe("reload on SIGHUP (compiled binary)", () => {
       const sent = (rx: Receiver, id: string) => rx.requests.filter((r) => r.headers["webhook-id"] === id).length;
 
       const first = ((await (await post(running.url, { type: "y", data: {} })).json()) as { id: string }).id;
-      await waitFor(() => sent(slow, first) >= 2, 10_000, "a retry after the first attempt timed out");
+      await waitFor(() => sent(slow, first) >= 2, { timeoutMs: 10_000, what: "a retry after the first attempt timed out" });
 
       writeFileSync(path, defaults(5_000, `events: { "x": { description: "the only type now" } },`));
       await sighup(running);
@@ -108,7 +108,7 @@ describe("reload on SIGHUP (compiled binary)", () => {
       // The catalog: a type not in it is refused now.
       expect((await post(running.url, { type: "y", data: {} })).status).toBe(422);
       const second = ((await (await post(running.url, { type: "x", data: {} })).json()) as { id: string }).id;
-      await waitFor(() => sent(slow, second) === 1 && sent(b, second) === 1, 10_000, "the event at both endpoints");
+      await waitFor(() => sent(slow, second) === 1 && sent(b, second) === 1, { timeoutMs: 10_000, what: "the event at both endpoints" });
       await Bun.sleep(2_500); // a 1 s timeout would have failed it and retried after 200 ms
       expect(sent(slow, second)).toBe(1);
 
@@ -143,11 +143,11 @@ export default definePlugin({
     const running = await startBinary(path);
     try {
       const lifecycle = () => readFileSync(join(dir, "lifecycle.log"), "utf8").trim().split("\n");
-      await waitFor(() => existsSync(join(dir, "lifecycle.log")) && lifecycle().length === 2, 10_000, "both plugin sources started");
+      await waitFor(() => existsSync(join(dir, "lifecycle.log")) && lifecycle().length === 2, { timeoutMs: 10_000, what: "both plugin sources started" });
       writeFileSync(path, config({ endpoints: endpoint("a", a.url), sources: sources("second") }));
       await sighup(running);
       expect(logs(running, "config reloaded")[0]!.sources).toEqual({ restarted: ["two"] });
-      await waitFor(() => lifecycle().length === 4, 10_000, "two restarted");
+      await waitFor(() => lifecycle().length === 4, { timeoutMs: 10_000, what: "two restarted" });
       expect(lifecycle().sort()).toEqual(["one start x", "two start first", "two start second", "two stop first"]);
       expect(lifecycle().slice(2)).toEqual(["two stop first", "two start second"]);
       // The http source kept running: its route still answers.
@@ -192,7 +192,7 @@ export default definePlugin({
       const first = await post(running.url, { type: "x", data: {} });
       expect(first.status).toBe(202);
       const { id: firstId } = await first.json() as { id: string };
-      await waitFor(() => a.requests.some((r) => r.body.includes(firstId)), 10_000, "delivery on the old config");
+      await waitFor(() => a.requests.some((r) => r.body.includes(firstId)), { timeoutMs: 10_000, what: "delivery on the old config" });
 
       // The module fixed, with a second endpoint: read afresh, not from Bun's cache.
       writeFileSync(join(dir, "endpoints.ts"), `export const endpoints = [${endpoint("a", a.url)}, ${endpoint("b2", b.url)}];\n`);
@@ -200,7 +200,7 @@ export default definePlugin({
       expect(logs(running, "config reloaded")[0]!.endpoints).toEqual({ added: ["b2"] });
       const second = await post(running.url, { type: "x", data: {} });
       const { id } = await second.json() as { id: string };
-      await waitFor(() => b.requests.some((r) => r.body.includes(id)), 10_000, "delivery to the endpoint the module added");
+      await waitFor(() => b.requests.some((r) => r.body.includes(id)), { timeoutMs: 10_000, what: "delivery to the endpoint the module added" });
       expect(running.proc.exitCode).toBeNull();
     } finally {
       expect(await running.stop()).toBe(0);
@@ -217,7 +217,7 @@ export default definePlugin({
       const sent = await runBinary(["reload", "--config", path]);
       expect(sent.code).toBe(0);
       expect(sent.stdout).toContain(`pid ${running.proc.pid}`);
-      await waitFor(() => logs(running, "config reloaded").length === 1, 10_000, "the reload");
+      await waitFor(() => logs(running, "config reloaded").length === 1, { timeoutMs: 10_000, what: "the reload" });
       expect(logs(running, "config reloaded")[0]!.endpoints).toEqual({ added: ["c"] });
       // A file that fails check is not worth a signal: the command says why and sends nothing.
       writeFileSync(path, config({ endpoints: endpoint("c", "not a url") }));
@@ -225,7 +225,7 @@ export default definePlugin({
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain("endpoints[0].url:");
       expect(refused.stderr).toContain("no reload was sent");
-      await Bun.sleep(200);
+      await Bun.sleep(200); // a fixed wait: no second SIGHUP may arrive within it
       expect(logs(running, "SIGHUP: reloading the config")).toHaveLength(1);
       writeFileSync(path, config({ endpoints: endpoint("a", a.url) }));
     } finally {

@@ -6,7 +6,7 @@ import { startApp, type App } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { silentLogger } from "../../src/log.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro, verifyCePro, verifyGithub } from "../support/verifiers.ts";
 
@@ -45,7 +45,7 @@ async function run(name: string, type: string, data: unknown, path = "/v1/events
   });
   expect(response.status).toBe(202);
   const { id } = await response.json() as { id: string };
-  await waitFor(() => receiver.requests.length === 1, 3_000, `${name} delivery`);
+  await waitFor(() => receiver.requests.length === 1, { timeoutMs: 3_000, what: `${name} delivery` });
   await app.stop();
   rmSync(dir, { recursive: true, force: true });
   return { id, req: receiver.requests[0]!, config };

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro } from "../support/verifiers.ts";
 import { ADMIN_TOKEN, expectProblem, sessionOf, startAdminApp, type AdminApp } from "./support.ts";
@@ -42,7 +42,7 @@ describe("rotating a secret", () => {
     expect(Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(3_500_000);
 
     await ingest("rot.one");
-    await waitFor(() => ep.requests().length === 1, 5000, "the delivery");
+    await waitFor(() => ep.requests().length === 1, { timeoutMs: 5000, what: "the delivery" });
     const request = ep.requests()[0]!;
     const parts = request.headers["webhook-signature"]!.split(" ");
     expect(parts).toHaveLength(2);
@@ -56,7 +56,7 @@ describe("rotating a secret", () => {
     const again = await app.api("POST", `/endpoints/${ep.id}/rotate-secret`, { graceSeconds: 0 });
     expect(again.body.previousSecretExpiresAt).toBeNull();
     await ingest("rot.two");
-    await waitFor(() => ep.requests().length === 2, 5000, "the second delivery");
+    await waitFor(() => ep.requests().length === 2, { timeoutMs: 5000, what: "the second delivery" });
     const second = ep.requests()[1]!;
     expect(second.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
     expect(() => new Webhook(again.body.signingSecret).verify(second.body, second.headers)).not.toThrow();
@@ -67,7 +67,7 @@ describe("rotating a secret", () => {
     const ep = await endpoint(["rot.stripe"], { signing: { scheme: "stripe" } });
     const { body } = await app.api("POST", `/endpoints/${ep.id}/rotate-secret`);
     await ingest("rot.stripe");
-    await waitFor(() => ep.requests().length === 1, 5000, "the delivery");
+    await waitFor(() => ep.requests().length === 1, { timeoutMs: 5000, what: "the delivery" });
     const request = ep.requests()[0]!;
     expect(request.headers["webhook-signature"]!.match(/v1=/g)).toHaveLength(2);
     expect(verifyBuildWorkPro(request.headers["webhook-signature"]!, request.body, body.signingSecret)).toBe(true);
@@ -138,7 +138,7 @@ describe("the delivery log", () => {
       ? new Response("busy", { status: 503, headers: { "retry-after": "0", "x-trace": "a1" } })
       : new Response('{"ok":true}', { headers: { "x-trace": "b2" } }));
     const eventId = await ingest("log.entry", { n: 1 });
-    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "succeeded", 5000, "success on the second attempt");
+    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "succeeded", { timeoutMs: 5000, what: "success on the second attempt" });
     const d = await delivery((await deliveryOf(eventId, ep.id)).id);
     expect(d).toEqual(expect.objectContaining({ eventId, eventType: "log.entry", endpointId: ep.id, status: "succeeded", nextAttemptAt: null }));
     expect(d.attempts.map((a: any) => [a.number, a.trigger, a.statusCode, a.outcome])).toEqual([[1, "scheduled", 503, "failed"], [2, "scheduled", 200, "succeeded"]]);
@@ -161,7 +161,7 @@ describe("the delivery log", () => {
   test("every attempt shows the exact body sent as requestBody (the default envelope and a test event)", async () => {
     const ep = await endpoint(["body.*"]);
     const eventId = await ingest("body.one", { n: 1, s: "ü" });
-    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "succeeded", 5000, "delivered");
+    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "succeeded", { timeoutMs: 5000, what: "delivered" });
     const [attempt] = (await deliveryOf(eventId, ep.id)).attempts;
     expect(attempt.requestBody).toBe(ep.requests()[0]!.body);
     // Within the admin API's 64 KiB body cap, but the envelope around it passes 64 KiB: the record keeps the first 64 KiB.
@@ -180,7 +180,7 @@ describe("the delivery log", () => {
     try {
       const eventId = (await (await other.post({ type: "shape.me", data: { k: 1 } })).json() as { id: string }).id;
       let d: any;
-      await waitFor(async () => (d = (await other.api("GET", `/deliveries?event=${eventId}`)).body.data[0])?.status === "succeeded", 5000, "delivered");
+      await waitFor(async () => (d = (await other.api("GET", `/deliveries?event=${eventId}`)).body.data[0])?.status === "succeeded", { timeoutMs: 5000, what: "delivered" });
       const sent = receiver.requests.find((r) => r.path === "/hooks/shaped")!.body;
       expect(JSON.parse(sent)).toEqual({ event: "shape.me", ref: eventId, payload: { k: 1 } });
       expect(d.attempts[0].requestBody).toBe(sent);
@@ -193,7 +193,7 @@ describe("the delivery log", () => {
     const ep = await endpoint(["wait.*"], { schedule: ["1h"] });
     receiver.respond(() => new Response("no", { status: 500 }));
     const eventId = await ingest("wait.one");
-    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "retrying", 5000, "retrying");
+    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "retrying", { timeoutMs: 5000, what: "retrying" });
     const d = await deliveryOf(eventId, ep.id);
     expect(Date.parse(d.nextAttemptAt) - Date.now()).toBeGreaterThan(3_000_000);
   });
@@ -204,7 +204,7 @@ describe("retry and recover", () => {
     const ep = await endpoint(["retry.*"]);
     receiver.respond(() => new Response("bad", { status: 400 }));
     const eventId = await ingest("retry.me");
-    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "failed", 5000, "failed for good");
+    await waitFor(async () => (await deliveryOf(eventId, ep.id))?.status === "failed", { timeoutMs: 5000, what: "failed for good" });
     receiver.respond(() => new Response("fixed"));
     const id = (await deliveryOf(eventId, ep.id)).id;
     const result = await app.api("POST", `/deliveries/${id}/retry`);
@@ -226,18 +226,18 @@ describe("retry and recover", () => {
     const cut = new Date().toISOString();
     await Bun.sleep(30);
     const late = await ingest("rec.late");
-    for (const e of [early, late]) for (const x of [ep, other]) await waitFor(async () => (await deliveryOf(e, x.id))?.status === "failed", 5000, "failed");
+    for (const e of [early, late]) for (const x of [ep, other]) await waitFor(async () => (await deliveryOf(e, x.id))?.status === "failed", { timeoutMs: 5000, what: "failed" });
     receiver.respond(() => new Response("ok"));
 
     const recovered = await app.api("POST", `/endpoints/${ep.id}/recover`, { since: cut });
     expect(recovered.body).toEqual({ requeued: 1 });
-    await waitFor(async () => (await deliveryOf(late, ep.id)).status === "succeeded", 5000, "the late one delivered");
+    await waitFor(async () => (await deliveryOf(late, ep.id)).status === "succeeded", { timeoutMs: 5000, what: "the late one delivered" });
     expect((await deliveryOf(early, ep.id)).status).toBe("failed");
     expect((await deliveryOf(late, other.id)).status).toBe("failed"); // another endpoint's are untouched
 
     const before = await app.api("POST", `/endpoints/${ep.id}/recover`, { since: "2020-01-01T00:00:00Z", until: cut });
     expect(before.body).toEqual({ requeued: 1 });
-    await waitFor(async () => (await deliveryOf(early, ep.id)).status === "succeeded", 5000, "the early one delivered");
+    await waitFor(async () => (await deliveryOf(early, ep.id)).status === "succeeded", { timeoutMs: 5000, what: "the early one delivered" });
     expect((await app.api("POST", `/endpoints/${ep.id}/recover`, { since: "2020-01-01T00:00:00Z" })).body).toEqual({ requeued: 0 });
   });
 

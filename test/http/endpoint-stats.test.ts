@@ -3,7 +3,7 @@ import { CompiledQuery } from "kysely";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { expectProblem, READ_TOKEN, sessionOf, startAdminApp, type AdminApp } from "./support.ts";
 
 // Servers, receivers and Postgres on a shared 2-core machine: more room than bun's 5 s default.
@@ -44,7 +44,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       bad = await create({ url: `${receiver.url}/bad`, events: ["stats.bad"] });
       idle = await create({ url: `${receiver.url}/ok`, events: ["stats.never"] });
       for (const type of ["stats.ok", "stats.ok", "stats.ok", "stats.bad", "stats.bad"]) await post(type);
-      await waitFor(async () => (await stats(ok)).body.succeeded === 3 && (await stats(bad)).body.failed === 2, 20_000, "3 succeeded and 2 failed deliveries");
+      await waitFor(async () => (await stats(ok)).body.succeeded === 3 && (await stats(bad)).body.failed === 2, { timeoutMs: 20_000, what: "3 succeeded and 2 failed deliveries" });
     });
     afterAll(async () => {
       await app?.close();
@@ -86,7 +86,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const mid = new Date().toISOString();
       await Bun.sleep(5);
       await post("stats.ok");
-      await waitFor(async () => (await stats(ok)).body.succeeded === 4, 10_000, "the fourth delivery");
+      await waitFor(async () => (await stats(ok)).body.succeeded === 4, { timeoutMs: 10_000, what: "the fourth delivery" });
       const fromMid = (await stats(ok, `?since=${mid}`)).body;
       expect(fromMid).toMatchObject({ since: mid, succeeded: 1, failed: 0 });
       expect((await stats(ok, `?since=${new Date(started - 1_000).toISOString()}`)).body.succeeded).toBe(4);
@@ -148,7 +148,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       const stamp = await app.store.changes.version();
       const before = (await stats(bad)).body.lastAttemptAt;
       await post("stats.bad");
-      await waitFor(async () => (await stats(bad)).body.lastAttemptAt !== before, 10_000, "a new attempt");
+      await waitFor(async () => (await stats(bad)).body.lastAttemptAt !== before, { timeoutMs: 10_000, what: "a new attempt" });
       expect(await app.store.changes.version()).toBe(stamp);
     });
   });

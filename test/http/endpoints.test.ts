@@ -3,7 +3,7 @@ import { verify as octokitVerify } from "@octokit/webhooks-methods";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { verifyBuildWorkPro, verifyCePro } from "../support/verifiers.ts";
 import { ADMIN_TOKEN, expectProblem, READ_TOKEN, SECRET, sessionOf, startAdminApp, type AdminApp } from "./support.ts";
@@ -25,9 +25,17 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => { await app.close(); receiver.stop(); crm.stop(); });
-beforeEach(() => { receiver.requests.length = 0; receiver.respond(() => new Response("ok")); });
+/**
+ * Each test's endpoints use a path of its own on the shared receiver (`here`), and the test reads only the requests
+ * to it (`mine()`): an endpoint an earlier test made subscribes to "*" and may still be retrying.
+ */
+let here = "";
+let tests = 0;
+beforeEach(() => { receiver.requests.length = 0; receiver.respond(() => new Response("ok")); here = `${receiver.url}/t${++tests}`; });
+const pathOf = (url: string) => new URL(url).pathname;
+const mine = (url = here) => receiver.requests.filter((r) => r.path === pathOf(url));
 
-const create = (body: Record<string, unknown>) => app.api("POST", "/endpoints", { url: receiver.url, events: ["*"], ...body });
+const create = (body: Record<string, unknown>) => app.api("POST", "/endpoints", { url: here, events: ["*"], ...body });
 
 describe("creating an endpoint", () => {
   test("pings first, saves on a 2xx, and shows the signing secret this once", async () => {
@@ -39,8 +47,8 @@ describe("creating an endpoint", () => {
     expect(endpoint.signingSecret).toStartWith("whsec_");
     expect(Buffer.from(endpoint.signingSecret.slice(6), "base64").length).toBe(32);
     // The ping was a real signed delivery, verifiable with the secret just shown.
-    expect(receiver.requests).toHaveLength(1);
-    const ping = receiver.requests[0]!;
+    expect(mine()).toHaveLength(1);
+    const ping = mine()[0]!;
     expect(JSON.parse(ping.body).type).toBe("ping");
     expect(ping.headers["webhook-event"]).toBe("ping");
     expect(() => new Webhook(endpoint.signingSecret).verify(ping.body, ping.headers)).not.toThrow();
@@ -61,7 +69,7 @@ describe("creating an endpoint", () => {
     const before = (await app.api("GET", "/endpoints?limit=100")).body.data.length;
     const result = await create({});
     const problem = expectProblem(result, 422, /verification ping/);
-    expect(problem.attempt).toEqual(expect.objectContaining({ number: 1, statusCode: 503, outcome: "failed", responseBody: "down for maintenance", url: receiver.url }));
+    expect(problem.attempt).toEqual(expect.objectContaining({ number: 1, statusCode: 503, outcome: "failed", responseBody: "down for maintenance", url: here }));
     expect(problem.attempt.responseHeaders["x-why"]).toBe("maintenance");
     expect(problem.attempt.requestHeaders["webhook-event"]).toBe("ping");
     expect((await app.api("GET", "/endpoints?limit=100")).body.data.length).toBe(before);
@@ -77,7 +85,7 @@ describe("creating an endpoint", () => {
   test("verify: false saves without a ping", async () => {
     const result = await create({ verify: false, url: "http://127.0.0.1:9/later" });
     expect(result.status).toBe(201);
-    expect(receiver.requests).toHaveLength(0);
+    expect(receiver.requests.filter((r) => r.headers["webhook-event"] === "ping")).toHaveLength(0);
   });
 
   test("takes headers, auth, signing and per-endpoint delivery options", async () => {
@@ -86,7 +94,7 @@ describe("creating an endpoint", () => {
       signing: { scheme: "hex", header: "X-CEPro-Signature" }, schedule: ["1m", 300_000], timeoutMs: 5000, rateLimit: 2, maxConcurrency: 4, autoDisableAfter: 5,
     });
     expect(result.status).toBe(201);
-    const ping = receiver.requests[0]!;
+    const ping = mine()[0]!;
     expect(ping.headers["x-team"]).toBe("sales");
     expect(ping.headers.authorization).toBe(`Basic ${btoa("hook:pa55")}`);
     expect(ping.headers["x-cepro-signature"]).toMatch(/^[0-9a-f]{64}$/);
@@ -101,7 +109,7 @@ describe("creating an endpoint", () => {
     const own = "whsec_" + Buffer.alloc(32, 7).toString("base64");
     const result = await create({ secret: own });
     expect(result.body.signingSecret).toBe(own);
-    expect(() => new Webhook(own).verify(receiver.requests[0]!.body, receiver.requests[0]!.headers)).not.toThrow();
+    expect(() => new Webhook(own).verify(mine()[0]!.body, mine()[0]!.headers)).not.toThrow();
     const bad = expectProblem(await create({ secret: "not-base64-!!" }), 422);
     expect(bad.errors).toEqual([{ path: "secret", message: expect.stringContaining("whsec_") }]);
   });
@@ -137,8 +145,9 @@ describe("422 with errors[] for bad input", () => {
     });
     const started = performance.now();
     const response = await post(ADMIN_TOKEN);
-    // Before the limit, Elysia's validation error pretty-printed the value: seconds for 10 KB.
-    expect(performance.now() - started).toBeLessThan(500);
+    // Before the limit, Elysia's validation error pretty-printed the value: seconds for 10 KB. The bound is loose
+    // (2 s, not the ~10 ms it takes) so a loaded machine does not fail it; the old behaviour took far longer.
+    expect(performance.now() - started).toBeLessThan(2_000);
     const problem = expectProblem({ status: response.status, headers: response.headers, body: await response.json() }, 422);
     expect(problem.errors).toEqual([{ path: "colour", message: expect.stringContaining("64") }]);
     expect((await post(null)).status).toBe(401);
@@ -239,14 +248,14 @@ describe("config-managed endpoints", () => {
     expect(off.status).toBe(200);
     expect(off.body).toEqual(expect.objectContaining({ enabled: false, disabledReason: "disabled by an admin" }));
     const sent = await (await app.post({ type: "job.completed", data: { n: 1 } })).json() as { id: string };
-    await Bun.sleep(300);
+    await Bun.sleep(300); // a fixed wait: the disabled endpoint must NOT be sent the event within it
     expect(crm.requests.filter((r) => r.headers["webhook-id"] === sent.id)).toHaveLength(0);
     const waiting = await app.api("GET", `/deliveries?event=${sent.id}&endpoint=crm`);
     expect(waiting.body.data).toEqual([expect.objectContaining({ endpointId: "crm", status: "pending", attempts: [] })]);
 
     const on = await app.api("PATCH", "/endpoints/crm", { enabled: true });
     expect(on.body).toEqual(expect.objectContaining({ enabled: true, disabledReason: null }));
-    await waitFor(() => crm.requests.some((r) => r.headers["webhook-id"] === sent.id), 5_000, "the held delivery after enabling");
+    await waitFor(() => crm.requests.some((r) => r.headers["webhook-id"] === sent.id), { timeoutMs: 5_000, what: "the held delivery after enabling" });
     expect(crm.requests.find((r) => r.headers["webhook-id"] === sent.id)!.headers.authorization).toBe("Bearer crm-receiver-token");
   });
 });
@@ -257,17 +266,17 @@ describe("changing and deleting an API endpoint", () => {
     const other = startReceiver();
     try {
       // Same origin (scheme, host, port), another path: the masked credential sent back keeps the stored one.
-      const moved = `${receiver.url}/moved`;
+      const moved = `${here}/moved`;
       const patched = await app.api("PATCH", `/endpoints/${ep.id}`, { url: moved, events: ["job.completed"], description: "moved", headers: { "X-A": "1" }, auth: (await app.api("GET", `/endpoints/${ep.id}`)).body.auth, timeoutMs: 2000 });
       expect(patched.status).toBe(200);
       expect(patched.body).toEqual(expect.objectContaining({ url: moved, events: ["job.completed"], description: "moved", headers: { "X-A": "1" }, timeoutMs: 2000 }));
       expect(Date.parse(patched.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(ep.updatedAt));
-      receiver.requests.length = 0;
       const test = await app.api("POST", `/endpoints/${ep.id}/test`, { type: "job.completed" });
       expect(test.body.statusCode).toBe(200);
-      expect(receiver.requests[0]!.path).toBe("/hooks/moved");
-      expect(receiver.requests[0]!.headers.authorization).toBe("Bearer tok-1");
-      expect(receiver.requests[0]!.headers["x-a"]).toBe("1");
+      expect(mine(moved)).toHaveLength(1);
+      expect(mine(moved)[0]!.path).toBe(`${pathOf(here)}/moved`);
+      expect(mine(moved)[0]!.headers.authorization).toBe("Bearer tok-1");
+      expect(mine(moved)[0]!.headers["x-a"]).toBe("1");
       const reset = await app.api("PATCH", `/endpoints/${ep.id}`, { timeoutMs: null, auth: null });
       expect(reset.body).toEqual(expect.objectContaining({ timeoutMs: null, auth: null }));
       expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { url: "http://169.254.169.254/" }), 422);
@@ -283,7 +292,7 @@ describe("changing and deleting an API endpoint", () => {
     for (let i = 0; i < 3; i++) await app.post({ type: "order.placed", data: { i } });
     const db = dbOf(app.store);
     const count = async (table: "deliveries" | "attempts") => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).where("endpoint_id", "=", ep.id).executeTakeFirstOrThrow()).n);
-    await waitFor(async () => (await app.api("GET", `/deliveries?endpoint=${ep.id}&status=failed`)).body.data.length === 3, 5000, "3 failed deliveries");
+    await waitFor(async () => (await app.api("GET", `/deliveries?endpoint=${ep.id}&status=failed`)).body.data.length === 3, { timeoutMs: 5000, what: "3 failed deliveries" });
     expect(await count("deliveries")).toBe(3);
     expect(await count("attempts")).toBe(3);
 
@@ -305,11 +314,11 @@ describe("changing and deleting an API endpoint", () => {
       return new Response("ok");
     });
     await app.post({ type: "slow.one", data: {} });
-    await waitFor(() => arrived, 5000, "the attempt in flight");
+    await waitFor(() => arrived, { timeoutMs: 5000, what: "the attempt in flight" });
     expect((await app.api("DELETE", `/endpoints/${ep.id}`)).status).toBe(204);
     expect(answered).toBe(false);
     // Past the attempt's timeout and the lease, nothing was recorded for the deleted endpoint (DESIGN §9: the
-    // delete aborts its attempts in flight).
+    // delete aborts its attempts in flight). A fixed wait: it asserts that nothing happens within the window.
     await Bun.sleep(1_000);
     expect(await dbOf(app.store).selectFrom("attempts").select("id").where("endpoint_id", "=", ep.id).execute()).toEqual([]);
     expect(await dbOf(app.store).selectFrom("deliveries").select("id").where("endpoint_id", "=", ep.id).execute()).toEqual([]);
@@ -323,14 +332,14 @@ describe("receiver credentials in headers", () => {
     const created = await create({ headers: { "X-Api-Key": KEY, "X-Team": "sales" } });
     expect(created.status).toBe(201);
     expect(created.body.headers).toEqual({ "X-Api-Key": "********", "X-Team": "sales" });
-    expect(receiver.requests[0]!.headers["x-api-key"]).toBe(KEY);
+    expect(mine()[0]!.headers["x-api-key"]).toBe(KEY);
     const read = await app.api("GET", `/endpoints/${created.body.id}`, undefined, READ_TOKEN);
     expect(read.body.headers).toEqual({ "X-Api-Key": "********", "X-Team": "sales" });
 
     const test = await app.api("POST", `/endpoints/${created.body.id}/test`, {});
     expect(test.body.requestHeaders["x-api-key"]).toBe("[redacted]");
     expect(test.body.requestHeaders["x-team"]).toBe("sales");
-    expect(receiver.requests[1]!.headers["x-api-key"]).toBe(KEY);
+    expect(mine()[1]!.headers["x-api-key"]).toBe(KEY);
     const delivery = await app.api("GET", `/deliveries/${test.body.deliveryId}`, undefined, READ_TOKEN);
     expect(delivery.body.attempts[0].requestHeaders["x-api-key"]).toBe("[redacted]");
     expect(JSON.stringify([read.body, delivery.body, (await app.api("GET", "/endpoints?limit=100")).body])).not.toContain(KEY);
@@ -355,8 +364,8 @@ describe("receiver credentials in headers", () => {
     expect(patched.status).toBe(200);
     expect(patched.body.headers).toEqual({ "x-api-key": "********", "X-Other": "2" });
     await app.api("POST", `/endpoints/${ep.id}/test`, {});
-    expect(receiver.requests.at(-1)!.headers["x-api-key"]).toBe(KEY);
-    expect(receiver.requests.at(-1)!.headers["x-other"]).toBe("2");
+    expect(mine().at(-1)!.headers["x-api-key"]).toBe(KEY);
+    expect(mine().at(-1)!.headers["x-other"]).toBe("2");
     const unknown = expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { headers: { "X-Client-Secret": "********" } }), 422);
     expect(unknown.errors).toEqual([{ path: "headers.X-Client-Secret", message: expect.stringContaining("send the value itself") }]);
   });
@@ -372,9 +381,9 @@ describe("a URL moved to another origin", () => {
       const masked = expectProblem(await app.api("PATCH", `/endpoints/${ep.id}`, { url: other.url, auth: { type: "basic", username: "u", password: "********" } }), 422);
       expect(masked.errors[0].path).toBe("auth.password");
       const unchanged = (await app.api("GET", `/endpoints/${ep.id}`)).body;
-      expect(unchanged).toEqual(expect.objectContaining({ url: receiver.url, auth: { type: "basic", username: "u", password: "********" } }));
+      expect(unchanged).toEqual(expect.objectContaining({ url: here, auth: { type: "basic", username: "u", password: "********" } }));
       await app.api("POST", `/endpoints/${ep.id}/test`, {});
-      expect(receiver.requests.at(-1)!.headers.authorization).toBe(`Basic ${btoa("u:old-password")}`);
+      expect(mine().at(-1)!.headers.authorization).toBe(`Basic ${btoa("u:old-password")}`);
       expect(other.requests).toHaveLength(0);
 
       const moved = await app.api("PATCH", `/endpoints/${ep.id}`, { url: other.url, auth: { type: "bearer", token: "new-token" } });
@@ -385,7 +394,7 @@ describe("a URL moved to another origin", () => {
       expect(JSON.stringify(other.requests)).not.toContain(btoa("u:old-password"));
 
       // auth: null drops the credential, which is fine too.
-      const back = await app.api("PATCH", `/endpoints/${ep.id}`, { url: receiver.url, auth: null });
+      const back = await app.api("PATCH", `/endpoints/${ep.id}`, { url: here, auth: null });
       expect(back.status).toBe(200);
       expect(back.body.auth).toBeNull();
     } finally {
@@ -420,7 +429,7 @@ describe("signing scheme changes and rotation", () => {
     expect(fresh).not.toBe("github-style-secret");
     expect((await app.api("GET", `/endpoints/${ep.id}`)).body.signingSecret).toBeUndefined();
     await app.api("POST", `/endpoints/${ep.id}/test`, {});
-    const sent = receiver.requests.at(-1)!;
+    const sent = mine().at(-1)!;
     expect(() => new Webhook(fresh).verify(sent.body, sent.headers)).not.toThrow();
 
     // A secret that fits the new scheme is kept: no new secret in the answer.
@@ -428,7 +437,7 @@ describe("signing scheme changes and rotation", () => {
     expect(kept.status).toBe(200);
     expect(kept.body.signingSecret).toBeUndefined();
     await app.api("POST", `/endpoints/${ep.id}/test`, {});
-    expect(verifyBuildWorkPro(receiver.requests.at(-1)!.headers["webhook-signature"]!, receiver.requests.at(-1)!.body, fresh)).toBe(true);
+    expect(verifyBuildWorkPro(mine().at(-1)!.headers["webhook-signature"]!, mine().at(-1)!.body, fresh)).toBe(true);
   });
 
   test("github rotation switches at once: the answer says so, and @octokit/webhooks-methods verifies the next delivery", async () => {
@@ -437,7 +446,7 @@ describe("signing scheme changes and rotation", () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body).toEqual({ signingSecret: expect.stringMatching(/^whsec_/), graceSeconds: 0, previousSecretExpiresAt: null, note: expect.stringContaining("immediate") });
     await app.api("POST", `/endpoints/${ep.id}/test`, {});
-    const sent = receiver.requests.at(-1)!;
+    const sent = mine().at(-1)!;
     expect(sent.headers["x-hub-signature-256"]).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect(await octokitVerify(rotated.body.signingSecret, sent.body, sent.headers["x-hub-signature-256"]!)).toBe(true);
     expect(await octokitVerify(ep.signingSecret, sent.body, sent.headers["x-hub-signature-256"]!)).toBe(false);
@@ -447,14 +456,14 @@ describe("signing scheme changes and rotation", () => {
     const installed = await app.api("POST", `/endpoints/${ep.id}/rotate-secret`, { secret: own });
     expect(installed.body.signingSecret).toBe(own);
     await app.api("POST", `/endpoints/${ep.id}/test`, {});
-    expect(await octokitVerify(own, receiver.requests.at(-1)!.body, receiver.requests.at(-1)!.headers["x-hub-signature-256"]!)).toBe(true);
+    expect(await octokitVerify(own, mine().at(-1)!.body, mine().at(-1)!.headers["x-hub-signature-256"]!)).toBe(true);
 
     // hex the same way: CE Pro's documented verifier takes the delivery right after a rotation.
     const { body: hex } = await create({ signing: { scheme: "hex" }, verify: false });
     const hexRotated = await app.api("POST", `/endpoints/${hex.id}/rotate-secret`, {});
     expect(hexRotated.body.graceSeconds).toBe(0);
     await app.api("POST", `/endpoints/${hex.id}/test`, {});
-    expect(verifyCePro(receiver.requests.at(-1)!.body, receiver.requests.at(-1)!.headers["x-webhook-signature"]!, hexRotated.body.signingSecret)).toBe(true);
+    expect(verifyCePro(mine().at(-1)!.body, mine().at(-1)!.headers["x-webhook-signature"]!, hexRotated.body.signingSecret)).toBe(true);
 
     const standard = await create({ verify: false });
     const graced = await app.api("POST", `/endpoints/${standard.body.id}/rotate-secret`, {});
@@ -468,10 +477,10 @@ describe("with an event catalog", () => {
   test("an API endpoint may not subscribe to names every object has (constructor, toString, __proto__)", async () => {
     const cataloged = await startAdminApp({ events: { "job.completed": {} } });
     try {
-      const result = await cataloged.api("POST", "/endpoints", { url: receiver.url, verify: false, events: ["job.completed", "constructor", "toString", "__proto__", "job.*"] });
+      const result = await cataloged.api("POST", "/endpoints", { url: here, verify: false, events: ["job.completed", "constructor", "toString", "__proto__", "job.*"] });
       const problem = expectProblem(result, 422);
       expect(problem.errors).toEqual([1, 2, 3].map((i) => ({ path: `events[${i}]`, message: expect.stringContaining("unknown event type") })));
-      const ok = await cataloged.api("POST", "/endpoints", { url: receiver.url, verify: false, events: ["job.completed", "job.*"] });
+      const ok = await cataloged.api("POST", "/endpoints", { url: here, verify: false, events: ["job.completed", "job.*"] });
       expect(ok.status).toBe(201);
       expectProblem(await cataloged.api("PATCH", `/endpoints/${ok.body.id}`, { events: ["hasOwnProperty"] }), 422);
     } finally {
@@ -485,13 +494,13 @@ describe("tenants: an endpoint's tenant, sessions and tenants.maxEndpoints", () 
   beforeAll(async () => {
     capped = await startAdminApp({
       tenants: { maxEndpoints: 2 },
-      endpoints: [{ id: "acme-crm", url: receiver.url, events: ["*"], secret: SECRET }] as never,
+      endpoints: [{ id: "acme-crm", url: here, events: ["*"], secret: SECRET }] as never,
     });
     // A config endpoint of tenant acme (the config's tenant field is read by the registry; here the row is set).
     await dbOf(capped.store).updateTable("endpoints").set({ tenant: "acme" }).where("id", "=", "acme-crm").execute();
   });
   afterAll(() => capped.close());
-  const make = (body: Record<string, unknown>, token?: string) => capped.api("POST", "/endpoints", { url: receiver.url, events: ["*"], verify: false, ...body }, token);
+  const make = (body: Record<string, unknown>, token?: string) => capped.api("POST", "/endpoints", { url: here, events: ["*"], verify: false, ...body }, token);
 
   test("tenant is set on create, shown on reads, noted as a tenant, and fixed afterwards", async () => {
     const created = await make({ tenant: "globex" });

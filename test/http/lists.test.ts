@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import * as v from "valibot";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { toEventRow } from "../../src/core/events.ts";
 import { newId } from "../../src/core/ids.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
@@ -56,7 +56,7 @@ describe("lists are newest first, with cursor pages that hold while rows arrive"
   test("deliveries, filtered by endpoint and status", async () => {
     const { body: ep } = await app.api("POST", "/endpoints", { url: receiver.url, events: ["page.delivery"], verify: false });
     for (let i = 0; i < 12; i++) await app.post({ type: "page.delivery", data: { i } });
-    await waitFor(async () => (await app.api("GET", `/deliveries?endpoint=${ep.id}&status=succeeded&limit=100`)).body.data.length === 12, 5000, "12 delivered");
+    await waitFor(async () => (await app.api("GET", `/deliveries?endpoint=${ep.id}&status=succeeded&limit=100`)).body.data.length === 12, { timeoutMs: 5000, what: "12 delivered" });
     const all = (await app.api("GET", `/deliveries?endpoint=${ep.id}&limit=100`)).body.data.map((d: { id: string }) => d.id);
     const seen = await walk(`/deliveries?endpoint=${ep.id}&limit=5`, async () => { await app.post({ type: "page.delivery", data: {} }); });
     expect(seen).toEqual(all);
@@ -126,7 +126,7 @@ describe("event types and sources", () => {
     await waitFor(async () => {
       const sources = (await app.api("GET", "/sources")).body.data as { id: string; status: string; cursor: unknown }[];
       return sources.find((s) => s.id === "broken")?.status === "error" && sources.find((s) => s.id === "crm")?.cursor === "after-2";
-    }, 10_000, "the poll sources to report");
+    }, { timeoutMs: 10_000, what: "the poll sources to report" });
     const sources = (await app.api("GET", "/sources")).body.data;
     expect(sources.map((s: { id: string; type: string }) => [s.id, s.type])).toEqual([["app", "http"], ["crm", "poll"], ["broken", "poll"]]);
     expect(sources[0]).toEqual(expect.objectContaining({ status: "running", lastError: null }));

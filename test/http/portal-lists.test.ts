@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { expectProblem, sessionOf, startAdminApp, type AdminApp } from "./support.ts";

@@ -1,5 +1,5 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startBinary, writeConfig } from "../support/binary.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
@@ -28,7 +28,7 @@ const linesOf = (output: string, start: string) =>
 const PUBLIC_URL = "tenants are in use without server.publicUrl";
 /** The start's log lines, once its "ready" line (written after the warnings) is out on stdout. */
 async function startLog(running: { output(): string }): Promise<string> {
-  await waitFor(() => linesOf(running.output(), "ready").length > 0, 5_000, "the ready line");
+  await waitFor(() => linesOf(running.output(), "ready").length > 0, { timeoutMs: 5_000, what: "the ready line" });
   return running.output();
 }
 

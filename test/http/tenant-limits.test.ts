@@ -4,7 +4,8 @@ import { builtinPlugins } from "../../plugins/index.ts";
 import { resolveConfig } from "../../src/config/load.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import type { Resolver } from "../../src/outbound/send.ts";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
 import { adminClient, expectProblem, sessionOf, type AdminApp } from "./support.ts";
@@ -139,7 +140,7 @@ describe("tenants.allowNetworks: tenant endpoints never reach what only delivery
     expect(tested.body.statusCode).toBeNull();
     expect(tested.body.responseBody).toBe("");
     // The retries on the schedule (100 ms apart) are refused too.
-    await waitFor(async () => (await app.api("GET", `/deliveries/${tested.body.deliveryId}`, undefined, session)).body.status === "failed", 10_000, "the test delivery to fail");
+    await waitFor(async () => (await app.api("GET", `/deliveries/${tested.body.deliveryId}`, undefined, session)).body.status === "failed", { timeoutMs: 10_000, what: "the test delivery to fail" });
     const delivery = (await app.api("GET", `/deliveries/${tested.body.deliveryId}`, undefined, session)).body;
     expect(delivery.attempts).toHaveLength(3);
     for (const attempt of delivery.attempts) expect(attempt).toMatchObject({ statusCode: null, responseBody: "", error: expect.stringMatching(/^refused: /) });
@@ -183,7 +184,7 @@ describe("limits after a config reload, and the attempts actually made", () => {
 
     const tested = await app.api("POST", `/endpoints/${created.body.id}/test`, {});
     expect(tested.status).toBe(200);
-    await waitFor(async () => (await app.api("GET", `/deliveries/${tested.body.deliveryId}`)).body.status === "failed", 10_000, "the test delivery to fail");
+    await waitFor(async () => (await app.api("GET", `/deliveries/${tested.body.deliveryId}`)).body.status === "failed", { timeoutMs: 10_000, what: "the test delivery to fail" });
     await Bun.sleep(500);
     expect(failing.requests).toHaveLength(3);
     const at = failing.requests.map((r) => r.at);

@@ -1,7 +1,8 @@
 import { expect } from "bun:test";
 import { newId } from "../../src/core/ids.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import type { Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
 import { adminClient } from "./support.ts";
@@ -56,9 +57,9 @@ export async function deleteTenantWalk(app: TenantApp, rx: { acme: Receiver; glo
   };
   const ofAcme = await tenantEvent(app, "acme", [ep.acme, ep.global]);
   const ofGlobex = await tenantEvent(app, "globex", [ep.globex, ep.global]);
-  await waitFor(() => idsOf(rx.acme).includes(ofAcme.id) && idsOf(rx.globex).includes(ofGlobex.id) && idsOf(rx.global).length === 2, 10_000, "first attempts");
+  await waitFor(() => idsOf(rx.acme).includes(ofAcme.id) && idsOf(rx.globex).includes(ofGlobex.id) && idsOf(rx.global).length === 2, { timeoutMs: 10_000, what: "first attempts" });
   const db = dbOf(app.store);
-  await waitFor(async () => (await db.selectFrom("attempts").select("id").where("delivery_id", "in", ofAcme.deliveries).execute()).length === 2, 10_000, "acme's attempts recorded");
+  await waitFor(async () => (await db.selectFrom("attempts").select("id").where("delivery_id", "in", ofAcme.deliveries).execute()).length === 2, { timeoutMs: 10_000, what: "acme's attempts recorded" });
 
   const deleted = await app.api("DELETE", "/tenants/acme");
   expect(deleted.status).toBe(200);
@@ -76,7 +77,7 @@ export async function deleteTenantWalk(app: TenantApp, rx: { acme: Receiver; glo
 
   // globex keeps receiving while acme's retry (due a second after its failure) would have come and gone.
   const later = await tenantEvent(app, "globex", [ep.globex]);
-  await waitFor(() => idsOf(rx.globex).includes(later.id), 10_000, "globex's next event");
+  await waitFor(() => idsOf(rx.globex).includes(later.id), { timeoutMs: 10_000, what: "globex's next event" });
   await Bun.sleep(1_500);
   expect(rx.acme.requests.length).toBe(seen);
   expect((await app.api("GET", "/tenants/globex")).body).toMatchObject({ id: "globex", endpoints: 1 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import * as v from "valibot";
 import { InvalidEventsError } from "../../src/plugin-api/index.ts";
-import { baseConfig, INGEST_TOKEN, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, INGEST_TOKEN, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { rawRequest } from "../support/raw.ts";
 import { dbOf } from "../support/store-db.ts";
 
@@ -255,7 +256,7 @@ describe("ingest without a catalog: what any client may send", () => {
         latencies.push([r.status, Math.round(performance.now() - t)]);
       }
       console.log(JSON.stringify(latencies));`, `${open.url}/v1/events`], { stdout: "pipe" });
-    await waitFor(async () => (await dbOf(open.store).selectFrom("events").select("id").where("type", "=", "small").limit(1).execute()).length > 0, 10_000, "the probe");
+    await waitFor(async () => (await dbOf(open.store).selectFrom("events").select("id").where("type", "=", "small").limit(1).execute()).length > 0, { timeoutMs: 10_000, what: "the probe" });
     const deep = `{"type":"deep","data":${nested(500_000)}}`;
     expect(deep.length).toBeLessThan(1_048_576);
     const started = performance.now();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { baseConfig, INGEST_TOKEN, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, INGEST_TOKEN, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
@@ -39,7 +40,7 @@ for (const kind of STORES) {
       const beta = await answer(await post({ type: "order.created", data: { n: 2 }, id: "K", tenant: "beta" }));
       expect([acme.status, beta.status]).toEqual([202, 202]);
       expect(beta.body.id).not.toBe(acme.body.id);
-      await waitFor(() => deliveredTo("acme").includes(acme.body.id) && deliveredTo("beta").includes(beta.body.id), 5_000, "each tenant's delivery");
+      await waitFor(() => deliveredTo("acme").includes(acme.body.id) && deliveredTo("beta").includes(beta.body.id), { timeoutMs: 5_000, what: "each tenant's delivery" });
       expect(deliveredTo("acme")).not.toContain(beta.body.id);
       expect(deliveredTo("beta")).not.toContain(acme.body.id);
 

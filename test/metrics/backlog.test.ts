@@ -4,7 +4,8 @@ import { breakerHolds } from "../../src/core/delivery/breaker.ts";
 import { BACKLOG_REFRESH_MS } from "../../src/metrics/backlog.ts";
 import { breakerHoldsSql } from "../../src/store/breaker-sql.ts";
 import { dbOf } from "../support/store-db.ts";
-import { baseConfig, startTestApp, waitFor } from "../support/app.ts";
+import { baseConfig, startTestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { METRICS_TOKEN, scrape } from "./scrape.ts";
@@ -55,7 +56,7 @@ for (const kind of STORES) {
         const before = ok.requests.length;
         for (let i = 0; i < 3; i++) expect((await app.post({ type: "job.done", data: { i } })).status).toBe(202);
         const sent = () => ok.requests.slice(before);
-        await waitFor(() => sent().filter((r) => r.path === "/hooks").length >= 3 && sent().some((r) => r.path === "/hooks/slow"), 10_000, "the enabled endpoints' first deliveries");
+        await waitFor(() => sent().filter((r) => r.path === "/hooks").length >= 3 && sent().some((r) => r.path === "/hooks/slow"), { timeoutMs: 10_000, what: "the enabled endpoints' first deliveries" });
         const cached = await scrape(app.url);
         expect(Date.now() - readAt).toBeLessThan(BACKLOG_REFRESH_MS);
         expect(cached.value("hookgate_deliveries", { status: "pending" })).toBe(0); // the figures of the first read

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BINARY, ensureBinary, writeConfig } from "../support/binary.ts";
+import { BINARY, ensureBinary, launch, writeConfig } from "../support/binary.ts";
 
 setDefaultTimeout(60_000);
 
@@ -17,19 +17,11 @@ beforeAll(() => ensureBinary());
 
 /** Runs `serve` with stdout and stderr apart (stdout a pipe, as under journald or docker), until ready, then SIGTERM. */
 async function serveOnce(dir: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn([BINARY, "serve", "--config", join(dir, "webhooks.config.ts")], {
-    env: { ...process.env, HOOKGATE_LOG_LEVEL: "", ...env }, stdout: "pipe", stderr: "pipe", stdin: "ignore",
-  });
-  let stdout = "";
-  let stderr = "";
-  const read = async (stream: ReadableStream<Uint8Array>, onText: (t: string) => void) => { const d = new TextDecoder(); for await (const c of stream) onText(d.decode(c)); };
-  const done = Promise.all([read(proc.stdout, (t) => { stdout += t; }), read(proc.stderr, (t) => { stderr += t; })]);
-  const deadline = Date.now() + 20_000;
-  while (!stderr.includes("hookgate listening on") && proc.exitCode === null && Date.now() < deadline) await Bun.sleep(10);
-  proc.kill("SIGTERM");
-  const code = await proc.exited;
-  await done;
-  return { code, stdout, stderr };
+  const launched = await launch(join(dir, "webhooks.config.ts"), { env: { HOOKGATE_LOG_LEVEL: "", ...env } });
+  await launched.ready.catch(() => null); // not ready in time: SIGTERM all the same, the output tells
+  launched.proc.kill("SIGTERM");
+  const code = await launched.done;
+  return { code, stdout: launched.stdout(), stderr: launched.stderr() };
 }
 
 const INGEST_TOKEN = "binary-logs-token-0123456789";

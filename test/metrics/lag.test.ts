@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
 import { TenantScope } from "../../src/core/scope.ts";
@@ -41,11 +42,11 @@ describe.skipIf(missing)("hookgate_delivery_lag_seconds is what an operator can 
     }));
     for (let i = 0; i < 6; i++) expect((await app.post({ type: "job.done", data: { i } })).status).toBe(202);
     const db = dbOf(app.store);
-    await waitFor(() => ok.requests.length === 6, 10_000, "the healthy endpoint's deliveries");
-    await waitFor(async () => (await app.store.admin.endpoint("broken", TenantScope.everyTenant()))!.consecutive_failures >= 2, 10_000, "the broken endpoint's streak");
+    await waitFor(() => ok.requests.length === 6, { timeoutMs: 10_000, what: "the healthy endpoint's deliveries" });
+    await waitFor(async () => (await app.store.admin.endpoint("broken", TenantScope.everyTenant()))!.consecutiveFailures >= 2, { timeoutMs: 10_000, what: "the broken endpoint's streak" });
     // Its breaker opened: the four it had queued went back to the store (their lease undone), due at the probe.
     await waitFor(async () => (await db.selectFrom("deliveries").select("leases").where("endpoint_id", "=", "broken").where("status", "=", "pending").execute())
-      .filter((d) => d.leases === 0).length === 4, 10_000, "the held deliveries handed back");
+      .filter((d) => d.leases === 0).length === 4, { timeoutMs: 10_000, what: "the held deliveries handed back" });
     // Ten minutes pass for the waiting deliveries: due since then (the breaker's next probe is still 30 s away).
     await db.updateTable("deliveries").set({ next_attempt_at: Date.now() - TEN_MINUTES })
       .where("endpoint_id", "in", ["broken", "off"]).where("status", "=", "pending").execute();
@@ -80,7 +81,7 @@ scrape_configs:
     };
     try {
       // Every scrape reads the store after the ten minutes passed: the first one is as good as any.
-      await waitFor(async () => (await query('hookgate_delivery_lag_seconds{job="hookgate"}')) !== undefined, 60_000, "the first scrape in Prometheus");
+      await waitFor(async () => (await query('hookgate_delivery_lag_seconds{job="hookgate"}')) !== undefined, { timeoutMs: 60_000, what: "the first scrape in Prometheus" });
       expect(await query('hookgate_delivery_lag_seconds{job="hookgate"}')).toBeLessThan(1); // 600 before issue 22
       expect(await query('hookgate_deliveries{job="hookgate", status="held"}')).toBe(heldCount);
       // The disabled endpoint's wait where they were: not held by a breaker, not lag either.

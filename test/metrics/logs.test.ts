@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { ADMIN_TOKEN, baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { adminClient } from "../http/support.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 
@@ -31,7 +32,7 @@ describe("admin actions write one info line each, with ids and never a secret", 
     secrets.push(rotated.body.signingSecret);
     const posted = await app.post({ type: "job.done", data: {}, tenant: "acme" });
     expect(posted.status).toBe(202);
-    await waitFor(() => receiver.requests.length >= 1, 5_000, "the delivery");
+    await waitFor(() => receiver.requests.length >= 1, { timeoutMs: 5_000, what: "the delivery" });
     const [delivery] = (await api("GET", `/deliveries?endpoint=${id}`)).body.data as { id: string }[];
     expect((await api("POST", `/deliveries/${delivery!.id}/retry`)).status).toBe(200);
     expect((await api("POST", `/endpoints/${id}/recover`, { since: new Date(Date.now() - 60_000).toISOString() })).status).toBe(200);
@@ -81,7 +82,7 @@ describe("HOOKGATE_LOG_LEVEL on the server", () => {
     app = await startTestApp(config(), { logs, logLevel: "debug" });
     const { id } = await (await app.post({ type: "job.done", data: {}, id: "k1" })).json() as { id: string };
     await app.post({ type: "job.done", data: {}, id: "k1" }); // a duplicate: its line says so
-    await waitFor(() => parse(logs).some((l) => l.msg === "attempt"), 5_000, "the attempt line");
+    await waitFor(() => parse(logs).some((l) => l.msg === "attempt"), { timeoutMs: 5_000, what: "the attempt line" });
     const accepted = parse(logs).filter((l) => l.msg === "event accepted");
     expect(accepted.map((l) => [l.level, l.event, l.source, l.type, l.deliveries, l.duplicate])).toEqual([
       ["debug", id, "app", "job.done", 1, false], ["debug", id, "app", "job.done", 1, true],
@@ -97,7 +98,7 @@ describe("HOOKGATE_LOG_LEVEL on the server", () => {
     app = await startTestApp(config(), { logs, logLevel: level });
     expect((await adminClient(app.url)("POST", "/endpoints", { url: receiver.url, events: ["other"], verify: false })).status).toBe(201);
     await app.post({ type: "job.done", data: {} });
-    await waitFor(() => receiver.requests.length > 0, 5_000, "the delivery");
+    await waitFor(() => receiver.requests.length > 0, { timeoutMs: 5_000, what: "the delivery" });
     await app.close(); app = null;
     const lines = parse(logs);
     expect(lines.filter((l) => l.level === "debug")).toEqual([]);

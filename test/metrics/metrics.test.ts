@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { ADMIN_TOKEN, baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { METRICS_TOKEN, scrape } from "./scrape.ts";
 import { adminClient } from "../http/support.ts";
@@ -78,7 +79,7 @@ describe("GET /metrics: the families after real ingest and real attempts", () =>
     expect((await app.post({ type: "job.done", data: {}, id: "same" })).status).toBe(202);
     expect((await app.post({ type: "job.done", data: {}, id: "same" })).status).toBe(200); // a duplicate: not an event
     // 4 events × 2 endpoints: the ok receiver's attempts succeed, the failing one's wait an hour for their retry.
-    await waitFor(() => ok.requests.length >= 4 && failing.requests.length >= 4, 10_000, "the attempts");
+    await waitFor(() => ok.requests.length >= 4 && failing.requests.length >= 4, { timeoutMs: 10_000, what: "the attempts" });
     const m = await (async () => {
       let s = await scrape(app!.url);
       for (let i = 0; i < 100 && (s.value("hookgate_attempts_total", { outcome: "retry" }) ?? 0) < 4; i++) { await Bun.sleep(20); s = await scrape(app!.url); }
@@ -109,7 +110,7 @@ describe("GET /metrics: the families after real ingest and real attempts", () =>
   test("promtool check metrics passes on a scrape: prom-client's nodejs_*_total gauges are dropped, process_* stay", async () => {
     app = await startTestApp(config());
     await app.post({ type: "job.done", data: {} });
-    await waitFor(() => ok.requests.length > 0 && failing.requests.length > 0, 10_000, "the attempts");
+    await waitFor(() => ok.requests.length > 0 && failing.requests.length > 0, { timeoutMs: 10_000, what: "the attempts" });
     const m = await scrape(app.url);
     expect(m.value("process_cpu_seconds_total")).toBeGreaterThan(0);
     expect(m.value("process_resident_memory_bytes")).toBeGreaterThan(0);
@@ -128,7 +129,7 @@ describe("GET /metrics: the families after real ingest and real attempts", () =>
     }), { resolve: async (host) => (host === "intranet.test" ? ["10.1.2.3"] : [host]) });
     await app.post({ type: "job.done", data: {} });
     let m = await scrape(app.url);
-    await waitFor(async () => { m = await scrape(app!.url); return m.value("hookgate_attempt_duration_seconds_count") === 2; }, 10_000, "two attempts");
+    await waitFor(async () => { m = await scrape(app!.url); return m.value("hookgate_attempt_duration_seconds_count") === 2; }, { timeoutMs: 10_000, what: "two attempts" });
     expect(m.value("hookgate_attempts_total", { outcome: "refused" })).toBe(1);
     expect(m.value("hookgate_attempts_total", { outcome: "failed" })).toBe(1);
   });
@@ -137,7 +138,7 @@ describe("GET /metrics: the families after real ingest and real attempts", () =>
     app = await startTestApp(config({ metrics: { perEndpoint: true } }));
     await app.post({ type: "job.done", data: {} });
     let m = await scrape(app.url);
-    await waitFor(async () => { m = await scrape(app!.url); return (m.value("hookgate_attempts_total", { endpoint: "failing", outcome: "retry" }) ?? 0) === 1; }, 10_000, "the retry");
+    await waitFor(async () => { m = await scrape(app!.url); return (m.value("hookgate_attempts_total", { endpoint: "failing", outcome: "retry" }) ?? 0) === 1; }, { timeoutMs: 10_000, what: "the retry" });
     expect(m.value("hookgate_attempts_total", { endpoint: "ok", outcome: "success" })).toBe(1);
     expect(m.value("hookgate_attempt_duration_seconds_count", { endpoint: "ok" })).toBe(1);
   });
@@ -153,9 +154,9 @@ describe("hookgate_source_up", () => {
       ] as never,
     }));
     let m = await scrape(app.url);
-    await waitFor(async () => { m = await scrape(app!.url); return m.value("hookgate_source_up", { source: "app" }) === 1; }, 10_000, "the http source up");
+    await waitFor(async () => { m = await scrape(app!.url); return m.value("hookgate_source_up", { source: "app" }) === 1; }, { timeoutMs: 10_000, what: "the http source up" });
     const api = adminClient(app.url);
-    await waitFor(async () => ((await api("GET", "/sources")).body.data as { id: string; status: string }[]).some((x) => x.id === "signals" && x.status === "error"), 10_000, "the failed start");
+    await waitFor(async () => ((await api("GET", "/sources")).body.data as { id: string; status: string }[]).some((x) => x.id === "signals" && x.status === "error"), { timeoutMs: 10_000, what: "the failed start" });
     expect((await scrape(app.url)).value("hookgate_source_up", { source: "signals" })).toBe(0);
   });
 });

@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, startBinary, writeConfig, ensureBinary, type Running } from "../support/binary.ts";
+import { freePort } from "../support/port.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { METRICS_TOKEN, scrape } from "./scrape.ts";
 
 // Debian's prometheus and the compiled binary on a shared 2-core machine.
@@ -21,14 +22,6 @@ if (missing) console.log("prometheus tests skipped: no /usr/bin/prometheus (apt-
 let receiver: Receiver;
 beforeAll(async () => { receiver = startReceiver(); await ensureBinary(); });
 afterAll(() => receiver.stop());
-
-/** A free loopback port: Bun picks one, then lets it go for prometheus to take. */
-function freePort(): number {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  return port;
-}
 
 async function query(base: string, promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const response = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`);
@@ -86,7 +79,7 @@ scrape_configs:
       const base = `http://127.0.0.1:${port}`;
 
       let up: Awaited<ReturnType<typeof query>> = [];
-      await waitFor(async () => { up = await query(base, 'up{job="hookgate"}').catch(() => []); return up.length === 1; }, 60_000, "the first scrape");
+      await waitFor(async () => { up = await query(base, 'up{job="hookgate"}').catch(() => []); return up.length === 1; }, { timeoutMs: 60_000, what: "the first scrape" });
       expect(up[0]!.metric.instance).toBe(target);
       expect(up[0]!.value[1]).toBe("1");
       const events = await query(base, 'hookgate_events_ingested_total{job="hookgate"}');

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { resolveConfig } from "../../src/config/load.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
-import { ADMIN_TOKEN, baseConfig, INGEST_TOKEN, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { ADMIN_TOKEN, baseConfig, INGEST_TOKEN, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { METRICS_TOKEN, scrape } from "./scrape.ts";
 
 setDefaultTimeout(30_000);
@@ -24,7 +25,7 @@ test("a reload keeps counting a restarted source's requests, drops a removed sou
   app = await startTestApp(config([app1, two], [READER]));
   const running = app;
   expect((await running.post({ type: "x", data: {} })).status).toBe(202);
-  await waitFor(async () => (await scrape(running.url)).value("hookgate_source_up", { source: "two" }) === 1, 10_000, "source two up");
+  await waitFor(async () => (await scrape(running.url)).value("hookgate_source_up", { source: "two" }) === 1, { timeoutMs: 10_000, what: "source two up" });
   expect((await scrape(running.url, READER)).status).toBe(200);
 
   // "app" gets another token (it restarts), "two" is gone, the reader token too.
@@ -36,7 +37,7 @@ test("a reload keeps counting a restarted source's requests, drops a removed sou
 
   expect((await running.post({ type: "x", data: {} }, { authorization: `Bearer ${INGEST_TOKEN}-2` })).status).toBe(202);
   expect((await fetch(`${running.url}/v1/two`, { method: "POST", headers: { authorization: `Bearer ${INGEST_TOKEN}` }, body: "{}" })).status).toBe(404);
-  await waitFor(async () => (await scrape(running.url)).value("hookgate_source_up", { source: "app" }) === 1, 10_000, "source app up again");
+  await waitFor(async () => (await scrape(running.url)).value("hookgate_source_up", { source: "app" }) === 1, { timeoutMs: 10_000, what: "source app up again" });
   const m = await scrape(running.url);
   // Counted through the routes server.reload mounted: the requests before and after the reload.
   expect(m.value("hookgate_ingest_requests_total", { source: "app", status: "202" })).toBe(2);

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkedFetch, OutboundError } from "../../src/outbound/checked-fetch.ts";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startTrap } from "./servers.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
@@ -103,7 +104,7 @@ export default definePlugin({
       delivery: { requireHttps: false, allowNetworks: ["127.0.0.1/32"] },
     }), { dir, logs });
     cleanup.unshift(() => app.close());
-    await waitFor(() => logs.filter((l) => l.includes('"probe"')).length === 2, 10_000, "two probes");
+    await waitFor(() => logs.filter((l) => l.includes('"probe"')).length === 2, { timeoutMs: 10_000, what: "two probes" });
     const outcomes = logs.filter((l) => l.includes('"probe"')).map((l) => (JSON.parse(l) as { outcome: string }).outcome);
     expect(outcomes).toEqual([
       "OutboundError refused: refused: 127.0.0.2 is a loopback address (add it to delivery.allowNetworks to allow it)",

@@ -3,7 +3,8 @@ import { createHmac } from "node:crypto";
 import { resolveConfig } from "../../src/config/load.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { headerNameProblem, headerValueProblem, isSecretHeaderName } from "../../src/outbound/header-rules.ts";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
 
@@ -127,7 +128,7 @@ describe("what goes on the wire", () => {
       }],
     }));
     await app.post({ type: "job.done", data: { name: "Zoë", emoji: "👩‍💻" } });
-    await waitFor(() => raw.requests.length === 1, 3_000, "the delivery");
+    await waitFor(() => raw.requests.length === 1, { timeoutMs: 3_000, what: "the delivery" });
     const { head, body } = raw.requests[0]!;
     const header = /\r\nx-webhook-signature: *([0-9a-f]+)/i.exec(head)?.[1];
     expect(header).toBe(createHmac("sha256", secret).update(body).digest("hex"));
@@ -147,7 +148,7 @@ describe("what goes on the wire", () => {
       delivery: { schedule: ["1h"] } as never,
     }));
     await app.post({ type: "job.done", data: { v: "x\r\nx-injected: 1" } });
-    await waitFor(async () => (await dbOf(app!.store).selectFrom("attempts").selectAll().execute()).length === 1, 3_000, "the attempt");
+    await waitFor(async () => (await dbOf(app!.store).selectFrom("attempts").selectAll().execute()).length === 1, { timeoutMs: 3_000, what: "the attempt" });
     const [attempt] = await dbOf(app.store).selectFrom("attempts").selectAll().execute();
     expect(attempt).toMatchObject({ status_code: null, error: "could not build the request: header X-Event: the value must not contain CR or LF" });
     expect(receiver.requests).toHaveLength(0);

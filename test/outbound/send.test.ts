@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { MAX_RESPONSE_BODY, send, type SenderOptions } from "../../src/outbound/send.ts";
 import { startReceiver } from "../support/receiver.ts";
+import { waitFor } from "../support/wait.ts";
 import { dribble, HAS_BLACKHOLE, startBlackhole, startRaw, startTrap, TLS, type RawServer, type Trap } from "./servers.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
@@ -35,7 +36,7 @@ describe("address policy at connect time", () => {
       expect(result).toMatchObject({ refused: true, statusCode: null });
       expect(result.error).toMatch(/127\.0\.0\.2\)? is a loopback address/);
     }
-    await Bun.sleep(50);
+    await Bun.sleep(50); // a fixed wait: no connection may be made within it
     expect(blocked.connections).toBe(0);
   });
 
@@ -71,7 +72,7 @@ describe("address policy at connect time", () => {
       expect(result).toMatchObject({ refused: true, statusCode: null });
       expect(result.error).toContain(`rebind.example.test: ${expected} address`);
     }
-    await Bun.sleep(50);
+    await Bun.sleep(50); // a fixed wait: no connection may be made within it
     expect(receiver.requests).toHaveLength(1);
     expect(blocked.connections).toBe(0);
   });
@@ -97,7 +98,7 @@ describe("scheme and redirects", () => {
     const result = await post(receiver.url);
     expect(result).toMatchObject({ statusCode: 307, responseBody: "moved", error: null });
     expect(result.responseHeaders.location).toBe(`http://127.0.0.1:${elsewhere.port}/x`);
-    await Bun.sleep(50);
+    await Bun.sleep(50); // a fixed wait: the redirect must not be followed within it
     expect(elsewhere.connections).toBe(0);
   });
 });
@@ -134,7 +135,7 @@ describe("no hangs", () => {
     expect(result.statusCode).toBeNull(); // a 200 whose body never finished is not a success
     expect(result.error).toBe("HTTP 200, then the response body failed: timeout after 400 ms");
     expect(result.responseBody).toStartWith("ab");
-    await Bun.sleep(100);
+    await waitFor(() => head.closed + body.closed === 2, { timeoutMs: 2_000, what: "both connections dropped" });
     expect(head.closed + body.closed).toBe(2); // both connections were dropped
   });
 
@@ -159,7 +160,7 @@ describe("no hangs", () => {
     const result = await post(hose.url, {}, 5_000);
     expect(result).toMatchObject({ statusCode: 200, error: null });
     expect(result.responseBody.length).toBe(MAX_RESPONSE_BODY);
-    for (let i = 0; i < 100 && hose.closed === 0; i++) await Bun.sleep(10);
+    await waitFor(() => hose.closed > 0, { timeoutMs: 1_000, what: "the connection dropped" });
     expect(hose.closed).toBe(1);
     expect(written).toBeLessThan(64 * 1024 * 1024); // it stopped long before gigabytes
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { ADMIN_TOKEN, baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startTrap } from "../outbound/servers.ts";
 import { startItemsServer } from "./items-server.ts";
 import { dbOf } from "../support/store-db.ts";
@@ -31,7 +32,7 @@ async function start(sources: ReturnType<typeof poll>[], delivery: Delivery, log
 
 const sourceState = async (a: TestApp, id = "crm") =>
   (await dbOf(a.store).selectFrom("source_state").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
-const failed = (a: TestApp, id = "crm") => waitFor(async () => (await sourceState(a, id))?.status === "error", 10_000, `${id} in error`);
+const failed = (a: TestApp, id = "crm") => waitFor(async () => (await sourceState(a, id))?.status === "error", { timeoutMs: 10_000, what: `${id} in error` });
 
 /** An HTTP listener that answers every request with `answer` and counts them. */
 function listener(answer: (request: Request) => Response) {
@@ -59,7 +60,7 @@ describe("poll through the checked sender", () => {
     const a = await start([poll(`${api.url}?after={cursor}`, {}, {
       map: (item: { id: number }) => ({ type: "contact.updated", data: item }), cursor: (item: { id: number }) => item.id,
     })], { requireHttps: false, allowNetworks: ["127.0.0.1/32"] });
-    await waitFor(async () => (await dbOf(a.store).selectFrom("events").select("id").execute()).length === 3, 10_000, "three events");
+    await waitFor(async () => (await dbOf(a.store).selectFrom("events").select("id").execute()).length === 3, { timeoutMs: 10_000, what: "three events" });
     expect((await sourceState(a))!.status).toBe("running");
   });
 

@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { dirname, join } from "node:path";
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { startItemsServer, type ItemsServer } from "./items-server.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
@@ -50,11 +50,11 @@ export default defineConfig({
 /** Starts the binary, kills it (-9) once `killAt` items of `type` arrived, starts it again on the same data. */
 async function crashMidway(path: string, type: string, killAt: number): Promise<void> {
   bin = await startBinary(path);
-  await waitFor(() => byItem(receiver!, type).size >= killAt, 30_000, `${killAt} items before the crash`);
+  await waitFor(() => byItem(receiver!, type).size >= killAt, { timeoutMs: 30_000, what: `${killAt} items before the crash` });
   expect(byItem(receiver!, type).size).toBeLessThan(COUNT);
   await bin.stop("SIGKILL");
   bin = await startBinary(path);
-  await waitFor(() => byItem(receiver!, type).size === COUNT, 60_000, `all ${COUNT} items`);
+  await waitFor(() => byItem(receiver!, type).size === COUNT, { timeoutMs: 60_000, what: `all ${COUNT} items` });
 }
 
 function expectEachItemOnce(path: string, type: string, source: string): void {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { startItemsServer, type ItemsServer } from "./items-server.ts";
 import { dbOf } from "../support/store-db.ts";
@@ -40,16 +41,16 @@ describe("poll source", () => {
     api = startItemsServer({ count: 25, pageSize: 10 });
     receiver = startReceiver();
     app = await start({ headers: { "x-tenant": "acme" } });
-    await waitFor(() => receiver!.requests.length === 25, 10_000, "25 deliveries");
+    await waitFor(() => receiver!.requests.length === 25, { timeoutMs: 10_000, what: "25 deliveries" });
     expect(new Set(deliveredIds(receiver))).toEqual(new Set(Array.from({ length: 25 }, (_, i) => i + 1)));
     // The run after the last page asks from the kept cursor at the next tick, which may come after the deliveries.
-    await waitFor(() => api!.requests.length >= 4, 5_000, "the next run's request");
+    await waitFor(() => api!.requests.length >= 4, { timeoutMs: 5_000, what: "the next run's request" });
     expect(api.requests.slice(0, 4).map((r) => r.after)).toEqual(["", "10", "20", "25"]);
     expect(api.requests[0]!.tenant).toBe("acme");
     expect(await app.store.getCursor("crm")).toBe(25);
 
     api.items.push({ id: 26, name: "late" }, { id: 27, name: "later" });
-    await waitFor(() => receiver!.requests.length === 27, 5_000, "the new items");
+    await waitFor(() => receiver!.requests.length === 27, { timeoutMs: 5_000, what: "the new items" });
     expect(deliveredIds(receiver).slice(25).sort()).toEqual([26, 27]);
     expect(await dbOf(app.store).selectFrom("events").select("id").execute()).toHaveLength(27);
   }, 30_000);
@@ -66,7 +67,7 @@ describe("poll source", () => {
       }],
       endpoints: ["acme", "beta"].map((tenant) => ({ id: tenant, tenant, url: `${receiver!.url}/${tenant}`, events: ["*"], signing: { scheme: "none" as const } })),
     }));
-    await waitFor(() => receiver!.requests.length === 4, 10_000, "4 deliveries");
+    await waitFor(() => receiver!.requests.length === 4, { timeoutMs: 10_000, what: "4 deliveries" });
     const delivered = (tenant: string) => receiver!.requests.filter((r) => r.path === `/hooks/${tenant}`).map((r) => (JSON.parse(r.body) as { data: Item }).data.id).sort();
     expect([delivered("acme"), delivered("beta")]).toEqual([[1, 3], [2, 4]]);
     expect(await dbOf(app.store).selectFrom("events").select("id").execute()).toHaveLength(4);
@@ -77,7 +78,7 @@ describe("poll source", () => {
     api.token = "right-token";
     receiver = startReceiver();
     app = await start({ auth: { type: "bearer", token: "wrong-token" } });
-    await waitFor(async () => (await status(app!))?.status === "error", 5_000, "the error status");
+    await waitFor(async () => (await status(app!))?.status === "error", { timeoutMs: 5_000, what: "the error status" });
     expect((await status(app))!.last_error).toContain("answered 401");
     const failedAt = api.requests.length;
     await Bun.sleep(1_500);
@@ -86,8 +87,8 @@ describe("poll source", () => {
     expect(api.requests[0]!.authorization).toBe("Bearer wrong-token");
 
     api.token = "wrong-token"; // the API is fixed meanwhile
-    await waitFor(() => receiver!.requests.length === 3, 15_000, "the deliveries after recovery");
-    await waitFor(async () => (await status(app!))?.status === "running", 5_000, "running again");
+    await waitFor(() => receiver!.requests.length === 3, { timeoutMs: 15_000, what: "the deliveries after recovery" });
+    await waitFor(async () => (await status(app!))?.status === "running", { timeoutMs: 5_000, what: "running again" });
     expect((await status(app))!.last_error).toBeNull();
   }, 30_000);
 
@@ -99,9 +100,9 @@ describe("poll source", () => {
       auth: { type: "basic", username: "u", password: "p" },
       map: (item: Item) => ({ type: "contact.updated", id: `contact-${item.id}`, data: item }),
     });
-    await waitFor(() => api!.requests.length >= 3, 5_000, "three runs");
+    await waitFor(() => api!.requests.length >= 3, { timeoutMs: 5_000, what: "three runs" });
     expect(api.requests[0]!.authorization).toBe(`Basic ${btoa("u:p")}`);
-    await waitFor(() => receiver!.requests.length === 4, 5_000, "four deliveries");
+    await waitFor(() => receiver!.requests.length === 4, { timeoutMs: 5_000, what: "four deliveries" });
     await Bun.sleep(300);
     expect(receiver.requests).toHaveLength(4);
   }, 30_000);
@@ -123,7 +124,7 @@ describe("poll source", () => {
           { id: "all", url: global.url, events: ["*"], signing: { scheme: "none" } },
         ],
       }));
-      await waitFor(() => global.requests.length === 6 && even.requests.length === 3 && odd.requests.length === 3, 10_000, "the deliveries");
+      await waitFor(() => global.requests.length === 6 && even.requests.length === 3 && odd.requests.length === 3, { timeoutMs: 10_000, what: "the deliveries" });
       expect(deliveredIds(even).sort()).toEqual([2, 4, 6]);
       expect(deliveredIds(odd).sort()).toEqual([1, 3, 5]);
       expect(global.requests.map((q) => (JSON.parse(q.body) as { tenant: string }).tenant).sort()).toEqual(["even", "even", "even", "odd", "odd", "odd"]);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { createDatabase, skipPg, terminateSource, type TestDatabase } from "../support/pg.ts";
 import { dbOf } from "../support/store-db.ts";
@@ -20,7 +21,7 @@ afterEach(async () => {
 
 const listening = (d: TestDatabase) => waitFor(async () =>
   (await d.client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'hookgate:db' AND query ILIKE 'LISTEN%'")).rows[0].n > 0,
-  10_000, "hookgate listening");
+  { timeoutMs: 10_000, what: "hookgate listening" });
 
 describe.skipIf(skipPg)("postgres source, notify mode", () => {
   test("each notification's payload becomes an event through map; bad payloads are skipped and logged", async () => {
@@ -43,8 +44,8 @@ describe.skipIf(skipPg)("postgres source, notify mode", () => {
     await notify(JSON.stringify({ op: "nodata" })); // maps to an event without data: invalid, skipped
     await notify(JSON.stringify({ op: "deleted", user: { id: "u1" }, key: "k-1" }));
     await notify(JSON.stringify({ op: "deleted", user: { id: "u1" }, key: "k-1" })); // same key: a duplicate
-    await waitFor(() => receiver!.requests.length === 2, 5_000, "two deliveries");
-    await Bun.sleep(200);
+    await waitFor(() => receiver!.requests.length === 2, { timeoutMs: 5_000, what: "two deliveries" });
+    await Bun.sleep(200); // a fixed wait: nothing more may happen within it
     const bodies = receiver.requests.map((r) => JSON.parse(r.body) as { type: string; data: unknown });
     expect(bodies.map((b) => b.type)).toEqual(["user.created", "user.deleted"]);
     expect(bodies[0]!.data).toEqual({ id: "u1" });
@@ -65,10 +66,10 @@ describe.skipIf(skipPg)("postgres source, notify mode", () => {
     }), { logs });
     await listening(db);
     expect(await terminateSource(db.client, "db")).toBe(1);
-    await waitFor(() => logs.some((l) => l.includes('"reconnected to Postgres"')), 10_000, "the source reconnected");
+    await waitFor(() => logs.some((l) => l.includes('"reconnected to Postgres"')), { timeoutMs: 10_000, what: "the source reconnected" });
     await listening(db);
     await db.client.query(`SELECT pg_notify('app_events', '{"type":"job.completed","data":{"jobId":"j-9"}}')`);
-    await waitFor(() => receiver!.requests.length === 1, 5_000, "the delivery");
+    await waitFor(() => receiver!.requests.length === 1, { timeoutMs: 5_000, what: "the delivery" });
     expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({ type: "job.completed", data: { jobId: "j-9" } });
   }, 30_000);
 });

@@ -7,7 +7,8 @@ import { pgSetup } from "../../src/cli/pg-setup.ts";
 import { resolveConfig } from "../../src/config/load.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { createDatabase, skipPg, terminateSource, type TestDatabase } from "../support/pg.ts";
 import { dbOf } from "../support/store-db.ts";
@@ -60,9 +61,9 @@ describe.skipIf(skipPg)("postgres source, table mode", () => {
 
     app = await startTestApp(cfg, { dir, logs });
     await db.client.query(`INSERT INTO hookgate_outbox (type, data) VALUES ('job.completed', '{"n": 1}')`);
-    await waitFor(() => receiver!.requests.length === 1, 5_000, "the row's delivery");
+    await waitFor(() => receiver!.requests.length === 1, { timeoutMs: 5_000, what: "the row's delivery" });
     expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({ type: "job.completed", data: { n: 1 } });
-    await waitFor(async () => (await db!.client.query("SELECT count(*)::int AS n FROM hookgate_outbox")).rows[0].n === 0, 5_000, "an empty table");
+    await waitFor(async () => (await db!.client.query("SELECT count(*)::int AS n FROM hookgate_outbox")).rows[0].n === 0, { timeoutMs: 5_000, what: "an empty table" });
     const events = await dbOf(app.store).selectFrom("events").selectAll().execute();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ source: "db", idempotency_key: "1" });
@@ -77,7 +78,7 @@ describe.skipIf(skipPg)("postgres source, table mode", () => {
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     await db.client.query(pgSetup(loaded.loaded));
     app = await startTestApp(cfg, { dir, logs });
-    await waitFor(async () => (await app!.store.getCursor("db")) === undefined && (await sourceStatus(app!)) === "running", 5_000, "the source running");
+    await waitFor(async () => (await app!.store.getCursor("db")) === undefined && (await sourceStatus(app!)) === "running", { timeoutMs: 5_000, what: "the source running" });
 
     // The app writes rows in small transactions (1-10 rows each), paced so the chaos below lands mid-stream.
     const writer = (async () => {
@@ -99,7 +100,7 @@ describe.skipIf(skipPg)("postgres source, table mode", () => {
     let killed = 0;
     const kill = async () => {
       // Wait for hookgate to be running (connected and listening) again, then cut it off.
-      await waitFor(async () => (await sourceStatus(app!)) === "running" && (await terminateSource(chaos, "db")) > 0, 10_000, "a running connection to terminate");
+      await waitFor(async () => (await sourceStatus(app!)) === "running" && (await terminateSource(chaos, "db")) > 0, { timeoutMs: 10_000, what: "a running connection to terminate" });
       killed++;
       await Bun.sleep(400);
     };
@@ -119,8 +120,8 @@ describe.skipIf(skipPg)("postgres source, table mode", () => {
     expect(killed).toBe(5);
     expect(piledUp).toBeGreaterThan(0);
 
-    await waitFor(() => receivedRows(receiver!).size === ROWS, 30_000, `all ${ROWS} rows delivered`);
-    await waitFor(async () => (await db!.client.query("SELECT count(*)::int AS n FROM hookgate_outbox")).rows[0].n === 0, 10_000, "an empty table");
+    await waitFor(() => receivedRows(receiver!).size === ROWS, { timeoutMs: 30_000, what: `all ${ROWS} rows delivered` });
+    await waitFor(async () => (await db!.client.query("SELECT count(*)::int AS n FROM hookgate_outbox")).rows[0].n === 0, { timeoutMs: 10_000, what: "an empty table" });
     // The killed connections also stored hookgate.source.error events (source "hookgate"): only the rows count here.
     const events = await dbOf(app.store).selectFrom("events").select(["idempotency_key"]).where("source", "!=", "hookgate").execute();
     expect(events).toHaveLength(ROWS); // a row taken twice is a duplicate, never a second event
@@ -143,14 +144,14 @@ describe.skipIf(skipPg)("postgres source, table mode, a bad row", () => {
     await db.client.query(pgSetup(loaded.loaded));
     await db.client.query(`INSERT INTO hookgate_outbox (type, data) VALUES ('row.created', '{"n": 1}'), ('row.unknown', '{"n": 2}'), ('row.created', '{"n": 3}')`);
     app = await startTestApp(cfg, { dir, logs });
-    await waitFor(() => receivedRows(receiver!).size === 2, 5_000, "the two good rows");
+    await waitFor(() => receivedRows(receiver!).size === 2, { timeoutMs: 5_000, what: "the two good rows" });
     expect([...receivedRows(receiver)].sort()).toEqual([1, 3]);
     // Rows are deleted just after their events commit, so deliveries may arrive a moment before.
     const left = async () => (await db!.client.query("SELECT id, type FROM hookgate_outbox")).rows;
-    await waitFor(async () => (await left()).length === 1, 5_000, "the good rows deleted");
+    await waitFor(async () => (await left()).length === 1, { timeoutMs: 5_000, what: "the good rows deleted" });
     expect(await left()).toEqual([{ id: 2, type: "row.unknown" }]);
     const lastError = async () => (await dbOf(app!.store).selectFrom("source_state").select("last_error").where("id", "=", "db").executeTakeFirst())?.last_error;
-    await waitFor(async () => Boolean(await lastError()), 5_000, "the source's last error");
+    await waitFor(async () => Boolean(await lastError()), { timeoutMs: 5_000, what: "the source's last error" });
     expect(await lastError()).toContain('row 2 of hookgate_outbox is not a valid event and stays in the table: type: unknown event type "row.unknown"');
     expect(logs.some((l) => l.includes('"level":"error"') && l.includes("row 2 of hookgate_outbox"))).toBe(true);
   }, 30_000);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { runBinary, writeConfig } from "../support/binary.ts";
-import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { ADMIN_TOKEN, baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { dbOf } from "../support/store-db.ts";
@@ -65,7 +66,7 @@ export default defineConfig({
     await waitFor(async () => {
       const s = await states(app!);
       return ["outbox", "signals", "rows"].every((id) => s[id]?.status === "error");
-    }, 10_000, "three sources in error");
+    }, { timeoutMs: 10_000, what: "three sources in error" });
     const s = await states(app);
     for (const id of ["outbox", "signals", "rows"]) expect(s[id]!.last_error).toContain("ECONNREFUSED");
 
@@ -76,7 +77,7 @@ export default defineConfig({
 
     const response = await app.post({ type: "job.completed", data: { ok: true } });
     expect(response.status).toBe(202);
-    await waitFor(() => receiver!.requests.length === 1, 5_000, "the http event's delivery");
+    await waitFor(() => receiver!.requests.length === 1, { timeoutMs: 5_000, what: "the http event's delivery" });
     expect(s.app?.status).toBe("running");
   }, 30_000);
 
@@ -85,7 +86,7 @@ export default defineConfig({
     app = await startTestApp(baseConfig({
       sources: [{ type: "postgres", id: "db", url: db.url, channel: "hookgate", table: "hookgate_outbox" }],
     }));
-    await waitFor(async () => (await states(app!)).db?.status === "error", 10_000, "the error status");
+    await waitFor(async () => (await states(app!)).db?.status === "error", { timeoutMs: 10_000, what: "the error status" });
     expect((await states(app)).db!.last_error).toBe('table hookgate_outbox does not exist: run "hookgate pg-setup" and apply the SQL it prints to this database');
   }, 30_000);
 });

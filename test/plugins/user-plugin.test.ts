@@ -2,7 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ROOT, startBinary, writeConfig, type Running } from "../support/binary.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
@@ -47,16 +47,16 @@ export default defineConfig({
 
     bin = await startBinary(path);
     appendFileSync(log, line(1) + "not json\n" + `{"type":"job.completed"}\n` + line(2));
-    await waitFor(() => receiver!.requests.length === 2, 10_000, "two deliveries");
+    await waitFor(() => receiver!.requests.length === 2, { timeoutMs: 10_000, what: "two deliveries" });
 
     expect(await bin.stop("SIGTERM")).toBe(0);
     const firstRun = bin.output();
     appendFileSync(log, line(3) + line(4) + `{"type":"job.completed","data":{"n":5}`); // the last line is unfinished
     bin = await startBinary(path);
-    await waitFor(() => receiver!.requests.length === 4, 10_000, "the lines written while stopped");
+    await waitFor(() => receiver!.requests.length === 4, { timeoutMs: 10_000, what: "the lines written while stopped" });
     appendFileSync(log, "}\n");
-    await waitFor(() => receiver!.requests.length === 5, 10_000, "the finished line");
-    await Bun.sleep(300);
+    await waitFor(() => receiver!.requests.length === 5, { timeoutMs: 10_000, what: "the finished line" });
+    await Bun.sleep(300); // a fixed wait: nothing more may happen within it
     const ns = receiver.requests.map((r) => (JSON.parse(r.body) as { data: { n: number } }).data.n);
     expect(ns).toEqual([1, 2, 3, 4, 5]);
     expect(firstRun).toContain("skipped a line that is not JSON");

@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
-import { ADMIN_TOKEN, baseConfig, startTestApp, waitFor } from "../support/app.ts";
+import { ADMIN_TOKEN, baseConfig, startTestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { SECRET } from "../http/support.ts";
 
@@ -61,7 +62,7 @@ describe("endpoint secrets at rest", () => {
       receiver.requests.length = 0;
       await app.post({ type: "cfg.one", data: {} });
       await app.post({ type: "api.one", data: {} });
-      await waitFor(() => receiver.requests.length === 2, 5000, "both deliveries");
+      await waitFor(() => receiver.requests.length === 2, { timeoutMs: 5000, what: "both deliveries" });
       const cfg = receiver.requests.find((r) => r.headers["webhook-event"] === "cfg.one")!;
       const api = receiver.requests.find((r) => r.headers["webhook-event"] === "api.one")!;
       expect(() => new Webhook(SECRET).verify(cfg.body, cfg.headers)).not.toThrow();

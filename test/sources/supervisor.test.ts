@@ -6,7 +6,7 @@ import { SourceSupervisor } from "../../src/sources/supervisor.ts";
 import type { SourceState } from "../../src/sources/supervised.ts";
 import { StoreWrites } from "../../src/store/store-errors.ts";
 import type { Store } from "../../src/store/types.ts";
-import { waitFor } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { dbOf } from "../support/store-db.ts";
 import { STORES } from "../support/stores.ts";
 
@@ -49,15 +49,15 @@ describe("a supervised source's state", () => {
     const { supervisor, lines, state } = await supervise(opened.store, plugin);
     expect(state()).toBe("standby");
     supervisor.start();
-    await waitFor(() => state() === "backoff", 5_000, "the first start refused");
+    await waitFor(() => state() === "backoff", { timeoutMs: 5_000, what: "the first start refused" });
     expect(await statusOf(opened.store)).toBe("error");
     const failed = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "source failed to start");
     expect(failed).toMatchObject({ source: "f", error: "refused #1" });
     // The first retry comes after 1 s, less up to 20 % jitter.
     expect(failed.retryInMs).toBeGreaterThanOrEqual(800);
     expect(failed.retryInMs).toBeLessThanOrEqual(1_000);
-    await waitFor(() => state() === "running", 5_000, "the retried start");
-    await waitFor(async () => (await statusOf(opened!.store)) === "running", 2_000, "status running");
+    await waitFor(() => state() === "running", { timeoutMs: 5_000, what: "the retried start" });
+    await waitFor(async () => (await statusOf(opened!.store)) === "running", { timeoutMs: 2_000, what: "status running" });
     expect(seen.starts).toBe(2);
     await supervisor.stop();
     expect(state()).toBe("stopped");
@@ -70,7 +70,7 @@ describe("a supervised source's state", () => {
     const { plugin, seen } = flaky(100);
     const { supervisor, state } = await supervise(opened.store, plugin);
     supervisor.start();
-    await waitFor(() => state() === "backoff", 5_000, "the first start refused");
+    await waitFor(() => state() === "backoff", { timeoutMs: 5_000, what: "the first start refused" });
     await supervisor.stop();
     expect(state()).toBe("stopped");
     await Bun.sleep(1_200); // past the first retry's delay

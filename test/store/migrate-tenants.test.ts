@@ -6,7 +6,8 @@ import type { Kysely } from "kysely";
 import { Migrator } from "kysely/migration";
 import { migrationProvider } from "../../src/store/migrations/index.ts";
 import { openStore } from "../../src/store/open.ts";
-import { baseConfig, startTestApp, waitFor } from "../support/app.ts";
+import { baseConfig, startTestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { startReceiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
 
@@ -40,7 +41,7 @@ test("a store from before tenants (003) keeps its rows as global ones, and they 
     endpoints: [{ id: "crm", url: receiver.url, events: ["*"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
   }), { dir });
   try {
-    await waitFor(() => receiver.requests.length === 1, 5_000, "the old delivery");
+    await waitFor(() => receiver.requests.length === 1, { timeoutMs: 5_000, what: "the old delivery" });
     const req = receiver.requests[0]!;
     expect(req.headers["webhook-id"]).toBe("evt_old");
     expect(JSON.parse(req.body)).toEqual({ id: "evt_old", type: "job.completed", timestamp: new Date(now).toISOString(), data: { jobId: "j-1" } });
@@ -51,7 +52,7 @@ test("a store from before tenants (003) keeps its rows as global ones, and they 
     expect(await current.selectFrom("tenants").selectAll().execute()).toEqual([]);
     // A new event of a tenant reaches the global endpoint.
     expect((await app.post({ type: "job.completed", data: {}, tenant: "acme" })).status).toBe(202);
-    await waitFor(() => receiver.requests.length === 2, 5_000, "the new delivery");
+    await waitFor(() => receiver.requests.length === 2, { timeoutMs: 5_000, what: "the new delivery" });
     expect(JSON.parse(receiver.requests[1]!.body).tenant).toBe("acme");
   } finally {
     await app.close();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { baseConfig, startTestApp, waitFor, type TestApp } from "../support/app.ts";
+import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
+import { waitFor } from "../support/wait.ts";
 import { createDatabase, skipPg } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";
 import { dbOf } from "../support/store-db.ts";
@@ -37,10 +38,10 @@ describe.skipIf(skipPg)("postgres store: several processes share one queue", () 
       ids.push(...(await response.json() as { events: { id: string }[] }).events.map((e) => e.id));
     }
     const delivered = () => new Set(receiver.requests.filter((r, n) => (n + 1) % 7 !== 0).map((r) => r.headers["webhook-id"]));
-    await waitFor(() => ids.every((id) => delivered().has(id)), 20_000, "all 400 events delivered");
+    await waitFor(() => ids.every((id) => delivered().has(id)), { timeoutMs: 20_000, what: "all 400 events delivered" });
     await waitFor(async () => {
       const open = await dbOf(apps[0]!.store).selectFrom("deliveries").select("id").where("status", "!=", "succeeded").execute();
       return open.length === 0;
-    }, 10_000, "every delivery succeeded");
+    }, { timeoutMs: 10_000, what: "every delivery succeeded" });
   });
 });

@@ -3,7 +3,7 @@ import { toEventRow } from "../../src/core/events.ts";
 import { idFloor, newId } from "../../src/core/ids.ts";
 import type { EventInput } from "../../src/plugin-api/index.ts";
 import type { AttemptOutcome, IngestItem, Store } from "../../src/store/types.ts";
-import { dbOf } from "../support/store-db.ts";
+import { dbOf, storedEndpoint } from "../support/store-db.ts";
 import { STORES } from "../support/stores.ts";
 import { TenantScope } from "../../src/core/scope.ts";
 
@@ -35,10 +35,7 @@ function attemptOutcome(delivery: AttemptOutcome["delivery"], endpointId: string
   };
 }
 
-const endpointRow = (id: string) => ({
-  id, url: `https://example.com/${id}`, description: "", events: '["*"]', enabled: 1, managed_by: "config" as const,
-  headers: "{}", auth: null, signing_scheme: "standard", signing_header: null, secret: "s", options: "{}", tenant: null,
-});
+const endpointRow = (id: string) => storedEndpoint(id, { managedBy: "config" });
 
 for (const kind of STORES) {
   describe.skipIf(kind.skip)(`store contract: ${kind.name}`, () => {
@@ -136,7 +133,7 @@ for (const kind of STORES) {
       const attempts = await store.admin.attemptsOf(deliveries.map((d) => d.id));
       expect(deliveries.map((d) => attempts.get(d.id)!.map((a) => [a.number, a.request_body])))
         .toEqual(deliveries.map((d) => [[d.attempts, d.attempts % 2 ? null : `{"n":${d.attempts}}`]]));
-      expect((await store.admin.endpoint("ep7", ALL))!.consecutive_failures).toBe(1);
+      expect((await store.admin.endpoint("ep7", ALL))!.consecutiveFailures).toBe(1);
     });
 
     test("a 410 disables its endpoint at once with its reason; an endpoint already disabled is not reported again", async () => {
@@ -145,9 +142,9 @@ for (const kind of STORES) {
       const gone = (n: number) => attemptOutcome({ id: it.deliveries[0]!.id, status: "failed", attempts: n, next_attempt_at: null }, "ep8",
         { disableReason: "the receiver answered 410 Gone", autoDisableAfter: 100 });
       expect(await store.recordAttempts([gone(1)])).toEqual([{ id: "ep8", reason: "the receiver answered 410 Gone" }]);
-      expect(await store.admin.endpoint("ep8", ALL)).toMatchObject({ enabled: 0, disabled_reason: "the receiver answered 410 Gone", consecutive_failures: 1 });
+      expect(await store.admin.endpoint("ep8", ALL)).toMatchObject({ enabled: false, disabledReason: "the receiver answered 410 Gone", consecutiveFailures: 1 });
       expect(await store.recordAttempts([gone(2)])).toEqual([]);
-      expect((await store.admin.endpoint("ep8", ALL))!.consecutive_failures).toBe(2);
+      expect((await store.admin.endpoint("ep8", ALL))!.consecutiveFailures).toBe(2);
     });
 
     test("meta keeps the first value written", async () => {
@@ -168,14 +165,14 @@ for (const kind of STORES) {
       });
       expect(await store.recordAttempts([outcome(1, false), outcome(2, false)])).toEqual([]);
       expect(await store.recordAttempts([outcome(3, true)])).toEqual([]);
-      expect((await store.admin.endpoint("ep1", ALL))!.consecutive_failures).toBe(0);
+      expect((await store.admin.endpoint("ep1", ALL))!.consecutiveFailures).toBe(0);
       const disabled = await store.recordAttempts([outcome(4, false), outcome(5, false), outcome(6, false)]);
       expect(disabled).toEqual([{ id: "ep1", reason: expect.stringContaining("3 consecutive") }]);
-      expect((await store.admin.endpoint("ep1", ALL))!.enabled).toBe(0);
+      expect((await store.admin.endpoint("ep1", ALL))!.enabled).toBe(false);
       const attempts = await dbOf(store).selectFrom("attempts").select("number").where("delivery_id", "=", claimed.id).execute();
       expect(attempts.map((a) => a.number).sort()).toEqual([1, 2, 3, 4, 5, 6]);
       expect(await store.setEndpointEnabled("ep1", true, null)).toBe(true);
-      expect((await store.admin.endpoint("ep1", ALL))!.consecutive_failures).toBe(0);
+      expect((await store.admin.endpoint("ep1", ALL))!.consecutiveFailures).toBe(0);
     });
 
     test("auto-disable needs the streak to be autoDisableWindow old; a success resets it; a build failure does not count", async () => {
@@ -190,19 +187,19 @@ for (const kind of STORES) {
       });
       const row = async () => (await store.admin.endpoint("ep3", ALL))!;
       expect(await store.recordAttempts([outcome(false, now - 5_000, 10_000), outcome(false, now - 4_000, 10_000)])).toEqual([]);
-      expect(await row()).toMatchObject({ consecutive_failures: 2, failing_since: now - 5_000, enabled: 1 });
+      expect(await row()).toMatchObject({ consecutiveFailures: 2, failingSince: now - 5_000, enabled: true });
       expect(await store.recordAttempts([outcome(false, now, 10_000)])).toEqual([]); // 3 failures, but only 5 s of them
       expect(await store.recordAttempts([outcome(null, now, 0)])).toEqual([]); // hookgate's own failure: not counted
-      expect((await row()).consecutive_failures).toBe(3);
+      expect((await row()).consecutiveFailures).toBe(3);
       expect(await store.recordAttempts([outcome(true, now, 10_000), outcome(false, now - 1, 10_000)])).toEqual([]);
-      expect(await row()).toMatchObject({ consecutive_failures: 1, failing_since: now - 1 });
+      expect(await row()).toMatchObject({ consecutiveFailures: 1, failingSince: now - 1 });
       expect(await store.recordAttempts([outcome(true, now, 10_000)])).toEqual([]);
-      expect(await row()).toMatchObject({ consecutive_failures: 0, failing_since: null });
+      expect(await row()).toMatchObject({ consecutiveFailures: 0, failingSince: null });
       await store.recordAttempts([outcome(false, now - 5_000, 4_000)]);
       const disabled = await store.recordAttempts([outcome(false, now, 4_000)]);
       expect(disabled).toEqual([{ id: "ep3", reason: expect.stringMatching(/2 consecutive failed attempts over [\d.]+ s/) }]);
       expect(await store.setEndpointEnabled("ep3", true, null)).toBe(true);
-      expect(await row()).toMatchObject({ consecutive_failures: 0, failing_since: null });
+      expect(await row()).toMatchObject({ consecutiveFailures: 0, failingSince: null });
     });
 
     test("recordAttempts keeps the newest attempt's time and status on the endpoint row, without moving its stamp", async () => {
@@ -213,7 +210,7 @@ for (const kind of STORES) {
         attemptOutcome({ id: it.deliveries[0]!.id, status, attempts: n, next_attempt_at: null }, "ep6", {}, at);
       const last = async () => {
         const row = (await store.admin.endpoint("ep6", ALL))!;
-        return { at: row.last_attempt_at === null ? null : Number(row.last_attempt_at), code: row.last_status_code };
+        return { at: row.lastAttemptAt === null ? null : Number(row.lastAttemptAt), code: row.lastStatusCode };
       };
       expect(await last()).toEqual({ at: null, code: null });
       const stamp = await store.changes.version();
@@ -314,7 +311,7 @@ for (const kind of STORES) {
     });
 
     test("deleting an endpoint, an event or a delivery, by any statement, deletes what depends on it", async () => {
-      await store.admin.insertEndpoint({ ...endpointRow("cascade-ep"), created_at: 1, updated_at: 1 });
+      await store.admin.insertEndpoint(endpointRow("cascade-ep"));
       const [toEp, toEvent, toDelivery] = [item("app", "c.ep", ["cascade-ep"]), item("app", "c.event", ["ep5", "ep6"]), item("app", "c.delivery", ["ep5"])];
       await store.ingest([toEp, toEvent, toDelivery]);
       const all = [toEp, toEvent, toDelivery].flatMap((i) => i.deliveries.map((d) => d.id));
@@ -329,7 +326,7 @@ for (const kind of STORES) {
     });
 
     test("an attempt in flight at its endpoint's delete records nothing, and the rest of its batch is written (no sweep to wait for)", async () => {
-      await store.admin.insertEndpoint({ ...endpointRow("late-ep"), created_at: 1, updated_at: 1 });
+      await store.admin.insertEndpoint(endpointRow("late-ep"));
       const [gone, kept] = [item("app", "late.gone", ["late-ep"]), item("app", "late.kept", ["ep7"])];
       await store.ingest([gone, kept]);
       expect(await store.admin.deleteEndpoint("late-ep", ALL)).toBe(true);
@@ -346,8 +343,8 @@ for (const kind of STORES) {
     test("reconcile keeps a runtime disable, and orphans become API-managed", async () => {
       await store.setEndpointEnabled("ep2", false, "manual");
       await store.reconcileConfigEndpoints([endpointRow("ep2")]);
-      expect((await store.admin.endpoint("ep2", ALL))!.enabled).toBe(0);
-      expect((await store.admin.endpoint("ep1", ALL))!.managed_by).toBe("api");
+      expect((await store.admin.endpoint("ep2", ALL))!.enabled).toBe(false);
+      expect((await store.admin.endpoint("ep1", ALL))!.managedBy).toBe("api");
     });
 
     test("ingest writes the event's tenant and each delivery's (its endpoint's), and records new tenants once", async () => {

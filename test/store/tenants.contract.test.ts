@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { newId } from "../../src/core/ids.ts";
 import type { Store } from "../../src/store/types.ts";
-import { dbOf } from "../support/store-db.ts";
+import { dbOf, storedEndpoint } from "../support/store-db.ts";
 import { STORES } from "../support/stores.ts";
 import { TenantScope } from "../../src/core/scope.ts";
 
@@ -11,11 +11,7 @@ const ALL = TenantScope.everyTenant();
 setDefaultTimeout(30_000);
 
 
-const endpointRow = (id: string, tenant: string | null) => ({
-  id, url: `https://example.com/${id}`, description: "", events: '["*"]', enabled: 1, managed_by: "api" as const,
-  headers: "{}", auth: null, signing_scheme: "standard", signing_header: null, secret: "s", previous_secret: null, previous_secret_until: null,
-  options: "{}", tenant, created_at: Date.now(), updated_at: Date.now(),
-});
+const endpointRow = (id: string, tenant: string | null) => storedEndpoint(id, { tenant, createdAt: Date.now(), updatedAt: Date.now() });
 
 /** One event of `tenant` with a delivery to each endpoint (a delivery's tenant is its endpoint's), and one attempt each. */
 async function seedEvent(store: Store, tenant: string | null, endpoints: { id: string; tenant: string | null }[]) {

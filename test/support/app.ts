@@ -60,13 +60,3 @@ export async function startTestApp(config: ConfigInput, options: Hooks & { dir?:
     },
   };
 }
-
-/** Polls until `check` is true, or fails after `ms`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await Bun.sleep(10);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}

@@ -2,6 +2,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { skipPg } from "./pg.ts";
+import { freePort } from "./port.ts";
 
 /**
  * A private Postgres cluster on its own port, for tests that stop and start Postgres (a restart must not touch the
@@ -75,10 +76,3 @@ function postgresUser(): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-/** A port that was free a moment ago (Postgres binds it itself, so it cannot take port 0). */
-function freePort(): number {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = server.port!;
-  server.stop(true);
-  return port;
-}

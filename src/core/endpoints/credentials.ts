@@ -1,5 +1,5 @@
 import { isSecretHeaderName } from "../header-rules.ts";
-import type { EndpointRow } from "../../store/schema.ts";
+import type { Endpoint, EndpointUpdate } from "./endpoint.ts";
 import { DomainError, type Problems } from "../errors.ts";
 import { generateSecret, secretProblem, type SchemeName } from "../signing.ts";
 
@@ -26,13 +26,12 @@ export function sealAuth(auth: ReceiverAuth, codec: SecretCodec): ReceiverAuth {
   return auth.type === "basic" ? { ...auth, password: codec.encrypt(auth.password) } : { ...auth, token: codec.encrypt(auth.token) };
 }
 
-export function openAuth(stored: string | null, codec: SecretCodec): ReceiverAuth | null {
-  if (!stored) return null;
-  const auth = JSON.parse(stored) as ReceiverAuth;
+export function openAuth(auth: ReceiverAuth | null, codec: SecretCodec): ReceiverAuth | null {
+  if (!auth) return null;
   return auth.type === "basic" ? { ...auth, password: codec.decrypt(auth.password) } : { ...auth, token: codec.decrypt(auth.token) };
 }
 
-/** A header as the `headers` column keeps it: plain text, or sealed like `auth` when its name looks secret. */
+/** A header as it rests: plain text, or sealed like `auth` when its name looks secret. */
 export type StoredHeaderValue = string | { sealed: string };
 
 /** Headers at rest: values of secret-looking names (isSecretHeaderName) are encrypted; the rest stay readable. */
@@ -41,8 +40,7 @@ export function sealHeaders(headers: Record<string, string>, codec: SecretCodec)
 }
 
 /** The headers to send. A plain value under a secret-looking name (a row from before sealing) is used as it is. */
-export function openHeaders(stored: string, codec: SecretCodec): Record<string, string> {
-  const headers = JSON.parse(stored) as Record<string, StoredHeaderValue>;
+export function openHeaders(headers: Record<string, StoredHeaderValue>, codec: SecretCodec): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, typeof value === "string" ? value : codec.decrypt(value.sealed)]));
 }
 
@@ -62,10 +60,9 @@ export function originMove(oldUrl: string, newUrl: string | undefined): string |
 }
 
 /** A new credential is sealed; the mask keeps the stored (sealed) one unless the URL moves to another origin. */
-export function unmaskAuth(codec: SecretCodec, auth: ReceiverAuth, stored: string | null, move: string | null): ReceiverAuth {
+export function unmaskAuth(codec: SecretCodec, auth: ReceiverAuth, old: ReceiverAuth | null, move: string | null): ReceiverAuth {
   const field = auth.type === "basic" ? "password" : "token";
   if ((auth.type === "basic" ? auth.password : auth.token) !== MASK) return sealAuth(auth, codec);
-  const old = stored ? JSON.parse(stored) as ReceiverAuth : null;
   if (move) fail([{ path: `auth.${field}`, message: `send the ${field} itself: the URL moves to another origin (${move}), and a stored credential does not follow it` }]);
   if (old?.type !== auth.type) fail([{ path: `auth.${field}`, message: `send the ${field} itself` }]);
   return { ...auth, [field]: (old as Record<string, string>)[field] } as ReceiverAuth;
@@ -75,8 +72,8 @@ export function unmaskAuth(codec: SecretCodec, auth: ReceiverAuth, stored: strin
  * Headers to store (whole-map replace). Secret-looking values are sealed; the mask keeps the stored value of the
  * same name (case-insensitive), unless the URL moves to another origin.
  */
-export function storedHeaders(codec: SecretCodec, headers: Record<string, string>, stored: string | null, move: string | null): Record<string, StoredHeaderValue> {
-  const old = new Map(Object.entries(stored ? JSON.parse(stored) as Record<string, StoredHeaderValue> : {}).map(([k, v]) => [k.toLowerCase(), v]));
+export function storedHeaders(codec: SecretCodec, headers: Record<string, string>, stored: Record<string, StoredHeaderValue> | null, move: string | null): Record<string, StoredHeaderValue> {
+  const old = new Map(Object.entries(stored ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const problems: Problems = [];
   const out: Record<string, StoredHeaderValue> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -92,12 +89,12 @@ export function storedHeaders(codec: SecretCodec, headers: Record<string, string
 }
 
 /** On a move to another origin, stored credentials must be re-sent or dropped in the same PATCH. */
-export function originMoveProblems(row: EndpointRow, changes: { auth?: unknown; headers?: unknown }, move: string): Problems {
+export function originMoveProblems(endpoint: Endpoint, changes: { auth?: unknown; headers?: unknown }, move: string): Problems {
   const problems: Problems = [];
-  if (row.auth && changes.auth === undefined) {
+  if (endpoint.auth && changes.auth === undefined) {
     problems.push({ path: "auth", message: `the URL moves to another origin (${move}): send auth again, or auth: null to drop it (a stored credential is only sent where it was set up)` });
   }
-  const secretNames = Object.keys(JSON.parse(row.headers)).filter(isSecretHeaderName);
+  const secretNames = Object.keys(endpoint.headers).filter(isSecretHeaderName);
   if (secretNames.length && changes.headers === undefined) {
     problems.push({ path: "headers", message: `the URL moves to another origin (${move}): send headers again with ${secretNames.join(", ")} (or without them to drop them)` });
   }
@@ -108,14 +105,14 @@ export function originMoveProblems(row: EndpointRow, changes: { auth?: unknown; 
  * A scheme change re-checks the stored secret against the new scheme (the check the create path runs). One that
  * does not fit (say a github secret under standard) is replaced by a new one, returned once in the PATCH answer.
  */
-export function secretForScheme(codec: SecretCodec, row: EndpointRow, scheme: SchemeName): { columns: Partial<EndpointRow>; signingSecret?: string } {
-  if (scheme === row.signing_scheme) return { columns: {} };
-  const current = row.secret ? codec.decrypt(row.secret) : undefined;
+export function secretForScheme(codec: SecretCodec, endpoint: Endpoint, scheme: SchemeName): { update: EndpointUpdate; signingSecret?: string } {
+  if (scheme === endpoint.signing.scheme) return { update: {} };
+  const current = endpoint.secret ? codec.decrypt(endpoint.secret) : undefined;
   if (secretProblem(scheme, current) !== null || (scheme === "none" && !current)) {
     const signingSecret = generateSecret();
-    return { columns: { secret: codec.encrypt(signingSecret), previous_secret: null, previous_secret_until: null }, signingSecret };
+    return { update: { secret: codec.encrypt(signingSecret), previousSecret: null, previousSecretUntil: null }, signingSecret };
   }
-  const previous = row.previous_secret ? codec.decrypt(row.previous_secret) : undefined;
-  if (previous !== undefined && secretProblem(scheme, previous) !== null) return { columns: { previous_secret: null, previous_secret_until: null } };
-  return { columns: {} };
+  const previous = endpoint.previousSecret ? codec.decrypt(endpoint.previousSecret) : undefined;
+  if (previous !== undefined && secretProblem(scheme, previous) !== null) return { update: { previousSecret: null, previousSecretUntil: null } };
+  return { update: {} };
 }

@@ -52,18 +52,14 @@ export type EndpointOptions = v.InferOutput<typeof EndpointOptionsSchema>;
 /** Option changes: a value sets it, null resets it to the default, absent keeps it. */
 export type OptionChanges = { [K in OptionKey]?: EndpointOptions[K] | null };
 
-/** The `options` column's text: `changes` over `stored`, set options only, in OPTION_KEYS order for new ones. */
-export function serializeOptions(changes: OptionChanges, stored: EndpointOptions = {}): string {
+/** `changes` over `stored`: set options only, in OPTION_KEYS order for new ones. */
+export function withOptionChanges(changes: OptionChanges, stored: EndpointOptions = {}): EndpointOptions {
   const options: Record<string, unknown> = { ...stored };
   for (const key of OPTION_KEYS) {
     if (changes[key] === null) delete options[key];
     else if (changes[key] !== undefined) options[key] = changes[key];
   }
-  return JSON.stringify(options);
-}
-
-export function parseOptions(column: string): EndpointOptions {
-  return JSON.parse(column) as EndpointOptions;
+  return options as EndpointOptions;
 }
 
 export function optionsView(options: EndpointOptions): { [K in OptionKey]: NonNullable<EndpointOptions[K]> | null } {

@@ -1,16 +1,16 @@
-import type { EndpointRow } from "../../store/schema.ts";
 import type { Store } from "../../store/types.ts";
 import { matchesAny } from "../patterns.ts";
 import { plainCodec, sealAuth, sealHeaders, type SecretCodec } from "./credentials.ts";
-import { serializeOptions } from "./options.ts";
+import type { Endpoint } from "./endpoint.ts";
+import { withOptionChanges } from "./options.ts";
 import { toRuntime, type ConfigEndpoint, type Configured, type RuntimeEndpoint } from "./runtime.ts";
 import { SharedValues } from "./shared.ts";
 
 export type { EventView, HeaderFn } from "../event-view.ts";
 export type { ConfigEndpoint, Configured, EndpointDefaults, RuntimeEndpoint } from "./runtime.ts";
 
-/** A runtime endpoint with what its row said when it was built: a refresh rebuilds only what changed. */
-interface Built { updatedAt: number; enabled: number; until: number | null; endpoint: RuntimeEndpoint }
+/** A runtime endpoint with what the store said when it was built: a refresh rebuilds only what changed. */
+interface Built { updatedAt: number; enabled: boolean; until: number | null; endpoint: RuntimeEndpoint }
 
 /** The endpoints by id, by owner, and the enabled ones. */
 interface Index {
@@ -54,13 +54,12 @@ export class EndpointRegistry {
   /** Writes the config's endpoints into the store (keyed by id), then loads everything. */
   async reconcile(): Promise<void> {
     await this.store.reconcileConfigEndpoints(this.configured.endpoints.map((e) => ({
-      id: e.id, url: e.url, description: e.description, events: JSON.stringify(e.events), enabled: e.enabled ? 1 : 0,
-      managed_by: "config" as const, tenant: e.tenant ?? null,
-      headers: JSON.stringify(sealHeaders(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v])), this.codec)),
-      auth: e.auth ? JSON.stringify(sealAuth(e.auth, this.codec)) : null,
-      signing_scheme: e.signing.scheme, signing_header: e.signing.header ?? null,
+      id: e.id, url: e.url, description: e.description, events: e.events, enabled: e.enabled, tenant: e.tenant ?? null,
+      headers: sealHeaders(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v])), this.codec),
+      auth: e.auth ? sealAuth(e.auth, this.codec) : null,
+      signing: { scheme: e.signing.scheme, header: e.signing.header ?? null },
       secret: e.secret ? this.codec.encrypt(e.secret) : null,
-      options: serializeOptions(e),
+      options: withOptionChanges(e),
     })));
     await this.store.tenants.note(this.configured.endpoints.flatMap((e) => (e.tenant ? [e.tenant] : [])), Date.now());
     await this.refresh();
@@ -120,7 +119,7 @@ export class EndpointRegistry {
     return run;
   }
 
-  /** Every row a page at a time, each built as it is read; lookups see the old index until the new one is whole. */
+  /** Every endpoint a page at a time, each built as it is read; lookups see the old index until the new one is whole. */
   private async load(): Promise<void> {
     // The version first: a change committed while the rows are read is followed again, never skipped.
     this.seen = await this.store.changes.version();
@@ -128,10 +127,10 @@ export class EndpointRegistry {
     const old = this.index.byId;
     const next = emptyIndex();
     for (let after: string | undefined; ;) {
-      const rows = await this.store.listEndpoints(after, LOAD_PAGE);
-      for (const row of rows) place(next, this.built(row, old.get(row.id), now));
-      if (rows.length < LOAD_PAGE) break;
-      after = rows.at(-1)!.id;
+      const endpoints = await this.store.listEndpoints(after, LOAD_PAGE);
+      for (const stored of endpoints) place(next, this.built(stored, old.get(stored.id), now));
+      if (endpoints.length < LOAD_PAGE) break;
+      after = endpoints.at(-1)!.id;
     }
     this.index = next;
     this.byType.clear();
@@ -142,8 +141,8 @@ export class EndpointRegistry {
     }
   }
 
-  /** Puts one endpoint's new row (or its removal) in place of what the maps held for it. */
-  private apply(id: string, row: EndpointRow | undefined): void {
+  /** Puts one endpoint's new state (or its removal) in place of what the maps held for it. */
+  private apply(id: string, stored: Endpoint | undefined): void {
     const index = this.index;
     const old = index.byId.get(id);
     if (old) {
@@ -156,19 +155,19 @@ export class EndpointRegistry {
       if (endpoint.tenant !== null && list?.length === 0) index.byTenant.delete(endpoint.tenant);
       if (endpoint.tenant === null) this.byType.clear();
     }
-    if (row) {
-      place(index, this.built(row, old, Date.now()));
-      if (row.tenant === null) this.byType.clear();
+    if (stored) {
+      place(index, this.built(stored, old, Date.now()));
+      if (stored.tenant === null) this.byType.clear();
     }
-    if (old?.endpoint.enabled && !row) this.retired(id, "deleted");
-    else if (old?.endpoint.enabled && row?.enabled === 0) this.retired(id, "disabled");
+    if (old?.endpoint.enabled && !stored) this.retired(id, "deleted");
+    else if (old?.endpoint.enabled && stored?.enabled === false) this.retired(id, "disabled");
   }
 
-  /** The row's runtime endpoint: the one built before when the row has not changed since. */
-  private built(row: EndpointRow, old: Built | undefined, now: number): Built {
-    const until = row.previous_secret_until;
-    if (old && old.updatedAt === row.updated_at && old.enabled === row.enabled && old.until === until && (until === null || until > now)) return old;
-    return { updatedAt: row.updated_at, enabled: row.enabled, until, endpoint: this.toRuntime(row, now) };
+  /** The endpoint's runtime form: the one built before when it has not changed since. */
+  private built(stored: Endpoint, old: Built | undefined, now: number): Built {
+    const until = stored.previousSecretUntil;
+    if (old && old.updatedAt === stored.updatedAt && old.enabled === stored.enabled && old.until === until && (until === null || until > now)) return old;
+    return { updatedAt: stored.updatedAt, enabled: stored.enabled, until, endpoint: this.toRuntime(stored, now) };
   }
 
   /** The dispatcher listens here to abort the attempts in flight of an endpoint that stops taking them. */
@@ -210,8 +209,8 @@ export class EndpointRegistry {
     if (was && !enabled) this.retired(id, "disabled");
   }
 
-  toRuntime(row: EndpointRow, now = Date.now()): RuntimeEndpoint {
-    return toRuntime(row, { configured: this.configured, configById: this.configById, codec: this.codec, shared: this.shared }, now);
+  toRuntime(stored: Endpoint, now = Date.now()): RuntimeEndpoint {
+    return toRuntime(stored, { configured: this.configured, configById: this.configById, codec: this.codec, shared: this.shared }, now);
   }
 }
 

@@ -1,14 +1,14 @@
-import type { EndpointRow } from "../../store/schema.ts";
 import { toMs } from "../duration.ts";
 import type { EventView, HeaderFn, TransformFn } from "../event-view.ts";
 import type { RetryPolicy } from "../delivery/retry.ts";
 import { DEFAULT_HEADER, type SchemeName } from "../signing.ts";
 import { openAuth, openHeaders, type ReceiverAuth, type SecretCodec } from "./credentials.ts";
-import { parseOptions, type EndpointOptions } from "./options.ts";
+import type { Endpoint } from "./endpoint.ts";
+import type { EndpointOptions } from "./options.ts";
 import type { SharedValues } from "./shared.ts";
 import { TENANT_LIMIT_DEFAULTS, underTenantLimits, withinLimits, type TenantLimits } from "./tenant-limits.ts";
 
-/** An endpoint as the dispatcher uses it: the stored row plus the config-only functions, policy resolved. */
+/** An endpoint as the dispatcher uses it: the stored endpoint plus the config-only functions, policy resolved. */
 export interface RuntimeEndpoint {
   id: string;
   /** The customer who owns it; null: global (every tenant's events of its types, and events without a tenant). */
@@ -69,7 +69,7 @@ export interface Configured {
   tenants?: TenantLimits;
 }
 
-/** What a runtime endpoint is built from beside its row: the config, the secrets' codec and the shared values. */
+/** What a runtime endpoint is built from beside the stored endpoint: the config, the secrets' codec and the shared values. */
 export interface RuntimeSources {
   configured: Configured;
   configById: ReadonlyMap<string, ConfigEndpoint>;
@@ -77,32 +77,32 @@ export interface RuntimeSources {
   shared: SharedValues;
 }
 
-/** The row as the dispatcher uses it: secrets decrypted, options over the defaults, a tenant's held within its limits. */
-export function toRuntime(row: EndpointRow, from: RuntimeSources, now = Date.now()): RuntimeEndpoint {
-  const fromConfig = row.managed_by === "config" ? from.configById.get(row.id) : undefined;
-  const options = parseOptions(row.options);
+/** The endpoint as the dispatcher uses it: secrets decrypted, options over the defaults, a tenant's held within its limits. */
+export function toRuntime(stored: Endpoint, from: RuntimeSources, now = Date.now()): RuntimeEndpoint {
+  const fromConfig = stored.managedBy === "config" ? from.configById.get(stored.id) : undefined;
+  const options = stored.options;
   const defaults = from.configured.defaults;
-  const secrets = [row.secret, row.previous_secret && (row.previous_secret_until ?? 0) > now ? row.previous_secret : null]
+  const secrets = [stored.secret, stored.previousSecret && (stored.previousSecretUntil ?? 0) > now ? stored.previousSecret : null]
     .filter((s): s is string => !!s).map((s) => from.codec.decrypt(s));
   const shared = from.shared;
-  const scheme = shared.string(row.signing_scheme) as SchemeName;
-  const tenantLimited = underTenantLimits(row);
+  const scheme = shared.string(stored.signing.scheme) as SchemeName;
+  const tenantLimited = underTenantLimits(stored);
   let timing: { timeoutMs: number; schedule: readonly (string | number)[] } = { timeoutMs: options.timeoutMs ?? defaults.timeoutMs, schedule: options.schedule ?? defaults.schedule };
   // Checked on every API write too; this holds what was saved before a reload lowered the limits, and the defaults.
   if (tenantLimited) timing = withinLimits(timing.timeoutMs, timing.schedule, from.configured.tenants ?? TENANT_LIMIT_DEFAULTS);
   return {
-    id: row.id,
-    tenant: row.tenant,
+    id: stored.id,
+    tenant: stored.tenant,
     tenantLimited,
-    url: row.url,
-    enabled: row.enabled === 1,
-    events: shared.events(row.events),
+    url: stored.url,
+    enabled: stored.enabled,
+    events: shared.events(stored.events),
     scheme,
-    header: shared.string(row.signing_header) ?? DEFAULT_HEADER[scheme],
+    header: shared.string(stored.signing.header) ?? DEFAULT_HEADER[scheme],
     secrets,
-    previousUntil: secrets.length > 1 ? row.previous_secret_until : null,
-    headers: fromConfig?.headers ?? shared.headers(row.headers, (column) => openHeaders(column, from.codec)),
-    auth: openAuth(row.auth, from.codec),
+    previousUntil: secrets.length > 1 ? stored.previousSecretUntil : null,
+    headers: fromConfig?.headers ?? shared.headers(stored.headers, (headers) => openHeaders(headers, from.codec)),
+    auth: openAuth(stored.auth, from.codec),
     transform: fromConfig?.transform ?? null,
     retry: shared.retry(timing.schedule, defaults.jitter),
     timeoutMs: timing.timeoutMs,

@@ -1,5 +1,5 @@
-import type { AttemptRow, EndpointRow } from "../../store/schema.ts";
-import type { AdminQueriesPort, Store } from "../../store/types.ts";
+import type { AttemptRow } from "../../store/schema.ts";
+import type { Store } from "../../store/types.ts";
 import type { UrlChecker, UrlPolicy } from "../sender.ts";
 import { sentBody } from "../delivery/attempt-body.ts";
 import { attemptOnce, type Sender } from "../delivery/attempt.ts";
@@ -13,7 +13,8 @@ import { unlistedTypes } from "../patterns.ts";
 import type { TenantScope } from "../scope.ts";
 import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../signing.ts";
 import { fail, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type ReceiverAuth } from "./credentials.ts";
-import { parseOptions, serializeOptions, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
+import type { Endpoint, EndpointQueries } from "./endpoint.ts";
+import { withOptionChanges, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./registry.ts";
 import { failLimits, limitProblems, tenantPolicy, underTenantLimits, type TenantLimits } from "./tenant-limits.ts";
 
@@ -39,7 +40,7 @@ export type EndpointChanges = Partial<Omit<EndpointInput, "verify" | "secret" | 
 /** What the lifecycle works with: plain services and the config's values, never a request. */
 export interface EndpointServiceDeps {
   store: Store;
-  queries: AdminQueriesPort;
+  queries: EndpointQueries;
   registry: EndpointRegistry;
   dispatcher: Dispatcher;
   /** The outbound sender with the delivery policy applied (the verification ping uses it). */
@@ -65,50 +66,50 @@ export class EndpointService {
    * The endpoint, if the scope sees it: another tenant's or a global one reads as an unknown id. Every action starts
    * here, and each write below takes the same scope again, so a session revoked meanwhile changes nothing.
    */
-  async get(scope: TenantScope, id: string): Promise<EndpointRow> {
+  async get(scope: TenantScope, id: string): Promise<Endpoint> {
     return (await this.deps.queries.endpoint(id, scope)) ?? thrown(scope.notFound("endpoint", id));
   }
 
   /**
    * Checks, then (unless verify is false) a ping that must get a 2xx, then saves. A session creates in its own tenant,
-   * and only if it is still live when the row commits (a revoke or tenant delete during the ping saves nothing).
+   * and only if it is still live when the endpoint commits (a revoke or tenant delete during the ping saves nothing).
    */
-  async create(scope: TenantScope, input: EndpointInput): Promise<{ row: EndpointRow; signingSecret: string }> {
+  async create(scope: TenantScope, input: EndpointInput): Promise<{ endpoint: Endpoint; signingSecret: string }> {
     const { codec } = this.deps.registry;
     const tenant = await this.tenantOf(input.tenant, scope);
-    const under = { tenant, managed_by: "api" as const };
+    const under = { tenant, managedBy: "api" as const };
     fail(this.checkFields({ url: input.url, events: input.events, scheme: input.signing.scheme, secret: input.secret }, this.policyOf(under)));
     if (underTenantLimits(under)) failLimits(limitProblems(input, this.deps.tenants));
     fail(await this.urlTargetProblems(input.url, this.policyOf(under)));
     const now = Date.now();
     // Every endpoint gets a secret, even with scheme "none", so switching schemes later needs no new secret.
     const secret = input.secret ?? generateSecret();
-    const row: EndpointRow = {
-      id: newId("ep", now), url: input.url, description: input.description, events: JSON.stringify(input.events),
-      enabled: input.enabled ? 1 : 0, disabled_reason: input.enabled ? null : "created disabled", managed_by: "api", tenant,
-      headers: JSON.stringify(storedHeaders(codec, input.headers, null, null)), auth: input.auth ? JSON.stringify(sealAuth(input.auth, codec)) : null,
-      signing_scheme: input.signing.scheme, signing_header: input.signing.header ?? null,
-      secret: codec.encrypt(secret), previous_secret: null, previous_secret_until: null,
-      consecutive_failures: 0, failing_since: null, last_attempt_at: null, last_status_code: null, options: serializeOptions(input), created_at: now, updated_at: now,
+    const endpoint: Endpoint = {
+      id: newId("ep", now), url: input.url, description: input.description, events: input.events,
+      enabled: input.enabled, disabledReason: input.enabled ? null : "created disabled", managedBy: "api", tenant,
+      headers: storedHeaders(codec, input.headers, null, null), auth: input.auth ? sealAuth(input.auth, codec) : null,
+      signing: { scheme: input.signing.scheme, header: input.signing.header ?? null },
+      secret: codec.encrypt(secret), previousSecret: null, previousSecretUntil: null,
+      consecutiveFailures: 0, failingSince: null, lastAttemptAt: null, lastStatusCode: null, options: withOptionChanges(input), createdAt: now, updatedAt: now,
     };
     if (input.verify) {
-      const { ok, attempt } = await this.verifyPing({ ...this.deps.registry.toRuntime(row, now), enabled: true });
+      const { ok, attempt } = await this.verifyPing({ ...this.deps.registry.toRuntime(endpoint, now), enabled: true });
       if (!ok) {
         throw new DomainError("invalid", `the verification ping to ${input.url} did not get a 2xx (${attempt.error}): nothing was saved (fix the receiver, or send verify: false)`,
           [{ path: "url", message: "did not answer the ping with a 2xx" }], attempt);
       }
       // The ping is the endpoint's first attempt: its page shows it as the last one, not "none yet".
-      row.last_attempt_at = attempt.started_at;
-      row.last_status_code = attempt.status_code;
+      endpoint.lastAttemptAt = attempt.started_at;
+      endpoint.lastStatusCode = attempt.status_code;
     }
-    // Checked again where the row is inserted: another create (here or in another process) may have passed the
+    // Checked again where the endpoint is inserted: another create (here or in another process) may have passed the
     // cap above while the ping was out, and the session may have been revoked meanwhile.
     const max = this.deps.maxEndpoints;
-    const inserted = await this.deps.store.tenants.insertEndpoint(row, scope, max);
+    const inserted = await this.deps.store.tenants.insertEndpoint(endpoint, scope, max);
     if (inserted === "session-gone") throw sessionGone();
     if (inserted === "at-cap") throw atTheCap(tenant!, max!);
-    await this.deps.registry.refreshOne(row.id);
-    return { row, signingSecret: secret };
+    await this.deps.registry.refreshOne(endpoint.id);
+    return { endpoint, signingSecret: secret };
   }
 
   /** The new endpoint's tenant: a session's own (naming another is refused), under the cap, checked before any ping. */
@@ -123,44 +124,44 @@ export class EndpointService {
   }
 
   /** A config endpoint takes only `enabled`; enabling resumes its waiting deliveries at once. */
-  async patch(scope: TenantScope, id: string, changes: EndpointChanges): Promise<{ row: EndpointRow; signingSecret?: string }> {
+  async patch(scope: TenantScope, id: string, changes: EndpointChanges): Promise<{ endpoint: Endpoint; signingSecret?: string }> {
     const { queries, registry } = this.deps;
-    const row = await this.get(scope, id);
+    const current = await this.get(scope, id);
     const changed = Object.keys(changes).filter((k) => k !== "enabled" && changes[k as keyof EndpointChanges] !== undefined);
-    if (changed.length) requireApiManaged(row, `change ${changed.join(", ")}`);
+    if (changed.length) requireApiManaged(current, `change ${changed.join(", ")}`);
     // A credential set up for one receiver never follows the URL to another origin (credentials.ts).
-    const move = originMove(row.url, changes.url);
-    fail([...this.checkFields({ url: changes.url, events: changes.events }, this.policyOf(row)), ...(move ? originMoveProblems(row, changes, move) : [])]);
-    if (underTenantLimits(row)) failLimits(limitProblems(changes, this.deps.tenants));
-    fail(await this.urlTargetProblems(changes.url, this.policyOf(row)));
+    const move = originMove(current.url, changes.url);
+    fail([...this.checkFields({ url: changes.url, events: changes.events }, this.policyOf(current)), ...(move ? originMoveProblems(current, changes, move) : [])]);
+    if (underTenantLimits(current)) failLimits(limitProblems(changes, this.deps.tenants));
+    fail(await this.urlTargetProblems(changes.url, this.policyOf(current)));
     const codec = registry.codec;
-    const rekeyed = changes.signing !== undefined ? secretForScheme(codec, row, changes.signing.scheme) : { columns: {} };
+    const rekeyed = changes.signing !== undefined ? secretForScheme(codec, current, changes.signing.scheme) : { update: {} };
 
     if (changed.length) {
       const updated = await queries.updateEndpoint(id, {
         ...(changes.url !== undefined && { url: changes.url }),
-        ...(changes.events !== undefined && { events: JSON.stringify(changes.events) }),
+        ...(changes.events !== undefined && { events: changes.events }),
         ...(changes.description !== undefined && { description: changes.description }),
-        ...(changes.headers !== undefined && { headers: JSON.stringify(storedHeaders(codec, changes.headers, row.headers, move)) }),
-        ...(changes.auth !== undefined && { auth: changes.auth === null ? null : JSON.stringify(unmaskAuth(codec, changes.auth, row.auth, move)) }),
-        ...(changes.signing !== undefined && { signing_scheme: changes.signing.scheme, signing_header: changes.signing.header ?? null }),
-        ...rekeyed.columns,
-        options: serializeOptions(changes, parseOptions(row.options)),
+        ...(changes.headers !== undefined && { headers: storedHeaders(codec, changes.headers, current.headers, move) }),
+        ...(changes.auth !== undefined && { auth: changes.auth === null ? null : unmaskAuth(codec, changes.auth, current.auth, move) }),
+        ...(changes.signing !== undefined && { signing: { scheme: changes.signing.scheme, header: changes.signing.header ?? null } }),
+        ...rekeyed.update,
+        options: withOptionChanges(changes, current.options),
       }, scope);
       if (!updated) throw await this.goneOrRemoved(scope, id);
     }
-    if (changes.enabled !== undefined && changes.enabled !== (row.enabled === 1)) {
+    if (changes.enabled !== undefined && changes.enabled !== current.enabled) {
       if (!(await queries.sessionLive(scope))) throw sessionGone();
       const reason = "disabled by an admin";
       await this.deps.store.setEndpointEnabled(id, changes.enabled, changes.enabled ? null : reason);
-      const ref = { id, url: changes.url ?? row.url, tenant: row.tenant };
+      const ref = { id, url: changes.url ?? current.url, tenant: current.tenant };
       if (changes.enabled) this.deps.events?.endpointEnabled(ref);
       else this.deps.events?.endpointDisabled(ref, reason);
     }
     await registry.refreshOne(id);
     const runtime = registry.get(id);
     if (changes.enabled && runtime) void this.deps.dispatcher.claim(runtime);
-    return { row: await this.get(scope, id), signingSecret: rekeyed.signingSecret };
+    return { endpoint: await this.get(scope, id), signingSecret: rekeyed.signingSecret };
   }
 
   /** Why a scoped write changed nothing: the session went (401), or the endpoint did (404). */
@@ -171,65 +172,65 @@ export class EndpointService {
   /** Removes an API endpoint with its deliveries and their attempts; answers whose it was. */
   async remove(scope: TenantScope, id: string): Promise<{ tenant: string | null }> {
     const { queries, registry } = this.deps;
-    const row = await this.get(scope, id);
-    requireApiManaged(row, "remove it");
+    const current = await this.get(scope, id);
+    requireApiManaged(current, "remove it");
     // Its deliveries and their attempts go with it in the store; an attempt in flight now records nothing (its
     // delivery is gone: recordAttempts skips it, whichever process sent it).
     if (!(await queries.deleteEndpoint(id, scope))) throw await this.goneOrRemoved(scope, id);
     await registry.refreshOne(id);
-    return { tenant: row.tenant };
+    return { tenant: current.tenant };
   }
 
   /** A new signing secret (generated, or `secret`); the old one keeps signing for the grace where the scheme allows two. */
   async rotateSecret(scope: TenantScope, id: string, request: { secret?: string; graceSeconds?: number }): Promise<{ signingSecret: string; graceSeconds: number; previousUntil: number | null; note?: string; tenant: string | null }> {
-    const row = await this.get(scope, id);
-    requireApiManaged(row, "change its secret");
-    const scheme = row.signing_scheme as SchemeName;
+    const current = await this.get(scope, id);
+    requireApiManaged(current, "change its secret");
+    const scheme = current.signing.scheme;
     const problem = request.secret === undefined ? null : secretProblem(scheme, request.secret);
     if (problem) throw new DomainError("invalid", "the secret cannot sign with this endpoint's scheme: nothing was changed", [{ path: "secret", message: problem }]);
     const secret = request.secret ?? generateSecret();
     // github and hex carry one signature: the old secret cannot sign beside the new one, so there is no grace.
     const single = singleSignature(scheme);
     const graceSeconds = single ? 0 : request.graceSeconds ?? 86_400;
-    const until = graceSeconds > 0 && row.secret ? Date.now() + graceSeconds * 1000 : null;
+    const until = graceSeconds > 0 && current.secret ? Date.now() + graceSeconds * 1000 : null;
     // The old secret (still encrypted) signs beside the new one until `until`.
-    const updated = await this.deps.queries.updateEndpoint(row.id, { secret: this.deps.registry.codec.encrypt(secret), previous_secret: until ? row.secret : null, previous_secret_until: until }, scope);
+    const updated = await this.deps.queries.updateEndpoint(current.id, { secret: this.deps.registry.codec.encrypt(secret), previousSecret: until ? current.secret : null, previousSecretUntil: until }, scope);
     if (!updated) throw await this.goneOrRemoved(scope, id);
-    await this.deps.registry.refreshOne(row.id);
-    this.deps.events?.secretRotated(row, until);
+    await this.deps.registry.refreshOne(current.id);
+    this.deps.events?.secretRotated(current, until);
     return {
-      signingSecret: secret, graceSeconds, previousUntil: until, tenant: row.tenant,
-      ...(single && { note: `the switch is immediate: the ${scheme} scheme carries one signature, the new secret's. To rotate without failed deliveries, let the receiver accept both secrets first and send that secret here as "secret" (see the README)` }),
+      signingSecret: secret, graceSeconds, previousUntil: until, tenant: current.tenant,
+      ...(single && { note: `the switch is immediate: the ${scheme} scheme carries one signature, the new secret's. To rotate without failed deliveries, let the receiver accept both secrets first and send that secret here as "secret" (see docs/concepts/delivery.md, "Rotating a secret")` }),
     };
   }
 
   /** Stores a real event with one delivery to this endpoint only, and attempts it now. */
   async sendTest(scope: TenantScope, id: string, event: { type?: string; data?: unknown } = {}): Promise<{ attempt: AttemptRow; deliveryId: string; eventId: string }> {
-    const row = await this.get(scope, id);
-    const endpoint = this.deps.registry.get(row.id);
-    if (!endpoint) throw new DomainError("not-found", `no endpoint "${row.id}"`);
+    const current = await this.get(scope, id);
+    const endpoint = this.deps.registry.get(current.id);
+    if (!endpoint) throw new DomainError("not-found", `no endpoint "${current.id}"`);
     const now = Date.now();
     // The endpoint's tenant owns the test event and its delivery, so that tenant's session sees both.
-    const stored = { ...toEventRow(newId("evt", now), "admin", { type: event.type ?? "ping", data: event.data ?? { message: "a test event from hookgate" } }, now), tenant: row.tenant };
+    const stored = { ...toEventRow(newId("evt", now), "admin", { type: event.type ?? "ping", data: event.data ?? { message: "a test event from hookgate" } }, now), tenant: current.tenant };
     const deliveryId = newId("dlv", now);
     // Due only after the attempt below had time to finish, so the sweep does not send it a second time.
-    const delivery = { id: deliveryId, endpoint_id: row.id, next_attempt_at: now + leaseMs(endpoint), tenant: row.tenant };
+    const delivery = { id: deliveryId, endpoint_id: current.id, next_attempt_at: now + leaseMs(endpoint), tenant: current.tenant };
     if (!(await this.deps.queries.sessionLive(scope))) throw sessionGone();
     await this.deps.store.ingest([{ event: stored, deliveries: [delivery] }]);
-    const attempt = await this.deps.dispatcher.attemptNow({ id: deliveryId, endpoint_id: row.id }, "manual");
-    if (!attempt) throw new DomainError("not-found", `endpoint "${row.id}" was removed meanwhile`);
+    const attempt = await this.deps.dispatcher.attemptNow({ id: deliveryId, endpoint_id: current.id }, "manual");
+    if (!attempt) throw new DomainError("not-found", `endpoint "${current.id}" was removed meanwhile`);
     return { attempt, deliveryId, eventId: stored.id };
   }
 
   /** Makes the endpoint's failed deliveries of events received in [since, until) due now; until defaults to now. */
   async recover(scope: TenantScope, id: string, since: number, until = Date.now() + 1): Promise<{ requeued: number; tenant: string | null }> {
-    const row = await this.get(scope, id);
+    const current = await this.get(scope, id);
     if (until <= since) throw new DomainError("invalid", "the window is empty", [{ path: "until", message: "must be after since" }]);
-    const requeued = await this.deps.queries.recover(row.id, since, until, scope);
+    const requeued = await this.deps.queries.recover(current.id, since, until, scope);
     if (requeued === 0 && !(await this.deps.queries.sessionLive(scope))) throw sessionGone();
-    const endpoint = this.deps.registry.get(row.id);
+    const endpoint = this.deps.registry.get(current.id);
     if (requeued && endpoint) void this.deps.dispatcher.claim(endpoint);
-    return { requeued, tenant: row.tenant };
+    return { requeued, tenant: current.tenant };
   }
 
   /**
@@ -272,7 +273,7 @@ export class EndpointService {
   }
 
   /** The address policy the endpoint's URL is checked against: tenants.allowNetworks for one under the tenant limits. */
-  private policyOf(endpoint: { tenant: string | null; managed_by: "config" | "api" }): UrlPolicy {
+  private policyOf(endpoint: Pick<Endpoint, "tenant" | "managedBy">): UrlPolicy {
     return underTenantLimits(endpoint) ? tenantPolicy(this.deps.policy, this.deps.tenants) : this.deps.policy;
   }
 }
@@ -289,8 +290,8 @@ function atTheCap(tenant: string, max: number): DomainError {
 }
 
 /** Config endpoints belong to the config file: the API may only toggle them. */
-function requireApiManaged(row: EndpointRow, action: string): void {
-  if (row.managed_by === "config") {
-    throw new DomainError("conflict", `endpoint "${row.id}" is managed by the config file: ${action} there and restart (the API may only enable or disable it)`);
+function requireApiManaged(endpoint: Endpoint, action: string): void {
+  if (endpoint.managedBy === "config") {
+    throw new DomainError("conflict", `endpoint "${endpoint.id}" is managed by the config file: ${action} there and restart (the API may only enable or disable it)`);
   }
 }

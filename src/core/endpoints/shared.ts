@@ -16,12 +16,13 @@ export class SharedValues {
   private policies = new Map<string, RetryPolicy>();
   private strings = new Map<string, string>();
 
-  /** The `events` column parsed once per distinct text. */
-  events(column: string): string[] {
-    let list = this.lists.get(column);
+  /** One frozen copy per distinct list of patterns. */
+  events(events: readonly string[]): string[] {
+    const key = JSON.stringify(events);
+    let list = this.lists.get(key);
     if (!list) {
-      list = Object.freeze(JSON.parse(column) as string[]) as string[];
-      this.remember(this.lists, column, list);
+      list = Object.freeze([...events]) as string[];
+      this.remember(this.lists, key, list);
     }
     return list;
   }
@@ -48,13 +49,18 @@ export class SharedValues {
     return text;
   }
 
-  /** The `headers` column opened: `{}` (the common case) is one frozen empty object. */
-  headers(column: string, open: (column: string) => Record<string, string>): Record<string, string> {
-    return column === "{}" ? NO_HEADERS : open(column);
+  /** The stored headers opened: none (the common case) is one frozen empty object. */
+  headers<T extends object>(stored: T, open: (stored: T) => Record<string, string>): Record<string, string> {
+    return isEmpty(stored) ? NO_HEADERS : open(stored);
   }
 
   private remember<V>(table: Map<string, V>, key: string, value: V): void {
     if (table.size >= MAX_ENTRIES) table.clear();
     table.set(key, value);
   }
+}
+
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false;
+  return true;
 }

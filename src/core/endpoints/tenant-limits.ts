@@ -1,3 +1,4 @@
+import type { Endpoint } from "./endpoint.ts";
 import type { UrlPolicy } from "../sender.ts";
 import { toMs } from "../duration.ts";
 import { DomainError, type Problems } from "../errors.ts";
@@ -17,8 +18,8 @@ export interface TenantLimits {
 export const TENANT_LIMIT_DEFAULTS: TenantLimits = Object.freeze({ maxTimeoutMs: 15_000, minRetryDelay: "5s", maxAttempts: 10, allowNetworks: Object.freeze([]) });
 
 /** The one rule: an API-written endpoint of a tenant is under the limits; global and config endpoints are not. */
-export function underTenantLimits(endpoint: { tenant: string | null; managed_by: "config" | "api" }): boolean {
-  return endpoint.tenant !== null && endpoint.managed_by === "api";
+export function underTenantLimits(endpoint: Pick<Endpoint, "tenant" | "managedBy">): boolean {
+  return endpoint.tenant !== null && endpoint.managedBy === "api";
 }
 
 /** Such an endpoint's address policy: delivery's https rule, with tenants.allowNetworks for delivery.allowNetworks. */

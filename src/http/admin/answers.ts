@@ -46,6 +46,16 @@ export const EndpointWithSecret = v.object({ ...Endpoint.entries, signingSecret:
 /** A PATCH answer: `signingSecret` only when a scheme change needed a new secret (shown this once). */
 export const PatchedEndpoint = v.object({ ...Endpoint.entries, signingSecret: v.optional(v.string()) });
 
+export const Rotated = v.object({
+  signingSecret: v.string(),
+  /** The grace in force: 0 for github and hex, whose header carries one signature (the switch is immediate). */
+  graceSeconds: v.pipe(v.number(), v.integer()),
+  previousSecretExpiresAt: v.nullable(Iso),
+  note: v.optional(v.string()),
+});
+
+export const Recovered = v.object({ requeued: v.pipe(v.number(), v.integer()) });
+
 export const Attempt = v.object({
   id: v.string(),
   number: v.pipe(v.number(), v.integer()),

@@ -15,7 +15,7 @@ const DAY_MS = 86_400_000;
 async function keysetPage(ctx: AdminServices, scope: TenantScope, cursor: string | undefined, limit: number) {
   const { rows, more } = await ctx.queries.endpointsPage(scope, decodeCursor<[number, string]>(cursor, ["number", "string"]), limit);
   const last = rows.at(-1);
-  return { rows, total: undefined, nextCursor: more && last ? encodeCursor([last.created_at, last.id]) : null };
+  return { rows, total: undefined, nextCursor: more && last ? encodeCursor([last.createdAt, last.id]) : null };
 }
 
 const tags = ["endpoints"];
@@ -47,9 +47,9 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
       },
     })
     .post("/endpoints", async ({ body, status, principal, scope }) => {
-      const { row, signingSecret } = await ctx.endpoints.create(scope, body).catch(asProblem);
-      audit(ctx.log, principal, "endpoint created", { endpoint: row.id, tenant: row.tenant, events: JSON.parse(row.events) });
-      return status(201, { ...endpointView(row), signingSecret });
+      const { endpoint, signingSecret } = await ctx.endpoints.create(scope, body).catch(asProblem);
+      audit(ctx.log, principal, "endpoint created", { endpoint: endpoint.id, tenant: endpoint.tenant, events: endpoint.events });
+      return status(201, { ...endpointView(endpoint), signingSecret });
     }, {
       admin: "write", body: EndpointCreate, response: { 201: EndpointWithSecret, ...errors(400, 409), 422: VerifyFailed },
       detail: {
@@ -64,9 +64,9 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
       detail: { tags, operationId: "getEndpoint", summary: "Read an endpoint (never its secret)" },
     })
     .patch("/endpoints/:id", async ({ params, body, principal, scope }) => {
-      const { row, signingSecret } = await ctx.endpoints.patch(scope, params.id, body).catch(asProblem);
-      audit(ctx.log, principal, "endpoint updated", { endpoint: row.id, tenant: row.tenant, fields: Object.keys(body), enabled: row.enabled === 1, newSecret: signingSecret !== undefined });
-      return signingSecret === undefined ? endpointView(row) : { ...endpointView(row), signingSecret };
+      const { endpoint, signingSecret } = await ctx.endpoints.patch(scope, params.id, body).catch(asProblem);
+      audit(ctx.log, principal, "endpoint updated", { endpoint: endpoint.id, tenant: endpoint.tenant, fields: Object.keys(body), enabled: endpoint.enabled, newSecret: signingSecret !== undefined });
+      return signingSecret === undefined ? endpointView(endpoint) : { ...endpointView(endpoint), signingSecret };
     }, {
       admin: "write", params: Id, body: EndpointPatch, response: { 200: PatchedEndpoint, ...errors(400, 404, 409, 422) },
       detail: {

@@ -126,16 +126,9 @@ export const DeliveriesQuery = v.object({
 
 export const RotateBody = v.optional(withExample(v.strictObject({
   graceSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(30 * 86_400)), 86_400),
-  /** A secret of one's own, e.g. one the receiver already accepts beside the old one (github and hex: see the README). */
+  /** A secret of one's own, e.g. one the receiver already accepts beside the old one (github and hex: see docs/concepts/delivery.md, "Rotating a secret"). */
   secret: v.optional(SecretText),
 }), { graceSeconds: 86_400 }));
-export const Rotated = v.object({
-  signingSecret: v.string(),
-  /** The grace in force: 0 for github and hex, whose header carries one signature (the switch is immediate). */
-  graceSeconds: v.pipe(v.number(), v.integer()),
-  previousSecretExpiresAt: v.nullable(Iso),
-  note: v.optional(v.string()),
-});
 export const TestBody = v.optional(withExample(v.strictObject({ type: v.optional(EventTypeName, "ping"), data: v.optional(v.unknown()) }), { type: "ping" }));
 /** For actions that take nothing: an empty object or no body at all. */
 export const EmptyBody = v.optional(v.strictObject({}));
@@ -143,4 +136,3 @@ export const EmptyBody = v.optional(v.strictObject({}));
 export const RecoverBody = withExample(v.strictObject({ since: Iso, until: v.optional(Iso) }), { since: new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000).toISOString().replace(".000", "") });
 /** `?since=`: an ISO time; left out, 24 hours ago. */
 export const StatsQuery = v.object({ since: v.optional(Iso) });
-export const Recovered = v.object({ requeued: v.pipe(v.number(), v.integer()) });

@@ -1,36 +1,37 @@
 import type * as v from "valibot";
 import { sentBody } from "../../core/delivery/attempt-body.ts";
 import { verdictOf } from "../../core/delivery/retry.ts";
-import { MASK, type StoredHeaderValue } from "../../core/endpoints/credentials.ts";
-import { optionsView, parseOptions } from "../../core/endpoints/options.ts";
+import { MASK } from "../../core/endpoints/credentials.ts";
+import type { Endpoint as StoredEndpoint } from "../../core/endpoints/endpoint.ts";
+import { optionsView } from "../../core/endpoints/options.ts";
 import { isSecretHeaderName } from "../../outbound/header-rules.ts";
 import type { EndpointStats as StoredStats } from "../../store/admin-queries.ts";
-import type { AttemptRow, DeliveryRow, EndpointRow, EventRow, SourceStateTable } from "../../store/schema.ts";
+import type { AttemptRow, DeliveryRow, EventRow, SourceStateTable } from "../../store/schema.ts";
 import type { Attempt, Delivery, Endpoint, EndpointStats, Event, Source } from "./schemas.ts";
 
-/** Store rows (unix ms, JSON text) → API objects (ISO-8601, JSON values). The secret never leaves here. */
+/** Stored endpoints and rows (unix ms, JSON text) → API objects (ISO-8601, JSON values). The secret never leaves here. */
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export function endpointView(row: EndpointRow): v.InferOutput<typeof Endpoint> {
-  const auth = row.auth ? JSON.parse(row.auth) as { type: "basic"; username: string } | { type: "bearer" } : null;
+export function endpointView(endpoint: StoredEndpoint): v.InferOutput<typeof Endpoint> {
+  const auth = endpoint.auth;
   return {
-    id: row.id,
-    tenant: row.tenant,
-    url: row.url,
-    description: row.description,
-    events: JSON.parse(row.events),
-    enabled: row.enabled === 1,
-    disabledReason: row.disabled_reason,
-    managedBy: row.managed_by,
+    id: endpoint.id,
+    tenant: endpoint.tenant,
+    url: endpoint.url,
+    description: endpoint.description,
+    events: endpoint.events,
+    enabled: endpoint.enabled,
+    disabledReason: endpoint.disabledReason,
+    managedBy: endpoint.managedBy,
     // Secret-looking headers are write-only like auth: shown as the mask, whether sealed or from an older row.
-    headers: Object.fromEntries(Object.entries(JSON.parse(row.headers) as Record<string, StoredHeaderValue>)
+    headers: Object.fromEntries(Object.entries(endpoint.headers)
       .map(([name, value]) => [name, isSecretHeaderName(name) || typeof value !== "string" ? MASK : value])),
     auth: auth === null ? null : auth.type === "basic" ? { type: "basic", username: auth.username, password: MASK } : { type: "bearer", token: MASK },
-    signing: { scheme: row.signing_scheme as "standard", header: row.signing_header },
-    ...optionsView(parseOptions(row.options)),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    signing: endpoint.signing,
+    ...optionsView(endpoint.options),
+    createdAt: iso(endpoint.createdAt),
+    updatedAt: iso(endpoint.updatedAt),
   };
 }
 

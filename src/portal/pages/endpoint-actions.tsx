@@ -1,5 +1,5 @@
 import { useRef, useState } from "preact/hooks";
-import { api, type Endpoint, type ManualAttempt } from "../api.ts";
+import { api, type Endpoint, type ManualAttempt, type Recovered, type Rotated } from "../api.ts";
 import { FieldError } from "../endpoint-form.tsx";
 import { AttemptView, groupByPrefix, SecretOnce, useCatalog } from "../parts.tsx";
 import type { Session } from "../session.ts";
@@ -71,11 +71,11 @@ const GRACES: [number, string][] = [[86_400, "24 hours"], [3_600, "1 hour"], [60
 
 export function Rotate({ session, endpoint }: Props) {
   const [grace, setGrace] = useState(86_400);
-  const [rotated, setRotated] = useState<{ signingSecret: string; previousSecretExpiresAt: string | null; note?: string } | null>(null);
+  const [rotated, setRotated] = useState<Rotated | null>(null);
   const action = useAction();
   const submit = (e: Event) => {
     e.preventDefault();
-    void action.run(async () => setRotated(await api(session, "POST", `${pathOf(endpoint)}/rotate-secret`, { graceSeconds: grace })));
+    void action.run(async () => setRotated(await api<Rotated>(session, "POST", `${pathOf(endpoint)}/rotate-secret`, { graceSeconds: grace })));
   };
   return (
     <Section title="Rotate the signing secret">
@@ -112,7 +112,7 @@ export function Recover({ session, endpoint }: Props) {
   const submit = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
-      const answer = await api<{ requeued: number }>(session, "POST", `${pathOf(endpoint)}/recover`, { since: new Date(since).toISOString() });
+      const answer = await api<Recovered>(session, "POST", `${pathOf(endpoint)}/recover`, { since: new Date(since).toISOString() });
       setRequeued(answer.requeued);
     });
   };

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, type Endpoint } from "../api.ts";
+import { api, type Endpoint, type PatchedEndpoint } from "../api.ts";
 import { bodyOf, checkDraft, draftOf, EndpointFields, type Draft } from "../endpoint-form.tsx";
 import { SecretOnce, useCatalog } from "../parts.tsx";
 import { fieldErrors } from "../words.ts";
@@ -90,7 +90,7 @@ function Edit({ session, endpoint, onSaved }: { session: Session; endpoint: Endp
     setChecked(problems); setError(null); setSaved(false);
     if (Object.keys(problems).length) { focusFirstInvalid(); return; }
     try {
-      const answer = await api<Endpoint & { signingSecret?: string }>(session, "PATCH", `/endpoints/${encodeURIComponent(endpoint.id)}`, bodyOf(draft, true));
+      const answer = await api<PatchedEndpoint>(session, "PATCH", `/endpoints/${encodeURIComponent(endpoint.id)}`, bodyOf(draft, true));
       setSaved(true); setOpen(false);
       if (answer.signingSecret) setSecret(answer.signingSecret);
       onSaved();

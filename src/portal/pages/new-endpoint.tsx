@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, ApiError, type Attempt, type Endpoint } from "../api.ts";
+import { api, ApiError, type Attempt, type Endpoint, type EndpointWithSecret } from "../api.ts";
 import { bodyOf, checkDraft, draftOf, EndpointFields, type Draft } from "../endpoint-form.tsx";
 import { AttemptView, SecretOnce, useCatalog } from "../parts.tsx";
 import type { Session } from "../session.ts";
@@ -28,7 +28,7 @@ export function NewEndpoint({ session }: { session: Session }) {
     setBusy(true);
     try {
       const body = { ...bodyOf(draft, false), verify, ...(session.kind === "admin" && session.tenant && { tenant: session.tenant }) };
-      const { signingSecret, ...endpoint } = await api<Endpoint & { signingSecret: string }>(session, "POST", "/endpoints", body);
+      const { signingSecret, ...endpoint } = await api<EndpointWithSecret>(session, "POST", "/endpoints", body);
       setCreated({ endpoint, secret: signingSecret, verified: verify });
     } catch (err) {
       setError(err);

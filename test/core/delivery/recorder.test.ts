@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { newId } from "../../../src/core/ids.ts";
 import { Recorder } from "../../../src/core/delivery/recorder.ts";
 import type { AttemptOutcome, IngestItem, Store } from "../../../src/store/types.ts";
-import { waitFor } from "../../support/app.ts";
+import { waitFor } from "../../support/wait.ts";
 import { dbOf } from "../../support/store-db.ts";
 import { STORES } from "../../support/stores.ts";
 import { TenantScope } from "../../../src/core/scope.ts";
@@ -57,7 +57,7 @@ for (const kind of STORES) {
       await sql`ALTER TABLE attempts_away RENAME TO attempts`.execute(db);
 
       const count = async () => Number((await db.selectFrom("attempts").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
-      await waitFor(async () => (await count()) === 5, 5_000, "the kept batch written");
+      await waitFor(async () => (await count()) === 5, { timeoutMs: 5_000, what: "the kept batch written" });
       expect(recorder.waiting).toBe(0);
       for (const o of outcomes) expect((await store.admin.delivery(o.delivery.id, ALL))?.status).toBe("succeeded");
       // Written once: a later flush does not write it again.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
-import { ADMIN_OPTION_FIELDS, OPTION_FIELDS, OPTION_KEYS, optionsView, serializeOptions } from "../../../src/core/endpoints/options.ts";
+import { ADMIN_OPTION_FIELDS, OPTION_FIELDS, OPTION_KEYS, optionsView, withOptionChanges } from "../../../src/core/endpoints/options.ts";
 
 const accepts = (schema: v.GenericSchema, value: unknown) => v.safeParse(schema, value).success;
 
@@ -33,7 +33,7 @@ describe("one option list, two sets of bounds", () => {
   });
 });
 
-describe("serializeOptions", () => {
+describe("withOptionChanges", () => {
   test.each([
     ["nothing set", {}, undefined, "{}"],
     ["only options are kept, in list order", { maxConcurrency: 2, url: "https://x", schedule: ["1s"] }, undefined, '{"schedule":["1s"],"maxConcurrency":2}'],
@@ -41,7 +41,7 @@ describe("serializeOptions", () => {
     ["null goes back to the default", { timeoutMs: null }, { timeoutMs: 5, rateLimit: 1 }, '{"rateLimit":1}'],
     ["a value replaces the stored one", { rateLimit: 2 }, { rateLimit: 1 }, '{"rateLimit":2}'],
   ] as const)("%s", (_, changes, stored, text) => {
-    expect(serializeOptions(changes as never, stored as never)).toBe(text);
+    expect(JSON.stringify(withOptionChanges(changes as never, stored as never))).toBe(text);
   });
 });
 

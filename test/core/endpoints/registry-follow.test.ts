@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "kysely";
 import { EndpointRegistry, type EndpointDefaults } from "../../../src/core/endpoints/registry.ts";
 import type { Store } from "../../../src/store/types.ts";
-import { dbOf } from "../../support/store-db.ts";
+import type { Endpoint } from "../../../src/core/endpoints/endpoint.ts";
+import { dbOf, storedEndpoint } from "../../support/store-db.ts";
 import { STORES } from "../../support/stores.ts";
 import { TenantScope } from "../../../src/core/scope.ts";
 
@@ -18,12 +19,8 @@ const defaults: EndpointDefaults = {
   schedule: ["5s"], timeoutMs: 10_000, autoDisableAfter: 0, autoDisableWindow: "1d", jitter: 0, circuitBreakerAfter: 0, maxConcurrencyPerEndpoint: 4,
 };
 
-const row = (id: string, fields: { tenant?: string | null; events?: string; enabled?: number } = {}) => ({
-  id, tenant: fields.tenant ?? null, url: `https://${id}.example/hooks`, description: "", events: fields.events ?? '["order.*"]',
-  enabled: fields.enabled ?? 1, disabled_reason: null, managed_by: "api" as const, headers: "{}", auth: null,
-  signing_scheme: "standard", signing_header: null, secret: `whsec_${"a".repeat(32)}`, previous_secret: null, previous_secret_until: null,
-  options: "{}", created_at: 1, updated_at: 1,
-});
+const row = (id: string, fields: Partial<Endpoint> = {}) =>
+  storedEndpoint(id, { url: `https://${id}.example/hooks`, events: ["order.*"], secret: `whsec_${"a".repeat(32)}`, ...fields });
 
 /** Counts the full reloads a registry makes: following a change must not reread every row. */
 function counting(store: Store): { store: Store; fullReads: () => number } {
@@ -65,7 +62,7 @@ for (const kind of STORES) {
     test("refreshOne adds a new endpoint to the fan-out (the per-type memo too) and the sweep's list", async () => {
       expect(ids(local.subscribed("order.paid"))).toEqual(["ep_g1"]); // fills the memo
       await store.admin.insertEndpoint(row("ep_g2"));
-      await store.admin.insertEndpoint(row("ep_a2", { tenant: "acme", events: '["order.paid"]' }));
+      await store.admin.insertEndpoint(row("ep_a2", { tenant: "acme", events: ["order.paid"] }));
       await local.refreshOne("ep_g2");
       await local.refreshOne("ep_a2");
       expect(ids(local.subscribed("order.paid"))).toEqual(["ep_g1", "ep_g2"]);
@@ -74,7 +71,7 @@ for (const kind of STORES) {
     });
 
     test("refreshOne follows an update and a disable, and drops a deleted endpoint everywhere", async () => {
-      await store.admin.updateEndpoint("ep_g2", { events: '["invoice.*"]' }, ALL);
+      await store.admin.updateEndpoint("ep_g2", { events: ["invoice.*"] }, ALL);
       await store.setEndpointEnabled("ep_a2", false, "test");
       await local.refreshOne("ep_g2");
       await local.refreshOne("ep_a2");

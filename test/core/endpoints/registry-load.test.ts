@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { EndpointRegistry, type EndpointDefaults } from "../../../src/core/endpoints/registry.ts";
-import type { EndpointRow } from "../../../src/store/schema.ts";
 import type { Store } from "../../../src/store/types.ts";
-import { dbOf } from "../../support/store-db.ts";
+import { endpointRow } from "../../../src/store/endpoint-mapping.ts";
+import { dbOf, storedEndpoint } from "../../support/store-db.ts";
+import { waitFor } from "../../support/wait.ts";
 import { STORES } from "../../support/stores.ts";
 
 /**
@@ -24,13 +25,10 @@ for (const kind of STORES) {
     beforeAll(async () => {
       ({ store, cleanup } = await kind.open());
       await store.migrate();
-      const rows = Array.from({ length: COUNT }, (_, i) => ({
-        id: `ep_${String(i).padStart(5, "0")}`, tenant: tenantOf(i), url: `https://r${i}.example/hooks`, description: "", events: '["order.*"]',
-        enabled: i % 3 === 0 ? 0 : 1, disabled_reason: null, managed_by: "api" as const, headers: "{}", auth: null,
-        signing_scheme: "standard", signing_header: null, secret: `whsec_${"a".repeat(32)}`, previous_secret: null, previous_secret_until: null,
-        options: "{}", created_at: 1, updated_at: 1, consecutive_failures: 0,
+      const endpoints = Array.from({ length: COUNT }, (_, i) => storedEndpoint(`ep_${String(i).padStart(5, "0")}`, {
+        tenant: tenantOf(i), url: `https://r${i}.example/hooks`, events: ["order.*"], enabled: i % 3 !== 0, secret: `whsec_${"a".repeat(32)}`,
       }));
-      for (let i = 0; i < rows.length; i += 500) await dbOf(store).insertInto("endpoints").values(rows.slice(i, i + 500) as EndpointRow[]).execute();
+      for (let i = 0; i < endpoints.length; i += 500) await dbOf(store).insertInto("endpoints").values(endpoints.slice(i, i + 500).map(endpointRow)).execute();
     });
     afterAll(async () => { await store.close(); await cleanup(); });
 
@@ -72,9 +70,9 @@ for (const kind of STORES) {
       });
       Object.assign(registry, { store: slow });
       const loading = registry.refresh();
-      await Bun.sleep(10);
+      await waitFor(() => !first, { timeoutMs: 2_000, what: "the load at its first page" });
       const reloading = registry.reconfigure({ endpoints: [], defaults: { ...defaults, timeoutMs: 4_321 } });
-      await Bun.sleep(10);
+      await Bun.sleep(10); // a fixed wait: the reload has no effect to wait for while the load holds its page
       release();
       await Promise.all([loading, reloading]);
       expect(new Set(registry.all().map((e) => e.timeoutMs))).toEqual(new Set([4_321]));

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { EndpointRegistry, type EndpointDefaults } from "../../../src/core/endpoints/registry.ts";
 import { openStore } from "../../../src/store/open.ts";
 import type { Store } from "../../../src/store/types.ts";
+import type { Endpoint } from "../../../src/core/endpoints/endpoint.ts";
+import { storedEndpoint } from "../../support/store-db.ts";
 
 /**
  * The registry holds every endpoint in memory (100,000 over 50,000 tenants in bench P6): identical read-only values
@@ -18,20 +20,16 @@ let dir: string;
 let store: Store;
 let registry: EndpointRegistry;
 
-const row = (id: string, fields: { tenant?: string | null; events?: string; headers?: string; options?: string; enabled?: number } = {}) => ({
-  id, tenant: fields.tenant ?? null, url: `https://${id}.example/hooks`, description: "", events: fields.events ?? '["order.*"]',
-  enabled: fields.enabled ?? 1, disabled_reason: null, managed_by: "api" as const, headers: fields.headers ?? "{}", auth: null,
-  signing_scheme: "standard", signing_header: null, secret: `whsec_${"a".repeat(32)}`, previous_secret: null, previous_secret_until: null,
-  options: fields.options ?? "{}", created_at: 1, updated_at: 1,
-});
+const row = (id: string, fields: Partial<Endpoint> = {}) =>
+  storedEndpoint(id, { url: `https://${id}.example/hooks`, events: ["order.*"], secret: `whsec_${"a".repeat(32)}`, ...fields });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "hookgate-registry-"));
   store = openStore({ sqlite: join(dir, "s.db"), retention: "30d", synchronous: "normal" });
   await store.migrate();
   for (const r of [
-    row("ep_a1", { tenant: "acme" }), row("ep_a2", { tenant: "acme", events: '["invoice.paid"]' }), row("ep_b1", { tenant: "bolt" }),
-    row("ep_g", { enabled: 0 }), row("ep_h", { tenant: "bolt", headers: '{"x-team":"ops"}', options: '{"schedule":["7s"]}' }),
+    row("ep_a1", { tenant: "acme" }), row("ep_a2", { tenant: "acme", events: ["invoice.paid"] }), row("ep_b1", { tenant: "bolt" }),
+    row("ep_g", { enabled: false }), row("ep_h", { tenant: "bolt", headers: { "x-team": "ops" }, options: { schedule: ["7s"] } }),
   ]) await store.admin.insertEndpoint(r);
   registry = new EndpointRegistry(store, { endpoints: [], defaults });
   await registry.refresh();

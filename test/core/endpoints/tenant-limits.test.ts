@@ -5,9 +5,9 @@ const limits = { ...TENANT_LIMIT_DEFAULTS, maxAttempts: 3 };
 
 describe("tenant limits (pure)", () => {
   test.each([
-    [{ tenant: "acme", managed_by: "api" as const }, true],
-    [{ tenant: "acme", managed_by: "config" as const }, false],
-    [{ tenant: null, managed_by: "api" as const }, false],
+    [{ tenant: "acme", managedBy: "api" as const }, true],
+    [{ tenant: "acme", managedBy: "config" as const }, false],
+    [{ tenant: null, managedBy: "api" as const }, false],
   ])("under the limits: %o → %p", (endpoint, under) => expect(underTenantLimits(endpoint)).toBe(under));
 
   test.each([
