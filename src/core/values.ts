@@ -32,10 +32,15 @@ const isSchema = (x: unknown): x is v.GenericSchema =>
 export const EventCatalog = v.record(
   // hookgate.* types are hookgate's own (operational-events.ts), always in the catalog.
   v.pipe(EventTypeName, v.check((type) => !isOperationalType(type), "hookgate.* types are hookgate's own operational events, always in the catalog: pick another name")),
-  v.strictObject({
-    description: v.optional(v.string(), ""),
-    schema: v.optional(v.custom<v.GenericSchema>(isSchema, "must be a valibot schema (v.object(...))")),
-  }),
+  v.pipe(
+    v.strictObject({
+      description: v.optional(v.string(), ""),
+      schema: v.optional(v.custom<v.GenericSchema>(isSchema, "must be a valibot schema (v.object(...))")),
+      /** An example of the event's data: the portal shows it in the catalog and sends it as a test event. */
+      example: v.optional(v.unknown()),
+    }),
+    v.check((entry) => entry.example === undefined || !entry.schema || v.is(entry.schema, entry.example), "example: does not match the type's schema (fix the example or the schema)"),
+  ),
 );
 /** No catalog (undefined): any well-formed type is accepted. */
 export type Catalog = v.InferOutput<typeof EventCatalog> | undefined;

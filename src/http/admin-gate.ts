@@ -8,6 +8,9 @@ export const ADMIN_PREFIX = "/api/v1";
 /** Bodies past the sources' routes are small JSON objects: 64 KiB holds the largest valid one several times over. */
 export const ADMIN_MAX_BODY_BYTES = 64 * 1024;
 
+/** Changes a read-only token may make: signing itself out (POST /sessions/revoke) changes nothing of the tenant's. */
+const READ_SCOPE_WRITES = new Set([`${ADMIN_PREFIX}/sessions/revoke`]);
+
 export function isAdminPath(path: string): boolean {
   return path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
 }
@@ -24,7 +27,7 @@ export async function gateAdmin(request: Request, target: Target, auth: AdminAut
   const readOnly = request.method === "GET" || request.method === "HEAD";
   if (isAdminPath(target.path)) {
     try {
-      await auth.principal(request, readOnly ? "read" : "write");
+      await auth.principal(request, readOnly || READ_SCOPE_WRITES.has(target.path) ? "read" : "write");
     } catch (e) {
       if (!(e instanceof HttpProblem)) throw e;
       return problem(e.status, e.detail, undefined, e.headers);

@@ -3,3 +3,7 @@ declare module "swagger-ui-dist/*" {
   const path: string;
   export default path;
 }
+declare module "*/docs-theme.css" {
+  const path: string;
+  export default path;
+}

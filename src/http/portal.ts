@@ -2,9 +2,10 @@ import { basename } from "node:path";
 import { Elysia } from "elysia";
 import page from "../portal/index.html";
 import type { PortalConfig } from "../config/portal.ts";
+import { assetOf, type CompressedAsset } from "./compression.ts";
 import { problem } from "./problem.ts";
 
-interface Asset { body: Blob; type: string }
+interface Asset { body: CompressedAsset; type: string }
 interface Bundle { html: string; assets: Map<string, Asset> }
 
 /**
@@ -27,7 +28,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 /** Bun writes asset references at the root ("/chunk-x.js"): the portal keeps its files under /portal/assets/. */
 async function load(): Promise<Bundle> {
   const { html, files } = await bundle();
-  const assets = new Map(files.map((f) => [f.name, { body: f.body, type: f.type }]));
+  const assets = new Map(files.map((f) => [f.name, { body: assetOf(f.body), type: f.type }]));
   const page = html
     .replace(/((?:src|href)=")\.?\/([^"/]+)"/g, (whole, attr: string, name: string) => (assets.has(name) ? `${attr}/portal/assets/${name}"` : whole))
     // No icon file: without this link the browser asks for /favicon.ico and logs the 404.
@@ -59,10 +60,10 @@ export function portal(config: PortalConfig) {
     .get("/portal", index, { detail: { hide: true } })
     .get("/portal/", index, { detail: { hide: true } })
     .get("/portal/theme.css", () => new Response(look.theme, { headers: headers("text/css; charset=utf-8", "no-cache") }), { detail: { hide: true } })
-    .get("/portal/assets/:file", async ({ params }) => {
+    .get("/portal/assets/:file", async ({ params, request }) => {
       const asset = (await files()).assets.get(params.file);
       if (!asset) return problem(404, `no portal asset "${params.file.slice(0, 100)}"`);
-      return new Response(asset.body, { headers: headers(asset.type, "public, max-age=31536000, immutable") });
+      return asset.body.response(request, headers(asset.type, "public, max-age=31536000, immutable"));
     }, { detail: { hide: true } });
   return { routes, reload(next: PortalConfig) { look = lookOf(next); } };
 }

@@ -7,6 +7,7 @@ import type { Session } from "./session.ts";
  * imports: nothing of the server reaches the portal's bundle.
  */
 export type Endpoint = v.InferOutput<typeof schemas.Endpoint>;
+export type ListedEndpoint = v.InferOutput<typeof schemas.ListedEndpoint>;
 export type EndpointWithSecret = v.InferOutput<typeof schemas.EndpointWithSecret>;
 export type PatchedEndpoint = v.InferOutput<typeof schemas.PatchedEndpoint>;
 export type Rotated = v.InferOutput<typeof schemas.Rotated>;
@@ -18,7 +19,7 @@ export type EventType = v.InferOutput<typeof schemas.EventType>;
 export type Tenant = v.InferOutput<typeof schemas.Tenant>;
 export type Me = v.InferOutput<typeof schemas.Me>;
 export type Stats = v.InferOutput<typeof schemas.EndpointStats>;
-export type Page<T> = Omit<v.InferOutput<ReturnType<typeof schemas.page<v.GenericSchema>>>, "data"> & { data: T[] };
+export type Page<T> = Omit<v.InferOutput<ReturnType<typeof schemas.numberedPage<v.GenericSchema>>>, "data"> & { data: T[] };
 /** The portal builds one for any answer that is not 2xx, so `type` may be missing. */
 export type Problem = Omit<v.InferOutput<typeof schemas.VerifyFailed>, "type">;
 
@@ -51,13 +52,7 @@ export async function api<T>(session: Session, method: string, path: string, bod
   return json as T;
 }
 
-/** `?a=1&b=2` from the values that are set. */
-export function query(params: Record<string, string | null | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
-  const text = search.toString();
-  return text ? `?${text}` : "";
-}
+export { query } from "./nav.ts";
 
 /** The tenant filter an admin picked (a session is its own tenant already). */
 export const tenantQuery = (session: Session) => (session.kind === "admin" && session.tenant ? session.tenant : undefined);

@@ -5,7 +5,9 @@ import { Deliveries } from "./pages/deliveries.tsx";
 import { EndpointPage } from "./pages/endpoint.tsx";
 import { EndpointList } from "./pages/endpoints.tsx";
 import { NewEndpoint } from "./pages/new-endpoint.tsx";
-import { canWrite, readSession, saveSession, takeTokenFromFragment, type Session } from "./session.ts";
+import { FlashMessage } from "./flash.tsx";
+import { canWrite, readEnded, readSession, saveEnded, saveSession, takeTokenFromFragment, type Ended as EndedState, type Session } from "./session.ts";
+import { broadcastSignOut, sessionFromOtherTab, shareSession } from "./tabs.ts";
 import { ErrorNote, href, Loading, navigate } from "./ui.tsx";
 
 interface Route { path: string; params: URLSearchParams }
@@ -17,24 +19,32 @@ function currentRoute(): Route {
 /** The Webhooks settings page: sign-in, then endpoints, deliveries and the event catalog (DESIGN section 10). */
 export function App() {
   const [session, setSession] = useState<Session | null>(() => takeTokenFromFragment() ?? readSession());
-  const [ended, setEnded] = useState<{ problem: Problem; kind: Session["kind"] } | null>(null);
+  const [ended, setEnded] = useState<EndedState | null>(() => (session ? null : readEnded()));
+  // A tab opened from a link has no sessionStorage of its own yet: it asks the open tabs first.
+  const [asking, setAsking] = useState(!session && !ended);
   const [route, setRoute] = useState(currentRoute);
   const [meError, setMeError] = useState<unknown>(null);
   const live = useRef(session);
   live.current = session;
 
+  const end = (next: EndedState) => { saveSession(null); saveEnded(next); setSession(null); setEnded(next); };
   useEffect(() => {
     const onHash = () => setRoute(currentRoute());
     addEventListener("hashchange", onHash);
-    whenUnauthorized((problem) => {
+    whenUnauthorized((problem: Problem) => {
       const kind = live.current?.kind;
-      if (!kind) return;
-      saveSession(null);
-      setSession(null);
-      setEnded({ problem, kind });
+      if (kind) end({ kind, title: problem.title, detail: problem.detail, status: problem.status });
     });
+    // Signed out in another tab: a customer sees the signed-out page, ops the sign-in form.
+    shareSession(() => {
+      const current = live.current;
+      if (current?.kind === "session") end({ kind: "session", title: "Signed out", detail: "signed out", status: 0 });
+      else if (current) { saveSession(null); setSession(null); }
+    });
+    if (asking) sessionFromOtherTab().then((s) => { if (s) setSession(s); setAsking(false); });
     return () => removeEventListener("hashchange", onHash);
   }, []);
+  useHeadingFocus(route.path);
 
   // What the token may do, once per sign-in: the pages offer a read-only token no change.
   useEffect(() => {
@@ -46,10 +56,17 @@ export function App() {
     }, setMeError);
   }, [session]);
 
-  const signOut = () => { saveSession(null); setSession(null); setEnded(null); navigate("/"); };
+  const signOut = async () => {
+    // Revoked on the server first: a copy of the token (another tab, the history of a shared machine) stops working.
+    if (session?.kind === "session") await api(session, "POST", "/sessions/revoke", {}).catch(() => {});
+    broadcastSignOut();
+    if (session?.kind === "session") end({ kind: "session", title: "Signed out", detail: "signed out", status: 0 });
+    else { saveSession(null); setSession(null); saveEnded(null); setEnded(null); navigate("/"); }
+  };
   const title = document.title;
 
-  if (ended) return <Shell title={title}><Ended {...ended} onSignIn={() => setEnded(null)} /></Shell>;
+  if (asking) return <Shell title={title}><Loading what="your sign-in" /></Shell>;
+  if (ended) return <Shell title={title}><Ended {...ended} onSignIn={() => { saveEnded(null); setEnded(null); }} /></Shell>;
   if (!session) return <Shell title={title}><SignIn onSignedIn={(s) => { saveSession(s); setSession(s); navigate("/"); }} /></Shell>;
 
   if (!session.scopes) return <Shell title={title}>{meError ? <section class="card"><ErrorNote error={meError} /></section> : <Loading what="your access" />}</Shell>;
@@ -57,6 +74,7 @@ export function App() {
   const change = (tenant: string) => { const next = { ...session, tenant }; saveSession(next); setSession(next); };
   return (
     <Shell title={title} nav={<Nav session={session} path={route.path} onTenant={change} onSignOut={signOut} />}>
+      <FlashMessage path={route.path} />
       <Page session={session} route={route} />
     </Shell>
   );
@@ -72,7 +90,7 @@ function Page({ session, route }: { session: Session; route: Route }) {
   }
   if (route.path === "/deliveries") return <Deliveries key={key} session={session} params={route.params} />;
   if (route.path === "/catalog") return <Catalog session={session} />;
-  return <EndpointList key={key} session={session} />;
+  return <EndpointList key={key} session={session} params={route.params} />;
 }
 
 function Shell({ title, nav, children }: { title: string; nav?: preact.ComponentChildren; children: preact.ComponentChildren }) {
@@ -155,16 +173,57 @@ function SignIn({ onSignedIn }: { onSignedIn(s: Session): void }) {
   );
 }
 
-function Ended({ problem, kind, onSignIn }: { problem: Problem; kind: Session["kind"]; onSignIn(): void }) {
-  const what = /revoked/i.test(problem.detail) ? "This link was revoked" : /expired/i.test(problem.detail) ? "This link has expired" : "This link is no longer valid";
+/** The time in the server's message ("expired at 2026-…Z"), in the reader's zone and words. */
+function localTimeIn(detail: string): string | null {
+  const iso = /\d{4}-\d\d-\d\dT[\d:.]+Z/.exec(detail)?.[0];
+  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" }) : null;
+}
+
+/**
+ * A sign-in that ended. A customer is told what happened in their words and to open the Webhooks settings in
+ * their app again; they are never shown the admin-token form (it is no use to them).
+ */
+function Ended({ kind, detail, status, onSignIn }: EndedState & { onSignIn(): void }) {
+  if (kind === "admin") {
+    return (
+      <section class="card narrow" role="alert">
+        <h1>The admin token was refused</h1>
+        <p>Sign in again with a valid admin token.</p>
+        <p class="muted">The server said: {detail}</p>
+        <button type="button" onClick={onSignIn}>Go to sign-in</button>
+      </section>
+    );
+  }
+  const at = localTimeIn(detail);
+  const [heading, what] = status === 0 ? ["You have signed out", "This link no longer works: signing out ended it."]
+    : /revoked/i.test(detail) ? ["This link was revoked", "Your administrator ended it, or you signed out in another tab."]
+    : /expired/i.test(detail) ? ["This link has expired", at ? `It expired on ${at}.` : "Links to this page last a limited time."]
+    : ["This link is no longer valid", "It may have been replaced by a newer one."];
   return (
-    <section class="card narrow" role="alert">
-      <h1>{kind === "admin" ? "The admin token was refused" : what}</h1>
-      {kind === "session"
-        ? <p>To manage your webhooks again, open the Webhooks settings from your app once more: it gives you a new link. If that does not work, ask your administrator for a new link.</p>
-        : <p>Sign in again with a valid admin token.</p>}
-      <p class="muted">The server said: {problem.detail}</p>
-      <button type="button" onClick={onSignIn}>Go to sign-in</button>
+    <section class="card narrow" role={status === 0 ? "status" : "alert"}>
+      <h1 tabIndex={-1}>{heading}</h1>
+      <p>{what}</p>
+      <p>To manage your webhooks again, open the Webhooks settings in your app: it gives you a new link. If that does not work, ask your administrator.</p>
     </section>
   );
+}
+
+/** Moves focus to the new page's main heading after a route change (as a screen reader user expects), not on first load. */
+function useHeadingFocus(path: string): void {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    let tries = 0;
+    // The page may still be loading: wait for its heading a moment.
+    const timer = setInterval(() => {
+      const heading = document.querySelector<HTMLElement>("main h1");
+      if (heading || ++tries > 40) {
+        clearInterval(timer);
+        if (!heading) return;
+        if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+        heading.focus();
+      }
+    }, 50);
+    return () => clearInterval(timer);
+  }, [path]);
 }

@@ -14,20 +14,41 @@ export function useCatalog(session: Session) {
   return useLoad(() => api<Page<EventType>>(session, "GET", "/event-types"), "catalog");
 }
 
-/** Event types to tick, each with its description; "*" means every type. */
-export function EventPicker({ types, value, onChange, idPrefix }: { types: EventType[]; value: string[]; onChange(v: string[]): void; idPrefix: string }) {
+/** Types grouped by what comes before their first dot (`order.created` → `order`), groups and types sorted. */
+export function groupByPrefix<T extends { type: string }>(types: T[]): [string, T[]][] {
+  const groups = new Map<string, T[]>();
+  for (const t of types) {
+    const prefix = t.type.includes(".") ? t.type.slice(0, t.type.indexOf(".")) : "other";
+    groups.set(prefix, [...(groups.get(prefix) ?? []), t]);
+  }
+  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([p, ts]) => [p, ts.sort((x, y) => x.type.localeCompare(y.type))]);
+}
+
+/**
+ * Event types to tick, each with its description, grouped by prefix; "*" means every type. A customer is offered
+ * the types that concern them (the catalog's `forTenants`), not hookgate's operator events.
+ */
+export function EventPicker({ types, value, onChange, idPrefix, error, errorId }: { types: EventType[]; value: string[]; onChange(v: string[]): void; idPrefix: string; error?: string; errorId?: string }) {
   const toggle = (type: string, on: boolean) => onChange(on ? [...value.filter((t) => t !== type), type] : value.filter((t) => t !== type));
-  const options = [{ type: "*", description: "Every event type, including ones added later" }, ...types.filter((t) => t.type !== "*")];
-  for (const picked of value) if (!options.some((o) => o.type === picked)) options.push({ type: picked, description: "" });
+  const offered: { type: string; description: string }[] = types.filter((t) => t.type !== "*" && t.forTenants !== false);
+  for (const picked of value) if (picked !== "*" && !offered.some((o) => o.type === picked)) offered.push({ type: picked, description: "" });
+  const box = (t: { type: string; description: string }) => {
+    const id = `${idPrefix}-${t.type.replace(/[^\w-]/g, "_")}`;
+    return (
+      <div class="check" key={t.type}>
+        <input type="checkbox" id={id} checked={value.includes(t.type)} onChange={(e) => toggle(t.type, (e.target as HTMLInputElement).checked)} />
+        <label for={id}><code>{t.type}</code>{t.description && <span class="muted"> — {t.description}</span>}</label>
+      </div>
+    );
+  };
   return (
-    <fieldset class="events">
+    <fieldset class="events" aria-invalid={error ? true : undefined} aria-describedby={error ? errorId : undefined}>
       <legend>Event types</legend>
-      {options.map((t, i) => (
-        <div class="check" key={t.type}>
-          <input type="checkbox" id={`${idPrefix}-${i}`} checked={value.includes(t.type)} onChange={(e) => toggle(t.type, (e.target as HTMLInputElement).checked)} />
-          <label for={`${idPrefix}-${i}`}><code>{t.type}</code>{t.description && <span class="muted"> — {t.description}</span>}</label>
-        </div>
+      {box({ type: "*", description: "Every event type, including ones added later" })}
+      {groupByPrefix(offered).map(([prefix, group]) => (
+        <fieldset class="type-group" key={prefix}><legend>{prefix}</legend>{group.map(box)}</fieldset>
       ))}
+      {error && <p id={errorId} class="field-error"><span aria-hidden="true">⚠ </span>{error}</p>}
     </fieldset>
   );
 }
@@ -61,11 +82,13 @@ const masked = (headers: Record<string, string>) =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SECRET_HEADER.test(k) ? "********" : v]));
 
 /** One attempt: what was sent and what came back. */
-export function AttemptView({ attempt, title }: { attempt: Attempt; title?: string }) {
+export function AttemptView({ attempt, title, level = 3 }: { attempt: Attempt; title?: string; level?: 2 | 3 | 4 }) {
   const label = `attempt ${attempt.number}`;
+  // The heading sits one level under the section it is shown in (h2 on a page, h3 in a card's section).
+  const Heading = `h${level}` as "h2";
   return (
     <article class="attempt" aria-label={title ?? label}>
-      <h4>{title ?? `Attempt ${attempt.number}`} <Badge state={attempt.outcome} /></h4>
+      <Heading class="attempt-title">{title ?? `Attempt ${attempt.number}`} <Badge state={attempt.outcome} /></Heading>
       <dl class="facts">
         <dt>Status</dt><dd>{attempt.statusCode ?? "no answer"}</dd>
         <dt>Started</dt><dd><Time iso={attempt.startedAt} /></dd>

@@ -21,12 +21,25 @@ export function saveSession(session: Session | null): void {
   else sessionStorage.removeItem(KEY);
 }
 
+const ENDED = "hookgate.portal.ended";
+
+/** How the last sign-in of this tab ended: a reload then shows that page again (a customer never sees the admin sign-in). */
+export interface Ended { kind: Session["kind"]; title: string; detail: string; status: number }
+export function readEnded(): Ended | null {
+  try { const raw = sessionStorage.getItem(ENDED); return raw ? (JSON.parse(raw) as Ended) : null; } catch { return null; }
+}
+export function saveEnded(ended: Ended | null): void {
+  if (ended) sessionStorage.setItem(ENDED, JSON.stringify(ended));
+  else sessionStorage.removeItem(ENDED);
+}
+
 /** `/portal#token=…`: keep the token, then take it out of the address bar (and so out of history). */
 export function takeTokenFromFragment(): Session | null {
   const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (!match) return null;
   const session: Session = { token: decodeURIComponent(match[1]!), kind: "session", tenant: "" };
   saveSession(session);
+  saveEnded(null);
   history.replaceState(null, "", location.pathname + "#/");
   return session;
 }

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { ApiError } from "./api.ts";
+import { fieldErrors } from "./words.ts";
 
 /** A time in the browser's zone, with the UTC value on hover. */
 export function Time({ iso }: { iso: string | null | undefined }) {
@@ -15,15 +15,20 @@ export function Badge({ state, label }: { state: string; label?: string }) {
   return <span class={`badge badge-${state}`}><span aria-hidden="true">{MARKS[state] ?? "•"} </span>{label ?? state}</span>;
 }
 
-/** What the API refused, in its own words (problem+json detail and the field errors). */
-export function ErrorNote({ error }: { error: unknown }) {
+/**
+ * What went wrong, in the customer's words (words.ts): a heading that says what did not happen (never a status
+ * code), then each problem that is not already shown at its field (`atFields`).
+ */
+export function ErrorNote({ error, what, atFields = [] }: { error: unknown; what?: string; atFields?: string[] }) {
   if (!error) return null;
-  const problem = error instanceof ApiError ? error.problem : null;
+  const errors = fieldErrors(error);
+  const rest = Object.entries(errors).filter(([field]) => !atFields.includes(field));
+  const attached = Object.keys(errors).some((field) => atFields.includes(field));
   return (
     <div class="note note-error" role="alert">
-      <strong>{problem ? `${problem.status} ${problem.title}` : "Something went wrong"}</strong>
-      <p>{problem ? problem.detail : String((error as Error).message ?? error)}</p>
-      {problem?.errors?.length ? <ul>{problem.errors.map((e) => <li key={e.path}><code>{e.path || "body"}</code>: {e.message}</li>)}</ul> : null}
+      <strong>{what ?? "That did not work"}</strong>
+      {attached && <p>Check the fields marked above.</p>}
+      {rest.map(([field, message]) => <p key={field}>{message}</p>)}
     </div>
   );
 }
@@ -87,22 +92,6 @@ export function useLoad<T>(load: () => Promise<T>, key: string): { data: T | und
   return { data: state.data, error: state.error, loading: state.loading, reload: useCallback(() => setTick((t) => t + 1), []) };
 }
 
-/** The API's cursors: "Older" follows nextCursor, "Newer" steps back. */
-export function usePager(key: string) {
-  const [stack, setStack] = useState<string[]>([]);
-  useEffect(() => setStack([]), [key]);
-  const cursor = stack.at(-1);
-  return {
-    cursor,
-    controls: (nextCursor: string | null | undefined) => (
-      <nav class="pager" aria-label="Pages">
-        <button type="button" class="secondary" disabled={!stack.length} onClick={() => setStack(stack.slice(0, -1))}>← Newer</button>
-        <button type="button" class="secondary" disabled={!nextCursor} onClick={() => nextCursor && setStack([...stack, nextCursor])}>Older →</button>
-      </nav>
-    ),
-  };
-}
-
 export function Loading({ what }: { what: string }) {
   return <p class="muted" role="status">Loading {what}…</p>;
 }
@@ -111,5 +100,4 @@ export function Section({ title, children }: { title: string; children: Componen
   return <section class="card"><h2>{title}</h2>{children}</section>;
 }
 
-export const href = (path: string) => `#${path}`;
-export function navigate(path: string) { location.hash = path; }
+export { href, navigate } from "./nav.ts";

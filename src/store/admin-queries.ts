@@ -3,6 +3,7 @@ import type { Endpoint, EndpointQueries, EndpointUpdate } from "../core/endpoint
 import { breakerHoldsSql } from "./breaker-sql.ts";
 import { retryOnConflict } from "./conflict-retry.ts";
 import { endpointRow, toEndpoint, updateColumns } from "./endpoint-mapping.ts";
+import { ListQueries } from "./list-queries.ts";
 import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EventRow, SourceStateTable } from "./schema.ts";
 import { idFloor } from "../core/ids.ts";
 import type { TenantScope } from "../core/scope.ts";
@@ -34,7 +35,9 @@ export interface Backlog {
  * on events and deliveries too: `tenant = ?` implies `tenant IS NOT NULL`).
  */
 export class AdminQueries implements EndpointQueries {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** The portal's numbered, searchable lists (list-queries.ts). */
+  readonly lists: ListQueries;
+  constructor(private readonly db: Kysely<DB>) { this.lists = new ListQueries(db); }
 
   // Endpoints: config ids are not time-sortable, so the key is (created_at, id).
   async endpointsPage(scope: TenantScope, after: [number, string] | undefined, limit: number): Promise<PageOf<Endpoint>> {

@@ -130,6 +130,12 @@ export class TenantQueries {
     return this.db.selectFrom("tenant_sessions").selectAll().where("hash", "=", hash).executeTakeFirst();
   }
 
+  /** Revokes one session (its holder signed out); false when it was revoked already. */
+  async revokeSession(hash: string, now: number): Promise<boolean> {
+    const result = await this.db.updateTable("tenant_sessions").set({ revoked_at: now }).where("hash", "=", hash).where("revoked_at", "is", null).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   /** Revokes every live session of the tenant; answers how many. */
   async revokeSessions(tenant: string, now: number): Promise<number> {
     const result = await this.db.updateTable("tenant_sessions").set({ revoked_at: now }).where("tenant", "=", tenant).where("revoked_at", "is", null).executeTakeFirst();

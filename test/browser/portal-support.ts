@@ -25,7 +25,10 @@ export async function watchedPage(context: BrowserContext): Promise<Watched> {
 }
 
 /** axe-core on the page as it is: the serious and critical violations (none expected). Evaluated, so the page's CSP does not apply. */
-export async function audit(page: Page): Promise<string[]> {
+export const audit = (page: Page): Promise<string[]> => axeViolations(page);
+
+/** Every serious or critical axe-core violation, as `rule (impact): help at targets`. */
+export async function axeViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(AXE);
   return page.evaluate(async () => {
     // Runs in the page: its globals, typed here by hand (the tests compile without the DOM library).

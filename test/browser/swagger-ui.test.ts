@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import type { BrowserContext } from "playwright-core";
 import { startBinary, writeConfig, type Running } from "../support/binary.ts";
 import { launchChromium, skipBrowser, type Chromium } from "./chromium.ts";
+import { axeViolations } from "./portal-support.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -101,5 +102,23 @@ export default defineConfig({
       expect(shown).not.toHaveProperty("verify");
       expect({ operationId, shown }).toEqual({ operationId, shown: doc.paths[path]![method].requestBody.content["application/json"].schema.examples[0] });
     }
+  }, 60_000);
+
+  test("axe-core finds no colour-contrast violation in Swagger UI's theme, and its assets arrive compressed", async () => {
+    const page = await context.newPage();
+    const encodings = new Map<string, string>();
+    page.on("response", async (r) => { if (r.url().includes("/docs/assets/")) encodings.set(new URL(r.url()).pathname, (await r.allHeaders())["content-encoding"] ?? "none"); });
+    await page.goto(`${gateway.url}/docs`);
+    await page.waitForSelector(".swagger-ui .info .title", { timeout: 20_000 });
+    await page.click("#operations-endpoints-listEndpoints .opblock-summary");
+    await page.waitForSelector("#operations-endpoints-listEndpoints .parameter__in");
+    const contrast = (await axeViolations(page)).filter((v) => v.startsWith("color-contrast"));
+    expect(contrast).toEqual([]);
+    expect(encodings.get("/docs/assets/swagger-ui-bundle.js")).toBe("br");
+    expect(encodings.get("/docs/assets/swagger-ui.css")).toBe("br");
+    const sizes = await page.evaluate(() => performance.getEntriesByType("resource").concat(performance.getEntriesByType("navigation" as "resource"))
+      .map((e) => (e as PerformanceResourceTiming).transferSize).reduce((a, b) => a + b, 0));
+    console.log(`Swagger UI first load: ${(sizes / 1024).toFixed(1)} KB transferred`);
+    expect(sizes).toBeLessThan(600 * 1024);
   }, 60_000);
 });

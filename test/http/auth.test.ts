@@ -40,10 +40,14 @@ describe("admin auth on every operation of /docs/json", () => {
     }
   });
 
-  test("a read-only token may GET, and gets 403 for everything else", async () => {
+  /** POST /sessions/revoke: the one change the read scope allows (a session signing itself out). */
+  const SIGN_OUT = "/sessions/revoke";
+
+  test("a read-only token may GET (and sign itself out), and gets 403 for everything else", async () => {
     for (const op of operations) {
       const result = await app.api(op.method, op.path, op.method === "GET" ? undefined : {}, READ_TOKEN);
-      if (op.method === "GET") expect({ ...op, denied: [401, 403].includes(result.status) }).toEqual({ ...op, denied: false });
+      if (op.path === SIGN_OUT) expect({ ...op, status: result.status }).toEqual({ ...op, status: 204 });
+      else if (op.method === "GET") expect({ ...op, denied: [401, 403].includes(result.status) }).toEqual({ ...op, denied: false });
       else {
         expect({ ...op, status: result.status }).toEqual({ ...op, status: 403 });
         expectProblem(result, 403, /lacks the "write" scope/);
@@ -64,7 +68,8 @@ describe("admin auth on every operation of /docs/json", () => {
       expect(anonymous.headers.get("content-type")).toStartWith("application/problem+json");
       expect(anonymous.headers.get("www-authenticate")).toStartWith("Bearer");
       const reader = await post({ authorization: `Bearer ${READ_TOKEN}` });
-      expect({ ...op, status: reader.status }).toEqual({ ...op, status: 403 });
+      // Signing out takes the read scope: its token passes, and the body is read and refused.
+      expect({ ...op, status: reader.status }).toEqual({ ...op, status: op.path === SIGN_OUT ? 400 : 403 });
     }
   });
 

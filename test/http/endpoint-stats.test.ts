@@ -52,6 +52,17 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await pg?.drop();
     });
 
+    test("a verified create records its ping as the endpoint's last attempt (not \"none yet\")", async () => {
+      const before = Date.now();
+      const created = await app.api("POST", "/endpoints", { url: `${receiver.url}/ok`, events: ["stats.pinged"] });
+      expect(created.status).toBe(201);
+      const pinged = (await stats(created.body.id)).body;
+      expect(pinged.lastStatusCode).toBe(200);
+      expect(Date.parse(pinged.lastAttemptAt)).toBeGreaterThanOrEqual(before - 1_000);
+      expect(pinged).toMatchObject({ succeeded: 0, failed: 0, pending: 0, retrying: 0 });
+      expect((await app.api("DELETE", `/endpoints/${created.body.id}`)).status).toBe(204);
+    });
+
     test("counts the endpoint's deliveries by status, and its last attempt's time and status code", async () => {
       const good = await stats(ok);
       expect(good.status).toBe(200);

@@ -119,7 +119,7 @@ describe("list filters take one value, as sent", () => {
 describe("event types and sources", () => {
   test("without a catalog, the types seen so far", async () => {
     const types = (await app.api("GET", "/event-types")).body.data;
-    expect(types).toEqual(expect.arrayContaining([{ type: "page.event", description: "", schema: null, inCatalog: false }]));
+    expect(types).toEqual(expect.arrayContaining([{ type: "page.event", description: "", schema: null, inCatalog: false, example: null, forTenants: true }]));
   });
 
   test("each source with its state, last error and cursor", async () => {
@@ -146,8 +146,8 @@ describe("with an event catalog", () => {
   test("event types come from the catalog, schemas as JSON Schema", async () => {
     const types = (await cataloged.api("GET", "/event-types")).body.data;
     expect(types.slice(0, 2)).toEqual([
-      { type: "job.completed", description: "A job is done", schema: expect.objectContaining({ type: "object", required: ["jobId"] }), inCatalog: true },
-      { type: "job.started", description: "", schema: null, inCatalog: true },
+      { type: "job.completed", description: "A job is done", schema: expect.objectContaining({ type: "object", required: ["jobId"] }), inCatalog: true, example: { jobId: "job_123" }, forTenants: true },
+      { type: "job.started", description: "", schema: null, inCatalog: true, example: null, forTenants: true },
     ]);
     // Then hookgate's own operational events (test/http/operational-catalog.test.ts).
     expect(types.slice(2).every((t: { type: string }) => t.type.startsWith("hookgate."))).toBe(true);

@@ -32,3 +32,22 @@ describe("GET /me", () => {
     expectProblem(await app.api("GET", "/me", undefined, token), 401, /revoked/);
   });
 });
+
+describe("POST /sessions/revoke (the portal's Sign out)", () => {
+  let app: AdminApp;
+  beforeAll(async () => { app = await startAdminApp(); });
+  afterAll(async () => { await app.stop(); });
+
+  test("revokes the calling session at once, and no other", async () => {
+    const [token, other] = [await sessionOf(app, "acme"), await sessionOf(app, "acme", ["read"])];
+    expect((await app.api("POST", "/sessions/revoke", undefined, other)).status).toBe(204);
+    expectProblem(await app.api("GET", "/endpoints", undefined, other), 401, /revoked/);
+    expect((await app.api("GET", "/endpoints", undefined, token)).status).toBe(200);
+    expectProblem(await app.api("POST", "/sessions/revoke", {}, other), 401);
+  });
+
+  test("an admin token is left as it is", async () => {
+    expect((await app.api("POST", "/sessions/revoke", {}, READ_TOKEN)).status).toBe(204);
+    expect((await app.api("GET", "/me", undefined, READ_TOKEN)).status).toBe(200);
+  });
+});

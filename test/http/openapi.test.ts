@@ -31,13 +31,13 @@ describe("/docs/json", () => {
     expect(doc.security).toEqual([{ bearer: [] }]);
   });
 
-  test("holds every route of DESIGN sections 5 and 10 (and GET /me) and nothing outside /api/v1", () => {
+  test("holds every route of DESIGN sections 5 and 10 (and GET /me, POST /sessions/revoke) and nothing outside /api/v1", () => {
     const ids = operations().map((o) => o.id).sort();
     expect(ids).toEqual([
       "DELETE /api/v1/endpoints/{id}", "GET /api/v1/deliveries", "GET /api/v1/deliveries/{id}", "GET /api/v1/endpoints",
       "GET /api/v1/endpoints/{id}", "GET /api/v1/endpoints/{id}/stats", "GET /api/v1/event-types", "GET /api/v1/events", "GET /api/v1/events/{id}", "GET /api/v1/me", "GET /api/v1/sources",
       "PATCH /api/v1/endpoints/{id}", "POST /api/v1/deliveries/{id}/retry", "POST /api/v1/endpoints", "POST /api/v1/endpoints/{id}/recover",
-      "POST /api/v1/endpoints/{id}/rotate-secret", "POST /api/v1/endpoints/{id}/test",
+      "POST /api/v1/endpoints/{id}/rotate-secret", "POST /api/v1/endpoints/{id}/test", "POST /api/v1/sessions/revoke",
       ...["DELETE /api/v1/tenants/{id}", "DELETE /api/v1/tenants/{id}/sessions", "GET /api/v1/tenants", "GET /api/v1/tenants/{id}", "POST /api/v1/tenants/{id}/sessions", "PUT /api/v1/tenants/{id}"],
     ].sort());
   });
@@ -76,7 +76,7 @@ describe("/docs/json", () => {
   test("request examples are sent as they are: the create example saves nothing, the others are valid", async () => {
     const examples = operations().filter((o) => o.op.requestBody).map((o) => ({ ...o, example: o.op.requestBody.content["application/json"].schema.examples?.[0] }));
     const create = examples.find((o) => o.op.operationId === "createEndpoint")!;
-    expect(create.example).toEqual(expect.objectContaining({ url: expect.stringMatching(/^https:\/\//), events: ["*"] }));
+    expect(create.example).toEqual(expect.objectContaining({ url: expect.stringMatching(/^https:\/\//), events: ["order.created"] }));
     expect(create.example.verify).toBeUndefined();
     expect((await app.api("POST", "/endpoints", create.example)).status).toBe(422);
     expect((await app.api("GET", "/endpoints")).body.data).toEqual([]);
@@ -87,7 +87,7 @@ describe("/docs/json", () => {
     }
   });
 
-  test("every request example is valid as sent and sane: the create example saves a usable endpoint, PATCH disables", async () => {
+  test("every request example is valid as sent and harmless: the create example saves a usable endpoint for one type, PATCH changes a label, recover reaches back an hour", async () => {
     const examples = operations().filter((o) => o.op.requestBody).map((o) => ({ ...o, example: o.op.requestBody.content["application/json"].schema.examples?.[0] }));
     // Swagger UI pre-fills these: a value a new user would send unread must not cripple an endpoint.
     const numbers = (value: unknown, key: string): number[] => value === null || typeof value !== "object" ? [] :
@@ -98,7 +98,10 @@ describe("/docs/json", () => {
     }
     const create = examples.find((o) => o.op.operationId === "createEndpoint")!.example;
     expect(create).toEqual(expect.objectContaining({ timeoutMs: 10_000, rateLimit: 50 }));
-    expect(examples.find((o) => o.op.operationId === "updateEndpoint")!.example).toEqual({ enabled: false });
+    expect(examples.find((o) => o.op.operationId === "updateEndpoint")!.example).toEqual({ description: "Orders of the EU shop" });
+    const since = Date.parse(examples.find((o) => o.op.operationId === "recoverDeliveries")!.example.since);
+    expect(Date.now() - since).toBeGreaterThan(3_000_000);
+    expect(Date.now() - since).toBeLessThan(86_400_000);
 
     // As sent, on real resources: the schema takes each (no 400, no 422 listing errors); the create's 422 is its ping's.
     const receiver = startReceiver();
@@ -110,7 +113,7 @@ describe("/docs/json", () => {
       // The same example, its URL pointed at a receiver that answers the ping: saved, with the example's options.
       const saved = await app.api("POST", "/endpoints", { ...create, url: receiver.url });
       expect(saved.status).toBe(201);
-      expect(saved.body).toMatchObject({ enabled: true, timeoutMs: 10_000, rateLimit: 50, events: ["*"] });
+      expect(saved.body).toMatchObject({ enabled: true, timeoutMs: 10_000, rateLimit: 50, events: ["order.created"] });
       const test = await app.api("POST", `/endpoints/${saved.body.id}/test`, {});
       expect({ status: test.status, outcome: test.body.outcome, statusCode: test.body.statusCode }).toEqual({ status: 200, outcome: "succeeded", statusCode: 200 });
       const ids: Record<string, string> = { endpoints: saved.body.id, tenants: "acme" };
@@ -119,7 +122,7 @@ describe("/docs/json", () => {
         const result = await app.api(o.method.toUpperCase(), path, o.example);
         expect({ id: o.id, status: result.status }).toEqual({ id: o.id, status: result.status < 300 ? result.status : -1 });
       }
-      expect((await app.api("GET", `/endpoints/${saved.body.id}`)).body.enabled).toBe(false);
+      expect((await app.api("GET", `/endpoints/${saved.body.id}`)).body).toMatchObject({ enabled: true, description: "Orders of the EU shop" });
     } finally { receiver.stop(); }
   });
 

@@ -98,6 +98,9 @@ export class EndpointService {
         throw new DomainError("invalid", `the verification ping to ${input.url} did not get a 2xx (${attempt.error}): nothing was saved (fix the receiver, or send verify: false)`,
           [{ path: "url", message: "did not answer the ping with a 2xx" }], attempt);
       }
+      // The ping is the endpoint's first attempt: its page shows it as the last one, not "none yet".
+      endpoint.lastAttemptAt = attempt.started_at;
+      endpoint.lastStatusCode = attempt.status_code;
     }
     // Checked again where the endpoint is inserted: another create (here or in another process) may have passed the
     // cap above while the ping was out, and the session may have been revoked meanwhile.

@@ -84,6 +84,9 @@ export const Delivery = v.object({
   eventId: v.string(),
   eventType: v.string(),
   endpointId: v.string(),
+  /** Its endpoint's URL and description, so a list never shows a bare id (null: the endpoint is gone). */
+  endpointUrl: v.nullable(v.string()),
+  endpointDescription: v.nullable(v.string()),
   /** Its endpoint's tenant. */
   tenant: TenantOf,
   status: DeliveryStatus,
@@ -113,6 +116,10 @@ export const EventType = v.object({
   schema: v.nullable(v.record(v.string(), v.unknown())),
   /** False for types seen in the store but not in the config's catalog (no catalog: any type is accepted). */
   inCatalog: v.boolean(),
+  /** An example of its data: the config's `example`, else built from the schema (null: neither). */
+  example: v.unknown(),
+  /** False for hookgate's types about the gateway itself (a source's error), which a tenant's endpoints never receive. */
+  forTenants: v.boolean(),
 });
 
 export const Source = v.object({
@@ -136,6 +143,8 @@ export const Me = v.object({
 });
 
 export const page = <T extends v.GenericSchema>(item: T) => v.object({ data: v.array(item), nextCursor: v.nullable(v.string()) });
+/** A page asked for by number (`?page=`): `total` counts every row the filters match; nextCursor is null. */
+export const numberedPage = <T extends v.GenericSchema>(item: T) => v.object({ ...page(item).entries, total: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))) });
 
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
 export const EndpointStats = v.pipe(v.object({
@@ -150,6 +159,9 @@ export const EndpointStats = v.pipe(v.object({
   /** That attempt's response status (null: no attempt, or no response: a timeout or a refused connection). */
   lastStatusCode: v.nullable(v.pipe(v.number(), v.integer())),
 }), v.examples([{ since: "2026-03-13T16:45:00.000Z", succeeded: 1412, failed: 3, pending: 0, retrying: 2, lastAttemptAt: "2026-03-14T16:44:58.120Z", lastStatusCode: 200 }]));
+
+/** An endpoint in a list asked for `?stats=true`: with its stats of the last 24 hours. */
+export const ListedEndpoint = v.object({ ...Endpoint.entries, stats: v.optional(EndpointStats) });
 
 /** A tenant as /tenants shows it (tenant-schemas.ts has its requests). */
 export const Tenant = v.object({

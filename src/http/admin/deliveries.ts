@@ -6,7 +6,7 @@ import { HttpProblem } from "../problem.ts";
 import { audit } from "./audit.ts";
 import { asProblem, narrowed, type AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
-import { DeliveriesQuery, Delivery, EmptyBody, errors, Id, ManualAttempt, page } from "./schemas.ts";
+import { DeliveriesQuery, Delivery, EmptyBody, errors, Id, ManualAttempt, numberedPage } from "./schemas.ts";
 import { attemptView, deliveryView } from "./views.ts";
 
 const tags = ["deliveries"];
@@ -14,8 +14,10 @@ const tags = ["deliveries"];
 /** Deliveries as the API shows them: each with its event type and every attempt. */
 export async function deliveryViews(ctx: AdminContext, scope: TenantScope, rows: DeliveryRow[]) {
   const ids = rows.map((r) => r.id);
-  const [attempts, events] = await Promise.all([ctx.queries.attemptsOf(ids), ctx.queries.eventsById(rows.map((r) => r.event_id), scope)]);
-  return rows.map((row) => deliveryView(row, events.get(row.event_id), attempts.get(row.id) ?? []));
+  const [attempts, events, endpoints] = await Promise.all([
+    ctx.queries.attemptsOf(ids), ctx.queries.eventsById(rows.map((r) => r.event_id), scope), ctx.queries.lists.endpointNames(rows.map((r) => r.endpoint_id), scope),
+  ]);
+  return rows.map((row) => deliveryView(row, events.get(row.event_id), attempts.get(row.id) ?? [], endpoints.get(row.endpoint_id)));
 }
 
 /** `/deliveries`: the delivery log with every attempt, and a manual retry. */
@@ -23,13 +25,26 @@ export function deliveryRoutes(ctx: AdminContext, auth: ReturnType<typeof adminA
   return new Elysia({ name: "hookgate/admin/deliveries" })
     .use(auth)
     .get("/deliveries", async ({ query, scope }) => {
-      const after = decodeCursor<[string]>(query.cursor, ["string"])?.[0];
       const listed = narrowed(scope, query.tenant);
-      const { rows, more } = await ctx.queries.deliveriesPage(listed, { endpoint: query.endpoint, status: query.status, event: query.event, type: query.type }, after, query.limit ?? DEFAULT_LIMIT);
+      const limit = query.limit ?? DEFAULT_LIMIT;
+      const filter = { endpoint: query.endpoint, status: query.status, event: query.event, type: query.type };
+      const range = { since: query.since === undefined ? undefined : Date.parse(query.since), until: query.until === undefined ? undefined : Date.parse(query.until) };
+      if (query.page !== undefined || range.since !== undefined || range.until !== undefined) {
+        if (query.cursor) throw new HttpProblem(422, "the request query is invalid", [{ path: "query.cursor", message: "give either cursor or page, since and until" }]);
+        const { rows, total } = await ctx.queries.lists.deliveries(listed, { ...filter, ...range }, ((query.page ?? 1) - 1) * limit, limit);
+        return { data: await deliveryViews(ctx, listed, rows), nextCursor: null, total };
+      }
+      const after = decodeCursor<[string]>(query.cursor, ["string"])?.[0];
+      const { rows, more } = await ctx.queries.deliveriesPage(listed, filter, after, limit);
       return { data: await deliveryViews(ctx, listed, rows), nextCursor: more ? encodeCursor([rows.at(-1)!.id]) : null };
     }, {
-      admin: "read", query: DeliveriesQuery, response: { 200: page(Delivery), ...errors(422) },
-      detail: { tags, operationId: "listDeliveries", summary: "List deliveries, newest first", description: "Filter by `endpoint`, `status`, `event` (an event id), `type` (its event type) and `tenant` (its endpoint's; a tenant session sees its own tenant's only). Each delivery carries every attempt." },
+      admin: "read", query: DeliveriesQuery, response: { 200: numberedPage(Delivery), ...errors(422) },
+      detail: {
+        tags, operationId: "listDeliveries", summary: "List deliveries, newest first",
+        description: "Filter by `endpoint`, `status`, `event` (an event id), `type` (its event type), `since` and `until` (when its event was accepted) and `tenant` " +
+          "(its endpoint's; a tenant session sees its own tenant's only). `page`, `since` or `until` answer a numbered page with `total`; otherwise follow `nextCursor`. " +
+          "Each delivery carries every attempt and its endpoint's URL and description.",
+      },
     })
     .get("/deliveries/:id", async ({ params, scope }) => {
       const row = await deliveryIn(ctx, scope, params.id);

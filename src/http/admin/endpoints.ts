@@ -4,8 +4,19 @@ import type { adminAuth } from "../auth.ts";
 import { audit } from "./audit.ts";
 import { asProblem, narrowed, type AdminServices } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
-import { Endpoint, EndpointCreate, EndpointPatch, EndpointsQuery, EndpointWithSecret, errors, Id, page, PatchedEndpoint, VerifyFailed } from "./schemas.ts";
-import { endpointView } from "./views.ts";
+import { HttpProblem } from "../problem.ts";
+import { Endpoint, EndpointCreate, ListedEndpoint, numberedPage, EndpointPatch, EndpointsQuery, EndpointWithSecret, errors, Id, PatchedEndpoint, VerifyFailed } from "./schemas.ts";
+import { endpointView, statsView } from "./views.ts";
+import type { TenantScope } from "../../core/scope.ts";
+
+const DAY_MS = 86_400_000;
+
+/** The keyset page of the plain list (`cursor`): stable while endpoints are added. */
+async function keysetPage(ctx: AdminServices, scope: TenantScope, cursor: string | undefined, limit: number) {
+  const { rows, more } = await ctx.queries.endpointsPage(scope, decodeCursor<[number, string]>(cursor, ["number", "string"]), limit);
+  const last = rows.at(-1);
+  return { rows, total: undefined, nextCursor: more && last ? encodeCursor([last.createdAt, last.id]) : null };
+}
 
 const tags = ["endpoints"];
 
@@ -14,14 +25,26 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
   return new Elysia({ name: "hookgate/admin/endpoints" })
     .use(auth)
     .get("/endpoints", async ({ query, scope }) => {
-      const after = decodeCursor<[number, string]>(query.cursor, ["number", "string"]);
       const listed = narrowed(scope, query.tenant);
-      const { rows, more } = await ctx.queries.endpointsPage(listed, after, query.limit ?? DEFAULT_LIMIT);
-      const last = rows.at(-1);
-      return { data: rows.map(endpointView), nextCursor: more && last ? encodeCursor([last.createdAt, last.id]) : null };
+      const limit = query.limit ?? DEFAULT_LIMIT;
+      const numbered = query.page !== undefined || query.search !== undefined || query.state !== undefined;
+      if (numbered && query.cursor) throw new HttpProblem(422, "the request query is invalid", [{ path: "query.cursor", message: "give either cursor or page, search and state" }]);
+      const { rows, total, nextCursor } = numbered
+        ? { ...await ctx.queries.lists.endpoints(listed, { search: query.search, state: query.state }, ((query.page ?? 1) - 1) * limit, limit), nextCursor: null }
+        : await keysetPage(ctx, listed, query.cursor, limit);
+      const since = Date.now() - DAY_MS;
+      const stats = query.stats === "true" ? await ctx.queries.lists.statsOf(rows, since) : null;
+      return {
+        data: rows.map((row) => ({ ...endpointView(row), ...(stats && { stats: statsView(since, stats.get(row.id)!) }) })),
+        nextCursor, ...(total !== undefined && { total }),
+      };
     }, {
-      admin: "read", query: EndpointsQuery, response: { 200: page(Endpoint), ...errors(422) },
-      detail: { tags, operationId: "listEndpoints", summary: "List endpoints, newest first", description: "Filter by `tenant` (a tenant session sees its own tenant's only)." },
+      admin: "read", query: EndpointsQuery, response: { 200: numberedPage(ListedEndpoint), ...errors(422) },
+      detail: {
+        tags, operationId: "listEndpoints", summary: "List endpoints, newest first",
+        description: "Filter by `tenant` (a tenant session sees its own tenant's only). `search` (URL or description), `state` or `page` answer a numbered page " +
+          "with `total`; otherwise follow `nextCursor`. `stats=true` adds each endpoint's stats of the last 24 hours.",
+      },
     })
     .post("/endpoints", async ({ body, status, principal, scope }) => {
       const { endpoint, signingSecret } = await ctx.endpoints.create(scope, body).catch(asProblem);

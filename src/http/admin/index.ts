@@ -31,5 +31,5 @@ export function adminApi(ctx: AdminContext, authentication: AdminAuth) {
     .use(eventTypeRoutes(ctx, auth))
     .use(sourceRoutes(ctx, opsAuth))
     .use(tenantRoutes(ctx, opsAuth))
-    .use(meRoutes(auth));
+    .use(meRoutes(ctx, auth));
 }

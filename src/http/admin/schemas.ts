@@ -55,7 +55,8 @@ const withExample = <S extends v.GenericSchema>(schema: S, example: Partial<v.In
 
 /**
  * Its example pings a name that does not answer, so the create is refused (422) and nothing is saved; pointed at
- * a real receiver, it saves an endpoint with sane options (a 10 s timeout, 50 requests a second).
+ * a real receiver, it saves an endpoint for one event type (not a catch-all) with sane options (a 10 s timeout, 50
+ * requests a second).
  */
 export const EndpointCreate = withExample(v.strictObject({
   url: Url,
@@ -73,7 +74,7 @@ export const EndpointCreate = withExample(v.strictObject({
   tenant: v.optional(TenantId),
   /** Per-endpoint overrides of the delivery defaults. */
   ...optionalFields(ADMIN_OPTION_FIELDS),
-}), { url: "https://hooks.example.com/hookgate", events: ["*"], description: "All events, saved once the receiver answers the ping", timeoutMs: 10_000, rateLimit: 50 });
+}), { url: "https://hooks.example.com/hookgate", events: ["order.created"], description: "New orders, saved once the receiver answers the ping", timeoutMs: 10_000, rateLimit: 50 });
 export type EndpointCreate = v.InferOutput<typeof EndpointCreate>;
 
 export const EndpointPatch = withExample(v.strictObject({
@@ -86,7 +87,8 @@ export const EndpointPatch = withExample(v.strictObject({
   signing: v.optional(SigningSchema),
   /** null goes back to the delivery default. */
   ...resettableFields(ADMIN_OPTION_FIELDS),
-}), { enabled: false });
+  // Run on whatever id is typed, it changes a label only: an `enabled: false` here disabled endpoints by accident.
+}), { description: "Orders of the EU shop" });
 export type EndpointPatch = v.InferOutput<typeof EndpointPatch>;
 
 
@@ -95,7 +97,19 @@ export const ListQuery = { cursor: v.optional(v.pipe(v.string(), v.maxLength(200
 export const PageQuery = v.object(ListQuery);
 /** `?tenant=`: one tenant's rows, for an admin token; a session sees its own tenant's (naming another is 403). */
 const TenantListQuery = { ...ListQuery, tenant: v.optional(TenantId) };
-export const EndpointsQuery = v.object(TenantListQuery);
+/** `?page=`: a numbered page (1 is the newest), answered with `total`; with `cursor` use nextCursor instead. */
+const PageNumber = v.pipe(v.string(), v.regex(/^\d{1,6}$/, "must be a page number from 1"), v.transform(Number), v.minValue(1));
+const Search = v.pipe(v.string(), v.maxLength(200));
+export const EndpointsQuery = v.object({
+  ...TenantListQuery,
+  page: v.optional(PageNumber),
+  /** Part of the URL or description (any case), or an exact id. */
+  search: v.optional(Search),
+  /** `failing`: enabled, and its latest attempts failed. */
+  state: v.optional(v.picklist(["enabled", "disabled", "failing"])),
+  /** `true`: each endpoint carries its `stats` of the last 24 hours (one request for a page, not one per row). */
+  stats: v.optional(v.picklist(["true", "false"])),
+});
 export const EventsQuery = v.object({ ...TenantListQuery, type: v.optional(EventTypeName), since: v.optional(Iso) });
 export const DeliveriesQuery = v.object({
   ...TenantListQuery,
@@ -104,6 +118,10 @@ export const DeliveriesQuery = v.object({
   event: v.optional(v.string()),
   /** Deliveries of events of this type (exact). */
   type: v.optional(EventTypeName),
+  /** Of events accepted in [since, until). */
+  since: v.optional(Iso),
+  until: v.optional(Iso),
+  page: v.optional(PageNumber),
 });
 
 export const RotateBody = v.optional(withExample(v.strictObject({
@@ -114,6 +132,7 @@ export const RotateBody = v.optional(withExample(v.strictObject({
 export const TestBody = v.optional(withExample(v.strictObject({ type: v.optional(EventTypeName, "ping"), data: v.optional(v.unknown()) }), { type: "ping" }));
 /** For actions that take nothing: an empty object or no body at all. */
 export const EmptyBody = v.optional(v.strictObject({}));
-export const RecoverBody = withExample(v.strictObject({ since: Iso, until: v.optional(Iso) }), { since: "2026-01-01T00:00:00Z" });
+/** Its example reaches back an hour before the server started, not months: a recover re-sends everything since. */
+export const RecoverBody = withExample(v.strictObject({ since: Iso, until: v.optional(Iso) }), { since: new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000).toISOString().replace(".000", "") });
 /** `?since=`: an ISO time; left out, 24 hours ago. */
 export const StatsQuery = v.object({ since: v.optional(Iso) });

@@ -57,12 +57,14 @@ export function attemptView(row: AttemptRow, event?: EventRow): v.InferOutput<ty
   };
 }
 
-export function deliveryView(row: DeliveryRow, event: EventRow | undefined, attempts: AttemptRow[]): v.InferOutput<typeof Delivery> {
+export function deliveryView(row: DeliveryRow, event: EventRow | undefined, attempts: AttemptRow[], endpoint?: { url: string; description: string }): v.InferOutput<typeof Delivery> {
   return {
     id: row.id,
     eventId: row.event_id,
     eventType: event?.type ?? "",
     endpointId: row.endpoint_id,
+    endpointUrl: endpoint?.url ?? null,
+    endpointDescription: endpoint?.description ?? null,
     tenant: row.tenant,
     status: row.status,
     attempts: attempts.map((a) => attemptView(a, event)),

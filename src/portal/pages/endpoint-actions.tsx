@@ -1,7 +1,9 @@
 import { useRef, useState } from "preact/hooks";
 import { api, type Endpoint, type ManualAttempt, type Recovered, type Rotated } from "../api.ts";
-import { AttemptView, SecretOnce, useCatalog } from "../parts.tsx";
+import { FieldError } from "../endpoint-form.tsx";
+import { AttemptView, groupByPrefix, SecretOnce, useCatalog } from "../parts.tsx";
 import type { Session } from "../session.ts";
+import { flash } from "../flash.tsx";
 import { ErrorNote, href, navigate, Section, Time } from "../ui.tsx";
 
 type Props = { session: Session; endpoint: Endpoint };
@@ -18,26 +20,43 @@ function useAction() {
   return { busy, error, run };
 }
 
+const pretty = (value: unknown) => JSON.stringify(value ?? {}, null, 2);
+
+/** A test event: the type's example payload, shown first and editable, then the receiver's answer. */
 export function SendTest({ session, endpoint, onSent }: Props & { onSent(): void }) {
   const catalog = useCatalog(session);
   const [type, setType] = useState("ping");
+  const [data, setData] = useState<string | null>(null);
+  const [invalid, setInvalid] = useState("");
   const [answer, setAnswer] = useState<ManualAttempt | null>(null);
   const action = useAction();
-  const types = ["ping", ...(catalog.data?.data.map((t) => t.type).filter((t) => t !== "ping" && !t.includes("*")) ?? [])];
+  const types = (catalog.data?.data ?? []).filter((t) => t.forTenants && !t.type.includes("*"));
+  const exampleOf = (name: string) => (name === "ping" ? { message: "a test event from hookgate" } : types.find((t) => t.type === name)?.example ?? {});
+  const shown = data ?? pretty(exampleOf(type));
   const submit = (e: Event) => {
     e.preventDefault();
-    void action.run(async () => { setAnswer(await api<ManualAttempt>(session, "POST", `${pathOf(endpoint)}/test`, { type })); onSent(); });
+    let parsed: unknown;
+    try { parsed = JSON.parse(shown); } catch (err) { setInvalid(`This is not valid JSON: ${(err as Error).message}`); return; }
+    setInvalid("");
+    void action.run(async () => { setAnswer(await api<ManualAttempt>(session, "POST", `${pathOf(endpoint)}/test`, { type, data: parsed })); onSent(); });
   };
   return (
     <Section title="Send a test event">
-      <form onSubmit={submit} class="inline-form">
+      <form onSubmit={submit} class="form">
         <label for="test-type">Event type</label>
-        <select id="test-type" value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value)}>
-          {types.map((t) => <option key={t} value={t}>{t}</option>)}
+        <select id="test-type" value={type} onChange={(e) => { setType((e.target as HTMLSelectElement).value); setData(null); setInvalid(""); }}>
+          <option value="ping">ping</option>
+          {groupByPrefix(types.filter((t) => t.type !== "ping")).map(([prefix, group]) => (
+            <optgroup key={prefix} label={prefix}>{group.map((t) => <option key={t.type} value={t.type}>{t.type}</option>)}</optgroup>
+          ))}
         </select>
+        <label for="test-data">Payload (the type's example: edit it as you like)</label>
+        <textarea id="test-data" class="code" rows={Math.min(14, shown.split("\n").length + 1)} spellcheck={false} value={shown}
+          onInput={(e) => setData((e.target as HTMLTextAreaElement).value)} aria-invalid={invalid ? true : undefined} aria-describedby={invalid ? "test-data-error" : undefined} />
+        <FieldError id="test-data-error" message={invalid} />
         <button type="submit" disabled={action.busy}>{action.busy ? "Sending…" : "Send test event"}</button>
       </form>
-      <ErrorNote error={action.error} />
+      <ErrorNote error={action.error} what="The test event was not sent" />
       {answer && (
         <>
           <AttemptView attempt={answer} title="The receiver's answer" />
@@ -117,6 +136,7 @@ export function DeleteEndpoint({ session, endpoint }: Props) {
   const confirm = () => void action.run(async () => {
     await api(session, "DELETE", pathOf(endpoint));
     dialog.current?.close();
+    flash(`Endpoint deleted: ${endpoint.description || endpoint.url}, with its delivery log.`, "/");
     navigate("/");
   });
   return (

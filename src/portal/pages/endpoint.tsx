@@ -1,6 +1,9 @@
 import { useState } from "preact/hooks";
 import { api, type Endpoint, type PatchedEndpoint } from "../api.ts";
-import { EventPicker, SchemeSelect, SecretOnce, useCatalog } from "../parts.tsx";
+import { bodyOf, checkDraft, draftOf, EndpointFields, type Draft } from "../endpoint-form.tsx";
+import { SecretOnce, useCatalog } from "../parts.tsx";
+import { fieldErrors } from "../words.ts";
+import { focusFirstInvalid } from "./new-endpoint.tsx";
 import { canWrite, type Session } from "../session.ts";
 import { ErrorNote, href, Loading, Section, Time, useLoad } from "../ui.tsx";
 import { DeleteEndpoint, Recover, Rotate, SendTest } from "./endpoint-actions.tsx";
@@ -14,23 +17,30 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
   const stats = useStats(session, id, tick);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState("");
   const refresh = () => { loaded.reload(); setTick((t) => t + 1); };
 
-  if (loaded.error) return <section class="card"><h1>Endpoint</h1><ErrorNote error={loaded.error} /><a href={href("/")}>Back to endpoints</a></section>;
+  if (loaded.error) return <section class="card"><h1>Endpoint</h1><ErrorNote error={loaded.error} what="This endpoint could not be opened" /><a href={href("/")}>Back to endpoints</a></section>;
   const endpoint = loaded.data;
   if (!endpoint) return <Loading what="the endpoint" />;
 
   const toggle = async () => {
-    setBusy(true); setError(null);
-    try { await api(session, "PATCH", path, { enabled: !endpoint.enabled }); refresh(); } catch (e) { setError(e); } finally { setBusy(false); }
+    setBusy(true); setError(null); setMessage("");
+    try {
+      await api(session, "PATCH", path, { enabled: !endpoint.enabled });
+      setMessage(endpoint.enabled
+        ? "Endpoint disabled. New deliveries wait, and are sent when you enable it again."
+        : "Endpoint enabled. Deliveries that waited are being sent now.");
+      refresh();
+    } catch (e) { setError(e); } finally { setBusy(false); }
   };
 
   return (
     <>
       <section class="card">
         <p><a href={href("/")}>← Endpoints</a></p>
-        <h1 class="url">{endpoint.url}</h1>
-        {endpoint.description && <p>{endpoint.description}</p>}
+        <h1 class="url">{endpoint.description || endpoint.url}</h1>
+        {endpoint.description && <p class="url">{endpoint.url}</p>}
         <dl class="facts">
           <dt>Status</dt><dd><EndpointState endpoint={endpoint} /></dd>
           <dt>Last attempt</dt><dd><LastAttempt stats={stats} /></dd>
@@ -44,7 +54,8 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
           {canWrite(session) && <button type="button" onClick={toggle} disabled={busy}>{endpoint.enabled ? "Disable endpoint" : "Enable endpoint"}</button>}
           <a class="button secondary" href={href(`/deliveries?endpoint=${encodeURIComponent(endpoint.id)}`)}>Deliveries of this endpoint</a>
         </div>
-        <ErrorNote error={error} />
+        <p role="status" class={message ? "note note-ok" : "visually-hidden"}>{message}</p>
+        <ErrorNote error={error} what={endpoint.enabled ? "The endpoint was not disabled" : "The endpoint was not enabled"} />
       </section>
       {canWrite(session) ? (
         <>
@@ -61,39 +72,45 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
   );
 }
 
+const EDIT_FIELDS = ["url", "description", "events", "auth", "headers", "rateLimit"];
+
+/** The edit form, folded behind a button: keyboard users reach the actions below it without passing every field. */
 function Edit({ session, endpoint, onSaved }: { session: Session; endpoint: Endpoint; onSaved(): void }) {
   const catalog = useCatalog(session);
-  const [url, setUrl] = useState(endpoint.url);
-  const [description, setDescription] = useState(endpoint.description);
-  const [events, setEvents] = useState(endpoint.events);
-  const [scheme, setScheme] = useState<string>(endpoint.signing.scheme);
+  const [open, setOpen] = useState(false);
+  const [draft, setDraft] = useState<Draft>(() => draftOf(endpoint));
   const [error, setError] = useState<unknown>(null);
+  const [checked, setChecked] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
+  const errors = { ...fieldErrors(error), ...checked };
   const submit = async (e: Event) => {
     e.preventDefault();
-    setError(null); setSaved(false);
+    const problems = checkDraft(draft);
+    setChecked(problems); setError(null); setSaved(false);
+    if (Object.keys(problems).length) { focusFirstInvalid(); return; }
     try {
-      const answer = await api<PatchedEndpoint>(session, "PATCH", `/endpoints/${encodeURIComponent(endpoint.id)}`, { url, description, events, signing: { scheme } });
-      setSaved(true);
+      const answer = await api<PatchedEndpoint>(session, "PATCH", `/endpoints/${encodeURIComponent(endpoint.id)}`, bodyOf(draft, true));
+      setSaved(true); setOpen(false);
       if (answer.signingSecret) setSecret(answer.signingSecret);
       onSaved();
-    } catch (err) { setError(err); }
+    } catch (err) { setError(err); focusFirstInvalid(); }
   };
   return (
     <Section title="Edit">
-      <form onSubmit={submit} class="form">
-        <label for="edit-url">URL</label>
-        <input id="edit-url" type="url" required value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} />
-        <label for="edit-description">Description</label>
-        <input id="edit-description" type="text" maxLength={1000} value={description} onInput={(e) => setDescription((e.target as HTMLInputElement).value)} />
-        {catalog.data && <EventPicker types={catalog.data.data} value={events} onChange={setEvents} idPrefix="edit-type" />}
-        <SchemeSelect id="edit-scheme" value={scheme} onChange={setScheme} />
-        <button type="submit">Save changes</button>
-      </form>
-      {saved && <p role="status">✓ Saved.</p>}
+      {!open && <button type="button" class="secondary" aria-expanded="false" aria-controls="edit-form" onClick={() => { setDraft(draftOf(endpoint)); setOpen(true); setSaved(false); }}>Edit endpoint…</button>}
+      {open && (
+        <form id="edit-form" onSubmit={submit} class="form" noValidate>
+          <EndpointFields prefix="edit" draft={draft} set={(d) => setDraft({ ...draft, ...d })} errors={errors} types={catalog.data?.data} />
+          <div class="actions">
+            <button type="submit">Save changes</button>
+            <button type="button" class="secondary" onClick={() => { setOpen(false); setError(null); setChecked({}); }}>Cancel</button>
+          </div>
+        </form>
+      )}
+      {saved && <p role="status" class="note note-ok">✓ Changes saved.</p>}
       {secret && <SecretOnce secret={secret} onDone={() => setSecret(null)} />}
-      <ErrorNote error={error} />
+      <ErrorNote error={error ?? (Object.keys(checked).length ? checked : null)} what="The changes were not saved" atFields={EDIT_FIELDS} />
     </Section>
   );
 }

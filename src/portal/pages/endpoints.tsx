@@ -1,7 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, query, tenantQuery, type Endpoint, type Page, type Stats } from "../api.ts";
+import { api, query, tenantQuery, type Endpoint, type ListedEndpoint, type Page, type Stats } from "../api.ts";
+import { listPath, navigate, NumberedPager, pageOf, useDebounced } from "../lists.tsx";
 import { canWrite, type Session } from "../session.ts";
-import { Badge, ErrorNote, href, Loading, Time, useLoad, usePager } from "../ui.tsx";
+import { Badge, ErrorNote, href, Loading, Time, useLoad } from "../ui.tsx";
 
 const DAY_MS = 86_400_000;
 
@@ -25,7 +26,8 @@ export function SuccessShare({ stats }: { stats: Stats | null }) {
 }
 
 export function LastAttempt({ stats }: { stats: Stats | null }) {
-  if (!stats?.lastAttemptAt) return <span class="muted">none yet</span>;
+  if (!stats) return <span class="muted">—</span>;
+  if (!stats.lastAttemptAt) return <span class="muted">none yet</span>;
   const ok = stats.lastStatusCode !== null && stats.lastStatusCode >= 200 && stats.lastStatusCode < 300;
   return <span><Badge state={ok ? "succeeded" : "failed"} label={stats.lastStatusCode === null ? "no answer" : String(stats.lastStatusCode)} /> <Time iso={stats.lastAttemptAt} /></span>;
 }
@@ -39,43 +41,61 @@ export function EndpointState({ endpoint }: { endpoint: Endpoint }) {
   );
 }
 
-function Row({ session, endpoint }: { session: Session; endpoint: Endpoint }) {
-  const stats = useStats(session, endpoint.id);
+function Row({ session, endpoint }: { session: Session; endpoint: ListedEndpoint }) {
+  const stats = endpoint.stats ?? null;
   return (
     <tr>
-      <td><a href={href(`/endpoints/${encodeURIComponent(endpoint.id)}`)} class="url">{endpoint.url}</a>
-        {endpoint.description && <div class="muted small">{endpoint.description}</div>}
+      <td><a href={href(`/endpoints/${encodeURIComponent(endpoint.id)}`)} class="url">{endpoint.description || endpoint.url}</a>
+        {endpoint.description && <div class="muted small url">{endpoint.url}</div>}
         {session.kind === "admin" && <div class="muted small">{endpoint.tenant ? `tenant ${endpoint.tenant}` : "global (every tenant's events)"}</div>}</td>
       <td>{endpoint.events.map((e) => <code key={e} class="tag">{e}</code>)}</td>
-      <td><EndpointState endpoint={endpoint} /></td>
-      <td><LastAttempt stats={stats} /></td>
-      <td><SuccessShare stats={stats} /></td>
+      <td data-label="Status"><EndpointState endpoint={endpoint} /></td>
+      <td data-label="Last attempt"><LastAttempt stats={stats} /></td>
+      <td data-label="Success, 24 h"><SuccessShare stats={stats} /></td>
     </tr>
   );
 }
 
-/** Endpoints, newest first, one page at a time (the API's cursors). */
-export function EndpointList({ session }: { session: Session }) {
-  const pager = usePager(session.tenant);
-  const list = useLoad(() => api<Page<Endpoint>>(session, "GET", `/endpoints${query({ tenant: tenantQuery(session), cursor: pager.cursor, limit: "20" })}`), `${pager.cursor}`);
+const STATES: [string, string][] = [["", "Any state"], ["enabled", "Enabled"], ["disabled", "Disabled"], ["failing", "Failing (latest attempts failed)"]];
+const LIMIT = 20;
+
+/**
+ * Endpoints, newest first: searched by URL or description, filtered by state, one numbered page at a time, each
+ * row with its stats: one request per page. Filters and page live in the address.
+ */
+export function EndpointList({ session, params }: { session: Session; params: URLSearchParams }) {
+  const filter = { search: params.get("search") ?? "", state: params.get("state") ?? "", page: params.get("page") ?? "" };
+  const page = pageOf(params);
+  const [typed, setTyped] = useState(filter.search);
+  const go = (change: Record<string, string>) => navigate(listPath("/", filter, change));
+  useDebounced(typed, (search) => search !== filter.search && go({ search }));
+  const list = useLoad(() => api<Page<ListedEndpoint>>(session, "GET", `/endpoints${query({ tenant: tenantQuery(session), search: filter.search, state: filter.state, page: String(page), limit: String(LIMIT), stats: "true" })}`), JSON.stringify(filter));
+  const filtered = filter.search !== "" || filter.state !== "";
   return (
     <section class="card">
       <div class="heading-row">
         <h1>Endpoints</h1>
         {canWrite(session) && <a class="button" href={href("/new")}>Add endpoint</a>}
       </div>
+      <form class="filters" role="search" aria-label="Find endpoints" onSubmit={(e) => { e.preventDefault(); go({ search: typed }); }}>
+        <label for="endpoint-search">Search</label>
+        <input id="endpoint-search" type="search" placeholder="URL or description" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
+        <label for="endpoint-state">State</label>
+        <select id="endpoint-state" value={filter.state} onChange={(e) => go({ state: (e.target as HTMLSelectElement).value })}>
+          {STATES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+        </select>
+      </form>
       <ErrorNote error={list.error} />
       {list.loading && !list.data ? <Loading what="endpoints" /> : list.data && (list.data.data.length === 0
-        ? <p>No endpoints yet. Add one to receive webhooks.</p>
+        ? <p>{filtered ? "No endpoint matches." : "No endpoints yet. Add one to receive webhooks."}</p>
         : (
-          <div class="scroll-x" tabIndex={0} role="region" aria-label="Endpoints table">
-            <table class="list">
-              <thead><tr><th scope="col">URL</th><th scope="col">Event types</th><th scope="col">Status</th><th scope="col">Last attempt</th><th scope="col">Success, last 24 h</th></tr></thead>
-              <tbody>{list.data.data.map((e) => <Row key={e.id} session={session} endpoint={e} />)}</tbody>
-            </table>
-          </div>
+          <table class="list stack">
+            <caption class="visually-hidden">Endpoints</caption>
+            <thead><tr><th scope="col">Endpoint</th><th scope="col">Event types</th><th scope="col">Status</th><th scope="col">Last attempt</th><th scope="col">Success, last 24 h</th></tr></thead>
+            <tbody>{list.data.data.map((e) => <Row key={e.id} session={session} endpoint={e} />)}</tbody>
+          </table>
         ))}
-      {list.data && pager.controls(list.data.nextCursor)}
+      {list.data && <NumberedPager page={page} total={list.data.total ?? 0} limit={LIMIT} noun={["endpoint", "endpoints"]} go={(p) => go({ page: String(p) })} />}
     </section>
   );
 }

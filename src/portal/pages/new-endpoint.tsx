@@ -1,34 +1,39 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, type Attempt, type Endpoint, type EndpointWithSecret } from "../api.ts";
-import { AttemptView, EventPicker, SchemeSelect, SecretOnce, useCatalog } from "../parts.tsx";
+import { bodyOf, checkDraft, draftOf, EndpointFields, type Draft } from "../endpoint-form.tsx";
+import { AttemptView, SecretOnce, useCatalog } from "../parts.tsx";
 import type { Session } from "../session.ts";
 import { ErrorNote, navigate } from "../ui.tsx";
+import { fieldErrors } from "../words.ts";
+
+const FIELDS = ["url", "description", "events", "auth", "headers", "rateLimit"];
 
 /** Add an endpoint: hookgate pings it first and saves it only when it answers 2xx. */
 export function NewEndpoint({ session }: { session: Session }) {
   const catalog = useCatalog(session);
-  const [url, setUrl] = useState("");
-  const [description, setDescription] = useState("");
-  const [events, setEvents] = useState<string[]>([]);
-  const [scheme, setScheme] = useState("standard");
+  const [draft, setDraft] = useState<Draft>(() => draftOf());
   const [verify, setVerify] = useState(true);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [checked, setChecked] = useState<Record<string, string>>({});
   const [ping, setPing] = useState<Attempt | null>(null);
   const [created, setCreated] = useState<{ endpoint: Endpoint; secret: string; verified: boolean } | null>(null);
+  const errors = { ...fieldErrors(error), ...checked };
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (!events.length) { setError(new Error("Pick at least one event type.")); return; }
-    setBusy(true); setError(null); setPing(null);
+    const problems = checkDraft(draft);
+    setChecked(problems); setError(null); setPing(null);
+    if (Object.keys(problems).length) { focusFirstInvalid(); return; }
+    setBusy(true);
     try {
-      const body = { url, description, events, signing: { scheme }, verify, ...(session.kind === "admin" && session.tenant && { tenant: session.tenant }) };
-      const answer = await api<EndpointWithSecret>(session, "POST", "/endpoints", body);
-      const { signingSecret, ...endpoint } = answer;
+      const body = { ...bodyOf(draft, false), verify, ...(session.kind === "admin" && session.tenant && { tenant: session.tenant }) };
+      const { signingSecret, ...endpoint } = await api<EndpointWithSecret>(session, "POST", "/endpoints", body);
       setCreated({ endpoint, secret: signingSecret, verified: verify });
     } catch (err) {
       setError(err);
       if (err instanceof ApiError && err.problem.attempt) setPing(err.problem.attempt);
+      focusFirstInvalid();
     } finally { setBusy(false); }
   };
 
@@ -36,7 +41,7 @@ export function NewEndpoint({ session }: { session: Session }) {
     return (
       <section class="card">
         <h1>Endpoint added</h1>
-        <p>{created.verified ? "✓ The receiver answered the verification ping with a 2xx." : "Saved without a verification ping."} <span class="url">{created.endpoint.url}</span></p>
+        <p role="status">{created.verified ? "✓ Your endpoint answered the verification ping: it is saved." : "Saved without a verification ping."} <span class="url">{created.endpoint.url}</span></p>
         <SecretOnce secret={created.secret} onDone={() => navigate(`/endpoints/${encodeURIComponent(created.endpoint.id)}`)} />
       </section>
     );
@@ -44,22 +49,22 @@ export function NewEndpoint({ session }: { session: Session }) {
   return (
     <section class="card">
       <h1>Add endpoint</h1>
-      <form onSubmit={submit} class="form">
-        <label for="ep-url">URL</label>
-        <input id="ep-url" type="url" required placeholder="https://example.com/webhooks" value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} />
-        <label for="ep-description">Description</label>
-        <input id="ep-description" type="text" maxLength={1000} value={description} onInput={(e) => setDescription((e.target as HTMLInputElement).value)} />
-        {catalog.data && <EventPicker types={catalog.data.data} value={events} onChange={setEvents} idPrefix="ep-type" />}
-        <ErrorNote error={catalog.error} />
-        <SchemeSelect id="ep-scheme" value={scheme} onChange={setScheme} />
+      <form onSubmit={submit} class="form" noValidate>
+        <EndpointFields prefix="ep" draft={draft} set={(d) => setDraft({ ...draft, ...d })} errors={errors} types={catalog.data?.data} />
+        <ErrorNote error={catalog.error} what="The event types could not be loaded" />
         <div class="check">
           <input id="ep-verify" type="checkbox" checked={verify} onChange={(e) => setVerify((e.target as HTMLInputElement).checked)} />
-          <label for="ep-verify">Send a <code>ping</code> first and save only if the receiver answers 2xx</label>
+          <label for="ep-verify">Check the endpoint first: send it a <code>ping</code> and save only if it answers with a success (2xx)</label>
         </div>
         <button type="submit" disabled={busy}>{busy ? "Pinging and saving…" : "Add endpoint"}</button>
       </form>
-      <ErrorNote error={error} />
-      {ping && <AttemptView attempt={ping} title="The verification ping" />}
+      <ErrorNote error={error ?? (Object.keys(checked).length ? checked : null)} what="The endpoint was not added" atFields={FIELDS} />
+      {ping && <AttemptView attempt={ping} title="The verification ping" level={2} />}
     </section>
   );
+}
+
+/** After a refused save, focus goes to the first field marked invalid, so its message is read out. */
+export function focusFirstInvalid(): void {
+  setTimeout(() => document.querySelector<HTMLElement>("main [aria-invalid='true']")?.focus(), 0);
 }
