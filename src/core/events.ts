@@ -12,6 +12,12 @@ export interface EventProblem { path: string; message: string }
 const MAX_KEY = 255;
 const KEYS = ["type", "data", "id", "timestamp", "tenant"];
 
+/** The config's `example` for `type`, if its catalog entry has one (a test event sends it when given no data). */
+export function catalogExample(catalog: object | undefined, type: string): unknown {
+  if (!catalog || !Object.hasOwn(catalog, type)) return undefined;
+  return (catalog as Record<string, { example?: unknown } | undefined>)[type]?.example;
+}
+
 /**
  * Checks one event input against the catalog; problems carry paths relative to the event. `hookgate.*` types are
  * hookgate's own (operational events, checked against their own catalog with `own`): a source cannot forge them.

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { exampleOf } from "../../src/http/admin/examples.ts";
 import { resolveConfig } from "../../src/config/load.ts";
 import { baseConfig } from "../support/app.ts";
+import { startReceiver } from "../support/receiver.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { sessionOf, startAdminApp, type AdminApp } from "./support.ts";
 
@@ -47,6 +48,21 @@ describe("GET /event-types: examples, operator types and a config example", () =
     expect(types).not.toContain("hookgate.source.error");
     expect(types).toContain("hookgate.delivery.exhausted");
     expect(types).toContain("order.created");
+  });
+
+  test("a test event of a type with no data given sends the type's example, not a message that breaks its schema", async () => {
+    const receiver = startReceiver();
+    try {
+      const { body: ep } = await app.api("POST", "/endpoints", { url: `${receiver.url}/examples`, events: ["job.*"], verify: false });
+      const sent = await app.api("POST", `/endpoints/${ep.id}/test`, { type: "job.created" });
+      expect(sent.body).toMatchObject({ statusCode: 200 });
+      expect(JSON.parse(receiver.requests.at(-1)!.body)).toMatchObject({ type: "job.created", data: { jobId: "job_42", region: "us" } });
+      // A type without an example in the config, and the default ping, keep the plain message.
+      await app.api("POST", `/endpoints/${ep.id}/test`, {});
+      expect(JSON.parse(receiver.requests.at(-1)!.body)).toMatchObject({ type: "ping", data: { message: "a test event from hookgate" } });
+    } finally {
+      receiver.stop();
+    }
   });
 
   test("a config example that breaks its schema is refused at load, naming the type", async () => {

@@ -6,7 +6,7 @@ import { attemptOnce, type Sender } from "../delivery/attempt.ts";
 import { leaseMs } from "../lease.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
 import { DomainError, type Problems } from "../errors.ts";
-import { toEventRow } from "../events.ts";
+import { catalogExample, toEventRow } from "../events.ts";
 import { newId } from "../ids.ts";
 import { OPERATIONAL_CATALOG, type OperationalEvents } from "../operational-events.ts";
 import { unlistedTypes } from "../patterns.ts";
@@ -211,7 +211,10 @@ export class EndpointService {
     if (!endpoint) throw new DomainError("not-found", `no endpoint "${current.id}"`);
     const now = Date.now();
     // The endpoint's tenant owns the test event and its delivery, so that tenant's session sees both.
-    const stored = { ...toEventRow(newId("evt", now), "admin", { type: event.type ?? "ping", data: event.data ?? { message: "a test event from hookgate" } }, now), tenant: current.tenant };
+    // No data given: the type's example from the catalog, so the test matches the type's own schema.
+    const type = event.type ?? "ping";
+    const data = event.data ?? catalogExample(this.deps.catalog, type) ?? { message: "a test event from hookgate" };
+    const stored = { ...toEventRow(newId("evt", now), "admin", { type, data }, now), tenant: current.tenant };
     const deliveryId = newId("dlv", now);
     // Due only after the attempt below had time to finish, so the sweep does not send it a second time.
     const delivery = { id: deliveryId, endpoint_id: current.id, next_attempt_at: now + leaseMs(endpoint), tenant: current.tenant };

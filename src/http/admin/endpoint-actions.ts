@@ -32,7 +32,7 @@ export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof
       admin: "write", params: Id, body: TestBody, response: { 200: ManualAttempt, ...errors(400, 404, 422) },
       detail: {
         tags, operationId: "sendTestEvent", summary: "Send a test event now",
-        description: "Stores a real event of `type` (default `ping`, any type) with one delivery to this endpoint only, attempts it now, and answers the attempt. A failed test is retried on the schedule like any delivery.",
+        description: "Stores a real event of `type` (default `ping`, any type) with one delivery to this endpoint only, attempts it now, and answers the attempt. Without `data`, the data is the type's `example` from the config (else a short message). A failed test is retried on the schedule like any delivery.",
       },
     })
     .post("/endpoints/:id/recover", async ({ params, body, principal, scope }) => {
