@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder, type Kysely, type SqlBool } from "kysely";
 import type { Endpoint, EndpointQueries, EndpointUpdate } from "../core/endpoints/endpoint.ts";
 import { breakerHoldsSql } from "./breaker-sql.ts";
 import { retryOnConflict } from "./conflict-retry.ts";
+import { filteredDeliveries, type DeliveryFilter } from "./delivery-filter.ts";
 import { endpointRow, toEndpoint, updateColumns } from "./endpoint-mapping.ts";
 import { ListQueries } from "./list-queries.ts";
 import type { AttemptRow, DB, DeliveryRow, DeliveryStatus, EventRow, SourceStateTable } from "./schema.ts";
@@ -105,14 +106,8 @@ export class AdminQueries implements EndpointQueries {
     return q.executeTakeFirst();
   }
 
-  async deliveriesPage(scope: TenantScope, filter: { endpoint?: string; status?: DeliveryStatus; event?: string; type?: string }, after: string | undefined, limit: number): Promise<PageOf<DeliveryRow>> {
-    let q = this.db.selectFrom("deliveries").selectAll().orderBy("id", "desc").limit(limit + 1);
-    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
-    if (filter.endpoint) q = q.where("endpoint_id", "=", filter.endpoint);
-    if (filter.status) q = q.where("status", "=", filter.status);
-    if (filter.event) q = q.where("event_id", "=", filter.event);
-    const type = filter.type;
-    if (type) q = q.where("event_id", "in", (eb) => eb.selectFrom("events").select("id").where("type", "=", type));
+  async deliveriesPage(scope: TenantScope, filter: DeliveryFilter, after: string | undefined, limit: number): Promise<PageOf<DeliveryRow>> {
+    let q = filteredDeliveries(this.db, scope, filter).selectAll().orderBy("id", "desc").limit(limit + 1);
     if (after) q = q.where("id", "<", after);
     return page(await q.execute(), limit);
   }

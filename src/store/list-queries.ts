@@ -4,12 +4,12 @@ import type { TenantScope } from "../core/scope.ts";
 import type { EndpointStats } from "./admin-queries.ts";
 import type { Endpoint } from "../core/endpoints/endpoint.ts";
 import { toEndpoint } from "./endpoint-mapping.ts";
-import type { DB, DeliveryRow, DeliveryStatus } from "./schema.ts";
+import { filteredDeliveries, type DeliveryFilter } from "./delivery-filter.ts";
+import type { DB, DeliveryRow } from "./schema.ts";
 
 /** enabled, disabled, or failing: enabled with a streak of failed attempts running (failing_since is set). */
 export type EndpointState = "enabled" | "disabled" | "failing";
 export interface EndpointFilter { search?: string; state?: EndpointState }
-export interface DeliveryFilter { endpoint?: string; status?: DeliveryStatus; event?: string; type?: string; since?: number; until?: number }
 /** A numbered page: its rows and how many there are in all. */
 export interface NumberedPage<T> { rows: T[]; total: number }
 
@@ -65,16 +65,7 @@ export class ListQueries {
   }
 
   async deliveries(scope: TenantScope, filter: DeliveryFilter, offset: number, limit: number): Promise<NumberedPage<DeliveryRow>> {
-    let q = this.db.selectFrom("deliveries");
-    if (scope.tenant !== null) q = q.where("tenant", "=", scope.tenant);
-    if (filter.endpoint) q = q.where("endpoint_id", "=", filter.endpoint);
-    if (filter.status) q = q.where("status", "=", filter.status);
-    if (filter.event) q = q.where("event_id", "=", filter.event);
-    const type = filter.type;
-    if (type) q = q.where("event_id", "in", (eb) => eb.selectFrom("events").select("id").where("type", "=", type));
-    // The id carries the time its event was accepted: a time range is an id range.
-    if (filter.since !== undefined) q = q.where("id", ">=", idFloor("dlv", filter.since));
-    if (filter.until !== undefined) q = q.where("id", "<", idFloor("dlv", filter.until));
+    const q = filteredDeliveries(this.db, scope, filter);
     const [rows, count] = await Promise.all([
       q.selectAll().orderBy("id", "desc").limit(limit).offset(offset).execute(),
       q.select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirst(),
