@@ -156,14 +156,26 @@ export class EndpointRegistry {
       if (endpoint.tenant === null) this.byType.clear();
     }
     if (stored) {
-      place(index, this.built(stored, old, Date.now()));
+      place(index, this.rebuilt(stored, old, Date.now()));
       if (stored.tenant === null) this.byType.clear();
     }
     if (old?.endpoint.enabled && !stored) this.retired(id, "deleted");
     else if (old?.endpoint.enabled && stored?.enabled === false) this.retired(id, "disabled");
   }
 
-  /** The endpoint's runtime form: the one built before when it has not changed since. */
+  /**
+   * One changed row's runtime form, built anew: its updatedAt alone cannot tell, since two writes can share a
+   * millisecond (a rotation just after a create). The object built before stays when nothing in it differs.
+   */
+  private rebuilt(stored: Endpoint, old: Built | undefined, now: number): Built {
+    const fresh: Built = { updatedAt: stored.updatedAt, enabled: stored.enabled, until: stored.previousSecretUntil, endpoint: this.toRuntime(stored, now) };
+    return old && Bun.deepEquals(old.endpoint, fresh.endpoint, true) ? { ...fresh, endpoint: old.endpoint } : fresh;
+  }
+
+  /**
+   * The endpoint's runtime form in a full load: the one built before when its updatedAt has not moved. A second write
+   * in the same millisecond is still followed: it is in the change log, and following a change rebuilds (`rebuilt`).
+   */
   private built(stored: Endpoint, old: Built | undefined, now: number): Built {
     const until = stored.previousSecretUntil;
     if (old && old.updatedAt === stored.updatedAt && old.enabled === stored.enabled && old.until === until && (until === null || until > now)) return old;

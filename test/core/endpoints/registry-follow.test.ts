@@ -93,6 +93,18 @@ for (const kind of STORES) {
       expect(local.get("ep_g1")).toBe(before);
     });
 
+    test("refreshOne follows a change made in the same millisecond as the endpoint's last one (a rotation just after a create)", async () => {
+      const before = local.get("ep_g1")!;
+      const updatedAt = (await store.endpoint("ep_g1"))!.updatedAt;
+      // What a secret rotation writes, with the updated_at the row already had: two writes within one millisecond.
+      const sealed = local.codec.encrypt(`whsec_${"b".repeat(32)}`);
+      await dbOf(store).updateTable("endpoints").set({ secret: sealed, url: "https://ep-g1-moved.example/hooks" }).where("id", "=", "ep_g1").execute();
+      expect((await store.endpoint("ep_g1"))!.updatedAt).toBe(updatedAt);
+      await local.refreshOne("ep_g1");
+      expect(local.get("ep_g1")!.url).toBe("https://ep-g1-moved.example/hooks");
+      expect(local.get("ep_g1")!.secrets).not.toEqual(before.secrets);
+    });
+
     test("a failure streak is not a change; an update, insert or delete is", async () => {
       const before = await store.changes.version();
       await dbOf(store).updateTable("endpoints").set({ consecutive_failures: 3, failing_since: 5 }).where("id", "=", "ep_g1").execute();
