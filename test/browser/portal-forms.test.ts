@@ -112,6 +112,8 @@ describe.skipIf(skip)("the portal's forms, catalog and layouts", () => {
     const w = await open("/catalog");
     const { page } = w;
     await page.getByRole("heading", { name: "Event types" }).waitFor();
+    // The heading shows before the catalog's answer: wait for its groups (the last of them) before reading them.
+    await page.locator("main h2", { hasText: "order" }).waitFor();
     const groups = await page.locator("main h2").allTextContents();
     expect(groups).toEqual(["hookgate", "job", "order"]);
     expect(await mainText(page)).not.toContain("hookgate.source.error");
