@@ -1,3 +1,4 @@
+import { formatPath } from "../paths.ts";
 import { checkRegex, REGEX_BUDGET, REGEX_INPUT_CAP } from "./regex.ts";
 
 /**
@@ -16,7 +17,9 @@ export interface FilterInput {
 }
 
 export type Matcher = (input: FilterInput) => boolean;
-export interface FilterProblem { path: string; message: string }
+/** `path` as users read it (`data.amount.$gtx`, `$or[1]`), `at` as its parts (for a schema's issue path). */
+export interface FilterProblem { path: string; at: Path; message: string }
+type Path = readonly (string | number)[];
 export type Compiled = { ok: true; match: Matcher } | { ok: false; problems: FilterProblem[] };
 
 export const FILTER_MAX_BYTES = 4096;
@@ -34,24 +37,25 @@ export function filterInput(event: { type: string; tenant: string | null; orderi
 /** Compiles a filter (parsed JSON) into a matcher, or says what is wrong with it and where. */
 export function compileFilter(filter: unknown): Compiled {
   const problems: FilterProblem[] = [];
-  const at = (path: string, message: string) => { problems.push({ path, message }); };
-  if (!isPlainObject(filter)) return { ok: false, problems: [{ path: "", message: "must be a JSON object (a field or $and/$or/$not at the top)" }] };
+  const report: Report = (at, message) => { problems.push({ path: formatPath(at), at, message }); };
+  const refused = (at: Path, message: string): Compiled => { report(at, message); return { ok: false, problems }; };
+  if (!isPlainObject(filter)) return refused([], "must be a JSON object (a field or $and/$or/$not at the top)");
   const size = new TextEncoder().encode(JSON.stringify(filter)).length;
-  if (size > FILTER_MAX_BYTES) return { ok: false, problems: [{ path: "", message: `is ${size} bytes as JSON; a filter is at most ${FILTER_MAX_BYTES}` }] };
-  const deep = tooDeep(filter, 1, "");
-  if (deep !== null) return { ok: false, problems: [{ path: deep, message: `nests deeper than ${FILTER_MAX_DEPTH} levels; a filter is at most ${FILTER_MAX_DEPTH} deep` }] };
-  const match = objectMatcher(filter, "", at);
+  if (size > FILTER_MAX_BYTES) return refused([], `is ${size} bytes as JSON; a filter is at most ${FILTER_MAX_BYTES}`);
+  const deep = tooDeep(filter, 1, []);
+  if (deep !== null) return refused(deep, `nests deeper than ${FILTER_MAX_DEPTH} levels; a filter is at most ${FILTER_MAX_DEPTH} deep`);
+  const match = objectMatcher(filter, [], report);
   if (problems.length) return { ok: false, problems };
   return { ok: true, match: (input) => { regexBudget = REGEX_BUDGET; return match(input); } };
 }
 
 type Test = (value: unknown) => boolean;
-type Report = (path: string, message: string) => void;
+type Report = (at: Path, message: string) => void;
 
-const join = (path: string, key: string | number) => (typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key);
+const join = (path: Path, key: string | number): Path => [...path, key];
 
 /** An object of fields and logical operators, matched against an object value. */
-function objectMatcher(filter: Record<string, unknown>, path: string, report: Report): Test {
+function objectMatcher(filter: Record<string, unknown>, path: Path, report: Report): Test {
   const tests: Test[] = [];
   for (const [key, condition] of Object.entries(filter)) {
     const here = join(path, key);
@@ -77,7 +81,7 @@ function objectMatcher(filter: Record<string, unknown>, path: string, report: Re
  * A field's condition, the array rule included: a plain value (deep equality), an object of operators, or an object
  * of fields.
  */
-function conditionTest(condition: unknown, path: string, report: Report): Test {
+function conditionTest(condition: unknown, path: Path, report: Report): Test {
   if (!isPlainObject(condition) || Object.keys(condition).length === 0) return (v) => fieldHolds(v, (x) => deepEqual(x, condition));
   const keys = Object.keys(condition);
   // Fields, or $and/$or over filters of the field's own fields: descend.
@@ -105,7 +109,7 @@ function fieldHolds(value: unknown, test: Test): boolean {
   return Array.isArray(value) && value.some((element) => test(element));
 }
 
-function operatorTest(op: string, arg: unknown, path: string, report: Report): Test {
+function operatorTest(op: string, arg: unknown, path: Path, report: Report): Test {
   switch (op) {
     case "$eq": return (v) => deepEqual(v, arg);
     case "$neq": return (v) => !deepEqual(v, arg) && !(Array.isArray(v) && v.some((e) => deepEqual(e, arg)));
@@ -178,7 +182,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /** The path of the first container past FILTER_MAX_DEPTH, or null (the filter is at most 4 KiB, so recursion is bounded). */
-function tooDeep(value: unknown, depth: number, path: string): string | null {
+function tooDeep(value: unknown, depth: number, path: Path): Path | null {
   if (typeof value !== "object" || value === null) return null;
   if (depth > FILTER_MAX_DEPTH) return path;
   for (const [key, inner] of Object.entries(value)) {

@@ -105,8 +105,8 @@ test.each([
 ] as const)("%s", (_name, filter, data, expected) => expect(matches({ data: filter }, event(data))).toBe(expected));
 
 test.each([
-  [[], "", "must be a JSON object"],
-  ["x", "", "must be a JSON object"],
+  [[], "(root)", "must be a JSON object"],
+  ["x", "(root)", "must be a JSON object"],
   [{ data: { amount: { $gtx: 5 } } }, "data.amount.$gtx", 'unknown operator "$gtx"'],
   [{ $nor: [] }, "$nor", 'unknown operator "$nor"'],
   [{ data: { amount: { $gt: 5, currency: "EUR" } } }, "data.amount", "mixes operators and fields"],
