@@ -19,6 +19,7 @@ import { postgresVersion } from "./lib/postgres.ts";
 import { failingAttemptsRss, pendingRss } from "./scenarios/memory.ts";
 import { binaryMb, startupMs } from "./scenarios/startup.ts";
 import { tenantIngest } from "./scenarios/tenants.ts";
+import { filteredIngest } from "./scenarios/filters.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
@@ -75,6 +76,12 @@ try {
     if (!want(id)) continue;
     const cpu: number[] = [];
     figures.push({ id, runs: await repeat(id, async () => { const r = await hookgateIngest(shape, batch); cpu.push(r.cpuUs); return r.rate; }) });
+    extra[`${id}cpu`] = cpu;
+  }
+  for (const [id, filtered] of [["P1f", true], ["P1fbase", false]] as const) {
+    if (!want(id)) continue;
+    const cpu: number[] = [];
+    figures.push({ id, runs: await repeat(id, async () => { const r = await filteredIngest(shape, filtered); cpu.push(r.cpuUs); return r.rate; }) });
     extra[`${id}cpu`] = cpu;
   }
   if (want("L1")) figures.push({ id: "L1", runs: await repeat("L1", () => fetchLoop(receiver, scale.deliveries)) });

@@ -24,7 +24,7 @@ export interface TenantFigures { rate: number; spread: number; baseline: number;
  * subscribe to other types too; the config's endpoint subscribes to none the bench sends. So each event, routed by
  * its tenant, makes one delivery as in P1, and as in P1 every endpoint is disabled: nothing is sent.
  */
-export function seed(s: hookgate.Site, tenants = P6.tenants, full = true): void {
+export function seed(s: hookgate.Site, tenants = P6.tenants, full = true, filterOf: (tenant: number) => string | null = () => null): void {
   const key = parseKey(readFileSync(join(s.dir, "data/master.key"), "utf8"));
   if (!key) throw new Error("P6: no master.key in the bench's data folder");
   const codec = new AesGcmCodec(key);
@@ -33,26 +33,26 @@ export function seed(s: hookgate.Site, tenants = P6.tenants, full = true): void 
   db.exec("PRAGMA busy_timeout = 5000");
   const now = Date.now();
   const endpoint = db.prepare(`INSERT INTO endpoints (id, tenant, url, description, events, enabled, disabled_reason, managed_by, headers, auth,
-    signing_scheme, signing_header, secret, options, consecutive_failures, created_at, updated_at)
-    VALUES (?, ?, 'http://127.0.0.1:9/hooks', '', ?, 0, 'created disabled', 'api', '{}', NULL, 'standard', NULL, ?, '{}', 0, ?, ?)`);
+    signing_scheme, signing_header, secret, options, filter, consecutive_failures, created_at, updated_at)
+    VALUES (?, ?, 'http://127.0.0.1:9/hooks', '', ?, 0, 'created disabled', 'api', '{}', NULL, 'standard', NULL, ?, '{}', ?, 0, ?, ?)`);
   const tenant = db.prepare("INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES (?, NULL, NULL, ?, ?)");
   db.transaction(() => {
     for (let t = 0; t < tenants; t++) {
       tenant.run(`t${t}`, now, now);
-      endpoint.run(`ep_t${t}_a`, `t${t}`, '["bench.event"]', secret, now, now);
-      if (full) endpoint.run(`ep_t${t}_b`, `t${t}`, '["other.*"]', secret, now, now);
+      endpoint.run(`ep_t${t}_a`, `t${t}`, '["bench.event"]', secret, filterOf(t), now, now);
+      if (full) endpoint.run(`ep_t${t}_b`, `t${t}`, '["other.*"]', secret, null, now, now);
     }
-    if (full) for (let g = 0; g < P6.globals; g++) endpoint.run(`ep_global_${g}`, null, `["global${g}.*"]`, secret, now, now);
+    if (full) for (let g = 0; g < P6.globals; g++) endpoint.run(`ep_global_${g}`, null, `["global${g}.*"]`, secret, null, now, now);
   })();
   db.close();
 }
 
 /** A gateway whose store was seeded while it was stopped (a first start makes the store and its key). */
-async function seeded(tenants: number, full: boolean): Promise<{ s: hookgate.Site; seedMs: number }> {
+export async function seeded(tenants: number, full: boolean, filterOf?: (tenant: number) => string | null): Promise<{ s: hookgate.Site; seedMs: number }> {
   const s = hookgate.site("http://127.0.0.1:9/hooks", false, { endpoint: 'events: ["global.*"]' });
   await (await hookgate.start(s)).stop();
   const t = performance.now();
-  seed(s, tenants, full);
+  seed(s, tenants, full, filterOf);
   return { s, seedMs: performance.now() - t };
 }
 

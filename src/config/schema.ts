@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { OPTION_FIELDS, optionalFields } from "../core/endpoints/options.ts";
 import { TENANT_LIMIT_DEFAULTS } from "../core/endpoints/tenant-limits.ts";
+import { FilterSchema } from "../core/filters/schema.ts";
 import { headerNameProblem, headerValueProblem } from "../outbound/header-rules.ts";
 import { checkProxyUrl } from "../outbound/url-policy.ts";
 import type { HeaderFn, TransformFn } from "../core/event-view.ts";
@@ -51,6 +52,8 @@ export const EndpointSchema = v.strictObject({
   auth: v.optional(AuthSchema),
   enabled: v.optional(v.boolean(), true),
   transform: v.optional(v.custom<TransformFn>(isFunction, "must be a function (event) => body")),
+  /** Which events of its types it gets, by their content (DESIGN §14). */
+  filter: v.optional(FilterSchema),
   /** Per-endpoint overrides of the delivery defaults, for receivers that document their own policy. */
   ...optionalFields(OPTION_FIELDS),
 });

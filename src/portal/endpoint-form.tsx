@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import type { Endpoint, EventType } from "./api.ts";
+import { FilterField, filterOf, filterProblem } from "./filter-field.tsx";
 import { EventPicker, SchemeSelect } from "./parts.tsx";
 
 /** The description's cap (the API's TEXT_CAPS.description): shown before it bites, never cut silently. */
@@ -11,6 +12,8 @@ export interface Draft {
   url: string; description: string; events: string[]; scheme: string; enabled: boolean;
   authType: "" | "basic" | "bearer"; username: string; password: string; token: string;
   headers: string; rateLimit: string;
+  /** The payload filter as JSON text; empty: none. */
+  filter: string;
 }
 
 export function draftOf(endpoint?: Endpoint): Draft {
@@ -21,6 +24,7 @@ export function draftOf(endpoint?: Endpoint): Draft {
     authType: auth?.type ?? "", username: auth?.type === "basic" ? auth.username : "", password: auth ? MASK : "", token: auth ? MASK : "",
     headers: Object.entries(endpoint?.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join("\n"),
     rateLimit: endpoint?.rateLimit == null ? "" : String(endpoint.rateLimit),
+    filter: endpoint?.filter ? JSON.stringify(endpoint.filter, null, 2) : "",
   };
 }
 
@@ -33,6 +37,8 @@ export function checkDraft(d: Draft): Record<string, string> {
   if (parseHeaders(d.headers) === null) out.headers = "Write one header per line, as Name: value.";
   if (d.authType === "basic" && !d.username) out.auth = "Enter the user name your endpoint expects.";
   if (d.authType === "bearer" && !d.token) out.auth = "Enter the token your endpoint expects.";
+  const filter = filterProblem(d.filter);
+  if (filter) out.filter = filter;
   return out;
 }
 
@@ -58,6 +64,7 @@ export function bodyOf(d: Draft, editing: boolean): Record<string, unknown> {
     headers: parseHeaders(d.headers) ?? {},
     ...(authUnchanged ? {} : editing ? { auth } : auth ? { auth } : {}),
     ...(editing ? { rateLimit } : rateLimit !== null ? { rateLimit } : {}),
+    ...(editing ? { filter: filterOf(d.filter) } : d.filter.trim() ? { filter: filterOf(d.filter) } : {}),
   };
 }
 
@@ -68,7 +75,7 @@ export function FieldError({ id, message }: { id: string; message?: string }) {
 const invalid = (id: string, message?: string) => (message ? { "aria-invalid": true, "aria-describedby": id } : {});
 
 /** The fields of the add and edit forms: URL, description, event types, signing, receiver auth, headers, rate, enabled. */
-export function EndpointFields({ prefix, draft, set, errors, types }: { prefix: string; draft: Draft; set(d: Partial<Draft>): void; errors: Record<string, string>; types: EventType[] | undefined }) {
+export function EndpointFields({ prefix, draft, set, errors, types, tenant = null }: { prefix: string; draft: Draft; set(d: Partial<Draft>): void; errors: Record<string, string>; types: EventType[] | undefined; tenant?: string | null }) {
   const id = (name: string) => `${prefix}-${name}`;
   const text = (e: Event) => (e.target as HTMLInputElement).value;
   const count = draft.description.length;
@@ -84,6 +91,7 @@ export function EndpointFields({ prefix, draft, set, errors, types }: { prefix: 
       <p id={id("description-count")} class={`small ${count > DESCRIPTION_MAX ? "field-error" : "muted"}`}>{count.toLocaleString()} of {DESCRIPTION_MAX.toLocaleString()} characters</p>
       <FieldError id={id("description-error")} message={errors.description} />
       {types && <EventPicker types={types} value={draft.events} onChange={(events) => set({ events })} idPrefix={id("type")} error={errors.events} errorId={id("events-error")} />}
+      <FilterField id={id("filter")} value={draft.filter} onChange={(filter) => set({ filter })} error={errors.filter} types={types} events={draft.events} tenant={tenant} />
       <SchemeSelect id={id("scheme")} value={draft.scheme} onChange={(scheme) => set({ scheme })} />
       <div class="check">
         <input id={id("enabled")} type="checkbox" checked={draft.enabled} onChange={(e) => set({ enabled: (e.target as HTMLInputElement).checked })} />

@@ -31,10 +31,13 @@ export function toEndpoint(row: EndpointRow): Endpoint {
     lastAttemptAt: row.last_attempt_at,
     lastStatusCode: row.last_status_code,
     options: parseObject(row.options),
+    filter: row.filter === null ? null : JSON.parse(row.filter),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
+
+const filterText = (filter: Endpoint["filter"]) => (filter === null ? null : JSON.stringify(filter));
 
 /** The columns the config decides (reconcileConfigEndpoints). */
 export function configColumns(record: ConfigEndpointRecord) {
@@ -42,7 +45,7 @@ export function configColumns(record: ConfigEndpointRecord) {
     id: record.id, tenant: record.tenant, url: record.url, description: record.description, events: JSON.stringify(record.events),
     enabled: record.enabled ? 1 : 0, managed_by: "config" as const, headers: JSON.stringify(record.headers),
     auth: record.auth === null ? null : JSON.stringify(record.auth), signing_scheme: record.signing.scheme, signing_header: record.signing.header,
-    secret: record.secret, options: JSON.stringify(record.options),
+    secret: record.secret, options: JSON.stringify(record.options), filter: filterText(record.filter),
   } satisfies Updateable<EndpointsTable>;
 }
 
@@ -75,5 +78,6 @@ export function updateColumns(update: EndpointUpdate): Updateable<EndpointsTable
   if (update.previousSecret !== undefined) set.previous_secret = update.previousSecret;
   if (update.previousSecretUntil !== undefined) set.previous_secret_until = update.previousSecretUntil;
   if (update.options !== undefined) set.options = JSON.stringify(update.options);
+  if (update.filter !== undefined) set.filter = filterText(update.filter);
   return set;
 }

@@ -37,6 +37,8 @@ export interface EndpointsTable {
   last_attempt_at: Generated<number | null>;
   last_status_code: Generated<number | null>;
   options: string;
+  /** The payload filter as JSON text (DESIGN §14); null: none. */
+  filter: Generated<string | null>;
   /** The customer who owns the endpoint; null: a global endpoint (any tenant's events of its types). */
   tenant: string | null;
   created_at: number;

@@ -11,7 +11,7 @@ const event: EventRow = {
 const endpoint = (previousUntil: number | null): RuntimeEndpoint => ({
   id: "ep", tenant: null, tenantLimited: false, url: "https://example.com", enabled: true, events: ["*"], scheme: "standard", header: "webhook-signature",
   secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_dGhpcyBpcyB0aGUgb2xkIHNlY3JldCBrZXkgISE="], previousUntil,
-  headers: {}, auth: null, transform: null, retry: { schedule: [], jitter: 0 }, timeoutMs: 1000, autoDisableAfter: 0, autoDisableWindowMs: 0, circuitBreakerAfter: 0, maxConcurrency: 1, rateLimit: null,
+  headers: {}, auth: null, transform: null, filter: null, retry: { schedule: [], jitter: 0 }, timeoutMs: 1000, autoDisableAfter: 0, autoDisableWindowMs: 0, circuitBreakerAfter: 0, maxConcurrency: 1, rateLimit: null,
 });
 
 test("the old secret signs during its grace, and stops the moment the grace ends", () => {

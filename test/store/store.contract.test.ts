@@ -347,6 +347,20 @@ for (const kind of STORES) {
       expect((await store.admin.endpoint("ep1", ALL))!.managedBy).toBe("api");
     });
 
+    test("an endpoint's filter is kept as written, changed, removed, and set by the config", async () => {
+      const filter = { $or: [{ data: { amount: { $gte: 1000 } } }, { data: { tags: { $in: ["eu", 5, null] } } }], type: { $regex: "^inv\\." } };
+      await store.admin.insertEndpoint(storedEndpoint("filtered-ep", { filter }));
+      expect((await store.endpoint("filtered-ep"))!.filter).toEqual(filter);
+      expect(await store.admin.updateEndpoint("filtered-ep", { filter: { data: { x: 1 } } }, ALL)).toBe(true);
+      expect((await store.admin.endpoint("filtered-ep", ALL))!.filter).toEqual({ data: { x: 1 } });
+      expect(await store.admin.updateEndpoint("filtered-ep", { filter: null }, ALL)).toBe(true);
+      expect((await store.endpoint("filtered-ep"))!.filter).toBeNull();
+      await store.reconcileConfigEndpoints([storedEndpoint("cfg-filtered", { managedBy: "config", filter: { tenant: "t1" } })]);
+      expect((await store.endpoint("cfg-filtered"))!.filter).toEqual({ tenant: "t1" });
+      await store.reconcileConfigEndpoints([storedEndpoint("cfg-filtered", { managedBy: "config" })]);
+      expect((await store.endpoint("cfg-filtered"))!.filter).toBeNull();
+    });
+
     test("ingest writes the event's tenant and each delivery's (its endpoint's), and records new tenants once", async () => {
       const [ofT1, again, global] = [item("app", "t.one", ["ep3", "ep4"]), item("app", "t.two", ["ep3"]), item("app", "t.three", ["ep4"])];
       for (const it of [ofT1, again]) { it.event.tenant = "t1"; it.deliveries[0]!.tenant = "t1"; }

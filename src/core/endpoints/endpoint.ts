@@ -3,6 +3,9 @@ import type { SchemeName } from "../signing.ts";
 import type { ReceiverAuth, StoredHeaderValue } from "./credentials.ts";
 import type { EndpointOptions } from "./options.ts";
 
+/** A payload filter as saved: a JSON object that compileFilter accepts. */
+export type EndpointFilter = Record<string, unknown>;
+
 /**
  * An endpoint as hookgate keeps it: where one customer's (or every customer's) events go and how. The store maps
  * its rows to and from this (store/endpoint-mapping.ts); nothing outside src/store sees a row. Times are unix ms;
@@ -38,15 +41,17 @@ export interface Endpoint {
   lastStatusCode: number | null;
   /** Per-endpoint overrides of the delivery defaults (set ones only). */
   options: EndpointOptions;
+  /** Which of its events it gets by their content (DESIGN §14, filters/filter.ts); null: all of them. */
+  filter: EndpointFilter | null;
   createdAt: number;
   updatedAt: number;
 }
 
 /** What an API write may change of an endpoint (enabling goes through Store.setEndpointEnabled). */
-export type EndpointUpdate = Partial<Pick<Endpoint, "url" | "events" | "description" | "headers" | "auth" | "signing" | "secret" | "previousSecret" | "previousSecretUntil" | "options">>;
+export type EndpointUpdate = Partial<Pick<Endpoint, "url" | "events" | "description" | "headers" | "auth" | "signing" | "secret" | "previousSecret" | "previousSecretUntil" | "options" | "filter">>;
 
 /** What the config file decides of one of its endpoints (Store.reconcileConfigEndpoints): the rest is the store's. */
-export type ConfigEndpointRecord = Pick<Endpoint, "id" | "tenant" | "url" | "description" | "events" | "enabled" | "headers" | "auth" | "signing" | "secret" | "options">;
+export type ConfigEndpointRecord = Pick<Endpoint, "id" | "tenant" | "url" | "description" | "events" | "enabled" | "headers" | "auth" | "signing" | "secret" | "options" | "filter">;
 
 /** What the endpoint lifecycle (service.ts) asks of the store's admin queries. Every read and write takes its scope. */
 export interface EndpointQueries {

@@ -60,6 +60,7 @@ export class EndpointRegistry {
       signing: { scheme: e.signing.scheme, header: e.signing.header ?? null },
       secret: e.secret ? this.codec.encrypt(e.secret) : null,
       options: withOptionChanges(e),
+      filter: e.filter ?? null,
     })));
     await this.store.tenants.note(this.configured.endpoints.flatMap((e) => (e.tenant ? [e.tenant] : [])), Date.now());
     await this.refresh();

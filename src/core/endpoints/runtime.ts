@@ -3,7 +3,8 @@ import type { EventView, HeaderFn, TransformFn } from "../event-view.ts";
 import type { RetryPolicy } from "../delivery/retry.ts";
 import { DEFAULT_HEADER, type SchemeName } from "../signing.ts";
 import { openAuth, openHeaders, type ReceiverAuth, type SecretCodec } from "./credentials.ts";
-import type { Endpoint } from "./endpoint.ts";
+import type { Matcher } from "../filters/filter.ts";
+import type { Endpoint, EndpointFilter } from "./endpoint.ts";
 import type { EndpointOptions } from "./options.ts";
 import type { SharedValues } from "./shared.ts";
 import { TENANT_LIMIT_DEFAULTS, underTenantLimits, withinLimits, type TenantLimits } from "./tenant-limits.ts";
@@ -29,6 +30,8 @@ export interface RuntimeEndpoint {
   headers: Readonly<Record<string, string | HeaderFn>>;
   auth: ReceiverAuth | null;
   transform: ((event: EventView) => unknown) | null;
+  /** Its payload filter compiled (shared between endpoints with the same one); null: every event of its types. */
+  filter: Matcher | null;
   /** Shared between endpoints with the same schedule (read-only). */
   retry: RetryPolicy;
   timeoutMs: number;
@@ -59,6 +62,7 @@ export type ConfigEndpoint = EndpointOptions & {
   signing: { scheme: SchemeName; header?: string };
   secret?: string;
   transform?: TransformFn;
+  filter?: EndpointFilter;
 };
 
 /** What the registry builds endpoints from: the config's endpoints, its delivery defaults and its tenant limits. */
@@ -104,6 +108,7 @@ export function toRuntime(stored: Endpoint, from: RuntimeSources, now = Date.now
     headers: fromConfig?.headers ?? shared.headers(stored.headers, (headers) => openHeaders(headers, from.codec)),
     auth: openAuth(stored.auth, from.codec),
     transform: fromConfig?.transform ?? null,
+    filter: shared.filter(stored.filter),
     retry: shared.retry(timing.schedule, defaults.jitter),
     timeoutMs: timing.timeoutMs,
     autoDisableAfter: options.autoDisableAfter ?? defaults.autoDisableAfter,

@@ -13,7 +13,7 @@ import { unlistedTypes } from "../patterns.ts";
 import type { TenantScope } from "../scope.ts";
 import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../signing.ts";
 import { fail, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type ReceiverAuth } from "./credentials.ts";
-import type { Endpoint, EndpointQueries } from "./endpoint.ts";
+import type { Endpoint, EndpointFilter, EndpointQueries } from "./endpoint.ts";
 import { withOptionChanges, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./registry.ts";
 import { failLimits, limitProblems, tenantPolicy, underTenantLimits, type TenantLimits } from "./tenant-limits.ts";
@@ -33,9 +33,11 @@ export type EndpointInput = EndpointOptions & {
   verify: boolean;
   /** The customer it belongs to; absent: global, or the session's own tenant. */
   tenant?: string;
+  /** Which events of its types it gets by their content (checked by the API's schema); absent: all. */
+  filter?: EndpointFilter;
 };
 /** A change: absent keeps, `auth: null` drops the credential, an option's null goes back to the default. */
-export type EndpointChanges = Partial<Omit<EndpointInput, "verify" | "secret" | "auth" | "tenant" | OptionKey>> & { auth?: ReceiverAuth | null } & OptionChanges;
+export type EndpointChanges = Partial<Omit<EndpointInput, "verify" | "secret" | "auth" | "tenant" | "filter" | OptionKey>> & { auth?: ReceiverAuth | null; filter?: EndpointFilter | null } & OptionChanges;
 
 /** What the lifecycle works with: plain services and the config's values, never a request. */
 export interface EndpointServiceDeps {
@@ -90,7 +92,7 @@ export class EndpointService {
       headers: storedHeaders(codec, input.headers, null, null), auth: input.auth ? sealAuth(input.auth, codec) : null,
       signing: { scheme: input.signing.scheme, header: input.signing.header ?? null },
       secret: codec.encrypt(secret), previousSecret: null, previousSecretUntil: null,
-      consecutiveFailures: 0, failingSince: null, lastAttemptAt: null, lastStatusCode: null, options: withOptionChanges(input), createdAt: now, updatedAt: now,
+      consecutiveFailures: 0, failingSince: null, lastAttemptAt: null, lastStatusCode: null, options: withOptionChanges(input), filter: input.filter ?? null, createdAt: now, updatedAt: now,
     };
     if (input.verify) {
       const { ok, attempt } = await this.verifyPing({ ...this.deps.registry.toRuntime(endpoint, now), enabled: true });
@@ -145,6 +147,7 @@ export class EndpointService {
         ...(changes.headers !== undefined && { headers: storedHeaders(codec, changes.headers, current.headers, move) }),
         ...(changes.auth !== undefined && { auth: changes.auth === null ? null : unmaskAuth(codec, changes.auth, current.auth, move) }),
         ...(changes.signing !== undefined && { signing: { scheme: changes.signing.scheme, header: changes.signing.header ?? null } }),
+        ...(changes.filter !== undefined && { filter: changes.filter }),
         ...rekeyed.update,
         options: withOptionChanges(changes, current.options),
       }, scope);

@@ -1,5 +1,7 @@
 import { toMs } from "../duration.ts";
 import type { RetryPolicy } from "../delivery/retry.ts";
+import { compileFilter, type Matcher } from "../filters/filter.ts";
+import type { EndpointFilter } from "./endpoint.ts";
 
 /** Past this many distinct values the tables start over, so values of deleted endpoints do not pile up. */
 const MAX_ENTRIES = 10_000;
@@ -15,6 +17,7 @@ export class SharedValues {
   private lists = new Map<string, string[]>();
   private policies = new Map<string, RetryPolicy>();
   private strings = new Map<string, string>();
+  private filters = new Map<string, Matcher>();
 
   /** One frozen copy per distinct list of patterns. */
   events(events: readonly string[]): string[] {
@@ -47,6 +50,22 @@ export class SharedValues {
     if (kept !== undefined) return kept;
     this.remember(this.strings, text, text);
     return text;
+  }
+
+  /**
+   * The filter compiled, once per distinct filter. One that no longer compiles (saved before a rule tightened) matches
+   * nothing: a tenant's endpoint never gets more than its filter let through.
+   */
+  filter(filter: EndpointFilter | null): Matcher | null {
+    if (filter === null) return null;
+    const key = JSON.stringify(filter);
+    let match = this.filters.get(key);
+    if (!match) {
+      const compiled = compileFilter(filter);
+      match = compiled.ok ? compiled.match : () => false;
+      this.remember(this.filters, key, match);
+    }
+    return match;
   }
 
   /** The stored headers opened: none (the common case) is one frozen empty object. */

@@ -38,6 +38,8 @@ export const Endpoint = v.object({
   headers: v.record(v.string(), v.string()),
   auth: v.nullable(AuthView),
   signing: v.object({ scheme: Scheme, header: v.nullable(v.string()) }),
+  /** Its payload filter as saved; null: every event of its types. */
+  filter: v.pipe(v.nullable(v.record(v.string(), v.unknown())), v.description("Its payload filter as saved; null: every event of its types.")),
   ...OPTION_VIEW_FIELDS,
   createdAt: Iso,
   updatedAt: Iso,

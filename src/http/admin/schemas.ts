@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { HeaderName as ConfigHeaderName, HeaderValue as ConfigHeaderValue, Scheme } from "../../config/schema.ts";
 import { EventPattern, EventTypeName, TenantId } from "../../core/values.ts";
 import { ADMIN_OPTION_FIELDS, optionalFields, resettableFields } from "../../core/endpoints/options.ts";
+import { FilterSchema } from "../../core/filters/schema.ts";
 import { DeliveryStatus, Iso, Problem } from "./answers.ts";
 
 // The answers (what the API shows) live in answers.ts, which the portal reads too.
@@ -72,6 +73,8 @@ export const EndpointCreate = withExample(v.strictObject({
   verify: v.optional(v.boolean(), true),
   /** The customer it belongs to (its events only, plus global ones); left out: global, or the session's tenant. Fixed once created. */
   tenant: v.optional(TenantId),
+  /** Which events of its types it gets, by their content; left out: all of them. */
+  filter: v.optional(FilterSchema),
   /** Per-endpoint overrides of the delivery defaults. */
   ...optionalFields(ADMIN_OPTION_FIELDS),
 }), { url: "https://hooks.example.com/hookgate", events: ["order.created"], description: "New orders, saved once the receiver answers the ping", timeoutMs: 10_000, rateLimit: 50 });
@@ -85,6 +88,8 @@ export const EndpointPatch = withExample(v.strictObject({
   headers: v.optional(Headers),
   auth: v.optional(v.nullable(AuthSchema)),
   signing: v.optional(SigningSchema),
+  /** null removes the filter (every event of its types again). */
+  filter: v.optional(v.nullable(FilterSchema)),
   /** null goes back to the delivery default. */
   ...resettableFields(ADMIN_OPTION_FIELDS),
   // Run on whatever id is typed, it changes a label only: an `enabled: false` here disabled endpoints by accident.

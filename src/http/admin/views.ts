@@ -29,6 +29,7 @@ export function endpointView(endpoint: StoredEndpoint): v.InferOutput<typeof End
       .map(([name, value]) => [name, isSecretHeaderName(name) || typeof value !== "string" ? MASK : value])),
     auth: auth === null ? null : auth.type === "basic" ? { type: "basic", username: auth.username, password: MASK } : { type: "bearer", token: MASK },
     signing: endpoint.signing,
+    filter: endpoint.filter,
     ...optionsView(endpoint.options),
     createdAt: iso(endpoint.createdAt),
     updatedAt: iso(endpoint.updatedAt),

@@ -72,7 +72,7 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
   );
 }
 
-const EDIT_FIELDS = ["url", "description", "events", "auth", "headers", "rateLimit"];
+const EDIT_FIELDS = ["url", "description", "events", "filter", "auth", "headers", "rateLimit"];
 
 /** The edit form, folded behind a button: keyboard users reach the actions below it without passing every field. */
 function Edit({ session, endpoint, onSaved }: { session: Session; endpoint: Endpoint; onSaved(): void }) {
@@ -101,7 +101,7 @@ function Edit({ session, endpoint, onSaved }: { session: Session; endpoint: Endp
       {!open && <button type="button" class="secondary" aria-expanded="false" aria-controls="edit-form" onClick={() => { setDraft(draftOf(endpoint)); setOpen(true); setSaved(false); }}>Edit endpoint…</button>}
       {open && (
         <form id="edit-form" onSubmit={submit} class="form" noValidate>
-          <EndpointFields prefix="edit" draft={draft} set={(d) => setDraft({ ...draft, ...d })} errors={errors} types={catalog.data?.data} />
+          <EndpointFields prefix="edit" draft={draft} set={(d) => setDraft({ ...draft, ...d })} errors={errors} types={catalog.data?.data} tenant={endpoint.tenant} />
           <div class="actions">
             <button type="submit">Save changes</button>
             <button type="button" class="secondary" onClick={() => { setOpen(false); setError(null); setChecked({}); }}>Cancel</button>

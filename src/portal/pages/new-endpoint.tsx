@@ -6,7 +6,7 @@ import type { Session } from "../session.ts";
 import { ErrorNote, navigate } from "../ui.tsx";
 import { fieldErrors } from "../words.ts";
 
-const FIELDS = ["url", "description", "events", "auth", "headers", "rateLimit"];
+const FIELDS = ["url", "description", "events", "filter", "auth", "headers", "rateLimit"];
 
 /** Add an endpoint: hookgate pings it first and saves it only when it answers 2xx. */
 export function NewEndpoint({ session }: { session: Session }) {
@@ -50,7 +50,7 @@ export function NewEndpoint({ session }: { session: Session }) {
     <section class="card">
       <h1>Add endpoint</h1>
       <form onSubmit={submit} class="form" noValidate>
-        <EndpointFields prefix="ep" draft={draft} set={(d) => setDraft({ ...draft, ...d })} errors={errors} types={catalog.data?.data} />
+        <EndpointFields prefix="ep" draft={draft} set={(d) => setDraft({ ...draft, ...d })} errors={errors} types={catalog.data?.data} tenant={session.tenant || null} />
         <ErrorNote error={catalog.error} what="The event types could not be loaded" />
         <div class="check">
           <input id="ep-verify" type="checkbox" checked={verify} onChange={(e) => setVerify((e.target as HTMLInputElement).checked)} />

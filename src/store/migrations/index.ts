@@ -8,6 +8,7 @@ import * as cluster from "./006-cluster.ts";
 import * as changes from "./007-changes.ts";
 import * as sourceHolder from "./008-source-holder.ts";
 import * as cascade from "./009-cascade.ts";
+import * as filters from "./010-filters.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   "007-changes": changes,
   "008-source-holder": sourceHolder,
   "009-cascade": cascade,
+  "010-filters": filters,
 };
 
 /** The last migration this binary knows: a store with a later one was migrated by a newer hookgate. */
