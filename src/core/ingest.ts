@@ -2,27 +2,12 @@ import { InvalidEventsError, type EmitOptions, type EmitResult, type EventInput 
 import type { Logger } from "./logger.ts";
 import type { IngestItem, SourceCursorWrite, Store } from "../store/types.ts";
 import type { Dispatcher } from "./delivery/dispatcher.ts";
-import type { EndpointRegistry, RuntimeEndpoint } from "./endpoints/registry.ts";
+import type { EndpointRegistry } from "./endpoints/registry.ts";
 import { filterInput, type FilterInput } from "./filters/filter.ts";
 import { toEventRow, validateEvent } from "./events.ts";
 import { newId } from "./ids.ts";
 import { OPERATIONAL_CATALOG, OPERATIONAL_SOURCE } from "./operational-events.ts";
 import type { Catalog } from "./values.ts";
-
-/**
- * The endpoints whose payload filter the event passes (DESIGN §14): one that does not match gets no delivery. The
- * filter input is built once per event, and only when an endpoint has a filter; none has one: the same array.
- */
-function passing(endpoints: RuntimeEndpoint[], input: EventInput, tenant: string | null): RuntimeEndpoint[] {
-  let view: FilterInput | undefined;
-  let out: RuntimeEndpoint[] | undefined;
-  for (let i = 0; i < endpoints.length; i++) {
-    const endpoint = endpoints[i]!;
-    if (endpoint.filter === null || endpoint.filter(view ??= filterInput({ ...input, tenant }))) out?.push(endpoint);
-    else out ??= endpoints.slice(0, i);
-  }
-  return out ?? endpoints;
-}
 
 /** Counts stored events (metrics); called once per emit after its commit, with how many were new. */
 export interface IngestObserver {
@@ -93,12 +78,17 @@ export class Ingest {
     const now = Date.now();
     const items = inputs.map((input): IngestItem => {
       const event = toEventRow(newId("evt", now), source, input, now, options.idempotencyScope);
-      const endpoints = passing(this.registry.subscribed(input.type, event.tenant), input, event.tenant);
-      const deliveries = (about === null ? endpoints : endpoints.filter((e) => e.id !== about)).map((endpoint) => {
+      const deliveries: IngestItem["deliveries"] = [];
+      // What payload filters see (DESIGN §14), built once per event and only when an endpoint has a filter.
+      let view: FilterInput | undefined;
+      for (const endpoint of this.registry.subscribed(input.type, event.tenant)) {
+        if (endpoint.id === about) continue;
+        // An event its filter does not match creates no delivery for that endpoint.
+        if (endpoint.filter !== null && !endpoint.filter(view ??= filterInput({ ...input, tenant: event.tenant }))) continue;
         const { due, leased } = this.dispatcher.reserve(endpoint, now);
         // A delivery's tenant is its endpoint's: a tenant's delivery log never shows a global endpoint.
-        return { id: newId("dlv", now), endpoint_id: endpoint.id, tenant: endpoint.tenant, next_attempt_at: due, leased };
-      });
+        deliveries.push({ id: newId("dlv", now), endpoint_id: endpoint.id, tenant: endpoint.tenant, next_attempt_at: due, leased });
+      }
       return { event, deliveries };
     });
     return new Promise((resolve, reject) => {
