@@ -47,6 +47,6 @@ describe("withOptionChanges", () => {
 
 test("optionsView shows every option, null where the default applies", () => {
   expect(optionsView({ timeoutMs: 5 })).toEqual({
-    schedule: null, timeoutMs: 5, autoDisableAfter: null, autoDisableWindow: null, rateLimit: null, maxConcurrency: null,
+    schedule: null, timeoutMs: 5, autoDisableAfter: null, autoDisableWindow: null, rateLimit: null, maxConcurrency: null, ordering: null,
   });
 });
