@@ -10,7 +10,7 @@ import { startReceiver, type Received, type Receiver } from "../support/receiver
 import { dbOf } from "../support/store-db.ts";
 import { waitFor } from "../support/wait.ts";
 import { verifiesWith, type SignedRequest } from "../support/ed25519-receiver.ts";
-import { adminClient, adminConfig, expectProblem, startAdminApp, type AdminApp } from "./support.ts";
+import { adminClient, adminConfig, expectProblem, sessionOf, startAdminApp, type AdminApp } from "./support.ts";
 
 // Servers and receivers on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -173,6 +173,15 @@ describe("an ed25519 endpoint (DESIGN §15)", () => {
     expect(() => new Webhook(toStandard.body.signingSecret).verify(delivery.body, delivery.headers)).not.toThrow();
     expect((await app.api("GET", `/endpoints/${created.id}/public-keys`)).body).toEqual({ data: [] });
     expect((await rowOf(created.id)).public_key).toBeNull();
+  });
+
+  test("public keys are the tenant's own: another tenant's session gets 404 as for an unknown id; its own reads them", async () => {
+    const endpoint = (await create({ tenant: "acme" })).body;
+    const other = await sessionOf(app, "globex", ["read"]);
+    expectProblem(await app.api("GET", `/endpoints/${endpoint.id}/public-keys`, undefined, other), 404);
+    expectProblem(await app.api("GET", "/endpoints/ep_unknown/public-keys", undefined, other), 404);
+    const own = await sessionOf(app, "acme", ["read"]);
+    expect((await app.api("GET", `/endpoints/${endpoint.id}/public-keys`, undefined, own)).body.data[0].publicKey).toBe(endpoint.signing.publicKey);
   });
 
   test("a renamed header carries the v1a signature", async () => {
