@@ -30,6 +30,9 @@ export interface EndpointsTable {
   secret: string | null;
   previous_secret: string | null;
   previous_secret_until: number | null;
+  /** The `whpk_` public key of an Ed25519 secret, and of the previous one (migration 011); null: HMAC. */
+  public_key: Generated<string | null>;
+  previous_public_key: Generated<string | null>;
   consecutive_failures: Generated<number>;
   /** When the current streak of failed attempts began (unix ms); null while the last attempt succeeded. */
   failing_since: Generated<number | null>;
