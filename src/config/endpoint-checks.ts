@@ -1,12 +1,12 @@
 import type { Problem } from "./problems.ts";
-import { secretProblem } from "../core/signing.ts";
+import { secretProblem, type SchemeName } from "../core/signing.ts";
 import { checkUrl } from "../outbound/url-policy.ts";
 import type { Config } from "./schema.ts";
 
 type EndpointLike = {
   url: string;
   secret?: string;
-  signing: { scheme: "standard" | "stripe" | "github" | "hex" | "none" };
+  signing: { scheme: SchemeName };
 };
 
 /** Checks an endpoint can be delivered to as configured: URL policy and secret format. */

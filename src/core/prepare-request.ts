@@ -1,6 +1,6 @@
 import type { RuntimeEndpoint } from "./endpoints/registry.ts";
 import { eventBody, eventView } from "./events.ts";
-import { sign } from "./signing.ts";
+import { sign, signWithKeys } from "./signing.ts";
 import type { EventRow } from "../store/schema.ts";
 import { headerValueProblem, isSecretHeaderName, sendableHeaderNameProblem } from "./header-rules.ts";
 
@@ -54,8 +54,11 @@ export function prepareRequest(endpoint: RuntimeEndpoint, event: EventRow, deliv
     logged.authorization = `${endpoint.auth.type === "basic" ? "Basic" : "Bearer"} ${REDACTED}`;
   }
   // The old secret stops signing the moment its grace ends, not at the next registry refresh.
-  const secrets = endpoint.previousUntil !== null && endpoint.previousUntil <= nowMs ? endpoint.secrets.slice(0, 1) : endpoint.secrets;
-  const signature = sign(endpoint.scheme, secrets, { id: event.id, timestamp, body });
+  const expired = endpoint.previousUntil !== null && endpoint.previousUntil <= nowMs;
+  const input = { id: event.id, timestamp, body };
+  const signature = endpoint.scheme === "ed25519"
+    ? signWithKeys(expired ? endpoint.signingKeys.slice(0, 1) : endpoint.signingKeys, input)
+    : sign(endpoint.scheme, expired ? endpoint.secrets.slice(0, 1) : endpoint.secrets, input);
   if (signature !== null && endpoint.header) {
     headers[endpoint.header.toLowerCase()] = signature;
     logged[endpoint.header.toLowerCase()] = signature;

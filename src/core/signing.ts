@@ -1,13 +1,15 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomBytes, type KeyObject } from "node:crypto";
+import { privateKeyObject, privateKeyProblem, signV1a } from "./ed25519.ts";
 
-/** The signing schemes of DESIGN section 4, as pure functions of the secret(s) and the exact bytes sent. */
-export type SchemeName = "standard" | "stripe" | "github" | "hex" | "none";
+/** The signing schemes of DESIGN sections 4 and 15, as pure functions of the secret(s) and the exact bytes sent. */
+export type SchemeName = "standard" | "stripe" | "github" | "hex" | "ed25519" | "none";
 
 export const DEFAULT_HEADER: Record<SchemeName, string | null> = {
   standard: "webhook-signature",
   stripe: "webhook-signature",
   github: "x-hub-signature-256",
   hex: "x-webhook-signature",
+  ed25519: "webhook-signature",
   none: null,
 };
 
@@ -36,9 +38,15 @@ export function standardKey(secret: string): Buffer {
   return key;
 }
 
+/** An asymmetric scheme's secret is a private key (`whsk_`), never an HMAC secret, and hookgate generates it. */
+export const isAsymmetric = (scheme: SchemeName): scheme is "ed25519" => scheme === "ed25519";
+
 /** Why a secret cannot be used with a scheme, or null. */
 export function secretProblem(scheme: SchemeName, secret: string | undefined): string | null {
   if (scheme === "none") return null;
+  if (scheme === "ed25519") return secret === undefined ? null : privateKeyProblem(secret);
+  // A private key never signs as an HMAC secret: its receivers hold only its public key.
+  if (secret?.startsWith("whsk_")) return `is an Ed25519 private key: use it with signing: { scheme: "ed25519" }, or give a "whsec_" secret for "${scheme}"`;
   if (!secret) return `is required for signing scheme "${scheme}" (or set signing: { scheme: "none" })`;
   if (scheme === "standard") {
     const raw = secret.startsWith("whsec_") ? secret.slice(6) : secret;
@@ -51,11 +59,16 @@ export function secretProblem(scheme: SchemeName, secret: string | undefined): s
 
 const hmacHex = (key: string, data: string) => createHmac("sha256", key).update(data).digest("hex");
 
+/** The bytes `standard` and `ed25519` sign. */
+const signedBytes = (input: SignInput) => `${input.id}.${input.timestamp}.${input.body}`;
+
 /** One scheme's signature value for one secret. */
 function signOne(scheme: Exclude<SchemeName, "none">, secret: string, input: SignInput): string {
   switch (scheme) {
+    case "ed25519":
+      return signV1a(privateKeyObject(secret), signedBytes(input));
     case "standard":
-      return `v1,${createHmac("sha256", standardKey(secret)).update(`${input.id}.${input.timestamp}.${input.body}`).digest("base64")}`;
+      return `v1,${createHmac("sha256", standardKey(secret)).update(signedBytes(input)).digest("base64")}`;
     case "stripe":
       return `v1=${hmacHex(secret, `${input.timestamp}.${input.body}`)}`;
     case "github":
@@ -81,5 +94,15 @@ export function sign(scheme: SchemeName, secrets: readonly string[], input: Sign
   if (scheme === "none" || secrets.length === 0) return null;
   if (singleSignature(scheme)) return signOne(scheme, secrets[0]!, input);
   const parts = secrets.map((secret) => signOne(scheme, secret, input));
-  return scheme === "standard" ? parts.join(" ") : `t=${input.timestamp},${parts.join(",")}`;
+  return scheme === "stripe" ? `t=${input.timestamp},${parts.join(",")}` : parts.join(" ");
+}
+
+/**
+ * The `ed25519` header value from keys parsed once per endpoint (RuntimeEndpoint.signingKeys), newest first:
+ * `v1a,<new> v1a,<old>` during a rotation's grace.
+ */
+export function signWithKeys(keys: readonly KeyObject[], input: SignInput): string | null {
+  if (keys.length === 0) return null;
+  const bytes = signedBytes(input);
+  return keys.map((key) => signV1a(key, bytes)).join(" ");
 }

@@ -50,4 +50,4 @@ export const TENANT_RULE = "must be a tenant id: a letter or digit, then letters
 export const TenantId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, TENANT_RULE));
 
 /** A signing scheme (core/signing.ts implements each). */
-export const Scheme = v.picklist(["standard", "stripe", "github", "hex", "none"]);
+export const Scheme = v.picklist(["standard", "stripe", "github", "hex", "ed25519", "none"]);

@@ -7,6 +7,7 @@ export const SCHEMES: [string, string][] = [
   ["stripe", "Stripe style (t=…,v1=…)"],
   ["github", "GitHub style (x-hub-signature-256)"],
   ["hex", "Hex HMAC (x-webhook-signature)"],
+  ["ed25519", "Ed25519 public key (webhook-signature: v1a,…)"],
   ["none", "No signature"],
 ];
 
@@ -72,6 +73,31 @@ export function SecretOnce({ secret, onDone }: { secret: string; onDone(): void 
       <p>Store it in your receiver now: hookgate will not show it again.</p>
       <div class="secret-row"><code class="secret" id="signing-secret" aria-label="Signing secret">{secret}</code><CopyButton text={secret} label="Copy secret" selectId="signing-secret" /></div>
       <button type="button" onClick={onDone}>I have stored the secret</button>
+    </div>
+  );
+}
+
+/**
+ * An Ed25519 endpoint's public key: not a secret, so it is shown at any time, with a copy button. `id` keeps two on
+ * one page apart (the endpoint's facts and a rotation's answer).
+ */
+export function PublicKey({ publicKey, id = "public-key" }: { publicKey: string; id?: string }) {
+  return (
+    <div class="secret-row">
+      <code class="secret" id={id} aria-label="Public key">{publicKey}</code>
+      <CopyButton text={publicKey} label="Copy public key" selectId={id} />
+    </div>
+  );
+}
+
+/** After a create or a rotation of an Ed25519 endpoint: the key to verify with (hookgate keeps the private key). */
+export function PublicKeyNote({ publicKey, onDone, done = "Done" }: { publicKey: string; onDone(): void; done?: string }) {
+  return (
+    <div class="note note-secret" role="status">
+      <h3>Public key</h3>
+      <p>Your receiver verifies each delivery's signature with this key. It is not secret, and it stays on the endpoint's page. hookgate keeps the private key and never shows it.</p>
+      <PublicKey publicKey={publicKey} id="new-public-key" />
+      <button type="button" onClick={onDone}>{done}</button>
     </div>
   );
 }

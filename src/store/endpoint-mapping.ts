@@ -26,6 +26,8 @@ export function toEndpoint(row: EndpointRow): Endpoint {
     secret: row.secret,
     previousSecret: row.previous_secret,
     previousSecretUntil: row.previous_secret_until,
+    publicKey: row.public_key,
+    previousPublicKey: row.previous_public_key,
     consecutiveFailures: row.consecutive_failures,
     failingSince: row.failing_since,
     lastAttemptAt: row.last_attempt_at,
@@ -45,7 +47,7 @@ export function configColumns(record: ConfigEndpointRecord) {
     id: record.id, tenant: record.tenant, url: record.url, description: record.description, events: JSON.stringify(record.events),
     enabled: record.enabled ? 1 : 0, managed_by: "config" as const, headers: JSON.stringify(record.headers),
     auth: record.auth === null ? null : JSON.stringify(record.auth), signing_scheme: record.signing.scheme, signing_header: record.signing.header,
-    secret: record.secret, options: JSON.stringify(record.options), filter: filterText(record.filter),
+    secret: record.secret, public_key: record.publicKey, options: JSON.stringify(record.options), filter: filterText(record.filter),
   } satisfies Updateable<EndpointsTable>;
 }
 
@@ -56,6 +58,7 @@ export function endpointRow(endpoint: Endpoint): Insertable<EndpointsTable> {
     disabled_reason: endpoint.disabledReason,
     previous_secret: endpoint.previousSecret,
     previous_secret_until: endpoint.previousSecretUntil,
+    previous_public_key: endpoint.previousPublicKey,
     consecutive_failures: endpoint.consecutiveFailures,
     failing_since: endpoint.failingSince,
     last_attempt_at: endpoint.lastAttemptAt,
@@ -77,6 +80,8 @@ export function updateColumns(update: EndpointUpdate): Updateable<EndpointsTable
   if (update.secret !== undefined) set.secret = update.secret;
   if (update.previousSecret !== undefined) set.previous_secret = update.previousSecret;
   if (update.previousSecretUntil !== undefined) set.previous_secret_until = update.previousSecretUntil;
+  if (update.publicKey !== undefined) set.public_key = update.publicKey;
+  if (update.previousPublicKey !== undefined) set.previous_public_key = update.previousPublicKey;
   if (update.options !== undefined) set.options = JSON.stringify(update.options);
   if (update.filter !== undefined) set.filter = filterText(update.filter);
   return set;

@@ -13,7 +13,7 @@ export interface EventsTable {
   received_at: number;
   /** The customer the event belongs to; null: a global event (global endpoints only). */
   tenant: string | null;
-  /** Its ordering key (DESIGN §13); null: none (rows from before migration 011 read as none). */
+  /** Its ordering key (DESIGN §13); null: none (rows from before migration 012 read as none). */
   ordering_key: Generated<string | null>;
 }
 
@@ -32,6 +32,9 @@ export interface EndpointsTable {
   secret: string | null;
   previous_secret: string | null;
   previous_secret_until: number | null;
+  /** The `whpk_` public key of an Ed25519 secret, and of the previous one (migration 011); null: HMAC. */
+  public_key: Generated<string | null>;
+  previous_public_key: Generated<string | null>;
   consecutive_failures: Generated<number>;
   /** When the current streak of failed attempts began (unix ms); null while the last attempt succeeded. */
   failing_since: Generated<number | null>;

@@ -179,7 +179,7 @@ export class KyselyStore implements Store {
     await retryOnConflict(() => this.transaction(async (trx) => {
       for (const row of sorted) {
         const { enabled: _enabled, ...rest } = row;
-        await trx.insertInto("endpoints").values({ ...row, created_at: now, updated_at: now, disabled_reason: null, previous_secret: null, previous_secret_until: null })
+        await trx.insertInto("endpoints").values({ ...row, created_at: now, updated_at: now, disabled_reason: null, previous_secret: null, previous_secret_until: null, previous_public_key: null })
           .onConflict((oc) => oc.column("id").doUpdateSet({ ...rest, managed_by: "config", updated_at: now })).execute();
       }
       // Config endpoints no longer in the config become API-managed rather than vanish with their history.

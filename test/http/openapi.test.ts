@@ -31,11 +31,11 @@ describe("/docs/json", () => {
     expect(doc.security).toEqual([{ bearer: [] }]);
   });
 
-  test("holds every route of DESIGN sections 5 and 10 (and GET /me, POST /sessions/revoke) and nothing outside /api/v1", () => {
+  test("holds every route of DESIGN sections 5, 10 and 15 (and GET /me, POST /sessions/revoke) and nothing outside /api/v1", () => {
     const ids = operations().map((o) => o.id).sort();
     expect(ids).toEqual([
       "DELETE /api/v1/endpoints/{id}", "GET /api/v1/deliveries", "GET /api/v1/deliveries/{id}", "GET /api/v1/endpoints",
-      "GET /api/v1/endpoints/{id}", "GET /api/v1/endpoints/{id}/stats", "GET /api/v1/event-types", "GET /api/v1/events", "GET /api/v1/events/{id}", "GET /api/v1/me", "GET /api/v1/sources",
+      "GET /api/v1/endpoints/{id}", "GET /api/v1/endpoints/{id}/public-keys", "GET /api/v1/endpoints/{id}/stats", "GET /api/v1/event-types", "GET /api/v1/events", "GET /api/v1/events/{id}", "GET /api/v1/me", "GET /api/v1/sources",
       "PATCH /api/v1/endpoints/{id}", "POST /api/v1/deliveries/{id}/retry", "POST /api/v1/endpoints", "POST /api/v1/endpoints/{id}/recover",
       "POST /api/v1/endpoints/{id}/rotate-secret", "POST /api/v1/endpoints/{id}/test", "POST /api/v1/sessions/revoke",
       ...["DELETE /api/v1/tenants/{id}", "DELETE /api/v1/tenants/{id}/sessions", "GET /api/v1/tenants", "GET /api/v1/tenants/{id}", "POST /api/v1/tenants/{id}/sessions", "PUT /api/v1/tenants/{id}"],

@@ -14,16 +14,21 @@ export interface AdminApp extends TestApp {
   api<T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T; headers: Headers }>;
 }
 
-/** A gateway with a read+write and a read-only admin token, fast retries, and real SQLite. */
-export async function startAdminApp(overrides: Partial<ConfigInput> = {}, options: { resolve?: Resolver; now?: () => number } = {}): Promise<AdminApp> {
-  const app = await startTestApp(baseConfig({
+/** The config of startAdminApp: a read+write and a read-only admin token, fast retries. */
+export function adminConfig(overrides: Partial<ConfigInput> = {}): ConfigInput {
+  return baseConfig({
     admin: { tokens: [
       { name: "ops", token: ADMIN_TOKEN, scopes: ["read", "write"] },
       { name: "viewer", token: READ_TOKEN, scopes: ["read"] },
     ] },
     ...overrides,
     delivery: { schedule: ["100ms", "100ms"], jitter: 0, ...overrides.delivery } as never,
-  }), options);
+  });
+}
+
+/** A gateway with a read+write and a read-only admin token, fast retries, and real SQLite (in `dir` when given, kept). */
+export async function startAdminApp(overrides: Partial<ConfigInput> = {}, options: { resolve?: Resolver; now?: () => number; dir?: string; logs?: string[] } = {}): Promise<AdminApp> {
+  const app = await startTestApp(adminConfig(overrides), options);
   return Object.assign(app, { api: adminClient(app.url) });
 }
 

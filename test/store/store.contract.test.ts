@@ -361,6 +361,19 @@ for (const kind of STORES) {
       expect((await store.endpoint("cfg-filtered"))!.filter).toBeNull();
     });
 
+    test("an endpoint's public keys are kept as written, rotated and cleared; the config sets the current one and keeps the previous", async () => {
+      await store.admin.insertEndpoint(storedEndpoint("keyed-ep", { signing: { scheme: "ed25519", header: null }, publicKey: "whpk_a" }));
+      expect(await store.endpoint("keyed-ep")).toEqual(expect.objectContaining({ publicKey: "whpk_a", previousPublicKey: null }));
+      expect(await store.admin.updateEndpoint("keyed-ep", { publicKey: "whpk_b", previousPublicKey: "whpk_a", previousSecret: "s", previousSecretUntil: 5 }, ALL)).toBe(true);
+      expect(await store.admin.endpoint("keyed-ep", ALL)).toEqual(expect.objectContaining({ signing: { scheme: "ed25519", header: null }, publicKey: "whpk_b", previousPublicKey: "whpk_a", previousSecretUntil: 5 }));
+      expect(await store.admin.updateEndpoint("keyed-ep", { publicKey: null, previousPublicKey: null }, ALL)).toBe(true);
+      expect(await store.endpoint("keyed-ep")).toEqual(expect.objectContaining({ publicKey: null, previousPublicKey: null }));
+      await store.reconcileConfigEndpoints([storedEndpoint("cfg-keyed", { managedBy: "config", signing: { scheme: "ed25519", header: null }, publicKey: "whpk_c" })]);
+      expect((await store.endpoint("cfg-keyed"))!.publicKey).toBe("whpk_c");
+      await store.reconcileConfigEndpoints([storedEndpoint("cfg-keyed", { managedBy: "config" })]);
+      expect((await store.endpoint("cfg-keyed"))!.publicKey).toBeNull();
+    });
+
     test("ingest writes the event's tenant and each delivery's (its endpoint's), and records new tenants once", async () => {
       const [ofT1, again, global] = [item("app", "t.one", ["ep3", "ep4"]), item("app", "t.two", ["ep3"]), item("app", "t.three", ["ep4"])];
       for (const it of [ofT1, again]) { it.event.tenant = "t1"; it.deliveries[0]!.tenant = "t1"; }

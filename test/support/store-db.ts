@@ -19,6 +19,7 @@ export function storedEndpoint(id: string, fields: Partial<Endpoint> = {}): Endp
   return {
     id, tenant: null, url: `https://example.com/${id}`, description: "", events: ["*"], enabled: true, disabledReason: null, managedBy: "api",
     headers: {}, auth: null, signing: { scheme: "standard", header: null }, secret: "s", previousSecret: null, previousSecretUntil: null,
+    publicKey: null, previousPublicKey: null,
     consecutiveFailures: 0, failingSince: null, lastAttemptAt: null, lastStatusCode: null, options: {}, filter: null, createdAt: 1, updatedAt: 1,
     ...fields,
   };

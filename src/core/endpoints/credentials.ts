@@ -1,7 +1,8 @@
 import { isSecretHeaderName } from "../header-rules.ts";
 import type { Endpoint, EndpointUpdate } from "./endpoint.ts";
 import { DomainError, type Problems } from "../errors.ts";
-import { generateSecret, secretProblem, type SchemeName } from "../signing.ts";
+import { generateKeyPair, publicKeyText } from "../ed25519.ts";
+import { generateSecret, isAsymmetric, secretProblem, type SchemeName } from "../signing.ts";
 
 /**
  * An endpoint's credentials (receiver auth, secret-looking headers, the signing secret) at rest and on a write.
@@ -102,17 +103,38 @@ export function originMoveProblems(endpoint: Endpoint, changes: { auth?: unknown
 }
 
 /**
- * A scheme change re-checks the stored secret against the new scheme (the check the create path runs). One that
- * does not fit (say a github secret under standard) is replaced by a new one, returned once in the PATCH answer.
+ * A new signing secret for a scheme: for `ed25519` a key pair (the private key given, or generated) whose private
+ * half is never shown again; else an HMAC secret (given, or generated), shown once.
  */
-export function secretForScheme(codec: SecretCodec, endpoint: Endpoint, scheme: SchemeName): { update: EndpointUpdate; signingSecret?: string } {
+export function newSigningSecret(scheme: SchemeName, given?: string): { secret: string; publicKey: string | null } {
+  if (!isAsymmetric(scheme)) return { secret: given ?? generateSecret(), publicKey: null };
+  const privateKey = given ?? generateKeyPair().privateKey;
+  return { secret: privateKey, publicKey: publicKeyText(privateKey) };
+}
+
+/** What a write that made a new secret answers: an HMAC secret this once, or an Ed25519 key's public half. */
+export type NewSecretAnswer = { signingSecret?: string; publicKey?: string };
+export const newSecretAnswer = (fresh: { secret: string; publicKey: string | null }): NewSecretAnswer =>
+  (fresh.publicKey === null ? { signingSecret: fresh.secret } : { publicKey: fresh.publicKey });
+
+/**
+ * A scheme change re-checks the stored secret against the new scheme (the check the create path runs). One that
+ * does not fit (say a github secret under standard, or an HMAC secret under ed25519 and back) is replaced by a new
+ * one: an HMAC secret is returned once in the PATCH answer, an Ed25519 key shows its public key.
+ */
+export function secretForScheme(codec: SecretCodec, endpoint: Endpoint, scheme: SchemeName): { update: EndpointUpdate } & NewSecretAnswer {
   if (scheme === endpoint.signing.scheme) return { update: {} };
+  // Under "none" any stored secret is kept for a later switch back; a missing one is made now.
+  const fits = (secret: string | undefined) => secret !== undefined && secretProblem(scheme, secret) === null;
   const current = endpoint.secret ? codec.decrypt(endpoint.secret) : undefined;
-  if (secretProblem(scheme, current) !== null || (scheme === "none" && !current)) {
-    const signingSecret = generateSecret();
-    return { update: { secret: codec.encrypt(signingSecret), previousSecret: null, previousSecretUntil: null }, signingSecret };
+  if (!fits(current)) {
+    const fresh = newSigningSecret(scheme);
+    return {
+      update: { secret: codec.encrypt(fresh.secret), publicKey: fresh.publicKey, previousSecret: null, previousSecretUntil: null, previousPublicKey: null },
+      ...newSecretAnswer(fresh),
+    };
   }
   const previous = endpoint.previousSecret ? codec.decrypt(endpoint.previousSecret) : undefined;
-  if (previous !== undefined && secretProblem(scheme, previous) !== null) return { update: { previousSecret: null, previousSecretUntil: null } };
+  if (previous !== undefined && !fits(previous)) return { update: { previousSecret: null, previousSecretUntil: null, previousPublicKey: null } };
   return { update: {} };
 }

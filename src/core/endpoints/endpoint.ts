@@ -33,6 +33,12 @@ export interface Endpoint {
   /** The secret before the last rotation (sealed), signing beside the new one until `previousSecretUntil`. */
   previousSecret: string | null;
   previousSecretUntil: number | null;
+  /**
+   * With an Ed25519 `secret` (a `whsk_` private key): its public key, `whpk_...`, which reads show at any time; null
+   * for an HMAC secret. `previousPublicKey` is the previous secret's, listed while it signs.
+   */
+  publicKey: string | null;
+  previousPublicKey: string | null;
   consecutiveFailures: number;
   /** When the current streak of failed attempts began; null while the last attempt succeeded. */
   failingSince: number | null;
@@ -48,10 +54,10 @@ export interface Endpoint {
 }
 
 /** What an API write may change of an endpoint (enabling goes through Store.setEndpointEnabled). */
-export type EndpointUpdate = Partial<Pick<Endpoint, "url" | "events" | "description" | "headers" | "auth" | "signing" | "secret" | "previousSecret" | "previousSecretUntil" | "options" | "filter">>;
+export type EndpointUpdate = Partial<Pick<Endpoint, "url" | "events" | "description" | "headers" | "auth" | "signing" | "secret" | "previousSecret" | "previousSecretUntil" | "publicKey" | "previousPublicKey" | "options" | "filter">>;
 
 /** What the config file decides of one of its endpoints (Store.reconcileConfigEndpoints): the rest is the store's. */
-export type ConfigEndpointRecord = Pick<Endpoint, "id" | "tenant" | "url" | "description" | "events" | "enabled" | "headers" | "auth" | "signing" | "secret" | "options" | "filter">;
+export type ConfigEndpointRecord = Pick<Endpoint, "id" | "tenant" | "url" | "description" | "events" | "enabled" | "headers" | "auth" | "signing" | "secret" | "publicKey" | "options" | "filter">;
 
 /** What the endpoint lifecycle (service.ts) asks of the store's admin queries. Every read and write takes its scope. */
 export interface EndpointQueries {

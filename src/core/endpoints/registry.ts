@@ -1,7 +1,9 @@
 import type { Store } from "../../store/types.ts";
 import { matchesAny } from "../patterns.ts";
 import { plainCodec, sealAuth, sealHeaders, type SecretCodec } from "./credentials.ts";
-import type { Endpoint } from "./endpoint.ts";
+import { generateKeyPair, privateKeyProblem, publicKeyText } from "../ed25519.ts";
+import { isAsymmetric } from "../signing.ts";
+import type { ConfigEndpointRecord, Endpoint } from "./endpoint.ts";
 import { withOptionChanges } from "./options.ts";
 import { toRuntime, type ConfigEndpoint, type Configured, type RuntimeEndpoint } from "./runtime.ts";
 import { SharedValues } from "./shared.ts";
@@ -53,17 +55,34 @@ export class EndpointRegistry {
 
   /** Writes the config's endpoints into the store (keyed by id), then loads everything. */
   async reconcile(): Promise<void> {
-    await this.store.reconcileConfigEndpoints(this.configured.endpoints.map((e) => ({
-      id: e.id, url: e.url, description: e.description, events: e.events, enabled: e.enabled, tenant: e.tenant ?? null,
-      headers: sealHeaders(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v])), this.codec),
-      auth: e.auth ? sealAuth(e.auth, this.codec) : null,
-      signing: { scheme: e.signing.scheme, header: e.signing.header ?? null },
-      secret: e.secret ? this.codec.encrypt(e.secret) : null,
-      options: withOptionChanges(e),
-      filter: e.filter ?? null,
-    })));
+    const records: ConfigEndpointRecord[] = [];
+    for (const e of this.configured.endpoints) {
+      records.push({
+        id: e.id, url: e.url, description: e.description, events: e.events, enabled: e.enabled, tenant: e.tenant ?? null,
+        headers: sealHeaders(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v])), this.codec),
+        auth: e.auth ? sealAuth(e.auth, this.codec) : null,
+        signing: { scheme: e.signing.scheme, header: e.signing.header ?? null },
+        ...(await this.configSecret(e)),
+        options: withOptionChanges(e),
+        filter: e.filter ?? null,
+      });
+    }
+    await this.store.reconcileConfigEndpoints(records);
     await this.store.tenants.note(this.configured.endpoints.flatMap((e) => (e.tenant ? [e.tenant] : [])), Date.now());
     await this.refresh();
+  }
+
+  /**
+   * A config endpoint's sealed secret. An `ed25519` one without a key in the config keeps the key pair the store
+   * holds for it (made on its first start), so its receivers' public key survives restarts and reloads.
+   */
+  private async configSecret(e: ConfigEndpoint): Promise<Pick<ConfigEndpointRecord, "secret" | "publicKey">> {
+    if (e.secret) return { secret: this.codec.encrypt(e.secret), publicKey: isAsymmetric(e.signing.scheme) ? publicKeyText(e.secret) : null };
+    if (!isAsymmetric(e.signing.scheme)) return { secret: null, publicKey: null };
+    const stored = await this.store.endpoint(e.id);
+    if (stored?.secret && stored.publicKey && privateKeyProblem(this.codec.decrypt(stored.secret)) === null) return { secret: stored.secret, publicKey: stored.publicKey };
+    const fresh = generateKeyPair();
+    return { secret: this.codec.encrypt(fresh.privateKey), publicKey: fresh.publicKey };
   }
 
   /** A reloaded config: its endpoints are reconciled as at start, and every endpoint is rebuilt on the new defaults. */

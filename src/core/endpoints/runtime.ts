@@ -1,7 +1,9 @@
+import type { KeyObject } from "node:crypto";
 import { toMs } from "../duration.ts";
+import { privateKeyObject, privateKeyProblem } from "../ed25519.ts";
 import type { EventView, HeaderFn, TransformFn } from "../event-view.ts";
 import type { RetryPolicy } from "../delivery/retry.ts";
-import { DEFAULT_HEADER, type SchemeName } from "../signing.ts";
+import { DEFAULT_HEADER, isAsymmetric, type SchemeName } from "../signing.ts";
 import { openAuth, openHeaders, type ReceiverAuth, type SecretCodec } from "./credentials.ts";
 import type { Matcher } from "../filters/filter.ts";
 import type { Endpoint, EndpointFilter } from "./endpoint.ts";
@@ -24,6 +26,8 @@ export interface RuntimeEndpoint {
   header: string | null;
   /** Newest first; the previous secret stays while its grace period runs. */
   secrets: string[];
+  /** With `ed25519`: `secrets` as private keys, parsed once here rather than on every attempt; else empty. */
+  signingKeys: readonly KeyObject[];
   /** Until when the second of `secrets` (the one before a rotation) still signs, in unix ms. */
   previousUntil: number | null;
   /** Read-only: endpoints without headers share one empty object. */
@@ -106,6 +110,8 @@ export function toRuntime(stored: Endpoint, from: RuntimeSources, now = Date.now
     scheme,
     header: shared.string(stored.signing.header) ?? DEFAULT_HEADER[scheme],
     secrets,
+    // A secret that is no key (a row written by hand) signs nothing rather than failing the whole registry load.
+    signingKeys: isAsymmetric(scheme) ? secrets.filter((s) => privateKeyProblem(s) === null).map(privateKeyObject) : [],
     previousUntil: secrets.length > 1 ? stored.previousSecretUntil : null,
     headers: fromConfig?.headers ?? shared.headers(stored.headers, (headers) => openHeaders(headers, from.codec)),
     auth: openAuth(stored.auth, from.codec),

@@ -11,9 +11,9 @@ import { newId } from "../ids.ts";
 import { OPERATIONAL_CATALOG, type OperationalEvents } from "../operational-events.ts";
 import { unlistedTypes } from "../patterns.ts";
 import type { TenantScope } from "../scope.ts";
-import { generateSecret, secretProblem, singleSignature, type SchemeName } from "../signing.ts";
-import { fail, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type ReceiverAuth } from "./credentials.ts";
-import type { Endpoint, EndpointFilter, EndpointQueries } from "./endpoint.ts";
+import { secretProblem, singleSignature, type SchemeName } from "../signing.ts";
+import { fail, newSecretAnswer, newSigningSecret, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type NewSecretAnswer, type ReceiverAuth } from "./credentials.ts";
+import type { Endpoint, EndpointFilter, EndpointQueries, EndpointUpdate } from "./endpoint.ts";
 import { withOptionChanges, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./registry.ts";
 import { failLimits, limitProblems, tenantPolicy, underTenantLimits, type TenantLimits } from "./tenant-limits.ts";
@@ -27,7 +27,7 @@ export type EndpointInput = EndpointOptions & {
   headers: Record<string, string>;
   auth?: ReceiverAuth;
   signing: { scheme: SchemeName; header?: string };
-  /** Bring your own signing secret; otherwise one is generated. */
+  /** Bring your own signing secret (`ed25519`: a `whsk_` private key); otherwise one is generated. */
   secret?: string;
   /** Send a `ping` first and save only on a 2xx. */
   verify: boolean;
@@ -76,7 +76,7 @@ export class EndpointService {
    * Checks, then (unless verify is false) a ping that must get a 2xx, then saves. A session creates in its own tenant,
    * and only if it is still live when the endpoint commits (a revoke or tenant delete during the ping saves nothing).
    */
-  async create(scope: TenantScope, input: EndpointInput): Promise<{ endpoint: Endpoint; signingSecret: string }> {
+  async create(scope: TenantScope, input: EndpointInput): Promise<{ endpoint: Endpoint } & NewSecretAnswer> {
     const { codec } = this.deps.registry;
     const tenant = await this.tenantOf(input.tenant, scope);
     const under = { tenant, managedBy: "api" as const };
@@ -85,13 +85,13 @@ export class EndpointService {
     fail(await this.urlTargetProblems(input.url, this.policyOf(under)));
     const now = Date.now();
     // Every endpoint gets a secret, even with scheme "none", so switching schemes later needs no new secret.
-    const secret = input.secret ?? generateSecret();
+    const fresh = newSigningSecret(input.signing.scheme, input.secret);
     const endpoint: Endpoint = {
       id: newId("ep", now), url: input.url, description: input.description, events: input.events,
       enabled: input.enabled, disabledReason: input.enabled ? null : "created disabled", managedBy: "api", tenant,
       headers: storedHeaders(codec, input.headers, null, null), auth: input.auth ? sealAuth(input.auth, codec) : null,
       signing: { scheme: input.signing.scheme, header: input.signing.header ?? null },
-      secret: codec.encrypt(secret), previousSecret: null, previousSecretUntil: null,
+      secret: codec.encrypt(fresh.secret), previousSecret: null, previousSecretUntil: null, publicKey: fresh.publicKey, previousPublicKey: null,
       consecutiveFailures: 0, failingSince: null, lastAttemptAt: null, lastStatusCode: null, options: withOptionChanges(input), filter: input.filter ?? null, createdAt: now, updatedAt: now,
     };
     if (input.verify) {
@@ -111,7 +111,7 @@ export class EndpointService {
     if (inserted === "session-gone") throw sessionGone();
     if (inserted === "at-cap") throw atTheCap(tenant!, max!);
     await this.deps.registry.refreshOne(endpoint.id);
-    return { endpoint, signingSecret: secret };
+    return { endpoint, ...newSecretAnswer(fresh) };
   }
 
   /** The new endpoint's tenant: a session's own (naming another is refused), under the cap, checked before any ping. */
@@ -126,7 +126,7 @@ export class EndpointService {
   }
 
   /** A config endpoint takes only `enabled`; enabling resumes its waiting deliveries at once. */
-  async patch(scope: TenantScope, id: string, changes: EndpointChanges): Promise<{ endpoint: Endpoint; signingSecret?: string }> {
+  async patch(scope: TenantScope, id: string, changes: EndpointChanges): Promise<{ endpoint: Endpoint } & NewSecretAnswer> {
     const { queries, registry } = this.deps;
     const current = await this.get(scope, id);
     const changed = Object.keys(changes).filter((k) => k !== "enabled" && changes[k as keyof EndpointChanges] !== undefined);
@@ -137,7 +137,7 @@ export class EndpointService {
     if (underTenantLimits(current)) failLimits(limitProblems(changes, this.deps.tenants));
     fail(await this.urlTargetProblems(changes.url, this.policyOf(current)));
     const codec = registry.codec;
-    const rekeyed = changes.signing !== undefined ? secretForScheme(codec, current, changes.signing.scheme) : { update: {} };
+    const rekeyed: { update: EndpointUpdate } & NewSecretAnswer = changes.signing !== undefined ? secretForScheme(codec, current, changes.signing.scheme) : { update: {} };
 
     if (changed.length) {
       const updated = await queries.updateEndpoint(id, {
@@ -164,7 +164,7 @@ export class EndpointService {
     await registry.refreshOne(id);
     const runtime = registry.get(id);
     if (changes.enabled && runtime) void this.deps.dispatcher.claim(runtime);
-    return { endpoint: await this.get(scope, id), signingSecret: rekeyed.signingSecret };
+    return { endpoint: await this.get(scope, id), signingSecret: rekeyed.signingSecret, publicKey: rekeyed.publicKey };
   }
 
   /** Why a scoped write changed nothing: the session went (401), or the endpoint did (404). */
@@ -184,25 +184,31 @@ export class EndpointService {
     return { tenant: current.tenant };
   }
 
-  /** A new signing secret (generated, or `secret`); the old one keeps signing for the grace where the scheme allows two. */
-  async rotateSecret(scope: TenantScope, id: string, request: { secret?: string; graceSeconds?: number }): Promise<{ signingSecret: string; graceSeconds: number; previousUntil: number | null; note?: string; tenant: string | null }> {
+  /**
+   * A new signing secret (generated, or `secret`); the old one keeps signing for the grace where the scheme allows two.
+   * With `ed25519` the secret is a new key pair: the answer holds its public key, never the private one.
+   */
+  async rotateSecret(scope: TenantScope, id: string, request: { secret?: string; graceSeconds?: number }): Promise<NewSecretAnswer & { graceSeconds: number; previousUntil: number | null; note?: string; tenant: string | null }> {
     const current = await this.get(scope, id);
     requireApiManaged(current, "change its secret");
     const scheme = current.signing.scheme;
     const problem = request.secret === undefined ? null : secretProblem(scheme, request.secret);
     if (problem) throw new DomainError("invalid", "the secret cannot sign with this endpoint's scheme: nothing was changed", [{ path: "secret", message: problem }]);
-    const secret = request.secret ?? generateSecret();
+    const fresh = newSigningSecret(scheme, request.secret);
     // github and hex carry one signature: the old secret cannot sign beside the new one, so there is no grace.
     const single = singleSignature(scheme);
     const graceSeconds = single ? 0 : request.graceSeconds ?? 86_400;
     const until = graceSeconds > 0 && current.secret ? Date.now() + graceSeconds * 1000 : null;
-    // The old secret (still encrypted) signs beside the new one until `until`.
-    const updated = await this.deps.queries.updateEndpoint(current.id, { secret: this.deps.registry.codec.encrypt(secret), previousSecret: until ? current.secret : null, previousSecretUntil: until }, scope);
+    // The old secret (still encrypted) signs beside the new one until `until`; an Ed25519 key's public half is listed too.
+    const updated = await this.deps.queries.updateEndpoint(current.id, {
+      secret: this.deps.registry.codec.encrypt(fresh.secret), publicKey: fresh.publicKey,
+      previousSecret: until ? current.secret : null, previousSecretUntil: until, previousPublicKey: until ? current.publicKey : null,
+    }, scope);
     if (!updated) throw await this.goneOrRemoved(scope, id);
     await this.deps.registry.refreshOne(current.id);
     this.deps.events?.secretRotated(current, until);
     return {
-      signingSecret: secret, graceSeconds, previousUntil: until, tenant: current.tenant,
+      ...newSecretAnswer(fresh), graceSeconds, previousUntil: until, tenant: current.tenant,
       ...(single && { note: `the switch is immediate: the ${scheme} scheme carries one signature, the new secret's. To rotate without failed deliveries, let the receiver accept both secrets first and send that secret here as "secret" (see docs/concepts/delivery.md, "Rotating a secret")` }),
     };
   }

@@ -37,23 +37,44 @@ export const Endpoint = v.object({
   managedBy: v.picklist(["config", "api"]),
   headers: v.record(v.string(), v.string()),
   auth: v.nullable(AuthView),
-  signing: v.object({ scheme: Scheme, header: v.nullable(v.string()) }),
+  signing: v.object({
+    scheme: Scheme,
+    header: v.nullable(v.string()),
+    publicKey: v.pipe(v.optional(v.string()), v.description("With `ed25519`: the public key receivers verify with, `whpk_` + base64 of its 32 raw bytes (the private key is never shown).")),
+  }),
   /** Its payload filter as saved; null: every event of its types. */
   filter: v.pipe(v.nullable(v.record(v.string(), v.unknown())), v.description("Its payload filter as saved; null: every event of its types.")),
   ...OPTION_VIEW_FIELDS,
   createdAt: Iso,
   updatedAt: Iso,
 });
-export const EndpointWithSecret = v.object({ ...Endpoint.entries, signingSecret: v.string() });
+/** A create answer: `signingSecret` shown this once; with `ed25519` none (its public key is `signing.publicKey`). */
+export const EndpointWithSecret = v.object({
+  ...Endpoint.entries,
+  signingSecret: v.pipe(v.optional(v.string()), v.description("The HMAC secret, shown this once; absent with `ed25519` (receivers verify with `signing.publicKey`).")),
+});
 /** A PATCH answer: `signingSecret` only when a scheme change needed a new secret (shown this once). */
 export const PatchedEndpoint = v.object({ ...Endpoint.entries, signingSecret: v.optional(v.string()) });
 
 export const Rotated = v.object({
-  signingSecret: v.string(),
+  /** The new HMAC secret, shown this once; absent with `ed25519`. */
+  signingSecret: v.pipe(v.optional(v.string()), v.description("The new HMAC secret, shown this once; absent with `ed25519`.")),
+  /** With `ed25519`: the new key pair's public key (the private key is never shown). */
+  publicKey: v.pipe(v.optional(v.string()), v.description("With `ed25519`: the new key's public key, `whpk_...` (the private key is never shown).")),
   /** The grace in force: 0 for github and hex, whose header carries one signature (the switch is immediate). */
   graceSeconds: v.pipe(v.number(), v.integer()),
   previousSecretExpiresAt: v.nullable(Iso),
   note: v.optional(v.string()),
+});
+
+/** `GET /endpoints/{id}/public-keys`: the keys that sign now, newest first. */
+export const PublicKeys = v.object({
+  data: v.array(v.object({
+    publicKey: v.pipe(v.string(), v.description("`whpk_` + base64 of the 32-byte raw Ed25519 public key")),
+    /** `current`: signs every delivery; `previous`: signs beside it until `expiresAt` (a rotation's grace). */
+    status: v.picklist(["current", "previous"]),
+    expiresAt: v.pipe(v.nullable(Iso), v.description("When a previous key stops signing; null for the current one")),
+  })),
 });
 
 export const Recovered = v.object({ requeued: v.pipe(v.number(), v.integer()) });

@@ -2,27 +2,39 @@ import { Elysia } from "elysia";
 import type { adminAuth } from "../auth.ts";
 import { audit } from "./audit.ts";
 import { asProblem, type AdminServices } from "./context.ts";
-import { EndpointStats, errors, Id, ManualAttempt, RecoverBody, Recovered, RotateBody, Rotated, StatsQuery, TestBody } from "./schemas.ts";
-import { attemptView, statsView } from "./views.ts";
+import { EndpointStats, errors, Id, ManualAttempt, PublicKeys, RecoverBody, Recovered, RotateBody, Rotated, StatsQuery, TestBody } from "./schemas.ts";
+import { attemptView, publicKeysView, statsView } from "./views.ts";
 
 const DAY_MS = 86_400_000;
 
 const tags = ["endpoints"];
 
-/** `/endpoints/{id}/rotate-secret`, `/test`, `/recover` and `/stats`. */
+/** `/endpoints/{id}/rotate-secret`, `/public-keys`, `/test`, `/recover` and `/stats`. */
 export function endpointActionRoutes(ctx: AdminServices, auth: ReturnType<typeof adminAuth>) {
   return new Elysia({ name: "hookgate/admin/endpoint-actions" })
     .use(auth)
     .post("/endpoints/:id/rotate-secret", async ({ params, body, principal, scope }) => {
-      const { signingSecret, graceSeconds, previousUntil, note, tenant } = await ctx.endpoints.rotateSecret(scope, params.id, body ?? {}).catch(asProblem);
+      const { signingSecret, publicKey, graceSeconds, previousUntil, note, tenant } = await ctx.endpoints.rotateSecret(scope, params.id, body ?? {}).catch(asProblem);
       audit(ctx.log, principal, "endpoint secret rotated", { endpoint: params.id, tenant, graceSeconds, given: body?.secret !== undefined });
-      return { signingSecret, graceSeconds, previousSecretExpiresAt: previousUntil ? new Date(previousUntil).toISOString() : null, ...(note !== undefined && { note }) };
+      return {
+        ...(signingSecret !== undefined && { signingSecret }), ...(publicKey !== undefined && { publicKey }),
+        graceSeconds, previousSecretExpiresAt: previousUntil ? new Date(previousUntil).toISOString() : null, ...(note !== undefined && { note }),
+      };
     }, {
       admin: "write", params: Id, body: RotateBody, response: { 200: Rotated, ...errors(400, 404, 409, 422) },
       detail: {
         tags, operationId: "rotateEndpointSecret", summary: "Rotate the signing secret",
         description: "The new `signingSecret` (generated, or `secret` when given) is shown this once. The old one keeps signing beside it for `graceSeconds` (default 86400), " +
-          "except with the `github` and `hex` schemes: their header carries one signature, so the switch is immediate (`graceSeconds: 0` and a `note` in the answer).",
+          "except with the `github` and `hex` schemes: their header carries one signature, so the switch is immediate (`graceSeconds: 0` and a `note` in the answer). " +
+          "With `ed25519` the new secret is a new key pair (or `secret` as a `whsk_` private key): the answer has its `publicKey`, never the private key, and both keys sign (`v1a,<new> v1a,<old>`) during the grace.",
+      },
+    })
+    .get("/endpoints/:id/public-keys", async ({ params, scope }) => publicKeysView(await ctx.endpoints.get(scope, params.id).catch(asProblem), ctx.now()), {
+      admin: "read", params: Id, response: { 200: PublicKeys, ...errors(404) },
+      detail: {
+        tags, operationId: "listEndpointPublicKeys", summary: "The Ed25519 public keys that sign its deliveries",
+        description: "With `signing: { scheme: \"ed25519\" }`: the current key, and during a rotation's grace the previous one with when it stops signing (both sign: `v1a,<new> v1a,<old>`). " +
+          "A receiver verifies `webhook-signature` with any of them. Other schemes sign with a secret, not a key pair: the list is empty.",
       },
     })
     .post("/endpoints/:id/test", async ({ params, body, scope }) => {

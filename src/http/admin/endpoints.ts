@@ -49,13 +49,14 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
     .post("/endpoints", async ({ body, status, principal, scope }) => {
       const { endpoint, signingSecret } = await ctx.endpoints.create(scope, body).catch(asProblem);
       audit(ctx.log, principal, "endpoint created", { endpoint: endpoint.id, tenant: endpoint.tenant, events: endpoint.events });
-      return status(201, { ...endpointView(endpoint), signingSecret });
+      return status(201, { ...endpointView(endpoint), ...(signingSecret !== undefined && { signingSecret }) });
     }, {
       admin: "write", body: EndpointCreate, response: { 201: EndpointWithSecret, ...errors(400, 409), 422: VerifyFailed },
       detail: {
         tags, operationId: "createEndpoint", summary: "Create an endpoint",
         description: "Unless `verify` is false, a `ping` event is sent first and the endpoint is saved only on a 2xx; " +
-          "otherwise 422 carries the `attempt`. The answer holds `signingSecret`: it is shown this once. " +
+          "otherwise 422 carries the `attempt`. The answer holds `signingSecret`: it is shown this once. With `signing: { scheme: \"ed25519\" }` hookgate makes an Ed25519 key pair " +
+          "(or takes `secret` as a `whsk_` private key), keeps the private key sealed and never shows it: the answer has no `signingSecret`, and receivers verify with `signing.publicKey`. " +
           "`tenant` makes it that customer's endpoint (a tenant session's are always its own); past `tenants.maxEndpoints` in the config, 409.",
       },
     })
@@ -73,7 +74,8 @@ export function endpointRoutes(ctx: AdminServices, auth: ReturnType<typeof admin
         tags, operationId: "updateEndpoint", summary: "Change an endpoint, or enable / disable it",
         description: "A config-managed endpoint takes only `enabled` (409 otherwise). Enabling resumes its waiting deliveries at once. " +
           "`headers` replaces the whole map; a masked value (`********`) sent back keeps the stored one. A `url` on another origin needs `auth` and secret-looking " +
-          "headers sent again (or dropped) in the same PATCH. A `signing.scheme` whose secret check the stored secret fails gets a new secret, in `signingSecret` this once.",
+          "headers sent again (or dropped) in the same PATCH. A `signing.scheme` whose secret check the stored secret fails gets a new secret, in `signingSecret` this once; " +
+          "a switch to `ed25519` makes a new key pair (its public key in `signing.publicKey`), and a switch from it to an HMAC scheme a new HMAC secret.",
       },
     })
     .delete("/endpoints/:id", async ({ params, set, principal, scope }) => {

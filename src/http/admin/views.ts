@@ -7,7 +7,7 @@ import { optionsView } from "../../core/endpoints/options.ts";
 import { isSecretHeaderName } from "../../outbound/header-rules.ts";
 import type { EndpointStats as StoredStats } from "../../store/admin-queries.ts";
 import type { AttemptRow, DeliveryRow, EventRow, SourceStateTable } from "../../store/schema.ts";
-import type { Attempt, Delivery, Endpoint, EndpointStats, Event, Source } from "./schemas.ts";
+import type { Attempt, Delivery, Endpoint, EndpointStats, Event, PublicKeys, Source } from "./schemas.ts";
 
 /** Stored endpoints and rows (unix ms, JSON text) → API objects (ISO-8601, JSON values). The secret never leaves here. */
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -28,12 +28,21 @@ export function endpointView(endpoint: StoredEndpoint): v.InferOutput<typeof End
     headers: Object.fromEntries(Object.entries(endpoint.headers)
       .map(([name, value]) => [name, isSecretHeaderName(name) || typeof value !== "string" ? MASK : value])),
     auth: auth === null ? null : auth.type === "basic" ? { type: "basic", username: auth.username, password: MASK } : { type: "bearer", token: MASK },
-    signing: endpoint.signing,
+    signing: endpoint.signing.scheme === "ed25519" && endpoint.publicKey ? { ...endpoint.signing, publicKey: endpoint.publicKey } : endpoint.signing,
     filter: endpoint.filter,
     ...optionsView(endpoint.options),
     createdAt: iso(endpoint.createdAt),
     updatedAt: iso(endpoint.updatedAt),
   };
+}
+
+/** The Ed25519 public keys that sign now: the current one, and the previous one while its grace runs. */
+export function publicKeysView(endpoint: StoredEndpoint, now: number): v.InferOutput<typeof PublicKeys> {
+  if (endpoint.signing.scheme !== "ed25519" || !endpoint.publicKey) return { data: [] };
+  const until = endpoint.previousSecretUntil;
+  const previous = endpoint.previousPublicKey && until !== null && until > now
+    ? [{ publicKey: endpoint.previousPublicKey, status: "previous" as const, expiresAt: iso(until) }] : [];
+  return { data: [{ publicKey: endpoint.publicKey, status: "current", expiresAt: null }, ...previous] };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { useRef, useState } from "preact/hooks";
 import { api, type Endpoint, type ManualAttempt, type Recovered, type Rotated } from "../api.ts";
 import { FieldError } from "../endpoint-form.tsx";
-import { AttemptView, groupByPrefix, SecretOnce, useCatalog } from "../parts.tsx";
+import { AttemptView, groupByPrefix, PublicKeyNote, SecretOnce, useCatalog } from "../parts.tsx";
 import type { Session } from "../session.ts";
 import { flash } from "../flash.tsx";
 import { ErrorNote, href, navigate, Section, Time } from "../ui.tsx";
@@ -69,30 +69,37 @@ export function SendTest({ session, endpoint, onSent }: Props & { onSent(): void
 
 const GRACES: [number, string][] = [[86_400, "24 hours"], [3_600, "1 hour"], [604_800, "7 days"], [0, "none: switch at once"]];
 
-export function Rotate({ session, endpoint }: Props) {
+export function Rotate({ session, endpoint, onRotated }: Props & { onRotated(): void }) {
+  const keyPair = endpoint.signing.scheme === "ed25519";
   const [grace, setGrace] = useState(86_400);
   const [rotated, setRotated] = useState<Rotated | null>(null);
   const action = useAction();
   const submit = (e: Event) => {
     e.preventDefault();
-    void action.run(async () => setRotated(await api<Rotated>(session, "POST", `${pathOf(endpoint)}/rotate-secret`, { graceSeconds: grace })));
+    void action.run(async () => {
+      setRotated(await api<Rotated>(session, "POST", `${pathOf(endpoint)}/rotate-secret`, { graceSeconds: grace }));
+      onRotated(); // the endpoint's page shows the new public key at once
+    });
   };
   return (
-    <Section title="Rotate the signing secret">
-      <p>A new secret signs every delivery from now on. During the grace period the old one signs beside it, so your receiver can switch without failures.</p>
+    <Section title={keyPair ? "Rotate the signing key" : "Rotate the signing secret"}>
+      <p>{keyPair
+        ? "A new key pair signs every delivery from now on. During the grace period the old key signs beside it, so your receiver can switch to the new public key without failures."
+        : "A new secret signs every delivery from now on. During the grace period the old one signs beside it, so your receiver can switch without failures."}</p>
       <form onSubmit={submit} class="inline-form">
-        <label for="rotate-grace">Grace period for the old secret</label>
+        <label for="rotate-grace">{keyPair ? "Grace period for the old key" : "Grace period for the old secret"}</label>
         <select id="rotate-grace" value={grace} onChange={(e) => setGrace(Number((e.target as HTMLSelectElement).value))}>
           {GRACES.map(([seconds, label]) => <option key={seconds} value={seconds}>{label}</option>)}
         </select>
-        <button type="submit" disabled={action.busy}>Rotate secret</button>
+        <button type="submit" disabled={action.busy}>{keyPair ? "Rotate key" : "Rotate secret"}</button>
       </form>
       <ErrorNote error={action.error} />
       {rotated && (
         <>
-          {rotated.previousSecretExpiresAt && <p>The old secret keeps signing until <Time iso={rotated.previousSecretExpiresAt} />.</p>}
+          {rotated.previousSecretExpiresAt && <p>The old {keyPair ? "key" : "secret"} keeps signing until <Time iso={rotated.previousSecretExpiresAt} />.</p>}
           {rotated.note && <p>{rotated.note}</p>}
-          <SecretOnce secret={rotated.signingSecret} onDone={() => setRotated(null)} />
+          {rotated.signingSecret !== undefined && <SecretOnce secret={rotated.signingSecret} onDone={() => setRotated(null)} />}
+          {rotated.publicKey !== undefined && <PublicKeyNote publicKey={rotated.publicKey} onDone={() => setRotated(null)} />}
         </>
       )}
     </Section>

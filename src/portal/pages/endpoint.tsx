@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, type Endpoint, type PatchedEndpoint } from "../api.ts";
 import { bodyOf, checkDraft, draftOf, EndpointFields, type Draft } from "../endpoint-form.tsx";
-import { SecretOnce, useCatalog } from "../parts.tsx";
+import { PublicKey, SecretOnce, useCatalog } from "../parts.tsx";
 import { fieldErrors } from "../words.ts";
 import { focusFirstInvalid } from "./new-endpoint.tsx";
 import { canWrite, type Session } from "../session.ts";
@@ -47,6 +47,7 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
           <dt>Success, last 24 h</dt><dd><SuccessShare stats={stats} /></dd>
           <dt>Event types</dt><dd>{endpoint.events.map((e) => <code key={e} class="tag">{e}</code>)}</dd>
           <dt>Signing</dt><dd>{endpoint.signing.scheme}</dd>
+          {endpoint.signing.publicKey && <><dt>Public key</dt><dd><PublicKey publicKey={endpoint.signing.publicKey} /></dd></>}
           <dt>Id</dt><dd><code>{endpoint.id}</code></dd>
           <dt>Created</dt><dd><Time iso={endpoint.createdAt} /></dd>
         </dl>
@@ -63,7 +64,7 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
             ? <Section title="Edit"><p>This endpoint is set in hookgate's config file: only enabling and disabling it is possible here.</p></Section>
             : <Edit session={session} endpoint={endpoint} onSaved={refresh} />}
           <SendTest session={session} endpoint={endpoint} onSent={refresh} />
-          <Rotate session={session} endpoint={endpoint} />
+          <Rotate session={session} endpoint={endpoint} onRotated={refresh} />
           <Recover session={session} endpoint={endpoint} />
           {endpoint.managedBy === "api" && <DeleteEndpoint session={session} endpoint={endpoint} />}
         </>

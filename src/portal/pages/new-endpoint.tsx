@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, type Attempt, type Endpoint, type EndpointWithSecret } from "../api.ts";
 import { bodyOf, checkDraft, draftOf, EndpointFields, type Draft } from "../endpoint-form.tsx";
-import { AttemptView, SecretOnce, useCatalog } from "../parts.tsx";
+import { AttemptView, PublicKeyNote, SecretOnce, useCatalog } from "../parts.tsx";
 import type { Session } from "../session.ts";
 import { ErrorNote, navigate } from "../ui.tsx";
 import { fieldErrors } from "../words.ts";
@@ -17,7 +17,7 @@ export function NewEndpoint({ session }: { session: Session }) {
   const [error, setError] = useState<unknown>(null);
   const [checked, setChecked] = useState<Record<string, string>>({});
   const [ping, setPing] = useState<Attempt | null>(null);
-  const [created, setCreated] = useState<{ endpoint: Endpoint; secret: string; verified: boolean } | null>(null);
+  const [created, setCreated] = useState<{ endpoint: Endpoint; secret?: string; verified: boolean } | null>(null);
   const errors = { ...fieldErrors(error), ...checked };
 
   const submit = async (e: Event) => {
@@ -42,7 +42,9 @@ export function NewEndpoint({ session }: { session: Session }) {
       <section class="card">
         <h1>Endpoint added</h1>
         <p role="status">{created.verified ? "✓ Your endpoint answered the verification ping: it is saved." : "Saved without a verification ping."} <span class="url">{created.endpoint.url}</span></p>
-        <SecretOnce secret={created.secret} onDone={() => navigate(`/endpoints/${encodeURIComponent(created.endpoint.id)}`)} />
+        {created.secret !== undefined
+          ? <SecretOnce secret={created.secret} onDone={() => navigate(`/endpoints/${encodeURIComponent(created.endpoint.id)}`)} />
+          : created.endpoint.signing.publicKey && <PublicKeyNote publicKey={created.endpoint.signing.publicKey} done="Open the endpoint" onDone={() => navigate(`/endpoints/${encodeURIComponent(created.endpoint.id)}`)} />}
       </section>
     );
   }

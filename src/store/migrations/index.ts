@@ -9,7 +9,8 @@ import * as changes from "./007-changes.ts";
 import * as sourceHolder from "./008-source-holder.ts";
 import * as cascade from "./009-cascade.ts";
 import * as filters from "./010-filters.ts";
-import * as ordering from "./011-ordering.ts";
+import * as signingKeys from "./011-signing-keys.ts";
+import * as ordering from "./012-ordering.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
@@ -23,7 +24,8 @@ export const migrations: Record<string, Migration> = {
   "008-source-holder": sourceHolder,
   "009-cascade": cascade,
   "010-filters": filters,
-  "011-ordering": ordering,
+  "011-signing-keys": signingKeys,
+  "012-ordering": ordering,
 };
 
 /** The last migration this binary knows: a store with a later one was migrated by a newer hookgate. */

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SqlBool } from "kysely";
 
 /**
- * Issue 26: ordered delivery per ordering key (DESIGN §13). Events carry their key; a delivery to an endpoint with
+ * Issue 26 (migration 012): ordered delivery per ordering key (DESIGN §13). Events carry their key; a delivery to an endpoint with
  * `ordering` carries it too ("" for an event without one) and the time it became its key's head. The partial index
  * holds only ordered deliveries still to be sent, so endpoints without `ordering` write nothing more per event.
  */
