@@ -5,7 +5,7 @@ import { hotStatements } from "./hot-sql.ts";
 import type { EventRow } from "./schema.ts";
 import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type Original } from "./shaping.ts";
 import type { RawSqlite } from "./sqlite.ts";
-import { endedKeys, ingestKeys, type AttemptOutcome, type ClaimedDelivery, type DisabledEndpoint, type HotPaths, type IngestItem, type IngestOutcome, type SourceCursorWrite } from "./types.ts";
+import { endedKeys, ingestKeys, type OrderedKey, type AttemptOutcome, type ClaimedDelivery, type DisabledEndpoint, type HotPaths, type IngestItem, type IngestOutcome, type SourceCursorWrite } from "./types.ts";
 
 /**
  * The hot paths on SQLite as prepared statements on the raw connection, in one synchronous transaction each:
@@ -37,7 +37,7 @@ export class SqliteHotPaths implements HotPaths {
         return true;
       });
       // Ordered deliveries were written waiting: the first of each key goes unless one of its key is under way.
-      for (const { endpointId, key } of ingestKeys(items, inserted)) s.promote.run({ endpointId, key, now });
+      promoteAll(s, ingestKeys(items, inserted), now);
       const originals = new Map<string, Original>();
       for (const [key, e] of duplicateKeys(items, inserted)) {
         const row = s.original.get(e.source, e.dedupe_key) as { id: string; n: number };
@@ -75,7 +75,7 @@ export class SqliteHotPaths implements HotPaths {
           a.status_code ?? null, a.response_headers, a.response_body, a.duration_ms, a.error ?? null);
       }
       // An ordered delivery that ended lets the next of its key go (DESIGN §13).
-      for (const { endpointId, key } of endedKeys(outcomes)) s.promote.run({ endpointId, key, now });
+      promoteAll(s, endedKeys(outcomes), now);
       const disabled: DisabledEndpoint[] = [];
       for (const change of healthChanges(outcomes.map((o) => o.endpoint))) {
         const row = s.failureStreak.get({ ...change, reset: change.reset ? 1 : 0 });
@@ -90,6 +90,12 @@ export class SqliteHotPaths implements HotPaths {
   }
 }
 
+/** The next delivery of each key goes, unless one of its key is under way (DESIGN §13). */
+function promoteAll(s: ReturnType<typeof prepare>, keys: OrderedKey[], now: number): void {
+  if (keys.length === 1) s.promote.run({ endpointId: keys[0]!.endpointId, key: keys[0]!.key, now });
+  else if (keys.length > 1) s.promoteMany.run(now, JSON.stringify(keys.map((k) => [k.endpointId, k.key])));
+}
+
 function prepare(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql);
   const shared = hotStatements("sqlite");
@@ -97,6 +103,13 @@ function prepare(db: Database) {
     noteTenant: bound(db, shared.noteTenant),
     claim: bound(db, shared.claim),
     promote: bound(db, shared.promote),
+    /** hot-sql.ts `promote` for many keys in one statement (a JSON array of [endpoint, key] pairs): one run, not one per key. */
+    promoteMany: q(`UPDATE deliveries SET next_attempt_at = ?1, held_since = ?1 WHERE id IN (
+      SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = j.value ->> 0 AND w.ordering_key = j.value ->> 1
+          AND w.status IN ('pending', 'retrying') AND w.next_attempt_at IS NULL ORDER BY w.id LIMIT 1)
+        FROM json_each(?2) j
+        WHERE NOT EXISTS (SELECT 1 FROM deliveries a WHERE a.endpoint_id = j.value ->> 0 AND a.ordering_key = j.value ->> 1
+          AND a.status IN ('pending', 'retrying') AND a.next_attempt_at IS NOT NULL))`),
     promoteStale: bound(db, shared.promoteStale),
     failureStreak: bound(db, shared.failureStreak),
     insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant, ordering_key)
