@@ -106,10 +106,10 @@ function prepare(db: Database) {
     /** hot-sql.ts `promote` for many keys in one statement (a JSON array of [endpoint, key] pairs): one run, not one per key. */
     promoteMany: q(`UPDATE deliveries SET next_attempt_at = ?1, held_since = ?1 WHERE id IN (
       SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = j.value ->> 0 AND w.ordering_key = j.value ->> 1
-          AND w.status IN ('pending', 'retrying') AND w.next_attempt_at IS NULL ORDER BY w.id LIMIT 1)
+          AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1)
         FROM json_each(?2) j
         WHERE NOT EXISTS (SELECT 1 FROM deliveries a WHERE a.endpoint_id = j.value ->> 0 AND a.ordering_key = j.value ->> 1
-          AND a.status IN ('pending', 'retrying') AND a.next_attempt_at IS NOT NULL))`),
+          AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL))`),
     promoteStale: bound(db, shared.promoteStale),
     failureStreak: bound(db, shared.failureStreak),
     insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant, ordering_key)
