@@ -1,10 +1,12 @@
 import * as v from "valibot";
-import { toMs } from "../duration.ts";
+import { parseDuration } from "../duration.ts";
 import { Duration, WholeDuration } from "../values.ts";
 
 const MAX_BLOCK_RULE = "must be a duration over zero (how long one delivery may hold its ordering key, e.g. \"1h\")";
+// A value that is no duration at all is the duration schema's to refuse: valibot still runs this check on it.
+const overZero = (d: string | number) => (typeof d === "number" ? d : parseDuration(d) ?? 1) > 0;
 const ordering = (duration: v.GenericSchema<string | number, string | number>) => v.strictObject({
-  maxBlock: v.pipe(duration, v.check((d) => toMs(d) > 0, MAX_BLOCK_RULE)),
+  maxBlock: v.pipe(duration, v.check(overZero, MAX_BLOCK_RULE)),
 });
 
 /**
