@@ -3,6 +3,7 @@
  * with one benchmark's load, then prints the functions with the most self time. Profile before optimizing.
  * `tenants` is P6: ingest by tenant with 100,000 endpoints over 50,000 tenants in the store, events of all of them
  * (`P6_SPREAD=10`: of 10, as P6 sends; `P6_SMALL=1`: the store of P6base, 10 endpoints for 10 tenants).
+ * `ORDER_KEYS=1000 … drain`: P2o, the endpoint with `ordering` and the events over that many ordering keys.
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +20,9 @@ const what = process.argv[2] ?? "ingest";
 const seconds = Number(process.argv[3] ?? 5);
 const profDir = mkdtempSync(join(tmpdir(), "hookgate-prof-"));
 const receiver = await startReceiver();
-const s = what === "tenants" ? hookgate.site("http://127.0.0.1:9/hooks", false, { endpoint: 'events: ["global.*"]' }) : hookgate.site(receiver.url, what === "latency");
+const keys = Number(process.env.ORDER_KEYS) || undefined;
+const s = what === "tenants" ? hookgate.site("http://127.0.0.1:9/hooks", false, { endpoint: 'events: ["global.*"]' })
+  : hookgate.site(receiver.url, what === "latency", keys ? { endpoint: 'ordering: { maxBlock: "1h" }' } : {});
 if (what === "tenants") { await (await hookgate.start(s)).stop(); if (process.env.P6_SMALL) seed(s, P6.baseline, false); else seed(s); }
 
 const serve = () => {
@@ -45,7 +48,7 @@ if (what === "drain") {
   proc.kill("SIGTERM"); await proc.exited;
   // fill without profiling noise: run the binary for the fill, then profile only the drain
   const gw = await hookgate.start(s);
-  await fill(s.ingestUrl, count);
+  await fill(s.ingestUrl, count, 4, keys);
   await gw.stop();
   hookgate.enableEndpoint(s);
   await receiver.reset();

@@ -8,7 +8,7 @@ export interface Figure { id: string; runs: number[] }
 
 interface Meta {
   quick: boolean; runs: number; gen: number; seconds: number; cores: string; redisHow: string; pgHow: string;
-  scale: { deliveries: number; pgDeliveries: number; kill: number; killTimeoutMs: number; rate: number; openMs: number; pending: number; failing: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
+  scale: { deliveries: number; oneKey: number; pgDeliveries: number; kill: number; killTimeoutMs: number; rate: number; openMs: number; pending: number; failing: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
   figures: Figure[]; extra: Record<string, number[]>; loads: Record<string, number[]>; p2how: string; startCommit: string;
 }
 
@@ -20,6 +20,8 @@ const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
   P1fbase: { what: "P1f's gateway and load without the filters (events spread over 10,000 tenants)", unit: "events/s", goal: "(reported, beside P1f)" },
   L1: { what: "plain Bun fetch loop, signed POSTs at concurrency 64 to the receiver", unit: "deliveries/s", goal: "baseline" },
   P2: { what: "hookgate draining pending deliveries (enable → last arrival)", unit: "deliveries/s", goal: "≥ 0.8 × L1 and ≥ 2.5 × B2" },
+  P2o: { what: "P2 on an endpoint with `ordering` (DESIGN §13), the events spread over 1,000 ordering keys", unit: "deliveries/s", goal: "≥ 0.8 × P2" },
+  P2o1: { what: "P2 on an endpoint with `ordering`, every event of one ordering key (each delivery waits for the one before): the cost of strict order", unit: "deliveries/s", goal: "(reported)" },
   P2pg: { what: "P2 on a Postgres store, one process", unit: "deliveries/s", goal: "(reported, beside P2)" },
   P2pg2: { what: "P2 on a Postgres store, two processes sharing the drain", unit: "deliveries/s", goal: "(reported, beside P2pg)" },
   P7: { what: "kill -9 of one of two processes mid-drain → the last delivery it had leased recorded by the other", unit: "ms", goal: "≤ lease + 2 s" },
@@ -64,6 +66,8 @@ function verdicts(m: Map<string, Summary>, lease: number): Record<string, string
   if (v("P6") !== undefined && v("P6base") !== undefined) out.P6 = `${yes(v("P6")! >= 0.9 * v("P6base")!)} (${(v("P6")! / v("P6base")!).toFixed(2)} × P6base)`;
   if (v("P6spread") !== undefined && v("P6base") !== undefined) out.P6spread = `${(v("P6spread")! / v("P6base")!).toFixed(2)} × P6base`;
   if (v("P2pg2") !== undefined && v("P2pg") !== undefined) out.P2pg2 = `${(v("P2pg2")! / v("P2pg")!).toFixed(2)} × P2pg`;
+  if (v("P2o") !== undefined && p2 !== undefined) out.P2o = `${yes(v("P2o")! >= 0.8 * p2)} (${(v("P2o")! / p2).toFixed(2)} × P2)`;
+  if (v("P2o1") !== undefined && p2 !== undefined) out.P2o1 = `${(v("P2o1")! / p2).toFixed(3)} × P2`;
   if (v("P2pg") !== undefined && p2 !== undefined) out.P2pg = `${(v("P2pg")! / p2).toFixed(2)} × P2`;
   if (v("P7") !== undefined) out.P7 = yes(v("P7")! <= lease + 2_000);
   if (v("P6start") !== undefined) out.P6start = yes(v("P6start")! <= 2_000);
@@ -113,6 +117,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
     `- Ingest (L0, P1, P1b): closed loop at concurrency ${s.ingest.concurrency}, split over ${s.ingest.procs} load-generator process(es) (bench/procs/load.ts), ${s.ingest.warmMs} ms warm-up then ${s.ingest.durationMs} ms counted; L0 uses the same generators, so the ratio compares servers, not clients.`,
     "- P1f: a store written while the gateway is stopped (as P6) with 10,000 tenants, one endpoint each for the bench's type, disabled, whose filter names the type, the tenant and three conditions on data (`n` ≥ 0, `t` > 0, `pad` starting with `x`), so every condition is evaluated and holds and each event makes one delivery as in P1; each event names a random one of the 10,000 tenants. P1's method otherwise. P1fbase: the same without the filters.",
     `- Delivery (L1, P2, B2): ${s.deliveries.toLocaleString("en-US")} deliveries, each counted at its first verified arrival. L1 and B2 send with the same function (bench/lib/signed-post.ts), and their clock runs from the spawn of the sending process (B2: the worker, with the jobs already queued) to the last arrival. P2 fills a running gateway whose endpoint is disabled (arrays of 500), then enables it; P2's clock: ${meta.p2how || "(P2 not run)"}.`,
+    `- P2o, P2o1: P2's method on an endpoint with \`ordering: { maxBlock: "1h" }\`: the events of P2o carry 1,000 ordering keys in turn (\`k<n mod 1000>\`), those of P2o1 one key (${s.oneKey.toLocaleString("en-US")} deliveries), so at most one delivery per key is under way: P2o1 sends one at a time, each after the record of the one before it is committed.`,
     `- P2pg, P2pg2: P2's method with ${s.pgDeliveries.toLocaleString("en-US")} deliveries on a Postgres store (pool 10 per process), filled through the first process; the endpoint is enabled through every process's admin API at once and the clock runs from there to the last arrival. Each process has the endpoint at \`maxConcurrency: 64\`, so two send up to 128 at once.`,
     `- P7: two processes drain ${s.kill.toLocaleString("en-US")} deliveries (\`timeoutMs: ${s.killTimeoutMs}\`, so a lease is ${(2 * s.killTimeoutMs + 5_000) / 1000} s); when a third has arrived one gets SIGKILL; its leases are the deliveries still pending 1.5 s later whose lease began before the kill; P7 runs from the kill until the last of them is recorded delivered (polled every 100 ms).`,
     `- P3: ${s.rate} single-event POSTs per second for ${s.openMs / 1000} s, sent on schedule whatever the answers; latency is the receiver's arrival time minus the sender's clock in \`data.t\` (so it includes the ingest request).`,
@@ -130,6 +135,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
         m1filledRss: "RSS of the idle gateway holding M1's events, M1's baseline (MB)", m1rate: "M1 failed attempts per second (enable → last attempt)", p3max: "P3 max latency (ms)",
         L0cpu: "L0 trivial server CPU per request (µs, user + system)", P1cpu: "P1 hookgate CPU per event (µs, user + system; goal ≤ 45)", P1bcpu: "P1b hookgate CPU per event (µs; goal ≤ 18)", P1fcpu: "P1f hookgate CPU per event (µs, user + system)", P1fbasecpu: "P1fbase hookgate CPU per event (µs, user + system)",
         P2cpu: "P2 hookgate CPU per delivery (µs, from the enable to the last arrival; goal ≤ 45)",
+        P2ocpu: "P2o hookgate CPU per delivery (µs)", P2o1cpu: "P2o1 hookgate CPU per delivery (µs)",
         P2pgcpu: "P2pg hookgate CPU per delivery (µs; Postgres's own CPU not counted)", P2pg2cpu: "P2pg2 CPU per delivery, both processes (µs; Postgres's own CPU not counted)",
         p7leased: "P7 deliveries the killed process had leased", p7duplicates: "P7 duplicates at the receiver (attempts the killed process had sent, not recorded)",
         p3acceptP50: "P3 p50 from hookgate's accept timestamp (event.timestamp, ms resolution) to arrival (ms)",

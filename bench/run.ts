@@ -31,8 +31,8 @@ const runs = Number(option("--runs") ?? (quick ? 1 : 3));
 const gen = Number(option("--gen") ?? 2);
 
 const scale = quick
-  ? { ingest: { procs: gen, concurrency: 64, warmMs: 200, durationMs: 800 }, deliveries: 2_000, pgDeliveries: 2_000, kill: 3_000, killTimeoutMs: 1_000, rate: 1_000, failingRate: 300, openMs: 1_500, pending: 5_000, failing: 5_000, spawns: 2 }
-  : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, pgDeliveries: 50_000, kill: 20_000, killTimeoutMs: 10_000, rate: 1_000, failingRate: 300, openMs: 30_000, pending: 1_000_000, failing: 200_000, spawns: 10 };
+  ? { ingest: { procs: gen, concurrency: 64, warmMs: 200, durationMs: 800 }, deliveries: 2_000, pgDeliveries: 2_000, kill: 3_000, killTimeoutMs: 1_000, rate: 1_000, failingRate: 300, openMs: 1_500, pending: 5_000, failing: 5_000, spawns: 2, oneKey: 300 }
+  : { ingest: { procs: gen, concurrency: 64, warmMs: 1_000, durationMs: 5_000 }, deliveries: 100_000, pgDeliveries: 50_000, kill: 20_000, killTimeoutMs: 10_000, rate: 1_000, failingRate: 300, openMs: 30_000, pending: 1_000_000, failing: 200_000, spawns: 10, oneKey: 5_000 };
 // Overrides for working on one figure: --deliveries N, --pending N, --open-ms N, --duration-ms N.
 if (option("--deliveries")) scale.deliveries = Number(option("--deliveries"));
 if (option("--pending")) scale.pending = Number(option("--pending"));
@@ -89,6 +89,13 @@ try {
     const fills: number[] = []; const cpu: number[] = [];
     figures.push({ id: "P2", runs: await repeat("P2", async () => { const r = await hookgateDrain(receiver, scale.deliveries); fills.push(r.fillRate); cpu.push(r.cpuUs); p2how = r.how; return r.rate; }) });
     extra.fill = fills; extra.P2cpu = cpu;
+  }
+  // P2 on an endpoint with ordering (DESIGN §13): 1,000 keys, and one key (every delivery after the one before it).
+  for (const [id, keys, count] of [["P2o", 1_000, scale.deliveries], ["P2o1", 1, scale.oneKey]] as const) {
+    if (!want(id)) continue;
+    const cpu: number[] = [];
+    figures.push({ id, runs: await repeat(id, async () => { const r = await hookgateDrain(receiver, count, { keys }); cpu.push(r.cpuUs); return r.rate; }) });
+    extra[`${id}cpu`] = cpu;
   }
   if (want("P2pg") || want("P2pg2") || want("P7")) {
     const version = await postgresVersion();

@@ -25,17 +25,20 @@ interface Plan {
   expect: number;
   /** P6: each event names a random tenant among `t0` … `t<tenants - 1>`. */
   tenants?: number;
+  /** P2o: event n has the ordering key `k<n mod keys>`. */
+  keys?: number;
 }
 
 const plan = JSON.parse(process.argv[2]!) as Plan;
 const headers = { authorization: `Bearer ${plan.token}`, "content-type": "application/json" };
 let n = 0;
 const tenant = () => (plan.tenants ? `t${Math.floor(Math.random() * plan.tenants)}` : undefined);
+const key = () => (plan.keys ? `k${n % plan.keys}` : undefined);
 const body = () => {
   const t = wallMs();
-  if (plan.batch === 1) return eventJson(t, n++, tenant());
+  if (plan.batch === 1) return eventJson(t, n++, tenant(), key());
   const parts: string[] = [];
-  for (let i = 0; i < plan.batch; i++) parts.push(eventJson(t, n++, tenant()));
+  for (let i = 0; i < plan.batch; i++) parts.push(eventJson(t, n++, tenant(), key()));
   return `[${parts.join(",")}]`;
 };
 

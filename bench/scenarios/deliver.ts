@@ -25,12 +25,13 @@ export async function fetchLoop(receiver: Receiver, count: number): Promise<numb
  * API is stopped, enabled in its store and started again, and the clock starts at that spawn.
  * Also returns the fill rate (arrays of 500) and hookgate's CPU per delivery.
  */
-export async function hookgateDrain(receiver: Receiver, count: number): Promise<{ rate: number; fillRate: number; cpuUs: number; how: string }> {
-  const s = hookgate.site(receiver.url, false);
+export async function hookgateDrain(receiver: Receiver, count: number, ordered?: { keys: number }): Promise<{ rate: number; fillRate: number; cpuUs: number; how: string }> {
+  // P2o: the endpoint delivers in order per key (DESIGN §13), the events spread over `keys` ordering keys.
+  const s = hookgate.site(receiver.url, false, ordered ? { endpoint: 'ordering: { maxBlock: "1h" }' } : {});
   try {
     let gw = await hookgate.start(s);
     const fillStart = wallMs();
-    await fill(s.ingestUrl, count);
+    await fill(s.ingestUrl, count, 4, ordered?.keys);
     const fillRate = count / ((wallMs() - fillStart) / 1000);
     await Bun.sleep(1_500); // let the fill's commits and a sweep settle before the clock starts
     const pending = hookgate.countPending(s);

@@ -56,11 +56,11 @@ export async function hookgateIngest(shape: LoadShape, batch: number): Promise<{
   }
 }
 
-/** Fills a gateway with `events` events in arrays of 500 (not timed by the caller's clock). */
-export async function fill(url: string, events: number, concurrency = 4): Promise<void> {
-  const batch = 500;
+/** Fills a gateway with `events` events in arrays of 500 (not timed by the caller's clock); `keys`: ordering keys (P2o). */
+export async function fill(url: string, events: number, concurrency = 4, keys?: number): Promise<void> {
+  const batch = Math.min(500, events);
   const r = await runProc<LoadResult>("load", {
-    url, token: hookgate.TOKEN, mode: "count", batch, total: Math.ceil(events / batch), concurrency, startAt: 0, expect: 202,
+    url, token: hookgate.TOKEN, mode: "count", batch, total: Math.ceil(events / batch), concurrency, startAt: 0, expect: 202, keys,
   });
   if (r.errors) throw new Error(`filling ${url} failed: ${JSON.stringify(r.statuses)}`);
 }

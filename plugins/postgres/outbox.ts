@@ -3,7 +3,10 @@ import { backoff, emitEach, sleep, type EventInput, type Source, type SourceCont
 import { Listener } from "./listener.ts";
 import { quoteName, type PostgresOptions } from "./options.ts";
 
-interface Row { id: string | number; type: string; data: unknown; tenant?: string | null }
+interface Row { id: string | number; type: string; data: unknown; tenant?: string | null; ordering_key?: string | null }
+
+/** Columns a table may lack (made by an older `hookgate pg-setup`): its rows then have none of them. */
+const OPTIONAL = ["tenant", "ordering_key"] as const;
 
 /**
  * Table mode: the app writes rows in its own transactions; hookgate takes them in batches, stores
@@ -12,7 +15,8 @@ interface Row { id: string | number; type: string; data: unknown; tenant?: strin
  */
 export function createOutbox(options: PostgresOptions & { table: string }, ctx: SourceContext): Source {
   const table = quoteName(options.table);
-  // Tables made before tenants have no tenant column: their rows are global events. Checked on each connect.
+  // Tables made before tenants or ordering keys lack those columns: their rows are global events without a key.
+  // Which columns there are is checked on each connect, so adding one (pg-setup's ALTER TABLE) needs no restart of the app.
   const selectFrom = (columns: string) => `SELECT ${columns} FROM ${table} WHERE NOT (id = ANY($2)) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
   let select = selectFrom("id, type, data");
   const remove = `DELETE FROM ${table} WHERE id = ANY($1)`;
@@ -26,7 +30,7 @@ export function createOutbox(options: PostgresOptions & { table: string }, ctx: 
   let retry: Timer | null = null;
 
   const listener = new Listener(options.url, options.channel, ctx, {
-    ready: async (client) => { select = selectFrom(await checkTable(client, options.table) ? "id, type, data, tenant" : "id, type, data"); },
+    ready: async (client) => { select = selectFrom(["id", "type", "data", ...await optionalColumns(client, options.table)].join(", ")); },
     connected: () => kick(),
     notified: () => kick(),
   });
@@ -71,7 +75,11 @@ export function createOutbox(options: PostgresOptions & { table: string }, ctx: 
 
   /** Emits the rows; returns the ids that are stored. A row that is not a valid event stays in the table. */
   async function store(rows: Row[]): Promise<string[]> {
-    const events = rows.map((r): EventInput => ({ id: String(r.id), type: r.type, data: r.data, ...(r.tenant != null && { tenant: r.tenant }) }));
+    const events = rows.map((r): EventInput => ({
+      id: String(r.id), type: r.type, data: r.data,
+      ...(r.tenant != null && { tenant: r.tenant }),
+      ...(r.ordering_key != null && { orderingKey: r.ordering_key }),
+    }));
     const stored = await emitEach(ctx, events, {
       event: (event) => event,
       invalid: (event, error) => {
@@ -103,12 +111,12 @@ export function createOutbox(options: PostgresOptions & { table: string }, ctx: 
   };
 }
 
-/** Checks the table has what hookgate reads; answers whether it has the (optional) tenant column. */
-async function checkTable(client: pg.Client, table: string): Promise<boolean> {
+/** Checks the table has what hookgate reads; answers which of the optional columns (tenant, ordering_key) it has. */
+async function optionalColumns(client: pg.Client, table: string): Promise<string[]> {
   try {
     const { fields } = await client.query(`SELECT * FROM ${quoteName(table)} LIMIT 0`);
     await client.query(`SELECT id, type, data FROM ${quoteName(table)} LIMIT 0`);
-    return fields.some((f) => f.name === "tenant");
+    return OPTIONAL.filter((column) => fields.some((f) => f.name === column));
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "42P01") throw new Error(`table ${table} does not exist: run "hookgate pg-setup" and apply the SQL it prints to this database`);

@@ -20,14 +20,17 @@ export function pgSetup(loaded: LoadedConfig): string {
 --   INSERT INTO ${table} (type, data) VALUES ('job.completed', '{"jobId": "j-1"}');
 -- hookgate stores each row as an event (the row id is its idempotency key) and then deletes it.
 -- tenant (optional): the customer the event belongs to; null: a global event.
+-- ordering_key (optional): endpoints with ordering get the events of one key in the order hookgate took them; null: none.
 CREATE TABLE IF NOT EXISTS ${quoted} (
   id bigserial PRIMARY KEY,
   type text NOT NULL,
   data jsonb NOT NULL,
   tenant text,
+  ordering_key text,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 ALTER TABLE ${quoted} ADD COLUMN IF NOT EXISTS tenant text;
+ALTER TABLE ${quoted} ADD COLUMN IF NOT EXISTS ordering_key text;
 CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('${channel}', '');

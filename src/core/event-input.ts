@@ -8,6 +8,8 @@ export interface EventInput {
   timestamp?: string;
   /** The customer (tenant) the event belongs to: it reaches that tenant's endpoints and the global ones only. */
   tenant?: string;
+  /** Events of one key reach an endpoint with `ordering` in the order hookgate accepted them (DESIGN §13). */
+  orderingKey?: string;
 }
 
 export interface EmitOptions {

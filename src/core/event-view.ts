@@ -7,6 +7,8 @@ export interface EventView {
   source: string;
   /** The event's tenant; null for a global event. */
   tenant: string | null;
+  /** The event's ordering key (DESIGN §13); null when it has none. */
+  orderingKey: string | null;
 }
 
 /** A header value computed per attempt: `"X-CEPro-Event": ({ event }) => event.type`. */

@@ -10,7 +10,9 @@ import { TENANT_RULE, TenantId, type Catalog } from "./values.ts";
 export interface EventProblem { path: string; message: string }
 
 const MAX_KEY = 255;
-const KEYS = ["type", "data", "id", "timestamp", "tenant"];
+const KEYS = ["type", "data", "id", "timestamp", "tenant", "orderingKey"];
+const MAX_ORDERING_KEY = 256;
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The config's `example` for `type`, if its catalog entry has one (a test event sends it when given no data). */
 export function catalogExample(catalog: object | undefined, type: string): unknown {
@@ -27,7 +29,7 @@ export function validateEvent(input: unknown, catalog: Catalog, own = false): Ev
   const e = input as Record<string, unknown>;
   const problems: EventProblem[] = [];
   for (const key of Object.keys(e)) {
-    if (!KEYS.includes(key)) problems.push({ path: key, message: "unknown key (an event has type, data, id, timestamp and tenant)" });
+    if (!KEYS.includes(key)) problems.push({ path: key, message: "unknown key (an event has type, data, id, timestamp, tenant and orderingKey)" });
   }
   // Before anything walks `data` (a schema, JSON.stringify), and without recursion itself.
   const tooDeep = valueTooDeep(e.data, MAX_DEPTH) !== null;
@@ -57,6 +59,9 @@ export function validateEvent(input: unknown, catalog: Catalog, own = false): Ev
     problems.push({ path: "timestamp", message: "must be an ISO-8601 date-time" });
   }
   if (e.tenant !== undefined && !v.is(TenantId, e.tenant)) problems.push({ path: "tenant", message: TENANT_RULE });
+  if (e.orderingKey !== undefined && (typeof e.orderingKey !== "string" || e.orderingKey.length === 0 || e.orderingKey.length > MAX_ORDERING_KEY || CONTROL.test(e.orderingKey))) {
+    problems.push({ path: "orderingKey", message: `must be a string of 1-${MAX_ORDERING_KEY} characters without control characters` });
+  }
   return problems;
 }
 
@@ -89,6 +94,7 @@ export function toEventRow(id: string, source: string, input: EventInput, now: n
     idempotency_key: input.id ?? null,
     received_at: now,
     tenant: input.tenant ?? null,
+    ordering_key: input.orderingKey ?? null,
   };
 }
 
@@ -109,5 +115,5 @@ export function eventBody(event: EventRow): string {
 }
 
 export function eventView(event: EventRow): EventView {
-  return { id: event.id, type: event.type, timestamp: event.timestamp, data: JSON.parse(event.data), source: event.source, tenant: event.tenant };
+  return { id: event.id, type: event.type, timestamp: event.timestamp, data: JSON.parse(event.data), source: event.source, tenant: event.tenant, orderingKey: event.ordering_key ?? null };
 }

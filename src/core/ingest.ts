@@ -85,8 +85,13 @@ export class Ingest {
         if (endpoint.id === about) continue;
         // An event its filter does not match creates no delivery for that endpoint.
         if (endpoint.filter !== null && !endpoint.filter(view ??= filterInput({ ...input, tenant: event.tenant }))) continue;
-        const { due, leased } = this.dispatcher.reserve(endpoint, now);
         // A delivery's tenant is its endpoint's: a tenant's delivery log never shows a global endpoint.
+        if (endpoint.ordering !== null) {
+          // Written waiting; the store lets the first of its key go, and the dispatcher claims it (DESIGN §13).
+          deliveries.push({ id: newId("dlv", now), endpoint_id: endpoint.id, tenant: endpoint.tenant, next_attempt_at: null, ordering_key: event.ordering_key ?? "" });
+          continue;
+        }
+        const { due, leased } = this.dispatcher.reserve(endpoint, now);
         deliveries.push({ id: newId("dlv", now), endpoint_id: endpoint.id, tenant: endpoint.tenant, next_attempt_at: due, leased });
       }
       return { event, deliveries };

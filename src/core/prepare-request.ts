@@ -17,6 +17,8 @@ export interface PreparedRequest {
   loggedHeaders: Record<string, string>;
 }
 
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
 /** Builds one attempt's request: body (transformed or not), hookgate's headers, the endpoint's, auth, signature. */
 export function prepareRequest(endpoint: RuntimeEndpoint, event: EventRow, deliveryId: string, attempt: number, nowMs: number): PreparedRequest {
   const timestamp = Math.floor(nowMs / 1000);
@@ -30,6 +32,8 @@ export function prepareRequest(endpoint: RuntimeEndpoint, event: EventRow, deliv
     "webhook-event": event.type,
     "webhook-attempt": String(attempt),
   };
+  // DESIGN §13; a key beyond printable ASCII goes percent-encoded (UTF-8), as a header value must be.
+  if (event.ordering_key != null) headers["webhook-ordering-key"] = PRINTABLE.test(event.ordering_key) ? event.ordering_key : encodeURIComponent(event.ordering_key);
   const secretNames: string[] = [];
   for (const [name, value] of Object.entries(endpoint.headers)) {
     // Checked here too: a header function's value is only known now, and API rows may predate a rule.

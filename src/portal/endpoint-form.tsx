@@ -1,6 +1,8 @@
 import { useState } from "preact/hooks";
 import type { Endpoint, EventType } from "./api.ts";
 import { FilterField, filterOf, filterProblem } from "./filter-field.tsx";
+import { OrderingField } from "./ordering-field.tsx";
+import { maxBlockProblem, maxBlockText } from "./ordering.ts";
 import { EventPicker, SchemeSelect } from "./parts.tsx";
 
 /** The description's cap (the API's TEXT_CAPS.description): shown before it bites, never cut silently. */
@@ -14,6 +16,8 @@ export interface Draft {
   headers: string; rateLimit: string;
   /** The payload filter as JSON text; empty: none. */
   filter: string;
+  /** Deliver in order (the endpoint's `ordering`), and its maxBlock as typed. */
+  ordered: boolean; maxBlock: string;
 }
 
 export function draftOf(endpoint?: Endpoint): Draft {
@@ -25,6 +29,7 @@ export function draftOf(endpoint?: Endpoint): Draft {
     headers: Object.entries(endpoint?.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join("\n"),
     rateLimit: endpoint?.rateLimit == null ? "" : String(endpoint.rateLimit),
     filter: endpoint?.filter ? JSON.stringify(endpoint.filter, null, 2) : "",
+    ordered: endpoint?.ordering != null, maxBlock: maxBlockText(endpoint),
   };
 }
 
@@ -39,6 +44,8 @@ export function checkDraft(d: Draft): Record<string, string> {
   if (d.authType === "bearer" && !d.token) out.auth = "Enter the token your endpoint expects.";
   const filter = filterProblem(d.filter);
   if (filter) out.filter = filter;
+  const maxBlock = d.ordered ? maxBlockProblem(d.maxBlock) : null;
+  if (maxBlock) out.ordering = maxBlock;
   return out;
 }
 
@@ -59,12 +66,14 @@ export function bodyOf(d: Draft, editing: boolean): Record<string, unknown> {
     : { type: "bearer", token: d.token };
   const authUnchanged = editing && auth !== null && (d.authType === "basic" ? d.password === MASK : d.token === MASK);
   const rateLimit = d.rateLimit ? Number(d.rateLimit) : null;
+  const ordering = d.ordered ? { maxBlock: d.maxBlock.trim() } : null;
   return {
     url: d.url, description: d.description, events: d.events, signing: { scheme: d.scheme }, enabled: d.enabled,
     headers: parseHeaders(d.headers) ?? {},
     ...(authUnchanged ? {} : editing ? { auth } : auth ? { auth } : {}),
     ...(editing ? { rateLimit } : rateLimit !== null ? { rateLimit } : {}),
     ...(editing ? { filter: filterOf(d.filter) } : d.filter.trim() ? { filter: filterOf(d.filter) } : {}),
+    ...(editing || ordering ? { ordering } : {}),
   };
 }
 
@@ -74,7 +83,7 @@ export function FieldError({ id, message }: { id: string; message?: string }) {
 }
 const invalid = (id: string, message?: string) => (message ? { "aria-invalid": true, "aria-describedby": id } : {});
 
-/** The fields of the add and edit forms: URL, description, event types, signing, receiver auth, headers, rate, enabled. */
+/** The fields of the add and edit forms: URL, description, event types, signing, enabled, order, receiver auth, headers, rate. */
 export function EndpointFields({ prefix, draft, set, errors, types, tenant = null }: { prefix: string; draft: Draft; set(d: Partial<Draft>): void; errors: Record<string, string>; types: EventType[] | undefined; tenant?: string | null }) {
   const id = (name: string) => `${prefix}-${name}`;
   const text = (e: Event) => (e.target as HTMLInputElement).value;
@@ -97,6 +106,7 @@ export function EndpointFields({ prefix, draft, set, errors, types, tenant = nul
         <input id={id("enabled")} type="checkbox" checked={draft.enabled} onChange={(e) => set({ enabled: (e.target as HTMLInputElement).checked })} />
         <label for={id("enabled")}>Enabled: send deliveries now (disabled, they wait until you enable it)</label>
       </div>
+      <OrderingField id={id("ordering")} ordered={draft.ordered} maxBlock={draft.maxBlock} onChange={set} error={errors.ordering} />
       <details class="more" open={more} onToggle={(e) => setMore((e.target as HTMLDetailsElement).open)}>
         <summary>Receiver authentication, custom headers and rate limit</summary>
         <label for={id("auth")}>Receiver authentication</label>

@@ -46,7 +46,7 @@ export function FilterField({ id, value, onChange, error, types, events, tenant 
         value={value} onInput={(e) => { onChange((e.target as HTMLTextAreaElement).value); setVerdict(null); }}
         aria-describedby={describedBy} aria-invalid={error ? true : undefined} />
       <p id={`${id}-hint`} class="muted small">
-        JSON matched against {"{ type, tenant, data }"}: a value must be equal, operators such as $gte, $in, $startsWith, $or compare. Empty: every event of the chosen types.
+        JSON matched against {"{ type, tenant, orderingKey, data }"}: a value must be equal, operators such as $gte, $in, $startsWith, $or compare. Empty: every event of the chosen types.
       </p>
       <FieldError id={`${id}-error`} message={error} />
       {choices.length > 0 && (

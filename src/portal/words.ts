@@ -1,4 +1,5 @@
 import { ApiError, type Problem } from "./api.ts";
+import { MAX_BLOCK_WORDS } from "./ordering.ts";
 
 /**
  * The API's errors in a customer's words. The API's problem+json is written for whoever runs hookgate (config keys,
@@ -17,6 +18,8 @@ const RULES: [RegExp, string][] = [
   [/at most (\d+) headers|8 KiB/i, "Custom headers are too long: at most 50 headers and 8 KiB in all."],
   [/past tenants\.maxEndpoints|endpoints? (limit|cap)|at most \d+ endpoints/i, "You have reached the number of endpoints your plan allows. Delete one you no longer use to add another."],
   [/must be after since/i, "The end must be after the start."],
+  // ordering.maxBlock: the API's duration rules (shared with every duration, but only this field is typed in the portal).
+  [/must be a duration/i, MAX_BLOCK_WORDS],
   [/secret/i, "This signing secret cannot be used with the chosen signing scheme."],
 ];
 

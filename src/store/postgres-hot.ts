@@ -6,7 +6,7 @@ import { hotStatements } from "./hot-sql.ts";
 import { noteTenants, writeCursor } from "./queries.ts";
 import type { DB } from "./schema.ts";
 import { chunks, claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type Original } from "./shaping.ts";
-import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite } from "./types.ts";
+import { endedKeys, ingestKeys, type AttemptOutcome, type ClaimedDelivery, type DisabledEndpoint, type HotPaths, type IngestItem, type IngestOutcome, type OrderedKey, type SourceCursorWrite } from "./types.ts";
 
 /**
  * The hot paths on Postgres, where several processes share one queue: claims skip the rows another process has
@@ -39,6 +39,8 @@ export class PostgresHotPaths implements HotPaths {
       const now = Date.now();
       const deliveries = items.filter((_, k) => inserted[k]).flatMap((i) => i.deliveries.map((d) => newDelivery(i.event.id, d, now)));
       for (const part of chunks(deliveries)) await trx.insertInto("deliveries").values(part).execute();
+      // Ordered deliveries were written waiting: the first of each key goes unless one of its key is under way.
+      await promoteKeys(trx, ingestKeys(items, inserted), now);
       const originals = new Map<string, Original>();
       for (const [key, e] of duplicateKeys(items, inserted)) originals.set(key, await original(trx, e.source, e.dedupe_key));
       for (const c of cursors) await writeCursor(trx, c);
@@ -47,6 +49,11 @@ export class PostgresHotPaths implements HotPaths {
     })));
     this.noted.remember(tenants);
     return outcomes;
+  }
+
+  async promoteStale(now: number, staleBefore: number): Promise<number> {
+    const result = await this.db.executeQuery(CompiledQuery.raw(STATEMENTS.promoteStale.sql, STATEMENTS.promoteStale.bind({ now, staleBefore })));
+    return Number(result.numAffectedRows ?? 0);
   }
 
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
@@ -75,6 +82,8 @@ export class PostgresHotPaths implements HotPaths {
       for (const part of chunks(outcomes.map((o) => o.attempt).filter((a) => present.has(a.delivery_id)), 200)) {
         await trx.insertInto("attempts").values(part).onConflict((oc) => oc.column("id").doNothing()).execute();
       }
+      // An ordered delivery that ended lets the next of its key go (DESIGN §13).
+      await promoteKeys(trx, endedKeys(outcomes), now);
       const disabled = await updateEndpointHealth(trx, outcomes.map((o) => o.endpoint));
       mark.sent = true;
       return disabled;
@@ -88,6 +97,19 @@ const STATEMENTS = hotStatements("postgres");
 /** Runs a statement compiled once with one call's values, on the pool or in a transaction. */
 async function run<K extends string, O>(db: Kysely<DB>, compiled: Compiled<K, O>, values: Record<K, unknown>): Promise<O[]> {
   return (await db.executeQuery<O>(CompiledQuery.raw(compiled.sql, compiled.bind(values)))).rows;
+}
+
+/**
+ * `promote` for each key, each under its transaction lock: ingest (writing a key's deliveries) and the record of an
+ * attempt that ended one (in other processes too) decide a key's next delivery one at a time, so a key never has
+ * two under way, and a delivery written while the one before it ended is never left waiting. Keys come sorted, so
+ * two transactions take the locks they share in the same order.
+ */
+async function promoteKeys(trx: Transaction<DB>, keys: OrderedKey[], now: number): Promise<void> {
+  for (const { endpointId, key } of keys) {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`hookgate.order:${endpointId.length}:${endpointId}:${key}`}, 0))`.execute(trx);
+    await run(trx, STATEMENTS.promote, { endpointId, key, now });
+  }
 }
 
 async function original(trx: Transaction<DB>, source: string, dedupeKey: string): Promise<Original> {

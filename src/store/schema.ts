@@ -13,6 +13,8 @@ export interface EventsTable {
   received_at: number;
   /** The customer the event belongs to; null: a global event (global endpoints only). */
   tenant: string | null;
+  /** Its ordering key (DESIGN §13); null: none (rows from before migration 012 read as none). */
+  ordering_key: Generated<string | null>;
 }
 
 export interface EndpointsTable {
@@ -65,6 +67,14 @@ export interface DeliveriesTable {
   next_attempt_at: number | null;
   /** Its endpoint's tenant (a tenant's delivery log never shows a global endpoint's deliveries). */
   tenant: string | null;
+  /**
+   * Set only for a delivery to an endpoint with `ordering` when it was made: its event's ordering key, "" for an
+   * event without one (those form one key of their own). The deliveries of one (endpoint, key) go one at a time,
+   * in id order: the others wait (`next_attempt_at` and `held_since` null) until the one before ends (hot-sql.ts `promote`).
+   */
+  ordering_key: Generated<string | null>;
+  /** When it became its key's head (due, not waiting): `ordering.maxBlock` counts from here. */
+  held_since: Generated<number | null>;
   created_at: number;
   updated_at: number;
 }

@@ -13,7 +13,7 @@ export const chunks = <T>(items: T[], size = 500): T[][] => {
 export function newDelivery(eventId: string, d: IngestItem["deliveries"][number], now: number) {
   return {
     id: d.id, event_id: eventId, endpoint_id: d.endpoint_id, status: "pending" as const, attempts: 0, leases: leasesAtIngest(d.leased),
-    next_attempt_at: d.next_attempt_at, tenant: d.tenant ?? null, created_at: now, updated_at: now,
+    next_attempt_at: d.next_attempt_at, tenant: d.tenant ?? null, ordering_key: d.ordering_key ?? null, held_since: null, created_at: now, updated_at: now,
   };
 }
 
@@ -40,7 +40,7 @@ export function ingestOutcomes(items: IngestItem[], inserted: boolean[], origina
 }
 
 /** A delivery row as a claim returns it: `leases` already counts this claim. */
-export interface ClaimedRow { id: string; endpoint_id: string; leases: number; event_id: string }
+export interface ClaimedRow { id: string; endpoint_id: string; leases: number; event_id: string; ordering_key: string | null; held_since: number | null }
 
 export const eventIdsOf = (claimed: ClaimedRow[]): string[] => [...new Set(claimed.map((c) => c.event_id))];
 
@@ -49,7 +49,7 @@ export function claimedDeliveries(claimed: ClaimedRow[], events: EventRow[]): Cl
   const byId = new Map(events.map((e) => [e.id, e]));
   return claimed.flatMap((c) => {
     const event = byId.get(c.event_id);
-    return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempt: attemptNumber(c.leases), event }] : [];
+    return event ? [{ id: c.id, endpoint_id: c.endpoint_id, attempt: attemptNumber(c.leases), event, orderingKey: c.ordering_key, heldSince: c.held_since === null ? null : Number(c.held_since) }] : [];
   });
 }
 

@@ -5,7 +5,7 @@ import { hotStatements } from "./hot-sql.ts";
 import type { EventRow } from "./schema.ts";
 import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type Original } from "./shaping.ts";
 import type { RawSqlite } from "./sqlite.ts";
-import type { AttemptOutcome, ClaimedDelivery, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite } from "./types.ts";
+import { endedKeys, ingestKeys, type OrderedKey, type AttemptOutcome, type ClaimedDelivery, type DisabledEndpoint, type HotPaths, type IngestItem, type IngestOutcome, type SourceCursorWrite } from "./types.ts";
 
 /**
  * The hot paths on SQLite as prepared statements on the raw connection, in one synchronous transaction each:
@@ -29,13 +29,15 @@ export class SqliteHotPaths implements HotPaths {
       for (const t of tenants) s.noteTenant.run({ id: t, now });
       const inserted = items.map((i) => {
         const e = i.event;
-        if (s.insertEvent.run(e.id, e.source, e.type, e.timestamp, e.data, e.dedupe_key, e.idempotency_key, e.received_at, e.tenant).changes === 0) return false;
+        if (s.insertEvent.run(e.id, e.source, e.type, e.timestamp, e.data, e.dedupe_key, e.idempotency_key, e.received_at, e.tenant, e.ordering_key ?? null).changes === 0) return false;
         for (const d of i.deliveries) {
           const row = newDelivery(e.id, d, now);
-          s.insertDelivery.run(row.id, row.event_id, row.endpoint_id, row.leases, row.next_attempt_at, row.tenant, row.created_at, row.updated_at);
+          s.insertDelivery.run(row.id, row.event_id, row.endpoint_id, row.leases, row.next_attempt_at, row.tenant, row.ordering_key, row.created_at, row.updated_at);
         }
         return true;
       });
+      // Ordered deliveries were written waiting: the first of each key goes unless one of its key is under way.
+      promoteAll(s, ingestKeys(items, inserted), now);
       const originals = new Map<string, Original>();
       for (const [key, e] of duplicateKeys(items, inserted)) {
         const row = s.original.get(e.source, e.dedupe_key) as { id: string; n: number };
@@ -57,6 +59,10 @@ export class SqliteHotPaths implements HotPaths {
     }).immediate());
   }
 
+  promoteStale(now: number, staleBefore: number): Promise<number> {
+    return this.raw.exclusive(() => this.s.promoteStale.run({ now, staleBefore }).changes);
+  }
+
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]> {
     return this.raw.exclusive((db) => db.transaction(() => {
       const s = this.s;
@@ -68,6 +74,8 @@ export class SqliteHotPaths implements HotPaths {
         s.insertAttempt.run(a.id, a.delivery_id, a.endpoint_id, a.number, a.trigger, a.started_at, a.url, a.request_headers, a.request_body ?? null,
           a.status_code ?? null, a.response_headers, a.response_body, a.duration_ms, a.error ?? null);
       }
+      // An ordered delivery that ended lets the next of its key go (DESIGN §13).
+      promoteAll(s, endedKeys(outcomes), now);
       const disabled: DisabledEndpoint[] = [];
       for (const change of healthChanges(outcomes.map((o) => o.endpoint))) {
         const row = s.failureStreak.get({ ...change, reset: change.reset ? 1 : 0 });
@@ -82,17 +90,32 @@ export class SqliteHotPaths implements HotPaths {
   }
 }
 
+/** The next delivery of each key goes, unless one of its key is under way (DESIGN §13). */
+function promoteAll(s: ReturnType<typeof prepare>, keys: OrderedKey[], now: number): void {
+  if (keys.length === 1) s.promote.run({ endpointId: keys[0]!.endpointId, key: keys[0]!.key, now });
+  else if (keys.length > 1) s.promoteMany.run(now, JSON.stringify(keys.map((k) => [k.endpointId, k.key])));
+}
+
 function prepare(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql);
   const shared = hotStatements("sqlite");
   return {
     noteTenant: bound(db, shared.noteTenant),
     claim: bound(db, shared.claim),
+    promote: bound(db, shared.promote),
+    /** hot-sql.ts `promote` for many keys in one statement (a JSON array of [endpoint, key] pairs): one run, not one per key. */
+    promoteMany: q(`UPDATE deliveries SET next_attempt_at = ?1, held_since = ?1 WHERE id IN (
+      SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = j.value ->> 0 AND w.ordering_key = j.value ->> 1
+          AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1)
+        FROM json_each(?2) j
+        WHERE NOT EXISTS (SELECT 1 FROM deliveries a WHERE a.endpoint_id = j.value ->> 0 AND a.ordering_key = j.value ->> 1
+          AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL))`),
+    promoteStale: bound(db, shared.promoteStale),
     failureStreak: bound(db, shared.failureStreak),
-    insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING`),
-    insertDelivery: q(`INSERT INTO deliveries (id, event_id, endpoint_id, status, attempts, leases, next_attempt_at, tenant, created_at, updated_at)
-      VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)`),
+    insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant, ordering_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING`),
+    insertDelivery: q(`INSERT INTO deliveries (id, event_id, endpoint_id, status, attempts, leases, next_attempt_at, tenant, ordering_key, created_at, updated_at)
+      VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)`),
     original: q(`SELECT e.id AS id, (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS n
       FROM events e WHERE e.source = ? AND e.dedupe_key = ?`),
     upsertCursor: q(`INSERT INTO source_state (id, cursor, status, last_error, updated_at) VALUES (?1, ?2, 'running', NULL, ?3)

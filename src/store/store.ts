@@ -143,6 +143,10 @@ export class KyselyStore implements Store {
     return outcomes.length === 0 ? [] : this.hot.recordAttempts(outcomes);
   }
 
+  promoteStale(now: number, staleBefore: number): Promise<number> {
+    return this.hot.promoteStale(now, staleBefore);
+  }
+
   async listEndpoints(after?: string, limit?: number): Promise<Endpoint[]> {
     let query = this.db.selectFrom("endpoints").selectAll().orderBy("id");
     if (after !== undefined) query = query.where("id", ">", after);

@@ -18,7 +18,11 @@ export interface IngestItem {
   event: EventRow;
   /** `leased`: handed to this process's dispatcher at once, so it counts as a lease (see DeliveriesTable.leases). */
   /** `tenant`: the endpoint's (absent: null, a global endpoint). */
-  deliveries: (Pick<DeliveryRow, "id" | "endpoint_id"> & { tenant?: string | null; next_attempt_at: number; leased?: boolean })[];
+  /**
+   * `ordering_key`: set for an endpoint with `ordering` (the event's key, "" for none): the delivery is written waiting
+   * (`next_attempt_at` null) and the store makes the first of its key due (hot-sql.ts `promote`).
+   */
+  deliveries: (Pick<DeliveryRow, "id" | "endpoint_id"> & { tenant?: string | null; next_attempt_at: number | null; leased?: boolean; ordering_key?: string | null })[];
 }
 
 export interface IngestOutcome {
@@ -39,12 +43,43 @@ export interface ClaimedDelivery {
   /** This attempt's number: after every lease before it, so a resend after a crash never repeats a number. */
   attempt: number;
   event: EventRow;
+  /** Its ordering key when it was made for an endpoint with `ordering` ("" for an event without one); else null. */
+  orderingKey: string | null;
+  /** When it became its key's head (ordered deliveries only). */
+  heldSince: number | null;
 }
 
 /** What one attempt changed: the attempt row, the delivery's new state, and the endpoint's. */
+/** One ordering key of one endpoint (DESIGN §13). */
+export interface OrderedKey { endpointId: string; key: string }
+
+/** The keys in `outcomes` whose delivery ended for good (succeeded or failed), each once, in a fixed order. */
+export function endedKeys(outcomes: { delivery: AttemptOutcome["delivery"] }[]): OrderedKey[] {
+  const keys = new Map<string, OrderedKey>();
+  for (const { delivery: d } of outcomes) {
+    if (d.ordering && (d.status === "succeeded" || d.status === "failed")) keys.set(`${d.ordering.endpointId}\u0000${d.ordering.key}`, d.ordering);
+  }
+  return sortKeys([...keys.values()]);
+}
+
+/** The ordered deliveries' keys of an ingest batch, each once, in a fixed order. */
+export function ingestKeys(items: IngestItem[], inserted: boolean[]): OrderedKey[] {
+  const keys = new Map<string, OrderedKey>();
+  items.forEach((item, k) => {
+    if (!inserted[k]) return;
+    for (const d of item.deliveries) if (d.ordering_key != null) keys.set(`${d.endpoint_id}\u0000${d.ordering_key}`, { endpointId: d.endpoint_id, key: d.ordering_key });
+  });
+  return sortKeys([...keys.values()]);
+}
+
+/** Keys in (endpoint, key) order: two Postgres transactions lock the keys they share in the same order. */
+const sortKeys = (keys: OrderedKey[]): OrderedKey[] =>
+  keys.sort((a, b) => (a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
 export interface AttemptOutcome {
   attempt: NewAttempt;
-  delivery: Pick<DeliveryRow, "id" | "status" | "attempts" | "next_attempt_at">;
+  /** `ordering`: the delivery's endpoint and ordering key when it is ordered: one that ends lets the next of its key go. */
+  delivery: Pick<DeliveryRow, "id" | "status" | "attempts" | "next_attempt_at"> & { ordering?: OrderedKey };
   /**
    * Failure-streak bookkeeping: reset on success, count up on failure; disable with a reason. Null when the
    * attempt says nothing about the receiver (hookgate could not build the request).
@@ -69,6 +104,8 @@ export interface HotPaths {
   claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]>;
   /** Records attempts, the deliveries' new states and the endpoints' failure streaks (`outcomes` not empty). */
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
+  /** DESIGN §13's repair: keys with deliveries waiting since before `staleBefore` and none under way get their next one; how many. */
+  promoteStale(now: number, staleBefore: number): Promise<number>;
 }
 
 /** What the rest of hookgate may do with the store: SQLite (one process) or Postgres (several sharing one queue). */
@@ -104,6 +141,8 @@ export interface Store {
   leaseNow(id: string): Promise<{ delivery: DeliveryRow; attempt: number } | null>;
   /** Records a batch of attempts and their consequences in one transaction. Returns the endpoints it disabled. */
   recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
+  /** DESIGN §13's repair: keys with deliveries waiting since before `staleBefore` and none under way get their next one; how many. */
+  promoteStale(now: number, staleBefore: number): Promise<number>;
 
   /** Endpoints by id: all of them, or `limit` after `after`. */
   listEndpoints(after?: string, limit?: number): Promise<Endpoint[]>;

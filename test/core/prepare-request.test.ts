@@ -8,12 +8,12 @@ import { generateKeyPair, privateKeyObject, publicKeyObject } from "../../src/co
 
 const event: EventRow = {
   id: "evt_1", source: "app", type: "a.b", timestamp: "2026-03-14T16:45:00.000Z", data: '{"x":1}',
-  dedupe_key: "evt_1", idempotency_key: null, received_at: 0, tenant: null,
+  dedupe_key: "evt_1", idempotency_key: null, received_at: 0, tenant: null, ordering_key: null,
 };
 const endpoint = (previousUntil: number | null): RuntimeEndpoint => ({
   id: "ep", tenant: null, tenantLimited: false, url: "https://example.com", enabled: true, events: ["*"], scheme: "standard", header: "webhook-signature",
   secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_dGhpcyBpcyB0aGUgb2xkIHNlY3JldCBrZXkgISE="], signingKeys: [], previousUntil,
-  headers: {}, auth: null, transform: null, filter: null, retry: { schedule: [], jitter: 0 }, timeoutMs: 1000, autoDisableAfter: 0, autoDisableWindowMs: 0, circuitBreakerAfter: 0, maxConcurrency: 1, rateLimit: null,
+  headers: {}, auth: null, transform: null, filter: null, retry: { schedule: [], jitter: 0 }, timeoutMs: 1000, autoDisableAfter: 0, autoDisableWindowMs: 0, circuitBreakerAfter: 0, maxConcurrency: 1, rateLimit: null, ordering: null,
 });
 
 test("the old secret signs during its grace, and stops the moment the grace ends", () => {

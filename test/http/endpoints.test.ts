@@ -133,6 +133,15 @@ describe("422 with errors[] for bad input", () => {
     }
   });
 
+  test("ordering.maxBlock: not a duration, or not over zero, is 422 at its path (never a 500)", async () => {
+    for (const maxBlock of ["soon", "0s", 0, "-1h", 5.5]) {
+      const problem = expectProblem(await create({ verify: false, ordering: { maxBlock } }), 422);
+      expect({ maxBlock, paths: problem.errors.map((e: { path: string }) => e.path) }).toEqual({ maxBlock, paths: ["ordering.maxBlock"] });
+    }
+    const patched = await app.api("PATCH", `/endpoints/${(await create({ verify: false })).body.id}`, { ordering: { maxBlock: "soon" } });
+    expect(expectProblem(patched, 422).errors.map((e: { path: string }) => e.path)).toEqual(["ordering.maxBlock"]);
+  });
+
   test("event patterns", async () => {
     const problem = expectProblem(await create({ events: ["ok", "bad pattern", "a.*.b"] }), 422);
     expect(problem.errors.map((e: { path: string }) => e.path)).toEqual(["events.1", "events.2"]);

@@ -10,7 +10,8 @@ test("serve without an admin token warns at start, and the API says how to confi
 export default defineConfig({ server: { host: "127.0.0.1", port: 0 }, store: { sqlite: "./data/hookgate.db" } });
 `));
   try {
-    const warning = running.output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) => l.msg.startsWith("no admin token configured"));
+    // The warning is written before the ready line, not before "listening on" (what startBinary waits for).
+    const warning = (await startLog(running)).split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) => l.msg.startsWith("no admin token configured"));
     expect(warning).toEqual(expect.objectContaining({ level: "warn" }));
     expect(warning.msg).toContain("admin: { tokens:");
     const response = await fetch(`${running.url}/api/v1/endpoints`);

@@ -34,7 +34,7 @@ export async function tenantEvent(app: TenantApp, tenant: string | null, endpoin
   const now = Date.now();
   const id = newId("evt", now);
   const deliveries = endpoints.map((e) => ({ id: newId("dlv"), endpoint_id: e.id, next_attempt_at: now }));
-  await app.store.ingest([{ event: { id, source: "app", type: "order.created", timestamp: new Date(now).toISOString(), data: '{"n":1}', dedupe_key: id, idempotency_key: null, received_at: now, tenant }, deliveries }], []);
+  await app.store.ingest([{ event: { id, source: "app", type: "order.created", timestamp: new Date(now).toISOString(), data: '{"n":1}', dedupe_key: id, idempotency_key: null, received_at: now, tenant, ordering_key: null }, deliveries }], []);
   const db = dbOf(app.store);
   await db.updateTable("events").set({ tenant }).where("id", "=", id).execute();
   for (const [k, d] of deliveries.entries()) await db.updateTable("deliveries").set({ tenant: endpoints[k]!.tenant }).where("id", "=", d.id).execute();

@@ -21,6 +21,8 @@ export default defineConfig({
     expect(stdout).toContain('CREATE TABLE IF NOT EXISTS "app"."order_events" (\n  id bigserial PRIMARY KEY,\n  type text NOT NULL,\n  data jsonb NOT NULL,');
     expect(stdout).toContain("  tenant text,\n");
     expect(stdout).toContain('ALTER TABLE "app"."order_events" ADD COLUMN IF NOT EXISTS tenant text;');
+    expect(stdout).toContain("  ordering_key text,\n");
+    expect(stdout).toContain('ALTER TABLE "app"."order_events" ADD COLUMN IF NOT EXISTS ordering_key text;');
     expect(stdout).toContain("PERFORM pg_notify('hookgate', '');");
     expect(stdout).toContain('CREATE TRIGGER "order_events_notify" AFTER INSERT ON "app"."order_events" FOR EACH STATEMENT');
   }, 60_000);

@@ -18,7 +18,7 @@ async function seedEvent(store: Store, tenant: string | null, endpoints: { id: s
   const now = Date.now();
   const id = newId("evt", now);
   const deliveries = endpoints.map((e) => ({ id: newId("dlv"), endpoint_id: e.id, next_attempt_at: now + 60_000 }));
-  await store.ingest([{ event: { id, source: "app", type: "order.created", timestamp: new Date(now).toISOString(), data: "{}", dedupe_key: id, idempotency_key: null, received_at: now, tenant }, deliveries }], []);
+  await store.ingest([{ event: { id, source: "app", type: "order.created", timestamp: new Date(now).toISOString(), data: "{}", dedupe_key: id, idempotency_key: null, received_at: now, tenant, ordering_key: null }, deliveries }], []);
   const db = dbOf(store);
   // The ingest hot path may not write `tenant` on this branch yet: set it as the routing work will.
   await db.updateTable("events").set({ tenant }).where("id", "=", id).execute();

@@ -51,13 +51,16 @@ export function outcomeLabel(verdict: Verdict, result: Pick<OutboundResult, "ref
 
 /** What the recorder writes for one attempt: its row, its delivery's next step, and the endpoint's health (none when the request was never built). */
 export function attemptRecord(
-  job: Pick<Job, "deliveryId" | "attempt">, endpoint: RuntimeEndpoint, attempt: { row: AttemptRow; verdict: Verdict; built: boolean },
+  job: Pick<Job, "deliveryId" | "endpointId" | "attempt" | "ordering">, endpoint: RuntimeEndpoint, attempt: { row: AttemptRow; verdict: Verdict; built: boolean },
   next: { status: AttemptOutcome["delivery"]["status"]; nextAttemptAt: number | null },
 ): AttemptOutcome {
   const { row, verdict, built } = attempt;
   return {
     attempt: row,
-    delivery: { id: job.deliveryId, status: next.status, attempts: job.attempt, next_attempt_at: next.nextAttemptAt },
+    delivery: {
+      id: job.deliveryId, status: next.status, attempts: job.attempt, next_attempt_at: next.nextAttemptAt,
+      ...(job.ordering && { ordering: { endpointId: job.endpointId, key: job.ordering.key } }),
+    },
     endpoint: !built ? null : {
       id: endpoint.id, success: verdict === "succeeded", at: row.started_at, statusCode: row.status_code ?? null, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,
       autoDisableAfter: endpoint.autoDisableAfter, autoDisableWindowMs: endpoint.autoDisableWindowMs,

@@ -7,6 +7,9 @@ import type { Gate } from "./gate.ts";
 import { laneCap, type Lane } from "./lane.ts";
 import type { Lanes } from "./lanes.ts";
 
+/** An ordered key waiting this long with none of its deliveries under way is released by the sweep. */
+const STALE_WAIT_MS = 10_000;
+
 /**
  * How deliveries become this process's to send: reserved at ingest and handed over after the commit, or claimed
  * from the store once due (a sweep every second, after an enable, when a lane runs low, when a probe is due).
@@ -41,6 +44,8 @@ export class Claims {
   /** After the commit: a reserved delivery joins its lane; a duplicate's reservation is dropped. */
   handOff(item: IngestItem, duplicate: boolean): void {
     for (const d of item.deliveries) {
+      // Ordered: the store made the first of its key due, if none is under way; claim it now, not at the sweep.
+      if (d.ordering_key != null && !duplicate) { this.claimSoon(d.endpoint_id); continue; }
       if (!d.leased) continue; // not reserved: the sweep will find it
       const lane = this.lanes.of(d.endpoint_id);
       lane.reserved--;
@@ -51,9 +56,32 @@ export class Claims {
     this.wake();
   }
 
+  /** Endpoints to claim for once this turn's hand-offs are done (one claim each, however many events). */
+  private soon = new Set<string>();
+
+  /** Claims for the endpoint in a moment: after an ordered delivery was written or ended, its key's next is due. */
+  claimSoon(endpointId: string): void {
+    if (this.soon.size === 0) queueMicrotask(() => {
+      const ids = [...this.soon];
+      this.soon.clear();
+      for (const id of ids) {
+        const endpoint = this.registry.get(id);
+        if (endpoint) void this.claim(endpoint);
+      }
+    });
+    this.soon.add(endpointId);
+  }
+
+  private sweeps = 0;
+
   /** The sweep: due deliveries of every enabled endpoint. */
   async sweep(): Promise<void> {
     if (this.gate.closed()) return;
+    // Every 10 s: ordered keys left waiting with none under way get their next (hot-sql.ts promoteStale).
+    if (this.sweeps++ % 10 === 0) {
+      const now = Date.now();
+      await this.store.promoteStale(now, now - STALE_WAIT_MS).catch((e) => this.summary.error("promote", "releasing ordered deliveries failed", { error: String(e) }));
+    }
     // Other processes sharing a Postgres store change endpoints: follow the store's change log (a one-row read).
     await this.registry.catchUp().catch((e) => this.summary.error("refresh", "endpoint refresh failed", { error: String(e) }));
     // Only enabled endpoints: with 100,000 endpoints, a promise each per second would cost the ingest path.
@@ -68,7 +96,7 @@ export class Claims {
     const share = this.share(endpoint);
     if (this.gate.stopping || !endpoint.enabled || share.maxConcurrency === 0 || this.gate.pausedNow()) return;
     const lane = this.lanes.of(endpoint.id);
-    if (lane.claiming) return;
+    if (lane.claiming) { lane.claimAgain = true; return; }
     const cap = laneCap(share);
     let room = cap - lane.queued - lane.reserved - lane.unrecorded;
     if (lane.breaker.kind === "open") {
@@ -81,13 +109,19 @@ export class Claims {
       const now = Date.now();
       const claimed = await this.store.claimDue(endpoint.id, now, now + leaseMs(endpoint), room);
       lane.moreDue = claimed.length === room;
-      for (const c of claimed) this.lanes.enqueue(lane, { deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempt, event: c.event, trigger: "scheduled" });
+      for (const c of claimed) {
+        this.lanes.enqueue(lane, {
+          deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempt, event: c.event, trigger: "scheduled",
+          ...(c.orderingKey !== null && { ordering: { key: c.orderingKey, heldSince: c.heldSince } }),
+        });
+      }
     } catch (e) {
       this.summary.error(`claim:${endpoint.id}`, "claiming due deliveries failed", { endpoint: endpoint.id, error: String(e) });
     } finally {
       lane.claiming = false;
     }
     this.wake();
+    if (lane.claimAgain) { lane.claimAgain = false; void this.claim(endpoint); }
   }
 
   /** More due deliveries for a lane that ran low: a send freed a slot, or a committed record freed room. */

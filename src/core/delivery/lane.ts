@@ -14,6 +14,8 @@ export interface Job {
   trigger: "scheduled" | "manual";
   /** Sent as its endpoint's circuit-breaker probe. */
   probe?: boolean;
+  /** An ordered delivery's key ("" for an event without one) and when it became its key's head (DESIGN §13). */
+  ordering?: { key: string; heldSince: number | null };
 }
 
 /**
@@ -38,6 +40,8 @@ export class Lane {
   unrecorded = 0;
   reserved = 0;
   claiming = false;
+  /** Asked to claim while a claim was under way: claim again when it ends (an ordered key's next may be due). */
+  claimAgain = false;
   /** The last claim filled the lane: more may be due in the store. */
   moreDue = false;
   private tokens = 0;

@@ -36,7 +36,10 @@ export class ManualAttempts {
     } catch (e) { free(); throw e; }
     if (!leased || !event) { free(); return null; }
     lane.remove(delivery.id);
-    const attempt = this.runner.run({ deliveryId: delivery.id, endpointId: endpoint.id, attempt: leased.attempt, event, trigger }, endpoint, lane.signal);
+    // Outside the order (DESIGN §13), and never failed for holding its key; one that ends still lets the next of its key go.
+    const key = leased.delivery.ordering_key;
+    const job = { deliveryId: delivery.id, endpointId: endpoint.id, attempt: leased.attempt, event, trigger, ...(key !== null && { ordering: { key, heldSince: null } }) };
+    const attempt = this.runner.run(job, endpoint, lane.signal);
     void attempt.sent.finally(free);
     const row = await attempt.recorded;
     return { ...row, request_body: sentBody(row.request_body, event) };

@@ -8,6 +8,8 @@ import type { AttemptOutcome, Store } from "../../store/types.ts";
  */
 const RECORD_WINDOW_MS = 10;
 const RECORD_BATCH = 512;
+/** The window when an ordered delivery ended: the next of its key waits for this commit (DESIGN §13). */
+const ORDERED_WINDOW_MS = 1;
 
 /** A batch that could not be written is tried again after these waits, then given up (with a `failed` that says so). */
 const RETRY_WAITS_MS = [250, 1_000, 2_000, 5_000, 10_000, 30_000, 30_000, 30_000];
@@ -38,6 +40,8 @@ export class Recorder {
   private keptTimer: Timer | null = null;
   private flushing: Promise<void> | null = null;
   private timer: Timer | null = null;
+  /** The window `timer` was set for. */
+  private timerMs = 0;
   private urgent = false;
 
   constructor(private readonly store: Store, private readonly hooks: RecorderHooks, private readonly windowMs = RECORD_WINDOW_MS) {}
@@ -46,7 +50,9 @@ export class Recorder {
   record(outcome: AttemptOutcome, event?: EventRow): Promise<AttemptRow> {
     return new Promise<AttemptRow>((done) => {
       this.outcomes.push({ outcome, event, done });
-      this.schedule(this.outcomes.length >= RECORD_BATCH);
+      // An ordered delivery that ended holds up the next of its key until its record is committed: a shorter window.
+      const { ordering, status } = outcome.delivery;
+      this.schedule(this.outcomes.length >= RECORD_BATCH, ordering && (status === "succeeded" || status === "failed") ? ORDERED_WINDOW_MS : this.windowMs);
     });
   }
 
@@ -74,10 +80,14 @@ export class Recorder {
   }
 
   /** Records are written after a short window (or at once: a full batch, releases, shutdown). */
-  private schedule(now = true): void {
+  private schedule(now = true, windowMs = this.windowMs): void {
     if (this.flushing) return;
     if (!now && !this.urgent) {
-      this.timer ??= setTimeout(() => { this.timer = null; this.schedule(); }, this.windowMs);
+      if (this.timer && windowMs < this.timerMs) { clearTimeout(this.timer); this.timer = null; }
+      if (!this.timer) {
+        this.timerMs = windowMs;
+        this.timer = setTimeout(() => { this.timer = null; this.schedule(); }, windowMs);
+      }
       return;
     }
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }

@@ -7,6 +7,7 @@ import type { DispatcherOptions } from "./dispatcher.ts";
 import type { Job, Retired } from "./lane.ts";
 import type { Recorder } from "./recorder.ts";
 import { afterAttempt, parseRetryAfter } from "./retry.ts";
+import type { DeliveryStatus } from "../../store/schema.ts";
 
 /**
  * One attempt of a delivery: prepare → send → decide → queue the record. `sent` resolves when the receiver answered
@@ -31,8 +32,10 @@ export class Runner {
       if (signal.aborted && result.statusCode === null) return this.aborted(job, endpoint, row, signal.reason as Retired, finishedAt);
       // A request hookgate could not build is its own fault, not the receiver's: no streak, no breaker, no
       // retry (the same event builds the same way next time): the delivery fails for good.
-      const next = !built ? { status: "failed" as const, nextAttemptAt: null }
+      let next = !built ? { status: "failed" as const, nextAttemptAt: null }
         : afterAttempt(endpoint.retry, verdict, job.attempt, finishedAt, parseRetryAfter(result.responseHeaders["retry-after"], finishedAt));
+      const held = heldTooLong(job, endpoint, next, finishedAt);
+      if (held) { next = held.next; if (held.reason) row.error = `${held.reason} (the last attempt: ${row.error ?? "none"})`; }
       this.breakers.after(job, endpoint, !built ? "none" : verdict === "succeeded" ? "success" : "failure", finishedAt);
       const outcome = outcomeLabel(verdict, result, next.status);
       this.options.observer?.attempted(endpoint.id, outcome, result.durationMs / 1000);
@@ -58,4 +61,17 @@ export class Runner {
       attempt: { ...row, error }, delivery: { id: job.deliveryId, status: "retrying", attempts: job.attempt, next_attempt_at: now }, endpoint: null,
     }, job.event);
   }
+}
+
+/**
+ * DESIGN §13's bound on head-of-line blocking: an ordered delivery to retry is failed once it has held its key for
+ * the endpoint's `maxBlock`, and is never due after that point (its last attempt is then). Null: nothing changes.
+ */
+export function heldTooLong(job: Pick<Job, "ordering">, endpoint: Pick<RuntimeEndpoint, "ordering">, next: { status: DeliveryStatus; nextAttemptAt: number | null }, now: number):
+  { next: { status: DeliveryStatus; nextAttemptAt: number | null }; reason: string } | null {
+  const heldSince = job.ordering?.heldSince;
+  if (endpoint.ordering === null || heldSince == null || next.status !== "retrying" || next.nextAttemptAt === null) return null;
+  const until = heldSince + endpoint.ordering.maxBlockMs;
+  if (now >= until) return { next: { status: "failed", nextAttemptAt: null }, reason: `ordering: blocked its key for ${endpoint.ordering.maxBlock}` };
+  return next.nextAttemptAt > until ? { next: { status: "retrying", nextAttemptAt: until }, reason: "" } : null;
 }

@@ -1,5 +1,13 @@
 import * as v from "valibot";
+import { parseDuration } from "../duration.ts";
 import { Duration, WholeDuration } from "../values.ts";
+
+const MAX_BLOCK_RULE = "must be a duration over zero (how long one delivery may hold its ordering key, e.g. \"1h\")";
+// A value that is no duration at all is the duration schema's to refuse: valibot still runs this check on it.
+const overZero = (d: string | number) => (typeof d === "number" ? d : parseDuration(d) ?? 1) > 0;
+const ordering = (duration: v.GenericSchema<string | number, string | number>) => v.strictObject({
+  maxBlock: v.pipe(duration, v.check(overZero, MAX_BLOCK_RULE)),
+});
 
 /**
  * An endpoint's own overrides of the delivery defaults: the one list of them. The config file takes these fields
@@ -12,6 +20,8 @@ export const OPTION_FIELDS = {
   autoDisableWindow: Duration,
   rateLimit: v.pipe(v.number(), v.minValue(0.001)),
   maxConcurrency: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** DESIGN §13: the events of one ordering key one at a time, in the order accepted; one may hold its key for `maxBlock`. */
+  ordering: ordering(Duration),
 };
 export type OptionKey = keyof typeof OPTION_FIELDS;
 export const OPTION_KEYS = Object.keys(OPTION_FIELDS) as OptionKey[];
@@ -23,6 +33,7 @@ export const ADMIN_OPTION_FIELDS = {
   timeoutMs: v.pipe(OPTION_FIELDS.timeoutMs, v.maxValue(300_000)),
   maxConcurrency: v.pipe(OPTION_FIELDS.maxConcurrency, v.maxValue(1000)),
   autoDisableWindow: WholeDuration,
+  ordering: ordering(WholeDuration),
 } satisfies Record<OptionKey, v.GenericSchema>;
 
 /** The options as reads show them: null where the delivery default applies (what was stored, unchecked). */
@@ -33,6 +44,7 @@ export const OPTION_VIEW_FIELDS = {
   autoDisableWindow: v.nullable(v.union([v.string(), v.number()])),
   rateLimit: v.nullable(v.number()),
   maxConcurrency: v.nullable(v.number()),
+  ordering: v.nullable(v.object({ maxBlock: v.union([v.string(), v.number()]) })),
 } satisfies Record<OptionKey, v.GenericSchema>;
 
 type Fields = Record<string, v.GenericSchema>;

@@ -44,6 +44,8 @@ export interface RuntimeEndpoint {
   circuitBreakerAfter: number;
   maxConcurrency: number;
   rateLimit: number | null;
+  /** DESIGN §13: its deliveries of one ordering key go one at a time; one may hold its key this long. Null: no order. */
+  ordering: { maxBlockMs: number; maxBlock: string } | null;
 }
 
 /** The delivery defaults an endpoint's options override (the config's `delivery` section). */
@@ -122,5 +124,6 @@ export function toRuntime(stored: Endpoint, from: RuntimeSources, now = Date.now
     circuitBreakerAfter: defaults.circuitBreakerAfter,
     maxConcurrency: options.maxConcurrency ?? defaults.maxConcurrencyPerEndpoint,
     rateLimit: options.rateLimit ?? null,
+    ordering: options.ordering ? { maxBlockMs: toMs(options.ordering.maxBlock), maxBlock: String(options.ordering.maxBlock) + (typeof options.ordering.maxBlock === "number" ? "ms" : "") } : null,
   };
 }

@@ -29,7 +29,7 @@ const FIELD_OPERATORS = ["$eq", "$neq", "$gt", "$gte", "$lt", "$lte", "$in", "$n
 const LOGICAL_OPERATORS = ["$and", "$or", "$not"] as const;
 const ALL_OPERATORS = Array.from(new Set<string>([...FIELD_OPERATORS, ...LOGICAL_OPERATORS])).join(" ");
 
-/** The input a filter sees for an event (orderingKey: null until events carry one, DESIGN §13). */
+/** The input a filter sees for an event (orderingKey: null for an event without one, DESIGN §13). */
 export function filterInput(event: { type: string; tenant: string | null; orderingKey?: string | null; data: unknown }): FilterInput {
   return { type: event.type, tenant: event.tenant, orderingKey: event.orderingKey ?? null, data: event.data };
 }

@@ -113,9 +113,12 @@ export const Delivery = v.object({
   /** Its endpoint's tenant. */
   tenant: TenantOf,
   status: DeliveryStatus,
+  /** Its event's ordering key (DESIGN §13); null: none. */
+  orderingKey: v.pipe(v.nullable(v.string()), v.description("Its event's ordering key; null: none.")),
   /** Every attempt, oldest first. */
   attempts: v.array(Attempt),
-  nextAttemptAt: v.nullable(Iso),
+  /** Null for a pending delivery to an endpoint with `ordering` while an earlier one of its key is under way. */
+  nextAttemptAt: v.pipe(v.nullable(Iso), v.description("When it is due (while in flight: its lease's end). Null when it ended, or while it waits for an earlier delivery of its ordering key.")),
   createdAt: Iso,
   updatedAt: Iso,
 });
@@ -128,6 +131,8 @@ export const Event = v.object({
   timestamp: v.string(),
   receivedAt: Iso,
   idempotencyKey: v.nullable(v.string()),
+  /** DESIGN §13; null: none. */
+  orderingKey: v.pipe(v.nullable(v.string()), v.description("Its ordering key; null: none.")),
   data: v.unknown(),
 });
 export const EventWithDeliveries = v.object({ ...Event.entries, deliveries: v.array(Delivery) });

@@ -77,6 +77,7 @@ export function deliveryView(row: DeliveryRow, event: EventRow | undefined, atte
     endpointDescription: endpoint?.description ?? null,
     tenant: row.tenant,
     status: row.status,
+    orderingKey: event?.ordering_key ?? null,
     attempts: attempts.map((a) => attemptView(a, event)),
     // While an attempt is in flight the store holds its lease's end; a finished delivery has none.
     nextAttemptAt: row.status === "pending" || row.status === "retrying" ? isoOrNull(row.next_attempt_at) : null,
@@ -94,6 +95,7 @@ export function eventView(row: EventRow): v.InferOutput<typeof Event> {
     timestamp: row.timestamp,
     receivedAt: iso(row.received_at),
     idempotencyKey: row.idempotency_key,
+    orderingKey: row.ordering_key ?? null,
     data: JSON.parse(row.data),
   };
 }

@@ -90,6 +90,8 @@ function DeliveryItem({ session, delivery, onRetried }: { session: Session; deli
   const [error, setError] = useState<unknown>(null);
   const [retried, setRetried] = useState<ManualAttempt | null>(null);
   const last = delivery.attempts.at(-1);
+  // Pending with no time: its endpoint delivers in order and an earlier event of its key is not through yet.
+  const waiting = delivery.status === "pending" && delivery.nextAttemptAt === null;
   const retry = async () => {
     setBusy(true); setError(null);
     try {
@@ -106,11 +108,15 @@ function DeliveryItem({ session, delivery, onRetried }: { session: Session; deli
           <Badge state={delivery.status} /> <code>{delivery.eventType}</code> to <span class="url">{delivery.endpointDescription || delivery.endpointUrl || "an endpoint since deleted"}</span>
           {" · "}<Time iso={delivery.createdAt} />{" · "}{delivery.attempts.length} {delivery.attempts.length === 1 ? "attempt" : "attempts"}
           {last && <>{" · last answer "}{last.statusCode ?? "none"}</>}
+          {delivery.orderingKey !== null && <>{" · key "}<code>{delivery.orderingKey}</code></>}
+          {waiting && " · waiting for an earlier event of its ordering key"}
         </summary>
         <div class="delivery-body">
           {delivery.endpointUrl && <p class="small url">To <a href={href(`/endpoints/${encodeURIComponent(delivery.endpointId)}`)}>{delivery.endpointUrl}</a></p>}
           <p class="muted small">Delivery <code>{delivery.id}</code> of event <code>{delivery.eventId}</code>
-            {delivery.nextAttemptAt && <> · next attempt <Time iso={delivery.nextAttemptAt} /></>}</p>
+            {delivery.orderingKey !== null && <> · ordering key <code>{delivery.orderingKey}</code></>}
+            {delivery.nextAttemptAt && <> · next attempt <Time iso={delivery.nextAttemptAt} /></>}
+            {waiting && <> · waiting for an earlier event of its ordering key</>}</p>
           {canWrite(session) && <button type="button" onClick={retry} disabled={busy} aria-label={`Retry now: delivery ${delivery.id}`}>{busy ? "Retrying…" : "Retry now"}</button>}
           {retried && <p role="status">Retried: attempt {retried.number} {retried.outcome} ({retried.statusCode ?? "no answer"}).</p>}
           <ErrorNote error={error} />

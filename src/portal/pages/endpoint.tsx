@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, type Endpoint, type PatchedEndpoint } from "../api.ts";
 import { bodyOf, checkDraft, draftOf, EndpointFields, type Draft } from "../endpoint-form.tsx";
+import { orderingSummary } from "../ordering.ts";
 import { PublicKey, SecretOnce, useCatalog } from "../parts.tsx";
 import { fieldErrors } from "../words.ts";
 import { focusFirstInvalid } from "./new-endpoint.tsx";
@@ -48,6 +49,7 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
           <dt>Event types</dt><dd>{endpoint.events.map((e) => <code key={e} class="tag">{e}</code>)}</dd>
           <dt>Signing</dt><dd>{endpoint.signing.scheme}</dd>
           {endpoint.signing.publicKey && <><dt>Public key</dt><dd><PublicKey publicKey={endpoint.signing.publicKey} /></dd></>}
+          <dt>Delivery order</dt><dd>{orderingSummary(endpoint)}</dd>
           <dt>Id</dt><dd><code>{endpoint.id}</code></dd>
           <dt>Created</dt><dd><Time iso={endpoint.createdAt} /></dd>
         </dl>
@@ -73,7 +75,7 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
   );
 }
 
-const EDIT_FIELDS = ["url", "description", "events", "filter", "auth", "headers", "rateLimit"];
+const EDIT_FIELDS = ["url", "description", "events", "filter", "auth", "headers", "rateLimit", "ordering"];
 
 /** The edit form, folded behind a button: keyboard users reach the actions below it without passing every field. */
 function Edit({ session, endpoint, onSaved }: { session: Session; endpoint: Endpoint; onSaved(): void }) {

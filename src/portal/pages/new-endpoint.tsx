@@ -6,7 +6,7 @@ import type { Session } from "../session.ts";
 import { ErrorNote, navigate } from "../ui.tsx";
 import { fieldErrors } from "../words.ts";
 
-const FIELDS = ["url", "description", "events", "filter", "auth", "headers", "rateLimit"];
+const FIELDS = ["url", "description", "events", "filter", "auth", "headers", "rateLimit", "ordering"];
 
 /** Add an endpoint: hookgate pings it first and saves it only when it answers 2xx. */
 export function NewEndpoint({ session }: { session: Session }) {

@@ -10,6 +10,7 @@ import * as sourceHolder from "./008-source-holder.ts";
 import * as cascade from "./009-cascade.ts";
 import * as filters from "./010-filters.ts";
 import * as signingKeys from "./011-signing-keys.ts";
+import * as ordering from "./012-ordering.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   "009-cascade": cascade,
   "010-filters": filters,
   "011-signing-keys": signingKeys,
+  "012-ordering": ordering,
 };
 
 /** The last migration this binary knows: a store with a later one was migrated by a newer hookgate. */

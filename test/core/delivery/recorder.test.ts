@@ -17,7 +17,7 @@ function item(endpointId: string): IngestItem {
   const now = Date.now();
   const id = newId("evt", now);
   return {
-    event: { id, source: "app", type: "t", timestamp: new Date(now).toISOString(), data: "{}", dedupe_key: id, idempotency_key: null, received_at: now, tenant: null },
+    event: { id, source: "app", type: "t", timestamp: new Date(now).toISOString(), data: "{}", dedupe_key: id, idempotency_key: null, received_at: now, tenant: null, ordering_key: null },
     deliveries: [{ id: newId("dlv"), endpoint_id: endpointId, next_attempt_at: now + 60_000 }],
   };
 }

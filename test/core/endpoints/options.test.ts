@@ -23,6 +23,12 @@ describe("one option list, two sets of bounds", () => {
     ["schedule", ["30s", 2000], true, true],
     ["schedule", Array(31).fill("1s"), true, false],
     ["schedule", ["1 fortnight"], false, false],
+    ["ordering", { maxBlock: "1h" }, true, true],
+    ["ordering", { maxBlock: 1500 }, true, true],
+    ["ordering", { maxBlock: "0s" }, false, false],
+    ["ordering", { maxBlock: "soon" }, false, false],
+    ["ordering", { maxBlock: 1.5 }, true, false],
+    ["ordering", { maxBlock: "1h", extra: 1 }, false, false],
   ] as const)("%s = %p: config %p, admin %p", (key, value, config, admin) => {
     expect(accepts(OPTION_FIELDS[key], value)).toBe(config);
     expect(accepts(ADMIN_OPTION_FIELDS[key], value)).toBe(admin);
@@ -47,6 +53,6 @@ describe("withOptionChanges", () => {
 
 test("optionsView shows every option, null where the default applies", () => {
   expect(optionsView({ timeoutMs: 5 })).toEqual({
-    schedule: null, timeoutMs: 5, autoDisableAfter: null, autoDisableWindow: null, rateLimit: null, maxConcurrency: null,
+    schedule: null, timeoutMs: 5, autoDisableAfter: null, autoDisableWindow: null, rateLimit: null, maxConcurrency: null, ordering: null,
   });
 });
