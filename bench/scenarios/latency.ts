@@ -26,7 +26,7 @@ export async function openLoop(receiver: Receiver, rate: number, durationMs: num
     `{ id: "a-${i}", tenant: "a", url: "http://127.0.0.1:${hang.port}/${i}", events: ["hang.*"], signing: { scheme: "none" }, timeoutMs: ${HANGING.timeoutMs} }`).join(",\n    ") : undefined;
   const s = hookgate.site(receiver.url, true, neighbour ? { neighbourUrl: `http://127.0.0.1:${neighbour.port}/hooks` }
     : hang ? { endpoint: 'tenant: "t0"', endpoints: hangingEndpoints }
-    : around === "loaded" ? { events: `["${EVENT_TYPE}"]`, endpoints: `{ id: "sink", url: "http://127.0.0.1:9/hooks", events: ["${LOAD.type}"], enabled: false }` } : {});
+    : around === "loaded" ? { events: `["${EVENT_TYPE}"]`, endpoints: `{ id: "sink", url: "http://127.0.0.1:9/hooks", events: ["${LOAD.type}"], enabled: false, signing: { scheme: "none" } }` } : {});
   const gw = await hookgate.start(s);
   try {
     await receiver.reset();
