@@ -26,6 +26,7 @@ const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
   P2pg2: { what: "P2 on a Postgres store, two processes sharing the drain", unit: "deliveries/s", goal: "(reported, beside P2pg)" },
   P7: { what: "kill -9 of one of two processes mid-drain → the last delivery it had leased recorded by the other", unit: "ms", goal: "≤ lease + 2 s" },
   B2: { what: "BullMQ 6 + Redis (AOF everysec), worker at concurrency 64, same signed POSTs", unit: "deliveries/s", goal: "peer" },
+  P3load: { what: "P3's open loop (1,000 events/s to an enabled endpoint) while P1's kind of load (closed loop of single events at concurrency 32, of a type only a disabled endpoint gets) runs beside it: p99", unit: "ms", goal: "≤ 20" },
   P3p50: { what: "open loop 1,000 events/s: send → receiver arrival, p50", unit: "ms", goal: "≤ 5" },
   P3p99: { what: "open loop 1,000 events/s: send → receiver arrival, p99", unit: "ms", goal: "≤ 20" },
   P3f: { what: "open loop 300 events/s to a healthy endpoint and a neighbour answering 500: the healthy one's p99", unit: "ms", goal: "≤ 1.5 × P3p99" },
@@ -58,6 +59,7 @@ function verdicts(m: Map<string, Summary>, lease: number): Record<string, string
   }
   if (v("P3p50") !== undefined) out.P3p50 = yes(v("P3p50")! <= 5);
   if (v("P3p99") !== undefined) out.P3p99 = yes(v("P3p99")! <= 20);
+  if (v("P3load") !== undefined) out.P3load = yes(v("P3load")! <= 20);
   if (v("P3f") !== undefined && v("P3p99") !== undefined) out.P3f = `${yes(v("P3f")! <= 1.5 * v("P3p99")!)} (${(v("P3f")! / v("P3p99")!).toFixed(2)} × P3p99)`;
   if (v("P3fair") !== undefined && v("P3p99") !== undefined) out.P3fair = `${yes(v("P3fair")! <= 1.5 * v("P3p99")!)} (${(v("P3fair")! / v("P3p99")!).toFixed(2)} × P3p99)`;
   if (v("P4") !== undefined) out.P4 = yes(v("P4")! <= 100);
@@ -135,6 +137,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
         m1filledRss: "RSS of the idle gateway holding M1's events, M1's baseline (MB)", m1rate: "M1 failed attempts per second (enable → last attempt)", p3max: "P3 max latency (ms)",
         L0cpu: "L0 trivial server CPU per request (µs, user + system)", P1cpu: "P1 hookgate CPU per event (µs, user + system; goal ≤ 45)", P1bcpu: "P1b hookgate CPU per event (µs; goal ≤ 18)", P1fcpu: "P1f hookgate CPU per event (µs, user + system)", P1fbasecpu: "P1fbase hookgate CPU per event (µs, user + system)",
         P2cpu: "P2 hookgate CPU per delivery (µs, from the enable to the last arrival; goal ≤ 45)",
+        p3loadRate: "P3load's background load (events/s answered 202 beside the open loop)",
         P2ocpu: "P2o hookgate CPU per delivery (µs)", P2o1cpu: "P2o1 hookgate CPU per delivery (µs)",
         P2pgcpu: "P2pg hookgate CPU per delivery (µs; Postgres's own CPU not counted)", P2pg2cpu: "P2pg2 CPU per delivery, both processes (µs; Postgres's own CPU not counted)",
         p7leased: "P7 deliveries the killed process had leased", p7duplicates: "P7 duplicates at the receiver (attempts the killed process had sent, not recorded)",

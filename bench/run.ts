@@ -152,6 +152,18 @@ try {
     }
     figures.push({ id: "P3f", runs: p99 });
   }
+  if (want("P3load")) {
+    // P3's open loop while P1's kind of load (single events, a commit per group) runs beside it (issue 24).
+    const p99: number[] = []; const rates: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const l = await openLoop(receiver, scale.rate, scale.openMs, "loaded");
+      noteLoad("P3load");
+      log(`P3load run ${i + 1}/${runs}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(1)} ms, beside ${Math.round(l.loadRate ?? 0)} events/s of load`);
+      p99.push(l.p99); rates.push(l.loadRate ?? 0);
+    }
+    figures.push({ id: "P3load", runs: p99 });
+    extra.p3loadRate = rates;
+  }
   if (want("P3fair")) {
     // Tenant B's endpoint at P3's rate while tenant A's 50 endpoints hang on a receiver that never answers (issue 21.3).
     const p99: number[] = [];

@@ -32,9 +32,10 @@ const MASTER_KEY = Buffer.alloc(32, 0x5e).toString("base64");
  * binary, which disabled after 20 failures whatever their age, is measured under the same load).
  * `extra.postgres` puts the store in that Postgres database instead (each process of a cluster is a site of its own).
  * `extra.endpoints` adds more endpoints (config text, each `{ ... }` separated by commas; P3fair's hanging tenant).
+ * `extra.events` replaces the measured endpoint's `["*"]` (P3load: it does not get the background load's events).
  */
-export function site(receiverUrl: string, enabled: boolean, extra: { endpoint?: string; delivery?: string; neighbourUrl?: string; postgres?: string; endpoints?: string } = {}): Site {
-  const { endpoint: endpointExtra, delivery: deliveryExtra, neighbourUrl, postgres, endpoints } = extra;
+export function site(receiverUrl: string, enabled: boolean, extra: { endpoint?: string; delivery?: string; neighbourUrl?: string; postgres?: string; endpoints?: string; events?: string } = {}): Site {
+  const { endpoint: endpointExtra, delivery: deliveryExtra, neighbourUrl, postgres, endpoints, events = '["*"]' } = extra;
   const dir = mkdtempSync(join(tmpdir(), "hookgate-bench-"));
   const port = freePort();
   writeFileSync(join(dir, "webhooks.config.ts"), `import { defineConfig } from "hookgate";
@@ -44,7 +45,7 @@ export default defineConfig({
   admin: { tokens: [{ name: "bench", token: "${ADMIN_TOKEN}", scopes: ["read", "write"] }] },
   delivery: { requireHttps: false, allowNetworks: ["127.0.0.0/8"]${deliveryExtra ? `, ${deliveryExtra}` : ""} },
   sources: [{ type: "http", id: "bench", path: "/v1/events", tokens: [{ name: "bench", token: "${TOKEN}", events: ["*"] }] }],
-  endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ["*"], secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64${endpointExtra ? `, ${endpointExtra}` : ""} }${neighbourUrl ? `,
+  endpoints: [{ id: "receiver", url: "${receiverUrl}", events: ${events}, secret: "${SECRET}", enabled: ${enabled}, maxConcurrency: 64${endpointExtra ? `, ${endpointExtra}` : ""} }${neighbourUrl ? `,
     { id: "neighbour", url: "${neighbourUrl}", events: ["*"], secret: "${SECRET}", autoDisableAfter: 0 }` : ""}${endpoints ? `,
     ${endpoints}` : ""}],
 });

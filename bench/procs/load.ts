@@ -27,6 +27,8 @@ interface Plan {
   tenants?: number;
   /** P2o: event n has the ordering key `k<n mod keys>`. */
   keys?: number;
+  /** The events' type (P3load's background load: one the measured endpoint does not get). */
+  type?: string;
 }
 
 const plan = JSON.parse(process.argv[2]!) as Plan;
@@ -36,9 +38,9 @@ const tenant = () => (plan.tenants ? `t${Math.floor(Math.random() * plan.tenants
 const key = () => (plan.keys ? `k${n % plan.keys}` : undefined);
 const body = () => {
   const t = wallMs();
-  if (plan.batch === 1) return eventJson(t, n++, tenant(), key());
+  if (plan.batch === 1) return eventJson(t, n++, tenant(), key(), plan.type);
   const parts: string[] = [];
-  for (let i = 0; i < plan.batch; i++) parts.push(eventJson(t, n++, tenant(), key()));
+  for (let i = 0; i < plan.batch; i++) parts.push(eventJson(t, n++, tenant(), key(), plan.type));
   return `[${parts.join(",")}]`;
 };
 

@@ -14,13 +14,13 @@ export interface LoadShape {
 interface LoadResult { requests: number; events: number; errors: number; statuses: Record<string, number> }
 
 /** Events per second answered with `expect` inside the measured window; throws on any other answer. */
-export async function drive(url: string, batch: number, shape: LoadShape, expect = 202, tenants?: number): Promise<number> {
+export async function drive(url: string, batch: number, shape: LoadShape, expect = 202, tenants?: number, type?: string): Promise<number> {
   const startAt = wallMs() + 300 + 50 * shape.procs; // room for the generators to start
   const countFrom = startAt + shape.warmMs;
   const endAt = countFrom + shape.durationMs;
   const per = Math.ceil(shape.concurrency / shape.procs);
   const results = await Promise.all(Array.from({ length: shape.procs }, () => runProc<LoadResult>("load", {
-    url, token: hookgate.TOKEN, mode: "closed", batch, startAt, countFrom, endAt, concurrency: per, expect, tenants,
+    url, token: hookgate.TOKEN, mode: "closed", batch, startAt, countFrom, endAt, concurrency: per, expect, tenants, type,
   })));
   const errors = results.reduce((n, r) => n + r.errors, 0);
   if (errors) throw new Error(`${errors} requests to ${url} failed: ${JSON.stringify(results.map((r) => r.statuses))}`);
