@@ -100,16 +100,25 @@ async function run<K extends string, O>(db: Kysely<DB>, compiled: Compiled<K, O>
 }
 
 /**
- * `promote` for each key, each under its transaction lock: ingest (writing a key's deliveries) and the record of an
- * attempt that ended one (in other processes too) decide a key's next delivery one at a time, so a key never has
- * two under way, and a delivery written while the one before it ended is never left waiting. Keys come sorted, so
- * two transactions take the locks they share in the same order.
+ * `promote` for the keys, under their transaction locks: ingest (writing a key's deliveries) and the record of an
+ * attempt that ended one (in other processes too) decide a key's next delivery one at a time, so a key never has two
+ * under way, and a delivery written while the one before it ended is never left waiting. The locks are taken in the
+ * keys' order (they come sorted), so two transactions take the ones they share in the same order; then one statement
+ * promotes every key (its snapshot is taken after the locks, so it sees what the transactions before it committed).
  */
 async function promoteKeys(trx: Transaction<DB>, keys: OrderedKey[], now: number): Promise<void> {
-  for (const { endpointId, key } of keys) {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`hookgate.order:${endpointId.length}:${endpointId}:${key}`}, 0))`.execute(trx);
-    await run(trx, STATEMENTS.promote, { endpointId, key, now });
-  }
+  if (keys.length === 0) return;
+  const locks = keys.map(({ endpointId, key }) => `hookgate.order:${endpointId.length}:${endpointId}:${key}`);
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(l.name, 0))
+    FROM (SELECT name FROM unnest(${locks}::text[]) WITH ORDINALITY AS u(name, n) ORDER BY n OFFSET 0) AS l`.execute(trx);
+  const endpoints = keys.map((k) => k.endpointId);
+  const names = keys.map((k) => k.key);
+  await sql`UPDATE deliveries SET next_attempt_at = ${now}::bigint, held_since = ${now}::bigint WHERE id IN (
+    SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = k.endpoint_id AND w.ordering_key = k.ordering_key
+        AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1)
+      FROM unnest(${endpoints}::text[], ${names}::text[]) AS k(endpoint_id, ordering_key)
+      WHERE NOT EXISTS (SELECT 1 FROM deliveries a WHERE a.endpoint_id = k.endpoint_id AND a.ordering_key = k.ordering_key
+        AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL))`.execute(trx);
 }
 
 async function original(trx: Transaction<DB>, source: string, dedupeKey: string): Promise<Original> {
