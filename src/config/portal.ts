@@ -11,11 +11,16 @@ const FrameAncestor = v.pipe(
   ),
 );
 
+/** The 0–255 channels of "#rrggbb" or "#rgb". */
+export function rgbOf(hex: string): [number, number, number] {
+  const h = hex.length === 4 ? [...hex.slice(1)].map((c) => c + c).join("") : hex.slice(1);
+  return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16)) as [number, number, number];
+}
+
 /** sRGB relative luminance of "#rrggbb" or "#rgb" (WCAG 2). */
 export function luminance(hex: string): number {
-  const h = hex.length === 4 ? [...hex.slice(1)].map((c) => c + c).join("") : hex.slice(1);
-  const [r, g, b] = [0, 2, 4].map((i) => {
-    const c = parseInt(h.slice(i, i + 2), 16) / 255;
+  const [r, g, b] = rgbOf(hex).map((channel) => {
+    const c = channel / 255;
     return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
   }) as [number, number, number];
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { Elysia } from "elysia";
 import page from "../portal/index.html";
-import { contrast, logoOf, type PortalConfig } from "../config/portal.ts";
+import { contrast, logoOf, rgbOf, type PortalConfig } from "../config/portal.ts";
 import { assetOf, type CompressedAsset } from "./compression.ts";
 import { problem } from "./problem.ts";
 
@@ -49,8 +49,7 @@ const DARK_SURFACE = "#1b232c";
 
 /** The brand colour mixed with white until it reads at WCAG AA (4.5:1, kept a little above) on the dark surface. */
 export function darkLink(color: string): string {
-  const hex = color.length === 4 ? `#${[...color.slice(1)].map((c) => c + c).join("")}` : color;
-  const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const rgb = rgbOf(color);
   for (let t = 0; ; t += 0.05) {
     const mixed = `#${rgb.map((c) => Math.round(c + (255 - c) * Math.min(t, 1)).toString(16).padStart(2, "0")).join("")}`;
     if (t >= 1 || contrast(mixed, DARK_SURFACE) >= 4.7) return mixed;
@@ -79,7 +78,7 @@ function lookOf(config: PortalConfig): Look {
 }
 
 /** The logo's own answer: an svg opened on its own runs no script and loads nothing. */
-const LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+const LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'";
 
 /** `/portal`: the Webhooks settings page (DESIGN section 10), a client of /api/v1 only; `reload` applies a new `portal:`. */
 export function portal(config: PortalConfig) {

@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { resolveConfig } from "../../src/config/load.ts";
+import { contrast } from "../../src/config/portal.ts";
+import { darkLink } from "../../src/http/portal.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { baseConfig, startTestApp, type TestApp } from "../support/app.ts";
 
@@ -58,6 +60,14 @@ describe("portal config", () => {
     if (result.ok) expect(result.loaded.config.portal.brand.logo).toBe(`data:image/png;base64,${PNG.toString("base64")}`);
     expect(await problemsOf({ brand: { logo: `data:image/png;base64,${PNG.toString("base64")}` } })).toEqual([]);
   });
+});
+
+test("the dark theme's link colour reads at WCAG AA on its surface for every brand colour the check lets through", () => {
+  for (const color of ["#000000", "#0b5cad", "#1d4ed8", "#b42318", "#146c2e", "#6d28d9", "#222", "#595959"]) {
+    expect(contrast(color, "#ffffff")).toBeGreaterThanOrEqual(4.5);
+    expect(contrast(darkLink(color), "#1b232c")).toBeGreaterThanOrEqual(4.5);
+    expect(contrast(darkLink(color), "#11161c")).toBeGreaterThanOrEqual(4.5);
+  }
 });
 
 describe("/portal from source", () => {
