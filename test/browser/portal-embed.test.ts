@@ -53,7 +53,8 @@ describe.skipIf(skip)("the portal embedded in a vendor's app", () => {
     gateway = await startBinary(configPath);
     origin = new URL(gateway.url).origin;
     admin = adminApi(gateway.url, ADMIN);
-    await admin("POST", "/endpoints", { url: receiver.url, events: ["order.*"], description: "Orders to the ERP", tenant: "acme", verify: false });
+    const { id } = await admin<{ id: string }>("POST", "/endpoints", { url: receiver.url, events: ["order.*"], description: "Orders to the ERP", tenant: "acme", verify: false });
+    await admin("POST", `/endpoints/${id}/test`, { type: "order.created" });
     browser = await launchChromium();
     context = browser.context;
   }, 90_000);
@@ -142,6 +143,14 @@ describe.skipIf(skip)("the portal embedded in a vendor's app", () => {
     expect(await audit(page)).toEqual([]);
     await page.getByRole("link", { name: "Add endpoint" }).click();
     await page.getByRole("heading", { name: "Add endpoint" }).waitFor();
+    expect(await audit(page)).toEqual([]);
+    await page.getByRole("link", { name: "Deliveries", exact: true }).click();
+    await page.getByRole("heading", { name: "Deliveries" }).waitFor();
+    await page.locator("li.delivery summary").first().click();
+    await page.locator(".attempt").first().waitFor();
+    expect(await audit(page)).toEqual([]);
+    await page.getByRole("link", { name: "Event types" }).click();
+    await page.getByRole("heading", { name: "Event types" }).waitFor();
     expect(await audit(page)).toEqual([]);
     expectClean(w, origin, token);
     await page.close();
