@@ -52,35 +52,41 @@ export const LOGO_TYPES: Record<string, string> = { ".png": "image/png", ".svg":
 export const LOGO_MAX_BYTES = 100 * 1024;
 const DATA_URL = /^data:(image\/(?:png|svg\+xml|jpeg|webp));base64,([A-Za-z0-9+/]+={0,2})$/;
 
-/** A renamed key: the config error says where it went. */
-const renamed = (to: string) => v.optional(v.custom<never>(() => false, `renamed: use ${to}`));
+const BrandName = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(80, "must be at most 80 characters"));
 
 /** `portal`: the Webhooks settings page at /portal (DESIGN section 10). */
 export const PortalSchema = v.optional(
-  v.strictObject({
-    brand: v.optional(
-      v.strictObject({
-        /** Shown in the page's title and header. */
-        name: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(80, "must be at most 80 characters")), "Webhooks"),
-        /** Buttons (white text on it) and links. */
-        color: v.optional(BrandColor, "#1d4ed8"),
-        /** A png, svg, jpeg or webp file beside the config (or a path), or a base64 data URL; at most 100 KB. Becomes a data URL once loaded. */
-        logo: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty (leave logo out for none)"))),
-      }),
-      {},
-    ),
-    theme: v.optional(v.picklist(["light", "dark", "auto"], 'must be "light", "dark" or "auto" (auto follows the browser\'s prefers-color-scheme)'), "light"),
-    frameAncestors: v.optional(
-      v.pipe(
-        v.array(FrameAncestor),
-        v.minLength(1, `must list at least one source (["'none'"] forbids every frame)`),
-        v.check((list) => !list.includes("'none'") || list.length === 1, `'none' must stand alone`),
+  v.pipe(
+    v.strictObject({
+      brand: v.optional(
+        v.strictObject({
+          /** Shown in the page's title and header (default "Webhooks"). */
+          name: v.optional(BrandName),
+          /** Buttons (white text on it) and links (default "#1d4ed8"). */
+          color: v.optional(BrandColor),
+          /** A png, svg, jpeg or webp file beside the config (or a path), or a base64 data URL; at most 100 KB. Becomes a data URL once loaded. */
+          logo: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty (leave logo out for none)"))),
+        }),
+        {},
       ),
-      ["'none'"],
-    ),
-    title: renamed("portal.brand.name"),
-    accentColor: renamed("portal.brand.color"),
-  }),
+      theme: v.optional(v.picklist(["light", "dark", "auto"], 'must be "light", "dark" or "auto" (auto follows the browser\'s prefers-color-scheme)'), "light"),
+      frameAncestors: v.optional(
+        v.pipe(
+          v.array(FrameAncestor),
+          v.minLength(1, `must list at least one source (["'none'"] forbids every frame)`),
+          v.check((list) => !list.includes("'none'") || list.length === 1, `'none' must stand alone`),
+        ),
+        ["'none'"],
+      ),
+      /** The keys before `brand` (configs written for earlier versions keep working): `brand.name` and `brand.color` win. */
+      title: v.optional(BrandName),
+      accentColor: v.optional(BrandColor),
+    }),
+    v.transform(({ title, accentColor, brand, ...rest }) => ({
+      ...rest,
+      brand: { ...brand, name: brand.name ?? title ?? "Webhooks", color: brand.color ?? accentColor ?? "#1d4ed8" },
+    })),
+  ),
   {},
 );
 export type PortalConfig = v.InferOutput<typeof PortalSchema>;

@@ -41,8 +41,7 @@ describe("portal config", () => {
     [{ brand: { logo: "data:image/gif;base64,R0lGODlh" } }, "portal.brand.logo: a data URL must read data:image/<png|svg+xml|jpeg|webp>;base64,<data>"],
     [{ brand: { logo: "https://cdn.example.com/logo.png" } }, "portal.brand.logo: must be a file (a path, relative to the config's folder) or a data: URL: the portal loads nothing from other hosts"],
     [{ theme: "blue" }, 'portal.theme: must be "light", "dark" or "auto"'],
-    [{ title: "Acme" }, "portal.title: renamed: use portal.brand.name"],
-    [{ accentColor: "#0b5cad" }, "portal.accentColor: renamed: use portal.brand.color"],
+    [{ accentColor: "#ffcc00" }, "portal.accentColor: white text on it and it as link text on the page read at 1.41:1"],
     [{ frameAncestors: ["https://app.example.com; script-src *"] }, "portal.frameAncestors[0]: must be 'self', 'none' or an origin"],
     [{ frameAncestors: ["https://app.example.com/settings"] }, "portal.frameAncestors[0]: must be 'self', 'none' or an origin"],
     [{ frameAncestors: ["'none'", "'self'"] }, "portal.frameAncestors: 'none' must stand alone"],
@@ -59,6 +58,15 @@ describe("portal config", () => {
     expect(result.ok ? [] : result.problems).toEqual([]);
     if (result.ok) expect(result.loaded.config.portal.brand.logo).toBe(`data:image/png;base64,${PNG.toString("base64")}`);
     expect(await problemsOf({ brand: { logo: `data:image/png;base64,${PNG.toString("base64")}` } })).toEqual([]);
+  });
+
+  test("the keys before brand (title, accentColor) still load, as brand.name and brand.color; brand's own win", async () => {
+    const older = await resolved({ title: "Acme", accentColor: "#0b5cad" });
+    expect(older.ok && older.loaded.config.portal.brand).toEqual({ name: "Acme", color: "#0b5cad" });
+    const both = await resolved({ title: "Old", accentColor: "#0b5cad", brand: { name: "New", color: "#1d4ed8" } });
+    expect(both.ok && both.loaded.config.portal.brand).toEqual({ name: "New", color: "#1d4ed8" });
+    const none = await resolved(undefined);
+    expect(none.ok && none.loaded.config.portal).toEqual({ brand: { name: "Webhooks", color: "#1d4ed8" }, theme: "light", frameAncestors: ["'none'"] });
   });
 });
 
