@@ -10,6 +10,7 @@ import { crossChecks, partsOf } from "./cross-checks.ts";
 import { unplacedEnvProblems, unsetEnvProblems } from "./unset-env.ts";
 import { importDefault, type LoadedSource } from "./plugins.ts";
 import { storePathProblem } from "./store-path.ts";
+import { resolveLogo } from "./portal.ts";
 
 export type { LoadedSource } from "./plugins.ts";
 
@@ -55,15 +56,19 @@ export async function resolveConfig(value: unknown, path: string, plugins: Plugi
   const later = await crossChecks(parts, dir, plugins);
   const sqlite = parts.store.postgres ? null : resolveSqlite(parts.store.sqlite, dir);
   const storeProblem = sqlite ? storePathProblem(sqlite) : null;
+  const logoFile = parsed.success ? parsed.output.portal.brand.logo : undefined;
+  const logo = logoFile === undefined ? null : resolveLogo(logoFile, dir);
   const found = [
     ...(parsed.success ? [] : toProblems(parsed.issues)),
     ...later.problems,
     ...(storeProblem ? [{ path: "store.sqlite", message: storeProblem }] : []),
+    ...(logo && !logo.ok ? [{ path: "portal.brand.logo", message: logo.message }] : []),
   ];
   const problems = unsetEnvProblems(value, found);
   if (problems.length || !parsed.success) return { ok: false, path, problems };
   const config = parsed.output;
   if (sqlite) config.store.sqlite = sqlite;
+  if (logo?.ok) config.portal.brand.logo = logo.dataUrl;
   return { ok: true, loaded: { path, dir, config, sources: later.sources } };
 }
 

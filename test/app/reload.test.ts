@@ -39,20 +39,30 @@ async function start(input: ConfigInput, frozen = false): Promise<App> {
   return app;
 }
 
-test("a reload reaches the portal: its title, accent colour and frame-ancestors", async () => {
-  const running = await start(baseConfig({ portal: { title: "Acme $& hooks", accentColor: "#111111" } }));
+const LOGO = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><circle cx="4" cy="4" r="4"/></svg>`;
+
+test("a reload reaches the portal: its brand, theme and frame-ancestors", async () => {
+  const running = await start(baseConfig({ portal: { brand: { name: "Acme $& hooks", color: "#111111" } } }));
   const title = async () => /<title>([^<]*)<\/title>/.exec(await (await fetch(`${running.url}/portal`)).text())?.[1];
   expect(await title()).toBe("Acme $&#38; hooks");
   const theme = () => fetch(`${running.url}/portal/theme.css`);
   const before = await theme();
   expect(await before.text()).toContain("#111111");
   expect(before.headers.get("content-security-policy")).toEndWith("frame-ancestors 'none'");
+  expect(before.headers.get("x-frame-options")).toBe("DENY");
+  expect((await fetch(`${running.url}/portal/brand-logo`)).status).toBe(404);
 
-  await running.reload(await load(baseConfig({ portal: { title: "Globex", accentColor: "#222222", frameAncestors: ["https://app.example.com"] } })));
+  await running.reload(await load(baseConfig({ portal: { brand: { name: "Globex", color: "#222222", logo: `data:image/svg+xml;base64,${btoa(LOGO)}` }, theme: "dark", frameAncestors: ["https://app.example.com"] } })));
   expect(await title()).toBe("Globex");
   const after = await theme();
   expect(await after.text()).toContain("#222222");
   expect(after.headers.get("content-security-policy")).toEndWith("frame-ancestors https://app.example.com");
+  expect(after.headers.get("x-frame-options")).toBeNull();
+  const css = await (await theme()).text();
+  expect(css).toContain("color-scheme:dark");
+  const logo = await fetch(`${running.url}/${/url\(\/([^)]+)\)/.exec(css)![1]}`);
+  expect(logo.headers.get("content-type")).toBe("image/svg+xml");
+  expect(await logo.text()).toBe(LOGO);
 });
 
 test("a reload reaches what the admin API reads, without writing into the running config", async () => {

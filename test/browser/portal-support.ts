@@ -79,7 +79,7 @@ export default defineConfig({
   server: { host: "127.0.0.1", port: 0 },
   store: { sqlite: "./data/hookgate.db" },
   admin: { tokens: [{ name: "ops", token: "${adminToken}" }] },
-  portal: { title: "Acme Cloud — Webhooks", accentColor: "#0b5cad" },
+  portal: { brand: { name: "Acme Cloud — Webhooks", color: "#0b5cad" } },
   events: {
     "order.created": { description: "A customer placed an order", schema: v.object({ orderId: v.string(), total: v.number() }) },
     "order.refunded": { description: "An order was refunded in full or in part" },

@@ -29,7 +29,7 @@ export default defineConfig({
   server: { host: "127.0.0.1", port: 0 },
   store: { sqlite: "./data/hookgate.db" },
   admin: { tokens: [{ name: "ops", token: "${ADMIN}" }] },
-  portal: { title: "Acme Cloud — Webhooks", accentColor: "#0b5cad" },
+  portal: { brand: { name: "Acme Cloud — Webhooks", color: "#0b5cad" } },
   sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [{ name: "app", token: "${INGEST}", events: ["*"] }] }],
   events: {
     "order.created": { description: "A customer placed an order", schema: v.object({ orderId: v.string(), total: v.number(), currency: v.picklist(["EUR", "USD"]) }) },
