@@ -88,6 +88,26 @@ describe.skipIf(skip)("the portal's languages", () => {
     await page.getByRole("heading", { name: "Ereignistypen" }).waitFor();
     expect(await audit(page)).toEqual([]);
 
+    // The forms too: the add form's labels and the customer's words for a field's error.
+    await page.getByRole("link", { name: "Endpunkte", exact: true }).click();
+    await page.getByRole("link", { name: "Endpunkt hinzufügen" }).click();
+    await page.getByRole("heading", { name: "Endpunkt hinzufügen" }).waitFor();
+    await page.getByLabel("URL", { exact: true }).fill("https://example.com/hooks");
+    await page.getByRole("button", { name: "Endpunkt hinzufügen" }).click();
+    await page.getByText("Wählen Sie mindestens einen Ereignistyp.").first().waitFor();
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      expect(await audit(page)).toEqual([]);
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+    await screenshot(page, "add-endpoint-de");
+    await page.getByRole("link", { name: "Endpunkte", exact: true }).click();
+    await page.getByRole("link", { name: /Orders to the ERP/ }).first().click();
+    await page.getByRole("heading", { name: "Orders to the ERP" }).waitFor();
+    await page.getByRole("heading", { name: "Test-Ereignis senden" }).waitFor();
+    expect(await page.getByText("So schnell wie möglich, in beliebiger Reihenfolge").count()).toBe(1);
+    expect(await audit(page)).toEqual([]);
+
     // Signing out keeps the language on the page that says so.
     await page.getByRole("button", { name: "Abmelden" }).click();
     await page.getByRole("heading", { name: "Sie haben sich abgemeldet" }).waitFor();
