@@ -25,6 +25,14 @@ const configOf = (locales: string[]) => portalConfig(ADMIN).replace(
 const GERMAN_DATE = /^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2}$/;
 const ENGLISH_DATE = /^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2}\s[AP]M$/;
 
+/** axe-core in the light and the dark theme (`theme: "auto"` follows the emulated scheme), then back to light. */
+async function auditBothThemes(page: Page): Promise<void> {
+  for (const scheme of ["dark", "light"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    expect(await audit(page)).toEqual([]);
+  }
+}
+
 describe.skipIf(skip)("the portal's languages", () => {
   let gateway: Running;
   let receiver: Receiver;
@@ -63,11 +71,7 @@ describe.skipIf(skip)("the portal's languages", () => {
     expect(await page.getByRole("link", { name: "Zustellungen", exact: true }).count()).toBe(1);
     await page.getByText("Orders to the ERP").waitFor();
     expect(await page.getByRole("columnheader", { name: "Letzter Versuch" }).count()).toBe(1);
-    for (const scheme of ["light", "dark"] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      expect(await audit(page)).toEqual([]);
-    }
-    await page.emulateMedia({ colorScheme: "light" });
+    await auditBothThemes(page);
     await screenshot(page, "endpoints-de");
 
     await page.getByRole("link", { name: "Zustellungen", exact: true }).click();
@@ -77,11 +81,7 @@ describe.skipIf(skip)("the portal's languages", () => {
     expect(await page.locator(".pager").textContent()).toContain("Seite 1 von 1 · 1 Zustellung");
     await page.locator("li.delivery summary").first().click();
     await page.locator(".attempt").first().waitFor();
-    for (const scheme of ["light", "dark"] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      expect(await audit(page)).toEqual([]);
-    }
-    await page.emulateMedia({ colorScheme: "light" });
+    await auditBothThemes(page);
     await screenshot(page, "deliveries-de");
 
     await page.getByRole("link", { name: "Ereignistypen" }).click();
@@ -95,11 +95,7 @@ describe.skipIf(skip)("the portal's languages", () => {
     await page.getByLabel("URL", { exact: true }).fill("https://example.com/hooks");
     await page.getByRole("button", { name: "Endpunkt hinzufügen" }).click();
     await page.getByText("Wählen Sie mindestens einen Ereignistyp.").first().waitFor();
-    for (const scheme of ["light", "dark"] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      expect(await audit(page)).toEqual([]);
-    }
-    await page.emulateMedia({ colorScheme: "light" });
+    await auditBothThemes(page);
     await screenshot(page, "add-endpoint-de");
     await page.getByRole("link", { name: "Endpunkte", exact: true }).click();
     await page.getByRole("link", { name: /Orders to the ERP/ }).first().click();
@@ -125,10 +121,7 @@ describe.skipIf(skip)("the portal's languages", () => {
     await page.getByRole("heading", { name: "Deliveries" }).waitFor();
     await waitFor(async () => (await page.locator("li.delivery").count()) > 0);
     expect(await shownDate(page)).toMatch(ENGLISH_DATE);
-    for (const scheme of ["light", "dark"] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      expect(await audit(page)).toEqual([]);
-    }
+    await auditBothThemes(page);
     await page.close();
   });
 
