@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
+import { LOCALES } from "../portal/messages/locales.ts";
 
 /** One `frame-ancestors` source: who may show the portal in an iframe (a vendor's own app). */
 const FrameAncestor = v.pipe(
@@ -77,6 +78,15 @@ export const PortalSchema = v.optional(
           v.check((list) => !list.includes("'none'") || list.length === 1, `'none' must stand alone`),
         ),
         ["'none'"],
+      ),
+      /** The languages offered, the first the fallback: a session's `locale` or the browser's language picks one of them. */
+      locales: v.optional(
+        v.pipe(
+          v.array(v.picklist(LOCALES, `must be ${LOCALES.map((l) => `"${l}"`).join(" or ")} (the languages the portal ships)`)),
+          v.minLength(1, `must list at least one language, like ["en"]`),
+          v.check((list) => new Set(list).size === list.length, "must not list a language twice"),
+        ),
+        [...LOCALES],
       ),
       /** The keys before `brand` (configs written for earlier versions keep working): `brand.name` and `brand.color` win. */
       title: v.optional(BrandName),

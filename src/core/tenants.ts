@@ -62,14 +62,16 @@ export class TenantService {
   }
 
   /** A portal session for the tenant (noted if new): the token is shown once, the store keeps its hash. */
-  async createSession(id: string, request: { expiresIn: number; scopes: SessionScope[] }, baseUrl: string): Promise<{ token: string; url: string; expiresAt: number }> {
+  async createSession(id: string, request: { expiresIn: number; scopes: SessionScope[]; locale?: string }, baseUrl: string): Promise<{ token: string; url: string; expiresAt: number }> {
     const now = this.deps.now();
     const token = newSessionToken();
     const expiresAt = now + request.expiresIn * 1000;
     await this.deps.store.tenants.note([id], now);
     await this.deps.store.tenants.createSession({ hash: hashSessionToken(token), tenant: id, scopes: [...new Set(request.scopes)], expiresAt }, now);
     // A fragment, so the token never reaches a server's access log.
-    return { token, url: `${baseUrl.replace(/\/+$/, "")}/portal#token=${token}`, expiresAt };
+    // The locale rides in the fragment too: the portal reads it with the token, the store need not keep it.
+    const locale = request.locale ? `&locale=${request.locale}` : "";
+    return { token, url: `${baseUrl.replace(/\/+$/, "")}/portal#token=${token}${locale}`, expiresAt };
   }
 
   /** Revokes every live session of the tenant on every process sharing the store; answers how many. */

@@ -57,7 +57,7 @@ export function darkLink(color: string): string {
 }
 
 /** What `portal:` sets, as the responses carry it. */
-interface Look { title: string; theme: string; csp: string; framing: Record<string, string>; logo: { type: string; bytes: Uint8Array; version: string } | null }
+interface Look { title: string; locales: string; theme: string; csp: string; framing: Record<string, string>; logo: { type: string; bytes: Uint8Array; version: string } | null }
 
 function lookOf(config: PortalConfig): Look {
   const { name, color, logo } = config.brand;
@@ -68,6 +68,8 @@ function lookOf(config: PortalConfig): Look {
   const palette = config.theme === "dark" ? `${dark(darkLink(color))}\n` : config.theme === "auto" ? `@media (prefers-color-scheme: dark){${dark(darkLink(color))}}\n` : "";
   return {
     title: `<title>${escapeHtml(name)}</title>`,
+    // The languages offered, read by the page from its root element (no inline script under the CSP).
+    locales: `<html lang="${config.locales[0]}" data-locales="${config.locales.join(" ")}">`,
     // The colour passed the config's hex check: nothing else can reach this stylesheet.
     theme: `:root{--accent:${color}}\n${palette}${mark}`,
     csp: portalCsp(config),
@@ -86,7 +88,7 @@ export function portal(config: PortalConfig) {
   let loaded: Promise<Bundle> | null = null;
   const files = () => (loaded ??= load().catch((e) => { loaded = null; throw e; }));
   const headers = (type: string, cache: string) => ({ "content-type": type, "cache-control": cache, "content-security-policy": look.csp, ...look.framing });
-  const index = async () => new Response((await files()).html.replace(/<title>[^<]*<\/title>/, () => look.title), { headers: headers("text/html; charset=utf-8", "no-store") });
+  const index = async () => new Response((await files()).html.replace(/<title>[^<]*<\/title>/, () => look.title).replace(/<html[^>]*>/, () => look.locales), { headers: headers("text/html; charset=utf-8", "no-store") });
   const routes = new Elysia({ name: "hookgate/portal" })
     .get("/portal", index, { detail: { hide: true } })
     .get("/portal/", index, { detail: { hide: true } })

@@ -8,6 +8,7 @@ import { NewEndpoint } from "./pages/new-endpoint.tsx";
 import { FlashMessage } from "./flash.tsx";
 import { canWrite, readEnded, readSession, saveEnded, saveSession, takeTokenFromFragment, type Ended as EndedState, type Session } from "./session.ts";
 import { broadcastSignOut, sessionFromOtherTab, shareSession } from "./tabs.ts";
+import { formatDate, offered, pickLocale, setLocale, t } from "./i18n.ts";
 import { ErrorNote, href, Loading, navigate } from "./ui.tsx";
 
 interface Route { path: string; params: URLSearchParams }
@@ -27,7 +28,8 @@ export function App() {
   const live = useRef(session);
   live.current = session;
 
-  const end = (next: EndedState) => { saveSession(null); saveEnded(next); setSession(null); setEnded(next); };
+  // The page that says so keeps the session's language.
+  const end = (how: EndedState) => { const next = { ...how, locale: live.current?.locale }; saveSession(null); saveEnded(next); setSession(null); setEnded(next); };
   useEffect(() => {
     const onHash = () => setRoute(currentRoute());
     addEventListener("hashchange", onHash);
@@ -64,12 +66,14 @@ export function App() {
     else { saveSession(null); setSession(null); saveEnded(null); setEnded(null); navigate("/"); }
   };
   const title = document.title;
+  // The language: the session's, else the browser's (of those portal.locales offers). Set before anything renders.
+  setLocale(pickLocale(session?.locale ?? ended?.locale, navigator.languages ?? [navigator.language], offered()));
 
-  if (asking) return <Shell title={title}><Loading what="your sign-in" /></Shell>;
+  if (asking) return <Shell title={title}><Loading what={t("loadingSignIn")} /></Shell>;
   if (ended) return <Shell title={title}><Ended {...ended} onSignIn={() => { saveEnded(null); setEnded(null); }} /></Shell>;
   if (!session) return <Shell title={title}><SignIn onSignedIn={(s) => { saveSession(s); setSession(s); navigate("/"); }} /></Shell>;
 
-  if (!session.scopes) return <Shell title={title}>{meError ? <section class="card"><ErrorNote error={meError} /></section> : <Loading what="your access" />}</Shell>;
+  if (!session.scopes) return <Shell title={title}>{meError ? <section class="card"><ErrorNote error={meError} /></section> : <Loading what={t("loadingAccess")} />}</Shell>;
 
   const change = (tenant: string) => { const next = { ...session, tenant }; saveSession(next); setSession(next); };
   return (
@@ -85,7 +89,7 @@ function Page({ session, route }: { session: Session; route: Route }) {
   const endpoint = /^\/endpoints\/([^/]+)$/.exec(route.path);
   if (endpoint) return <EndpointPage key={key + endpoint[1]} session={session} id={decodeURIComponent(endpoint[1]!)} />;
   if (route.path === "/new") {
-    if (!canWrite(session)) return <section class="card"><h1>Add endpoint</h1><p>Your access is read-only: ask for a link with write access to add an endpoint.</p><a href={href("/")}>Back to endpoints</a></section>;
+    if (!canWrite(session)) return <section class="card"><h1>{t("addEndpoint")}</h1><p>{t("readOnlyAdd")}</p><a href={href("/")}>{t("backToEndpoints")}</a></section>;
     return <NewEndpoint key={key} session={session} />;
   }
   if (route.path === "/deliveries") return <Deliveries key={key} session={session} params={route.params} />;
@@ -96,7 +100,7 @@ function Page({ session, route }: { session: Session; route: Route }) {
 function Shell({ title, nav, children }: { title: string; nav?: preact.ComponentChildren; children: preact.ComponentChildren }) {
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>Skip to content</a>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>{t("skipToContent")}</a>
       <header class="top"><span class="brand">{title}</span>{nav}</header>
       <main id="main" tabIndex={-1}>{children}</main>
     </>
@@ -104,13 +108,13 @@ function Shell({ title, nav, children }: { title: string; nav?: preact.Component
 }
 
 function Nav({ session, path, onTenant, onSignOut }: { session: Session; path: string; onTenant(t: string): void; onSignOut(): void }) {
-  const links: [string, string][] = [["/", "Endpoints"], ["/deliveries", "Deliveries"], ["/catalog", "Event types"]];
+  const links: [string, string][] = [["/", t("navEndpoints")], ["/deliveries", t("navDeliveries")], ["/catalog", t("navEventTypes")]];
   return (
-    <nav class="nav" aria-label="Portal">
+    <nav class="nav" aria-label={t("navLabel")}>
       <ul>{links.map(([to, label]) => <li key={to}><a href={href(to)} aria-current={path === to || (to === "/" && path.startsWith("/endpoints")) ? "page" : undefined}>{label}</a></li>)}</ul>
-      {!canWrite(session) && <span class="badge read-only" title="This link or token may look, not change">Read-only</span>}
+      {!canWrite(session) && <span class="badge read-only" title={t("readOnlyHint")}>{t("readOnly")}</span>}
       {session.kind === "admin" && <TenantPicker session={session} onTenant={onTenant} />}
-      <button type="button" class="secondary" onClick={onSignOut}>Sign out</button>
+      <button type="button" class="secondary" onClick={onSignOut}>{t("signOut")}</button>
     </nav>
   );
 }
@@ -130,12 +134,12 @@ function TenantPicker({ session, onTenant }: { session: Session; onTenant(t: str
   const picked = session.tenant && !tenants.some((t) => t.id === session.tenant);
   return (
     <span class="picker">
-      <label>Find tenant{" "}
-        <input type="search" value={search} placeholder="id or name" onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
+      <label>{t("findTenant")}{" "}
+        <input type="search" value={search} placeholder={t("findTenantPlaceholder")} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
       </label>
-      <label>Tenant{" "}
+      <label>{t("tenant")}{" "}
         <select value={session.tenant} onChange={(e) => onTenant((e.target as HTMLSelectElement).value)}>
-          <option value="">All (global and every tenant)</option>
+          <option value="">{t("allTenants")}</option>
           {picked && <option value={session.tenant}>{session.tenant}</option>}
           {tenants.map((t) => <option key={t.id} value={t.id}>{t.name ? `${t.name} (${t.id})` : t.id}</option>)}
         </select>
@@ -155,18 +159,18 @@ function SignIn({ onSignedIn }: { onSignedIn(s: Session): void }) {
       onSignedIn(session);
     } catch (err) {
       const status = err instanceof ApiError ? err.problem.status : 0;
-      setError(status === 403 ? new Error("This token may not list tenants: sign in with an admin token (a tenant's link opens the portal by itself).")
-        : status === 401 ? new Error("This admin token was refused: check it and try again.") : err);
+      setError(status === 403 ? new Error(t("tokenMayNotList"))
+        : status === 401 ? new Error(t("tokenRefused")) : err);
     }
   };
   return (
     <section class="card narrow">
-      <h1>Sign in</h1>
-      <p>Customers open this page from the Webhooks settings of their app; that link signs them in. Operators sign in with an admin token.</p>
+      <h1>{t("signIn")}</h1>
+      <p>{t("signInIntro")}</p>
       <form onSubmit={submit}>
-        <label for="admin-token">Admin token</label>
+        <label for="admin-token">{t("adminToken")}</label>
         <input id="admin-token" type="password" autocomplete="off" required value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} />
-        <button type="submit">Sign in</button>
+        <button type="submit">{t("signIn")}</button>
       </form>
       <ErrorNote error={error} />
     </section>
@@ -176,7 +180,7 @@ function SignIn({ onSignedIn }: { onSignedIn(s: Session): void }) {
 /** The time in the server's message ("expired at 2026-…Z"), in the reader's zone and words. */
 function localTimeIn(detail: string): string | null {
   const iso = /\d{4}-\d\d-\d\dT[\d:.]+Z/.exec(detail)?.[0];
-  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" }) : null;
+  return iso ? formatDate(new Date(iso), { dateStyle: "long", timeStyle: "short" }) : null;
 }
 
 /**
@@ -187,23 +191,23 @@ function Ended({ kind, detail, status, onSignIn }: EndedState & { onSignIn(): vo
   if (kind === "admin") {
     return (
       <section class="card narrow" role="alert">
-        <h1>The admin token was refused</h1>
-        <p>Sign in again with a valid admin token.</p>
-        <p class="muted">The server said: {detail}</p>
-        <button type="button" onClick={onSignIn}>Go to sign-in</button>
+        <h1>{t("adminRefusedHeading")}</h1>
+        <p>{t("adminRefusedText")}</p>
+        <p class="muted">{t("serverSaid", detail)}</p>
+        <button type="button" onClick={onSignIn}>{t("goToSignIn")}</button>
       </section>
     );
   }
   const at = localTimeIn(detail);
-  const [heading, what] = status === 0 ? ["You have signed out", "This link no longer works: signing out ended it."]
-    : /revoked/i.test(detail) ? ["This link was revoked", "Your administrator ended it, or you signed out in another tab."]
-    : /expired/i.test(detail) ? ["This link has expired", at ? `It expired on ${at}.` : "Links to this page last a limited time."]
-    : ["This link is no longer valid", "It may have been replaced by a newer one."];
+  const [heading, what] = status === 0 ? [t("signedOutHeading"), t("signedOutText")]
+    : /revoked/i.test(detail) ? [t("revokedHeading"), t("revokedText")]
+    : /expired/i.test(detail) ? [t("expiredHeading"), at ? t("expiredAt", at) : t("expiredText")]
+    : [t("invalidHeading"), t("invalidText")];
   return (
     <section class="card narrow" role={status === 0 ? "status" : "alert"}>
       <h1 tabIndex={-1}>{heading}</h1>
       <p>{what}</p>
-      <p>To manage your webhooks again, open the Webhooks settings in your app: it gives you a new link. If that does not work, ask your administrator.</p>
+      <p>{t("openAgain")}</p>
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { FilterField, filterOf, filterProblem } from "./filter-field.tsx";
 import { OrderingField } from "./ordering-field.tsx";
 import { maxBlockProblem, maxBlockText } from "./ordering.ts";
 import { EventPicker, SchemeSelect } from "./parts.tsx";
+import { formatNumber, t } from "./i18n.ts";
 
 /** The description's cap (the API's TEXT_CAPS.description): shown before it bites, never cut silently. */
 export const DESCRIPTION_MAX = 1000;
@@ -36,12 +37,12 @@ export function draftOf(endpoint?: Endpoint): Draft {
 /** Checks the API would make, said before the request: the customer's words, per field. */
 export function checkDraft(d: Draft): Record<string, string> {
   const out: Record<string, string> = {};
-  if (d.description.length > DESCRIPTION_MAX) out.description = `At most ${DESCRIPTION_MAX.toLocaleString()} characters: this one has ${d.description.length.toLocaleString()}.`;
-  if (!d.events.length) out.events = "Pick at least one event type.";
-  if (d.rateLimit && !(Number(d.rateLimit) > 0)) out.rateLimit = "Enter a number of requests per second above 0, or leave it empty.";
-  if (parseHeaders(d.headers) === null) out.headers = "Write one header per line, as Name: value.";
-  if (d.authType === "basic" && !d.username) out.auth = "Enter the user name your endpoint expects.";
-  if (d.authType === "bearer" && !d.token) out.auth = "Enter the token your endpoint expects.";
+  if (d.description.length > DESCRIPTION_MAX) out.description = t("descriptionTooLong", formatNumber(DESCRIPTION_MAX), formatNumber(d.description.length));
+  if (!d.events.length) out.events = t("pickOneType");
+  if (d.rateLimit && !(Number(d.rateLimit) > 0)) out.rateLimit = t("rateLimitNumber");
+  if (parseHeaders(d.headers) === null) out.headers = t("headersFormat");
+  if (d.authType === "basic" && !d.username) out.auth = t("enterUserName");
+  if (d.authType === "bearer" && !d.token) out.auth = t("enterToken");
   const filter = filterProblem(d.filter);
   if (filter) out.filter = filter;
   const maxBlock = d.ordered ? maxBlockProblem(d.maxBlock) : null;
@@ -91,46 +92,46 @@ export function EndpointFields({ prefix, draft, set, errors, types, tenant = nul
   const [more, setMore] = useState(draft.authType !== "" || draft.headers !== "" || draft.rateLimit !== "");
   return (
     <>
-      <label for={id("url")}>URL</label>
+      <label for={id("url")}>{t("url")}</label>
       <input id={id("url")} type="url" required placeholder="https://example.com/webhooks" value={draft.url} onInput={(e) => set({ url: text(e) })} {...invalid(id("url-error"), errors.url)} />
       <FieldError id={id("url-error")} message={errors.url} />
-      <label for={id("description")}>Description</label>
+      <label for={id("description")}>{t("description")}</label>
       <input id={id("description")} type="text" value={draft.description} onInput={(e) => set({ description: text(e) })}
         aria-describedby={errors.description ? `${id("description-count")} ${id("description-error")}` : id("description-count")} aria-invalid={errors.description || count > DESCRIPTION_MAX ? true : undefined} />
-      <p id={id("description-count")} class={`small ${count > DESCRIPTION_MAX ? "field-error" : "muted"}`}>{count.toLocaleString()} of {DESCRIPTION_MAX.toLocaleString()} characters</p>
+      <p id={id("description-count")} class={`small ${count > DESCRIPTION_MAX ? "field-error" : "muted"}`}>{t("charCount", formatNumber(count), formatNumber(DESCRIPTION_MAX))}</p>
       <FieldError id={id("description-error")} message={errors.description} />
       {types && <EventPicker types={types} value={draft.events} onChange={(events) => set({ events })} idPrefix={id("type")} error={errors.events} errorId={id("events-error")} />}
       <FilterField id={id("filter")} value={draft.filter} onChange={(filter) => set({ filter })} error={errors.filter} types={types} events={draft.events} tenant={tenant} />
       <SchemeSelect id={id("scheme")} value={draft.scheme} onChange={(scheme) => set({ scheme })} />
       <div class="check">
         <input id={id("enabled")} type="checkbox" checked={draft.enabled} onChange={(e) => set({ enabled: (e.target as HTMLInputElement).checked })} />
-        <label for={id("enabled")}>Enabled: send deliveries now (disabled, they wait until you enable it)</label>
+        <label for={id("enabled")}>{t("enabledField")}</label>
       </div>
       <OrderingField id={id("ordering")} ordered={draft.ordered} maxBlock={draft.maxBlock} onChange={set} error={errors.ordering} />
       <details class="more" open={more} onToggle={(e) => setMore((e.target as HTMLDetailsElement).open)}>
-        <summary>Receiver authentication, custom headers and rate limit</summary>
-        <label for={id("auth")}>Receiver authentication</label>
+        <summary>{t("moreSettings")}</summary>
+        <label for={id("auth")}>{t("receiverAuth")}</label>
         <select id={id("auth")} value={draft.authType} onChange={(e) => set({ authType: text(e) as Draft["authType"] })} {...invalid(id("auth-error"), errors.auth)}>
-          <option value="">None</option><option value="basic">Basic (user name and password)</option><option value="bearer">Bearer token</option>
+          <option value="">{t("authNone")}</option><option value="basic">{t("authBasic")}</option><option value="bearer">{t("authBearer")}</option>
         </select>
         {draft.authType === "basic" && <>
-          <label for={id("username")}>User name</label>
+          <label for={id("username")}>{t("userName")}</label>
           <input id={id("username")} type="text" autocomplete="off" value={draft.username} onInput={(e) => set({ username: text(e) })} />
-          <label for={id("password")}>Password</label>
+          <label for={id("password")}>{t("password")}</label>
           <input id={id("password")} type="password" autocomplete="new-password" value={draft.password} onInput={(e) => set({ password: text(e) })} />
         </>}
         {draft.authType === "bearer" && <>
-          <label for={id("token")}>Token</label>
+          <label for={id("token")}>{t("token")}</label>
           <input id={id("token")} type="password" autocomplete="off" value={draft.token} onInput={(e) => set({ token: text(e) })} />
         </>}
         <FieldError id={id("auth-error")} message={errors.auth} />
-        <label for={id("headers")}>Custom headers</label>
+        <label for={id("headers")}>{t("customHeaders")}</label>
         <textarea id={id("headers")} rows={3} placeholder="X-Team: payments" value={draft.headers} onInput={(e) => set({ headers: text(e) })}
           aria-describedby={`${id("headers-hint")}${errors.headers ? ` ${id("headers-error")}` : ""}`} aria-invalid={errors.headers ? true : undefined} />
-        <p id={id("headers-hint")} class="muted small">One per line, as Name: value. Sent with every delivery; secret values are shown as ********.</p>
+        <p id={id("headers-hint")} class="muted small">{t("headersHint")}</p>
         <FieldError id={id("headers-error")} message={errors.headers} />
-        <label for={id("rate")}>Rate limit (requests per second)</label>
-        <input id={id("rate")} type="number" min="0.001" step="any" inputMode="decimal" placeholder="no limit of its own" value={draft.rateLimit} onInput={(e) => set({ rateLimit: text(e) })} {...invalid(id("rate-error"), errors.rateLimit)} />
+        <label for={id("rate")}>{t("rateLimit")}</label>
+        <input id={id("rate")} type="number" min="0.001" step="any" inputMode="decimal" placeholder={t("noOwnLimit")} value={draft.rateLimit} onInput={(e) => set({ rateLimit: text(e) })} {...invalid(id("rate-error"), errors.rateLimit)} />
         <FieldError id={id("rate-error")} message={errors.rateLimit} />
       </details>
     </>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { formatNumber, t } from "./i18n.ts";
 import { navigate, query } from "./nav.ts";
 
 /**
@@ -13,13 +14,13 @@ export function listPath(path: string, params: Record<string, string>, change: R
 }
 
 /** "Page 2 of 14 · 271 endpoints" with Previous / Next, which change the page in the address. */
-export function NumberedPager({ page, total, limit, noun, go }: { page: number; total: number; limit: number; noun: [string, string]; go(page: number): void }) {
+export function NumberedPager({ page, total, limit, noun, go }: { page: number; total: number; limit: number; noun(n: number): string; go(page: number): void }) {
   const pages = Math.max(1, Math.ceil(total / limit));
   return (
-    <nav class="pager" aria-label="Pages">
-      <button type="button" class="secondary" disabled={page <= 1} onClick={() => go(page - 1)}>← Previous</button>
-      <span class="muted" aria-live="polite">Page {Math.min(page, pages)} of {pages} · {total.toLocaleString()} {total === 1 ? noun[0] : noun[1]}</span>
-      <button type="button" class="secondary" disabled={page >= pages} onClick={() => go(page + 1)}>Next →</button>
+    <nav class="pager" aria-label={t("pages")}>
+      <button type="button" class="secondary" disabled={page <= 1} onClick={() => go(page - 1)}>{t("previous")}</button>
+      <span class="muted" aria-live="polite">{t("pageOf", Math.min(page, pages), pages, formatNumber(total), noun(total))}</span>
+      <button type="button" class="secondary" disabled={page >= pages} onClick={() => go(page + 1)}>{t("next")}</button>
     </nav>
   );
 }

@@ -4,7 +4,7 @@
  * the sign-in then lasts as long as the frame, and the vendor's app hands out a new link to open it again).
  * `scopes`: what the token may do (`GET /api/v1/me`), read once after sign-in.
  */
-export interface Session { token: string; kind: "session" | "admin"; tenant: string; scopes?: ("read" | "write")[] }
+export interface Session { token: string; kind: "session" | "admin"; tenant: string; scopes?: ("read" | "write")[]; locale?: string }
 
 /** Whether to offer changes: a read-only token sees no button the API would refuse. */
 export const canWrite = (session: Session) => session.scopes?.includes("write") === true;
@@ -34,7 +34,7 @@ export function saveSession(session: Session | null): void {
 const ENDED = "hookgate.portal.ended";
 
 /** How the last sign-in of this tab ended: a reload then shows that page again (a customer never sees the admin sign-in). */
-export interface Ended { kind: Session["kind"]; title: string; detail: string; status: number }
+export interface Ended { kind: Session["kind"]; title: string; detail: string; status: number; locale?: string }
 export function readEnded(): Ended | null {
   try { const raw = store.getItem(ENDED); return raw ? (JSON.parse(raw) as Ended) : null; } catch { return null; }
 }
@@ -43,11 +43,12 @@ export function saveEnded(ended: Ended | null): void {
   else store.removeItem(ENDED);
 }
 
-/** `/portal#token=…`: keep the token, then take it out of the address bar (and so out of history). */
+/** `/portal#token=…&locale=de`: keep the token (and the session's language), then take it out of the address bar (and so out of history). */
 export function takeTokenFromFragment(): Session | null {
   const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (!match) return null;
-  const session: Session = { token: decodeURIComponent(match[1]!), kind: "session", tenant: "" };
+  const locale = /&locale=([\w-]+)/.exec(location.hash)?.[1];
+  const session: Session = { token: decodeURIComponent(match[1]!), kind: "session", tenant: "", ...(locale && { locale }) };
   saveSession(session);
   saveEnded(null);
   history.replaceState(null, "", location.pathname + "#/");

@@ -1,18 +1,21 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
+import { formatDate, t, type Text } from "./i18n.ts";
 import { fieldErrors } from "./words.ts";
 
-/** A time in the browser's zone, with the UTC value on hover. */
+/** A time in the browser's zone and the page's language, with the UTC value on hover. */
 export function Time({ iso }: { iso: string | null | undefined }) {
-  if (!iso) return <span>never</span>;
+  if (!iso) return <span>{t("never")}</span>;
   const date = new Date(iso);
-  return <time dateTime={iso} title={`${date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}`}>{date.toLocaleString()}</time>;
+  return <time dateTime={iso} title={`${date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}`}>{formatDate(date)}</time>;
 }
 
 /** A state told by a word and a symbol, the colour only repeats it. */
 const MARKS: Record<string, string> = { succeeded: "✓", failed: "✗", retrying: "↻", pending: "…", enabled: "●", disabled: "○" };
+const STATE_WORDS: Record<string, Text> = { succeeded: "stateSucceeded", failed: "stateFailed", retrying: "stateRetrying", pending: "statePending", enabled: "stateEnabled", disabled: "stateDisabled" };
 export function Badge({ state, label }: { state: string; label?: string }) {
-  return <span class={`badge badge-${state}`}><span aria-hidden="true">{MARKS[state] ?? "•"} </span>{label ?? state}</span>;
+  const word = STATE_WORDS[state];
+  return <span class={`badge badge-${state}`}><span aria-hidden="true">{MARKS[state] ?? "•"} </span>{label ?? (word ? t(word) : state)}</span>;
 }
 
 /**
@@ -26,8 +29,8 @@ export function ErrorNote({ error, what, atFields = [] }: { error: unknown; what
   const attached = Object.keys(errors).some((field) => atFields.includes(field));
   return (
     <div class="note note-error" role="alert">
-      <strong>{what ?? "That did not work"}</strong>
-      {attached && <p>Check the fields marked above.</p>}
+      <strong>{what ?? t("didNotWork")}</strong>
+      {attached && <p>{t("checkFields")}</p>}
       {rest.map(([field, message]) => <p key={field}>{message}</p>)}
     </div>
   );
@@ -42,15 +45,15 @@ export function Body({ text, label }: { text: string; label: string }) {
   try { if (/^\s*[[{]/.test(text)) shown = JSON.stringify(JSON.parse(text), null, 2); } catch { /* not JSON: as sent */ }
   return (
     <>
-      <pre class="body" tabIndex={0} role="region" aria-label={label}>{shown || "(empty)"}</pre>
-      {text.length >= CAPTURED && <p class="muted small">hookgate keeps the first 64 KiB of a body: the rest was not recorded.</p>}
+      <pre class="body" tabIndex={0} role="region" aria-label={label}>{shown || t("empty")}</pre>
+      {text.length >= CAPTURED && <p class="muted small">{t("bodyCut")}</p>}
     </>
   );
 }
 
 export function Headers({ headers, label }: { headers: Record<string, string>; label: string }) {
   const entries = Object.entries(headers);
-  if (!entries.length) return <p class="muted">(no headers)</p>;
+  if (!entries.length) return <p class="muted">{t("noHeaders")}</p>;
   return (
     <table class="headers" aria-label={label}>
       <tbody>{entries.map(([name, value]) => <tr key={name}><th scope="row">{name}</th><td><code>{value}</code></td></tr>)}</tbody>
@@ -73,8 +76,8 @@ export function CopyButton({ text, label, selectId }: { text: string; label: str
   };
   return (
     <>
-      <button type="button" class="secondary" onClick={copy}>{state === "copied" ? `${label}: copied` : label}</button>
-      <span role="status" class="muted small">{state === "copied" ? "Copied to the clipboard." : state === "select" ? "Selected: press Ctrl+C (⌘C) to copy." : ""}</span>
+      <button type="button" class="secondary" onClick={copy}>{state === "copied" ? t("copied", label) : label}</button>
+      <span role="status" class="muted small">{state === "copied" ? t("copiedNote") : state === "select" ? t("selectedNote") : ""}</span>
     </>
   );
 }
@@ -93,7 +96,7 @@ export function useLoad<T>(load: () => Promise<T>, key: string): { data: T | und
 }
 
 export function Loading({ what }: { what: string }) {
-  return <p class="muted" role="status">Loading {what}…</p>;
+  return <p class="muted" role="status">{t("loading", what)}</p>;
 }
 
 export function Section({ title, children }: { title: string; children: ComponentChildren }) {

@@ -18,13 +18,13 @@ export const skipBrowser = (what: string): boolean => {
 /** A running chromium: `close` ends it and removes its profile folder. */
 export interface Chromium { context: BrowserContext; close(): Promise<void> }
 
-/** Headless chromium on a profile folder of its own. */
-export async function launchChromium(): Promise<Chromium> {
+/** Headless chromium on a profile folder of its own; `locale` sets the browser's language (navigator.languages). */
+export async function launchChromium(options: { locale?: string } = {}): Promise<Chromium> {
   if (!haveBrowser) throw new Error(`CI is set but there is no chromium at ${CHROMIUM}: install it (apt-get install -y chromium)`);
   const profile = mkdtempSync(join(tmpdir(), "hookgate-chromium-"));
   const remove = () => rmSync(profile, { recursive: true, force: true });
   try {
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, ...options });
     return { context, close: async () => { await context.close(); remove(); } };
   } catch (e) {
     remove();

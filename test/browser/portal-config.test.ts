@@ -47,6 +47,9 @@ describe("portal config", () => {
     [{ frameAncestors: ["'none'", "'self'"] }, "portal.frameAncestors: 'none' must stand alone"],
     [{ frameAncestors: [] }, "portal.frameAncestors: must list at least one source"],
     [{ colour: "#fff" }, "portal.colour: unknown key"],
+    [{ locales: ["en", "fr"] }, 'portal.locales[1]: must be "en" or "de" (the languages the portal ships)'],
+    [{ locales: [] }, "portal.locales: must list at least one language"],
+    [{ locales: ["de", "de"] }, "portal.locales: must not list a language twice"],
   ])("%j is refused, naming the path", async (portal, problem) => {
     const problems = await problemsOf(portal);
     expect(problems.join("\n")).toContain(problem);
@@ -66,7 +69,7 @@ describe("portal config", () => {
     const both = await resolved({ title: "Old", accentColor: "#0b5cad", brand: { name: "New", color: "#1d4ed8" } });
     expect(both.ok && both.loaded.config.portal.brand).toEqual({ name: "New", color: "#1d4ed8" });
     const none = await resolved(undefined);
-    expect(none.ok && none.loaded.config.portal).toEqual({ brand: { name: "Webhooks", color: "#1d4ed8" }, theme: "light", frameAncestors: ["'none'"] });
+    expect(none.ok && none.loaded.config.portal).toEqual({ brand: { name: "Webhooks", color: "#1d4ed8" }, theme: "light", frameAncestors: ["'none'"], locales: ["en", "de"] });
   });
 });
 
@@ -99,6 +102,7 @@ describe("/portal from source", () => {
     expect(page.headers.get("referrer-policy")).toBe("no-referrer");
     const html = await page.text();
     expect(html).toContain("<title>&#60;script&#62;alert(1)&#60;/script&#62; &#38; Co</title>");
+    expect(html).toContain(`<html lang="en" data-locales="en de">`);
     const assets = [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1]!);
     expect(assets.filter((a) => !a.startsWith("/portal/"))).toEqual([]);
     expect(assets.some((a) => a.endsWith(".js"))).toBe(true);

@@ -47,6 +47,7 @@ describe("/tenants", () => {
       ["POST", "/tenants/acme/sessions", { expiresIn: 604_801 }, "expiresIn"],
       ["POST", "/tenants/acme/sessions", { scopes: [] }, "scopes"],
       ["POST", "/tenants/acme/sessions", { scopes: ["admin"] }, "scopes.0"],
+      ["POST", "/tenants/acme/sessions", { locale: "fr" }, "locale"],
     ];
     for (const [method, path, body, where] of cases) {
       const result = await app.api(method, path, body);
@@ -110,6 +111,9 @@ describe("tenant sessions", () => {
     const again = await app.api("POST", "/tenants/acme-s/sessions");
     expect(again.body.token).not.toBe(created.body.token);
     expect(again.body.expiresAt).toBe(new Date(t + 3_600_000).toISOString());
+    // A session's language rides in the fragment beside the token.
+    const german = await app.api("POST", "/tenants/acme-s/sessions", { locale: "de" });
+    expect(german.body.url).toBe(`${app.url}/portal#token=${german.body.token}&locale=de`);
     expect((await app.api("GET", "/tenants/acme-s")).status).toBe(200); // noted by the session
   });
 

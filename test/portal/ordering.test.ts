@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { inWords, MAX_BLOCK_WORDS, maxBlockProblem, maxBlockText } from "../../src/portal/ordering.ts";
+import { inWords, maxBlockProblem, maxBlockText, maxBlockWords } from "../../src/portal/ordering.ts";
+
+const MAX_BLOCK_WORDS = maxBlockWords();
 
 describe("the portal's ordering field", () => {
   test.each([

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { TenantId } from "../../core/values.ts";
+import { LOCALES } from "../../portal/messages/locales.ts";
 import { ListQuery } from "./schemas.ts";
 
 /** The shapes of /tenants and tenant sessions (DESIGN section 9). Types are inferred from here. */
@@ -41,8 +42,10 @@ export const SessionCreate = v.optional(v.pipe(
     /** Seconds until the session expires: one minute to seven days. */
     expiresIn: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60, "must be at least 60 (seconds)"), v.maxValue(604_800, "must be at most 604800 (seven days)")), 3600),
     scopes: v.optional(v.pipe(v.array(v.picklist(["read", "write"])), v.minLength(1, 'must list "read", "write" or both')), ["read", "write"]),
+    /** The portal's language for this session; left out, the browser's language picks one of `portal.locales`. */
+    locale: v.optional(v.picklist(LOCALES, `must be ${LOCALES.map((l) => `"${l}"`).join(" or ")} (the languages the portal ships)`)),
   }),
-  v.examples([{ expiresIn: 3600, scopes: ["read"] }]),
+  v.examples([{ expiresIn: 3600, scopes: ["read"], locale: "de" }]),
 ), {});
 
 export const Session = v.object({

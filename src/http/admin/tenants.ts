@@ -59,7 +59,8 @@ export function tenantRoutes(ctx: AdminContext, auth: ReturnType<typeof adminAut
       detail: {
         tags, operationId: "createTenantSession", summary: "Create a portal session for a tenant's own admins",
         description: "The `token` (and the `url` holding it in its fragment) is shown this once; hookgate keeps only its SHA-256. With it, `/api/v1` shows that tenant alone. " +
-          "`url` starts with `server.publicUrl`, else this request's origin.",
+          "`url` starts with `server.publicUrl`, else this request's origin. `locale` (`en` or `de`) picks the portal's language and rides in the fragment " +
+          "(`&locale=de`); left out, the browser's language picks one of `portal.locales`.",
       },
     })
     .delete("/tenants/:id/sessions", async ({ params, principal }) => {

@@ -1,32 +1,33 @@
 import { groupByPrefix, useCatalog } from "../parts.tsx";
 import type { Session } from "../session.ts";
+import { t } from "../i18n.ts";
 import { Body, ErrorNote, Loading } from "../ui.tsx";
 
 /** The event types an endpoint can subscribe to, grouped by prefix, each with an example payload and its JSON Schema. */
 export function Catalog({ session }: { session: Session }) {
   const catalog = useCatalog(session);
-  const types = catalog.data?.data.filter((t) => t.forTenants || session.kind === "admin") ?? [];
+  const types = catalog.data?.data.filter((e) => e.forTenants || session.kind === "admin") ?? [];
   return (
     <section class="card">
-      <h1>Event types</h1>
-      <ErrorNote error={catalog.error} what="The event types could not be loaded" />
-      {catalog.loading && !catalog.data ? <Loading what="event types" /> : catalog.data && (types.length === 0
-        ? <p>No event types yet.</p>
+      <h1>{t("eventTypesHeading")}</h1>
+      <ErrorNote error={catalog.error} what={t("eventTypesNotLoaded")} />
+      {catalog.loading && !catalog.data ? <Loading what={t("eventTypesLoading")} /> : catalog.data && (types.length === 0
+        ? <p>{t("noEventTypes")}</p>
         : groupByPrefix(types).map(([prefix, group]) => (
           <section key={prefix} class="type-section" aria-labelledby={`group-${prefix}`}>
             <h2 id={`group-${prefix}`}>{prefix}</h2>
             <ul class="catalog">
-              {group.map((t) => (
-                <li key={t.type}>
-                  <h3><code>{t.type}</code></h3>
-                  <p>{t.description || <span class="muted">No description.</span>}{!t.inCatalog && <span class="muted"> (seen in events, not in the catalog)</span>}
-                    {!t.forTenants && <span class="muted"> (about the gateway itself: customers are not offered it)</span>}</p>
-                  {t.example !== null && t.example !== undefined && (
-                    <details><summary>Example payload of <code>{t.type}</code></summary><Body text={JSON.stringify(t.example)} label={`Example payload of ${t.type}`} /></details>
+              {group.map((e) => (
+                <li key={e.type}>
+                  <h3><code>{e.type}</code></h3>
+                  <p>{e.description || <span class="muted">{t("noDescription")}</span>}{!e.inCatalog && <span class="muted">{t("seenNotInCatalog")}</span>}
+                    {!e.forTenants && <span class="muted">{t("aboutGateway")}</span>}</p>
+                  {e.example !== null && e.example !== undefined && (
+                    <details><summary>{t("examplePayloadOf")} <code>{e.type}</code></summary><Body text={JSON.stringify(e.example)} label={`${t("examplePayloadOf")} ${e.type}`} /></details>
                   )}
-                  {t.schema
-                    ? <details><summary>JSON Schema of <code>{t.type}</code></summary><Body text={JSON.stringify(t.schema)} label={`JSON Schema of ${t.type}`} /></details>
-                    : <p class="muted small">Any JSON data.</p>}
+                  {e.schema
+                    ? <details><summary>{t("jsonSchemaOf")} <code>{e.type}</code></summary><Body text={JSON.stringify(e.schema)} label={`${t("jsonSchemaOf")} ${e.type}`} /></details>
+                    : <p class="muted small">{t("anyJson")}</p>}
                 </li>
               ))}
             </ul>

@@ -3,13 +3,14 @@ import { api, query, tenantQuery, type Delivery, type Endpoint, type ManualAttem
 import { AttemptView, useCatalog } from "../parts.tsx";
 import { canWrite, type Session } from "../session.ts";
 import { listPath, navigate, NumberedPager, pageOf, useDebounced } from "../lists.tsx";
+import { formatNumber, t } from "../i18n.ts";
 import { Badge, ErrorNote, href, Loading, Time, useLoad } from "../ui.tsx";
 
-const STATUSES = ["pending", "retrying", "succeeded", "failed"];
+const STATUSES = [["pending", "statePending"], ["retrying", "stateRetrying"], ["succeeded", "stateSucceeded"], ["failed", "stateFailed"]] as const;
 const LIMIT = 20;
 const FILTERS = ["endpoint", "status", "type", "event", "since", "until", "page"] as const;
 /** A `datetime-local` value (the browser's zone) as the API's ISO time. */
-const isoOf = (local: string) => { const t = Date.parse(local); return Number.isNaN(t) ? undefined : new Date(t).toISOString(); };
+const isoOf = (local: string) => { const ms = Date.parse(local); return Number.isNaN(ms) ? undefined : new Date(ms).toISOString(); };
 export const endpointName = (e: { url: string; description: string }) => (e.description ? `${e.description} — ${e.url}` : e.url);
 
 /**
@@ -31,32 +32,32 @@ export function Deliveries({ session, params }: { session: Session; params: URLS
 
   return (
     <section class="card">
-      <div class="heading-row"><h1>Deliveries</h1><button type="button" class="secondary" onClick={list.reload}>Refresh</button></div>
-      <form class="filters" onSubmit={(e) => { e.preventDefault(); set("event", eventTyped.trim()); }} aria-label="Filter deliveries">
+      <div class="heading-row"><h1>{t("deliveriesHeading")}</h1><button type="button" class="secondary" onClick={list.reload}>{t("refresh")}</button></div>
+      <form class="filters" onSubmit={(e) => { e.preventDefault(); set("event", eventTyped.trim()); }} aria-label={t("filterDeliveries")}>
         <EndpointPicker session={session} value={filter.endpoint} onChange={(id) => set("endpoint", id)} />
-        <span class="field"><label for="filter-status">Status</label>
+        <span class="field"><label for="filter-status">{t("status")}</label>
           <select id="filter-status" value={filter.status} onChange={(e) => set("status", input(e))}>
-            <option value="">Any status</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+            <option value="">{t("anyStatus")}</option>
+            {STATUSES.map(([s, word]) => <option key={s} value={s}>{t(word)}</option>)}
           </select></span>
-        <span class="field"><label for="filter-type">Event type</label>
+        <span class="field"><label for="filter-type">{t("eventType")}</label>
           <select id="filter-type" value={filter.type} onChange={(e) => set("type", input(e))}>
-            <option value="">Any type</option>
-            {["ping", ...(catalog.data?.data.map((t) => t.type).filter((t) => t !== "ping") ?? [])].map((t) => <option key={t} value={t}>{t}</option>)}
+            <option value="">{t("anyType")}</option>
+            {["ping", ...(catalog.data?.data.map((e) => e.type).filter((type) => type !== "ping") ?? [])].map((type) => <option key={type} value={type}>{type}</option>)}
           </select></span>
-        <span class="field"><label for="filter-since">From</label>
+        <span class="field"><label for="filter-since">{t("from")}</label>
           <input id="filter-since" type="datetime-local" value={filter.since} onChange={(e) => set("since", input(e))} /></span>
-        <span class="field"><label for="filter-until">Until</label>
+        <span class="field"><label for="filter-until">{t("until")}</label>
           <input id="filter-until" type="datetime-local" value={filter.until} onChange={(e) => set("until", input(e))} /></span>
-        <span class="field"><label for="filter-event">Event id</label>
+        <span class="field"><label for="filter-event">{t("eventId")}</label>
           <input id="filter-event" type="search" placeholder="evt_…" value={eventTyped} onInput={(e) => setEventTyped(input(e))} onChange={(e) => set("event", input(e).trim())} /></span>
       </form>
       <p role="status" class={message ? "note note-ok" : "visually-hidden"}>{message}</p>
       <ErrorNote error={list.error} />
-      {list.loading && !list.data ? <Loading what="deliveries" /> : list.data && (list.data.data.length === 0
-        ? <p>No deliveries match.</p>
+      {list.loading && !list.data ? <Loading what={t("deliveriesLoading")} /> : list.data && (list.data.data.length === 0
+        ? <p>{t("noDeliveriesMatch")}</p>
         : <ul class="deliveries">{list.data.data.map((d) => <DeliveryItem key={d.id} session={session} delivery={d} onRetried={(m) => { setMessage(m); list.reload(); }} />)}</ul>)}
-      {list.data && <NumberedPager page={page} total={list.data.total ?? 0} limit={LIMIT} noun={["delivery", "deliveries"]} go={(p) => set("page", String(p))} />}
+      {list.data && <NumberedPager page={page} total={list.data.total ?? 0} limit={LIMIT} noun={(n) => t("deliveryNoun", n)} go={(p) => set("page", String(p))} />}
     </section>
   );
 }
@@ -72,15 +73,15 @@ function EndpointPicker({ session, value, onChange }: { session: Session; value:
   const total = found.data?.total ?? 0;
   return (
     <>
-      <span class="field"><label for="filter-endpoint-search">Find endpoint</label>
-        <input id="filter-endpoint-search" type="search" placeholder="URL or description" value={typed} aria-describedby="filter-endpoint-found" onInput={(e) => setTyped((e.target as HTMLInputElement).value)} /></span>
-      <span class="field"><label for="filter-endpoint">Endpoint</label>
+      <span class="field"><label for="filter-endpoint-search">{t("findEndpoint")}</label>
+        <input id="filter-endpoint-search" type="search" placeholder={t("searchPlaceholder")} value={typed} aria-describedby="filter-endpoint-found" onInput={(e) => setTyped((e.target as HTMLInputElement).value)} /></span>
+      <span class="field"><label for="filter-endpoint">{t("endpoint")}</label>
         <select id="filter-endpoint" value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
-          <option value="">All endpoints</option>
-          {value && !options.some((e) => e.id === value) && <option value={value}>{picked.data ? endpointName(picked.data) : "the endpoint picked"}</option>}
+          <option value="">{t("allEndpoints")}</option>
+          {value && !options.some((e) => e.id === value) && <option value={value}>{picked.data ? endpointName(picked.data) : t("endpointPicked")}</option>}
           {options.map((e) => <option key={e.id} value={e.id}>{endpointName(e)}</option>)}
         </select></span>
-      <span id="filter-endpoint-found" class="muted small visually-hidden" aria-live="polite">{found.data ? `${total} endpoints found${total > options.length ? `, the first ${options.length} listed: type to narrow` : ""}` : ""}</span>
+      <span id="filter-endpoint-found" class="muted small visually-hidden" aria-live="polite">{found.data ? t("endpointsFound", formatNumber(total), total > options.length ? options.length : null) : ""}</span>
     </>
   );
 }
@@ -98,29 +99,29 @@ function DeliveryItem({ session, delivery, onRetried }: { session: Session; deli
       const attempt = await api<ManualAttempt>(session, "POST", `/deliveries/${encodeURIComponent(delivery.id)}/retry`, {});
       setRetried(attempt);
       // The list reloads and the row may leave a filtered list: the message is the list's, not the row's.
-      onRetried(`Retried ${delivery.eventType} to ${delivery.endpointDescription || delivery.endpointUrl || "the endpoint"}: ${attempt.outcome === "succeeded" ? "delivered" : "failed again"} (${attempt.statusCode ? `answer ${attempt.statusCode}` : "no answer"}).`);
+      onRetried(t("retriedTo", delivery.eventType, delivery.endpointDescription || delivery.endpointUrl || t("theEndpoint"), attempt.outcome === "succeeded", attempt.statusCode));
     } catch (e) { setError(e); } finally { setBusy(false); }
   };
   return (
     <li class="delivery">
       <details>
         <summary>
-          <Badge state={delivery.status} /> <code>{delivery.eventType}</code> to <span class="url">{delivery.endpointDescription || delivery.endpointUrl || "an endpoint since deleted"}</span>
-          {" · "}<Time iso={delivery.createdAt} />{" · "}{delivery.attempts.length} {delivery.attempts.length === 1 ? "attempt" : "attempts"}
-          {last && <>{" · last answer "}{last.statusCode ?? "none"}</>}
-          {delivery.orderingKey !== null && <>{" · key "}<code>{delivery.orderingKey}</code></>}
-          {waiting && " · waiting for an earlier event of its ordering key"}
+          <Badge state={delivery.status} /> <code>{delivery.eventType}</code> {t("to")} <span class="url">{delivery.endpointDescription || delivery.endpointUrl || t("deletedEndpoint")}</span>
+          {" · "}<Time iso={delivery.createdAt} />{" · "}{t("attemptCount", formatNumber(delivery.attempts.length), delivery.attempts.length === 1)}
+          {last && t("lastAnswer", String(last.statusCode ?? t("none")))}
+          {delivery.orderingKey !== null && <>{t("keyShort")}<code>{delivery.orderingKey}</code></>}
+          {waiting && ` · ${t("waitingForKey")}`}
         </summary>
         <div class="delivery-body">
-          {delivery.endpointUrl && <p class="small url">To <a href={href(`/endpoints/${encodeURIComponent(delivery.endpointId)}`)}>{delivery.endpointUrl}</a></p>}
-          <p class="muted small">Delivery <code>{delivery.id}</code> of event <code>{delivery.eventId}</code>
-            {delivery.orderingKey !== null && <> · ordering key <code>{delivery.orderingKey}</code></>}
-            {delivery.nextAttemptAt && <> · next attempt <Time iso={delivery.nextAttemptAt} /></>}
-            {waiting && <> · waiting for an earlier event of its ordering key</>}</p>
-          {canWrite(session) && <button type="button" onClick={retry} disabled={busy} aria-label={`Retry now: delivery ${delivery.id}`}>{busy ? "Retrying…" : "Retry now"}</button>}
-          {retried && <p role="status">Retried: attempt {retried.number} {retried.outcome} ({retried.statusCode ?? "no answer"}).</p>}
+          {delivery.endpointUrl && <p class="small url">{t("toUrl")} <a href={href(`/endpoints/${encodeURIComponent(delivery.endpointId)}`)}>{delivery.endpointUrl}</a></p>}
+          <p class="muted small">{t("delivery")} <code>{delivery.id}</code> {t("ofEvent")} <code>{delivery.eventId}</code>
+            {delivery.orderingKey !== null && <> · {t("orderingKey")} <code>{delivery.orderingKey}</code></>}
+            {delivery.nextAttemptAt && <> · {t("nextAttempt")} <Time iso={delivery.nextAttemptAt} /></>}
+            {waiting && <> · {t("waitingForKey")}</>}</p>
+          {canWrite(session) && <button type="button" onClick={retry} disabled={busy} aria-label={t("retryNowLabel", delivery.id)}>{busy ? t("retrying") : t("retryNow")}</button>}
+          {retried && <p role="status">{t("retriedAttempt", retried.number, retried.outcome, String(retried.statusCode ?? t("noAnswer")))}</p>}
           <ErrorNote error={error} />
-          {delivery.attempts.length === 0 && <p>No attempt yet.</p>}
+          {delivery.attempts.length === 0 && <p>{t("noAttemptYet")}</p>}
           {[...delivery.attempts].reverse().map((a) => <AttemptView key={a.id} attempt={a} level={2} />)}
         </div>
       </details>

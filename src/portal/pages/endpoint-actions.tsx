@@ -4,6 +4,7 @@ import { FieldError } from "../endpoint-form.tsx";
 import { AttemptView, groupByPrefix, PublicKeyNote, SecretOnce, useCatalog } from "../parts.tsx";
 import type { Session } from "../session.ts";
 import { flash } from "../flash.tsx";
+import { formatNumber, t, type Text } from "../i18n.ts";
 import { ErrorNote, href, navigate, Section, Time } from "../ui.tsx";
 
 type Props = { session: Session; endpoint: Endpoint };
@@ -30,44 +31,44 @@ export function SendTest({ session, endpoint, onSent }: Props & { onSent(): void
   const [invalid, setInvalid] = useState("");
   const [answer, setAnswer] = useState<ManualAttempt | null>(null);
   const action = useAction();
-  const types = (catalog.data?.data ?? []).filter((t) => t.forTenants && !t.type.includes("*"));
-  const exampleOf = (name: string) => (name === "ping" ? { message: "a test event from hookgate" } : types.find((t) => t.type === name)?.example ?? {});
+  const types = (catalog.data?.data ?? []).filter((e) => e.forTenants && !e.type.includes("*"));
+  const exampleOf = (name: string) => (name === "ping" ? { message: "a test event from hookgate" } : types.find((e) => e.type === name)?.example ?? {});
   const shown = data ?? pretty(exampleOf(type));
   const submit = (e: Event) => {
     e.preventDefault();
     let parsed: unknown;
-    try { parsed = JSON.parse(shown); } catch (err) { setInvalid(`This is not valid JSON: ${(err as Error).message}`); return; }
+    try { parsed = JSON.parse(shown); } catch (err) { setInvalid(t("notJson", (err as Error).message)); return; }
     setInvalid("");
     void action.run(async () => { setAnswer(await api<ManualAttempt>(session, "POST", `${pathOf(endpoint)}/test`, { type, data: parsed })); onSent(); });
   };
   return (
-    <Section title="Send a test event">
+    <Section title={t("sendTestHeading")}>
       <form onSubmit={submit} class="form">
-        <label for="test-type">Event type</label>
+        <label for="test-type">{t("eventType")}</label>
         <select id="test-type" value={type} onChange={(e) => { setType((e.target as HTMLSelectElement).value); setData(null); setInvalid(""); }}>
           <option value="ping">ping</option>
-          {groupByPrefix(types.filter((t) => t.type !== "ping")).map(([prefix, group]) => (
-            <optgroup key={prefix} label={prefix}>{group.map((t) => <option key={t.type} value={t.type}>{t.type}</option>)}</optgroup>
+          {groupByPrefix(types.filter((e) => e.type !== "ping")).map(([prefix, group]) => (
+            <optgroup key={prefix} label={prefix}>{group.map((e) => <option key={e.type} value={e.type}>{e.type}</option>)}</optgroup>
           ))}
         </select>
-        <label for="test-data">Payload (the type's example: edit it as you like)</label>
+        <label for="test-data">{t("payloadField")}</label>
         <textarea id="test-data" class="code" rows={Math.min(14, shown.split("\n").length + 1)} spellcheck={false} value={shown}
           onInput={(e) => setData((e.target as HTMLTextAreaElement).value)} aria-invalid={invalid ? true : undefined} aria-describedby={invalid ? "test-data-error" : undefined} />
         <FieldError id="test-data-error" message={invalid} />
-        <button type="submit" disabled={action.busy}>{action.busy ? "Sending…" : "Send test event"}</button>
+        <button type="submit" disabled={action.busy}>{action.busy ? t("sending") : t("sendTest")}</button>
       </form>
-      <ErrorNote error={action.error} what="The test event was not sent" />
+      <ErrorNote error={action.error} what={t("testNotSent")} />
       {answer && (
         <>
-          <AttemptView attempt={answer} title="The receiver's answer" />
-          <p><a href={href(`/deliveries?endpoint=${encodeURIComponent(endpoint.id)}`)}>Open this delivery in the log</a></p>
+          <AttemptView attempt={answer} title={t("receiverAnswer")} />
+          <p><a href={href(`/deliveries?endpoint=${encodeURIComponent(endpoint.id)}`)}>{t("openInLog")}</a></p>
         </>
       )}
     </Section>
   );
 }
 
-const GRACES: [number, string][] = [[86_400, "24 hours"], [3_600, "1 hour"], [604_800, "7 days"], [0, "none: switch at once"]];
+const GRACES: [number, Text][] = [[86_400, "grace24h"], [3_600, "grace1h"], [604_800, "grace7d"], [0, "graceNone"]];
 
 export function Rotate({ session, endpoint, onRotated }: Props & { onRotated(): void }) {
   const keyPair = endpoint.signing.scheme === "ed25519";
@@ -82,21 +83,19 @@ export function Rotate({ session, endpoint, onRotated }: Props & { onRotated(): 
     });
   };
   return (
-    <Section title={keyPair ? "Rotate the signing key" : "Rotate the signing secret"}>
-      <p>{keyPair
-        ? "A new key pair signs every delivery from now on. During the grace period the old key signs beside it, so your receiver can switch to the new public key without failures."
-        : "A new secret signs every delivery from now on. During the grace period the old one signs beside it, so your receiver can switch without failures."}</p>
+    <Section title={keyPair ? t("rotateKeyHeading") : t("rotateSecretHeading")}>
+      <p>{keyPair ? t("rotateKeyText") : t("rotateSecretText")}</p>
       <form onSubmit={submit} class="inline-form">
-        <label for="rotate-grace">{keyPair ? "Grace period for the old key" : "Grace period for the old secret"}</label>
+        <label for="rotate-grace">{keyPair ? t("graceKey") : t("graceSecret")}</label>
         <select id="rotate-grace" value={grace} onChange={(e) => setGrace(Number((e.target as HTMLSelectElement).value))}>
-          {GRACES.map(([seconds, label]) => <option key={seconds} value={seconds}>{label}</option>)}
+          {GRACES.map(([seconds, label]) => <option key={seconds} value={seconds}>{t(label)}</option>)}
         </select>
-        <button type="submit" disabled={action.busy}>{keyPair ? "Rotate key" : "Rotate secret"}</button>
+        <button type="submit" disabled={action.busy}>{keyPair ? t("rotateKey") : t("rotateSecret")}</button>
       </form>
       <ErrorNote error={action.error} />
       {rotated && (
         <>
-          {rotated.previousSecretExpiresAt && <p>The old {keyPair ? "key" : "secret"} keeps signing until <Time iso={rotated.previousSecretExpiresAt} />.</p>}
+          {rotated.previousSecretExpiresAt && <p>{keyPair ? t("oldKeyUntil") : t("oldSecretUntil")} <Time iso={rotated.previousSecretExpiresAt} />.</p>}
           {rotated.note && <p>{rotated.note}</p>}
           {rotated.signingSecret !== undefined && <SecretOnce secret={rotated.signingSecret} onDone={() => setRotated(null)} />}
           {rotated.publicKey !== undefined && <PublicKeyNote publicKey={rotated.publicKey} onDone={() => setRotated(null)} />}
@@ -124,15 +123,15 @@ export function Recover({ session, endpoint }: Props) {
     });
   };
   return (
-    <Section title="Recover failed deliveries">
-      <p>Sends every failed delivery of events received since this time once more.</p>
+    <Section title={t("recoverHeading")}>
+      <p>{t("recoverText")}</p>
       <form onSubmit={submit} class="inline-form">
-        <label for="recover-since">Since (your time zone)</label>
+        <label for="recover-since">{t("recoverSince")}</label>
         <input id="recover-since" type="datetime-local" required value={since} onInput={(e) => setSince((e.target as HTMLInputElement).value)} />
-        <button type="submit" disabled={action.busy}>Recover</button>
+        <button type="submit" disabled={action.busy}>{t("recover")}</button>
       </form>
       <ErrorNote error={action.error} />
-      {requeued !== null && <p role="status">{requeued === 1 ? "1 failed delivery was" : `${requeued} failed deliveries were`} queued again.</p>}
+      {requeued !== null && <p role="status">{t("requeued", requeued, formatNumber(requeued))}</p>}
     </Section>
   );
 }
@@ -143,20 +142,20 @@ export function DeleteEndpoint({ session, endpoint }: Props) {
   const confirm = () => void action.run(async () => {
     await api(session, "DELETE", pathOf(endpoint));
     dialog.current?.close();
-    flash(`Endpoint deleted: ${endpoint.description || endpoint.url}, with its delivery log.`, "/");
+    flash(t("endpointDeleted", endpoint.description || endpoint.url), "/");
     navigate("/");
   });
   return (
-    <Section title="Delete">
-      <p>Deleting removes this endpoint with all its deliveries and their attempts. It cannot be undone.</p>
-      <button type="button" class="danger" onClick={() => dialog.current?.showModal()}>Delete endpoint…</button>
+    <Section title={t("deleteHeading")}>
+      <p>{t("deleteText")}</p>
+      <button type="button" class="danger" onClick={() => dialog.current?.showModal()}>{t("deleteEndpoint")}</button>
       <dialog ref={dialog} aria-labelledby="delete-title" aria-describedby="delete-text">
-        <h2 id="delete-title">Delete this endpoint?</h2>
-        <p id="delete-text"><span class="url">{endpoint.url}</span> and its delivery log will be removed for good.</p>
+        <h2 id="delete-title">{t("deleteConfirmHeading")}</h2>
+        <p id="delete-text"><span class="url">{endpoint.url}</span> {t("deleteConfirmText")}</p>
         <ErrorNote error={action.error} />
         <div class="actions">
-          <button type="button" class="secondary" onClick={() => dialog.current?.close()} autoFocus>Cancel</button>
-          <button type="button" class="danger" onClick={confirm} disabled={action.busy}>Delete for good</button>
+          <button type="button" class="secondary" onClick={() => dialog.current?.close()} autoFocus>{t("cancel")}</button>
+          <button type="button" class="danger" onClick={confirm} disabled={action.busy}>{t("deleteForGood")}</button>
         </div>
       </dialog>
     </Section>

@@ -6,6 +6,7 @@ import { PublicKey, SecretOnce, useCatalog } from "../parts.tsx";
 import { fieldErrors } from "../words.ts";
 import { focusFirstInvalid } from "./new-endpoint.tsx";
 import { canWrite, type Session } from "../session.ts";
+import { t } from "../i18n.ts";
 import { ErrorNote, href, Loading, Section, Time, useLoad } from "../ui.tsx";
 import { DeleteEndpoint, Recover, Rotate, SendTest } from "./endpoint-actions.tsx";
 import { EndpointState, LastAttempt, SuccessShare, useStats } from "./endpoints.tsx";
@@ -19,19 +20,19 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState("");
-  const refresh = () => { loaded.reload(); setTick((t) => t + 1); };
+  const refresh = () => { loaded.reload(); setTick((n) => n + 1); };
 
-  if (loaded.error) return <section class="card"><h1>Endpoint</h1><ErrorNote error={loaded.error} what="This endpoint could not be opened" /><a href={href("/")}>Back to endpoints</a></section>;
+  if (loaded.error) return <section class="card"><h1>{t("endpoint")}</h1><ErrorNote error={loaded.error} what={t("endpointNotOpened")} /><a href={href("/")}>{t("backToEndpoints")}</a></section>;
   const endpoint = loaded.data;
-  if (!endpoint) return <Loading what="the endpoint" />;
+  if (!endpoint) return <Loading what={t("endpointLoading")} />;
 
   const toggle = async () => {
     setBusy(true); setError(null); setMessage("");
     try {
       await api(session, "PATCH", path, { enabled: !endpoint.enabled });
       setMessage(endpoint.enabled
-        ? "Endpoint disabled. New deliveries wait, and are sent when you enable it again."
-        : "Endpoint enabled. Deliveries that waited are being sent now.");
+        ? t("endpointDisabledNote")
+        : t("endpointEnabledNote"));
       refresh();
     } catch (e) { setError(e); } finally { setBusy(false); }
   };
@@ -39,38 +40,38 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
   return (
     <>
       <section class="card">
-        <p><a href={href("/")}>← Endpoints</a></p>
+        <p><a href={href("/")}>{t("backEndpoints")}</a></p>
         <h1 class="url">{endpoint.description || endpoint.url}</h1>
         {endpoint.description && <p class="url">{endpoint.url}</p>}
         <dl class="facts">
-          <dt>Status</dt><dd><EndpointState endpoint={endpoint} /></dd>
-          <dt>Last attempt</dt><dd><LastAttempt stats={stats} /></dd>
-          <dt>Success, last 24 h</dt><dd><SuccessShare stats={stats} /></dd>
-          <dt>Event types</dt><dd>{endpoint.events.map((e) => <code key={e} class="tag">{e}</code>)}</dd>
-          <dt>Signing</dt><dd>{endpoint.signing.scheme}</dd>
-          {endpoint.signing.publicKey && <><dt>Public key</dt><dd><PublicKey publicKey={endpoint.signing.publicKey} /></dd></>}
-          <dt>Delivery order</dt><dd>{orderingSummary(endpoint)}</dd>
-          <dt>Id</dt><dd><code>{endpoint.id}</code></dd>
-          <dt>Created</dt><dd><Time iso={endpoint.createdAt} /></dd>
+          <dt>{t("colStatus")}</dt><dd><EndpointState endpoint={endpoint} /></dd>
+          <dt>{t("colLastAttempt")}</dt><dd><LastAttempt stats={stats} /></dd>
+          <dt>{t("colSuccess")}</dt><dd><SuccessShare stats={stats} /></dd>
+          <dt>{t("colEventTypes")}</dt><dd>{endpoint.events.map((e) => <code key={e} class="tag">{e}</code>)}</dd>
+          <dt>{t("signing")}</dt><dd>{endpoint.signing.scheme}</dd>
+          {endpoint.signing.publicKey && <><dt>{t("publicKey")}</dt><dd><PublicKey publicKey={endpoint.signing.publicKey} /></dd></>}
+          <dt>{t("deliveryOrder")}</dt><dd>{orderingSummary(endpoint)}</dd>
+          <dt>{t("id")}</dt><dd><code>{endpoint.id}</code></dd>
+          <dt>{t("created")}</dt><dd><Time iso={endpoint.createdAt} /></dd>
         </dl>
         <div class="actions">
-          {canWrite(session) && <button type="button" onClick={toggle} disabled={busy}>{endpoint.enabled ? "Disable endpoint" : "Enable endpoint"}</button>}
-          <a class="button secondary" href={href(`/deliveries?endpoint=${encodeURIComponent(endpoint.id)}`)}>Deliveries of this endpoint</a>
+          {canWrite(session) && <button type="button" onClick={toggle} disabled={busy}>{endpoint.enabled ? t("disableEndpoint") : t("enableEndpoint")}</button>}
+          <a class="button secondary" href={href(`/deliveries?endpoint=${encodeURIComponent(endpoint.id)}`)}>{t("deliveriesOfEndpoint")}</a>
         </div>
         <p role="status" class={message ? "note note-ok" : "visually-hidden"}>{message}</p>
-        <ErrorNote error={error} what={endpoint.enabled ? "The endpoint was not disabled" : "The endpoint was not enabled"} />
+        <ErrorNote error={error} what={endpoint.enabled ? t("notDisabled") : t("notEnabled")} />
       </section>
       {canWrite(session) ? (
         <>
           {endpoint.managedBy === "config"
-            ? <Section title="Edit"><p>This endpoint is set in hookgate's config file: only enabling and disabling it is possible here.</p></Section>
+            ? <Section title={t("edit")}><p>{t("managedByConfig")}</p></Section>
             : <Edit session={session} endpoint={endpoint} onSaved={refresh} />}
           <SendTest session={session} endpoint={endpoint} onSent={refresh} />
           <Rotate session={session} endpoint={endpoint} onRotated={refresh} />
           <Recover session={session} endpoint={endpoint} />
           {endpoint.managedBy === "api" && <DeleteEndpoint session={session} endpoint={endpoint} />}
         </>
-      ) : <Section title="Changes"><p>Your access is read-only: to edit, test, rotate or delete this endpoint, ask for a link with write access.</p></Section>}
+      ) : <Section title={t("changes")}><p>{t("readOnlyChanges")}</p></Section>}
     </>
   );
 }
@@ -100,20 +101,20 @@ function Edit({ session, endpoint, onSaved }: { session: Session; endpoint: Endp
     } catch (err) { setError(err); focusFirstInvalid(); }
   };
   return (
-    <Section title="Edit">
-      {!open && <button type="button" class="secondary" aria-expanded="false" aria-controls="edit-form" onClick={() => { setDraft(draftOf(endpoint)); setOpen(true); setSaved(false); }}>Edit endpoint…</button>}
+    <Section title={t("edit")}>
+      {!open && <button type="button" class="secondary" aria-expanded="false" aria-controls="edit-form" onClick={() => { setDraft(draftOf(endpoint)); setOpen(true); setSaved(false); }}>{t("editEndpoint")}</button>}
       {open && (
         <form id="edit-form" onSubmit={submit} class="form" noValidate>
           <EndpointFields prefix="edit" draft={draft} set={(d) => setDraft({ ...draft, ...d })} errors={errors} types={catalog.data?.data} tenant={endpoint.tenant} />
           <div class="actions">
-            <button type="submit">Save changes</button>
-            <button type="button" class="secondary" onClick={() => { setOpen(false); setError(null); setChecked({}); }}>Cancel</button>
+            <button type="submit">{t("saveChanges")}</button>
+            <button type="button" class="secondary" onClick={() => { setOpen(false); setError(null); setChecked({}); }}>{t("cancel")}</button>
           </div>
         </form>
       )}
-      {saved && <p role="status" class="note note-ok">✓ Changes saved.</p>}
+      {saved && <p role="status" class="note note-ok">{t("changesSaved")}</p>}
       {secret && <SecretOnce secret={secret} onDone={() => setSecret(null)} />}
-      <ErrorNote error={error ?? (Object.keys(checked).length ? checked : null)} what="The changes were not saved" atFields={EDIT_FIELDS} />
+      <ErrorNote error={error ?? (Object.keys(checked).length ? checked : null)} what={t("changesNotSaved")} atFields={EDIT_FIELDS} />
     </Section>
   );
 }

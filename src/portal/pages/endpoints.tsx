@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, query, tenantQuery, type Endpoint, type ListedEndpoint, type Page, type Stats } from "../api.ts";
 import { listPath, navigate, NumberedPager, pageOf, useDebounced } from "../lists.tsx";
 import { canWrite, type Session } from "../session.ts";
+import { formatNumber, t } from "../i18n.ts";
 import { Badge, ErrorNote, href, Loading, Time, useLoad } from "../ui.tsx";
 
 const DAY_MS = 86_400_000;
@@ -20,16 +21,17 @@ export function useStats(session: Session, id: string, tick = 0): Stats | null {
 export function SuccessShare({ stats }: { stats: Stats | null }) {
   if (!stats) return <span class="muted">—</span>;
   const tried = stats.succeeded + stats.failed + stats.retrying;
-  if (!tried) return <span class="muted" title={`${stats.pending} pending`}>no deliveries</span>;
-  const share = Math.round((stats.succeeded / tried) * 100);
-  return <span title={`${stats.succeeded} succeeded, ${stats.failed} failed, ${stats.retrying} retrying, ${stats.pending} pending`}>{share}% ({stats.succeeded} of {tried})</span>;
+  const n = formatNumber;
+  if (!tried) return <span class="muted" title={t("pendingCount", n(stats.pending))}>{t("noDeliveries")}</span>;
+  const share = formatNumber(Math.round((stats.succeeded / tried) * 100) / 100, { style: "percent" });
+  return <span title={t("shareTitle", n(stats.succeeded), n(stats.failed), n(stats.retrying), n(stats.pending))}>{t("share", share, n(stats.succeeded), n(tried))}</span>;
 }
 
 export function LastAttempt({ stats }: { stats: Stats | null }) {
   if (!stats) return <span class="muted">—</span>;
-  if (!stats.lastAttemptAt) return <span class="muted">none yet</span>;
+  if (!stats.lastAttemptAt) return <span class="muted">{t("noneYet")}</span>;
   const ok = stats.lastStatusCode !== null && stats.lastStatusCode >= 200 && stats.lastStatusCode < 300;
-  return <span><Badge state={ok ? "succeeded" : "failed"} label={stats.lastStatusCode === null ? "no answer" : String(stats.lastStatusCode)} /> <Time iso={stats.lastAttemptAt} /></span>;
+  return <span><Badge state={ok ? "succeeded" : "failed"} label={stats.lastStatusCode === null ? t("noAnswer") : String(stats.lastStatusCode)} /> <Time iso={stats.lastAttemptAt} /></span>;
 }
 
 export function EndpointState({ endpoint }: { endpoint: Endpoint }) {
@@ -47,16 +49,16 @@ function Row({ session, endpoint }: { session: Session; endpoint: ListedEndpoint
     <tr>
       <td><a href={href(`/endpoints/${encodeURIComponent(endpoint.id)}`)} class="url">{endpoint.description || endpoint.url}</a>
         {endpoint.description && <div class="muted small url">{endpoint.url}</div>}
-        {session.kind === "admin" && <div class="muted small">{endpoint.tenant ? `tenant ${endpoint.tenant}` : "global (every tenant's events)"}</div>}</td>
+        {session.kind === "admin" && <div class="muted small">{endpoint.tenant ? t("tenantNamed", endpoint.tenant) : t("globalEndpoint")}</div>}</td>
       <td>{endpoint.events.map((e) => <code key={e} class="tag">{e}</code>)}</td>
-      <td data-label="Status"><EndpointState endpoint={endpoint} /></td>
-      <td data-label="Last attempt"><LastAttempt stats={stats} /></td>
-      <td data-label="Success, 24 h"><SuccessShare stats={stats} /></td>
+      <td data-label={t("colStatus")}><EndpointState endpoint={endpoint} /></td>
+      <td data-label={t("colLastAttempt")}><LastAttempt stats={stats} /></td>
+      <td data-label={t("colSuccessShort")}><SuccessShare stats={stats} /></td>
     </tr>
   );
 }
 
-const STATES: [string, string][] = [["", "Any state"], ["enabled", "Enabled"], ["disabled", "Disabled"], ["failing", "Failing (latest attempts failed)"]];
+const STATES = [["", "anyState"], ["enabled", "enabled"], ["disabled", "disabled"], ["failing", "failing"]] as const;
 const LIMIT = 20;
 
 /**
@@ -74,28 +76,28 @@ export function EndpointList({ session, params }: { session: Session; params: UR
   return (
     <section class="card">
       <div class="heading-row">
-        <h1>Endpoints</h1>
-        {canWrite(session) && <a class="button" href={href("/new")}>Add endpoint</a>}
+        <h1>{t("endpointsHeading")}</h1>
+        {canWrite(session) && <a class="button" href={href("/new")}>{t("addEndpoint")}</a>}
       </div>
-      <form class="filters" role="search" aria-label="Find endpoints" onSubmit={(e) => { e.preventDefault(); go({ search: typed }); }}>
-        <label for="endpoint-search">Search</label>
-        <input id="endpoint-search" type="search" placeholder="URL or description" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
-        <label for="endpoint-state">State</label>
+      <form class="filters" role="search" aria-label={t("findEndpoints")} onSubmit={(e) => { e.preventDefault(); go({ search: typed }); }}>
+        <label for="endpoint-search">{t("search")}</label>
+        <input id="endpoint-search" type="search" placeholder={t("searchPlaceholder")} value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
+        <label for="endpoint-state">{t("state")}</label>
         <select id="endpoint-state" value={filter.state} onChange={(e) => go({ state: (e.target as HTMLSelectElement).value })}>
-          {STATES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+          {STATES.map(([value, label]) => <option key={value} value={value}>{t(label)}</option>)}
         </select>
       </form>
       <ErrorNote error={list.error} />
-      {list.loading && !list.data ? <Loading what="endpoints" /> : list.data && (list.data.data.length === 0
-        ? <p>{filtered ? "No endpoint matches." : "No endpoints yet. Add one to receive webhooks."}</p>
+      {list.loading && !list.data ? <Loading what={t("endpointsLoading")} /> : list.data && (list.data.data.length === 0
+        ? <p>{filtered ? t("noEndpointMatches") : t("noEndpointsYet")}</p>
         : (
           <table class="list stack">
-            <caption class="visually-hidden">Endpoints</caption>
-            <thead><tr><th scope="col">Endpoint</th><th scope="col">Event types</th><th scope="col">Status</th><th scope="col">Last attempt</th><th scope="col">Success, last 24 h</th></tr></thead>
+            <caption class="visually-hidden">{t("endpointsHeading")}</caption>
+            <thead><tr><th scope="col">{t("colEndpoint")}</th><th scope="col">{t("colEventTypes")}</th><th scope="col">{t("colStatus")}</th><th scope="col">{t("colLastAttempt")}</th><th scope="col">{t("colSuccess")}</th></tr></thead>
             <tbody>{list.data.data.map((e) => <Row key={e.id} session={session} endpoint={e} />)}</tbody>
           </table>
         ))}
-      {list.data && <NumberedPager page={page} total={list.data.total ?? 0} limit={LIMIT} noun={["endpoint", "endpoints"]} go={(p) => go({ page: String(p) })} />}
+      {list.data && <NumberedPager page={page} total={list.data.total ?? 0} limit={LIMIT} noun={(n) => t("endpointNoun", n)} go={(p) => go({ page: String(p) })} />}
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { AttemptView, PublicKeyNote, SecretOnce, useCatalog } from "../parts.tsx
 import type { Session } from "../session.ts";
 import { ErrorNote, navigate } from "../ui.tsx";
 import { fieldErrors } from "../words.ts";
+import { t } from "../i18n.ts";
 
 const FIELDS = ["url", "description", "events", "filter", "auth", "headers", "rateLimit", "ordering"];
 
@@ -40,28 +41,28 @@ export function NewEndpoint({ session }: { session: Session }) {
   if (created) {
     return (
       <section class="card">
-        <h1>Endpoint added</h1>
-        <p role="status">{created.verified ? "✓ Your endpoint answered the verification ping: it is saved." : "Saved without a verification ping."} <span class="url">{created.endpoint.url}</span></p>
+        <h1>{t("endpointAdded")}</h1>
+        <p role="status">{created.verified ? t("pingAnswered") : t("savedWithoutPing")} <span class="url">{created.endpoint.url}</span></p>
         {created.secret !== undefined
           ? <SecretOnce secret={created.secret} onDone={() => navigate(`/endpoints/${encodeURIComponent(created.endpoint.id)}`)} />
-          : created.endpoint.signing.publicKey && <PublicKeyNote publicKey={created.endpoint.signing.publicKey} done="Open the endpoint" onDone={() => navigate(`/endpoints/${encodeURIComponent(created.endpoint.id)}`)} />}
+          : created.endpoint.signing.publicKey && <PublicKeyNote publicKey={created.endpoint.signing.publicKey} done={t("openEndpoint")} onDone={() => navigate(`/endpoints/${encodeURIComponent(created.endpoint.id)}`)} />}
       </section>
     );
   }
   return (
     <section class="card">
-      <h1>Add endpoint</h1>
+      <h1>{t("addEndpoint")}</h1>
       <form onSubmit={submit} class="form" noValidate>
         <EndpointFields prefix="ep" draft={draft} set={(d) => setDraft({ ...draft, ...d })} errors={errors} types={catalog.data?.data} tenant={session.tenant || null} />
-        <ErrorNote error={catalog.error} what="The event types could not be loaded" />
+        <ErrorNote error={catalog.error} what={t("eventTypesNotLoaded")} />
         <div class="check">
           <input id="ep-verify" type="checkbox" checked={verify} onChange={(e) => setVerify((e.target as HTMLInputElement).checked)} />
-          <label for="ep-verify">Check the endpoint first: send it a <code>ping</code> and save only if it answers with a success (2xx)</label>
+          <label for="ep-verify">{t("checkFirstBefore")} <code>ping</code> {t("checkFirstAfter")}</label>
         </div>
-        <button type="submit" disabled={busy}>{busy ? "Pinging and saving…" : "Add endpoint"}</button>
+        <button type="submit" disabled={busy}>{busy ? t("pingingAndSaving") : t("addEndpoint")}</button>
       </form>
-      <ErrorNote error={error ?? (Object.keys(checked).length ? checked : null)} what="The endpoint was not added" atFields={FIELDS} />
-      {ping && <AttemptView attempt={ping} title="The verification ping" level={2} />}
+      <ErrorNote error={error ?? (Object.keys(checked).length ? checked : null)} what={t("notAdded")} atFields={FIELDS} />
+      {ping && <AttemptView attempt={ping} title={t("verificationPing")} level={2} />}
     </section>
   );
 }
