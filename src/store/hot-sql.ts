@@ -31,22 +31,7 @@ export function hotStatements(dialect: Dialect) {
       .returning(["id", "endpoint_id", "leases", "event_id", "ordering_key", "held_since"])),
 
     /**
-     * DESIGN §13: makes the next delivery of one (endpoint, ordering key) due, the first waiting one in id order,
-     * unless one of that key is already due or in flight. Run after ingest writes deliveries of the key and after an
-     * attempt ends one for good; both dialects, one statement (Postgres takes the key's lock first: postgres-hot.ts).
-     */
-    promote: compileOnce(["endpointId", "key", "now"], (slot) => db.updateTable("deliveries")
-      .set({ next_attempt_at: slot<number>("now"), held_since: slot<number>("now") })
-      .where("id", "=", (eb) => eb.selectFrom("deliveries as w").select("w.id")
-        .where("w.endpoint_id", "=", slot<string>("endpointId")).where("w.ordering_key", "=", slot<string>("key"))
-        .where(sql<SqlBool>`w.status IN ('pending', 'retrying')`).where("w.held_since", "is", null)
-        .orderBy("w.id").limit(1))
-      .where((eb) => eb.not(eb.exists(eb.selectFrom("deliveries as a").select(sql<number>`1`.as("one"))
-        .where("a.endpoint_id", "=", slot<string>("endpointId")).where("a.ordering_key", "=", slot<string>("key"))
-        .where(sql<SqlBool>`a.status IN ('pending', 'retrying')`).where("a.held_since", "is not", null))))),
-
-    /**
-     * The repair behind `promote`: every key with deliveries waiting since before `staleBefore` and none due or in
+     * The repair behind the stores' `promote` (sqlite-hot.ts, postgres-hot.ts): every key with deliveries waiting since before `staleBefore` and none due or in
      * flight gets its next one (a head deleted by retention or by its event's delete, a promotion lost with a crash).
      */
     promoteStale: compileOnce(["now", "staleBefore"], (slot) => db.updateTable("deliveries")

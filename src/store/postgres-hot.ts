@@ -100,8 +100,9 @@ async function run<K extends string, O>(db: Kysely<DB>, compiled: Compiled<K, O>
 }
 
 /**
- * `promote` for the keys, under their transaction locks: ingest (writing a key's deliveries) and the record of an
- * attempt that ended one (in other processes too) decide a key's next delivery one at a time, so a key never has two
+ * DESIGN §13's `promote`: each key's first waiting delivery made due unless one of its key is under way, under the
+ * keys' transaction locks: ingest (writing a key's deliveries) and the record of an attempt that ended one (in other
+ * processes too) decide a key's next delivery one at a time, so a key never has two
  * under way, and a delivery written while the one before it ended is never left waiting. The locks are taken in the
  * keys' order (they come sorted), so two transactions take the ones they share in the same order; then one statement
  * promotes every key (its snapshot is taken after the locks, so it sees what the transactions before it committed).

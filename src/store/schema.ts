@@ -70,7 +70,7 @@ export interface DeliveriesTable {
   /**
    * Set only for a delivery to an endpoint with `ordering` when it was made: its event's ordering key, "" for an
    * event without one (those form one key of their own). The deliveries of one (endpoint, key) go one at a time,
-   * in id order: the others wait (`next_attempt_at` and `held_since` null) until the one before ends (hot-sql.ts `promote`).
+   * in id order: the others wait (`next_attempt_at` and `held_since` null) until the one before ends (`promote` in sqlite-hot.ts and postgres-hot.ts).
    */
   ordering_key: Generated<string | null>;
   /** When it became its key's head (due, not waiting): `ordering.maxBlock` counts from here. */

@@ -90,10 +90,9 @@ export class SqliteHotPaths implements HotPaths {
   }
 }
 
-/** The next delivery of each key goes, unless one of its key is under way (DESIGN §13). */
+/** The next delivery of each key goes, unless one of its key is under way (DESIGN §13; `promoteMany`). */
 function promoteAll(s: ReturnType<typeof prepare>, keys: OrderedKey[], now: number): void {
-  if (keys.length === 1) s.promote.run({ endpointId: keys[0]!.endpointId, key: keys[0]!.key, now });
-  else if (keys.length > 1) s.promoteMany.run(now, JSON.stringify(keys.map((k) => [k.endpointId, k.key])));
+  if (keys.length) s.promoteMany.run(now, JSON.stringify(keys.map((k) => [k.endpointId, k.key])));
 }
 
 function prepare(db: Database) {
@@ -102,8 +101,10 @@ function prepare(db: Database) {
   return {
     noteTenant: bound(db, shared.noteTenant),
     claim: bound(db, shared.claim),
-    promote: bound(db, shared.promote),
-    /** hot-sql.ts `promote` for many keys in one statement (a JSON array of [endpoint, key] pairs): one run, not one per key. */
+    /**
+     * DESIGN §13: for each key (a JSON array of [endpoint, key] pairs), its first waiting delivery in id order is made
+     * due, unless one of that key is already due or in flight; one statement for a batch's keys.
+     */
     promoteMany: q(`UPDATE deliveries SET next_attempt_at = ?1, held_since = ?1 WHERE id IN (
       SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = j.value ->> 0 AND w.ordering_key = j.value ->> 1
           AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1)

@@ -20,7 +20,7 @@ export interface IngestItem {
   /** `tenant`: the endpoint's (absent: null, a global endpoint). */
   /**
    * `ordering_key`: set for an endpoint with `ordering` (the event's key, "" for none): the delivery is written waiting
-   * (`next_attempt_at` null) and the store makes the first of its key due (hot-sql.ts `promote`).
+   * (`next_attempt_at` null) and the store makes the first of its key due (`promote` in sqlite-hot.ts and postgres-hot.ts).
    */
   deliveries: (Pick<DeliveryRow, "id" | "endpoint_id"> & { tenant?: string | null; next_attempt_at: number | null; leased?: boolean; ordering_key?: string | null })[];
 }
