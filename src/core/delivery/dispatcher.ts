@@ -85,6 +85,7 @@ export class Dispatcher {
       },
       // The attempts happened but could not be recorded: their leases expire and they are tried again.
       failed: (e, attempts) => this.summary.error("record", "recording attempts failed", { error: String(e), attempts }),
+      leased: (claimed) => this.claims.takeLeased(claimed, (ids, at) => this.recorder.release(ids, at)),
     }, options.recordWindowMs);
     this.lanes = new Lanes(this.recorder);
     registry.onRetired((id, why) => this.lanes.retire(id, why));
