@@ -97,7 +97,7 @@ export class Dispatcher {
       if (current) void this.claims.claim(current);
     });
     const breakers = new BreakerEffects(this.lanes, this.timers, (endpoint) => void this.claims.claim(endpoint), options);
-    const runner = new Runner(send, this.recorder, breakers, this.summary, options);
+    const runner = new Runner(send, this.recorder, breakers, this.summary, options, (id, at) => this.timers.claimAt(id, at));
     this.pump = new Pump(this.lanes, this.slots, registry, share, this.gate, this.timers, this.claims, runner);
     this.manual = new ManualAttempts(store, registry, this.lanes, this.slots, runner, wake);
   }
