@@ -5,8 +5,9 @@ import type { Compiled } from "./compiled.ts";
 import { hotStatements } from "./hot-sql.ts";
 import { noteTenants, writeCursor } from "./queries.ts";
 import type { DB } from "./schema.ts";
-import { chunks, claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type Original } from "./shaping.ts";
-import { endedKeys, ingestKeys, type AttemptOutcome, type ClaimedDelivery, type DisabledEndpoint, type HotPaths, type IngestItem, type IngestOutcome, type OrderedKey, type SourceCursorWrite } from "./types.ts";
+import { chunks, claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type ClaimedRow, type Original } from "./shaping.ts";
+import { CLAIMED_LEASES } from "./lease-sql.ts";
+import { endedKeys, ingestKeys, type AttemptOutcome, type ClaimedDelivery, type DisabledEndpoint, type EndedKey, type HotPaths, type IngestItem, type IngestOutcome, type Recorded, type SourceCursorWrite } from "./types.ts";
 
 /**
  * The hot paths on Postgres, where several processes share one queue: claims skip the rows another process has
@@ -63,7 +64,7 @@ export class PostgresHotPaths implements HotPaths {
     return claimedDeliveries(claimed, events);
   }
 
-  recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]> {
+  recordAttempts(outcomes: AttemptOutcome[]): Promise<Recorded> {
     const deliveries = outcomes.map((o) => o.delivery).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return retryBeforeCommit((mark) => retryOnConflict(() => this.db.transaction().execute(async (trx) => {
       mark.sent = false;
@@ -82,11 +83,13 @@ export class PostgresHotPaths implements HotPaths {
       for (const part of chunks(outcomes.map((o) => o.attempt).filter((a) => present.has(a.delivery_id)), 200)) {
         await trx.insertInto("attempts").values(part).onConflict((oc) => oc.column("id").doNothing()).execute();
       }
-      // An ordered delivery that ended lets the next of its key go (DESIGN §13).
-      await promoteKeys(trx, endedKeys(outcomes), now);
+      // An ordered delivery that ended lets the next of its key go (DESIGN §13), leased to this process when asked.
+      const promoted = await promoteKeys(trx, endedKeys(outcomes), now);
+      const leased = promoted.filter((row) => row.leased);
+      const events = leased.length === 0 ? [] : await trx.selectFrom("events").selectAll().where("id", "in", eventIdsOf(leased)).execute();
       const disabled = await updateEndpointHealth(trx, outcomes.map((o) => o.endpoint));
       mark.sent = true;
-      return disabled;
+      return { disabled, leased: claimedDeliveries(leased, events) };
     })));
   }
 }
@@ -106,20 +109,27 @@ async function run<K extends string, O>(db: Kysely<DB>, compiled: Compiled<K, O>
  * under way, and a delivery written while the one before it ended is never left waiting. The locks are taken in the
  * keys' order (they come sorted), so two transactions take the ones they share in the same order; then one statement
  * promotes every key (its snapshot is taken after the locks, so it sees what the transactions before it committed).
+ * Returns the promoted rows, `leased` those of keys named with a `leaseMs`.
  */
-async function promoteKeys(trx: Transaction<DB>, keys: OrderedKey[], now: number): Promise<void> {
-  if (keys.length === 0) return;
+async function promoteKeys(trx: Transaction<DB>, keys: EndedKey[], now: number): Promise<(ClaimedRow & { leased: boolean })[]> {
+  if (keys.length === 0) return [];
   const locks = keys.map(({ endpointId, key }) => `hookgate.order:${endpointId.length}:${endpointId}:${key}`);
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(l.name, 0))
     FROM (SELECT name FROM unnest(${locks}::text[]) WITH ORDINALITY AS u(name, n) ORDER BY n OFFSET 0) AS l`.execute(trx);
   const endpoints = keys.map((k) => k.endpointId);
   const names = keys.map((k) => k.key);
-  await sql`UPDATE deliveries SET next_attempt_at = ${now}::bigint, held_since = ${now}::bigint WHERE id IN (
-    SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = k.endpoint_id AND w.ordering_key = k.ordering_key
-        AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1)
-      FROM unnest(${endpoints}::text[], ${names}::text[]) AS k(endpoint_id, ordering_key)
-      WHERE NOT EXISTS (SELECT 1 FROM deliveries a WHERE a.endpoint_id = k.endpoint_id AND a.ordering_key = k.ordering_key
-        AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL))`.execute(trx);
+  // With a leaseMs, the key's next is leased as a claim would (due at the lease's end, one lease counted).
+  const leaseMs = keys.map((k) => k.leaseMs ?? null);
+  const { rows } = await sql<ClaimedRow & { leased: boolean }>`UPDATE deliveries AS d SET next_attempt_at = ${now}::bigint + coalesce(p.lease_ms, 0), held_since = ${now}::bigint,
+      leases = CASE WHEN p.lease_ms IS NULL THEN d.leases ELSE ${CLAIMED_LEASES} END
+    FROM (SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = k.endpoint_id AND w.ordering_key = k.ordering_key
+          AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1) AS id, k.lease_ms
+        FROM unnest(${endpoints}::text[], ${names}::text[], ${leaseMs}::bigint[]) AS k(endpoint_id, ordering_key, lease_ms)
+        WHERE NOT EXISTS (SELECT 1 FROM deliveries a WHERE a.endpoint_id = k.endpoint_id AND a.ordering_key = k.ordering_key
+          AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL)) AS p
+    WHERE d.id = p.id
+    RETURNING d.id, d.endpoint_id, d.leases, d.event_id, d.ordering_key, d.held_since, p.lease_ms IS NOT NULL AS leased`.execute(trx);
+  return rows;
 }
 
 async function original(trx: Transaction<DB>, source: string, dedupeKey: string): Promise<Original> {

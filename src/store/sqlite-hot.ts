@@ -2,10 +2,11 @@ import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import type { Compiled } from "./compiled.ts";
 import { healthChanges, verdict } from "./health.ts";
 import { hotStatements } from "./hot-sql.ts";
+import { CLAIMED_LEASES_TEXT } from "./lease-sql.ts";
 import type { EventRow } from "./schema.ts";
-import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type Original } from "./shaping.ts";
+import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type ClaimedRow, type Original } from "./shaping.ts";
 import type { RawSqlite } from "./sqlite.ts";
-import { endedKeys, ingestKeys, type OrderedKey, type AttemptOutcome, type ClaimedDelivery, type DisabledEndpoint, type HotPaths, type IngestItem, type IngestOutcome, type SourceCursorWrite } from "./types.ts";
+import { endedKeys, ingestKeys, type EndedKey, type Recorded, type AttemptOutcome, type ClaimedDelivery, type DisabledEndpoint, type HotPaths, type IngestItem, type IngestOutcome, type SourceCursorWrite } from "./types.ts";
 
 /**
  * The hot paths on SQLite as prepared statements on the raw connection, in one synchronous transaction each:
@@ -63,7 +64,7 @@ export class SqliteHotPaths implements HotPaths {
     return this.raw.exclusive(() => this.s.promoteStale.run({ now, staleBefore }).changes);
   }
 
-  recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]> {
+  recordAttempts(outcomes: AttemptOutcome[]): Promise<Recorded> {
     return this.raw.exclusive((db) => db.transaction(() => {
       const s = this.s;
       const now = Date.now();
@@ -74,8 +75,8 @@ export class SqliteHotPaths implements HotPaths {
         s.insertAttempt.run(a.id, a.delivery_id, a.endpoint_id, a.number, a.trigger, a.started_at, a.url, a.request_headers, a.request_body ?? null,
           a.status_code ?? null, a.response_headers, a.response_body, a.duration_ms, a.error ?? null);
       }
-      // An ordered delivery that ended lets the next of its key go (DESIGN §13).
-      promoteAll(s, endedKeys(outcomes), now);
+      // An ordered delivery that ended lets the next of its key go (DESIGN §13), leased to this process when asked.
+      const leased = promoteAll(s, endedKeys(outcomes), now);
       const disabled: DisabledEndpoint[] = [];
       for (const change of healthChanges(outcomes.map((o) => o.endpoint))) {
         const row = s.failureStreak.get({ ...change, reset: change.reset ? 1 : 0 });
@@ -85,14 +86,22 @@ export class SqliteHotPaths implements HotPaths {
           disabled.push({ id: change.id, reason });
         }
       }
-      return disabled;
+      return { disabled, leased };
     }).immediate());
   }
 }
 
-/** The next delivery of each key goes, unless one of its key is under way (DESIGN §13; `promoteMany`). */
-function promoteAll(s: ReturnType<typeof prepare>, keys: OrderedKey[], now: number): void {
-  if (keys.length) s.promoteMany.run(now, JSON.stringify(keys.map((k) => [k.endpointId, k.key])));
+/**
+ * The next delivery of each key goes, unless one of its key is under way (DESIGN §13; `promoteMany`). Those of keys
+ * named with a `leaseMs` are leased in the same statement and returned with their events, ready to send.
+ */
+function promoteAll(s: ReturnType<typeof prepare>, keys: EndedKey[], now: number): ClaimedDelivery[] {
+  if (keys.length === 0) return [];
+  const promoted = s.promoteMany.all(now, JSON.stringify(keys.map((k) => [k.endpointId, k.key, k.leaseMs ?? null]))) as ClaimedRow[];
+  const leasing = new Set(keys.filter((k) => k.leaseMs !== undefined).map((k) => `${k.endpointId}\u0000${k.key}`));
+  const leased = promoted.filter((row) => leasing.has(`${row.endpoint_id}\u0000${row.ordering_key}`));
+  if (leased.length === 0) return [];
+  return claimedDeliveries(leased, s.eventsById.all(JSON.stringify(eventIdsOf(leased))) as EventRow[]);
 }
 
 function prepare(db: Database) {
@@ -102,15 +111,19 @@ function prepare(db: Database) {
     noteTenant: bound(db, shared.noteTenant),
     claim: bound(db, shared.claim),
     /**
-     * DESIGN §13: for each key (a JSON array of [endpoint, key] pairs), its first waiting delivery in id order is made
-     * due, unless one of that key is already due or in flight; one statement for a batch's keys.
+     * DESIGN §13: for each key (a JSON array of [endpoint, key, leaseMs or null]), its first waiting delivery in id
+     * order is made due, unless one of that key is already due or in flight; one statement for a batch's keys. With
+     * a leaseMs it is leased as a claim would (due at the lease's end, one lease counted, lease-sql.ts).
      */
-    promoteMany: q(`UPDATE deliveries SET next_attempt_at = ?1, held_since = ?1 WHERE id IN (
-      SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = j.value ->> 0 AND w.ordering_key = j.value ->> 1
-          AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1)
-        FROM json_each(?2) j
-        WHERE NOT EXISTS (SELECT 1 FROM deliveries a WHERE a.endpoint_id = j.value ->> 0 AND a.ordering_key = j.value ->> 1
-          AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL))`),
+    promoteMany: q(`UPDATE deliveries SET next_attempt_at = ?1 + coalesce(p.lease_ms, 0), held_since = ?1,
+        leases = CASE WHEN p.lease_ms IS NULL THEN leases ELSE ${CLAIMED_LEASES_TEXT} END
+      FROM (SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = j.value ->> 0 AND w.ordering_key = j.value ->> 1
+            AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1) AS id, j.value ->> 2 AS lease_ms
+          FROM json_each(?2) j
+          WHERE NOT EXISTS (SELECT 1 FROM deliveries a WHERE a.endpoint_id = j.value ->> 0 AND a.ordering_key = j.value ->> 1
+            AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL)) AS p
+      WHERE deliveries.id = p.id
+      RETURNING id, endpoint_id, leases, event_id, ordering_key, held_since`),
     promoteStale: bound(db, shared.promoteStale),
     failureStreak: bound(db, shared.failureStreak),
     insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant, ordering_key)

@@ -15,7 +15,7 @@ import { configColumns, toEndpoint } from "./endpoint-mapping.ts";
 import type { DB, DeliveryRow, EventRow } from "./schema.ts";
 import { chunks } from "./shaping.ts";
 import { idFloor } from "../core/ids.ts";
-import type { AttemptOutcome, ClaimedDelivery, Dialect, DisabledEndpoint, HotPaths, IngestItem, IngestOutcome, SourceCursorWrite, Store } from "./types.ts";
+import type { AttemptOutcome, ClaimedDelivery, Dialect, HotPaths, IngestItem, IngestOutcome, Recorded, SourceCursorWrite, Store } from "./types.ts";
 
 // Where core has found the store's types so far; new code imports types.ts.
 
@@ -139,8 +139,8 @@ export class KyselyStore implements Store {
     return row ? { delivery: row, attempt: row.leases } : null;
   }
 
-  async recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]> {
-    return outcomes.length === 0 ? [] : this.hot.recordAttempts(outcomes);
+  async recordAttempts(outcomes: AttemptOutcome[]): Promise<Recorded> {
+    return outcomes.length === 0 ? { disabled: [], leased: [] } : this.hot.recordAttempts(outcomes);
   }
 
   promoteStale(now: number, staleBefore: number): Promise<number> {

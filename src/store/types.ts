@@ -53,9 +53,16 @@ export interface ClaimedDelivery {
 /** One ordering key of one endpoint (DESIGN §13). */
 export interface OrderedKey { endpointId: string; key: string }
 
+/**
+ * A key whose delivery ended, as the recording process names it: with `leaseMs`, the key's next delivery is leased
+ * to that process in the record's own transaction (due when a lease that long ends, a lease counted) and returned,
+ * so it is sent without a claim of its own; without, it is made due now for any process to claim.
+ */
+export interface EndedKey extends OrderedKey { leaseMs?: number }
+
 /** The keys in `outcomes` whose delivery ended for good (succeeded or failed), each once, in a fixed order. */
-export function endedKeys(outcomes: { delivery: AttemptOutcome["delivery"] }[]): OrderedKey[] {
-  const keys = new Map<string, OrderedKey>();
+export function endedKeys(outcomes: { delivery: AttemptOutcome["delivery"] }[]): EndedKey[] {
+  const keys = new Map<string, EndedKey>();
   for (const { delivery: d } of outcomes) {
     if (d.ordering && (d.status === "succeeded" || d.status === "failed")) keys.set(`${d.ordering.endpointId}\u0000${d.ordering.key}`, d.ordering);
   }
@@ -73,18 +80,27 @@ export function ingestKeys(items: IngestItem[], inserted: boolean[]): OrderedKey
 }
 
 /** Keys in (endpoint, key) order: two Postgres transactions lock the keys they share in the same order. */
-const sortKeys = (keys: OrderedKey[]): OrderedKey[] =>
+const sortKeys = <K extends OrderedKey>(keys: K[]): K[] =>
   keys.sort((a, b) => (a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
 export interface AttemptOutcome {
   attempt: NewAttempt;
   /** `ordering`: the delivery's endpoint and ordering key when it is ordered: one that ends lets the next of its key go. */
-  delivery: Pick<DeliveryRow, "id" | "status" | "attempts" | "next_attempt_at"> & { ordering?: OrderedKey };
+  delivery: Pick<DeliveryRow, "id" | "status" | "attempts" | "next_attempt_at"> & { ordering?: EndedKey };
   /**
    * Failure-streak bookkeeping: reset on success, count up on failure; disable with a reason. Null when the
    * attempt says nothing about the receiver (hookgate could not build the request).
    */
   endpoint: { id: string; success: boolean; at: number; statusCode: number | null; disableReason: string | null; autoDisableAfter: number; autoDisableWindowMs: number } | null;
+}
+
+/**
+ * What a batch of records changed beyond itself: the endpoints it auto-disabled, and the ordered deliveries it leased
+ * to the recording process (the next of each key that ended with a `leaseMs`, EndedKey).
+ */
+export interface Recorded {
+  disabled: DisabledEndpoint[];
+  leased: ClaimedDelivery[];
 }
 
 /** An endpoint auto-disabled by a batch of attempts, and why. */
@@ -103,7 +119,7 @@ export interface HotPaths {
   /** Moves up to `limit` due deliveries' due time to `leaseUntil`, counting a lease each (`limit` > 0). */
   claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]>;
   /** Records attempts, the deliveries' new states and the endpoints' failure streaks (`outcomes` not empty). */
-  recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
+  recordAttempts(outcomes: AttemptOutcome[]): Promise<Recorded>;
   /** DESIGN §13's repair: keys with deliveries waiting since before `staleBefore` and none under way get their next one; how many. */
   promoteStale(now: number, staleBefore: number): Promise<number>;
 }
@@ -140,7 +156,7 @@ export interface Store {
   /** Counts a lease for an attempt outside the queues (admin retry and test); null when the delivery is gone. */
   leaseNow(id: string): Promise<{ delivery: DeliveryRow; attempt: number } | null>;
   /** Records a batch of attempts and their consequences in one transaction. Returns the endpoints it disabled. */
-  recordAttempts(outcomes: AttemptOutcome[]): Promise<DisabledEndpoint[]>;
+  recordAttempts(outcomes: AttemptOutcome[]): Promise<Recorded>;
   /** DESIGN §13's repair: keys with deliveries waiting since before `staleBefore` and none under way get their next one; how many. */
   promoteStale(now: number, staleBefore: number): Promise<number>;
 

@@ -7,7 +7,10 @@ export const ADMIN = "ordering-admin-token-0123456789";
 export const KEYS = 50;
 export const PER_KEY = 40;
 
-/** The config: `ordered` with ordering and the given maxBlock, `plain` without, both short retry schedules. */
+/**
+ * The config: `ordered` with ordering and the given maxBlock, `plain` without, both short retry schedules; the schedule
+ * (4.45 s in all) outlasts a maxBlock of 3 s, so a head that always fails is ended by maxBlock, not by its schedule.
+ */
 export const orderingConfig = (receiverUrl: string, maxBlock: string, store = `{ sqlite: "./data/hookgate.db" }`) => `import { defineConfig } from "hookgate";
 export default defineConfig({
   server: { host: "127.0.0.1", port: 0 },
@@ -17,7 +20,7 @@ export default defineConfig({
   sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [{ name: "t", token: "${TOKEN}", events: ["*"] }] }],
   endpoints: [
     { id: "ordered", url: "${receiverUrl}/ordered", events: ["order.*"], signing: { scheme: "none" }, maxConcurrency: 16,
-      schedule: ["20ms", "20ms", "20ms", "20ms", "20ms", "50ms", "50ms", "50ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms"],
+      schedule: ["20ms", "20ms", "20ms", "20ms", "20ms", "50ms", "50ms", "50ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "1s", "1s", "1s"],
       ordering: { maxBlock: "${maxBlock}" } },
     { id: "exhausted", url: "${receiverUrl}/exhausted", events: ["hookgate.delivery.exhausted"], signing: { scheme: "none" } },
   ],

@@ -83,6 +83,31 @@ for (const kind of STORES) {
       expect((await due(e)).map((d) => d.id)).toEqual([third!.deliveries[0]!.id]);
     });
 
+    test("a record that ends a key's delivery with leaseMs leases the key's next to the recorder, ready to send; without, it is due for anyone", async () => {
+      const e = `ep_${kind.name}_lease`;
+      const a = items(e, "a", 3);
+      const b = items(e, "b", 2);
+      await store.ingest([...a, ...b], []);
+      const [headA, headB] = [a[0]!.deliveries[0]!.id, b[0]!.deliveries[0]!.id];
+      await store.claimDue(e, Date.now(), Date.now() + 60_000, 100);
+      const leasing = (o: AttemptOutcome): AttemptOutcome => ({ ...o, delivery: { ...o.delivery, ordering: { ...o.delivery.ordering!, leaseMs: 30_000 } } });
+      const before = Date.now();
+      const { leased } = await store.recordAttempts([leasing(outcome(headA, e, "a", "succeeded")), outcome(headB, e, "b", "succeeded")]);
+      // Key a's next is leased to this recorder: numbered after its lease, with its event, not due for anyone else.
+      expect(leased.map((c) => [c.id, c.attempt, c.orderingKey, c.event.id])).toEqual([[a[1]!.deliveries[0]!.id, 1, "a", a[1]!.event.id]]);
+      expect(leased[0]!.heldSince).toBeGreaterThanOrEqual(before);
+      const row = await dbOf(store).selectFrom("deliveries").select(["next_attempt_at", "leases"]).where("id", "=", a[1]!.deliveries[0]!.id).executeTakeFirstOrThrow();
+      expect(Number(row.next_attempt_at)).toBeGreaterThanOrEqual(before + 30_000);
+      expect(Number(row.leases)).toBe(1);
+      // Key b's next (no leaseMs) is due now, for a claim.
+      const claimed = await store.claimDue(e, Date.now(), Date.now() + 60_000, 100);
+      expect(claimed.map((c) => c.id)).toEqual([b[1]!.deliveries[0]!.id]);
+      // A retry leases nothing; a record whose key has one under way leases nothing either.
+      expect((await store.recordAttempts([leasing(outcome(a[1]!.deliveries[0]!.id, e, "a", "retrying"))])).leased).toEqual([]);
+      const second = await store.recordAttempts([leasing(outcome(a[1]!.deliveries[0]!.id, e, "a", "failed"))]);
+      expect(second.leased.map((c) => [c.id, c.attempt])).toEqual([[a[2]!.deliveries[0]!.id, 1]]);
+    });
+
     test("concurrent ingests of one key make one due, never two", async () => {
       // Ten keys, each written by 20 ingests at once: a race between two of them would leave a key with two due.
       for (let round = 0; round < 10; round++) {

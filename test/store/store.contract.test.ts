@@ -128,7 +128,7 @@ for (const kind of STORES) {
         id: it.deliveries[0]!.id, status: statuses[k % 3]!, attempts: (k % 5) + 1, next_attempt_at: k % 3 === 1 ? 1_000_000 + k : null,
       }));
       // The last success is the second from the end: the one failure after it is the streak.
-      expect(await store.recordAttempts(deliveries.map((d) => attemptOutcome(d, "ep7", {})))).toEqual([]);
+      expect((await store.recordAttempts(deliveries.map((d) => attemptOutcome(d, "ep7", {})))).disabled).toEqual([]);
       for (const d of deliveries) expect(await store.admin.delivery(d.id, ALL)).toMatchObject(d);
       const attempts = await store.admin.attemptsOf(deliveries.map((d) => d.id));
       expect(deliveries.map((d) => attempts.get(d.id)!.map((a) => [a.number, a.request_body])))
@@ -141,9 +141,9 @@ for (const kind of STORES) {
       await store.ingest([it]);
       const gone = (n: number) => attemptOutcome({ id: it.deliveries[0]!.id, status: "failed", attempts: n, next_attempt_at: null }, "ep8",
         { disableReason: "the receiver answered 410 Gone", autoDisableAfter: 100 });
-      expect(await store.recordAttempts([gone(1)])).toEqual([{ id: "ep8", reason: "the receiver answered 410 Gone" }]);
+      expect((await store.recordAttempts([gone(1)])).disabled).toEqual([{ id: "ep8", reason: "the receiver answered 410 Gone" }]);
       expect(await store.admin.endpoint("ep8", ALL)).toMatchObject({ enabled: false, disabledReason: "the receiver answered 410 Gone", consecutiveFailures: 1 });
-      expect(await store.recordAttempts([gone(2)])).toEqual([]);
+      expect((await store.recordAttempts([gone(2)])).disabled).toEqual([]);
       expect((await store.admin.endpoint("ep8", ALL))!.consecutiveFailures).toBe(2);
     });
 
@@ -163,10 +163,10 @@ for (const kind of STORES) {
         delivery: { id: claimed.id, status: (success ? "succeeded" : "retrying") as "succeeded" | "retrying", attempts: n, next_attempt_at: success ? null : now + 1000 },
         endpoint: { id: "ep1", success, at: now, statusCode: success ? 200 : 500, disableReason: null, autoDisableAfter: 3, autoDisableWindowMs: 0 },
       });
-      expect(await store.recordAttempts([outcome(1, false), outcome(2, false)])).toEqual([]);
-      expect(await store.recordAttempts([outcome(3, true)])).toEqual([]);
+      expect((await store.recordAttempts([outcome(1, false), outcome(2, false)])).disabled).toEqual([]);
+      expect((await store.recordAttempts([outcome(3, true)])).disabled).toEqual([]);
       expect((await store.admin.endpoint("ep1", ALL))!.consecutiveFailures).toBe(0);
-      const disabled = await store.recordAttempts([outcome(4, false), outcome(5, false), outcome(6, false)]);
+      const { disabled } = await store.recordAttempts([outcome(4, false), outcome(5, false), outcome(6, false)]);
       expect(disabled).toEqual([{ id: "ep1", reason: expect.stringContaining("3 consecutive") }]);
       expect((await store.admin.endpoint("ep1", ALL))!.enabled).toBe(false);
       const attempts = await dbOf(store).selectFrom("attempts").select("number").where("delivery_id", "=", claimed.id).execute();
@@ -186,17 +186,17 @@ for (const kind of STORES) {
         endpoint: success === null ? null : { id: "ep3", success, at, statusCode: success ? 200 : 500, disableReason: null, autoDisableAfter: 2, autoDisableWindowMs: windowMs },
       });
       const row = async () => (await store.admin.endpoint("ep3", ALL))!;
-      expect(await store.recordAttempts([outcome(false, now - 5_000, 10_000), outcome(false, now - 4_000, 10_000)])).toEqual([]);
+      expect((await store.recordAttempts([outcome(false, now - 5_000, 10_000), outcome(false, now - 4_000, 10_000)])).disabled).toEqual([]);
       expect(await row()).toMatchObject({ consecutiveFailures: 2, failingSince: now - 5_000, enabled: true });
-      expect(await store.recordAttempts([outcome(false, now, 10_000)])).toEqual([]); // 3 failures, but only 5 s of them
-      expect(await store.recordAttempts([outcome(null, now, 0)])).toEqual([]); // hookgate's own failure: not counted
+      expect((await store.recordAttempts([outcome(false, now, 10_000)])).disabled).toEqual([]); // 3 failures, but only 5 s of them
+      expect((await store.recordAttempts([outcome(null, now, 0)])).disabled).toEqual([]); // hookgate's own failure: not counted
       expect((await row()).consecutiveFailures).toBe(3);
-      expect(await store.recordAttempts([outcome(true, now, 10_000), outcome(false, now - 1, 10_000)])).toEqual([]);
+      expect((await store.recordAttempts([outcome(true, now, 10_000), outcome(false, now - 1, 10_000)])).disabled).toEqual([]);
       expect(await row()).toMatchObject({ consecutiveFailures: 1, failingSince: now - 1 });
-      expect(await store.recordAttempts([outcome(true, now, 10_000)])).toEqual([]);
+      expect((await store.recordAttempts([outcome(true, now, 10_000)])).disabled).toEqual([]);
       expect(await row()).toMatchObject({ consecutiveFailures: 0, failingSince: null });
       await store.recordAttempts([outcome(false, now - 5_000, 4_000)]);
-      const disabled = await store.recordAttempts([outcome(false, now, 4_000)]);
+      const { disabled } = await store.recordAttempts([outcome(false, now, 4_000)]);
       expect(disabled).toEqual([{ id: "ep3", reason: expect.stringMatching(/2 consecutive failed attempts over [\d.]+ s/) }]);
       expect(await store.setEndpointEnabled("ep3", true, null)).toBe(true);
       expect(await row()).toMatchObject({ consecutiveFailures: 0, failingSince: null });
@@ -332,7 +332,7 @@ for (const kind of STORES) {
       expect(await store.admin.deleteEndpoint("late-ep", ALL)).toBe(true);
       const batch = [attemptOutcome({ id: gone.deliveries[0]!.id, status: "succeeded", attempts: 1, next_attempt_at: null }, "late-ep", {}),
         attemptOutcome({ id: kept.deliveries[0]!.id, status: "succeeded", attempts: 1, next_attempt_at: null }, "ep7", {})];
-      expect(await store.recordAttempts(batch)).toEqual([]);
+      expect((await store.recordAttempts(batch)).disabled).toEqual([]);
       const db = dbOf(store);
       // Read as a restarted process would: nothing in memory is left to sweep it later.
       expect(await db.selectFrom("attempts").select("id").where("endpoint_id", "=", "late-ep").execute()).toEqual([]);

@@ -130,7 +130,7 @@ for (const kind of STORES) {
         delivery: { id, status: "succeeded" as const, attempts: 2, next_attempt_at: null },
         endpoint: null,
       }));
-      expect(await store.recordAttempts(late)).toEqual([]);
+      expect((await store.recordAttempts(late)).disabled).toEqual([]);
       const db = dbOf(store);
       expect(await db.selectFrom("attempts").select("id").where("delivery_id", "in", ofA.deliveries).execute()).toEqual([]);
       expect(await db.selectFrom("attempts").select("id").where("endpoint_id", "=", "l-a").execute()).toEqual([]);

@@ -4,6 +4,7 @@ import type { AttemptOutcome } from "../../store/types.ts";
 import { recordedBody } from "./attempt-body.ts";
 import type { RuntimeEndpoint } from "../endpoints/registry.ts";
 import { newId } from "../ids.ts";
+import { leaseMs } from "../lease.ts";
 import type { Job } from "./lane.ts";
 import { prepareRequest, type PreparedRequest } from "../prepare-request.ts";
 import { verdictOf, type Verdict } from "./retry.ts";
@@ -59,7 +60,8 @@ export function attemptRecord(
     attempt: row,
     delivery: {
       id: job.deliveryId, status: next.status, attempts: job.attempt, next_attempt_at: next.nextAttemptAt,
-      ...(job.ordering && { ordering: { endpointId: job.endpointId, key: job.ordering.key } }),
+      // One that ends asks for its key's next, leased to this process (types.ts EndedKey; the dispatcher may give it back).
+      ...(job.ordering && { ordering: { endpointId: job.endpointId, key: job.ordering.key, ...(next.status !== "retrying" && { leaseMs: leaseMs(endpoint) }) } }),
     },
     endpoint: !built ? null : {
       id: endpoint.id, success: verdict === "succeeded", at: row.started_at, statusCode: row.status_code ?? null, disableReason: verdict === "gone" ? "the receiver answered 410 Gone" : null,

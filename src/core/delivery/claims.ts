@@ -1,6 +1,6 @@
 import type { Limits } from "./limits.ts";
 import type { Summarizer } from "../logger.ts";
-import type { IngestItem, Store } from "../../store/types.ts";
+import type { ClaimedDelivery, IngestItem, Store } from "../../store/types.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "../endpoints/registry.ts";
 import { leaseMs } from "../lease.ts";
 import type { Gate } from "./gate.ts";
@@ -122,6 +122,27 @@ export class Claims {
     }
     this.wake();
     if (lane.claimAgain) { lane.claimAgain = false; void this.claim(endpoint); }
+  }
+
+  /**
+   * Ordered deliveries a record leased to this process (the next of each key that ended, recorder.ts): queued like a
+   * claim's, or given back due now when this process no longer sends for their endpoint.
+   */
+  takeLeased(leased: ClaimedDelivery[], release: (ids: string[], at: number) => void): void {
+    const back: string[] = [];
+    for (const c of leased) {
+      const endpoint = this.registry.get(c.endpoint_id);
+      if (!endpoint || this.gate.stopping || !endpoint.enabled || this.share(endpoint).maxConcurrency === 0) { back.push(c.id); continue; }
+      const lane = this.lanes.of(endpoint.id);
+      this.lanes.enqueue(lane, {
+        deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempt, event: c.event, trigger: "scheduled",
+        ordering: { key: c.orderingKey ?? "", heldSince: c.heldSince },
+      });
+      // Its breaker is open (the delivery before it failed for good): it waits in the store for the probe.
+      if (lane.breaker.kind === "open") this.lanes.handBack(lane, lane.breaker.probeAt);
+    }
+    if (back.length) release(back, Date.now());
+    this.wake();
   }
 
   /** More due deliveries for a lane that ran low: a send freed a slot, or a committed record freed room. */

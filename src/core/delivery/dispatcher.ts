@@ -85,6 +85,7 @@ export class Dispatcher {
       },
       // The attempts happened but could not be recorded: their leases expire and they are tried again.
       failed: (e, attempts) => this.summary.error("record", "recording attempts failed", { error: String(e), attempts }),
+      leased: (claimed) => this.claims.takeLeased(claimed, (ids, at) => this.recorder.release(ids, at)),
     }, options.recordWindowMs);
     this.lanes = new Lanes(this.recorder);
     registry.onRetired((id, why) => this.lanes.retire(id, why));
@@ -96,7 +97,7 @@ export class Dispatcher {
       if (current) void this.claims.claim(current);
     });
     const breakers = new BreakerEffects(this.lanes, this.timers, (endpoint) => void this.claims.claim(endpoint), options);
-    const runner = new Runner(send, this.recorder, breakers, this.summary, options);
+    const runner = new Runner(send, this.recorder, breakers, this.summary, options, (id, at) => this.timers.claimAt(id, at));
     this.pump = new Pump(this.lanes, this.slots, registry, share, this.gate, this.timers, this.claims, runner);
     this.manual = new ManualAttempts(store, registry, this.lanes, this.slots, runner, wake);
   }

@@ -48,13 +48,8 @@ export class Pump {
         progress = true;
         const attempt = this.runner.run(job, endpoint, lane.signal);
         void attempt.sent.finally(() => { this.slots.give(endpoint.tenant); lane.active--; this.claims.refill(lane, endpoint); this.run(); });
-        const ordered = job.ordering !== undefined;
-        const recorded = () => {
-          lane.unrecorded--;
-          this.claims.refill(lane, endpoint);
-          // The record let the next of its key go (DESIGN §13): claim it now, not at the next sweep.
-          if (ordered) this.claims.claimSoon(endpoint.id);
-        };
+        // An ordered delivery's record that ended it leased the next of its key to this process (claims.ts takeLeased).
+        const recorded = () => { lane.unrecorded--; this.claims.refill(lane, endpoint); };
         attempt.recorded.then(recorded, recorded);
       }
     }

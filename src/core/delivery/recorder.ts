@@ -1,5 +1,5 @@
 import type { AttemptRow, EventRow } from "../../store/schema.ts";
-import type { AttemptOutcome, Store } from "../../store/types.ts";
+import type { AttemptOutcome, ClaimedDelivery, Store } from "../../store/types.ts";
 
 /**
  * Attempt records wait this long (or until this many are waiting) to share one transaction: every commit is an
@@ -23,6 +23,8 @@ export interface RecorderHooks {
   exhausted?(outcome: AttemptOutcome, event: EventRow): void;
   /** A batch could not be written: it is kept and tried again, and said again when given up (its leases resend it). */
   failed(error: unknown, attempts: number): void;
+  /** Ordered deliveries the batch leased to this process: the next of each key that ended (types.ts EndedKey). */
+  leased?(claimed: ClaimedDelivery[]): void;
 }
 
 /** An attempt's record, and the event of its delivery (for `exhausted` once a final failure is committed). */
@@ -117,8 +119,9 @@ export class Recorder {
 
   private async write(items: Item[]): Promise<boolean> {
     try {
-      const disabled = await this.store.recordAttempts(items.map((i) => i.outcome));
+      const { disabled, leased } = await this.store.recordAttempts(items.map((i) => i.outcome));
       for (const { id, reason } of disabled) this.hooks.disabled(id, reason);
+      if (leased.length) this.hooks.leased?.(leased);
       for (const i of items) if (i.event && i.outcome.delivery.status === "failed") this.hooks.exhausted?.(i.outcome, i.event);
       return true;
     } catch (e) {

@@ -20,6 +20,8 @@ export class Runner {
     private readonly breakers: BreakerEffects,
     private readonly summary: Summarizer,
     private readonly options: Pick<DispatcherOptions, "log" | "observer">,
+    /** Claims for the endpoint at that time: an ordered key's retry is due before the next sweep would find it. */
+    private readonly claimAt: (endpointId: string, at: number) => void = () => {},
   ) {}
 
   run(job: Job, endpoint: RuntimeEndpoint, signal: AbortSignal): { sent: Promise<void>; recorded: Promise<AttemptRow> } {
@@ -43,7 +45,11 @@ export class Runner {
       this.options.log.debug("attempt", fields);
       if (!built) this.summary.error(`build:${endpoint.id}`, "could not build the request: the delivery fails for good (fix the endpoint's headers or transform)", fields);
       else if (verdict !== "succeeded") this.summary.warn(`attempt:${endpoint.id}`, "attempt failed", fields);
-      return this.recorder.record(attemptRecord(job, endpoint, { row, verdict, built }, next), job.event);
+      const recorded = this.recorder.record(attemptRecord(job, endpoint, { row, verdict, built }, next), job.event);
+      // An ordered retry holds its key until it is sent: claimed when due (once recorded), not at the next sweep.
+      const retryAt = next.nextAttemptAt;
+      if (job.ordering && next.status === "retrying" && retryAt !== null) void recorded.then(() => this.claimAt(endpoint.id, retryAt));
+      return recorded;
     })();
     recorded.catch(() => sent.resolve());
     return { sent: sent.promise, recorded };
