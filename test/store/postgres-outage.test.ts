@@ -102,8 +102,10 @@ describe.skipIf(skipPg)("postgres store: a lost connection is not fatal", () => 
         + `${logged.length} warn/error lines: ${logged.map((l) => { const o = JSON.parse(l); return o.error ? `${o.msg} (${o.error})` : o.msg; }).join(" | ")}`);
       expect(gateway.proc.exitCode).toBeNull();
       expect([...statuses.keys()].filter((s) => s !== 202 && s !== 503)).toEqual([]);
-      // An ingest whose connection died before its COMMIT runs again: no 503 (one lost during a COMMIT may still get one).
-      expect(statuses.get(503) ?? 0).toBeLessThanOrEqual(1);
+      // An ingest whose connection died before its COMMIT runs again: no 503. One cut during its COMMIT cannot know
+      // whether it committed and answers 503; ingest writes one transaction at a time, and these clients' requests
+      // (20 ms apart) make one each, so at most one per termination (two were seen on a loaded machine).
+      expect(statuses.get(503) ?? 0).toBeLessThanOrEqual(TERMINATIONS);
       // The pool's connections die together: one line for them all (within 10 s), not one per connection.
       expect(logged.filter((l) => l.includes("a Postgres store connection was lost"))).toHaveLength(1);
     } finally {
