@@ -9,6 +9,8 @@ export interface ConfigChanges {
   catalog: boolean;
   delivery: boolean;
   tenants: boolean;
+  /** `portal.*`: brand, theme, frame ancestors, languages (the next page load shows them). */
+  portal: boolean;
   /** `server.*`, `store.*` and `metrics.*` keys that differ: they need a restart and keep their running values. */
   needRestart: string[];
 }
@@ -48,6 +50,7 @@ export function configChanges(before: Config, after: Config): ConfigChanges {
     catalog: fingerprint(before.events) !== fingerprint(after.events),
     delivery: fingerprint(before.delivery) !== fingerprint(after.delivery),
     tenants: fingerprint(before.tenants) !== fingerprint(after.tenants),
+    portal: fingerprint(before.portal) !== fingerprint(after.portal),
     needRestart: [
       ...changedKeys("server", before.server, after.server), ...changedKeys("store", before.store, after.store),
       // The metric families' labels (metrics.perEndpoint) are fixed when they are registered.
@@ -68,6 +71,7 @@ export function changeSummary(c: ConfigChanges): Record<string, unknown> {
     ...(c.catalog ? { catalog: true } : {}),
     ...(c.delivery ? { delivery: true } : {}),
     ...(c.tenants ? { tenants: true } : {}),
+    ...(c.portal ? { portal: true } : {}),
     ...(c.needRestart.length ? { needRestart: c.needRestart } : {}),
   };
 }

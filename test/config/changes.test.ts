@@ -20,6 +20,7 @@ test.each<[string, ConfigInput, Record<string, unknown>]>([
   ["a source added and one gone", { ...base, sources: [base.sources![0]!, { type: "http", id: "two", path: "/two", tokens: [] }] }, { sources: { added: ["two"], removed: ["crm"] } }],
   ["admin tokens, catalog, delivery, tenants", { ...base, admin: { tokens: [{ name: "ops", token: "0123456789abcdef" }] }, events: { x: {} }, delivery: { jitter: 0 }, tenants: { maxEndpoints: 3 } },
     { tokens: true, catalog: true, delivery: true, tenants: true }],
+  ["the portal's brand, theme and languages", { ...base, portal: { brand: { name: "Acme" }, theme: "dark", locales: ["en"] } }, { portal: true }],
   ["server and store keys", { ...base, server: { port: 9090 }, store: { retention: "7d" } }, { needRestart: ["server.port", "store.retention"] }],
   ["the metrics token and labels", { ...base, server: { metricsToken: "0123456789abcdef" }, metrics: { perEndpoint: true } }, { needRestart: ["server.metricsToken", "metrics.perEndpoint"] }],
 ])("%s", (_name, after, expected) => {
