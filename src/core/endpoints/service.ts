@@ -5,18 +5,18 @@ import { sentBody } from "../delivery/attempt-body.ts";
 import { attemptOnce, type Sender } from "../delivery/attempt.ts";
 import { leaseMs } from "../lease.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
-import { DomainError, type Problems } from "../errors.ts";
+import { DomainError } from "../errors.ts";
 import { catalogExample, toEventRow } from "../events.ts";
 import { newId } from "../ids.ts";
-import { OPERATIONAL_CATALOG, type OperationalEvents } from "../operational-events.ts";
-import { unlistedTypes } from "../patterns.ts";
+import type { OperationalEvents } from "../operational-events.ts";
 import type { TenantScope } from "../scope.ts";
+import { atTheCap, EndpointChecks, requireApiManaged, sessionGone } from "./checks.ts";
 import { secretProblem, singleSignature, type SchemeName } from "../signing.ts";
 import { fail, newSecretAnswer, newSigningSecret, originMove, originMoveProblems, sealAuth, secretForScheme, storedHeaders, unmaskAuth, type NewSecretAnswer, type ReceiverAuth } from "./credentials.ts";
 import type { Endpoint, EndpointFilter, EndpointQueries, EndpointUpdate } from "./endpoint.ts";
 import { withOptionChanges, type EndpointOptions, type OptionChanges, type OptionKey } from "./options.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "./registry.ts";
-import { failLimits, limitProblems, tenantPolicy, underTenantLimits, type TenantLimits } from "./tenant-limits.ts";
+import { failLimits, limitProblems, underTenantLimits, type TenantLimits } from "./tenant-limits.ts";
 
 /** A new API endpoint, as the admin API parsed it (defaults applied). */
 export type EndpointInput = EndpointOptions & {
@@ -62,7 +62,8 @@ export interface EndpointServiceDeps {
 
 /** The endpoint lifecycle: create (with the verification ping), change, rotate, test, recover, delete. */
 export class EndpointService {
-  constructor(private readonly deps: EndpointServiceDeps) {}
+  private readonly checks: EndpointChecks;
+  constructor(private readonly deps: EndpointServiceDeps) { this.checks = new EndpointChecks(deps); }
 
   /**
    * The endpoint, if the scope sees it: another tenant's or a global one reads as an unknown id. Every action starts
@@ -80,9 +81,9 @@ export class EndpointService {
     const { codec } = this.deps.registry;
     const tenant = await this.tenantOf(input.tenant, scope);
     const under = { tenant, managedBy: "api" as const };
-    fail(this.checkFields({ url: input.url, events: input.events, scheme: input.signing.scheme, secret: input.secret }, this.policyOf(under)));
+    fail(this.checks.fields({ url: input.url, events: input.events, scheme: input.signing.scheme, secret: input.secret }, this.checks.policyOf(under)));
     if (underTenantLimits(under)) failLimits(limitProblems(input, this.deps.tenants));
-    fail(await this.urlTargetProblems(input.url, this.policyOf(under)));
+    fail(await this.checks.urlTarget(input.url, this.checks.policyOf(under)));
     const now = Date.now();
     // Every endpoint gets a secret, even with scheme "none", so switching schemes later needs no new secret.
     const fresh = newSigningSecret(input.signing.scheme, input.secret);
@@ -133,9 +134,9 @@ export class EndpointService {
     if (changed.length) requireApiManaged(current, `change ${changed.join(", ")}`);
     // A credential set up for one receiver never follows the URL to another origin (credentials.ts).
     const move = originMove(current.url, changes.url);
-    fail([...this.checkFields({ url: changes.url, events: changes.events }, this.policyOf(current)), ...(move ? originMoveProblems(current, changes, move) : [])]);
+    fail([...this.checks.fields({ url: changes.url, events: changes.events }, this.checks.policyOf(current)), ...(move ? originMoveProblems(current, changes, move) : [])]);
     if (underTenantLimits(current)) failLimits(limitProblems(changes, this.deps.tenants));
-    fail(await this.urlTargetProblems(changes.url, this.policyOf(current)));
+    fail(await this.checks.urlTarget(changes.url, this.checks.policyOf(current)));
     const codec = registry.codec;
     const rekeyed: { update: EndpointUpdate } & NewSecretAnswer = changes.signing !== undefined ? secretForScheme(codec, current, changes.signing.scheme) : { update: {} };
 
@@ -256,54 +257,6 @@ export class EndpointService {
     const { row, result, verdict } = await this.deps.dispatcher.outside(endpoint.tenant, () => attemptOnce(this.deps.send, endpoint, { deliveryId: newId("dlv", now), attempt: 1, event, trigger: "manual" }));
     return { ok: verdict === "succeeded" && result.error === null, attempt: { ...row, delivery_id: "", request_body: sentBody(row.request_body, event) } };
   }
-
-  /** Checks the schema cannot express: the URL policy, the secret's format, event types in the catalog. */
-  private checkFields(fields: { url?: string; events?: string[]; scheme?: SchemeName; secret?: string }, policy: UrlPolicy): Problems {
-    const problems: Problems = [];
-    if (fields.url !== undefined) {
-      const reason = this.deps.urls.check(fields.url, policy);
-      if (reason) problems.push({ path: "url", message: reason });
-    }
-    if (fields.secret !== undefined && fields.scheme) {
-      const reason = secretProblem(fields.scheme, fields.secret);
-      if (reason) problems.push({ path: "secret", message: reason });
-    }
-    for (const { index, type } of unlistedTypes(fields.events ?? [], this.deps.catalog, OPERATIONAL_CATALOG)) {
-      problems.push({ path: `events[${index}]`, message: `unknown event type "${type}" (the config's events lists the types)` });
-    }
-    return problems;
-  }
-
-  /**
-   * Registration's look-up of the URL's host (checkResolvedUrl): a name that resolves only to refused addresses is
-   * refused now, even with verify: false, rather than saved to have every attempt refused.
-   */
-  private async urlTargetProblems(url: string | undefined, policy: UrlPolicy): Promise<Problems> {
-    if (url === undefined) return [];
-    const reason = await this.deps.urls.checkResolved(url, policy);
-    return reason ? [{ path: "url", message: reason }] : [];
-  }
-
-  /** The address policy the endpoint's URL is checked against: tenants.allowNetworks for one under the tenant limits. */
-  private policyOf(endpoint: Pick<Endpoint, "tenant" | "managedBy">): UrlPolicy {
-    return underTenantLimits(endpoint) ? tenantPolicy(this.deps.policy, this.deps.tenants) : this.deps.policy;
-  }
 }
 
 const thrown = (e: Error): never => { throw e; };
-
-/** A session revoked (or its tenant deleted) while its request waited: the write is refused whole. */
-function sessionGone(): DomainError {
-  return new DomainError("unauthorized", "this session was revoked (or its tenant deleted) while the request waited: nothing was saved; ask the provider of this link for a new session url");
-}
-
-function atTheCap(tenant: string, max: number): DomainError {
-  return new DomainError("conflict", `tenant "${tenant}" already has ${max} endpoints, the limit set by tenants.maxEndpoints in the config: delete one, or raise tenants.maxEndpoints in the config and restart`);
-}
-
-/** Config endpoints belong to the config file: the API may only toggle them. */
-function requireApiManaged(endpoint: Endpoint, action: string): void {
-  if (endpoint.managedBy === "config") {
-    throw new DomainError("conflict", `endpoint "${endpoint.id}" is managed by the config file: ${action} there and restart (the API may only enable or disable it)`);
-  }
-}
