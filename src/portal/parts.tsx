@@ -82,11 +82,11 @@ export function SecretOnce({ secret, onDone }: { secret: string; onDone(): void 
  * An Ed25519 endpoint's public key: not a secret, so it is shown at any time, with a copy button. `id` keeps two on
  * one page apart (the endpoint's facts and a rotation's answer).
  */
-export function PublicKey({ publicKey, id = "public-key" }: { publicKey: string; id?: string }) {
+export function PublicKey({ publicKey, id = "public-key", previous = false }: { publicKey: string; id?: string; previous?: boolean }) {
   return (
     <div class="secret-row">
-      <code class="secret" id={id} aria-label={t("publicKey")}>{publicKey}</code>
-      <CopyButton text={publicKey} label={t("copyPublicKey")} selectId={id} />
+      <code class="secret" id={id} aria-label={previous ? t("previousPublicKey") : t("publicKey")}>{publicKey}</code>
+      <CopyButton text={publicKey} label={previous ? t("copyPreviousPublicKey") : t("copyPublicKey")} selectId={id} />
     </div>
   );
 }

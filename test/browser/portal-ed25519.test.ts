@@ -83,6 +83,15 @@ describe.skipIf(skip)("the portal's ed25519 signing", () => {
     await page.waitForFunction((key: string) => (globalThis as any).document.getElementById("public-key")?.textContent === key, rotated);
     const keys = await admin<{ data: { publicKey: string; status: string }[] }>("GET", `/endpoints/${id}/public-keys`);
     expect(keys.data.map((k) => [k.status, k.publicKey])).toEqual([["current", rotated], ["previous", shown]]);
+    // During the grace the endpoint's page shows the old key too (it still signs), with when it stops, and a copy button.
+    await page.reload();
+    await page.locator("#previous-public-key").waitFor();
+    expect(await page.locator("#public-key").textContent()).toBe(rotated);
+    expect(await page.locator("#previous-public-key").textContent()).toBe(shown);
+    expect(await page.textContent("main")).toContain("The old key keeps signing until");
+    await page.getByRole("button", { name: "Copy previous public key" }).waitFor();
+    await screenshot(page, "endpoint-previous-public-key");
+    expect(await audit(page)).toEqual([]);
     expect(await page.content()).not.toContain("whsk_");
     expect(await audit(page)).toEqual([]);
     expectClean(w, origin, session.token);

@@ -175,6 +175,8 @@ export const de: Messages = {
   copySecret: "Geheimnis kopieren",
   storedSecret: "Ich habe das Geheimnis hinterlegt",
   copyPublicKey: "Öffentlichen Schlüssel kopieren",
+  previousPublicKey: "Vorheriger öffentlicher Schlüssel",
+  copyPreviousPublicKey: "Vorherigen öffentlichen Schlüssel kopieren",
   done: "Fertig",
   publicKeyText: "Ihr Empfänger prüft die Signatur jeder Zustellung mit diesem Schlüssel. Er ist nicht geheim und bleibt auf der Seite des Endpunkts. hookgate behält den privaten Schlüssel und zeigt ihn nie.",
   attemptN: (n) => `Versuch ${n}`,

@@ -182,6 +182,8 @@ export const en = {
   copySecret: "Copy secret",
   storedSecret: "I have stored the secret",
   copyPublicKey: "Copy public key",
+  previousPublicKey: "Previous public key",
+  copyPreviousPublicKey: "Copy previous public key",
   done: "Done",
   publicKeyText: "Your receiver verifies each delivery's signature with this key. It is not secret, and it stays on the endpoint's page. hookgate keeps the private key and never shows it.",
   attemptN: (n: number) => `Attempt ${n}`,

@@ -50,6 +50,7 @@ export function EndpointPage({ session, id }: { session: Session; id: string }) 
           <dt>{t("colEventTypes")}</dt><dd>{endpoint.events.map((e) => <code key={e} class="tag">{e}</code>)}</dd>
           <dt>{t("signing")}</dt><dd>{endpoint.signing.scheme}</dd>
           {endpoint.signing.publicKey && <><dt>{t("publicKey")}</dt><dd><PublicKey publicKey={endpoint.signing.publicKey} /></dd></>}
+          {endpoint.signing.publicKey && <PreviousPublicKey session={session} id={id} current={endpoint.signing.publicKey} />}
           <dt>{t("deliveryOrder")}</dt><dd>{orderingSummary(endpoint)}</dd>
           <dt>{t("id")}</dt><dd><code>{endpoint.id}</code></dd>
           <dt>{t("created")}</dt><dd><Time iso={endpoint.createdAt} /></dd>
@@ -116,5 +117,21 @@ function Edit({ session, endpoint, onSaved }: { session: Session; endpoint: Endp
       {secret && <SecretOnce secret={secret} onDone={() => setSecret(null)} />}
       <ErrorNote error={error ?? (Object.keys(checked).length ? checked : null)} what={t("changesNotSaved")} atFields={EDIT_FIELDS} />
     </Section>
+  );
+}
+
+/**
+ * During a rotation's grace the old Ed25519 key signs too (`v1a,new v1a,old`): its public key, and until when, so a
+ * receiver can keep verifying with it while it changes over. Nothing once the grace has run out.
+ */
+function PreviousPublicKey({ session, id, current }: { session: Session; id: string; current: string }) {
+  const keys = useLoad(() => api<{ data: { publicKey: string; status: string; expiresAt: string | null }[] }>(session, "GET", `/endpoints/${encodeURIComponent(id)}/public-keys`), `${id}/${current}`);
+  const previous = keys.data?.data.find((k) => k.status === "previous");
+  if (!previous?.expiresAt) return null;
+  return (
+    <>
+      <dt>{t("previousPublicKey")}</dt>
+      <dd><PublicKey publicKey={previous.publicKey} id="previous-public-key" previous /><p class="muted small">{t("oldKeyUntil")} <Time iso={previous.expiresAt} /></p></dd>
+    </>
   );
 }
