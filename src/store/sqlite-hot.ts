@@ -97,8 +97,11 @@ export class SqliteHotPaths implements HotPaths {
  */
 function promoteAll(s: ReturnType<typeof prepare>, keys: EndedKey[], now: number): ClaimedDelivery[] {
   if (keys.length === 0) return [];
-  const promoted = s.promoteMany.all(now, JSON.stringify(keys.map((k) => [k.endpointId, k.key, k.leaseMs ?? null]))) as ClaimedRow[];
   const leasing = new Set(keys.filter((k) => k.leaseMs !== undefined).map((k) => `${k.endpointId}\u0000${k.key}`));
+  const json = JSON.stringify(keys.map((k) => [k.endpointId, k.key, k.leaseMs ?? null]));
+  // Nothing to lease (ingest's keys): the promoted rows are not read back.
+  if (leasing.size === 0) { s.promoteMany.run(now, json); return []; }
+  const promoted = s.promoteMany.all(now, json) as ClaimedRow[];
   const leased = promoted.filter((row) => leasing.has(`${row.endpoint_id}\u0000${row.ordering_key}`));
   if (leased.length === 0) return [];
   return claimedDeliveries(leased, s.eventsById.all(JSON.stringify(eventIdsOf(leased))) as EventRow[]);

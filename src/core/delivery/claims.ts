@@ -4,7 +4,7 @@ import type { ClaimedDelivery, IngestItem, Store } from "../../store/types.ts";
 import type { EndpointRegistry, RuntimeEndpoint } from "../endpoints/registry.ts";
 import { leaseMs } from "../lease.ts";
 import type { Gate } from "./gate.ts";
-import { laneCap, type Lane } from "./lane.ts";
+import { laneCap, type Job, type Lane } from "./lane.ts";
 import type { Lanes } from "./lanes.ts";
 
 /** An ordered key waiting this long with none of its deliveries under way is released by the sweep. */
@@ -109,12 +109,7 @@ export class Claims {
       const now = Date.now();
       const claimed = await this.store.claimDue(endpoint.id, now, now + leaseMs(endpoint), room);
       lane.moreDue = claimed.length === room;
-      for (const c of claimed) {
-        this.lanes.enqueue(lane, {
-          deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempt, event: c.event, trigger: "scheduled",
-          ...(c.orderingKey !== null && { ordering: { key: c.orderingKey, heldSince: c.heldSince } }),
-        });
-      }
+      for (const c of claimed) this.lanes.enqueue(lane, jobOf(c));
     } catch (e) {
       this.summary.error(`claim:${endpoint.id}`, "claiming due deliveries failed", { endpoint: endpoint.id, error: String(e) });
     } finally {
@@ -134,10 +129,7 @@ export class Claims {
       const endpoint = this.registry.get(c.endpoint_id);
       if (!endpoint || this.gate.stopping || !endpoint.enabled || this.share(endpoint).maxConcurrency === 0) { back.push(c.id); continue; }
       const lane = this.lanes.of(endpoint.id);
-      this.lanes.enqueue(lane, {
-        deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempt, event: c.event, trigger: "scheduled",
-        ordering: { key: c.orderingKey ?? "", heldSince: c.heldSince },
-      });
+      this.lanes.enqueue(lane, jobOf(c));
       // Its breaker is open (the delivery before it failed for good): it waits in the store for the probe.
       if (lane.breaker.kind === "open") this.lanes.handBack(lane, lane.breaker.probeAt);
     }
@@ -150,3 +142,9 @@ export class Claims {
     if (lane.moreDue && lane.queued < laneCap(this.share(endpoint)) / 2) void this.claim(endpoint);
   }
 }
+
+/** A delivery the store leased to this process (a claim, or a record's lease of a key's next), as its lane's job. */
+const jobOf = (c: ClaimedDelivery): Job => ({
+  deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempt, event: c.event, trigger: "scheduled",
+  ...(c.orderingKey !== null && { ordering: { key: c.orderingKey, heldSince: c.heldSince } }),
+});

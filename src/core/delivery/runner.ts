@@ -21,7 +21,7 @@ export class Runner {
     private readonly summary: Summarizer,
     private readonly options: Pick<DispatcherOptions, "log" | "observer">,
     /** Claims for the endpoint at that time: an ordered key's retry is due before the next sweep would find it. */
-    private readonly claimAt: (endpointId: string, at: number) => void = () => {},
+    private readonly claimAt: (endpointId: string, at: number) => void,
   ) {}
 
   run(job: Job, endpoint: RuntimeEndpoint, signal: AbortSignal): { sent: Promise<void>; recorded: Promise<AttemptRow> } {

@@ -9,8 +9,8 @@ export class WakeTimers {
   private probeTimers = new Map<string, Timer>();
   private claimTimers = new Map<string, { at: number; timer: Timer }>();
 
-  /** `onProbeDue`: claims for the endpoint (its probe, or a retry that is due). */
-  constructor(private readonly onWake: () => void, private readonly onProbeDue: (endpointId: string) => void) {}
+  /** `claimFor`: claims for the endpoint (its probe, or an ordered retry that is due). */
+  constructor(private readonly onWake: () => void, private readonly claimFor: (endpointId: string) => void) {}
 
   wakeIn(ms: number): void {
     const at = Date.now() + ms;
@@ -25,7 +25,7 @@ export class WakeTimers {
     clearTimeout(this.probeTimers.get(endpointId));
     this.probeTimers.set(endpointId, setTimeout(() => {
       this.probeTimers.delete(endpointId);
-      this.onProbeDue(endpointId);
+      this.claimFor(endpointId);
     }, Math.max(0, ms)));
   }
 
@@ -36,7 +36,7 @@ export class WakeTimers {
     if (set) clearTimeout(set.timer);
     this.claimTimers.set(endpointId, { at, timer: setTimeout(() => {
       this.claimTimers.delete(endpointId);
-      this.onProbeDue(endpointId);
+      this.claimFor(endpointId);
     }, Math.max(0, at - Date.now())) });
   }
 
