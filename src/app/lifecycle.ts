@@ -1,6 +1,6 @@
-import { Cron } from "croner";
 import type { AppOptions } from "../app.ts";
 import type { LoadedConfig } from "../config/load.ts";
+import { onTheClock } from "../core/clock-timer.ts";
 import { toMs } from "../core/duration.ts";
 import { listenForChanges } from "../store/changes.ts";
 import { serveHttp, type HttpServer, type Phase } from "./http.ts";
@@ -37,10 +37,11 @@ export async function startServices(loaded: LoadedConfig, s: Services, options: 
     : null;
 
   const retention = toMs(config.store.retention);
-  const purge = new Cron("17 * * * *", { protect: true, paused: true }, async () => {
+  // Hourly at 17 past (UTC), in the process that holds the purge.
+  const purge = onTheClock(3_600_000, async () => {
     const removed = await s.store.purge(Date.now() - retention, { signal: s.abort.signal }).catch((e) => { log.error("retention purge failed", { error: String(e) }); return 0; });
     if (removed) log.info("retention purge", { events: removed });
-  });
+  }, { offsetMs: 17 * 60_000, paused: true });
   const purging = s.runOnce.hold("hookgate:purge:retention", { start: () => void purge.resume(), stop: () => void purge.pause() });
   phase.started = true;
 

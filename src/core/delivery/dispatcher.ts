@@ -1,4 +1,3 @@
-import { Cron } from "croner";
 import type { Limits } from "./limits.ts";
 import { Summarizer } from "../logger.ts";
 import type { Logger } from "../logger.ts";
@@ -18,6 +17,7 @@ import { Runner } from "./runner.ts";
 import { shutDown } from "./shutdown.ts";
 import { Slots, type SlotLimits } from "./slots.ts";
 import { WakeTimers } from "./wake-timers.ts";
+import { onTheClock, type ClockTimer } from "../clock-timer.ts";
 
 export interface DispatcherOptions {
   /**
@@ -28,8 +28,6 @@ export interface DispatcherOptions {
   /** `tenants.maxConcurrency`: one tenant's attempts in flight in this process; unset: a quarter of `concurrency`. */
   tenantConcurrency?: number;
   log: Logger;
-  /** How often due deliveries are looked for (croner pattern). */
-  sweep?: string;
   /** How long attempt records wait to share a transaction (default 10 ms); tests lengthen it to widen the crash window. */
   recordWindowMs?: number;
   /** hookgate's own events: endpoint disabled, delivery exhausted. */
@@ -64,7 +62,7 @@ export class Dispatcher {
   private readonly claims: Claims;
   private readonly pump: Pump;
   private readonly manual: ManualAttempts;
-  private cron: Cron | null = null;
+  private sweeper: ClockTimer | null = null;
 
   constructor(store: Store, private readonly registry: EndpointRegistry, send: Sender, private readonly options: DispatcherOptions) {
     const share = options.share ?? ((endpoint) => endpoint);
@@ -114,7 +112,7 @@ export class Dispatcher {
   handOff(item: IngestItem, duplicate: boolean): void { this.claims.handOff(item, duplicate); }
 
   start(): void {
-    this.cron = new Cron(this.options.sweep ?? "* * * * * *", { protect: true }, () => this.claims.sweep());
+    this.sweeper = onTheClock(1_000, () => this.claims.sweep());
     void this.claims.sweep();
   }
 
@@ -131,8 +129,8 @@ export class Dispatcher {
 
   /** Stops taking work, lets attempts in flight finish, hands queued deliveries back to the store. */
   stop(): Promise<void> {
-    const { gate, cron, timers, registry, slots, lanes, recorder, summary } = this;
-    return shutDown({ gate, cron, timers, registry, slots, lanes, recorder, summary });
+    const { gate, sweeper, timers, registry, slots, lanes, recorder, summary } = this;
+    return shutDown({ gate, sweeper, timers, registry, slots, lanes, recorder, summary });
   }
 
   stats(): { active: number; queued: number } {
