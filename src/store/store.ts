@@ -58,7 +58,9 @@ export class KyselyStore implements Store {
    * The binary that applied any records itself, so the refusal of an older one can name it.
    */
   async migrate(): Promise<void> {
-    await this.refuseNewerStore();
+    const applied = await this.refuseNewerStore();
+    // Every migration applied (most starts): one read, not the migrator's lock table, lock and second read (P5).
+    if (Object.keys(migrations).every((name) => applied.has(name))) return;
     const migrator = new Migrator({ db: this.db, provider: migrationProvider });
     const { error, results } = await migrator.migrateToLatest();
     const failed = results?.find((r) => r.status === "Error");
@@ -70,12 +72,14 @@ export class KyselyStore implements Store {
     throw new Error(failed ? `store migration ${failed.migrationName} failed: ${reason}` : `cannot open the ${this.dialect} store: ${reason}`);
   }
 
-  private async refuseNewerStore(): Promise<void> {
+  /** The names of the migrations the store has applied, after refusing a store migrated by a newer hookgate. */
+  private async refuseNewerStore(): Promise<Set<string>> {
     const applied = await this.db.withTables<{ [DEFAULT_MIGRATION_TABLE]: { name: string } }>()
       .selectFrom(DEFAULT_MIGRATION_TABLE).select("name").orderBy("name").execute()
       .catch(() => []); // a new store: no table yet (a store out of reach fails in the migrator with its own reason)
     const unknown = applied.map((r) => r.name).filter((name) => !(name in migrations));
     if (unknown.length) throw new StoreTooNewError(unknown.at(-1)!, await getMeta(this.db, MIGRATED_BY).catch(() => null));
+    return new Set(applied.map((r) => r.name));
   }
 
   async close(): Promise<void> {
