@@ -42,12 +42,6 @@ export class Metrics implements IngestObserver, AttemptObserver {
 
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];
-    client.collectDefaultMetrics({ register: this.registry });
-    // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like counters, which makes
-    // `promtool check metrics` fail (DESIGN 11): dropped. process_* and the other nodejs_* stay.
-    for (const metric of this.registry.getMetricsAsArray()) {
-      if (metric.name.endsWith("_total") && !(metric instanceof client.Counter)) this.registry.removeSingleMetric(metric.name);
-    }
     const perEndpoint = options.perEndpoint ? ["endpoint"] : [];
     this.ingestRequests = new client.Counter({ name: "hookgate_ingest_requests_total", help: "Requests to the sources' routes, by source and HTTP status.", labelNames: ["source", "status"], registers });
     this.eventsIngested = new client.Counter({ name: "hookgate_events_ingested_total", help: "Events stored (duplicates not counted), by source.", labelNames: ["source"], registers });
@@ -89,9 +83,27 @@ export class Metrics implements IngestObserver, AttemptObserver {
     this.sourceUp.remove(source);
   }
 
+  private defaults = false;
+
   /** The text of a scrape, with its content type. */
   async scrape(): Promise<{ body: string; contentType: string }> {
+    if (!this.defaults) this.addDefaults();
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+
+  /**
+   * prom-client's default process_* and nodejs_* metrics, added on the first scrape: loading and starting them took
+   * 5–6 ms of every start of the compiled binary (P5). process_* read the process's own totals (CPU since it started,
+   * memory now), so they are the same; nodejs_gc_* and the event-loop lag count from the first scrape on.
+   */
+  private addDefaults(): void {
+    this.defaults = true;
+    client.collectDefaultMetrics({ register: this.registry });
+    // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like counters, which makes
+    // `promtool check metrics` fail (DESIGN 11): dropped. process_* and the other nodejs_* stay.
+    for (const metric of this.registry.getMetricsAsArray()) {
+      if (!metric.name.startsWith("hookgate_") && metric.name.endsWith("_total") && !(metric instanceof client.Counter)) this.registry.removeSingleMetric(metric.name);
+    }
   }
 
   private series(labels: string[]): EndpointSeries {

@@ -10,4 +10,6 @@ export const Registry = require("prom-client/lib/registry") as typeof Prom.Regis
 export const Counter = require("prom-client/lib/counter") as typeof Prom.Counter;
 export const Gauge = require("prom-client/lib/gauge") as typeof Prom.Gauge;
 export const Histogram = require("prom-client/lib/histogram") as typeof Prom.Histogram;
-export const collectDefaultMetrics = require("prom-client/lib/defaultMetrics") as typeof Prom.collectDefaultMetrics;
+/** The default process_* and nodejs_* collectors, loaded on the first scrape (metrics/index.ts says why). */
+export const collectDefaultMetrics = (config: Prom.DefaultMetricsCollectorConfiguration<Prom.RegistryContentType>): void =>
+  (require("prom-client/lib/defaultMetrics") as typeof Prom.collectDefaultMetrics)(config);
