@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import { DEFAULT_MIGRATION_TABLE, Migrator } from "kysely/migration";
 import { AdminQueries } from "./admin-queries.ts";
 import { ChangeQueries } from "./changes.ts";
@@ -179,12 +179,13 @@ export class KyselyStore implements Store {
    */
   async reconcileConfigEndpoints(records: ConfigEndpointRecord[]): Promise<void> {
     const now = Date.now();
-    const sorted = records.map(configColumns).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const sorted = [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     await retryOnConflict(() => this.transaction(async (trx) => {
-      for (const row of sorted) {
+      for (const record of sorted) {
+        const row = configColumns(record);
         const { enabled: _enabled, ...rest } = row;
         await trx.insertInto("endpoints").values({ ...row, created_at: now, updated_at: now, disabled_reason: null, previous_secret: null, previous_secret_until: null, previous_public_key: null })
-          .onConflict((oc) => oc.column("id").doUpdateSet({ ...rest, managed_by: "config", updated_at: now })).execute();
+          .onConflict((oc) => oc.column("id").doUpdateSet({ ...rest, ...keptKeyPair(record), managed_by: "config", updated_at: now })).execute();
       }
       // Config endpoints no longer in the config become API-managed rather than vanish with their history.
       const ids = sorted.map((r) => r.id);
@@ -255,4 +256,17 @@ export class KyselyStore implements Store {
   setMetaIfAbsent(key: string, value: string): Promise<void> {
     return setMetaIfAbsent(this.db, key, value);
   }
+}
+
+/**
+ * A key pair made at this start (`generatedOver`) replaces the stored one only if that is still the one it was made
+ * over: one another process wrote meanwhile (both found none) stays, and this process loads it with the rest.
+ */
+function keptKeyPair(record: ConfigEndpointRecord) {
+  if (record.generatedOver === undefined) return {};
+  const theirs = sql<boolean>`endpoints.public_key IS NOT NULL AND endpoints.public_key IS DISTINCT FROM CAST(${record.generatedOver} AS text)`;
+  return {
+    secret: sql<string>`CASE WHEN ${theirs} THEN endpoints.secret ELSE excluded.secret END`,
+    public_key: sql<string>`CASE WHEN ${theirs} THEN endpoints.public_key ELSE excluded.public_key END`,
+  };
 }

@@ -57,7 +57,14 @@ export interface Endpoint {
 export type EndpointUpdate = Partial<Pick<Endpoint, "url" | "events" | "description" | "headers" | "auth" | "signing" | "secret" | "previousSecret" | "previousSecretUntil" | "publicKey" | "previousPublicKey" | "options" | "filter">>;
 
 /** What the config file decides of one of its endpoints (Store.reconcileConfigEndpoints): the rest is the store's. */
-export type ConfigEndpointRecord = Pick<Endpoint, "id" | "tenant" | "url" | "description" | "events" | "enabled" | "headers" | "auth" | "signing" | "secret" | "publicKey" | "options" | "filter">;
+export type ConfigEndpointRecord = Pick<Endpoint, "id" | "tenant" | "url" | "description" | "events" | "enabled" | "headers" | "auth" | "signing" | "secret" | "publicKey" | "options" | "filter"> & {
+  /**
+   * Set when `secret` is a key pair made at this start (an ed25519 endpoint without a key in the config): the public
+   * key the store held when it was made (null: none). A key pair another process wrote since stays (processes that
+   * start at once on a new store each make one), so every process signs with the one the store keeps.
+   */
+  generatedOver?: string | null;
+};
 
 /** What the endpoint lifecycle (service.ts) asks of the store's admin queries. Every read and write takes its scope. */
 export interface EndpointQueries {

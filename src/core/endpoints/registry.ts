@@ -76,13 +76,13 @@ export class EndpointRegistry {
    * A config endpoint's sealed secret. An `ed25519` one without a key in the config keeps the key pair the store
    * holds for it (made on its first start), so its receivers' public key survives restarts and reloads.
    */
-  private async configSecret(e: ConfigEndpoint): Promise<Pick<ConfigEndpointRecord, "secret" | "publicKey">> {
+  private async configSecret(e: ConfigEndpoint): Promise<Pick<ConfigEndpointRecord, "secret" | "publicKey" | "generatedOver">> {
     if (e.secret) return { secret: this.codec.encrypt(e.secret), publicKey: isAsymmetric(e.signing.scheme) ? publicKeyText(e.secret) : null };
     if (!isAsymmetric(e.signing.scheme)) return { secret: null, publicKey: null };
     const stored = await this.store.endpoint(e.id);
     if (stored?.secret && stored.publicKey && privateKeyProblem(this.codec.decrypt(stored.secret)) === null) return { secret: stored.secret, publicKey: stored.publicKey };
     const fresh = generateKeyPair();
-    return { secret: this.codec.encrypt(fresh.privateKey), publicKey: fresh.publicKey };
+    return { secret: this.codec.encrypt(fresh.privateKey), publicKey: fresh.publicKey, generatedOver: stored?.publicKey ?? null };
   }
 
   /** A reloaded config: its endpoints are reconciled as at start, and every endpoint is rebuilt on the new defaults. */
