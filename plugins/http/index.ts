@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import {
-  bearerToken, definePlugin, findToken, formatPath, EventPattern, InvalidEventsError, matchesAny, MAX_DEPTH, problem, readBody, Summarizer, TenantId, textTooDeep, TOO_DEEP,
+  bearerToken, definePlugin, findToken, formatPath, EventPattern, InvalidEventsError, matchesAny, MAX_DEPTH, problem, readBody, Summarizer, TenantId, TOO_DEEP, valueTooDeep,
   type EventInput, type SourceContext,
 } from "../../src/plugin-api/index.ts";
 import { queryTokenName } from "./query-token.ts";
@@ -55,14 +55,14 @@ const json = (status: number, body: unknown) =>
 const decoder = new TextDecoder();
 
 /**
- * Refuses over-deep nesting before JSON.parse and anything recursive: one event's data may nest MAX_DEPTH deep,
- * which the body does one level deeper (the event), two in an array. The path names the event's field.
+ * Refuses over-deep nesting right after JSON.parse (which copes with any depth), before anything that recurses (the
+ * schema checks, JSON.stringify): one event's data may nest MAX_DEPTH deep, which the body does one level deeper
+ * (the event), two in an array. The path names the event's field. The check walks the parsed containers, at most
+ * that deep, rather than every byte of the body (as a scan before the parse did: 6 % of P1b's samples).
  */
-function tooDeep(bytes: Uint8Array): { path: string; message: string } | null {
-  let first = 0;
-  while (first < bytes.length && (bytes[first] === 0x20 || bytes[first] === 0x0a || bytes[first] === 0x0d || bytes[first] === 0x09)) first++;
-  const batch = bytes[first] === 0x5b;
-  const path = textTooDeep(bytes, MAX_DEPTH + (batch ? 2 : 1));
+function tooDeep(body: unknown): { path: string; message: string } | null {
+  const batch = Array.isArray(body);
+  const path = valueTooDeep(body, MAX_DEPTH + (batch ? 2 : 1));
   if (!path) return null;
   return { path: formatPath(path.slice(0, batch ? 2 : 1)), message: TOO_DEEP };
 }
@@ -98,10 +98,10 @@ async function handle(request: Request, options: Options, ctx: SourceContext, er
   }
   const bytes = await readBody(request, ctx.settings.maxBodyBytes);
   if (bytes === null) return problem(413, `the body is over ${ctx.settings.maxBodyBytes} bytes (server.maxBodyBytes)`);
-  const deep = tooDeep(bytes);
-  if (deep) return problem(422, `event data may nest at most ${MAX_DEPTH} levels deep: nothing was stored`, [deep]);
   let body: unknown;
   try { body = JSON.parse(decoder.decode(bytes)); } catch { return problem(400, "the body is not valid JSON"); }
+  const deep = tooDeep(body);
+  if (deep) return problem(422, `event data may nest at most ${MAX_DEPTH} levels deep: nothing was stored`, [deep]);
 
   const isArray = Array.isArray(body);
   const events = (isArray ? body : [body]) as unknown[];
