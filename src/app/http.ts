@@ -30,19 +30,23 @@ export function serveHttp(loaded: LoadedConfig, services: Services, phase: Phase
   const { store, registry, dispatcher, sender, events, sources, auth, metrics, writes } = services;
   const log = options.log.child({ component: "http" });
   const settings = new AdminSettings(config, sourceList(loaded));
-  const admin = adminApi({
-    settings, runningOn: (recorded) => sources.runningOn(recorded), store, queries: store.admin, registry, dispatcher, send: sender.send,
-    resolve: options.resolve, now: auth.now, events, log: options.log.child({ component: "admin" }),
-  }, auth);
   const pages = portal(config.portal);
   // The admin tokens are read from auth at each scrape (a reload replaces them); server.metricsToken needs a restart.
   const scrape = metricsRoute(metrics, { admin: auth, metricsToken: config.server.metricsToken });
-  const http = createHttp({ plugins: [docs(), pages.routes, admin, scrape], log, health: () => ({ store: writes.status }),
+  const health = {
+    health: () => ({ store: writes.status }),
     notReady: () => phase.draining ? "draining" : !phase.started ? "starting" : writes.status === "ok" ? null : `store ${writes.status}`,
-  });
+  };
+  // The admin API, /docs, /portal and /metrics: one Elysia app, built on the first request for one of them (its
+  // routes took 6–9 ms of every start, P5); /healthz and /readyz answer without it (createFetch).
+  let app: ReturnType<typeof createHttp> | null = null;
+  const http = () => (app ??= createHttp({ plugins: [docs(), pages.routes, adminApi({
+    settings, runningOn: (recorded) => sources.runningOn(recorded), store, queries: store.admin, registry, dispatcher, send: sender.send,
+    resolve: options.resolve, now: auth.now, events, log: options.log.child({ component: "admin" }),
+  }, auth), scrape], log, ...health }));
   // The same handlers after a reload (server.reload replaces them): /readyz, /metrics and the admin API stay as they are.
   const handlers = {
-    fetch: createFetch(http, auth, log),
+    fetch: createFetch(http, auth, log, health),
     error: (e: Error) => {
       log.error("request failed", { error: reasonOf(e) });
       return secured(problem(500, "internal error"));

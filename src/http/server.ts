@@ -41,14 +41,30 @@ export function createHttp(options: Omit<HttpOptions, "routes" | "isDraining">) 
       set.status = status;
       return problemBody(status, detail);
     })
-    .get("/healthz", () => ({ status: "ok", ...options.health?.() }))
+    .get("/healthz", () => healthBody(options))
     .get("/readyz", () => {
       const reason = options.notReady?.() ?? null;
-      return reason === null ? { status: "ready" } : problem(503, `not ready: ${reason}`, undefined, { "retry-after": "1" });
+      return reason === null ? { status: "ready" } : notReady(reason);
     });
 
   for (const plugin of options.plugins ?? []) app.use(plugin);
   return app;
+}
+
+type Health = Pick<HttpOptions, "health" | "notReady">;
+const healthBody = (options: Health) => ({ status: "ok", ...options.health?.() });
+const notReady = (reason: string) => problem(503, `not ready: ${reason}`, undefined, { "retry-after": "1" });
+
+/**
+ * GET /healthz and /readyz as the Elysia app answers them (the same bodies and headers), made without it: a start
+ * need not build the admin app before its health checks answer (P5). Null for any other request.
+ */
+export function healthAnswer(options: Health, method: string, path: string): Response | null {
+  if (method !== "GET") return null;
+  if (path === "/healthz") return Response.json(healthBody(options));
+  if (path !== "/readyz") return null;
+  const reason = options.notReady?.() ?? null;
+  return reason === null ? Response.json({ status: "ready" }) : notReady(reason);
 }
 
 /** On every answer: no content sniffing (an error echoing input stays JSON), and no URL leaves in a Referer. */
@@ -60,15 +76,18 @@ export function secured(response: Response): Response {
 
 /**
  * Bun.serve's `fetch`, for every path the sources' routes do not take: the target and Host parsed once (400 when
- * they cannot be), then the gate (the token on /api/v1, then a body of at most 64 KiB), then the Elysia app, which
- * routes by that same parsed path (path.ts).
+ * they cannot be), then the health checks (`health`: answered here, see healthAnswer), then the gate (the token on
+ * /api/v1, then a body of at most 64 KiB), then the Elysia app, which routes by that same parsed path (path.ts).
+ * `http` is asked for the app at each request that needs it, so the caller may build it on the first.
  */
-export function createFetch(http: { handle(request: Request): Promise<Response> }, auth: AdminAuth, log?: Logger) {
+export function createFetch(http: () => { handle(request: Request): Promise<Response> }, auth: AdminAuth, log?: Logger, health?: Health) {
   return async (request: Request): Promise<Response> => {
     const target = parseTarget(request.url, request.headers.get("host"));
     if (typeof target === "string") return secured(problem(400, target));
+    const direct = health ? healthAnswer(health, request.method, target.path) : null;
+    if (direct) return secured(direct);
     const gated = await gateAdmin(request, target, auth, log);
-    return secured(gated instanceof Response ? gated : await http.handle(gated));
+    return secured(gated instanceof Response ? gated : await http().handle(gated));
   };
 }
 
