@@ -20,12 +20,22 @@ class Slot {
   constructor(readonly name: string) {}
 }
 
+/** One parameter of a compiled statement: a value given per call (by name), or a constant of the statement. */
+export type Param<K extends string = string> = { slot: K } | { value: unknown };
+
 /** A statement compiled once: its SQL, and its parameters in order from one call's values. `O`: a row it returns. */
 export interface Compiled<K extends string, O = unknown> {
   /** Never set: it carries the row type from the kysely query to the call sites. */
   readonly row?: O;
   readonly sql: string;
+  /** Plain data (a build-time macro carries it into the binary, hot-sql.ts). */
+  readonly params: readonly Param<K>[];
   bind(values: Record<K, unknown>): unknown[];
+}
+
+/** A compiled statement from its SQL and parameters (as compileOnce made them, maybe at build time). */
+export function compiledFrom<K extends string, O>(sql: string, params: readonly Param<K>[]): Compiled<K, O> {
+  return { sql, params, bind: (values) => params.map((p) => ("slot" in p ? values[p.slot] : p.value)) };
 }
 
 /**
@@ -37,8 +47,5 @@ export function compileOnce<const K extends string, O>(slots: readonly K[], buil
   const params = query.parameters;
   const unused = slots.filter((name) => !params.some((p) => p instanceof Slot && p.name === name));
   if (unused.length) throw new Error(`compileOnce: slot ${unused.join(", ")} is named but not used in ${query.sql}`);
-  return {
-    sql: query.sql,
-    bind: (values) => params.map((p) => (p instanceof Slot ? values[p.name as K] : p)),
-  };
+  return compiledFrom(query.sql, params.map((p): Param<K> => (p instanceof Slot ? { slot: p.name as K } : { value: p })));
 }

@@ -1,0 +1,69 @@
+import { sql, type SqlBool } from "kysely";
+import { compileOnce, compilerFor } from "./compiled.ts";
+import { CLAIMED_LEASES } from "./lease-sql.ts";
+import { noteTenants } from "./queries.ts";
+import type { Dialect } from "./types.ts";
+
+/**
+ * The hot paths' statements, written once with kysely and compiled per dialect when hookgate is built (hot-sql.ts, a
+ * macro: compiling them at start took 2–4 ms per dialect): SQLite prepares the SQL, Postgres sends it to the pool;
+ * each call binds its values. Where the dialects differ, it is said here.
+ */
+export function buildHotStatements(dialect: Dialect) {
+  const db = compilerFor(dialect);
+  const postgres = dialect === "postgres";
+  return {
+    /** Records a tenant ingest names for the first time (queries.ts `noteTenants`, one row). */
+    noteTenant: compileOnce(["id", "now"], (slot) => noteTenants(db, [slot<string>("id")], slot<number>("now"))),
+
+    /**
+     * Claims due deliveries of one endpoint: the due time moves to the lease's end and a lease is counted, in one
+     * statement (the attempt is numbered from it). Postgres, where processes share the queue, skips rows another
+     * claim has locked. The status list is written out: the partial index `deliveries_due` needs it literally.
+     */
+    claim: compileOnce(["leaseUntil", "endpointId", "now", "limit"], (slot) => db.updateTable("deliveries")
+      .set({ next_attempt_at: slot<number>("leaseUntil"), leases: CLAIMED_LEASES })
+      .where("id", "in", (eb) => eb.selectFrom("deliveries").select("id")
+        .where("endpoint_id", "=", slot<string>("endpointId"))
+        .where(sql<SqlBool>`status IN ('pending', 'retrying')`)
+        .where("next_attempt_at", "<=", slot<number>("now"))
+        .orderBy("next_attempt_at").limit(slot<number>("limit"))
+        .$if(postgres, (q) => q.forUpdate().skipLocked()))
+      .returning(["id", "endpoint_id", "leases", "event_id", "ordering_key", "held_since"])),
+
+    /**
+     * The repair behind the stores' `promote` (sqlite-hot.ts, postgres-hot.ts): every key with deliveries waiting since before `staleBefore` and none due or in
+     * flight gets its next one (a head deleted by retention or by its event's delete, a promotion lost with a crash).
+     */
+    promoteStale: compileOnce(["now", "staleBefore"], (slot) => db.updateTable("deliveries")
+      .set({ next_attempt_at: slot<number>("now"), held_since: slot<number>("now") })
+      .where("id", "in", (eb) => eb.selectFrom("deliveries as w").select((w) => w.fn.min("w.id").as("id"))
+        .where("w.ordering_key", "is not", null).where(sql<SqlBool>`w.status IN ('pending', 'retrying')`).where("w.held_since", "is", null)
+        .groupBy(["w.endpoint_id", "w.ordering_key"])
+        .having((h) => h.fn.min("w.created_at"), "<", slot<number>("staleBefore"))
+        .having((h) => h.not(h.exists(h.selectFrom("deliveries as a").select(sql<number>`1`.as("one"))
+          .whereRef("a.endpoint_id", "=", "w.endpoint_id").whereRef("a.ordering_key", "=", "w.ordering_key")
+          .where(sql<SqlBool>`a.status IN ('pending', 'retrying')`).where("a.held_since", "is not", null)))))),
+
+    /**
+     * An endpoint's failure streak after a batch of attempts (health.ts `healthChanges`): `reset` (1 or 0) starts the
+     * count again at `failures`. The streak's start is cleared by a success with no failure after it and set by the
+     * first failure of a new streak. The last attempt too, unless a newer one is stored; not updated_at, which would
+     * rebuild the endpoints. The casts tell Postgres the parameters' types (SQLite reads them as integers).
+     */
+    failureStreak: compileOnce(["reset", "failures", "id", "firstFailureAt", "lastAttemptAt", "lastStatusCode"], (slot) => {
+      const reset = sql`CAST(${slot("reset")} AS integer) = 1`;
+      const failures = sql<number>`CAST(${slot("failures")} AS integer)`;
+      const lastAt = sql<number>`CAST(${slot("lastAttemptAt")} AS bigint)`;
+      return db.updateTable("endpoints").set({
+        consecutive_failures: sql<number>`CASE WHEN ${reset} THEN ${failures} ELSE consecutive_failures + ${failures} END`,
+        failing_since: sql<number | null>`CASE WHEN ${failures} = 0 THEN NULL WHEN ${reset} OR failing_since IS NULL
+          THEN CAST(${slot("firstFailureAt")} AS bigint) ELSE failing_since END`,
+        last_status_code: sql<number | null>`CASE WHEN last_attempt_at > ${lastAt} THEN last_status_code ELSE CAST(${slot("lastStatusCode")} AS integer) END`,
+        last_attempt_at: sql<number>`CASE WHEN last_attempt_at > ${lastAt} THEN last_attempt_at ELSE ${lastAt} END`,
+      }).where("id", "=", slot<string>("id")).returning(["consecutive_failures", "failing_since", "enabled"]);
+    }),
+  };
+}
+
+export type HotStatements = ReturnType<typeof buildHotStatements>;
