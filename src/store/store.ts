@@ -204,7 +204,13 @@ export class KyselyStore implements Store {
    */
   async purge(before: number, options: { chunk?: number; signal?: AbortSignal } = {}): Promise<number> {
     const chunk = options.chunk ?? 1_000;
-    const removed = await this.inChunks(chunk, options.signal, () => this.purgeEvents(before, chunk));
+    // Each chunk goes on past the last event the one before removed: old events kept for an open delivery are read once.
+    let after = "";
+    const removed = await this.inChunks(chunk, options.signal, async () => {
+      const { n, last } = await this.purgeEvents(before, chunk, after);
+      after = last ?? after;
+      return n;
+    });
     await this.inChunks(chunk, options.signal, () => this.purgeOrphanAttempts(before, chunk));
     return removed;
   }
@@ -221,16 +227,22 @@ export class KyselyStore implements Store {
     return removed;
   }
 
-  private purgeEvents(before: number, limit: number): Promise<number> {
+  /**
+   * Up to `limit` events received before `before` with no open delivery, past `after` in id order, removed. An event's
+   * id is made from the time it was received (ids.ts), so they are a range of the primary key: the hourly purge of a
+   * store of recent events reads none of them (a filter on received_at alone read the whole table, on SQLite on the
+   * event loop: 221 ms for 300,000 events here, seconds at a month's retention).
+   */
+  private purgeEvents(before: number, limit: number, after: string): Promise<{ n: number; last: string | null }> {
     return retryOnConflict(() => this.transaction(async (trx) => {
       const ids = (await trx.selectFrom("events").select("id")
-        .where("received_at", "<", before)
+        .where("id", ">", after).where("id", "<", idFloor("evt", before)).where("received_at", "<", before)
         .where(({ not, exists, selectFrom }) => not(exists(selectFrom("deliveries").select("id")
           .whereRef("deliveries.event_id", "=", "events.id").where("status", "in", ["pending", "retrying"]))))
-        .limit(limit).execute()).map((r) => r.id);
-      if (ids.length === 0) return 0;
+        .orderBy("id").limit(limit).execute()).map((r) => r.id);
+      if (ids.length === 0) return { n: 0, last: null };
       await trx.deleteFrom("events").where("id", "in", ids).execute();
-      return ids.length;
+      return { n: ids.length, last: ids.at(-1)! };
     }));
   }
 

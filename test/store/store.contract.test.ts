@@ -24,6 +24,14 @@ function item(source: string, type: string, endpointIds: string[], key?: string,
   };
 }
 
+let aged = 0;
+/** The item as if received at `at`: its id carries that time, as ingest makes it (ids.ts; newId itself never goes back). */
+function receivedAt(i: IngestItem, at: number): IngestItem {
+  const id = idFloor("evt", at).slice(0, -8) + String(aged++).padStart(8, "0");
+  i.event = { ...i.event, id, dedupe_key: i.event.idempotency_key === null ? id : i.event.dedupe_key, received_at: at };
+  return i;
+}
+
 /** One attempt's outcome for `recordAttempts`; `endpoint` null when hookgate could not build the request. */
 function attemptOutcome(delivery: AttemptOutcome["delivery"], endpointId: string, endpoint: Partial<NonNullable<AttemptOutcome["endpoint"]>> | null, at = Date.now()): AttemptOutcome {
   const success = delivery.status === "succeeded";
@@ -244,9 +252,8 @@ for (const kind of STORES) {
     });
 
     test("purge removes old finished events with their deliveries and attempts, never open ones", async () => {
-      const old = item("app", "old.done", ["ep1"]);
-      const open = item("app", "old.open", ["ep1"]);
-      old.event.received_at = open.event.received_at = Date.now() - 40 * 86_400_000;
+      const old = receivedAt(item("app", "old.done", ["ep1"]), Date.now() - 40 * 86_400_000);
+      const open = receivedAt(item("app", "old.open", ["ep1"]), Date.now() - 40 * 86_400_000);
       await store.ingest([old, open]);
       await dbOf(store).updateTable("deliveries").set({ status: "succeeded" }).where("event_id", "=", old.event.id).execute();
       const removed = await store.purge(Date.now() - 30 * 86_400_000);
@@ -260,9 +267,9 @@ for (const kind of STORES) {
       const expired = Array.from({ length: 12_000 }, () => item("app", "purge.old", ["ep1"]));
       const recent = item("app", "purge.recent", ["ep1"]);
       const open = item("app", "purge.open", ["ep1"]);
-      for (const e of expired) e.event.received_at = Date.now() - 40 * day;
-      open.event.received_at = Date.now() - 40 * day;
-      recent.event.received_at = Date.now() - 10 * day;
+      for (const e of expired) receivedAt(e, Date.now() - 40 * day);
+      receivedAt(open, Date.now() - 40 * day);
+      receivedAt(recent, Date.now() - 10 * day);
       for (let i = 0; i < expired.length; i += 1_000) await store.ingest(expired.slice(i, i + 1_000));
       await store.ingest([recent, open]);
       // Finished: half succeeded, half failed, each with the attempt that finished it.
@@ -295,6 +302,19 @@ for (const kind of STORES) {
         expect(await dbOf(store).selectFrom("attempts").select("id").where("delivery_id", "in", ids.slice(i, i + 1_000)).execute()).toEqual([]);
       }
       expect(await dbOf(store).selectFrom("attempts").select("id").where("delivery_id", "=", recent.deliveries[0]!.id).execute()).toHaveLength(1);
+    });
+
+    test("purge finds old events by their ids (made when they were received): recent ones are not read at all", async () => {
+      // An event whose received_at alone says old (its id is from now) is outside the range the purge reads, so it
+      // stays: the hourly purge of a store of recent events reads none of them (a filter on received_at read them all).
+      const day = 86_400_000;
+      const odd = item("app", "range.odd", ["ep1"]);
+      odd.event.received_at = Date.now() - 40 * day;
+      const old = receivedAt(item("app", "range.old", ["ep1"]), Date.now() - 40 * day);
+      await store.ingest([odd, old]);
+      await dbOf(store).updateTable("deliveries").set({ status: "succeeded" }).where("event_id", "in", [odd.event.id, old.event.id]).execute();
+      expect(await store.purge(Date.now() - 30 * day)).toBe(1);
+      expect(await dbOf(store).selectFrom("events").select("type").where("type", "like", "range.%").execute()).toEqual([{ type: "range.odd" }]);
     });
 
     test("purge removes old attempts whose delivery is gone (left by an older version), not recent ones", async () => {
