@@ -34,6 +34,7 @@ export function buildHotStatements(dialect: Dialect) {
     /**
      * The repair behind the stores' `promote` (sqlite-hot.ts, postgres-hot.ts): every key with deliveries waiting since before `staleBefore` and none due or in
      * flight gets its next one (a head deleted by retention or by its event's delete, a promotion lost with a crash).
+     * SQLite runs its own copy, which names the index `deliveries_key` (sqlite-hot.ts); Postgres picks it by itself.
      */
     promoteStale: compileOnce(["now", "staleBefore"], (slot) => db.updateTable("deliveries")
       .set({ next_attempt_at: slot<number>("now"), held_since: slot<number>("now") })
