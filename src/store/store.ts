@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely, type SqlBool, type Transaction } from "kysely";
 import { DEFAULT_MIGRATION_TABLE, Migrator } from "kysely/migration";
 import { AdminQueries } from "./admin-queries.ts";
 import { ChangeQueries } from "./changes.ts";
@@ -185,8 +185,14 @@ export class KyselyStore implements Store {
         const row = configColumns(record);
         const { enabled: _enabled, ...rest } = row;
         await trx.insertInto("endpoints").values({ ...row, created_at: now, updated_at: now, disabled_reason: null, previous_secret: null, previous_secret_until: null, previous_public_key: null })
-          .onConflict((oc) => oc.column("id").doUpdateSet({ ...rest, ...keptKeyPair(record), managed_by: "config", updated_at: now })).execute();
+          .onConflict((oc) => oc.column("id").doUpdateSet({ ...rest, ...keptKeyPair(record), managed_by: "config", updated_at: now })
+            // Written only where it changed: a start or reload that changes nothing moves no updated_at and logs no change.
+            .where((eb) => eb.or(Object.keys(rest).filter((c) => c !== "id").map((c) => sql<SqlBool>`${sql.ref(`endpoints.${c}`)} IS DISTINCT FROM ${sql.ref(`excluded.${c}`)}`))))
+          .execute();
       }
+      // Always one write, though no endpoint changed: a store that cannot be written fails the start here, with its
+      // reason (a full disk), rather than a gateway that starts and answers 503 to everything.
+      await setMeta(trx, "config_reconciled_at", String(now));
       // Config endpoints no longer in the config become API-managed rather than vanish with their history.
       const ids = sorted.map((r) => r.id);
       let orphaned = trx.updateTable("endpoints").set({ managed_by: "api", updated_at: now }).where("managed_by", "=", "config");

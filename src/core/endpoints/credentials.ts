@@ -22,9 +22,22 @@ export const MASK = "********";
 
 export type ReceiverAuth = { type: "basic"; username: string; password: string } | { type: "bearer"; token: string };
 
-/** Receiver credentials at rest: the password or token encrypted like signing secrets; the rest readable. */
-export function sealAuth(auth: ReceiverAuth, codec: SecretCodec): ReceiverAuth {
-  return auth.type === "basic" ? { ...auth, password: codec.encrypt(auth.password) } : { ...auth, token: codec.encrypt(auth.token) };
+/**
+ * `value` sealed. A sealed text `stored` that opens to the same value is kept: a fresh encryption differs every
+ * time, and a start writes the config's endpoints only where they changed (store.ts reconcileConfigEndpoints).
+ */
+export function resealed(value: string, stored: string | null | undefined, codec: SecretCodec): string {
+  if (stored) {
+    try { if (codec.decrypt(stored) === value) return stored; } catch { /* another key's or format's text: sealed anew */ }
+  }
+  return codec.encrypt(value);
+}
+
+/** Receiver credentials at rest: the password or token encrypted like signing secrets; the rest readable. `stored`: see resealed. */
+export function sealAuth(auth: ReceiverAuth, codec: SecretCodec, stored?: ReceiverAuth | null): ReceiverAuth {
+  return auth.type === "basic"
+    ? { ...auth, password: resealed(auth.password, stored?.type === "basic" ? stored.password : null, codec) }
+    : { ...auth, token: resealed(auth.token, stored?.type === "bearer" ? stored.token : null, codec) };
 }
 
 export function openAuth(auth: ReceiverAuth | null, codec: SecretCodec): ReceiverAuth | null {
@@ -35,9 +48,10 @@ export function openAuth(auth: ReceiverAuth | null, codec: SecretCodec): Receive
 /** A header as it rests: plain text, or sealed like `auth` when its name looks secret. */
 export type StoredHeaderValue = string | { sealed: string };
 
-/** Headers at rest: values of secret-looking names (isSecretHeaderName) are encrypted; the rest stay readable. */
-export function sealHeaders(headers: Record<string, string>, codec: SecretCodec): Record<string, StoredHeaderValue> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretHeaderName(name) ? { sealed: codec.encrypt(value) } : value]));
+/** Headers at rest: values of secret-looking names (isSecretHeaderName) are encrypted; the rest stay readable. `stored`: see resealed. */
+export function sealHeaders(headers: Record<string, string>, codec: SecretCodec, stored?: Record<string, StoredHeaderValue> | null): Record<string, StoredHeaderValue> {
+  const sealedBefore = (name: string) => { const v = stored?.[name]; return typeof v === "object" ? v.sealed : null; };
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretHeaderName(name) ? { sealed: resealed(value, sealedBefore(name), codec) } : value]));
 }
 
 /** The headers to send. A plain value under a secret-looking name (a row from before sealing) is used as it is. */

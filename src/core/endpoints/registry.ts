@@ -1,6 +1,6 @@
 import type { Store } from "../../store/types.ts";
 import { matchesAny } from "../patterns.ts";
-import { plainCodec, sealAuth, sealHeaders, type SecretCodec } from "./credentials.ts";
+import { plainCodec, resealed, sealAuth, sealHeaders, type SecretCodec } from "./credentials.ts";
 import { generateKeyPair, privateKeyProblem, publicKeyText } from "../ed25519.ts";
 import { isAsymmetric } from "../signing.ts";
 import type { ConfigEndpointRecord, Endpoint } from "./endpoint.ts";
@@ -57,12 +57,15 @@ export class EndpointRegistry {
   async reconcile(): Promise<void> {
     const records: ConfigEndpointRecord[] = [];
     for (const e of this.configured.endpoints) {
+      // What the store holds: its sealed texts are kept where they open to the config's values, so an endpoint the
+      // config did not change is not written (nor its updated_at moved, nor other processes told).
+      const stored = await this.store.endpoint(e.id);
       records.push({
         id: e.id, url: e.url, description: e.description, events: e.events, enabled: e.enabled, tenant: e.tenant ?? null,
-        headers: sealHeaders(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v])), this.codec),
-        auth: e.auth ? sealAuth(e.auth, this.codec) : null,
+        headers: sealHeaders(Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, typeof v === "function" ? "(function)" : v])), this.codec, stored?.headers),
+        auth: e.auth ? sealAuth(e.auth, this.codec, stored?.auth) : null,
         signing: { scheme: e.signing.scheme, header: e.signing.header ?? null },
-        ...(await this.configSecret(e)),
+        ...this.configSecret(e, stored),
         options: withOptionChanges(e),
         filter: e.filter ?? null,
       });
@@ -76,10 +79,9 @@ export class EndpointRegistry {
    * A config endpoint's sealed secret. An `ed25519` one without a key in the config keeps the key pair the store
    * holds for it (made on its first start), so its receivers' public key survives restarts and reloads.
    */
-  private async configSecret(e: ConfigEndpoint): Promise<Pick<ConfigEndpointRecord, "secret" | "publicKey" | "generatedOver">> {
-    if (e.secret) return { secret: this.codec.encrypt(e.secret), publicKey: isAsymmetric(e.signing.scheme) ? publicKeyText(e.secret) : null };
+  private configSecret(e: ConfigEndpoint, stored: Endpoint | undefined): Pick<ConfigEndpointRecord, "secret" | "publicKey" | "generatedOver"> {
+    if (e.secret) return { secret: resealed(e.secret, stored?.secret, this.codec), publicKey: isAsymmetric(e.signing.scheme) ? publicKeyText(e.secret) : null };
     if (!isAsymmetric(e.signing.scheme)) return { secret: null, publicKey: null };
-    const stored = await this.store.endpoint(e.id);
     if (stored?.secret && stored.publicKey && privateKeyProblem(this.codec.decrypt(stored.secret)) === null) return { secret: stored.secret, publicKey: stored.publicKey };
     const fresh = generateKeyPair();
     return { secret: this.codec.encrypt(fresh.privateKey), publicKey: fresh.publicKey, generatedOver: stored?.publicKey ?? null };
