@@ -39,6 +39,8 @@ export class Metrics implements IngestObserver, AttemptObserver {
   private readonly global: EndpointSeries | null;
   private readonly byEndpoint = new Map<string, EndpointSeries>();
   private readonly sourceUp: Gauge<"source">;
+  /** prom-client's default metrics are registered (addDefaults, on the first scrape). */
+  private defaults = false;
 
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];
@@ -82,8 +84,6 @@ export class Metrics implements IngestObserver, AttemptObserver {
   sourceRemoved(source: string): void {
     this.sourceUp.remove(source);
   }
-
-  private defaults = false;
 
   /** The text of a scrape, with its content type. */
   async scrape(): Promise<{ body: string; contentType: string }> {
