@@ -53,12 +53,12 @@ export class PostgresHotPaths implements HotPaths {
   }
 
   async promoteStale(now: number, staleBefore: number): Promise<number> {
-    const result = await this.db.executeQuery(CompiledQuery.raw(statements().promoteStale.sql, statements().promoteStale.bind({ now, staleBefore })));
+    const result = await this.db.executeQuery(CompiledQuery.raw(STATEMENTS.promoteStale.sql, STATEMENTS.promoteStale.bind({ now, staleBefore })));
     return Number(result.numAffectedRows ?? 0);
   }
 
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
-    const claimed = await run(this.db, statements().claim, { leaseUntil, endpointId, now, limit });
+    const claimed = await run(this.db, STATEMENTS.claim, { leaseUntil, endpointId, now, limit });
     if (claimed.length === 0) return [];
     const events = await this.db.selectFrom("events").selectAll().where("id", "in", eventIdsOf(claimed)).execute();
     return claimedDeliveries(claimed, events);
@@ -94,12 +94,8 @@ export class PostgresHotPaths implements HotPaths {
   }
 }
 
-/**
- * The statements shared with SQLite, compiled once (hot-sql.ts) when a Postgres store first uses them: compiling
- * them took about 3 ms of every start, SQLite stores' too (P5).
- */
-let compiled: ReturnType<typeof hotStatements> | undefined;
-const statements = () => (compiled ??= hotStatements("postgres"));
+/** The statements shared with SQLite, compiled when hookgate is built (hot-sql.ts). */
+const STATEMENTS = hotStatements("postgres");
 
 /** Runs a statement compiled once with one call's values, on the pool or in a transaction. */
 async function run<K extends string, O>(db: Kysely<DB>, compiled: Compiled<K, O>, values: Record<K, unknown>): Promise<O[]> {
@@ -147,7 +143,7 @@ async function updateEndpointHealth(trx: Transaction<DB>, results: AttemptOutcom
   const now = Date.now();
   // In id order: two batches that name the same endpoints lock them in the same order.
   for (const change of healthChanges(results).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const [row] = await run(trx, statements().failureStreak, { ...change, reset: change.reset ? 1 : 0 });
+    const [row] = await run(trx, STATEMENTS.failureStreak, { ...change, reset: change.reset ? 1 : 0 });
     const reason = verdict(change, row, now);
     if (reason) {
       await trx.updateTable("endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", change.id).execute();

@@ -61,7 +61,7 @@ export class SqliteHotPaths implements HotPaths {
   }
 
   promoteStale(now: number, staleBefore: number): Promise<number> {
-    return this.raw.exclusive(() => this.s.promoteStale.run(now, staleBefore).changes);
+    return this.raw.exclusive(() => this.s.promoteStale.run({ now, staleBefore }).changes);
   }
 
   recordAttempts(outcomes: AttemptOutcome[]): Promise<Recorded> {
@@ -127,17 +127,7 @@ function prepare(db: Database) {
             AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL)) AS p
       WHERE deliveries.id = p.id
       RETURNING id, endpoint_id, leases, event_id, ordering_key, held_since`),
-    /**
-     * hot-sql.ts's promoteStale, reading the ordered deliveries through `deliveries_key` by name: left to itself
-     * SQLite read every open delivery through `deliveries_status` (40 ms each 10 s sweep with 300,000 pending plain
-     * ones; the waiting ordered deliveries are what it is about).
-     */
-    promoteStale: q(`UPDATE deliveries SET next_attempt_at = ?1, held_since = ?1 WHERE id IN (
-      SELECT min(w.id) FROM deliveries AS w INDEXED BY deliveries_key
-      WHERE w.ordering_key IS NOT NULL AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL
-      GROUP BY w.endpoint_id, w.ordering_key
-      HAVING min(w.created_at) < ?2 AND NOT EXISTS (SELECT 1 FROM deliveries AS a WHERE a.endpoint_id = w.endpoint_id
-        AND a.ordering_key = w.ordering_key AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL))`),
+    promoteStale: bound(db, shared.promoteStale),
     failureStreak: bound(db, shared.failureStreak),
     insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant, ordering_key)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING`),

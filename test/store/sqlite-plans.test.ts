@@ -1,11 +1,11 @@
 import { expect, test } from "bun:test";
-import type { Statement } from "bun:sqlite";
+import type { SQLQueryBindings } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../src/store/open.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
-import { SqliteHotPaths } from "../../src/store/sqlite-hot.ts";
+import { hotStatements } from "../../src/store/hot-sql.ts";
 
 /**
  * The sweep's repair of ordered keys (`promoteStale`, every 10 s on SQLite's connection, on the event loop) reads the
@@ -20,8 +20,8 @@ test("promoteStale reads only the ordered deliveries (deliveries_key), not every
     await store.migrate();
     await store.close();
     const { raw, close } = openSqlite({ file, synchronous: "full" });
-    const statement = (new SqliteHotPaths(raw) as unknown as { s: Record<string, Statement> }).s.promoteStale!;
-    const plan = (raw.db.query(`EXPLAIN QUERY PLAN ${statement.toString()}`).all() as { detail: string }[]).map((r) => r.detail);
+    const { sql, bind } = hotStatements("sqlite").promoteStale;
+    const plan = (raw.db.query(`EXPLAIN QUERY PLAN ${sql}`).all(...(bind({ now: 1, staleBefore: 1 }) as SQLQueryBindings[])) as { detail: string }[]).map((r) => r.detail);
     expect(plan.some((d) => /USING (COVERING )?INDEX deliveries_key/.test(d))).toBe(true);
     expect(plan.filter((d) => /deliveries_status|^SCAN \w+$/.test(d))).toEqual([]); // a scan of the partial index is its waiting deliveries
     raw.db.close();
