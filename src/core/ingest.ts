@@ -3,7 +3,7 @@ import type { Logger } from "./logger.ts";
 import type { IngestItem, SourceCursorWrite, Store } from "../store/types.ts";
 import type { Dispatcher } from "./delivery/dispatcher.ts";
 import type { EndpointRegistry } from "./endpoints/registry.ts";
-import { filterInput, type FilterInput } from "./filters/filter.ts";
+import { filterInput } from "./filters/filter.ts";
 import { toEventRow, validateEvent } from "./events.ts";
 import { newId } from "./ids.ts";
 import { OPERATIONAL_CATALOG, OPERATIONAL_SOURCE } from "./operational-events.ts";
@@ -79,12 +79,11 @@ export class Ingest {
     const items = inputs.map((input): IngestItem => {
       const event = toEventRow(newId("evt", now), source, input, now, options.idempotencyScope);
       const deliveries: IngestItem["deliveries"] = [];
-      // What payload filters see (DESIGN §14), built once per event and only when an endpoint has a filter.
-      let view: FilterInput | undefined;
-      for (const endpoint of this.registry.subscribed(input.type, event.tenant)) {
+      // What payload filters see (DESIGN §14), built once per event and only when a filter is evaluated. An event
+      // a filter does not match creates no delivery for that endpoint.
+      const view = () => filterInput({ ...input, tenant: event.tenant });
+      for (const endpoint of this.registry.recipients(input.type, event.tenant, view)) {
         if (endpoint.id === about) continue;
-        // An event its filter does not match creates no delivery for that endpoint.
-        if (endpoint.filter !== null && !endpoint.filter(view ??= filterInput({ ...input, tenant: event.tenant }))) continue;
         // A delivery's tenant is its endpoint's: a tenant's delivery log never shows a global endpoint.
         if (endpoint.ordering !== null) {
           // Written waiting; the store lets the first of its key go, and the dispatcher claims it (DESIGN §13).

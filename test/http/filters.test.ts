@@ -98,6 +98,43 @@ for (const kind of ["sqlite", "postgres"] as const) {
       expect(await deliveriesOf(id)).toBe(3);
     });
 
+    test("60 endpoints filtered each on its own account (fan-out looks them up by it), global and a tenant's: each event reaches its account's, and a tenant's PATCH moves one for the next events", async () => {
+      const make = (i: number, tenant?: string) => app.api("POST", "/endpoints", {
+        url: `${receiver.url}/acct-${tenant ?? "g"}-${i}`, events: ["usage.*"], verify: false, ...(tenant && { tenant }),
+        filter: { data: { account: `a${i}`, units: { $gt: 0 } } },
+      }).then((r) => { expect(r.status).toBe(201); return r.body.id as string; });
+      const globals = await Promise.all(Array.from({ length: 30 }, (_, i) => make(i)));
+      const own = await Promise.all(Array.from({ length: 30 }, (_, i) => make(i, "acme")));
+      const usage = async (account: unknown, tenant?: string, units = 1) => {
+        const n = ++sent;
+        expect((await app.post({ type: "usage.recorded", ...(tenant && { tenant }), data: { n, account, units } })).status).toBeLessThan(300);
+        return n;
+      };
+      const g7 = await usage("a7");
+      const acme7 = await usage("a7", "acme");
+      const both = await usage(["a3", "a29"], "acme");
+      await usage("a7", "acme", 0); // the account matches, the rest of the filter does not
+      await usage("nobody", "acme");
+      await waitFor(() => got("acct-g-7").length === 2 && got("acct-acme-7").length === 1 && got("acct-acme-29").length === 1,
+        { timeoutMs: 20_000, what: "the accounts' events" });
+      expect(got("acct-g-7")).toEqual([g7, acme7]);
+      expect(got("acct-acme-7")).toEqual([acme7]);
+      expect([got("acct-g-3"), got("acct-g-29"), got("acct-acme-3"), got("acct-acme-29")]).toEqual([[both], [both], [both], [both]]);
+      expect(await deliveriesOf(globals[5]!)).toBe(0);
+      expect(await deliveriesOf(own[7]!)).toBe(1);
+
+      const moved = await app.api("PATCH", `/endpoints/${own[7]}`, { filter: { data: { account: "a8" } } });
+      expect(moved.status).toBe(200);
+      const later7 = await usage("a7", "acme");
+      const acme8 = await usage("a8", "acme");
+      await waitFor(() => got("acct-acme-7").length === 2 && got("acct-acme-8").length === 1 && got("acct-g-7").length === 3,
+        { timeoutMs: 20_000, what: "the events after the change" });
+      expect(got("acct-acme-7")).toEqual([acme7, acme8]);
+      expect(got("acct-acme-8")).toEqual([acme8]);
+      expect(got("acct-g-7")).toEqual([g7, acme7, later7]);
+      expect(await deliveriesOf(own[7]!)).toBe(2);
+    });
+
     test("a bad filter is a 422 naming the path of the bad operator, and nothing is saved or changed", async () => {
       const before = (await app.api("GET", "/endpoints?limit=100")).body.data.length;
       const bad = await app.api("POST", "/endpoints", { url: `${receiver.url}/bad`, events: ["*"], verify: false, filter: { data: { amount: { $gtx: 5 }, tags: { $in: "eu" } } } });

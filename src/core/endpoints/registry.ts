@@ -1,5 +1,7 @@
 import type { Store } from "../../store/types.ts";
 import { matchesAny } from "../patterns.ts";
+import { FanOut } from "../filters/fan-out.ts";
+import type { FilterInput } from "../filters/filter.ts";
 import { plainCodec, resealed, sealAuth, sealHeaders, type SecretCodec } from "./credentials.ts";
 import { generateKeyPair, privateKeyProblem, publicKeyText } from "../ed25519.ts";
 import { isAsymmetric } from "../signing.ts";
@@ -33,8 +35,10 @@ const LOAD_PAGE = 1_000;
 
 export class EndpointRegistry {
   private index = emptyIndex();
-  /** Global endpoints per event type (a memo); a tenant's own endpoints are few and matched per event. */
-  private byType = new Map<string, RuntimeEndpoint[]>();
+  /** Global endpoints per event type, set up for fan-out (a memo). */
+  private byType = new Map<string, FanOut<RuntimeEndpoint>>();
+  /** A tenant's own endpoints per event type (a memo, dropped when one of the tenant's endpoints changes). */
+  private byTenantType = new Map<string, Map<string, FanOut<RuntimeEndpoint>>>();
   /** The store's change version this registry reflects (its change log, migration 007). */
   private seen = 0;
   private queue: Promise<void> = Promise.resolve();
@@ -156,6 +160,7 @@ export class EndpointRegistry {
     }
     this.index = next;
     this.byType.clear();
+    this.byTenantType.clear();
     for (const [id, built] of old) {
       if (!built.endpoint.enabled) continue;
       const current = next.byId.get(id);
@@ -175,11 +180,11 @@ export class EndpointRegistry {
       const at = list?.indexOf(endpoint) ?? -1;
       if (at >= 0) list!.splice(at, 1);
       if (endpoint.tenant !== null && list?.length === 0) index.byTenant.delete(endpoint.tenant);
-      if (endpoint.tenant === null) this.byType.clear();
+      this.forget(endpoint.tenant);
     }
     if (stored) {
       place(index, this.rebuilt(stored, old, Date.now()));
-      if (stored.tenant === null) this.byType.clear();
+      this.forget(stored.tenant);
     }
     if (old?.endpoint.enabled && !stored) this.retired(id, "deleted");
     else if (old?.endpoint.enabled && stored?.enabled === false) this.retired(id, "disabled");
@@ -215,23 +220,52 @@ export class EndpointRegistry {
    * Every endpoint an event of this type and tenant goes to, enabled or not (a disabled one's deliveries wait for
    * it): the tenant's own endpoints and the global ones, never another tenant's. Constant time per event.
    */
-  subscribed(type: string, tenant: string | null = null): RuntimeEndpoint[] {
-    const global = this.subscribedGlobal(type);
-    const own = tenant === null ? undefined : this.index.byTenant.get(tenant);
-    if (!own) return global;
-    const out = own.filter((endpoint) => matchesAny(type, endpoint.events));
-    return out.length ? out.concat(global) : global;
+  subscribed(type: string, tenant: string | null = null): readonly RuntimeEndpoint[] {
+    const global = this.globalFanOut(type).endpoints;
+    const own = this.tenantFanOut(type, tenant)?.endpoints;
+    return own?.length ? own.concat(global) : global;
   }
 
-  private subscribedGlobal(type: string): RuntimeEndpoint[] {
+  /**
+   * The endpoints an event goes to: `subscribed`, less those whose payload filter (DESIGN §14) it does not match.
+   * `input` is what filters see, built only if one is evaluated.
+   */
+  recipients(type: string, tenant: string | null, input: () => FilterInput): readonly RuntimeEndpoint[] {
+    const global = this.globalFanOut(type).matching(input);
+    const own = this.tenantFanOut(type, tenant)?.matching(input);
+    return own?.length ? own.concat(global) : global;
+  }
+
+  // Fan-out runs per event on the ingest path: match each type once per endpoint set, not once per event. Without a
+  // catalog, clients choose the types, and events name any of the tenants, so both memos are bounded.
+  private globalFanOut(type: string): FanOut<RuntimeEndpoint> {
     let out = this.byType.get(type);
     if (out) return out;
-    out = this.index.global.filter((endpoint) => matchesAny(type, endpoint.events));
-    // Fan-out runs per event on the ingest path: match each type once per endpoint set, not once per event.
-    // Without a catalog, clients choose the types, so the memo is bounded.
+    out = new FanOut(this.index.global.filter((endpoint) => matchesAny(type, endpoint.events)));
     if (this.byType.size >= 10_000) this.byType.clear();
     this.byType.set(type, out);
     return out;
+  }
+
+  private tenantFanOut(type: string, tenant: string | null): FanOut<RuntimeEndpoint> | undefined {
+    const own = tenant === null ? undefined : this.index.byTenant.get(tenant);
+    if (!own) return undefined;
+    let types = this.byTenantType.get(tenant!);
+    if (!types) {
+      if (this.byTenantType.size >= 10_000) this.byTenantType.clear();
+      this.byTenantType.set(tenant!, (types = new Map()));
+    }
+    let out = types.get(type);
+    if (!out) {
+      if (types.size >= 1_000) types.clear();
+      types.set(type, (out = new FanOut(own.filter((endpoint) => matchesAny(type, endpoint.events)))));
+    }
+    return out;
+  }
+
+  /** Drops what the fan-out memos hold for an owner (null: the global endpoints) after one of its endpoints changed. */
+  private forget(tenant: string | null): void {
+    if (tenant === null) this.byType.clear(); else this.byTenantType.delete(tenant);
   }
 
   setEnabled(id: string, enabled: boolean): void {

@@ -1,6 +1,6 @@
 import { toMs } from "../duration.ts";
 import type { RetryPolicy } from "../delivery/retry.ts";
-import { compileFilter, type Matcher } from "../filters/filter.ts";
+import { compileFilter, matchesNothing, type Matcher } from "../filters/filter.ts";
 import type { EndpointFilter } from "./endpoint.ts";
 
 /** Past this many distinct values the tables start over, so values of deleted endpoints do not pile up. */
@@ -62,7 +62,7 @@ export class SharedValues {
     let match = this.filters.get(key);
     if (!match) {
       const compiled = compileFilter(filter);
-      match = compiled.ok ? compiled.match : () => false;
+      match = compiled.ok ? compiled.match : matchesNothing;
       this.remember(this.filters, key, match);
     }
     return match;

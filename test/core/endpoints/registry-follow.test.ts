@@ -42,7 +42,7 @@ for (const kind of STORES) {
     let local: EndpointRegistry;
     let other: EndpointRegistry;
     let otherReads: () => number;
-    const ids = (list: { id: string }[]) => list.map((e) => e.id).sort();
+    const ids = (list: readonly { id: string }[]) => list.map((e) => e.id).sort();
     const enabledIds = (r: EndpointRegistry) => ids([...r.enabled()]);
 
     beforeAll(async () => {
