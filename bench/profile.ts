@@ -4,6 +4,7 @@
  * `tenants` is P6: ingest by tenant with 100,000 endpoints over 50,000 tenants in the store, events of all of them
  * (`P6_SPREAD=10`: of 10, as P6 sends; `P6_SMALL=1`: the store of P6base, 10 endpoints for 10 tenants).
  * `ORDER_KEYS=1000 … drain`: P2o, the endpoint with `ordering` and the events over that many ordering keys.
+ * `filters` is P1f: P1's load fanned out over 10,000 global endpoints with payload filters.
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +15,7 @@ import { startReceiver } from "./lib/receiver.ts";
 import { wallMs } from "./lib/stats.ts";
 import { drive, fill } from "./scenarios/ingest.ts";
 import { P6, seed } from "./scenarios/tenants.ts";
+import { accountFilter, P1F } from "./scenarios/filters.ts";
 import { runProc } from "./lib/proc.ts";
 
 const what = process.argv[2] ?? "ingest";
@@ -21,9 +23,10 @@ const seconds = Number(process.argv[3] ?? 5);
 const profDir = mkdtempSync(join(tmpdir(), "hookgate-prof-"));
 const receiver = await startReceiver();
 const keys = Number(process.env.ORDER_KEYS) || undefined;
-const s = what === "tenants" ? hookgate.site("http://127.0.0.1:9/hooks", false, { endpoint: 'events: ["global.*"]' })
+const s = what === "tenants" || what === "filters" ? hookgate.site("http://127.0.0.1:9/hooks", false, { endpoint: 'events: ["global.*"]' })
   : hookgate.site(receiver.url, what === "latency", keys ? { endpoint: 'ordering: { maxBlock: "1h" }' } : {});
 if (what === "tenants") { await (await hookgate.start(s)).stop(); if (process.env.P6_SMALL) seed(s, P6.baseline, false); else seed(s); }
+if (what === "filters") { await (await hookgate.start(s)).stop(); seed(s, P1F.endpoints, false, accountFilter, "global"); }
 
 const serve = () => {
   const proc = Bun.spawn(["bun", "--cpu-prof", `--cpu-prof-dir=${profDir}`, join(ROOT, "src/cli.ts"), "serve", "--config", join(s.dir, "webhooks.config.ts")], {
@@ -37,7 +40,8 @@ let proc = serve();
 await ready();
 const shape = { procs: 2, concurrency: 64, warmMs: 500, durationMs: seconds * 1000 };
 if (what === "ingest") console.log("events/s", await drive(s.ingestUrl, 1, shape));
-if (what === "tenants") console.log("events/s", await drive(s.ingestUrl, 1, shape, 202, Number(process.env.P6_SPREAD) || P6.tenants));
+if (what === "tenants") console.log("events/s", await drive(s.ingestUrl, 1, shape, { tenants: Number(process.env.P6_SPREAD) || P6.tenants }));
+if (what === "filters") console.log("events/s", await drive(s.ingestUrl, 1, shape, { account: P1F.account }));
 if (what === "batch") console.log("events/s", await drive(s.ingestUrl, 100, shape));
 if (what === "latency") {
   await receiver.reset();

@@ -78,10 +78,10 @@ try {
     figures.push({ id, runs: await repeat(id, async () => { const r = await hookgateIngest(shape, batch); cpu.push(r.cpuUs); return r.rate; }) });
     extra[`${id}cpu`] = cpu;
   }
-  for (const [id, filtered] of [["P1f", true], ["P1fbase", false]] as const) {
+  for (const id of ["P1f", "P1ft", "P1fbase"] as const) {
     if (!want(id)) continue;
     const cpu: number[] = [];
-    figures.push({ id, runs: await repeat(id, async () => { const r = await filteredIngest(shape, filtered); cpu.push(r.cpuUs); return r.rate; }) });
+    figures.push({ id, runs: await repeat(id, async () => { const r = await filteredIngest(shape, id); cpu.push(r.cpuUs); return r.rate; }) });
     extra[`${id}cpu`] = cpu;
   }
   if (want("L1")) figures.push({ id: "L1", runs: await repeat("L1", () => fetchLoop(receiver, scale.deliveries)) });

@@ -29,6 +29,8 @@ interface Plan {
   keys?: number;
   /** The events' type (P3load's background load: one the measured endpoint does not get). */
   type?: string;
+  /** P1f: every event's `data.account`. */
+  account?: string;
 }
 
 const plan = JSON.parse(process.argv[2]!) as Plan;
@@ -38,9 +40,10 @@ const tenant = () => (plan.tenants ? `t${Math.floor(Math.random() * plan.tenants
 const key = () => (plan.keys ? `k${n % plan.keys}` : undefined);
 const body = () => {
   const t = wallMs();
-  if (plan.batch === 1) return eventJson(t, n++, tenant(), key(), plan.type);
+  const event = () => eventJson(t, n++, { tenant: tenant(), key: key(), type: plan.type, account: plan.account });
+  if (plan.batch === 1) return event();
   const parts: string[] = [];
-  for (let i = 0; i < plan.batch; i++) parts.push(eventJson(t, n++, tenant(), key(), plan.type));
+  for (let i = 0; i < plan.batch; i++) parts.push(event());
   return `[${parts.join(",")}]`;
 };
 

@@ -1,30 +1,40 @@
 /**
- * P1f: P1's load on a gateway holding 10,000 endpoints, each with a 5-condition payload filter of its own (DESIGN
- * §14). The endpoints belong to 10,000 tenants, one each, and each event names a random one of them, so each event
- * is routed to one endpoint whose filter is evaluated in full (every condition holds) and makes one delivery, as in
- * P1; all endpoints are disabled as in P1. The filters differ (each names its tenant), so none is shared.
- * P1fbase: the same gateway and load without the filters, so the two differ only in the filters (events spread over
- * 10,000 tenants cost more than P1's global ones by themselves: P6spread, bench/FINDINGS.md).
+ * P1f: P1's load on a gateway holding 10,000 global endpoints for the bench's type (disabled, as in P1), each with a
+ * 5-condition payload filter of its own (DESIGN §14): the type, its own `data.account`, and three conditions on data
+ * that every event meets. Every event carries the same account, so each makes one delivery, to the one endpoint
+ * whose filter matches, as each of P1's makes one to its one endpoint: the two differ in the fan-out over 10,000
+ * filters, not in what the store writes.
+ * P1ft: filters on tenants' endpoints: 10,000 tenants with one filtered endpoint each, each event naming a random
+ * one, so each event is routed to one endpoint whose filter is evaluated in full. P1fbase: the same without the
+ * filters (events spread over 10,000 tenants cost more than P1's global ones by themselves: P6spread,
+ * bench/FINDINGS.md), so P1ft and P1fbase differ only in the filters.
  */
 import * as hookgate from "../lib/hookgate.ts";
 import { cpuSeconds } from "../lib/proc.ts";
 import { EVENT_TYPE } from "../lib/body.ts";
-import { drive, type LoadShape } from "./ingest.ts";
+import { drive, type LoadEvents, type LoadShape } from "./ingest.ts";
 import { seeded } from "./tenants.ts";
 
-export const P1F = { endpoints: 10_000 };
+export const P1F = { endpoints: 10_000, account: "a4711" };
 
-/** type, tenant, and three conditions on data (a number, the sender's clock, the 1 KB pad's start). */
-const filterOf = (t: number) => JSON.stringify({ type: EVENT_TYPE, tenant: `t${t}`, data: { n: { $gte: 0 }, t: { $gt: 0 }, pad: { $startsWith: "x" } } });
+/** The type, the endpoint's account, and three conditions on data (a number, the sender's clock, the 1 KB pad's start). */
+export const accountFilter = (i: number) => JSON.stringify({ type: EVENT_TYPE, data: { account: `a${i}`, n: { $gte: 0 }, t: { $gt: 0 }, pad: { $startsWith: "x" } } });
+/** The type, the tenant, and the same three conditions on data. */
+const tenantFilter = (t: number) => JSON.stringify({ type: EVENT_TYPE, tenant: `t${t}`, data: { n: { $gte: 0 }, t: { $gt: 0 }, pad: { $startsWith: "x" } } });
 
-export async function filteredIngest(shape: LoadShape, filtered = true): Promise<{ rate: number; cpuUs: number }> {
-  const { s } = await seeded(P1F.endpoints, false, filtered ? filterOf : undefined);
+export type FilterFigure = "P1f" | "P1ft" | "P1fbase";
+
+export async function filteredIngest(shape: LoadShape, figure: FilterFigure): Promise<{ rate: number; cpuUs: number }> {
+  const { s } = figure === "P1f"
+    ? await seeded(P1F.endpoints, false, accountFilter, "global")
+    : await seeded(P1F.endpoints, false, figure === "P1ft" ? tenantFilter : undefined);
+  const events: LoadEvents = figure === "P1f" ? { account: P1F.account } : { tenants: P1F.endpoints };
   try {
     const gw = await hookgate.start(s);
     try {
       await Bun.sleep(1_000);
       const before = await cpuSeconds(gw.proc.pid);
-      const rate = await drive(s.ingestUrl, 1, shape, 202, P1F.endpoints);
+      const rate = await drive(s.ingestUrl, 1, shape, events);
       const cpu = (await cpuSeconds(gw.proc.pid)) - before;
       return { rate, cpuUs: (cpu * 1e6) / (rate * ((shape.durationMs + shape.warmMs) / 1000)) };
     } finally {

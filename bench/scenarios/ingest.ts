@@ -13,14 +13,17 @@ export interface LoadShape {
 
 interface LoadResult { requests: number; events: number; errors: number; statuses: Record<string, number> }
 
+/** What the load's events are and what answer each expects (procs/load.ts). */
+export interface LoadEvents { expect?: number; tenants?: number; type?: string; account?: string }
+
 /** Events per second answered with `expect` inside the measured window; throws on any other answer. */
-export async function drive(url: string, batch: number, shape: LoadShape, expect = 202, tenants?: number, type?: string): Promise<number> {
+export async function drive(url: string, batch: number, shape: LoadShape, { expect = 202, ...events }: LoadEvents = {}): Promise<number> {
   const startAt = wallMs() + 300 + 50 * shape.procs; // room for the generators to start
   const countFrom = startAt + shape.warmMs;
   const endAt = countFrom + shape.durationMs;
   const per = Math.ceil(shape.concurrency / shape.procs);
   const results = await Promise.all(Array.from({ length: shape.procs }, () => runProc<LoadResult>("load", {
-    url, token: hookgate.TOKEN, mode: "closed", batch, startAt, countFrom, endAt, concurrency: per, expect, tenants, type,
+    url, token: hookgate.TOKEN, mode: "closed", batch, startAt, countFrom, endAt, concurrency: per, expect, ...events,
   })));
   const errors = results.reduce((n, r) => n + r.errors, 0);
   if (errors) throw new Error(`${errors} requests to ${url} failed: ${JSON.stringify(results.map((r) => r.statuses))}`);

@@ -38,7 +38,7 @@ export async function openLoop(receiver: Receiver, rate: number, durationMs: num
       await Bun.sleep(500);
     }
     // P3load: P1's kind of load (a durable commit per group of single events) for the whole open loop, beside it.
-    const background = around === "loaded" ? drive(s.ingestUrl, 1, { procs: 1, concurrency: LOAD.concurrency, warmMs: 0, durationMs }, 202, undefined, LOAD.type) : null;
+    const background = around === "loaded" ? drive(s.ingestUrl, 1, { procs: 1, concurrency: LOAD.concurrency, warmMs: 0, durationMs }, { type: LOAD.type }) : null;
     const r = await runProc<{ requests: number; errors: number; statuses: Record<string, number> }>("load", {
       url: s.ingestUrl, token: hookgate.TOKEN, mode: "open", batch: 1, rate, durationMs, startAt: wallMs() + 300, expect: 202,
       ...(hang && { tenants: 1 }), // every event of tenant t0, the measured endpoint's

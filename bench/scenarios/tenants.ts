@@ -17,14 +17,17 @@ import { drive, type LoadShape } from "./ingest.ts";
 /** `baseline`: the tenants (one endpoint each) of P6base, and the tenants P6's events name. */
 export const P6 = { endpoints: 100_000, tenants: 50_000, globals: 3, baseline: 10 };
 
+type Owner = "tenant" | "global";
+
 export interface TenantFigures { rate: number; spread: number; baseline: number; baselineCpuUs: number; startMs: number; rss: number; rssAfter: number; cpuUs: number; seedMs: number }
 
 /**
  * Each tenant has one endpoint for the bench's type and, when `full`, one for other types, and the 3 global endpoints
  * subscribe to other types too; the config's endpoint subscribes to none the bench sends. So each event, routed by
  * its tenant, makes one delivery as in P1, and as in P1 every endpoint is disabled: nothing is sent.
+ * `owner: "global"`: the endpoints for the bench's type are global ones instead, with no tenants (P1f).
  */
-export function seed(s: hookgate.Site, tenants = P6.tenants, full = true, filterOf: (tenant: number) => string | null = () => null): void {
+export function seed(s: hookgate.Site, tenants = P6.tenants, full = true, filterOf: (tenant: number) => string | null = () => null, owner: Owner = "tenant"): void {
   const key = parseKey(readFileSync(join(s.dir, "data/master.key"), "utf8"));
   if (!key) throw new Error("P6: no master.key in the bench's data folder");
   const codec = new AesGcmCodec(key);
@@ -38,6 +41,7 @@ export function seed(s: hookgate.Site, tenants = P6.tenants, full = true, filter
   const tenant = db.prepare("INSERT INTO tenants (id, name, metadata, created_at, updated_at) VALUES (?, NULL, NULL, ?, ?)");
   db.transaction(() => {
     for (let t = 0; t < tenants; t++) {
+      if (owner === "global") { endpoint.run(`ep_g${t}`, null, '["bench.event"]', secret, filterOf(t), now, now); continue; }
       tenant.run(`t${t}`, now, now);
       endpoint.run(`ep_t${t}_a`, `t${t}`, '["bench.event"]', secret, filterOf(t), now, now);
       if (full) endpoint.run(`ep_t${t}_b`, `t${t}`, '["other.*"]', secret, null, now, now);
@@ -48,11 +52,11 @@ export function seed(s: hookgate.Site, tenants = P6.tenants, full = true, filter
 }
 
 /** A gateway whose store was seeded while it was stopped (a first start makes the store and its key). */
-export async function seeded(tenants: number, full: boolean, filterOf?: (tenant: number) => string | null): Promise<{ s: hookgate.Site; seedMs: number }> {
+export async function seeded(tenants: number, full: boolean, filterOf?: (tenant: number) => string | null, owner: Owner = "tenant"): Promise<{ s: hookgate.Site; seedMs: number }> {
   const s = hookgate.site("http://127.0.0.1:9/hooks", false, { endpoint: 'events: ["global.*"]' });
   await (await hookgate.start(s)).stop();
   const t = performance.now();
-  seed(s, tenants, full, filterOf);
+  seed(s, tenants, full, filterOf, owner);
   return { s, seedMs: performance.now() - t };
 }
 
@@ -82,7 +86,7 @@ export async function tenantIngest(shape: LoadShape, pairs = 3): Promise<TenantF
           base.push(await measured(smallGw, small.s, shape, P6.baseline));
           subject.push(await measured(bigGw, big.s, shape, P6.baseline));
         }
-        const spread = await drive(big.s.ingestUrl, 1, shape, 202, P6.tenants);
+        const spread = await drive(big.s.ingestUrl, 1, shape, { tenants: P6.tenants });
         return {
           rate: summarize(subject.map((m) => m.rate)).median, cpuUs: summarize(subject.map((m) => m.cpuUs)).median,
           baseline: summarize(base.map((m) => m.rate)).median, baselineCpuUs: summarize(base.map((m) => m.cpuUs)).median,
@@ -104,7 +108,7 @@ interface Measured { rate: number; cpuUs: number }
 
 async function measured(gw: hookgate.Running, s: hookgate.Site, shape: LoadShape, tenants: number): Promise<Measured> {
   const before = await cpuSeconds(gw.proc.pid);
-  const rate = await drive(s.ingestUrl, 1, shape, 202, tenants);
+  const rate = await drive(s.ingestUrl, 1, shape, { tenants });
   return { rate, cpuUs: cpuPerEvent((await cpuSeconds(gw.proc.pid)) - before, rate, shape) };
 }
 
