@@ -14,6 +14,7 @@ import type { ConfigEndpointRecord, Endpoint } from "../core/endpoints/endpoint.
 import { configColumns, toEndpoint } from "./endpoint-mapping.ts";
 import type { DB, DeliveryRow, EventRow } from "./schema.ts";
 import { chunks } from "./shaping.ts";
+import { deliveriesOf, expiredEvents, stillNeeded } from "./purge.ts";
 import { idFloor } from "../core/ids.ts";
 import type { AttemptOutcome, ClaimedDelivery, Dialect, HotPaths, IngestItem, IngestOutcome, Recorded, SourceCursorWrite, Store } from "./types.ts";
 
@@ -210,13 +211,15 @@ export class KyselyStore implements Store {
    */
   async purge(before: number, options: { chunk?: number; signal?: AbortSignal } = {}): Promise<number> {
     const chunk = options.chunk ?? 1_000;
-    // Each chunk goes on past the last event the one before removed: old events kept for an open delivery are read once.
-    let after = "";
-    const removed = await this.inChunks(chunk, options.signal, async () => {
-      const { n, last } = await this.purgeEvents(before, chunk, after);
-      after = last ?? after;
-      return n;
-    });
+    // Each chunk reads the next expired events in id order: one kept for an open delivery is read once per run.
+    let removed = 0;
+    for (let after = ""; !options.signal?.aborted;) {
+      const { read, n, last } = await this.purgeEvents(before, chunk, after);
+      removed += n;
+      if (read < chunk) break;
+      after = last;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     await this.inChunks(chunk, options.signal, () => this.purgeOrphanAttempts(before, chunk));
     return removed;
   }
@@ -234,21 +237,17 @@ export class KyselyStore implements Store {
   }
 
   /**
-   * Up to `limit` events received before `before` with no open delivery, past `after` in id order, removed. An event's
-   * id is made from the time it was received (ids.ts), so they are a range of the primary key: the hourly purge of a
-   * store of recent events reads none of them (a filter on received_at alone read the whole table, on SQLite on the
-   * event loop: 221 ms for 300,000 events here, seconds at a month's retention).
+   * The next `limit` events received before `before`, past `after` in id order (a range of the primary key: the
+   * hourly purge of a store of recent events reads none of them), removed unless an open delivery needs them.
    */
-  private purgeEvents(before: number, limit: number, after: string): Promise<{ n: number; last: string | null }> {
+  private purgeEvents(before: number, limit: number, after: string): Promise<{ read: number; n: number; last: string }> {
     return retryOnConflict(() => this.transaction(async (trx) => {
-      const ids = (await trx.selectFrom("events").select("id")
-        .where("id", ">", after).where("id", "<", idFloor("evt", before)).where("received_at", "<", before)
-        .where(({ not, exists, selectFrom }) => not(exists(selectFrom("deliveries").select("id")
-          .whereRef("deliveries.event_id", "=", "events.id").where("status", "in", ["pending", "retrying"]))))
-        .orderBy("id").limit(limit).execute()).map((r) => r.id);
-      if (ids.length === 0) return { n: 0, last: null };
-      await trx.deleteFrom("events").where("id", "in", ids).execute();
-      return { n: ids.length, last: ids.at(-1)! };
+      const ids = (await expiredEvents(trx, before, limit, after).execute()).map((r) => r.id);
+      if (ids.length === 0) return { read: 0, n: 0, last: after };
+      const kept = stillNeeded(await deliveriesOf(trx, ids).execute());
+      const gone = kept.size ? ids.filter((id) => !kept.has(id)) : ids;
+      if (gone.length) await trx.deleteFrom("events").where("id", "in", gone).execute();
+      return { read: ids.length, n: gone.length, last: ids.at(-1)! };
     }));
   }
 
