@@ -13,6 +13,7 @@ import { Lanes } from "./lanes.ts";
 import { ManualAttempts } from "./manual.ts";
 import { Pump } from "./pump.ts";
 import { Recorder } from "./recorder.ts";
+import { QuietCollector } from "../quiet-collect.ts";
 import { Runner } from "./runner.ts";
 import { shutDown } from "./shutdown.ts";
 import { Slots, type SlotLimits } from "./slots.ts";
@@ -63,10 +64,11 @@ export class Dispatcher {
   private readonly pump: Pump;
   private readonly manual: ManualAttempts;
   private sweeper: ClockTimer | null = null;
+  private readonly quiet = new QuietCollector();
 
   constructor(store: Store, private readonly registry: EndpointRegistry, send: Sender, private readonly options: DispatcherOptions) {
     const share = options.share ?? ((endpoint) => endpoint);
-    const wake = () => this.pump.run();
+    const wake = () => { this.quiet.worked(); this.pump.run(); };
     this.summary = new Summarizer(options.log, FAILURE_LOG_INTERVAL_MS);
     this.slots = new Slots(options);
     this.recorder = new Recorder(store, {
@@ -109,10 +111,10 @@ export class Dispatcher {
   reserve(endpoint: RuntimeEndpoint, now: number): { due: number; leased: boolean } { return this.claims.reserve(endpoint, now); }
 
   /** After the commit: a reserved delivery joins its lane; a duplicate's reservation is dropped. */
-  handOff(item: IngestItem, duplicate: boolean): void { this.claims.handOff(item, duplicate); }
+  handOff(item: IngestItem, duplicate: boolean): void { this.quiet.worked(); this.claims.handOff(item, duplicate); }
 
   start(): void {
-    this.sweeper = onTheClock(1_000, () => this.claims.sweep());
+    this.sweeper = onTheClock(1_000, () => { this.quiet.tick(); return this.claims.sweep(); });
     void this.claims.sweep();
   }
 
