@@ -212,25 +212,26 @@ export class KyselyStore implements Store {
   async purge(before: number, options: { chunk?: number; signal?: AbortSignal } = {}): Promise<number> {
     const chunk = options.chunk ?? 1_000;
     // Each chunk reads the next expired events in id order: one kept for an open delivery is read once per run.
-    let removed = 0;
-    for (let after = ""; !options.signal?.aborted;) {
+    let after = "";
+    const removed = await this.inChunks(options.signal, async () => {
       const { read, n, last } = await this.purgeEvents(before, chunk, after);
-      removed += n;
-      if (read < chunk) break;
       after = last;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await this.inChunks(chunk, options.signal, () => this.purgeOrphanAttempts(before, chunk));
+      return { removed: n, more: read === chunk };
+    });
+    await this.inChunks(options.signal, async () => {
+      const n = await this.purgeOrphanAttempts(before, chunk);
+      return { removed: n, more: n === chunk };
+    });
     return removed;
   }
 
-  /** Runs `step` (which removes up to `chunk` rows) until it removes fewer, letting the event loop turn between runs. */
-  private async inChunks(chunk: number, signal: AbortSignal | undefined, step: () => Promise<number>): Promise<number> {
+  /** Runs `step` while it says there may be more, letting the event loop turn between runs; what they removed. */
+  private async inChunks(signal: AbortSignal | undefined, step: () => Promise<{ removed: number; more: boolean }>): Promise<number> {
     let removed = 0;
     while (!signal?.aborted) {
-      const n = await step();
+      const { removed: n, more } = await step();
       removed += n;
-      if (n < chunk) break;
+      if (!more) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
     return removed;

@@ -1,5 +1,5 @@
 import { formatPath } from "../paths.ts";
-import { isPlainObject, isScalar, matches, objectNode, type Report } from "./nodes.ts";
+import { isPlainObject, matches, objectNode, requirements, type Report } from "./nodes.ts";
 
 /**
  * Payload filters (DESIGN §14), in the syntax Convoy and Outpost share so their rules carry over: a plain value is
@@ -50,29 +50,7 @@ export function compileFilter(filter: unknown): Compiled {
   if (deep !== null) return refused(deep, `nests deeper than ${FILTER_MAX_DEPTH} levels; a filter is at most ${FILTER_MAX_DEPTH} deep`);
   const root = objectNode(filter, [], report);
   if (problems.length) return { ok: false, problems };
-  return { ok: true, match: Object.assign((input: FilterInput) => matches(root, input), { requires: requirements(filter, [], []) }) };
-}
-
-/**
- * The equalities a filter holds only with (a plain scalar, `$eq`, or `$in` of scalars on a field reached through
- * fields and `$and`); `$or` and `$not` need no one value, so what is under them is left out. Called on a filter
- * that compiled.
- */
-function requirements(filter: Record<string, unknown>, path: readonly string[], out: Requirement[]): Requirement[] {
-  for (const [key, condition] of Object.entries(filter)) {
-    if (key === "$and") for (const part of condition as Record<string, unknown>[]) requirements(part, path, out);
-    if (key.startsWith("$")) continue;
-    const here = [...path, key];
-    if (isScalar(condition)) { out.push({ path: here, values: [condition] }); continue; }
-    if (!isPlainObject(condition)) continue;
-    const keys = Object.keys(condition);
-    if (keys.length === 0) continue;
-    if (keys.every((k) => !k.startsWith("$")) || keys.includes("$and") || keys.includes("$or")) { requirements(condition, here, out); continue; }
-    if (isScalar(condition.$eq)) out.push({ path: here, values: [condition.$eq] });
-    const list = condition.$in;
-    if (Array.isArray(list) && list.every(isScalar)) out.push({ path: here, values: list });
-  }
-  return out;
+  return { ok: true, match: Object.assign((input: FilterInput) => matches(root, input), { requires: requirements(root) }) };
 }
 
 /**
@@ -93,8 +71,6 @@ function reach(value: unknown, path: readonly string[], at: number, into: unknow
   // The input itself is an object: arrays are crossed from the first field down.
   if (at > 0 && Array.isArray(value)) for (const element of value) if (isPlainObject(element) && Object.hasOwn(element, key)) reach(element[key], path, at + 1, into);
 }
-
-
 
 /** For a stored filter that no longer compiles: it needs a value out of none, so fan-out never even evaluates it. */
 export const matchesNothing: Matcher = Object.assign(() => false, { requires: [{ path: [], values: [] }] });

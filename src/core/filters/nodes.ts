@@ -1,3 +1,4 @@
+import type { Requirement } from "./filter.ts";
 import { checkRegex, REGEX_BUDGET, REGEX_INPUT_CAP } from "./regex.ts";
 
 /**
@@ -107,6 +108,26 @@ function operatorNode(op: string, arg: unknown, path: Path, report: Report): Nod
 }
 
 interface List { scalars: Set<unknown>; objects: unknown[] }
+
+/**
+ * The equalities a compiled filter holds only with (a plain scalar, `$eq`, or `$in` of scalars, on a field reached
+ * through fields and `$and`), read off its nodes; `$or` and `$not` need no one value, so what is under them is left out.
+ */
+export function requirements(n: Node, path: readonly string[] = [], out: Requirement[] = []): Requirement[] {
+  switch (n.op) {
+    case Op.All: for (const part of n.parts) requirements(part, path, out); break;
+    case Op.Field: requirements(n.parts[0]!, [...path, n.key], out); break;
+    // The array rule is crossed where the requirement's values are read (filter.ts valuesAt).
+    case Op.ArrayRule: requirements(n.parts[0]!, path, out); break;
+    case Op.Is: out.push({ path, values: [n.arg as Requirement["values"][number]] }); break;
+    case Op.In: {
+      const list = n.arg as List;
+      if (list.objects.length === 0) out.push({ path, values: [...list.scalars] as Requirement["values"] });
+      break;
+    }
+  }
+  return out;
+}
 interface Pattern { pattern: RegExp; cost: (length: number) => number }
 
 /** Characters `$regex` may still run on in the evaluation under way (reset by each match: evaluation is synchronous). */
@@ -160,7 +181,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function isScalar(value: unknown): value is string | number | boolean | null {
+function isScalar(value: unknown): value is string | number | boolean | null {
   return value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
 }
 
