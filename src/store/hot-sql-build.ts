@@ -33,18 +33,19 @@ export function buildHotStatements(dialect: Dialect) {
 
     /**
      * The repair behind the stores' `promote` (sqlite-hot.ts, postgres-hot.ts): every key with deliveries waiting since before `staleBefore` and none due or in
-     * flight gets its next one (a head deleted by retention or by its event's delete, a promotion lost with a crash).
-     * SQLite names the index `deliveries_key` (sqliteIndexedBy); Postgres picks it by itself.
+     * flight gets its first waiting one (a head deleted by retention or by its event's delete, a promotion lost with a crash).
+     * It reads the waiting ordered deliveries (`deliveries_waiting`) and each key's holder (`deliveries_holder`, migration
+     * 013); SQLite names both indexes (sqliteIndexedBy), Postgres picks them by itself.
      */
-    promoteStale: sqliteIndexedBy(dialect, "w", "deliveries_key", compileOnce(["now", "staleBefore"], (slot) => db.updateTable("deliveries")
+    promoteStale: sqliteIndexedBy(dialect, "a", "deliveries_holder", sqliteIndexedBy(dialect, "w", "deliveries_waiting", compileOnce(["now", "staleBefore"], (slot) => db.updateTable("deliveries")
       .set({ next_attempt_at: slot<number>("now"), held_since: slot<number>("now") })
       .where("id", "in", (eb) => eb.selectFrom("deliveries as w").select((w) => w.fn.min("w.id").as("id"))
-        .where("w.ordering_key", "is not", null).where(sql<SqlBool>`w.status IN ('pending', 'retrying')`).where("w.held_since", "is", null)
+        .where("w.ordering_key", "is not", null).where("w.held_since", "is", null).where(sql<SqlBool>`w.status IN ('pending', 'retrying')`)
         .groupBy(["w.endpoint_id", "w.ordering_key"])
         .having((h) => h.fn.min("w.created_at"), "<", slot<number>("staleBefore"))
         .having((h) => h.not(h.exists(h.selectFrom("deliveries as a").select(sql<number>`1`.as("one"))
           .whereRef("a.endpoint_id", "=", "w.endpoint_id").whereRef("a.ordering_key", "=", "w.ordering_key")
-          .where(sql<SqlBool>`a.status IN ('pending', 'retrying')`).where("a.held_since", "is not", null))))))),
+          .where("a.held_since", "is not", null).where(sql<SqlBool>`a.status IN ('pending', 'retrying')`)))))))),
 
     /**
      * An endpoint's failure streak after a batch of attempts (health.ts `healthChanges`): `reset` (1 or 0) starts the

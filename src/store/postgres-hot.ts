@@ -120,13 +120,17 @@ async function promoteKeys(trx: Transaction<DB>, keys: EndedKey[], now: number):
   const names = keys.map((k) => k.key);
   // With a leaseMs, the key's next is leased as a claim would (due at the lease's end, one lease counted).
   const leaseMs = keys.map((k) => k.leaseMs ?? null);
+  // The next is the first waiting after the one that ended or, with none named, after the newest that ever held the key.
+  const after = keys.map((k) => k.after ?? null);
   const { rows } = await sql<ClaimedRow & { leased: boolean }>`UPDATE deliveries AS d SET next_attempt_at = ${now}::bigint + coalesce(p.lease_ms, 0), held_since = ${now}::bigint,
       leases = CASE WHEN p.lease_ms IS NULL THEN d.leases ELSE ${CLAIMED_LEASES} END
     FROM (SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = k.endpoint_id AND w.ordering_key = k.ordering_key
+          AND w.id > coalesce(k.after_id, (SELECT h.id FROM deliveries h WHERE h.endpoint_id = k.endpoint_id AND h.ordering_key = k.ordering_key
+            AND h.held_since IS NOT NULL ORDER BY h.id DESC LIMIT 1), '')
           AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1) AS id, k.lease_ms
-        FROM unnest(${endpoints}::text[], ${names}::text[], ${leaseMs}::bigint[]) AS k(endpoint_id, ordering_key, lease_ms)
+        FROM unnest(${endpoints}::text[], ${names}::text[], ${leaseMs}::bigint[], ${after}::text[]) AS k(endpoint_id, ordering_key, lease_ms, after_id)
         WHERE NOT EXISTS (SELECT 1 FROM deliveries a WHERE a.endpoint_id = k.endpoint_id AND a.ordering_key = k.ordering_key
-          AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL)) AS p
+          AND a.held_since IS NOT NULL AND a.status IN ('pending', 'retrying'))) AS p
     WHERE d.id = p.id
     RETURNING d.id, d.endpoint_id, d.leases, d.event_id, d.ordering_key, d.held_since, p.lease_ms IS NOT NULL AS leased`.execute(trx);
   return rows;

@@ -98,7 +98,7 @@ export class SqliteHotPaths implements HotPaths {
 function promoteAll(s: ReturnType<typeof prepare>, keys: EndedKey[], now: number): ClaimedDelivery[] {
   if (keys.length === 0) return [];
   const leasing = new Set(keys.filter((k) => k.leaseMs !== undefined).map((k) => `${k.endpointId}\u0000${k.key}`));
-  const json = JSON.stringify(keys.map((k) => [k.endpointId, k.key, k.leaseMs ?? null]));
+  const json = JSON.stringify(keys.map((k) => [k.endpointId, k.key, k.leaseMs ?? null, k.after ?? null]));
   // Nothing to lease (ingest's keys): the promoted rows are not read back.
   if (leasing.size === 0) { s.promoteMany.run(now, json); return []; }
   const promoted = s.promoteMany.all(now, json) as ClaimedRow[];
@@ -107,26 +107,32 @@ function promoteAll(s: ReturnType<typeof prepare>, keys: EndedKey[], now: number
   return claimedDeliveries(leased, s.eventsById.all(JSON.stringify(eventIdsOf(leased))) as EventRow[]);
 }
 
+/**
+ * DESIGN §13: for each key (a JSON array of [endpoint, key, leaseMs or null, after or null]) with none of its
+ * deliveries under way (`deliveries_holder`), its first waiting delivery after `after` (the one that ended), or
+ * with no `after` after the newest that ever held the key, is made due; one statement for a batch's keys
+ * (migration 013: `deliveries_key` is read, not written). With a leaseMs it is leased as a claim would (due at
+ * the lease's end, one lease counted, lease-sql.ts).
+ */
+export const PROMOTE_MANY = `UPDATE deliveries SET next_attempt_at = ?1 + coalesce(p.lease_ms, 0), held_since = ?1,
+    leases = CASE WHEN p.lease_ms IS NULL THEN leases ELSE ${CLAIMED_LEASES_TEXT} END
+  FROM (SELECT (SELECT w.id FROM deliveries w INDEXED BY deliveries_key WHERE w.endpoint_id = k.endpoint_id AND w.ordering_key = k.ordering_key
+        AND w.id > coalesce(k.after_id, (SELECT h.id FROM deliveries h INDEXED BY deliveries_key WHERE h.endpoint_id = k.endpoint_id
+          AND h.ordering_key = k.ordering_key AND h.held_since IS NOT NULL ORDER BY h.id DESC LIMIT 1), '')
+        AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1) AS id, k.lease_ms
+      FROM (SELECT j.value ->> 0 AS endpoint_id, j.value ->> 1 AS ordering_key, j.value ->> 2 AS lease_ms, j.value ->> 3 AS after_id FROM json_each(?2) j) AS k
+      WHERE NOT EXISTS (SELECT 1 FROM deliveries a INDEXED BY deliveries_holder WHERE a.endpoint_id = k.endpoint_id AND a.ordering_key = k.ordering_key
+        AND a.held_since IS NOT NULL AND a.status IN ('pending', 'retrying'))) AS p
+  WHERE deliveries.id = p.id
+  RETURNING id, endpoint_id, leases, event_id, ordering_key, held_since`;
+
 function prepare(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql);
   const shared = hotStatements("sqlite");
   return {
     noteTenant: bound(db, shared.noteTenant),
     claim: bound(db, shared.claim),
-    /**
-     * DESIGN §13: for each key (a JSON array of [endpoint, key, leaseMs or null]), its first waiting delivery in id
-     * order is made due, unless one of that key is already due or in flight; one statement for a batch's keys. With
-     * a leaseMs it is leased as a claim would (due at the lease's end, one lease counted, lease-sql.ts).
-     */
-    promoteMany: q(`UPDATE deliveries SET next_attempt_at = ?1 + coalesce(p.lease_ms, 0), held_since = ?1,
-        leases = CASE WHEN p.lease_ms IS NULL THEN leases ELSE ${CLAIMED_LEASES_TEXT} END
-      FROM (SELECT (SELECT w.id FROM deliveries w WHERE w.endpoint_id = j.value ->> 0 AND w.ordering_key = j.value ->> 1
-            AND w.status IN ('pending', 'retrying') AND w.held_since IS NULL ORDER BY w.id LIMIT 1) AS id, j.value ->> 2 AS lease_ms
-          FROM json_each(?2) j
-          WHERE NOT EXISTS (SELECT 1 FROM deliveries a WHERE a.endpoint_id = j.value ->> 0 AND a.ordering_key = j.value ->> 1
-            AND a.status IN ('pending', 'retrying') AND a.held_since IS NOT NULL)) AS p
-      WHERE deliveries.id = p.id
-      RETURNING id, endpoint_id, leases, event_id, ordering_key, held_since`),
+    promoteMany: q(PROMOTE_MANY),
     promoteStale: bound(db, shared.promoteStale),
     failureStreak: bound(db, shared.failureStreak),
     insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant, ordering_key)

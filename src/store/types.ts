@@ -58,13 +58,23 @@ export interface OrderedKey { endpointId: string; key: string }
  * to that process in the record's own transaction (due when a lease that long ends, a lease counted) and returned,
  * so it is sent without a claim of its own; without, it is made due now for any process to claim.
  */
-export interface EndedKey extends OrderedKey { leaseMs?: number }
+export interface EndedKey extends OrderedKey {
+  leaseMs?: number;
+  /**
+   * The id of the delivery that ended (of several of the key in one record, the greatest): the key's next is the
+   * first waiting after it. Without (ingest), the next is the first waiting after the newest that ever held the key.
+   */
+  after?: string;
+}
 
 /** The keys in `outcomes` whose delivery ended for good (succeeded or failed), each once, in a fixed order. */
 export function endedKeys(outcomes: { delivery: AttemptOutcome["delivery"] }[]): EndedKey[] {
   const keys = new Map<string, EndedKey>();
   for (const { delivery: d } of outcomes) {
-    if (d.ordering && (d.status === "succeeded" || d.status === "failed")) keys.set(`${d.ordering.endpointId}\u0000${d.ordering.key}`, d.ordering);
+    if (!d.ordering || (d.status !== "succeeded" && d.status !== "failed")) continue;
+    const name = `${d.ordering.endpointId}\u0000${d.ordering.key}`;
+    const seen = keys.get(name);
+    if (seen?.after === undefined || seen.after < d.id) keys.set(name, { ...d.ordering, after: d.id });
   }
   return sortKeys([...keys.values()]);
 }

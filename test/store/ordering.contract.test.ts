@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { newId } from "../../src/core/ids.ts";
 import { heldTooLong } from "../../src/core/delivery/runner.ts";
-import type { AttemptOutcome, IngestItem, Store } from "../../src/store/types.ts";
+import { endedKeys, type AttemptOutcome, type IngestItem, type Store } from "../../src/store/types.ts";
 import { dbOf } from "../support/store-db.ts";
 import { STORES } from "../support/stores.ts";
 
@@ -127,8 +127,57 @@ for (const kind of STORES) {
       expect(await store.promoteStale(Date.now(), Date.now() + 1)).toBeGreaterThanOrEqual(1);
       expect((await due(e)).map((d) => d.id)).toEqual([xs[1]!.deliveries[0]!.id]);
     });
+
+    test("a key whose head was deleted: a later ingest makes its oldest waiting due, not the new one", async () => {
+      const e = `ep_${kind.name}_h`;
+      const xs = items(e, "k", 3);
+      await store.ingest(xs, []);
+      await dbOf(store).deleteFrom("deliveries").where("id", "=", xs[0]!.deliveries[0]!.id).execute();
+      const [later] = items(e, "k", 1);
+      await store.ingest([later!], []);
+      expect((await due(e)).map((d) => d.id)).toEqual([xs[1]!.deliveries[0]!.id]);
+      await store.recordAttempts([outcome(xs[1]!.deliveries[0]!.id, e, "k", "succeeded")]);
+      expect((await due(e)).map((d) => d.id)).toEqual([xs[2]!.deliveries[0]!.id]);
+      await store.recordAttempts([outcome(xs[2]!.deliveries[0]!.id, e, "k", "succeeded")]);
+      expect((await due(e)).map((d) => d.id)).toEqual([later!.deliveries[0]!.id]);
+    });
+
+    test("a delivery of the key sent outside the order (an admin retry) leases nothing, and the next after the head skips it once ended", async () => {
+      const e = `ep_${kind.name}_m`;
+      const xs = items(e, "k", 4);
+      await store.ingest(xs, []);
+      const [d1, d2, d3] = xs.map((x) => x.deliveries[0]!.id);
+      expect(await store.leaseNow(d2!)).not.toBeNull();
+      const leasing = (o: AttemptOutcome): AttemptOutcome => ({ ...o, delivery: { ...o.delivery, ordering: { ...o.delivery.ordering!, leaseMs: 30_000 } } });
+      expect((await store.recordAttempts([leasing(outcome(d2!, e, "k", "succeeded"))])).leased).toEqual([]);
+      expect((await due(e)).map((d) => d.id)).toEqual([d1!]);
+      const { leased } = await store.recordAttempts([leasing(outcome(d1!, e, "k", "succeeded"))]);
+      expect(leased.map((c) => c.id)).toEqual([d3!]);
+    });
+
+    test("a key's next after a long history is found from its end, and after the one that ended", async () => {
+      const e = `ep_${kind.name}_long`;
+      // 300 deliveries of one key, each ended in turn: the key's history.
+      await store.ingest(items(e, "k", 300), []);
+      for (let i = 0; i < 300; i++) {
+        const [head] = await due(e);
+        await store.recordAttempts([outcome(head!.id, e, "k", "succeeded")]);
+      }
+      expect(await due(e)).toEqual([]);
+      const xs = items(e, "k", 2);
+      await store.ingest(xs, []);
+      expect((await due(e)).map((d) => d.id)).toEqual([xs[0]!.deliveries[0]!.id]);
+      await store.recordAttempts([outcome(xs[0]!.deliveries[0]!.id, e, "k", "failed")]);
+      expect((await due(e)).map((d) => d.id)).toEqual([xs[1]!.deliveries[0]!.id]);
+    });
   });
 }
+
+test("endedKeys names each ended key once, after the greatest of its deliveries that ended", () => {
+  const ended = (id: string, key: string, status: "succeeded" | "failed" | "retrying") => ({ delivery: { id, status, attempts: 1, next_attempt_at: null, ordering: { endpointId: "ep", key } } });
+  expect(endedKeys([ended("dlv_2", "a", "succeeded"), ended("dlv_3", "a", "failed"), ended("dlv_1", "a", "succeeded"), ended("dlv_9", "a", "retrying"), ended("dlv_4", "b", "succeeded")]))
+    .toEqual([{ endpointId: "ep", key: "a", after: "dlv_3" }, { endpointId: "ep", key: "b", after: "dlv_4" }]);
+});
 
 test("heldTooLong: a retry is capped at the key's maxBlock, and past it the delivery fails with the reason", () => {
   const endpoint = { ordering: { maxBlockMs: 1_000, maxBlock: "1s" } };

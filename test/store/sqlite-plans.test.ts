@@ -6,13 +6,10 @@ import { join } from "node:path";
 import { openStore } from "../../src/store/open.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
 import { hotStatements } from "../../src/store/hot-sql.ts";
+import { PROMOTE_MANY } from "../../src/store/sqlite-hot.ts";
 
-/**
- * The sweep's repair of ordered keys (`promoteStale`, every 10 s on SQLite's connection, on the event loop) reads the
- * waiting ordered deliveries through `deliveries_key`: left to itself SQLite read every open delivery through
- * `deliveries_status`, 40 ms per sweep with 300,000 pending plain deliveries and growing with any backlog.
- */
-test("promoteStale reads only the ordered deliveries (deliveries_key), not every open one", async () => {
+/** The plans SQLite prepares, one line per step, on a migrated store. */
+async function withPlans(check: (plan: (sql: string, bindings: SQLQueryBindings[]) => string[]) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "hookgate-plans-"));
   try {
     const file = join(dir, "s.db");
@@ -20,13 +17,46 @@ test("promoteStale reads only the ordered deliveries (deliveries_key), not every
     await store.migrate();
     await store.close();
     const { raw, close } = openSqlite({ file, synchronous: "full" });
-    const { sql, bind } = hotStatements("sqlite").promoteStale;
-    const plan = (raw.db.query(`EXPLAIN QUERY PLAN ${sql}`).all(...(bind({ now: 1, staleBefore: 1 }) as SQLQueryBindings[])) as { detail: string }[]).map((r) => r.detail);
-    expect(plan.some((d) => /USING (COVERING )?INDEX deliveries_key/.test(d))).toBe(true);
-    expect(plan.filter((d) => /deliveries_status|^SCAN \w+$/.test(d))).toEqual([]); // a scan of the partial index is its waiting deliveries
-    raw.db.close();
-    await close();
+    try {
+      check((sql, bindings) => (raw.db.query(`EXPLAIN QUERY PLAN ${sql}`).all(...bindings) as { detail: string }[]).map((r) => r.detail));
+    } finally {
+      raw.db.close();
+      await close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The sweep's repair of ordered keys (`promoteStale`, every 10 s on SQLite's connection, on the event loop) reads the
+ * waiting ordered deliveries through `deliveries_waiting` and each key's holder through `deliveries_holder`: left to
+ * itself SQLite read every open delivery through `deliveries_status`, 40 ms per sweep with 300,000 pending plain
+ * deliveries and growing with any backlog.
+ */
+test("promoteStale reads only the waiting ordered deliveries (deliveries_waiting), not every open one", async () => {
+  await withPlans((plan) => {
+    const { sql, bind } = hotStatements("sqlite").promoteStale;
+    const steps = plan(sql, bind({ now: 1, staleBefore: 1 }) as SQLQueryBindings[]);
+    expect(steps.some((d) => /SCAN w USING (COVERING )?INDEX deliveries_waiting/.test(d))).toBe(true);
+    expect(steps.some((d) => /SEARCH a USING (COVERING )?INDEX deliveries_holder \(endpoint_id=\? AND ordering_key=\?\)/.test(d))).toBe(true);
+    expect(steps.filter((d) => /deliveries_status|deliveries_key|^SCAN \w+$/.test(d))).toEqual([]);
+  });
+});
+
+/**
+ * A key's next (migration 013): the holder by one seek of `deliveries_holder`, the next from the one that ended by a
+ * range of `deliveries_key` (endpoint, key, id > the ended one), the newest that held the key from the key's end;
+ * no step reads an index that holds other keys' or plain deliveries.
+ */
+test("promoteMany seeks each key in deliveries_key and deliveries_holder", async () => {
+  await withPlans((plan) => {
+    const steps = plan(PROMOTE_MANY, [1, "[]"]);
+    expect(steps.filter((d) => d.startsWith("SEARCH") || /^SCAN (w|h|a|deliveries)\b/.test(d))).toEqual([
+      "SEARCH a USING INDEX deliveries_holder (endpoint_id=? AND ordering_key=?)",
+      "SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 (id=?)",
+      "SEARCH w USING INDEX deliveries_key (endpoint_id=? AND ordering_key=? AND id>?)",
+      "SEARCH h USING INDEX deliveries_key (endpoint_id=? AND ordering_key=?)",
+    ]);
+  });
 });

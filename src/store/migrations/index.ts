@@ -11,6 +11,7 @@ import * as cascade from "./009-cascade.ts";
 import * as filters from "./010-filters.ts";
 import * as signingKeys from "./011-signing-keys.ts";
 import * as ordering from "./012-ordering.ts";
+import * as orderingKeys from "./013-ordering-keys.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   "010-filters": filters,
   "011-signing-keys": signingKeys,
   "012-ordering": ordering,
+  "013-ordering-keys": orderingKeys,
 };
 
 /** The last migration this binary knows: a store with a later one was migrated by a newer hookgate. */
