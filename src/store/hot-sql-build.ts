@@ -32,20 +32,27 @@ export function buildHotStatements(dialect: Dialect) {
       .returning(["id", "endpoint_id", "leases", "event_id", "ordering_key", "held_since"])),
 
     /**
-     * The repair behind the stores' `promote` (sqlite-hot.ts, postgres-hot.ts): every key with deliveries waiting since before `staleBefore` and none due or in
-     * flight gets its first waiting one (a head deleted by retention or by its event's delete, a promotion lost with a crash).
-     * It reads the waiting ordered deliveries (`deliveries_waiting`) and each key's holder (`deliveries_holder`, migration
-     * 013); SQLite names both indexes (sqliteIndexedBy), Postgres picks them by itself.
+     * The repair behind the stores' `promote` (stale-keys.ts): waiting ordered deliveries in id order, a slice after
+     * `after` and before `before` (the floor id of the repair's age: ids carry their time). SQLite names the index
+     * `deliveries_waiting` (sqliteIndexedBy): the partial index of those deliveries, in id order.
      */
-    promoteStale: sqliteIndexedBy(dialect, "a", "deliveries_holder", sqliteIndexedBy(dialect, "w", "deliveries_waiting", compileOnce(["now", "staleBefore"], (slot) => db.updateTable("deliveries")
+    waitingSlice: sqliteIndexedBy(dialect, "w", "deliveries_waiting", compileOnce(["after", "before", "limit"], (slot) => db.selectFrom("deliveries as w")
+      .select(["w.id", "w.endpoint_id", "w.ordering_key", "w.created_at"])
+      .where("w.ordering_key", "is not", null).where("w.held_since", "is", null).where(sql<SqlBool>`w.status IN ('pending', 'retrying')`)
+      .where("w.id", ">", slot<string>("after")).where("w.id", "<", slot<string>("before"))
+      .orderBy("w.id").limit(slot<number>("limit")))),
+
+    /**
+     * The repair's promote: the named deliveries (each the first waiting of its key: SQLite a JSON array, Postgres a
+     * text[]) made due, each unless its key has one under way (`deliveries_holder`) or it is no longer waiting.
+     */
+    promoteWaiting: sqliteIndexedBy(dialect, "a", "deliveries_holder", compileOnce(["now", "ids"], (slot) => db.updateTable("deliveries")
       .set({ next_attempt_at: slot<number>("now"), held_since: slot<number>("now") })
-      .where("id", "in", (eb) => eb.selectFrom("deliveries as w").select((w) => w.fn.min("w.id").as("id"))
-        .where("w.ordering_key", "is not", null).where("w.held_since", "is", null).where(sql<SqlBool>`w.status IN ('pending', 'retrying')`)
-        .groupBy(["w.endpoint_id", "w.ordering_key"])
-        .having((h) => h.fn.min("w.created_at"), "<", slot<number>("staleBefore"))
-        .having((h) => h.not(h.exists(h.selectFrom("deliveries as a").select(sql<number>`1`.as("one"))
-          .whereRef("a.endpoint_id", "=", "w.endpoint_id").whereRef("a.ordering_key", "=", "w.ordering_key")
-          .where("a.held_since", "is not", null).where(sql<SqlBool>`a.status IN ('pending', 'retrying')`)))))))),
+      .where("id", "in", postgres ? sql<string>`(SELECT unnest(CAST(${slot("ids")} AS text[])))` : sql<string>`(SELECT value FROM json_each(${slot("ids")}))`)
+      .where("held_since", "is", null).where(sql<SqlBool>`status IN ('pending', 'retrying')`)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom("deliveries as a").select(sql<number>`1`.as("one"))
+        .whereRef("a.endpoint_id", "=", "deliveries.endpoint_id").whereRef("a.ordering_key", "=", "deliveries.ordering_key")
+        .where("a.held_since", "is not", null).where(sql<SqlBool>`a.status IN ('pending', 'retrying')`)))))),
 
     /**
      * An endpoint's failure streak after a batch of attempts (health.ts `healthChanges`): `reset` (1 or 0) starts the

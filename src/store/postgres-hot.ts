@@ -7,6 +7,7 @@ import { noteTenants, writeCursor } from "./queries.ts";
 import type { DB } from "./schema.ts";
 import { chunks, claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type ClaimedRow, type Original } from "./shaping.ts";
 import { CLAIMED_LEASES } from "./lease-sql.ts";
+import { promoteStaleKeys } from "./stale-keys.ts";
 import { endedKeys, ingestKeys, type AttemptOutcome, type ClaimedDelivery, type DisabledEndpoint, type EndedKey, type HotPaths, type IngestItem, type IngestOutcome, type Recorded, type SourceCursorWrite } from "./types.ts";
 
 /**
@@ -52,9 +53,13 @@ export class PostgresHotPaths implements HotPaths {
     return outcomes;
   }
 
-  async promoteStale(now: number, staleBefore: number): Promise<number> {
-    const result = await this.db.executeQuery(CompiledQuery.raw(STATEMENTS.promoteStale.sql, STATEMENTS.promoteStale.bind({ now, staleBefore })));
-    return Number(result.numAffectedRows ?? 0);
+  promoteStale(now: number, staleBefore: number, slice?: number): Promise<number> {
+    return promoteStaleKeys(
+      (after, before, limit) => run(this.db, STATEMENTS.waitingSlice, { after, before, limit }),
+      async (ids) => Number((await this.db.executeQuery(CompiledQuery.raw(STATEMENTS.promoteWaiting.sql, STATEMENTS.promoteWaiting.bind({ now, ids })))).numAffectedRows ?? 0),
+      staleBefore,
+      slice,
+    );
   }
 
   async claimDue(endpointId: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {

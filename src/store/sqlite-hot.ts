@@ -6,6 +6,7 @@ import { CLAIMED_LEASES_TEXT } from "./lease-sql.ts";
 import type { EventRow } from "./schema.ts";
 import { claimedDeliveries, duplicateKeys, eventIdsOf, ingestOutcomes, newDelivery, NotedTenants, type ClaimedRow, type Original } from "./shaping.ts";
 import type { RawSqlite } from "./sqlite.ts";
+import { promoteStaleKeys } from "./stale-keys.ts";
 import { endedKeys, ingestKeys, type EndedKey, type Recorded, type AttemptOutcome, type ClaimedDelivery, type DisabledEndpoint, type HotPaths, type IngestItem, type IngestOutcome, type SourceCursorWrite } from "./types.ts";
 
 /**
@@ -60,8 +61,13 @@ export class SqliteHotPaths implements HotPaths {
     }).immediate());
   }
 
-  promoteStale(now: number, staleBefore: number): Promise<number> {
-    return this.raw.exclusive(() => this.s.promoteStale.run({ now, staleBefore }).changes);
+  promoteStale(now: number, staleBefore: number, slice?: number): Promise<number> {
+    return promoteStaleKeys(
+      (after, before, limit) => this.raw.exclusive(() => this.s.waitingSlice.all({ after, before, limit })),
+      (ids) => this.raw.exclusive(() => this.s.promoteWaiting.run({ now, ids: JSON.stringify(ids) }).changes),
+      staleBefore,
+      slice,
+    );
   }
 
   recordAttempts(outcomes: AttemptOutcome[]): Promise<Recorded> {
@@ -133,7 +139,8 @@ function prepare(db: Database) {
     noteTenant: bound(db, shared.noteTenant),
     claim: bound(db, shared.claim),
     promoteMany: q(PROMOTE_MANY),
-    promoteStale: bound(db, shared.promoteStale),
+    waitingSlice: bound(db, shared.waitingSlice),
+    promoteWaiting: bound(db, shared.promoteWaiting),
     failureStreak: bound(db, shared.failureStreak),
     insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant, ordering_key)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING`),

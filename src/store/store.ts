@@ -148,8 +148,8 @@ export class KyselyStore implements Store {
     return outcomes.length === 0 ? { disabled: [], leased: [] } : this.hot.recordAttempts(outcomes);
   }
 
-  promoteStale(now: number, staleBefore: number): Promise<number> {
-    return this.hot.promoteStale(now, staleBefore);
+  promoteStale(now: number, staleBefore: number, slice?: number): Promise<number> {
+    return this.hot.promoteStale(now, staleBefore, slice);
   }
 
   async listEndpoints(after?: string, limit?: number): Promise<Endpoint[]> {

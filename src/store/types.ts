@@ -131,7 +131,7 @@ export interface HotPaths {
   /** Records attempts, the deliveries' new states and the endpoints' failure streaks (`outcomes` not empty). */
   recordAttempts(outcomes: AttemptOutcome[]): Promise<Recorded>;
   /** DESIGN §13's repair: keys with deliveries waiting since before `staleBefore` and none under way get their next one; how many. */
-  promoteStale(now: number, staleBefore: number): Promise<number>;
+  promoteStale(now: number, staleBefore: number, slice?: number): Promise<number>;
 }
 
 /** What the rest of hookgate may do with the store: SQLite (one process) or Postgres (several sharing one queue). */
@@ -168,7 +168,7 @@ export interface Store {
   /** Records a batch of attempts and their consequences in one transaction. Returns the endpoints it disabled. */
   recordAttempts(outcomes: AttemptOutcome[]): Promise<Recorded>;
   /** DESIGN §13's repair: keys with deliveries waiting since before `staleBefore` and none under way get their next one; how many. */
-  promoteStale(now: number, staleBefore: number): Promise<number>;
+  promoteStale(now: number, staleBefore: number, slice?: number): Promise<number>;
 
   /** Endpoints by id: all of them, or `limit` after `after`. */
   listEndpoints(after?: string, limit?: number): Promise<Endpoint[]>;

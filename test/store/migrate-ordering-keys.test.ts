@@ -1,7 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Kysely } from "kysely";
 import { Migrator } from "kysely/migration";
-import { newId } from "../../src/core/ids.ts";
+import { idFloor, newId } from "../../src/core/ids.ts";
 import { migrationProvider } from "../../src/store/migrations/index.ts";
 import type { AttemptOutcome } from "../../src/store/types.ts";
 import { dbOf } from "../support/store-db.ts";
@@ -26,7 +26,8 @@ for (const kind of STORES) {
           id: "ep", url: "https://example.com/hooks", description: "", events: '["*"]', enabled: 1, managed_by: "api", headers: "{}", auth: null,
           signing_scheme: "standard", signing_header: null, secret: null, options: JSON.stringify({ ordering: { maxBlock: "1h" } }), created_at: now, updated_at: now,
         }).execute();
-        const ids = { head: newId("dlv", now), second: newId("dlv", now), third: newId("dlv", now), stale: newId("dlv", now) };
+        // Ids carry the time they were made: the stale key's delivery was made an hour ago (newId never goes back in time).
+        const ids = { stale: `${idFloor("dlv", now - 3_600_000).slice(0, -1)}1`, head: newId("dlv", now), second: newId("dlv", now), third: newId("dlv", now) };
         const row = (id: string, key: string, heldSince: number | null, createdAt = now) => {
           const eventId = `evt_${id}`;
           return {

@@ -30,17 +30,18 @@ async function withPlans(check: (plan: (sql: string, bindings: SQLQueryBindings[
 
 /**
  * The sweep's repair of ordered keys (`promoteStale`, every 10 s on SQLite's connection, on the event loop) reads the
- * waiting ordered deliveries through `deliveries_waiting` and each key's holder through `deliveries_holder`: left to
- * itself SQLite read every open delivery through `deliveries_status`, 40 ms per sweep with 300,000 pending plain
- * deliveries and growing with any backlog.
+ * waiting ordered deliveries through `deliveries_waiting`, a slice at a time, and each key's holder through
+ * `deliveries_holder`: left to itself SQLite read every open delivery through `deliveries_status`, 40 ms per sweep
+ * with 300,000 pending plain deliveries and growing with any backlog.
  */
-test("promoteStale reads only the waiting ordered deliveries (deliveries_waiting), not every open one", async () => {
+test("the repair reads the waiting ordered deliveries in id order (deliveries_waiting), not every open one", async () => {
   await withPlans((plan) => {
-    const { sql, bind } = hotStatements("sqlite").promoteStale;
-    const steps = plan(sql, bind({ now: 1, staleBefore: 1 }) as SQLQueryBindings[]);
-    expect(steps.some((d) => /SCAN w USING (COVERING )?INDEX deliveries_waiting/.test(d))).toBe(true);
-    expect(steps.some((d) => /SEARCH a USING (COVERING )?INDEX deliveries_holder \(endpoint_id=\? AND ordering_key=\?\)/.test(d))).toBe(true);
-    expect(steps.filter((d) => /deliveries_status|deliveries_key|^SCAN \w+$/.test(d))).toEqual([]);
+    const { waitingSlice, promoteWaiting } = hotStatements("sqlite");
+    const read = plan(waitingSlice.sql, waitingSlice.bind({ after: "", before: "dlv_z", limit: 10 }) as SQLQueryBindings[]);
+    expect(read).toEqual(["SEARCH w USING INDEX deliveries_waiting (id>? AND id<?)"]);
+    const promote = plan(promoteWaiting.sql, promoteWaiting.bind({ now: 1, ids: "[]" }) as SQLQueryBindings[]);
+    expect(promote.some((d) => /SEARCH a USING (COVERING )?INDEX deliveries_holder \(endpoint_id=\? AND ordering_key=\?\)/.test(d))).toBe(true);
+    expect(promote.filter((d) => /deliveries_key|^SCAN (deliveries|a)\b/.test(d))).toEqual([]);
   });
 });
 
