@@ -66,6 +66,34 @@ for (const kind of STORES) {
       expect(Object.fromEntries(backlog.deliveries.filter((d) => d.count > 0).map((d) => [d.status, d.count]))).toEqual({ pending: 2_334, retrying: 334 });
     });
 
+    test("a held endpoint's deliveries count as held, exact in all and by endpoint, and no statement reads its backlog at once", async () => {
+      const db = dbOf(store);
+      await db.updateTable("endpoints").set({ consecutive_failures: 5 }).where("id", "=", "ep2").execute();
+      try {
+        const truthOf = await truth(true);
+        const held = (truthOf["pending ep2"] ?? 0) + (truthOf["retrying ep2"] ?? 0);
+        const nonZero = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, n]) => n > 0));
+        expect(held).toBe(667);
+        const statements: string[] = [];
+        const spy = db.withPlugin({
+          transformQuery: (a) => { statements.push(db.getExecutor().compileQuery(a.node, a.queryId).sql); return a.node; },
+          transformResult: async (a) => a.result,
+        });
+        for (const slice of [7, 400, 20_000]) {
+          const all = await new AdminQueries(spy, slice).backlog(Date.now(), false, 5);
+          expect(Object.fromEntries(all.deliveries.filter((d) => d.count > 0).map((d) => [d.status, d.count]))).toEqual(nonZero({ pending: 2_334 - (truthOf["pending ep2"] ?? 0), retrying: 334 - (truthOf["retrying ep2"] ?? 0), held }));
+          const per = await new AdminQueries(spy, slice).backlog(Date.now(), true, 5);
+          expect(Object.fromEntries(per.deliveries.map((d) => [`${d.status} ${d.endpoint}`, d.count]).sort())).toEqual({ "held ep2": held, "pending ep1": truthOf["pending ep1"], "pending ep3": truthOf["pending ep3"] });
+        }
+        // Each read of the deliveries is a slice (a limit, or the ids up to a slice's end) or the lag's min per endpoint.
+        const reads = statements.filter((q) => /from "deliveries"/.test(q));
+        expect(reads.length).toBeGreaterThan(0);
+        expect(reads.filter((q) => !/ limit |"id" <= |min\("deliveries"\."next_attempt_at"\)/.test(q))).toEqual([]);
+      } finally {
+        await db.updateTable("endpoints").set({ consecutive_failures: 0 }).where("id", "=", "ep2").execute();
+      }
+    });
+
     test("the event loop turns between the slices of a count (on SQLite a statement holds it, and every request with it)", async () => {
       let turned = false;
       const count = countOpen(dbOf(store), false, 200).then(() => turned);
