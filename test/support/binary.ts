@@ -159,9 +159,10 @@ export async function startBinary(configPath: string, env: Record<string, string
 }
 
 /** Runs the binary to completion (check, version, pg-setup, ...). */
-export async function runBinary(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runBinary(args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<{ code: number; stdout: string; stderr: string }> {
   await ensureBinary();
-  const proc = Bun.spawn([BINARY, ...args], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  // With a timeout, a process still running then is killed (code 137): its output so far is kept.
+  const proc = Bun.spawn([BINARY, ...args], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe", ...(timeoutMs && { timeout: timeoutMs, killSignal: "SIGKILL" }) });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
 }
