@@ -33,7 +33,7 @@ export class PostgresHotPaths implements HotPaths {
       const ids = new Set<string>();
       for (const part of chunks(items)) {
         const rows = await trx.insertInto("events").values(part.map((i) => i.event))
-          .onConflict((oc) => oc.columns(["source", "dedupe_key"]).doNothing())
+          .onConflict((oc) => oc.columns(["source", "dedupe_key"]).where("idempotency_key", "is not", null).doNothing())
           .returning("id").execute();
         for (const row of rows) ids.add(row.id);
       }
@@ -142,7 +142,8 @@ async function promoteKeys(trx: Transaction<DB>, keys: EndedKey[], now: number):
 }
 
 async function original(trx: Transaction<DB>, source: string, dedupeKey: string): Promise<Original> {
-  const row = await trx.selectFrom("events").select("id").where("source", "=", source).where("dedupe_key", "=", dedupeKey).executeTakeFirstOrThrow();
+  const row = await trx.selectFrom("events").select("id").where("source", "=", source).where("dedupe_key", "=", dedupeKey)
+    .where("idempotency_key", "is not", null).executeTakeFirstOrThrow();
   const count = await trx.selectFrom("deliveries").select((eb) => eb.fn.countAll<number>().as("n")).where("event_id", "=", row.id).executeTakeFirstOrThrow();
   return { id: row.id, deliveries: Number(count.n) };
 }

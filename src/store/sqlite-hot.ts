@@ -132,6 +132,13 @@ export const PROMOTE_MANY = `UPDATE deliveries SET next_attempt_at = ?1 + coales
   WHERE deliveries.id = p.id
   RETURNING id, endpoint_id, leases, event_id, ordering_key, held_since`;
 
+/**
+ * A duplicate's original and its deliveries' count, by (source, dedupe key). Only keyed events are in `events_dedupe`
+ * (migration 014), and only they have duplicates: the condition lets SQLite use the partial index.
+ */
+export const ORIGINAL_OF = `SELECT e.id AS id, (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS n
+  FROM events e WHERE e.source = ? AND e.dedupe_key = ? AND e.idempotency_key IS NOT NULL`;
+
 function prepare(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql);
   const shared = hotStatements("sqlite");
@@ -143,11 +150,10 @@ function prepare(db: Database) {
     promoteWaiting: bound(db, shared.promoteWaiting),
     failureStreak: bound(db, shared.failureStreak),
     insertEvent: q(`INSERT INTO events (id, source, type, timestamp, data, dedupe_key, idempotency_key, received_at, tenant, ordering_key)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) WHERE idempotency_key IS NOT NULL DO NOTHING`),
     insertDelivery: q(`INSERT INTO deliveries (id, event_id, endpoint_id, status, attempts, leases, next_attempt_at, tenant, ordering_key, created_at, updated_at)
       VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)`),
-    original: q(`SELECT e.id AS id, (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS n
-      FROM events e WHERE e.source = ? AND e.dedupe_key = ?`),
+    original: q(ORIGINAL_OF),
     upsertCursor: q(`INSERT INTO source_state (id, cursor, status, last_error, updated_at) VALUES (?1, ?2, 'running', NULL, ?3)
       ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`),
     eventsById: q(`SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))`),

@@ -12,6 +12,7 @@ import * as filters from "./010-filters.ts";
 import * as signingKeys from "./011-signing-keys.ts";
 import * as ordering from "./012-ordering.ts";
 import * as orderingKeys from "./013-ordering-keys.ts";
+import * as keyedDedupe from "./014-keyed-dedupe.ts";
 
 /** Migrations are imported statically so the compiled binary carries them. */
 export const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   "011-signing-keys": signingKeys,
   "012-ordering": ordering,
   "013-ordering-keys": orderingKeys,
+  "014-keyed-dedupe": keyedDedupe,
 };
 
 /** The last migration this binary knows: a store with a later one was migrated by a newer hookgate. */
