@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBinary, startBinary, writeConfig, type Running } from "../support/binary.ts";
@@ -113,6 +113,11 @@ export default defineConfig({
       expect((await untilRefused()).status).toBe(503);
       await running.stop("SIGKILL");
       gateway = null;
+      // The restart's config adds 300 endpoints, about 150 KB of rows to write. A restart with only its few usual writes
+      // still started now and then under the suite's load, the reader above notwithstanding: most likely in the room a
+      // transaction that failed on the full disk left in the WAL past the last commit, which the next writer reuses.
+      writeFileSync(config, readFileSync(config, "utf8").replace("enabled: false }],", `enabled: false },
+    ${Array.from({ length: 300 }, (_, i) => `{ id: "more-${i}", url: "http://127.0.0.1:9/${"p".repeat(400)}/${i}", events: ["*"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", enabled: false }`).join(",\n    ")}],`));
       const restart = await runBinary(["serve", "--config", config], {}, 30_000);
       expect(restart.code).not.toBe(0);
       const lines = restart.stderr.trim().split("\n");
