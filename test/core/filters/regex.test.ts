@@ -30,9 +30,27 @@ test("a $regex runs on the first REGEX_INPUT_CAP characters of a value, and on R
 });
 
 /**
+ * How much slower the machine's regex engine runs now than on the machine these bounds were set on (never below 1): a
+ * fixed backtracking search, best of five, took 1.8 ms there (2026-12-07). A shared machine in a slow spell (CI saw
+ * one run three to four times slower) stretches every timing alike; this keeps the bound about hookgate's work.
+ */
+function slowness(): number {
+  const probe = /(x+x+)+y/;
+  const text = "x".repeat(18);
+  let best = Infinity;
+  for (let run = 0; run < 5; run++) {
+    const start = performance.now();
+    probe.test(text);
+    best = Math.min(best, performance.now() - start);
+  }
+  return Math.max(1, best / 1.8);
+}
+
+/**
  * The worst the rule lets through: an unanchored search with an unbounded repetition beside bounded ones, failing at
  * the last character, over values far past the cap, in an array of a thousand elements. No evaluation holds the loop
- * over 1 ms.
+ * over 1 ms (on the machine the bound was set on, 0.001–0.36 ms there; scaled by `slowness` on a slower one). Without
+ * the input cap and the budget these take seconds: a thousand values of 100,000 characters, quadratic in each.
  */
 test.each([
   [".*a[ab]b$", "a".repeat(100_000)],
@@ -42,7 +60,7 @@ test.each([
   ["^[a-z]{1,16}[a-z]{1,16}[a-z]*1", "z".repeat(10_000)],
   ["[a-z]{1,16}[a-z]{1,16}1", "z".repeat(10_000)],
   ["[^@]+@example\\.com$", "x".repeat(10_000)],
-])("hostile input for kept pattern %p stays under 1 ms", (pattern, hostile) => {
+])("hostile input for kept pattern %p stays under 1 ms (scaled by the machine's slowness)", (pattern, hostile) => {
   const compiled = compileFilter({ data: { s: { $regex: pattern } } });
   if (!compiled.ok) throw new Error(`refused: ${compiled.problems[0]!.message}`);
   const input = filterInput({ type: "t", tenant: null, data: { s: Array.from({ length: 1_000 }, () => hostile) } });
@@ -59,5 +77,5 @@ test.each([
     }
     worst = Math.max(worst, best);
   }
-  expect(worst).toBeLessThan(1);
+  expect(worst).toBeLessThan(1 * slowness());
 });
