@@ -5,6 +5,7 @@ import { baseConfig, INGEST_TOKEN, startTestApp, type TestApp } from "../support
 import { waitFor } from "../support/wait.ts";
 import { rawRequest } from "../support/raw.ts";
 import { dbOf } from "../support/store-db.ts";
+import { slowness } from "../support/slowness.ts";
 
 // Servers, receivers and the binary on a shared 2-core machine: more room than bun's 5 s default.
 setDefaultTimeout(30_000);
@@ -268,9 +269,11 @@ describe("ingest without a catalog: what any client may send", () => {
     const latencies = JSON.parse(await new Response(probe.stdout).text()) as [number, number][];
     expect(latencies.length).toBeGreaterThan(10);
     expect(latencies.filter(([status]) => status !== 202)).toEqual([]);
-    // Generous bounds on a shared 2-core machine: before the limit each such body blocked for a second or more.
-    expect(Math.max(...latencies.map(([, ms]) => ms))).toBeLessThan(500);
-    expect(deepMs).toBeLessThan(1_000);
+    // Generous bounds on a shared 2-core machine: before the limit each such body blocked for a second or more. Scaled
+    // by the machine's slowness: CI in a slow spell saw one probe wait 951 ms with both bodies answered within 1 s.
+    const slower = slowness();
+    expect(Math.max(...latencies.map(([, ms]) => ms))).toBeLessThan(500 * slower);
+    expect(deepMs).toBeLessThan(1_000 * slower);
     expect((await dbOf(open.store).selectFrom("events").select("id").where("type", "=", "deep").execute()).length).toBe(0);
   });
 

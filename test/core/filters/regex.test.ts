@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { compileFilter, filterInput } from "../../../src/core/filters/filter.ts";
 import { REGEX_BUDGET, REGEX_INPUT_CAP, unsafeRegex } from "../../../src/core/filters/regex.ts";
+import { slowness } from "../../support/slowness.ts";
 
 test.each([
   "(a+)+$", "(a*)*", "(a|a)+", "(a|aa)*b", "^(\\w+\\s?)*$", "(.*a){20}", "((ab)*)+", "(?:x+y?)+", "(a+){2}",
@@ -28,23 +29,6 @@ test("a $regex runs on the first REGEX_INPUT_CAP characters of a value, and on R
   expect(search.match(filterInput({ type: "t", tenant: null, data: { s: "aaa" } }))).toBe(true);
   expect(REGEX_BUDGET).toBe(REGEX_INPUT_CAP * REGEX_INPUT_CAP);
 });
-
-/**
- * How much slower the machine's regex engine runs now than on the machine these bounds were set on (never below 1): a
- * fixed backtracking search, best of five, took 1.8 ms there (2026-12-07). A shared machine in a slow spell (CI saw
- * one run three to four times slower) stretches every timing alike; this keeps the bound about hookgate's work.
- */
-function slowness(): number {
-  const probe = /(x+x+)+y/;
-  const text = "x".repeat(18);
-  let best = Infinity;
-  for (let run = 0; run < 5; run++) {
-    const start = performance.now();
-    probe.test(text);
-    best = Math.min(best, performance.now() - start);
-  }
-  return Math.max(1, best / 1.8);
-}
 
 /**
  * The worst the rule lets through: an unanchored search with an unbounded repetition beside bounded ones, failing at
