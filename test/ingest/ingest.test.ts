@@ -209,6 +209,8 @@ describe("ingest without a catalog: what any client may send", () => {
   const SECOND = "second-token-0123456789";
   beforeAll(async () => {
     open = await startTestApp(baseConfig({
+      // Room for the deepest bodies below (the default is 1 MB).
+      server: { host: "127.0.0.1", port: 0, maxBodyBytes: 8 * 1024 * 1024 },
       sources: [{ type: "http", id: "app", path: "/v1/events", tokens: [
         { name: "t", token: INGEST_TOKEN, events: ["*"] },
         { name: "billing", token: LIMITED, events: ["invoice.*"] },
@@ -247,19 +249,40 @@ describe("ingest without a catalog: what any client may send", () => {
     expect(batch.errors).toEqual([{ path: "[2].data", message: expect.stringContaining("64") }]);
   });
 
-  test("1 MB nested 500,000 deep is refused fast, and the gateway keeps answering meanwhile", async () => {
-    // Small ingests from another process all along: a stall of this process's event loop shows in their latency.
+  test("bodies over 128 KB, scanned for depth before the parse, keep the same limit and paths", async () => {
+    // Brackets, braces and escaped quotes inside strings are text, not nesting.
+    const pad = JSON.stringify("[{\"".repeat(50_000));
+    const event = (depth: number) => `{"type":"x","data":{"pad":${pad},"n":${nested(depth - 1)}}}`;
+    expect(event(64).length).toBeGreaterThan(128 * 1024);
+    expect((await post(event(64))).status).toBe(202);
+    expect((await post(`  \n[${event(64)}]`)).status).toBe(202);
+    const one = await expectProblem(await post(event(65)), 422, /64/);
+    expect(one.errors).toEqual([{ path: "data", message: expect.stringContaining("64") }]);
+    const batch = await expectProblem(await post(`\t[{"type":"x","data":1},${event(64)},${event(65)}]`), 422);
+    expect(batch.errors).toEqual([{ path: "[2].data", message: expect.stringContaining("64") }]);
+    // Deep and not JSON at all: refused for its depth, before the parse would say so.
+    const broken = await expectProblem(await post(`{"type":"x","data":${"[".repeat(200_000)}`), 422);
+    expect(broken.errors).toEqual([{ path: "data", message: expect.stringContaining("64") }]);
+    expect((await post(`{"type":"x","data":${pad}`)).status).toBe(400);
+  });
+
+  test("4 MB nested 2,000,000 deep is refused fast, and the gateway keeps answering meanwhile", async () => {
+    // Requests from another process all along: a stall of this process's event loop shows in their latency. One small
+    // ingest says the probe has started; then /healthz, which answers without I/O, so a slow fsync of the machine's
+    // disk (CI saw one probe of ingests wait 951 ms, another run fail) does not pass for a stall of the parse.
     const probe = Bun.spawn(["bun", "-e", `
-      const latencies = [];
+      const ingest = await fetch(process.argv[1] + "/v1/events", { method: "POST", headers: { authorization: "Bearer ${INGEST_TOKEN}", "content-type": "application/json" }, body: '{"type":"small","data":1}' });
+      const latencies = [[ingest.status === 202 ? 200 : ingest.status, 0]];
       for (const end = Date.now() + 2_000; Date.now() < end; await Bun.sleep(10)) {
         const t = performance.now();
-        const r = await fetch(process.argv[1], { method: "POST", headers: { authorization: "Bearer ${INGEST_TOKEN}", "content-type": "application/json" }, body: '{"type":"small","data":1}' });
+        const r = await fetch(process.argv[1] + "/healthz");
+        await r.arrayBuffer();
         latencies.push([r.status, Math.round(performance.now() - t)]);
       }
-      console.log(JSON.stringify(latencies));`, `${open.url}/v1/events`], { stdout: "pipe" });
+      console.log(JSON.stringify(latencies));`, open.url], { stdout: "pipe" });
     await waitFor(async () => (await dbOf(open.store).selectFrom("events").select("id").where("type", "=", "small").limit(1).execute()).length > 0, { timeoutMs: 10_000, what: "the probe" });
-    const deep = `{"type":"deep","data":${nested(500_000)}}`;
-    expect(deep.length).toBeLessThan(1_048_576);
+    const deep = `{"type":"deep","data":${nested(2_000_000)}}`;
+    expect(deep.length).toBeLessThan(4 * 1_048_576);
     const started = performance.now();
     const single = await expectProblem(await post(deep), 422);
     const batch = await expectProblem(await post(`[{"type":"deep","data":1},${deep}]`), 422);
@@ -268,12 +291,14 @@ describe("ingest without a catalog: what any client may send", () => {
     expect(batch.errors).toEqual([{ path: "[1].data", message: expect.any(String) }]);
     const latencies = JSON.parse(await new Response(probe.stdout).text()) as [number, number][];
     expect(latencies.length).toBeGreaterThan(10);
-    expect(latencies.filter(([status]) => status !== 202)).toEqual([]);
-    // Generous bounds on a shared 2-core machine: before the limit each such body blocked for a second or more. Scaled
-    // by the machine's slowness: CI in a slow spell saw one probe wait 951 ms with both bodies answered within 1 s.
+    expect(latencies.filter(([status]) => status !== 200)).toEqual([]);
+    // Bounds scaled by the machine's slowness (CI runs in slow spells of a shared 2-core machine).
     const slower = slowness();
-    expect(Math.max(...latencies.map(([, ms]) => ms))).toBeLessThan(500 * slower);
-    expect(deepMs).toBeLessThan(1_000 * slower);
+    console.log(`deep bodies: both answered in ${Math.round(deepMs)} ms; the probe's longest wait ${Math.max(...latencies.map(([, ms]) => ms))} ms of ${latencies.length}; slowness ${slower.toFixed(2)}`);
+    // Here both take 73–80 ms (mostly reading 8 MB) and the longest wait is 27–36 ms; parsed before their depth was
+    // known (JSON.parse builds all 2,000,000 levels) they took 980–1,000 ms, and a probe waited 590.
+    expect(Math.max(...latencies.map(([, ms]) => ms))).toBeLessThan(250 * slower);
+    expect(deepMs).toBeLessThan(500 * slower);
     expect((await dbOf(open.store).selectFrom("events").select("id").where("type", "=", "deep").execute()).length).toBe(0);
   });
 
