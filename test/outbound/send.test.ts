@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { MAX_RESPONSE_BODY, send, type SenderOptions } from "../../src/outbound/send.ts";
+import { MAX_RESPONSE_BODY, send, systemResolver, type SenderOptions } from "../../src/outbound/send.ts";
+import { rememberedResolver, RESOLVED_FOR_MS } from "../../src/outbound/target.ts";
 import { startReceiver } from "../support/receiver.ts";
 import { waitFor } from "../support/wait.ts";
 import { dribble, HAS_BLACKHOLE, startBlackhole, startRaw, startTrap, TLS, type RawServer, type Trap } from "./servers.ts";
@@ -75,6 +76,53 @@ describe("address policy at connect time", () => {
     await Bun.sleep(50); // a fixed wait: no connection may be made within it
     expect(receiver.requests).toHaveLength(1);
     expect(blocked.connections).toBe(0);
+  });
+
+  test("a name's answer is kept for 10 s: one look-up for 64 attempts at once, checked on each under the policy in force", async () => {
+    let clock = 1_000_000;
+    const asked: string[] = [];
+    let answer = ["127.0.0.1"];
+    const resolve = rememberedResolver(async (host) => { asked.push(host); await Bun.sleep(5); return answer; }, RESOLVED_FOR_MS, () => clock);
+    const url = `http://kept.example.test:${receiver.port}/hooks`;
+    const results = await Promise.all(Array.from({ length: 64 }, () => post(url, { resolve })));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(64).fill(200));
+    expect(asked).toEqual(["kept.example.test"]);
+    // A reload that no longer allows the address refuses it at once, without a new look-up.
+    const narrowed = await post(url, { resolve, allowNetworks: ["10.0.0.0/8"] });
+    expect(narrowed).toMatchObject({ refused: true, statusCode: null });
+    expect(narrowed.error).toContain("kept.example.test: 127.0.0.1 is a loopback address");
+    // Rebinding after the answer's 10 s: the new answer is looked up and refused.
+    answer = ["127.0.0.2"];
+    clock += RESOLVED_FOR_MS - 1;
+    expect(await post(url, { resolve })).toMatchObject({ statusCode: 200 });
+    clock += 1;
+    expect(await post(url, { resolve })).toMatchObject({ refused: true, error: expect.stringContaining("127.0.0.2 is a loopback") });
+    expect(asked).toEqual(["kept.example.test", "kept.example.test"]);
+    expect(receiver.requests).toHaveLength(65);
+  });
+
+  test("a failed look-up is not kept, and names are kept apart", async () => {
+    let fail = true;
+    const asked: string[] = [];
+    const resolve = rememberedResolver(async (host) => {
+      asked.push(host);
+      if (fail) throw Object.assign(new Error(`queryA ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+      return ["127.0.0.1"];
+    });
+    const url = `http://flaky.example.test:${receiver.port}/hooks`;
+    const failed = await Promise.all([post(url, { resolve }), post(url, { resolve })]);
+    expect(failed.map((r) => r.refused)).toEqual([false, false]);
+    expect(failed.every((r) => r.statusCode === null && /ENOTFOUND/.test(r.error ?? ""))).toBe(true);
+    fail = false;
+    expect(await post(url, { resolve })).toMatchObject({ statusCode: 200 });
+    expect(await post(`http://other.example.test:${receiver.port}/hooks`, { resolve })).toMatchObject({ statusCode: 200 });
+    expect(asked).toEqual(["flaky.example.test", "flaky.example.test", "other.example.test"]);
+  });
+
+  test("the system resolver is the remembering one", async () => {
+    const first = systemResolver("localhost");
+    expect(systemResolver("localhost")).toBe(first);
+    expect(await first).toContain("127.0.0.1");
   });
 
   test("a resolver failure is a network error, not a refusal", async () => {
