@@ -113,7 +113,8 @@ export function sourceRoutes(options: Pick<HttpOptions, "routes" | "isDraining" 
     (routes[route.path] ??= {})[route.method] = async (request, server) => {
       if (options.isDraining()) return answer(problem(503, "hookgate is shutting down; retry shortly", undefined, { "retry-after": "5" }));
       try {
-        return answer(await route.handle(request, { ip: server.requestIP(request)?.address ?? null }));
+        // The peer's address only when a route reads it: requestIP costs about 4 µs a request (P1), the http source never asks.
+        return answer(await route.handle(request, { get ip() { return server.requestIP(request)?.address ?? null; } }));
       } catch (e) {
         // The client closed the connection, or sent nothing for the idle timeout, mid-upload: routine, not an error.
         if (request.signal.aborted) {

@@ -10,7 +10,8 @@ import type { Logger } from "../core/logger.ts";
 export interface SourceRoute {
   method: "GET" | "POST" | "PUT";
   path: string;
-  handle(request: Request, info: { ip: string | null }): Response | Promise<Response>;
+  /** `info.ip`: the peer's address, looked up when read. */
+  handle(request: Request, info: { readonly ip: string | null }): Response | Promise<Response>;
 }
 
 /** What `GET /api/v1/sources` shows for a source. */

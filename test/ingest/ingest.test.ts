@@ -249,6 +249,38 @@ describe("ingest without a catalog: what any client may send", () => {
     expect(batch.errors).toEqual([{ path: "[2].data", message: expect.stringContaining("64") }]);
   });
 
+  test("a store that does not answer within 4 s: 503 with Retry-After, the gateway answering meanwhile, the write kept", async () => {
+    // A transaction left open holds the SQLite store's one connection: the ingest's write waits behind it.
+    let release!: () => void;
+    const held = new Promise<void>((done) => { release = done; });
+    let entered!: () => void;
+    const holding = new Promise<void>((done) => { entered = done; });
+    const transaction = dbOf(open.store).transaction().execute(async (trx) => {
+      await trx.selectFrom("events").select("id").limit(1).execute();
+      entered();
+      await held;
+    });
+    await holding;
+    const started = performance.now();
+    const answer = post(JSON.stringify({ type: "held.write", data: 1, id: "held-1" }));
+    await Bun.sleep(200);
+    expect((await fetch(`${open.url}/healthz`)).status).toBe(200);
+    const response = await answer;
+    const waited = performance.now() - started;
+    const body = await expectProblem(response, 503);
+    expect(body.detail).toContain("retry shortly");
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(waited).toBeGreaterThanOrEqual(3_990);
+    expect(waited).toBeLessThan(4_000 + 1_000 * slowness());
+    release();
+    await transaction;
+    // The write commits once the store answers; the client's retry with its id is then a duplicate, not a second event.
+    await waitFor(async () => (await dbOf(open.store).selectFrom("events").select("id").where("type", "=", "held.write").execute()).length === 1, { what: "the held write" });
+    const retry = await post(JSON.stringify({ type: "held.write", data: 1, id: "held-1" }));
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toMatchObject({ duplicate: true });
+  });
+
   test("bodies over 128 KB, scanned for depth before the parse, keep the same limit and paths", async () => {
     // Brackets, braces and escaped quotes inside strings are text, not nesting.
     const pad = JSON.stringify("[{\"".repeat(50_000));
