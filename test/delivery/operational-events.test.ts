@@ -113,7 +113,9 @@ for (const kind of STORES) {
       expect((await api("PATCH", `/endpoints/${apiEndpoint}`, { enabled: false })).status).toBe(200);
       expect((await api("PATCH", `/endpoints/${apiEndpoint}`, { enabled: true })).status).toBe(200);
       await waitFor(() => ops("a-ops").some((b) => b.type === "hookgate.endpoint.enabled"), { timeoutMs: 10_000, what: "endpoint.enabled" });
-      const about = ops("a-ops").filter((b) => b.data.endpointId === apiEndpoint);
+      // In the order they happened (ids sort by creation): a subscriber without `ordering` may receive them in any
+      // order (a run beside a CPU hog had enabled arrive before disabled).
+      const about = ops("a-ops").filter((b) => b.data.endpointId === apiEndpoint).sort((x, y) => (x.id < y.id ? -1 : 1));
       expect(about.map((b) => b.type)).toEqual(["hookgate.secret.rotated", "hookgate.endpoint.disabled", "hookgate.endpoint.enabled"]);
       expect(about.every((b) => b.tenant === "a")).toBe(true);
       const [rotation, disable, enable] = about.map((b) => b.data);
