@@ -80,8 +80,29 @@ function pinAddresses(url: URL, name: string, addresses: string[], policy: UrlPo
   return { target: { url: pinned, address: hostOf(pinned), port, host: url.host, serverName: name } };
 }
 
+/**
+ * What a URL under one policy comes to before any look-up: the decision itself (an address literal, a refused
+ * scheme), or for a host name the parsed URL and the decisions made for each answer the resolver gave (the
+ * remembering resolver hands every attempt within its time the same array, so an answer is checked once per policy).
+ */
+type Known = Pick | { parsed: { url: URL; name: string }; byAnswer: WeakMap<readonly string[], Pick> };
+
 /** Per networks list (a reload brings a new one), then per https rule, setting and URL. */
-const literalPicks = new WeakMap<readonly string[], Map<string, Pick>>();
+const knownUrls = new WeakMap<readonly string[], Map<string, Known>>();
+
+function knownOf(text: string, policy: UrlPolicy): Known {
+  let urls = knownUrls.get(policy.allowNetworks);
+  if (!urls) { urls = new Map(); knownUrls.set(policy.allowNetworks, urls); }
+  const key = `${policy.requireHttps ? "https" : "http"} ${settingOf(policy)} ${text}`;
+  const known = urls.get(key);
+  if (known) return known;
+  const parsed = parseTarget(text, policy);
+  const made: Known = "refusal" in parsed ? parsed
+    : classifyAddress(parsed.name) !== null ? pinAddresses(parsed.url, parsed.name, [parsed.name], policy, true)
+    : { parsed, byAnswer: new WeakMap() };
+  if (urls.size < 10_000) urls.set(key, made);
+  return made;
+}
 
 /**
  * The decision for a URL whose host is an address literal (or whose scheme is refused) depends on nothing but
@@ -89,25 +110,18 @@ const literalPicks = new WeakMap<readonly string[], Map<string, Pick>>();
  * attempt (its addresses come from the resolver, which the system's remembers for RESOLVED_FOR_MS).
  */
 export function pinKnown(text: string, policy: UrlPolicy): Pick | null {
-  let picks = literalPicks.get(policy.allowNetworks);
-  if (!picks) { picks = new Map(); literalPicks.set(policy.allowNetworks, picks); }
-  const key = `${policy.requireHttps ? "https" : "http"} ${settingOf(policy)} ${text}`;
-  const known = picks.get(key);
-  if (known) return known;
-  const parsed = parseTarget(text, policy);
-  let pick: Pick | null = null;
-  if ("refusal" in parsed) pick = parsed;
-  else if (classifyAddress(parsed.name) !== null) pick = pinAddresses(parsed.url, parsed.name, [parsed.name], policy, true);
-  if (pick && picks.size < 10_000) picks.set(key, pick);
-  return pick;
+  const known = knownOf(text, policy);
+  return "parsed" in known ? null : known;
 }
 
 /** Applies the URL and address policy to one attempt, resolving a host name. */
 export async function pinTarget(text: string, policy: UrlPolicy, resolve: Resolver = systemResolver): Promise<Pick> {
-  const known = pinKnown(text, policy);
-  if (known) return known;
-  const parsed = parseTarget(text, policy);
-  if ("refusal" in parsed) return parsed;
+  const known = knownOf(text, policy);
+  if (!("parsed" in known)) return known;
+  const { parsed, byAnswer } = known;
   // A resolver failure (NXDOMAIN, SERVFAIL) throws: it is a network error, retried like one, not a refusal.
-  return pinAddresses(parsed.url, parsed.name, await resolve(parsed.name), policy, false);
+  const addresses = await resolve(parsed.name);
+  let pick = byAnswer.get(addresses);
+  if (!pick) { pick = pinAddresses(parsed.url, parsed.name, addresses, policy, false); byAnswer.set(addresses, pick); }
+  return pick;
 }

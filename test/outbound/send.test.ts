@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { MAX_RESPONSE_BODY, send, systemResolver, type SenderOptions } from "../../src/outbound/send.ts";
-import { rememberedResolver, RESOLVED_FOR_MS } from "../../src/outbound/target.ts";
+import { pinTarget, rememberedResolver, RESOLVED_FOR_MS } from "../../src/outbound/target.ts";
 import { startReceiver } from "../support/receiver.ts";
 import { waitFor } from "../support/wait.ts";
 import { dribble, HAS_BLACKHOLE, startBlackhole, startRaw, startTrap, TLS, type RawServer, type Trap } from "./servers.ts";
@@ -99,6 +99,21 @@ describe("address policy at connect time", () => {
     expect(await post(url, { resolve })).toMatchObject({ refused: true, error: expect.stringContaining("127.0.0.2 is a loopback") });
     expect(asked).toEqual(["kept.example.test", "kept.example.test"]);
     expect(receiver.requests).toHaveLength(65);
+  });
+
+  test("one answer is checked once per policy: the same decision for every attempt that gets it, a new one for a new answer or policy", async () => {
+    let clock = 0;
+    let answer = ["127.0.0.1"];
+    const resolve = rememberedResolver(async () => answer, RESOLVED_FOR_MS, () => clock);
+    const url = "http://checked.example.test:9/hooks";
+    const first = await pinTarget(url, policy, resolve);
+    expect(first).toMatchObject({ target: { address: "127.0.0.1", host: "checked.example.test:9", serverName: "checked.example.test" } });
+    expect(await pinTarget(url, policy, resolve)).toBe(first);
+    const narrowed = await pinTarget(url, { ...policy, allowNetworks: ["10.0.0.0/8"] }, resolve);
+    expect(narrowed).toMatchObject({ refusal: expect.stringContaining("checked.example.test: 127.0.0.1 is a loopback address") });
+    answer = ["127.0.0.2"];
+    clock += RESOLVED_FOR_MS;
+    expect(await pinTarget(url, policy, resolve)).toMatchObject({ refusal: expect.stringContaining("127.0.0.2 is a loopback") });
   });
 
   test("a failed look-up is not kept, and names are kept apart", async () => {
