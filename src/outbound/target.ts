@@ -106,8 +106,8 @@ function knownOf(text: string, policy: UrlPolicy): Known {
 
 /**
  * The decision for a URL whose host is an address literal (or whose scheme is refused) depends on nothing but
- * the URL and the policy: made once, not per attempt. Returns null for a host name, which is checked again on every
- * attempt (its addresses come from the resolver, which the system's remembers for RESOLVED_FOR_MS).
+ * the URL and the policy: made once, not per attempt. Returns null for a host name, which pinTarget decides per
+ * answer of the resolver (the system's keeps an answer for RESOLVED_FOR_MS).
  */
 export function pinKnown(text: string, policy: UrlPolicy): Pick | null {
   const known = knownOf(text, policy);
