@@ -10,6 +10,8 @@ interface Meta {
   quick: boolean; runs: number; gen: number; seconds: number; cores: string; redisHow: string; pgHow: string;
   scale: { deliveries: number; oneKey: number; pgDeliveries: number; kill: number; killTimeoutMs: number; rate: number; openMs: number; pending: number; failing: number; spawns: number; ingest: { procs: number; concurrency: number; warmMs: number; durationMs: number } };
   figures: Figure[]; extra: Record<string, number[]>; loads: Record<string, number[]>; p2how: string; startCommit: string;
+  /** Other hookgate processes running when the bench started (lib/proc.ts otherHookgates). */
+  others: string[];
 }
 
 const ROWS: Record<string, { what: string; unit: string; goal: string }> = {
@@ -106,6 +108,7 @@ export async function report(path: string, meta: Meta): Promise<void> {
     `- runs per figure: ${meta.runs} (median, min–max); whole bench: ${Math.round(meta.seconds)} s; \`bun run bench${meta.quick ? " -- --quick" : ""}\``,
     `- Redis (the peer's): ${meta.redisHow}`,
     `- Postgres (P2pg, P2pg2, P7): ${meta.pgHow}`,
+    `- other hookgate processes at the start: ${meta.others.length ? meta.others.map((o) => `\`${o}\``).join("; ") : "none"}`,
     "",
     "| id | what | unit | goal | median | min–max | holds |",
     "|---|---|---|---|---|---|---|",

@@ -6,7 +6,7 @@
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import * as hookgate from "./lib/hookgate.ts";
-import { ROOT } from "./lib/proc.ts";
+import { otherHookgates, ROOT } from "./lib/proc.ts";
 import { startReceiver } from "./lib/receiver.ts";
 import { prepareRedis, redisVersion, type RedisSession } from "./lib/redis.ts";
 import { summarize } from "./lib/stats.ts";
@@ -59,6 +59,9 @@ async function repeat(id: string, fn: () => Promise<number>): Promise<number[]> 
 
 const started = Date.now();
 const startCommit = await git("rev-parse", "--short", "HEAD");
+// Said in the log and in RESULTS.md: a gateway left running beside the bench takes from the machine its figures share.
+const others = otherHookgates();
+for (const o of others) log(`another hookgate is running (it shares the machine with every figure): ${o}`);
 if (!flag("--no-build") && !process.env.HOOKGATE_BENCH_BINARY) { log("building dist/hookgate"); await hookgate.build(); }
 const figures: Figure[] = [];
 const extra: Record<string, number[]> = {};
@@ -209,7 +212,7 @@ try {
 }
 
 await report(out, {
-  quick, runs, gen, scale, figures, extra, redisHow, pgHow, loads, p2how, startCommit,
+  quick, runs, gen, scale, figures, extra, redisHow, pgHow, loads, p2how, startCommit, others,
   cores: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
   seconds: (Date.now() - started) / 1000,
 });

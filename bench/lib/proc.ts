@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
@@ -51,3 +52,22 @@ export async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/**
+ * Other processes running a hookgate (a gateway left from an earlier run or a manual start): their CPU is not in a
+ * figure, but it is taken from the machine the figures share. Each as "pid command line" (Linux /proc).
+ */
+export function otherHookgates(): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let argv: string[];
+    try { argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean); } catch { continue; } // it ended meanwhile
+    // The compiled binary, or hookgate from source (`bun …/src/cli.ts serve`).
+    const binary = /(^|\/)hookgate$/.test(argv[0] ?? "");
+    const source = /(^|\/)bun$/.test(argv[0] ?? "") && argv.some((a) => /(^|\/)src\/cli\.ts$/.test(a)) && argv.includes("serve");
+    if (binary || source) found.push(`${entry} ${argv.join(" ").slice(0, 120)}`);
+  }
+  return found;
+}
+
