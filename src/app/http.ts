@@ -1,11 +1,9 @@
 import type { AppOptions } from "../app.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { adminApi, AdminSettings } from "../http/admin/index.ts";
-import { docs } from "../http/docs.ts";
-import { portal } from "../http/portal.ts";
+import { AdminSettings } from "../http/admin/context.ts";
+import type { adminApp } from "../http/admin-app.ts";
 import { problem } from "../http/problem.ts";
-import { createFetch, createHttp, reasonOf, secured, sourceRoutes } from "../http/server.ts";
-import { metricsRoute } from "../http/metrics.ts";
+import { createFetch, reasonOf, secured, sourceRoutes } from "../http/server.ts";
 import type { MountedRoute } from "../sources/supervisor.ts";
 import type { Services } from "./services.ts";
 
@@ -30,20 +28,24 @@ export function serveHttp(loaded: LoadedConfig, services: Services, phase: Phase
   const { store, registry, dispatcher, sender, events, sources, auth, metrics, writes } = services;
   const log = options.log.child({ component: "http" });
   const settings = new AdminSettings(config, sourceList(loaded));
-  const pages = portal(config.portal);
-  // The admin tokens are read from auth at each scrape (a reload replaces them); server.metricsToken needs a restart.
-  const scrape = metricsRoute(metrics, { admin: auth, metricsToken: config.server.metricsToken });
+  // The portal's look follows reloads: the app takes the latest when it is built, and is told of later ones.
+  let portalConfig = config.portal;
   const health = {
     health: () => ({ store: writes.status }),
     notReady: () => phase.draining ? "draining" : !phase.started ? "starting" : writes.status === "ok" ? null : `store ${writes.status}`,
   };
-  // The admin API, /docs, /portal and /metrics: one Elysia app, built on the first request for one of them (its
-  // routes took 6–9 ms of every start, P5); /healthz and /readyz answer without it (createFetch).
-  let app: ReturnType<typeof createHttp> | null = null;
-  const http = () => (app ??= createHttp({ plugins: [docs(), pages.routes, adminApi({
-    settings, runningOn: (recorded) => sources.runningOn(recorded), store, queries: store.admin, registry, dispatcher, send: sender.send,
-    resolve: options.resolve, now: auth.now, events, log: options.log.child({ component: "admin" }),
-  }, auth), scrape], log, ...health }));
+  // The admin API, /docs, /portal and /metrics: one Elysia app, imported and built on the first request for one of
+  // them (its modules took about 3 ms of every start and its routes 6–9 ms, P5); /healthz and /readyz answer without it
+  // (createFetch). A failed import is tried again at the next request.
+  let app: Promise<ReturnType<typeof adminApp>> | null = null;
+  const built = () => (app ??= import("../http/admin-app.ts").then((m) => m.adminApp({
+    admin: {
+      settings, runningOn: (recorded) => sources.runningOn(recorded), store, queries: store.admin, registry, dispatcher, send: sender.send,
+      resolve: options.resolve, now: auth.now, events, log: options.log.child({ component: "admin" }),
+    },
+    auth, portal: portalConfig, metrics, metricsToken: config.server.metricsToken, log, ...health,
+  })).catch((e: unknown) => { app = null; throw e; }));
+  const http = async () => (await built()).app;
   // The same handlers after a reload (server.reload replaces them): /readyz, /metrics and the admin API stay as they are.
   const handlers = {
     fetch: createFetch(http, auth, log, health),
@@ -70,7 +72,8 @@ export function serveHttp(loaded: LoadedConfig, services: Services, phase: Phase
     mount(routes) { server.reload({ routes: routesOf(routes), ...handlers }); },
     reload(next) {
       settings.reload(next.config, sourceList(next));
-      pages.reload(next.config.portal);
+      portalConfig = next.config.portal;
+      void app?.then(({ pages }) => pages.reload(portalConfig), () => {});
     },
     stop() { server.stop(true); },
   };

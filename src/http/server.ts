@@ -1,9 +1,9 @@
-import { Elysia } from "elysia";
+import type { Elysia } from "elysia";
 import type { Logger, SourceRoute } from "../plugin-api/index.ts";
 import { gateAdmin } from "./admin-gate.ts";
 import type { AdminAuth } from "./auth.ts";
 import { parseTarget } from "./path.ts";
-import { answerIssuePaths, HttpProblem, problem, problemBody, validationProblem } from "./problem.ts";
+import { problem } from "./problem.ts";
 
 export interface HttpOptions {
   /** `source`: whose route it is (requests are counted by source). */
@@ -19,41 +19,10 @@ export interface HttpOptions {
   notReady?: () => string | null;
 }
 
-/** The gateway's HTTP face beside the sources' routes: /healthz, /readyz, and whatever admin groups are mounted. */
-export function createHttp(options: Omit<HttpOptions, "routes" | "isDraining">) {
-  const app = new Elysia({ name: "hookgate" })
-    .onError(({ code, error, set }) => {
-      set.headers["content-type"] = "application/problem+json";
-      if (error instanceof HttpProblem) {
-        set.status = error.status;
-        Object.assign(set.headers, error.headers);
-        return error.body();
-      }
-      if (code === "VALIDATION") {
-        const { status, body } = validationProblem(error);
-        if (status >= 500) options.log?.error("admin answer failed its schema", { error: answerIssuePaths(error) });
-        set.status = status;
-        return body;
-      }
-      const status = code === "NOT_FOUND" ? 404 : code === "PARSE" ? 400 : typeof (error as { status?: unknown }).status === "number" ? (error as { status: number }).status : 500;
-      const detail = code === "NOT_FOUND" ? "no such route" : code === "PARSE" ? "the body is not valid JSON" : status >= 500 ? "internal error" : (error as Error).message;
-      if (status >= 500) options.log?.error("request failed", { error: error instanceof Error ? error.stack ?? error.message : String(error) });
-      set.status = status;
-      return problemBody(status, detail);
-    })
-    .get("/healthz", () => healthBody(options))
-    .get("/readyz", () => {
-      const reason = options.notReady?.() ?? null;
-      return reason === null ? { status: "ready" } : notReady(reason);
-    });
-
-  for (const plugin of options.plugins ?? []) app.use(plugin);
-  return app;
-}
-
-type Health = Pick<HttpOptions, "health" | "notReady">;
-const healthBody = (options: Health) => ({ status: "ok", ...options.health?.() });
-const notReady = (reason: string) => problem(503, `not ready: ${reason}`, undefined, { "retry-after": "1" });
+export type Health = Pick<HttpOptions, "health" | "notReady">;
+/** /healthz's body and /readyz's refusal, shared with the admin app's routes for them (admin-app.ts). */
+export const healthBody = (options: Health) => ({ status: "ok", ...options.health?.() });
+export const notReady = (reason: string) => problem(503, `not ready: ${reason}`, undefined, { "retry-after": "1" });
 
 /**
  * GET /healthz and /readyz as the Elysia app answers them (the same bodies and headers), made without it: a start
@@ -74,20 +43,23 @@ export function secured(response: Response): Response {
   return response;
 }
 
+/** What answers the admin paths (the Elysia app, admin-app.ts). */
+export interface AdminApp { handle(request: Request): Promise<Response> }
+
 /**
  * Bun.serve's `fetch`, for every path the sources' routes do not take: the target and Host parsed once (400 when
  * they cannot be), then the health checks (`health`: answered here, see healthAnswer), then the gate (the token on
  * /api/v1, then a body of at most 64 KiB), then the Elysia app, which routes by that same parsed path (path.ts).
- * `http` is asked for the app at each request that needs it, so the caller may build it on the first.
+ * `http` is asked for the app at each request that needs it, so the caller may build (and import) it on the first.
  */
-export function createFetch(http: () => { handle(request: Request): Promise<Response> }, auth: AdminAuth, log?: Logger, health?: Health) {
+export function createFetch(http: () => AdminApp | Promise<AdminApp>, auth: AdminAuth, log?: Logger, health?: Health) {
   return async (request: Request): Promise<Response> => {
     const target = parseTarget(request.url, request.headers.get("host"));
     if (typeof target === "string") return secured(problem(400, target));
     const direct = health ? healthAnswer(health, request.method, target.path) : null;
     if (direct) return secured(direct);
     const gated = await gateAdmin(request, target, auth, log);
-    return secured(gated instanceof Response ? gated : await http().handle(gated));
+    return secured(gated instanceof Response ? gated : await (await http()).handle(gated));
   };
 }
 

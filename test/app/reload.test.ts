@@ -65,6 +65,16 @@ test("a reload reaches the portal: its brand, theme and frame-ancestors", async 
   expect(await logo.text()).toBe(LOGO);
 });
 
+test("a reload before the portal's first request: the portal, built on that request, has the reloaded look", async () => {
+  // The admin app (and the portal in it) is imported and built on the first request for it (app/http.ts).
+  const running = await start(baseConfig({ portal: { brand: { name: "Acme", color: "#111111" } } }));
+  await running.reload(await load(baseConfig({ portal: { brand: { name: "Globex", color: "#222222" } } })));
+  const page = await fetch(`${running.url}/portal`);
+  expect(page.status).toBe(200);
+  expect(/<title>([^<]*)<\/title>/.exec(await page.text())?.[1]).toBe("Globex");
+  expect(await (await fetch(`${running.url}/portal/theme.css`)).text()).toContain("#222222");
+});
+
 test("a reload reaches what the admin API reads, without writing into the running config", async () => {
   const running = await start(baseConfig({ events: { "order.created": { description: "first" } } }), true);
   const api = adminClient(running.url);

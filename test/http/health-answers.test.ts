@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createHttp, healthAnswer } from "../../src/http/server.ts";
+import { createHttp } from "../../src/http/admin-app.ts";
+import { healthAnswer } from "../../src/http/server.ts";
 import { ROUTING_ORIGIN } from "../../src/http/path.ts";
 
 /**

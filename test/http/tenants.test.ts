@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Elysia } from "elysia";
 import { hashSessionToken } from "../../src/core/tenants.ts";
 import { Session } from "../../src/http/admin/tenant-schemas.ts";
-import { createHttp } from "../../src/http/server.ts";
+import { createHttp } from "../../src/http/admin-app.ts";
 import { createLogger } from "../../src/log.ts";
 import { createDatabase, skipPg, type TestDatabase } from "../support/pg.ts";
 import { startReceiver, type Receiver } from "../support/receiver.ts";

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { DeliveryRow } from "../../store/schema.ts";
 import type { TenantScope } from "../../core/scope.ts";
-import type { adminAuth } from "../auth.ts";
+import type { adminAuth } from "../admin-auth.ts";
 import { HttpProblem } from "../problem.ts";
 import { audit } from "./audit.ts";
 import { asProblem, narrowed, type AdminContext } from "./context.ts";

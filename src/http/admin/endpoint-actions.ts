@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { adminAuth } from "../auth.ts";
+import type { adminAuth } from "../admin-auth.ts";
 import { audit } from "./audit.ts";
 import { asProblem, type AdminServices } from "./context.ts";
 import { EndpointStats, errors, Id, ManualAttempt, PublicKeys, RecoverBody, Recovered, RotateBody, Rotated, StatsQuery, TestBody } from "./schemas.ts";

@@ -2,7 +2,7 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import { Elysia } from "elysia";
 import type * as v from "valibot";
 import { isOperationalType, OPERATIONAL_CATALOG } from "../../core/operational-events.ts";
-import type { adminAuth } from "../auth.ts";
+import type { adminAuth } from "../admin-auth.ts";
 import type { AdminContext } from "./context.ts";
 import { exampleOf } from "./examples.ts";
 import { errors, EventType, page } from "./schemas.ts";

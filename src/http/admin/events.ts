@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { adminAuth } from "../auth.ts";
+import type { adminAuth } from "../admin-auth.ts";
 import { asProblem, narrowed, type AdminContext } from "./context.ts";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor } from "./cursor.ts";
 import { deliveryViews } from "./deliveries.ts";

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
-import { adminAuth, type AdminAuth } from "../auth.ts";
+import { adminAuth } from "../admin-auth.ts";
+import type { AdminAuth } from "../auth.ts";
 import { bodyDepth } from "./body-depth.ts";
 import { withServices, type AdminContext } from "./context.ts";
 import { deliveryRoutes } from "./deliveries.ts";

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import * as v from "valibot";
-import type { adminAuth } from "../auth.ts";
+import type { adminAuth } from "../admin-auth.ts";
 import { audit } from "./audit.ts";
 import type { AdminContext } from "./context.ts";
 import { EmptyBody, errors, Me } from "./schemas.ts";

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { adminAuth } from "../auth.ts";
+import type { adminAuth } from "../admin-auth.ts";
 import type { AdminContext } from "./context.ts";
 import { errors, page, Source } from "./schemas.ts";
 import { sourceView } from "./views.ts";

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type * as v from "valibot";
 import { TenantService } from "../../core/tenants.ts";
 import type { TenantListRow } from "../../store/tenants.ts";
-import type { adminAuth } from "../auth.ts";
+import type { adminAuth } from "../admin-auth.ts";
 import { requestOrigin } from "../path.ts";
 import { audit } from "./audit.ts";
 import { asProblem, type AdminContext } from "./context.ts";
