@@ -54,7 +54,8 @@ export function buildServices(loaded: LoadedConfig, opened: OpenedStore, options
   // hookgate's own events go through ingest like any other (stored, delivered, retried); ingest is built below.
   const events: OperationalEvents = new OperationalEvents((input, about): Promise<unknown> => ingest.emitOperational(input, about), log.child({ component: "operational-events" }));
   // Started before the first attempt (lifecycle.ts), so this process starts with its share of the endpoints' limits.
-  const members = new Members(store.processes, log.child({ component: "cluster" }));
+  // On SQLite the store is this process's alone: all of every limit, and no heartbeat to write.
+  const members = new Members(config.store.postgres ? store.processes : null, log.child({ component: "cluster" }));
   const dispatcher = new Dispatcher(store, registry, sender.send, {
     ...limitsOf(config), events, observer: metrics, share: members.limits, log: log.child({ component: "dispatcher" }), paused: () => link.down,
     recordWindowMs: options.recordWindowMs, maxProbeDelayMs: options.maxProbeDelayMs,

@@ -9,7 +9,9 @@ export const STALE_MS = 6_000;
 
 /**
  * The live processes sharing the store, as this one sees them: each announces itself with a heartbeat row,
- * and takes its share of every endpoint's limits (`limits`), recomputed at each heartbeat.
+ * and takes its share of every endpoint's limits (`limits`), recomputed at each heartbeat. `processes` null: the
+ * store is this process's alone (SQLite, under its lock, DESIGN §7), so there is nobody to announce itself to and
+ * nothing is written: no row, no heartbeat, no fsync every 2 s of an idle gateway's life.
  */
 export class Members {
   readonly self: Self = newSelf();
@@ -20,7 +22,7 @@ export class Members {
   private failing = false;
 
   constructor(
-    private readonly processes: ProcessQueries,
+    private readonly processes: ProcessQueries | null,
     private readonly log: Pick<Logger, "info" | "warn">,
     private readonly timing = { heartbeatMs: HEARTBEAT_MS, staleMs: STALE_MS },
   ) {}
@@ -36,6 +38,7 @@ export class Members {
 
   /** Announces this process (before it sends anything, so its first share is already right) and keeps beating. */
   async start(): Promise<void> {
+    if (!this.processes) return;
     await this.beat();
     this.timer = setInterval(() => void this.beat(), this.timing.heartbeatMs);
   }
@@ -47,6 +50,7 @@ export class Members {
   }
 
   private async write(): Promise<void> {
+    if (!this.processes) return;
     const { id, host, pid, startedAt } = this.self;
     try {
       const rows = await this.processes.beat({ id, host, pid, started_at: startedAt }, this.timing.staleMs);
@@ -70,6 +74,6 @@ export class Members {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.beating;
-    await this.processes.leave(this.self.id).catch((e) => this.log.warn("could not remove this process's heartbeat row", { error: String(e) }));
+    await this.processes?.leave(this.self.id).catch((e) => this.log.warn("could not remove this process's heartbeat row", { error: String(e) }));
   }
 }
