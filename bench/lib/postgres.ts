@@ -15,8 +15,10 @@ async function admin(sql: string): Promise<void> {
   try { await client.query(sql); } finally { await client.end(); }
 }
 
-/** The server's version, or null when none answers (the figures are then skipped with a line saying so). */
-/** The server's version, or null when none answers in three tries a second apart (one refused connect is not "no Postgres"). */
+/**
+ * The server's version, or null when none answers in three tries a second apart (one refused connect is not "no
+ * Postgres"); the figures are then skipped with a line saying so, or the run fails with CI set.
+ */
 export async function postgresVersion(tries = 3): Promise<string | null> {
   for (let i = 0; i < tries; i++) {
     if (i) await Bun.sleep(1_000);
