@@ -33,11 +33,6 @@ for (let i = 0; i < argv.length; i++) {
 }
 const flag = (name: string) => argv.includes(name);
 const option = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-/** With CI set nothing skips for a missing component (the peer's Redis, Postgres): it fails the run instead. */
-const missing = (what: string) => {
-  if (process.env.CI) throw new Error(`bench: ${what}, and CI is set: nothing skips for a missing component`);
-  log(what);
-};
 const quick = flag("--quick");
 const out = option("--out") ?? join(ROOT, "bench/RESULTS.md");
 const only = option("--only")?.split(",");
@@ -55,6 +50,11 @@ if (option("--duration-ms")) scale.ingest.durationMs = Number(option("--duration
 const shape: LoadShape = scale.ingest;
 const want = (id: string) => !only || only.includes(id);
 const log = (line: string) => console.log(`[bench] ${line}`);
+/** With CI set nothing skips for a missing component (the peer's Redis, Postgres): it fails the run instead. */
+const missing = (what: string) => {
+  if (process.env.CI) throw new Error(`bench: ${what}, and CI is set: nothing skips for a missing component`);
+  log(what);
+};
 
 /** The 1-minute load average after each run: other work on the machine shows here (this box is shared). */
 const loads: Record<string, number[]> = {};
