@@ -113,9 +113,14 @@ export class Dispatcher {
   /** After the commit: a reserved delivery joins its lane; a duplicate's reservation is dropped. */
   handOff(item: IngestItem, duplicate: boolean): void { this.quiet.worked(); this.claims.handOff(item, duplicate); }
 
+  /**
+   * The sweep every second, and a first one at once. "At once" is the event loop's next turn: at a start the server
+   * has just begun to listen, and a request waiting for it (a health check, an ingest) is answered before the sweep's
+   * first run, its coldest (P5).
+   */
   start(): void {
     this.sweeper = onTheClock(1_000, () => { this.quiet.tick(); return this.claims.sweep(); });
-    void this.claims.sweep();
+    setTimeout(() => void this.claims.sweep(), 0);
   }
 
   /** Looks for due deliveries of one endpoint now (after enabling it, or when its lane ran low). */
